@@ -1,0 +1,110 @@
+/**
+ * The one error hierarchy of the API. Every failure a handler can meet is one of these; the HTTP
+ * adapter maps them to RFC 9457 problem responses in one place (`lambdas/http/problem.ts`).
+ */
+
+/** Stable machine-readable codes, as listed in `openapi.yaml` (`Problem.code`). */
+export type ProblemCode =
+  | 'invalid_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'throttled'
+  | 'upstream_error'
+  | 'upstream_timeout'
+  | 'internal_error';
+
+export interface FieldIssue {
+  readonly field: string;
+  readonly message: string;
+}
+
+export abstract class AppError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: ProblemCode;
+  abstract readonly title: string;
+}
+
+/** Bad input. `field` names the first offending input; nothing was signed or changed. */
+export class ValidationError extends AppError {
+  readonly status = 400;
+  readonly code = 'invalid_request';
+  readonly title = 'Invalid request';
+  readonly issues: readonly FieldIssue[];
+
+  constructor(issues: readonly [FieldIssue, ...FieldIssue[]]) {
+    super(issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '));
+    this.name = 'ValidationError';
+    this.issues = issues;
+  }
+
+  static of(field: string, message: string): ValidationError {
+    return new ValidationError([{ field, message }]);
+  }
+
+  get field(): string {
+    // The constructor's tuple type guarantees at least one issue.
+    return (this.issues[0] as FieldIssue).field;
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  readonly status = 401;
+  readonly code = 'unauthorized';
+  readonly title = 'Unauthorized';
+  override name = 'UnauthorizedError';
+}
+
+/** Storage (IAM) refused the caller's own credentials. */
+export class ForbiddenError extends AppError {
+  readonly status = 403;
+  readonly code = 'forbidden';
+  readonly title = 'Forbidden';
+  override name = 'ForbiddenError';
+}
+
+export class NotFoundError extends AppError {
+  readonly status = 404;
+  readonly code = 'not_found';
+  readonly title = 'Not found';
+  override name = 'NotFoundError';
+}
+
+export class ConflictError extends AppError {
+  readonly status = 409;
+  readonly code = 'conflict';
+  readonly title = 'Conflict';
+  override name = 'ConflictError';
+}
+
+/** An upstream service throttled us past our retries; the caller should retry later. */
+export class ThrottledError extends AppError {
+  readonly status = 503;
+  readonly code = 'throttled';
+  readonly title = 'Service busy';
+  override name = 'ThrottledError';
+
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/** An upstream service failed (5xx, unreachable) past our retries. */
+export class UpstreamError extends AppError {
+  readonly status = 502;
+  readonly code = 'upstream_error';
+  readonly title = 'Upstream service failed';
+  override name = 'UpstreamError';
+}
+
+/** An upstream service did not answer in time. */
+export class UpstreamTimeoutError extends AppError {
+  readonly status = 504;
+  readonly code = 'upstream_timeout';
+  readonly title = 'Upstream service timed out';
+  override name = 'UpstreamTimeoutError';
+}

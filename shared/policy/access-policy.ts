@@ -1,0 +1,99 @@
+/**
+ * The identity pool's authenticated-role policy: the one document that decides what each user may
+ * do in S3 (DESIGN section 2). Built here once, from the bucket ARN, and used unchanged by the CDK
+ * stack (`lib/`) and by the local stack's S3 gateway (`local/`), so what is deployed is what is
+ * enforced locally. Pure: plain JSON, no CDK or SDK types, so `bucketArn` may be a CDK token.
+ */
+
+/** The IAM policy variable that S3 replaces with the caller's Cognito identity ID. */
+export const IDENTITY_ID_VARIABLE = '${cognito-identity.amazonaws.com:sub}';
+
+export const COGNITO_IDENTITY_PRINCIPAL = 'cognito-identity.amazonaws.com';
+
+export type ConditionBlock = Record<string, Record<string, string | string[]>>;
+
+export interface PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string[];
+  readonly Resource: string[];
+  readonly Condition?: ConditionBlock;
+}
+
+export interface PolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: PolicyStatement[];
+}
+
+export interface AccessPolicyProps {
+  /** ARN of the storage bucket, `arn:{partition}:s3:::{name}` (a CDK token is fine). */
+  readonly bucketArn: string;
+  /**
+   * Replaces the identity variable; tests set it to `*` to prove the matrix fails without it.
+   * @default IDENTITY_ID_VARIABLE
+   */
+  readonly identityVariable?: string;
+}
+
+/** Object actions an owner may take in its own folder, in every level. */
+export const OWNER_OBJECT_ACTIONS = [
+  's3:GetObject',
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:AbortMultipartUpload',
+  's3:ListMultipartUploadParts',
+];
+
+export function buildAuthenticatedRolePolicy(props: AccessPolicyProps): PolicyDocument {
+  const { bucketArn } = props;
+  const id = props.identityVariable ?? IDENTITY_ID_VARIABLE;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        // Writes and deletes only ever in the caller's own folder, in every level: unlike the
+        // common Amplify policy, nobody can overwrite or delete another user's public files.
+        Sid: 'OwnFolderObjects',
+        Effect: 'Allow',
+        Action: OWNER_OBJECT_ACTIONS,
+        Resource: [
+          `${bucketArn}/private/${id}/*`,
+          `${bucketArn}/protected/${id}/*`,
+          `${bucketArn}/public/${id}/*`,
+        ],
+      },
+      {
+        Sid: 'ReadSharedObjects',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: [`${bucketArn}/protected/*`, `${bucketArn}/public/*`],
+      },
+      {
+        // Listing is an action on the bucket, so it is scoped by the s3:prefix condition. Absent
+        // prefix (the bucket root) matches nothing, so it is refused.
+        Sid: 'ListOwnPrivateFolder',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: [bucketArn],
+        Condition: { StringLike: { 's3:prefix': [`private/${id}/*`] } },
+      },
+      {
+        // One named owner's folder at a time: the prefix must reach past `{level}/{owner}/`, so
+        // nobody can list `protected/` or `public/` themselves and enumerate the owners.
+        Sid: 'ListOneOwnersSharedFolder',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: [bucketArn],
+        Condition: { StringLike: { 's3:prefix': ['protected/*/*', 'public/*/*'] } },
+      },
+    ],
+  };
+}
+
+/** Conditions of the authenticated role's trust policy (`sts:AssumeRoleWithWebIdentity`). */
+export function authenticatedRoleTrustConditions(identityPoolId: string): ConditionBlock {
+  return {
+    StringEquals: { [`${COGNITO_IDENTITY_PRINCIPAL}:aud`]: identityPoolId },
+    'ForAnyValue:StringLike': { [`${COGNITO_IDENTITY_PRINCIPAL}:amr`]: 'authenticated' },
+  };
+}
