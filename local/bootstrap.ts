@@ -1,0 +1,178 @@
+/**
+ * Creates what `cdk deploy` would create, against the local services: a user pool with a password
+ * policy, a public app client, two demo users, the bucket with its CORS rules, and the identity
+ * pool whose authenticated role carries the same policy document the stack deploys.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
+import { buildAuthenticatedRolePolicy, type PolicyDocument } from '../shared/policy/access-policy';
+
+export interface DemoUser {
+  readonly username: string;
+  readonly password: string;
+  readonly email: string;
+}
+
+/** What the identity pool needs to be registered in the local identity service's store. */
+export interface IdentityPoolDefinition {
+  readonly name: string;
+  readonly userPoolId: string;
+  readonly userPoolClientId: string;
+  readonly authenticatedRolePolicy: PolicyDocument;
+}
+
+export interface BootstrapOptions {
+  readonly region: string;
+  /** moto: serves the user pool (cognito-idp) and the storage behind the S3 gateway, auth off. */
+  readonly motoEndpoint: string;
+  readonly allowedOrigins: readonly string[];
+  /** Registers the identity pool where the local identity service and S3 gateway find it; returns its ID. */
+  readonly createIdentityPool: (definition: IdentityPoolDefinition) => Promise<string> | string;
+  /** @default 'user-files-local' */
+  readonly bucketName?: string;
+  /**
+   * Only for mutation tests: replaces the policy's identity variable (see `buildAuthenticatedRolePolicy`).
+   * @default the real `${cognito-identity.amazonaws.com:sub}`
+   */
+  readonly policyIdentityVariable?: string;
+}
+
+export interface BootstrapResult {
+  readonly userPoolId: string;
+  readonly userPoolClientId: string;
+  readonly identityPoolId: string;
+  readonly bucketName: string;
+  readonly demoUsers: readonly DemoUser[];
+}
+
+// moto checks no signatures, but the SDK refuses to send unsigned requests: any key will do.
+const MOTO_CREDENTIALS = { accessKeyId: 'local-admin', secretAccessKey: 'local-admin' };
+
+/**
+ * A fresh password per run that meets the pool's policy: demo users never share a known password,
+ * even on loopback.
+ */
+function demoPassword(): string {
+  return `Demo-${randomBytes(9).toString('base64url')}-7a`;
+}
+
+export async function bootstrap(options: BootstrapOptions): Promise<BootstrapResult> {
+  const { region, motoEndpoint } = options;
+  const bucketName = options.bucketName ?? 'user-files-local';
+  const idp = new CognitoIdentityProviderClient({
+    region,
+    endpoint: motoEndpoint,
+    credentials: MOTO_CREDENTIALS,
+  });
+  const s3 = new S3Client({
+    region,
+    endpoint: motoEndpoint,
+    forcePathStyle: true,
+    credentials: MOTO_CREDENTIALS,
+  });
+  try {
+    const pool = await idp.send(
+      new CreateUserPoolCommand({
+        PoolName: 'user-files-local',
+        Policies: {
+          PasswordPolicy: {
+            MinimumLength: 12,
+            RequireUppercase: true,
+            RequireLowercase: true,
+            RequireNumbers: true,
+            RequireSymbols: true,
+            TemporaryPasswordValidityDays: 3,
+          },
+        },
+        UsernameAttributes: [],
+        AutoVerifiedAttributes: ['email'],
+        Schema: [{ Name: 'email', AttributeDataType: 'String', Required: true, Mutable: true }],
+      }),
+    );
+    const userPoolId = pool.UserPool?.Id;
+    if (!userPoolId) throw new Error('moto returned no user pool ID');
+
+    const client = await idp.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: userPoolId,
+        ClientName: 'user-files-local-app',
+        GenerateSecret: false,
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        PreventUserExistenceErrors: 'ENABLED',
+      }),
+    );
+    const userPoolClientId = client.UserPoolClient?.ClientId;
+    if (!userPoolClientId) throw new Error('moto returned no app client ID');
+
+    const demoUsers: DemoUser[] = ['alice', 'bob'].map((username) => ({
+      username,
+      password: demoPassword(),
+      email: `${username}@example.com`,
+    }));
+    await Promise.all(
+      demoUsers.map(async (user) => {
+        await idp.send(
+          new AdminCreateUserCommand({
+            UserPoolId: userPoolId,
+            Username: user.username,
+            MessageAction: 'SUPPRESS',
+            UserAttributes: [
+              { Name: 'email', Value: user.email },
+              { Name: 'email_verified', Value: 'true' },
+            ],
+          }),
+        );
+        // Permanent, so the first sign-in gets tokens rather than a NEW_PASSWORD_REQUIRED challenge.
+        await idp.send(
+          new AdminSetUserPasswordCommand({
+            UserPoolId: userPoolId,
+            Username: user.username,
+            Password: user.password,
+            Permanent: true,
+          }),
+        );
+      }),
+    );
+
+    await s3.send(new CreateBucketCommand({ Bucket: bucketName }));
+    await s3.send(
+      new PutBucketCorsCommand({
+        Bucket: bucketName,
+        CORSConfiguration: {
+          CORSRules: [
+            {
+              AllowedOrigins: [...options.allowedOrigins],
+              AllowedMethods: ['GET', 'HEAD', 'PUT'],
+              AllowedHeaders: ['*'],
+              // Multipart uploads need each part's ETag in the browser.
+              ExposeHeaders: ['ETag'],
+              MaxAgeSeconds: 3000,
+            },
+          ],
+        },
+      }),
+    );
+
+    const identityPoolId = await options.createIdentityPool({
+      name: 'user_files_local',
+      userPoolId,
+      userPoolClientId,
+      authenticatedRolePolicy: buildAuthenticatedRolePolicy({
+        bucketArn: `arn:aws:s3:::${bucketName}`,
+        ...(options.policyIdentityVariable ? { identityVariable: options.policyIdentityVariable } : {}),
+      }),
+    });
+
+    return { userPoolId, userPoolClientId, identityPoolId, bucketName, demoUsers };
+  } finally {
+    idp.destroy();
+    s3.destroy();
+  }
+}
