@@ -1,0 +1,150 @@
+/**
+ * The isolation matrix of DESIGN section 2, as data: who may do what in whose folder. Shared by the
+ * policy tests of the synthesized policy and by the mutation proof, so both judge the same cases.
+ */
+import { isAllowed } from '../../local/policy-engine';
+import { LEVELS, type Level } from '../../shared/domain/keys';
+import type { PolicyDocument } from '../../shared/policy/access-policy';
+
+export const BUCKET_NAME = 'user-files-policy-test';
+export const BUCKET_ARN = `arn:aws:s3:::${BUCKET_NAME}`;
+export const IDENTITY_POOL_ID = 'us-east-1:0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+
+export const IDENTITIES = {
+  A: 'us-east-1:1b7c9d2e-3f40-4a51-9b62-7c83d94ea5f6',
+  B: 'us-east-1:8e2f0a1b-6c3d-4e5f-a071-b2c3d4e5f607',
+} as const;
+export type Caller = keyof typeof IDENTITIES;
+
+export const OBJECT_ACTIONS = [
+  's3:GetObject',
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:AbortMultipartUpload',
+  's3:ListMultipartUploadParts',
+] as const;
+export type ObjectAction = (typeof OBJECT_ACTIONS)[number];
+
+/** The context IAM fills for a Cognito identity's credentials, plus the request's own keys. */
+export function identityContext(
+  caller: Caller,
+  extra: Record<string, string> = {},
+): Record<string, string | string[]> {
+  return {
+    'cognito-identity.amazonaws.com:sub': IDENTITIES[caller],
+    'cognito-identity.amazonaws.com:aud': IDENTITY_POOL_ID,
+    'cognito-identity.amazonaws.com:amr': ['authenticated', 'cognito-idp.us-east-1.amazonaws.com'],
+    'aws:SecureTransport': 'true',
+    ...extra,
+  };
+}
+
+export function other(caller: Caller): Caller {
+  return caller === 'A' ? 'B' : 'A';
+}
+
+export interface ObjectCase {
+  readonly caller: Caller;
+  readonly action: ObjectAction;
+  readonly level: Level;
+  readonly folder: 'own' | 'other';
+  readonly allowed: boolean;
+}
+
+/** DESIGN section 2: owners do everything in their folder; others only read protected and public. */
+export const OBJECT_CASES: readonly ObjectCase[] = (['A', 'B'] as const).flatMap((caller) =>
+  LEVELS.flatMap((level) =>
+    OBJECT_ACTIONS.flatMap((action) =>
+      (['own', 'other'] as const).map((folder) => ({
+        caller,
+        action,
+        level,
+        folder,
+        allowed: folder === 'own' || (action === 's3:GetObject' && level !== 'private'),
+      })),
+    ),
+  ),
+);
+
+export function objectKey(
+  c: Pick<ObjectCase, 'caller' | 'level' | 'folder'>,
+  name = 'docs/report.pdf',
+): string {
+  const owner = c.folder === 'own' ? c.caller : other(c.caller);
+  return `${c.level}/${IDENTITIES[owner]}/${name}`;
+}
+
+export async function objectAllowed(policy: PolicyDocument, c: ObjectCase): Promise<boolean> {
+  return isAllowed({
+    policy,
+    action: c.action,
+    resource: `${BUCKET_ARN}/${objectKey(c)}`,
+    context: identityContext(c.caller),
+  });
+}
+
+export interface ListCase {
+  readonly name: string;
+  readonly caller: Caller;
+  /** Absent: a listing of the bucket root without a prefix. `{own}`/`{other}` are replaced. */
+  readonly prefix?: string;
+  readonly delimiter?: string;
+  readonly allowed: boolean;
+}
+
+const LIST_TEMPLATES: readonly Omit<ListCase, 'caller'>[] = [
+  { name: 'bucket root, no prefix', allowed: false },
+  { name: 'bucket root, no prefix, delimiter', delimiter: '/', allowed: false },
+  { name: 'empty prefix', prefix: '', allowed: false },
+  { name: 'private/', prefix: 'private/', allowed: false },
+  { name: 'private/ with delimiter', prefix: 'private/', delimiter: '/', allowed: false },
+  { name: 'protected/', prefix: 'protected/', allowed: false },
+  { name: 'protected/ with delimiter', prefix: 'protected/', delimiter: '/', allowed: false },
+  { name: 'public/', prefix: 'public/', allowed: false },
+  { name: 'public/ with delimiter', prefix: 'public/', delimiter: '/', allowed: false },
+  { name: 'level without slash', prefix: 'protected', allowed: false },
+  { name: 'partial owner in private', prefix: 'private/us-east-1:', allowed: false },
+  { name: 'partial owner in protected', prefix: 'protected/us-east-1:', allowed: false },
+  { name: 'partial owner in public', prefix: 'public/us-east-1:', allowed: false },
+  { name: 'partial uuid in protected', prefix: 'protected/us-east-1:8', allowed: false },
+  { name: 'own private folder', prefix: 'private/{own}/', allowed: true },
+  { name: 'own private folder, delimiter', prefix: 'private/{own}/', delimiter: '/', allowed: true },
+  { name: 'own private subfolder', prefix: 'private/{own}/docs/', allowed: true },
+  { name: 'own private, partial file name', prefix: 'private/{own}/rep', allowed: true },
+  { name: 'own private folder without slash', prefix: 'private/{own}', allowed: false },
+  { name: 'own protected folder', prefix: 'protected/{own}/', allowed: true },
+  { name: 'own public folder, delimiter', prefix: 'public/{own}/', delimiter: '/', allowed: true },
+  { name: "other's private folder", prefix: 'private/{other}/', allowed: false },
+  { name: "other's private folder, delimiter", prefix: 'private/{other}/', delimiter: '/', allowed: false },
+  { name: "other's private subfolder", prefix: 'private/{other}/docs/', allowed: false },
+  { name: "other's protected folder", prefix: 'protected/{other}/', allowed: true },
+  {
+    name: "other's protected folder, delimiter",
+    prefix: 'protected/{other}/',
+    delimiter: '/',
+    allowed: true,
+  },
+  { name: "other's public subfolder", prefix: 'public/{other}/photos/', allowed: true },
+  { name: "other's protected folder without slash", prefix: 'protected/{other}', allowed: false },
+];
+
+export const LIST_CASES: readonly ListCase[] = (['A', 'B'] as const).flatMap((caller) =>
+  LIST_TEMPLATES.map((template) => ({ ...template, caller })),
+);
+
+export function listPrefix(c: ListCase): string | undefined {
+  return c.prefix?.replace('{own}', IDENTITIES[c.caller]).replace('{other}', IDENTITIES[other(c.caller)]);
+}
+
+export async function listAllowed(policy: PolicyDocument, c: ListCase): Promise<boolean> {
+  const prefix = listPrefix(c);
+  const extra: Record<string, string> = {};
+  if (prefix !== undefined) extra['s3:prefix'] = prefix;
+  if (c.delimiter !== undefined) extra['s3:delimiter'] = c.delimiter;
+  return isAllowed({
+    policy,
+    action: 's3:ListBucket',
+    resource: BUCKET_ARN,
+    context: identityContext(c.caller, extra),
+  });
+}
