@@ -49,21 +49,21 @@ const MAX_DECISIONS_PER_POLICY = 10_000;
  * - `.` in a regex does not match line terminators, so a key or prefix containing `\n`, `\r`,
  *   U+2028 or U+2029 is denied even inside the caller's own folder.
  * Each such character is therefore replaced, in the resource and the context values, by its own
- * Unicode noncharacter (U+FDD0..U+FDD4): a policy wildcard matches it like any other character and
- * no policy literal equals it, so each comparison keeps its IAM outcome. The mapping is one-to-one
- * only while the input holds none of those noncharacters, so such input is denied outright.
+ * lone low surrogate (U+DC00..U+DC04): a policy wildcard matches it like any other code unit and no
+ * policy literal equals it, so each comparison keeps its IAM outcome. Real keys and prefixes are
+ * UTF-8, so well-formed strings never hold a lone surrogate and the mapping is one-to-one; input
+ * that is not well-formed (which S3 could not receive) is denied outright.
  */
 const PLACEHOLDERS: Readonly<Record<string, string>> = {
-  '*': '\ufdd0',
-  '\n': '\ufdd1',
-  '\r': '\ufdd2',
-  '\u2028': '\ufdd3',
-  '\u2029': '\ufdd4',
+  '*': '\udc00',
+  '\n': '\udc01',
+  '\r': '\udc02',
+  '\u2028': '\udc03',
+  '\u2029': '\udc04',
 };
 const SPECIAL_CHARACTERS = /[*\n\r\u2028\u2029]/g;
-const PLACEHOLDER_CHARACTERS = /[\ufdd0-\ufdd4]/;
-/** In a policy, `${*}` is a literal star; it and the characters above would break the mapping. */
-const UNSUPPORTED_IN_POLICY = /\$\{\*\}|[\n\r\u2028\u2029\ufdd0-\ufdd4]/;
+/** In a policy, `${*}` is a literal star; it and literal line terminators would break the mapping. */
+const UNSUPPORTED_IN_POLICY = /\$\{\*\}|[\n\r\u2028\u2029]/;
 
 interface PolicyEntry {
   readonly identityPolicies: Simulation['identityPolicies'];
@@ -77,10 +77,9 @@ function entryFor(policy: PolicyDocument): PolicyEntry {
   const json = JSON.stringify(policy);
   let entry = policies.get(json);
   if (!entry) {
-    if (UNSUPPORTED_IN_POLICY.test(json)) {
+    if (policyStrings(policy).some((text) => UNSUPPORTED_IN_POLICY.test(text) || !text.isWellFormed())) {
       throw new TypeError(
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM's literal-star escape, not a template.
-        'policy-engine: policies with literal "${*}" or line terminators are not supported',
+        'policy-engine: policies with a literal-star escape, line terminators or lone surrogates are not supported',
       );
     }
     entry = {
@@ -93,14 +92,24 @@ function entryFor(policy: PolicyDocument): PolicyEntry {
   return entry;
 }
 
+function policyStrings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) => [key, ...policyStrings(item)]);
+  }
+  return [];
+}
+
 function literal(value: string): string {
   return value.replace(SPECIAL_CHARACTERS, (character) => PLACEHOLDERS[character] ?? character);
 }
 
-function hasPlaceholder(request: PolicyRequest): boolean {
-  if (PLACEHOLDER_CHARACTERS.test(request.resource)) return true;
-  return Object.values(request.context).some((value) =>
-    (Array.isArray(value) ? value : [value]).some((item) => PLACEHOLDER_CHARACTERS.test(item)),
+function isWellFormed(request: PolicyRequest): boolean {
+  return (
+    request.resource.isWellFormed() &&
+    Object.values(request.context).every((value) =>
+      (Array.isArray(value) ? value : [value]).every((item) => item.isWellFormed()),
+    )
   );
 }
 
@@ -132,7 +141,7 @@ export async function evaluate(request: PolicyRequest): Promise<Decision> {
   if (cached) return cached;
 
   let decision: Decision;
-  if (hasPlaceholder(request)) {
+  if (!isWellFormed(request)) {
     decision = 'ImplicitlyDenied';
   } else {
     const contextVariables = Object.fromEntries(

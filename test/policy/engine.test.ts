@@ -72,9 +72,15 @@ describe('keys are taken literally, as S3 does', () => {
     await expect(list(`private/${B}/a${character}b`)).resolves.toBe(false);
   });
 
-  test('a noncharacter used as placeholder is refused outright, even in the own folder (fail closed)', async () => {
-    await expect(put(`private/${A}/a\ufdd0b`)).resolves.toBe(false);
-    await expect(list(`private/${A}/\ufdd1`)).resolves.toBe(false);
+  test('a string that is not well-formed UTF-16 is refused outright, even in the own folder (fail closed)', async () => {
+    await expect(put(`private/${A}/a\ud800b`)).resolves.toBe(false);
+    await expect(put(`private/${A}/\udc00`)).resolves.toBe(false);
+    await expect(list(`private/${A}/\udc01`)).resolves.toBe(false);
+  });
+
+  test('noncharacters and other unusual code points in the own folder are ordinary characters', async () => {
+    await expect(put(`private/${A}/\ufdd0\uffff\u{10ffff}`)).resolves.toBe(true);
+    await expect(put(`private/${B}/\ufdd0\uffff\u{10ffff}`)).resolves.toBe(false);
   });
 
   test.each([
