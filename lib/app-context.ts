@@ -1,0 +1,57 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Node } from 'constructs';
+import type { UserFilesApiProps } from './user-files-api';
+
+/** Origin of the Vite dev server, so a fresh checkout deploys something a local web app can call. */
+export const DEFAULT_ALLOWED_ORIGINS = ['http://localhost:5173'];
+
+/**
+ * The construct's props from CDK context (`cdk.json` or `-c key=value`):
+ * `allowedOrigins` (comma-separated), `removalPolicy` (`retain` | `destroy`), `maxUploadBytes`,
+ * `defaultUrlLifetimeSeconds`, `maxUrlLifetimeSeconds`. Values from `-c` arrive as strings.
+ * Unset keys keep the construct's defaults; the construct validates the values.
+ */
+export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
+  const origins = node.tryGetContext('allowedOrigins') as unknown;
+  const removal = node.tryGetContext('removalPolicy') as unknown;
+  const maxUploadBytes = optionalNumber(node, 'maxUploadBytes');
+  const defaultSeconds = optionalNumber(node, 'defaultUrlLifetimeSeconds');
+  const maxSeconds = optionalNumber(node, 'maxUrlLifetimeSeconds');
+  return {
+    allowedOrigins: origins === undefined ? DEFAULT_ALLOWED_ORIGINS : parseOrigins(origins),
+    ...(removal === undefined ? {} : { removalPolicy: parseRemovalPolicy(removal) }),
+    ...(maxUploadBytes === undefined ? {} : { maxUploadBytes }),
+    ...(defaultSeconds === undefined ? {} : { defaultUrlLifetime: Duration.seconds(defaultSeconds) }),
+    ...(maxSeconds === undefined ? {} : { maxUrlLifetime: Duration.seconds(maxSeconds) }),
+  };
+}
+
+function parseOrigins(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
+  if (!list?.every((item) => typeof item === 'string')) {
+    throw new Error('Context allowedOrigins must be a comma-separated string or a list of strings.');
+  }
+  return list.map((origin) => origin.trim()).filter((origin) => origin !== '');
+}
+
+function parseRemovalPolicy(value: unknown): RemovalPolicy {
+  switch (typeof value === 'string' ? value.toLowerCase() : value) {
+    case 'retain':
+      return RemovalPolicy.RETAIN;
+    case 'destroy':
+      return RemovalPolicy.DESTROY;
+    default:
+      throw new Error(`Context removalPolicy must be 'retain' or 'destroy' (got '${String(value)}').`);
+  }
+}
+
+function optionalNumber(node: Node, key: string): number | undefined {
+  const value = node.tryGetContext(key) as unknown;
+  if (value === undefined) return undefined;
+  const number =
+    typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
+  if (!Number.isFinite(number) || (typeof value === 'string' && value.trim() === '')) {
+    throw new Error(`Context ${key} must be a number (got '${String(value)}').`);
+  }
+  return number;
+}

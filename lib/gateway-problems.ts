@@ -1,0 +1,79 @@
+/**
+ * The problem documents API Gateway itself answers with (its "gateway responses"), in the same
+ * RFC 9457 shape the handler uses, so a client parses every error of the API one way.
+ *
+ * Every entry pins its own status code. API Gateway applies a status code set on DEFAULT_4XX or
+ * DEFAULT_5XX to every response type of that class that is not customised itself, so listing the
+ * types we expect keeps their natural status (401, 404, 429...) while the fallbacks still send a
+ * body whose `status` equals the real HTTP status. Pure data: no CDK types, so the local API
+ * adapter can use the same table.
+ */
+
+import type { ProblemCode } from '../shared/domain/errors';
+
+export interface GatewayProblem {
+  /** API Gateway's response type, as in `AWS::ApiGateway::GatewayResponse.ResponseType`. */
+  readonly responseType: string;
+  readonly status: number;
+  readonly code: ProblemCode;
+  readonly title: string;
+}
+
+export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
+  // Missing, malformed or expired ID token: the Cognito authorizer answers this.
+  { responseType: 'UNAUTHORIZED', status: 401, code: 'unauthorized', title: 'Unauthorized' },
+  // A REST API answers an unknown resource or method with "Missing Authentication Token" (403);
+  // for clients that is simply a route that does not exist.
+  { responseType: 'MISSING_AUTHENTICATION_TOKEN', status: 404, code: 'not_found', title: 'Not Found' },
+  { responseType: 'RESOURCE_NOT_FOUND', status: 404, code: 'not_found', title: 'Not Found' },
+  { responseType: 'ACCESS_DENIED', status: 403, code: 'forbidden', title: 'Forbidden' },
+  { responseType: 'EXPIRED_TOKEN', status: 403, code: 'forbidden', title: 'Forbidden' },
+  { responseType: 'INVALID_SIGNATURE', status: 403, code: 'forbidden', title: 'Forbidden' },
+  { responseType: 'INVALID_API_KEY', status: 403, code: 'forbidden', title: 'Forbidden' },
+  { responseType: 'WAF_FILTERED', status: 403, code: 'forbidden', title: 'Forbidden' },
+  { responseType: 'BAD_REQUEST_PARAMETERS', status: 400, code: 'invalid_request', title: 'Bad Request' },
+  { responseType: 'BAD_REQUEST_BODY', status: 400, code: 'invalid_request', title: 'Bad Request' },
+  { responseType: 'REQUEST_TOO_LARGE', status: 413, code: 'invalid_request', title: 'Request Too Large' },
+  {
+    responseType: 'UNSUPPORTED_MEDIA_TYPE',
+    status: 415,
+    code: 'invalid_request',
+    title: 'Unsupported Media Type',
+  },
+  { responseType: 'THROTTLED', status: 429, code: 'throttled', title: 'Too Many Requests' },
+  { responseType: 'QUOTA_EXCEEDED', status: 429, code: 'throttled', title: 'Too Many Requests' },
+  { responseType: 'DEFAULT_4XX', status: 400, code: 'invalid_request', title: 'Bad Request' },
+  {
+    responseType: 'AUTHORIZER_CONFIGURATION_ERROR',
+    status: 500,
+    code: 'internal_error',
+    title: 'Internal Server Error',
+  },
+  { responseType: 'AUTHORIZER_FAILURE', status: 500, code: 'internal_error', title: 'Internal Server Error' },
+  {
+    responseType: 'API_CONFIGURATION_ERROR',
+    status: 500,
+    code: 'internal_error',
+    title: 'Internal Server Error',
+  },
+  // The function failed or returned something that is not a proxy result.
+  { responseType: 'INTEGRATION_FAILURE', status: 502, code: 'internal_error', title: 'Bad Gateway' },
+  { responseType: 'INTEGRATION_TIMEOUT', status: 504, code: 'upstream_timeout', title: 'Gateway Timeout' },
+  { responseType: 'DEFAULT_5XX', status: 500, code: 'internal_error', title: 'Internal Server Error' },
+];
+
+export const PROBLEM_TYPE_PREFIX = 'urn:user-files-api:problem:';
+
+/**
+ * The body template of one gateway response. `$context.error.messageString` is API Gateway's
+ * message already quoted as a JSON string; `$context.requestId` is a plain UUID.
+ */
+export function gatewayProblemTemplate(problem: GatewayProblem): string {
+  const fixed = JSON.stringify({
+    type: `${PROBLEM_TYPE_PREFIX}${problem.code}`,
+    title: problem.title,
+    status: problem.status,
+    code: problem.code,
+  });
+  return `${fixed.slice(0, -1)},"detail":$context.error.messageString,"requestId":"$context.requestId"}`;
+}

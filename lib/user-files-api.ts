@@ -1,0 +1,473 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import {
+  authenticatedRoleTrustConditions,
+  buildAuthenticatedRolePolicy,
+  COGNITO_IDENTITY_PRINCIPAL,
+  IDENTITY_ID_VARIABLE,
+} from '../shared/policy/access-policy';
+import { GATEWAY_PROBLEMS, gatewayProblemTemplate } from './gateway-problems';
+
+const PROJECT_ROOT = join(import.meta.dirname, '..');
+
+/** The largest object a single presigned PUT can upload (S3's limit). */
+const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+/** SigV4 presigned URLs live at most seven days. */
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+/**
+ * One JSON line per request. Gateway errors (authorizer refusals, throttling) show up with their
+ * message; the caller is identified by user-pool `sub`, never by token.
+ */
+const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: apigw.AccessLogField.contextRequestId(),
+    extendedRequestId: apigw.AccessLogField.contextExtendedRequestId(),
+    requestTime: apigw.AccessLogField.contextRequestTime(),
+    ip: apigw.AccessLogField.contextIdentitySourceIp(),
+    userAgent: apigw.AccessLogField.contextIdentityUserAgent(),
+    httpMethod: apigw.AccessLogField.contextHttpMethod(),
+    resourcePath: apigw.AccessLogField.contextResourcePath(),
+    protocol: apigw.AccessLogField.contextProtocol(),
+    status: apigw.AccessLogField.contextStatus(),
+    responseLength: apigw.AccessLogField.contextResponseLength(),
+    responseLatency: apigw.AccessLogField.contextResponseLatency(),
+    integrationLatency: apigw.AccessLogField.contextIntegrationLatency(),
+    errorType: apigw.AccessLogField.contextErrorResponseType(),
+    errorMessage: apigw.AccessLogField.contextErrorMessage(),
+    sub: apigw.AccessLogField.contextAuthorizerClaims('sub'),
+    xrayTraceId: apigw.AccessLogField.contextXrayTraceId(),
+  }),
+);
+
+export interface UserFilesApiProps {
+  /**
+   * Browser origins allowed to call the API and to PUT/GET the presigned URLs, such as
+   * `https://app.example.com`. Scheme, host and optional port only; `*` is refused.
+   */
+  readonly allowedOrigins: readonly string[];
+  /**
+   * Lifetime of a presigned URL when the request names none.
+   * @default Duration.minutes(15)
+   */
+  readonly defaultUrlLifetime?: Duration;
+  /**
+   * Longest lifetime a caller may ask for. URLs also stop when the signing identity's temporary
+   * credentials expire (about an hour), whichever comes first.
+   * @default Duration.hours(1)
+   */
+  readonly maxUrlLifetime?: Duration;
+  /**
+   * Largest object, in bytes, an upload URL is signed for (at most 5 GiB, S3's single-PUT limit).
+   * @default 104857600 (100 MiB)
+   */
+  readonly maxUploadBytes?: number;
+  /**
+   * What happens to the bucket, its access-log bucket, the user pool and the log groups when they
+   * leave the stack. `DESTROY` also empties the buckets and lifts the user pool's deletion
+   * protection; any other policy keeps the data.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Default throttling of every method of the API stage.
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly throttle?: apigw.ThrottleSettings;
+  /**
+   * How long the function's and the API's logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A per-user file store: an S3 bucket, a Cognito user pool and identity pool, and a REST API whose
+ * one Lambda function signs URLs and calls S3 **with each caller's own identity-pool
+ * credentials**. The identity pool's authenticated role (built by `buildAuthenticatedRolePolicy`)
+ * is therefore what decides what a user may touch; the function's own role has no S3 permission.
+ */
+export class UserFilesApi extends Construct {
+  public readonly bucket: s3.Bucket;
+  /** Receives the storage bucket's server access logs. */
+  public readonly accessLogsBucket: s3.Bucket;
+  public readonly userPool: cognito.UserPool;
+  public readonly userPoolClient: cognito.UserPoolClient;
+  public readonly identityPool: cognito.CfnIdentityPool;
+  public readonly identityPoolRoleAttachment: cognito.CfnIdentityPoolRoleAttachment;
+  /** The role every signed-in identity assumes; its policy is the whole access model. */
+  public readonly authenticatedRole: iam.Role;
+  public readonly handlerRole: iam.Role;
+  public readonly handlerLogGroup: logs.LogGroup;
+  public readonly handler: NodejsFunction;
+  public readonly accessLogGroup: logs.LogGroup;
+  public readonly authorizer: apigw.CognitoUserPoolsAuthorizer;
+  public readonly api: apigw.RestApi;
+  /** The validated settings the function receives. */
+  public readonly allowedOrigins: readonly string[];
+  public readonly defaultUrlLifetime: Duration;
+  public readonly maxUrlLifetime: Duration;
+  public readonly maxUploadBytes: number;
+
+  constructor(scope: Construct, id: string, props: UserFilesApiProps) {
+    super(scope, id);
+
+    // Validate everything first, so a bad prop fails before any resource exists.
+    this.allowedOrigins = validateOrigins(props.allowedOrigins);
+    this.defaultUrlLifetime = props.defaultUrlLifetime ?? Duration.minutes(15);
+    this.maxUrlLifetime = props.maxUrlLifetime ?? Duration.hours(1);
+    validateLifetimes(this.defaultUrlLifetime, this.maxUrlLifetime);
+    this.maxUploadBytes = props.maxUploadBytes ?? 100 * 1024 * 1024;
+    validateMaxUploadBytes(this.maxUploadBytes);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const destroy = removalPolicy === RemovalPolicy.DESTROY;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
+
+    // ---- Storage ----------------------------------------------------------------------------
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy,
+      autoDeleteObjects: destroy,
+    });
+    Validations.of(this.accessLogsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        "This bucket is the destination of the storage bucket's server access logs; logging it into itself would loop and logging it elsewhere adds nothing.",
+    });
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'storage/',
+      cors: [
+        {
+          allowedOrigins: [...this.allowedOrigins],
+          allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.PUT, s3.HttpMethods.HEAD],
+          // Presigned PUTs carry signed headers (Content-Type, checksums, If-None-Match) that vary
+          // per upload; the signature, not CORS, is what restricts them.
+          allowedHeaders: ['*'],
+          // Multipart uploads need each part's ETag; checksums let clients verify uploads.
+          exposedHeaders: ['ETag', 'x-amz-checksum-sha256'],
+          maxAge: 3600,
+        },
+      ],
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      removalPolicy,
+      autoDeleteObjects: destroy,
+    });
+
+    // ---- Users ------------------------------------------------------------------------------
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      selfSignUpEnabled: true,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      mfa: cognito.Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      featurePlan: cognito.FeaturePlan.ESSENTIALS,
+      deletionProtection: !destroy,
+      removalPolicy,
+    });
+    Validations.of(this.userPool).acknowledge(
+      {
+        id: 'AwsSolutions-COG2',
+        reason:
+          "MFA is offered (TOTP, optional) but not forced: requiring it changes the sign-up flow of every client app, which is the deployer's decision, not this construct's.",
+      },
+      {
+        id: 'AwsSolutions-COG8',
+        reason:
+          'Threat protection needs the paid Plus feature plan; the pool uses Essentials so the construct deploys at no extra cost. Deployers can raise the plan on `userPool`.',
+      },
+    );
+
+    this.userPoolClient = this.userPool.addClient('Client', {
+      // A public client (browser, mobile): it cannot keep a secret.
+      generateSecret: false,
+      authFlows: { userSrp: true, userPassword: true },
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+    });
+
+    // ---- Identities -------------------------------------------------------------------------
+    this.identityPool = new cognito.CfnIdentityPool(this, 'IdentityPool', {
+      allowUnauthenticatedIdentities: false,
+      allowClassicFlow: false,
+      cognitoIdentityProviders: [
+        {
+          providerName: this.userPool.userPoolProviderName,
+          clientId: this.userPoolClient.userPoolClientId,
+          // Refuse tokens of users who signed out globally or were disabled.
+          serverSideTokenCheck: true,
+        },
+      ],
+    });
+
+    this.authenticatedRole = new iam.Role(this, 'AuthenticatedRole', {
+      description: 'Assumed by signed-in Cognito identities; scopes each user to its own S3 folders.',
+      assumedBy: new iam.FederatedPrincipal(
+        COGNITO_IDENTITY_PRINCIPAL,
+        authenticatedRoleTrustConditions(this.identityPool.ref),
+        'sts:AssumeRoleWithWebIdentity',
+      ),
+      inlinePolicies: {
+        UserFiles: iam.PolicyDocument.fromJson(
+          buildAuthenticatedRolePolicy({ bucketArn: this.bucket.bucketArn }),
+        ),
+      },
+    });
+    this.acknowledgeAuthenticatedRoleWildcards();
+
+    this.identityPoolRoleAttachment = new cognito.CfnIdentityPoolRoleAttachment(this, 'IdentityPoolRoles', {
+      identityPoolId: this.identityPool.ref,
+      roles: { authenticated: this.authenticatedRole.roleArn },
+    });
+
+    // ---- Function ---------------------------------------------------------------------------
+    this.handlerLogGroup = new logs.LogGroup(this, 'HandlerLogs', { retention: logRetention, removalPolicy });
+    // Our own role instead of the default one: it gets only log writes to its own group (no
+    // AWSLambdaBasicExecutionRole with `*` resources) and, by design, no S3 permission at all.
+    this.handlerRole = new iam.Role(this, 'HandlerRole', {
+      description:
+        "User Files API function: writes its logs, nothing else. S3 is reached with callers' credentials.",
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    this.handlerLogGroup.grantWrite(this.handlerRole);
+
+    this.handler = new NodejsFunction(this, 'Handler', {
+      entry: join(PROJECT_ROOT, 'lambdas', 'handler.ts'),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 1024,
+      timeout: Duration.seconds(10),
+      role: this.handlerRole,
+      logGroup: this.handlerLogGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        USER_POOL_ID: this.userPool.userPoolId,
+        IDENTITY_POOL_ID: this.identityPool.ref,
+        BUCKET_NAME: this.bucket.bucketName,
+        ALLOWED_ORIGINS: this.allowedOrigins.join(','),
+        MAX_UPLOAD_BYTES: String(this.maxUploadBytes),
+        DEFAULT_URL_LIFETIME_SECONDS: String(this.defaultUrlLifetime.toSeconds()),
+        MAX_URL_LIFETIME_SECONDS: String(this.maxUrlLifetime.toSeconds()),
+        // Stack traces point into the TypeScript sources through the bundled source map.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        // Local esbuild only: no Docker here or in CI.
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Node 22 syntax runs on the Node 24 runtime and on the Node 20+ used locally.
+        target: 'node22',
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        // CommonJS dependencies bundled into ESM still call `require` for Node built-ins.
+        banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+        // Bundle the pinned AWS SDK instead of the runtime's, so what is tested is what runs.
+        externalModules: [],
+        bundleAwsSDK: true,
+      },
+    });
+
+    // ---- API --------------------------------------------------------------------------------
+    this.accessLogGroup = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: logRetention,
+      removalPolicy,
+    });
+    this.api = new apigw.RestApi(this, 'Api', {
+      description: "User Files API: presigned S3 URLs signed with each caller's own identity credentials.",
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      // The API Gateway CloudWatch role is an account-wide setting; a construct must not own it.
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: 'v1',
+        tracingEnabled: true,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: ACCESS_LOG_FORMAT,
+        throttlingRateLimit: throttle.rateLimit,
+        throttlingBurstLimit: throttle.burstLimit,
+      },
+      defaultCorsPreflightOptions: {
+        allowOrigins: [...this.allowedOrigins],
+        allowHeaders: ['Authorization', 'Content-Type'],
+        allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+        maxAge: Duration.hours(1),
+      },
+    });
+    Validations.of(this.api).acknowledge(
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'Requests are validated in the function against openapi.yaml (zod), so every 400 is a problem document naming the offending field; API Gateway validation would answer with a generic message instead.',
+      },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'A WAFv2 web ACL is a per-deployment choice with its own cost; the API is authenticated, throttled per stage, and deployers can associate their web ACL with the stage.',
+      },
+      {
+        id: 'AwsSolutions-APIG6',
+        reason:
+          'Execution logging needs the account-wide API Gateway CloudWatch role, which a reusable construct must not set; structured JSON access logs and X-Ray tracing are enabled on the stage instead.',
+      },
+    );
+
+    this.authorizer = new apigw.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
+      cognitoUserPools: [this.userPool],
+      identitySource: apigw.IdentitySource.header('Authorization'),
+    });
+
+    // One integration for every route; one invoke permission for the whole API, not one per method.
+    const integration = new apigw.LambdaIntegration(this.handler, { scopePermissionToMethod: false });
+    const methodOptions: apigw.MethodOptions = {
+      authorizer: this.authorizer,
+      authorizationType: apigw.AuthorizationType.COGNITO,
+    };
+    const me = this.api.root.addResource('me');
+    me.addMethod('GET', integration, methodOptions);
+    const files = this.api.root.addResource('files');
+    files.addMethod('GET', integration, methodOptions);
+    files.addMethod('DELETE', integration, methodOptions);
+    files.addResource('uploads').addMethod('POST', integration, methodOptions);
+    files.addResource('downloads').addMethod('POST', integration, methodOptions);
+    files.addResource('properties').addMethod('GET', integration, methodOptions);
+
+    // API Gateway's own errors: problem documents with CORS headers, so browsers can read them.
+    // Gateway responses take static header values only, so with several origins the first one is
+    // sent (the function's own responses echo whichever allowed origin called).
+    const corsHeaders = {
+      'Access-Control-Allow-Origin': `'${this.allowedOrigins[0]}'`,
+      'Access-Control-Allow-Headers': "'Authorization,Content-Type'",
+      'Content-Type': "'application/problem+json'",
+    };
+    for (const problem of GATEWAY_PROBLEMS) {
+      this.api.addGatewayResponse(`GatewayResponse${pascal(problem.responseType)}`, {
+        type: apigw.ResponseType.of(problem.responseType),
+        statusCode: String(problem.status),
+        responseHeaders: corsHeaders,
+        templates: { 'application/json': gatewayProblemTemplate(problem) },
+      });
+    }
+    // RestApi adds an `Endpoint` output of its own; the stack that uses this construct decides its
+    // outputs (UserFilesStack names it ApiUrl).
+    this.api.node.tryRemoveChild('Endpoint');
+  }
+
+  /**
+   * cdk-nag's IAM5 reports every wildcard resource of the authenticated role. Each one is part of
+   * the access model (DESIGN section 2); anything else the builder might add stays reported.
+   */
+  private acknowledgeAuthenticatedRoleWildcards(): void {
+    const cfnBucket = this.bucket.node.defaultChild as s3.CfnBucket;
+    const nagBucketArn = `<${Stack.of(this).getLogicalId(cfnBucket)}.Arn>`;
+    const document = buildAuthenticatedRolePolicy({ bucketArn: nagBucketArn });
+    const ownFolder = `/${IDENTITY_ID_VARIABLE}/*`;
+    const sharedRead = new Set([`${nagBucketArn}/protected/*`, `${nagBucketArn}/public/*`]);
+    // cdk-nag writes policy variables as `<name>` in finding IDs.
+    const findingId = (resource: string) =>
+      `AwsSolutions-IAM5[Resource::${resource.replace(/\$\{([^}]+)\}/g, '<$1>')}]`;
+    for (const statement of document.Statement) {
+      for (const resource of statement.Resource) {
+        if (resource.endsWith(ownFolder)) {
+          Validations.of(this.authenticatedRole).acknowledge({
+            id: findingId(resource),
+            reason: `Objects under the caller's own folder: the path is bound to the caller by the ${IDENTITY_ID_VARIABLE} policy variable, which S3 resolves per request.`,
+          });
+        } else if (sharedRead.has(resource) && statement.Action.every((a) => a === 's3:GetObject')) {
+          Validations.of(this.authenticatedRole).acknowledge({
+            id: findingId(resource),
+            reason:
+              'Read-only access to protected and public files of any owner, as DESIGN section 2 requires; listing them stays limited to one named owner by s3:prefix conditions.',
+          });
+        }
+      }
+    }
+  }
+}
+
+function validateOrigins(origins: readonly string[]): readonly string[] {
+  if (origins.length === 0) {
+    throw new Error('UserFilesApi: allowedOrigins must name at least one origin.');
+  }
+  for (const origin of origins) {
+    if (Token.isUnresolved(origin)) {
+      throw new Error('UserFilesApi: allowedOrigins must be literal strings, not tokens.');
+    }
+    if (origin.includes('*')) {
+      throw new Error(
+        `UserFilesApi: allowedOrigins may not contain '*' (got '${origin}'); list each origin.`,
+      );
+    }
+    // Scheme, host and optional port, exactly as a browser sends it in `Origin`. The strict pattern
+    // also keeps quotes and commas out of the header values and the comma-joined variable.
+    if (!/^https?:\/\/(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/.test(origin)) {
+      throw new Error(
+        `UserFilesApi: '${origin}' is not an origin; use scheme://host[:port] in lower case, without a path.`,
+      );
+    }
+  }
+  return [...new Set(origins)];
+}
+
+function validateLifetimes(defaultLifetime: Duration, maxLifetime: Duration): void {
+  const defaultSeconds = defaultLifetime.toSeconds();
+  const maxSeconds = maxLifetime.toSeconds();
+  if (!Number.isInteger(maxSeconds) || maxSeconds < 1 || maxSeconds > MAX_PRESIGN_SECONDS) {
+    throw new Error(
+      `UserFilesApi: maxUrlLifetime must be 1 s to 7 days in whole seconds (got ${maxSeconds} s).`,
+    );
+  }
+  if (!Number.isInteger(defaultSeconds) || defaultSeconds < 1 || defaultSeconds > maxSeconds) {
+    throw new Error(
+      `UserFilesApi: defaultUrlLifetime must be 1 s to maxUrlLifetime in whole seconds (got ${defaultSeconds} s).`,
+    );
+  }
+}
+
+function validateMaxUploadBytes(bytes: number): void {
+  if (!Number.isSafeInteger(bytes) || bytes < 1 || bytes > MAX_SINGLE_PUT_BYTES) {
+    throw new Error(`UserFilesApi: maxUploadBytes must be an integer from 1 to 5 GiB (got ${bytes}).`);
+  }
+}
+
+function pascal(snake: string): string {
+  return snake
+    .toLowerCase()
+    .split('_')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+}

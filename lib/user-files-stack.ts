@@ -1,0 +1,32 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { UserFilesApi, type UserFilesApiProps } from './user-files-api';
+
+export interface UserFilesStackProps extends StackProps {
+  /** Passed to the `UserFilesApi` construct unchanged. */
+  readonly api: UserFilesApiProps;
+}
+
+/**
+ * The deployable system: one `UserFilesApi` and the outputs clients need. The output names are a
+ * contract (the local stack writes the same ones), so they are fixed here, not derived.
+ */
+export class UserFilesStack extends Stack {
+  public readonly userFiles: UserFilesApi;
+
+  constructor(scope: Construct, id: string, props: UserFilesStackProps) {
+    super(scope, id, props);
+    this.userFiles = new UserFilesApi(this, 'UserFiles', props.api);
+    const { userPool, userPoolClient, identityPool, bucket, api } = this.userFiles;
+
+    new CfnOutput(this, 'Region', { value: this.region, description: 'AWS region of every resource.' });
+    new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', {
+      value: userPoolClient.userPoolClientId,
+      description: 'Public app client (no secret): USER_SRP_AUTH and USER_PASSWORD_AUTH.',
+    });
+    new CfnOutput(this, 'IdentityPoolId', { value: identityPool.ref });
+    new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
+    new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the REST API, ending in /.' });
+  }
+}
