@@ -7,13 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { CognitoJwtVerifier } from 'aws-jwt-verify/cognito-verifier';
 import { FetchError } from 'aws-jwt-verify/error';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { parse as parseYaml } from 'yaml';
+import { GATEWAY_PROBLEMS, type GatewayProblem, PROBLEM_TYPE_PREFIX } from '../lib/gateway-problems';
+import { closeServer, listen } from './ports';
 
 export type LambdaProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<unknown>;
 
@@ -26,23 +28,25 @@ export interface ApiAdapterOptions {
   /** The app client: the ID token's `aud` must be this. */
   readonly clientId: string;
   readonly region: string;
-  /** Where the user pool really lives (moto); its JWKS is read from `{endpoint}/{userPoolId}/.well-known/jwks.json`. */
+  /** Where the user pool really lives (moto): its JWKS is `{endpoint}/{userPoolId}/.well-known/jwks.json`. */
   readonly userPoolEndpoint: string;
+  /** As given to the stack: the first one goes on the gateway's own responses. */
   readonly allowedOrigins: readonly string[];
-  /** @default 'local' */
+  /** The stage, first segment of every API path, as deployed. @default 'v1' */
   readonly stage?: string;
-  /** API Gateway's integration timeout. @default 29000 */
-  readonly integrationTimeoutMs?: number;
-  /** @default 'openapi.yaml' next to package.json */
+  /** The function's timeout; a slower invocation fails like a timed-out Lambda (502). @default 10000 */
+  readonly functionTimeoutMs?: number;
+  /** @default the repository's `openapi.yaml` */
   readonly specPath?: string;
-  /** Receives one line per failed integration (never tokens). @default console.error */
+  /** Receives one line per failed invocation (never tokens or URLs). @default console.error */
   readonly log?: (line: string) => void;
 }
 
 export interface ApiAdapter {
-  /** The ApiUrl, with a trailing `/` like the deployed stack's output. */
+  /** The ApiUrl: `http://{host}:{port}/{stage}/`, ending in `/` like the deployed stack's output. */
   readonly url: string;
   readonly port: number;
+  /** Stops listening and drops open connections; safe to call more than once. */
   close(): Promise<void>;
 }
 
@@ -50,10 +54,10 @@ export interface ApiAdapter {
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const ACCOUNT_ID = '000000000000';
 const FUNCTION_NAME = 'user-files-api-local';
-// What `addCorsPreflight` in aws-cdk-lib answers with its defaults (Cors.DEFAULT_HEADERS, Cors.ALL_METHODS).
-const PREFLIGHT_ALLOW_HEADERS =
-  'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent';
-const PREFLIGHT_ALLOW_METHODS = 'OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD';
+// The stack's `defaultCorsPreflightOptions` (lib/user-files-api.ts), as API Gateway's mock answers them.
+const PREFLIGHT_ALLOW_HEADERS = 'Authorization,Content-Type';
+const PREFLIGHT_ALLOW_METHODS = 'GET,POST,DELETE,OPTIONS';
+const PREFLIGHT_MAX_AGE = '3600';
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 /** The resources and methods of the REST API, read from the contract the stack is built to. */
@@ -103,59 +107,40 @@ function requestTime(date: Date): string {
   return `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${time} +0000`;
 }
 
-interface GatewayProblem {
-  readonly status: number;
-  readonly code: string;
-  readonly title: string;
-  readonly detail: string;
-  /** API Gateway's `x-amzn-ErrorType` for this gateway response. */
+/**
+ * API Gateway's own answers: the deployed stack's gateway responses (same table), with the message
+ * API Gateway puts in `$context.error.messageString` as the detail.
+ */
+interface GatewayAnswer {
+  readonly problem: GatewayProblem;
+  readonly message: string;
+  /** API Gateway's `x-amzn-ErrorType` header. */
   readonly errorType: string;
 }
 
-// The gateway's own answers, in the same problem+json shape as the handler's (the deployed
-// stack's gateway responses carry the same shape and CORS headers).
-const UNAUTHORIZED: GatewayProblem = {
-  status: 401,
-  code: 'unauthorized',
-  title: 'Unauthorized',
-  detail: 'The ID token is missing, malformed, expired or not from this user pool.',
-  errorType: 'UnauthorizedException',
-};
-const NO_SUCH_ROUTE: GatewayProblem = {
-  status: 404,
-  code: 'not_found',
-  title: 'Not Found',
-  detail: 'No such route.',
-  errorType: 'MissingAuthenticationTokenException',
-};
-const TOO_LARGE: GatewayProblem = {
-  status: 413,
-  code: 'invalid_request',
-  title: 'Request Too Large',
-  detail: 'The request body is larger than 10 MB.',
-  errorType: 'RequestTooLargeException',
-};
-const AUTHORIZER_ERROR: GatewayProblem = {
-  status: 500,
-  code: 'internal_error',
-  title: 'Internal Server Error',
-  detail: 'The authorizer could not be reached.',
-  errorType: 'AuthorizerConfigurationException',
-};
-const INTEGRATION_FAILURE: GatewayProblem = {
-  status: 502,
-  code: 'internal_error',
-  title: 'Bad Gateway',
-  detail: 'Internal server error.',
-  errorType: 'InternalServerErrorException',
-};
-const INTEGRATION_TIMEOUT: GatewayProblem = {
-  status: 504,
-  code: 'upstream_timeout',
-  title: 'Gateway Timeout',
-  detail: 'Endpoint request timed out.',
-  errorType: 'IntegrationTimeoutException',
-};
+function gatewayAnswer(responseType: string, message: string, errorType: string): GatewayAnswer {
+  const problem = GATEWAY_PROBLEMS.find((p) => p.responseType === responseType);
+  if (!problem) throw new Error(`no gateway response ${responseType} in lib/gateway-problems.ts`);
+  return { problem, message, errorType };
+}
+
+const UNAUTHORIZED = gatewayAnswer('UNAUTHORIZED', 'Unauthorized', 'UnauthorizedException');
+const NO_SUCH_ROUTE = gatewayAnswer(
+  'MISSING_AUTHENTICATION_TOKEN',
+  'Missing Authentication Token',
+  'MissingAuthenticationTokenException',
+);
+const TOO_LARGE = gatewayAnswer('REQUEST_TOO_LARGE', 'Request Too Long', 'RequestTooLongException');
+const AUTHORIZER_ERROR = gatewayAnswer(
+  'AUTHORIZER_CONFIGURATION_ERROR',
+  'Authorizer configuration error',
+  'AuthorizerConfigurationException',
+);
+const INTEGRATION_FAILURE = gatewayAnswer(
+  'INTEGRATION_FAILURE',
+  'Internal server error',
+  'InternalServerErrorException',
+);
 
 class BodyTooLargeError extends Error {}
 
@@ -236,7 +221,7 @@ function isProxyResult(value: unknown): value is APIGatewayProxyResult {
   return true;
 }
 
-function lambdaContext(deadline: number): Context {
+function lambdaContext(deadline: number, region: string): Context {
   const awsRequestId = randomUUID();
   const unsupported = () => {
     throw new Error('callback-style completion is not supported; return a promise');
@@ -245,7 +230,7 @@ function lambdaContext(deadline: number): Context {
     callbackWaitsForEmptyEventLoop: true,
     functionName: FUNCTION_NAME,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION ?? 'us-east-1'}:${ACCOUNT_ID}:function:${FUNCTION_NAME}`,
+    invokedFunctionArn: `arn:aws:lambda:${region}:${ACCOUNT_ID}:function:${FUNCTION_NAME}`,
     memoryLimitInMB: '1024',
     awsRequestId,
     logGroupName: `/aws/lambda/${FUNCTION_NAME}`,
@@ -258,14 +243,20 @@ function lambdaContext(deadline: number): Context {
 }
 
 export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAdapter> {
-  const stage = options.stage ?? 'local';
-  const timeoutMs = options.integrationTimeoutMs ?? 29_000;
+  const stage = options.stage ?? 'v1';
+  const stagePrefix = `/${stage}`;
+  const timeoutMs = options.functionTimeoutMs ?? 10_000;
   const log = options.log ?? ((line: string) => console.error(line));
-  const routes = loadRoutes(options.specPath ?? new URL('../openapi.yaml', import.meta.url).pathname);
-  const allowed = new Set(options.allowedOrigins);
-  const firstOrigin = options.allowedOrigins[0];
+  const routes = loadRoutes(options.specPath ?? fileURLToPath(new URL('../openapi.yaml', import.meta.url)));
+  const [firstOrigin, ...otherOrigins] = options.allowedOrigins;
+  if (!firstOrigin) throw new TypeError('allowedOrigins must name at least one origin');
+  // Gateway responses take static header values only: the deployed stack sends the first origin.
+  const gatewayCors = {
+    'Access-Control-Allow-Origin': firstOrigin,
+    'Access-Control-Allow-Headers': PREFLIGHT_ALLOW_HEADERS,
+  };
 
-  // The verifier derives the AWS issuer and JWKS URI from the pool ID (as the authorizer does);
+  // The verifier derives the AWS issuer and JWKS URI from the pool ID, as the authorizer does;
   // only the JWKS download is redirected to where the pool really lives.
   const awsJwksUri = CognitoJwtVerifier.parseUserPoolId(options.userPoolId).jwksUri;
   const localJwksUri = `${options.userPoolEndpoint.replace(/\/$/, '')}/${options.userPoolId}/.well-known/jwks.json`;
@@ -276,7 +267,7 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
         fetcher: {
           fetch: async (uri: string) => {
             if (uri !== awsJwksUri) throw new FetchError(uri, 'unexpected JWKS URI');
-            const response = await fetch(localJwksUri);
+            const response = await fetch(localJwksUri, { signal: AbortSignal.timeout(5000) });
             if (!response.ok) throw new FetchError(uri, `status ${response.status}`);
             return response.arrayBuffer();
           },
@@ -285,33 +276,38 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
     },
   );
 
-  /** CORS headers of the gateway's own responses: the caller's origin when allowed, else the first. */
-  function corsHeaders(origin: string | undefined): Record<string, string> {
-    const allowOrigin = origin && allowed.has(origin) ? origin : firstOrigin;
-    return allowOrigin ? { 'Access-Control-Allow-Origin': allowOrigin, Vary: 'Origin' } : {};
-  }
-
-  function sendProblem(
-    res: ServerResponse,
-    problem: GatewayProblem,
-    requestId: string,
-    origin: string | undefined,
-  ): void {
+  function sendProblem(res: ServerResponse, answer: GatewayAnswer, requestId: string): void {
+    const { problem } = answer;
     const body = JSON.stringify({
-      type: `urn:user-files-api:problem:${problem.code}`,
+      type: `${PROBLEM_TYPE_PREFIX}${problem.code}`,
       title: problem.title,
       status: problem.status,
-      detail: problem.detail,
       code: problem.code,
+      detail: answer.message,
       requestId,
     });
     res.writeHead(problem.status, {
+      ...gatewayCors,
       'Content-Type': 'application/problem+json',
+      'Content-Length': Buffer.byteLength(body),
       'x-amzn-RequestId': requestId,
-      'x-amzn-ErrorType': problem.errorType,
-      ...corsHeaders(origin),
+      'x-amzn-ErrorType': answer.errorType,
     });
     res.end(body);
+  }
+
+  /** CORS preflight as CDK's mock integration answers it: an allowed origin is echoed, else the first. */
+  function sendPreflight(res: ServerResponse, origin: string | undefined, requestId: string): void {
+    const allowOrigin = origin && otherOrigins.includes(origin) ? origin : firstOrigin;
+    res.writeHead(204, {
+      'Access-Control-Allow-Headers': PREFLIGHT_ALLOW_HEADERS,
+      'Access-Control-Allow-Methods': PREFLIGHT_ALLOW_METHODS,
+      'Access-Control-Allow-Origin': allowOrigin,
+      'Access-Control-Max-Age': PREFLIGHT_MAX_AGE,
+      Vary: 'Origin',
+      'x-amzn-RequestId': requestId,
+    });
+    res.end();
   }
 
   function sendResult(res: ServerResponse, result: APIGatewayProxyResult, requestId: string): void {
@@ -325,9 +321,28 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
     res.setHeader('x-amzn-RequestId', requestId);
     const body = result.body ?? '';
     const bytes = result.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
-    if (!res.hasHeader('content-type') && bytes.length > 0) res.setHeader('Content-Type', 'application/json');
+    // API Gateway's default when the function sets none.
+    if (!res.hasHeader('content-type')) res.setHeader('Content-Type', 'application/json');
     res.setHeader('Content-Length', bytes.length);
     res.end(bytes);
+  }
+
+  async function invoke(event: APIGatewayProxyEvent, started: number): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([
+        options.handler(event, lambdaContext(started + timeoutMs, options.region)),
+        timedOut,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -335,25 +350,33 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
     const received = new Date();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
-    const origin = req.headers.origin;
-    const methods = routes.get(url.pathname);
+
+    // Outside the stage there is no API at all: API Gateway answers a bare 403 there.
+    if (url.pathname !== stagePrefix && !url.pathname.startsWith(`${stagePrefix}/`)) {
+      req.resume();
+      const body = JSON.stringify({ message: 'Forbidden' });
+      res.writeHead(403, {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(body),
+        'x-amzn-RequestId': requestId,
+        'x-amzn-ErrorType': 'ForbiddenException',
+      });
+      res.end(body);
+      return;
+    }
+    const path = url.pathname.slice(stagePrefix.length) || '/';
+    const methods = routes.get(path);
 
     // Routing comes before authorization in API Gateway: an unknown resource or method is refused
     // the same way with or without a token.
     if (methods && method === 'OPTIONS') {
-      const allowOrigin = origin && allowed.has(origin) ? origin : firstOrigin;
-      res.writeHead(204, {
-        'Access-Control-Allow-Headers': PREFLIGHT_ALLOW_HEADERS,
-        'Access-Control-Allow-Methods': PREFLIGHT_ALLOW_METHODS,
-        ...(allowOrigin ? { 'Access-Control-Allow-Origin': allowOrigin, Vary: 'Origin' } : {}),
-        'x-amzn-RequestId': requestId,
-      });
-      res.end();
+      req.resume();
+      sendPreflight(res, req.headers.origin, requestId);
       return;
     }
     if (!methods?.has(method)) {
       req.resume();
-      sendProblem(res, NO_SUCH_ROUTE, requestId, origin);
+      sendProblem(res, NO_SUCH_ROUTE, requestId);
       return;
     }
 
@@ -361,49 +384,47 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
     try {
       body = await readBody(req);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        sendProblem(res, TOO_LARGE, requestId, origin);
-        return;
-      }
-      throw error;
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      sendProblem(res, TOO_LARGE, requestId);
+      return;
     }
 
+    const token = bearerToken(req.headers.authorization);
+    if (!token) {
+      sendProblem(res, UNAUTHORIZED, requestId);
+      return;
+    }
     let payload: JwtPayload;
     try {
-      const token = bearerToken(req.headers.authorization);
-      if (!token) {
-        sendProblem(res, UNAUTHORIZED, requestId, origin);
-        return;
-      }
       payload = await verifier.verify(token);
     } catch (error) {
       if (error instanceof FetchError) {
-        log(`api-adapter: JWKS unavailable (${error.message})`);
-        sendProblem(res, AUTHORIZER_ERROR, requestId, origin);
+        log(`api-adapter: the user pool's JWKS is unavailable (${requestId})`);
+        sendProblem(res, AUTHORIZER_ERROR, requestId);
       } else {
-        sendProblem(res, UNAUTHORIZED, requestId, origin);
+        sendProblem(res, UNAUTHORIZED, requestId);
       }
       return;
     }
 
     const { headers, multiValueHeaders } = headerMaps(req.rawHeaders);
-    const sourceIp = req.socket.remoteAddress ?? '127.0.0.1';
     const event: APIGatewayProxyEvent = {
-      resource: url.pathname,
-      path: url.pathname,
+      resource: path,
+      path,
       httpMethod: method,
       headers,
       multiValueHeaders,
       ...queryMaps(url.search),
       pathParameters: null,
       stageVariables: null,
+      // No binary media types are configured, so API Gateway passes bodies as text.
       body: body.length > 0 ? body.toString('utf8') : null,
       isBase64Encoded: false,
       requestContext: {
         accountId: ACCOUNT_ID,
         apiId: 'local',
         authorizer: { claims: claimsAsApiGatewayStrings(payload) },
-        domainName: req.headers.host ?? 'localhost',
+        domainName: req.headers.host ?? `${options.host}`,
         domainPrefix: 'local',
         extendedRequestId: requestId,
         httpMethod: method,
@@ -419,7 +440,7 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
           cognitoIdentityId: null,
           cognitoIdentityPoolId: null,
           principalOrgId: null,
-          sourceIp,
+          sourceIp: req.socket.remoteAddress ?? options.host,
           user: null,
           userAgent: req.headers['user-agent'] ?? null,
           userArn: null,
@@ -430,62 +451,43 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
         requestTime: requestTime(received),
         requestTimeEpoch: received.getTime(),
         resourceId: 'local',
-        resourcePath: url.pathname,
+        resourcePath: path,
         stage,
       },
     };
 
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
+    let result: unknown;
     try {
-      const result = await Promise.race([
-        options.handler(event, lambdaContext(received.getTime() + timeoutMs)),
-        timedOut,
-      ]);
-      if (result === 'timeout') {
-        log(`api-adapter: ${method} ${url.pathname} timed out after ${timeoutMs} ms (${requestId})`);
-        sendProblem(res, INTEGRATION_TIMEOUT, requestId, origin);
-      } else if (!isProxyResult(result)) {
-        log(`api-adapter: ${method} ${url.pathname} returned a malformed proxy result (${requestId})`);
-        sendProblem(res, INTEGRATION_FAILURE, requestId, origin);
-      } else {
-        sendResult(res, result, requestId);
-      }
+      result = await invoke(event, received.getTime());
     } catch (error) {
+      // Like Lambda's own log line: the error's name only, since messages may carry user input.
       const name = error instanceof Error ? error.name : typeof error;
-      log(`api-adapter: ${method} ${url.pathname} failed with ${name} (${requestId})`);
-      sendProblem(res, INTEGRATION_FAILURE, requestId, origin);
-    } finally {
-      clearTimeout(timer);
+      log(`api-adapter: ${method} ${path} failed with ${name} (${requestId})`);
+      sendProblem(res, INTEGRATION_FAILURE, requestId);
+      return;
     }
+    if (!isProxyResult(result)) {
+      log(`api-adapter: ${method} ${path} returned a malformed proxy result (${requestId})`);
+      sendProblem(res, INTEGRATION_FAILURE, requestId);
+      return;
+    }
+    sendResult(res, result, requestId);
   }
 
   const server: Server = createServer((req, res) => {
     serve(req, res).catch((error: unknown) => {
       log(`api-adapter: unexpected ${error instanceof Error ? error.name : typeof error}`);
-      if (!res.headersSent) sendProblem(res, INTEGRATION_FAILURE, randomUUID(), req.headers.origin);
+      if (!res.headersSent) sendProblem(res, INTEGRATION_FAILURE, randomUUID());
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, options.host, options.port, 'the API adapter');
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${options.host}:${port}/`,
+    url: `http://${options.host}:${port}${stagePrefix}/`,
     port,
     close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      closing ??= closeServer(server);
       return closing;
     },
   };
