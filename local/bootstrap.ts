@@ -12,20 +12,13 @@ import {
   CreateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
-import { buildAuthenticatedRolePolicy, type PolicyDocument } from '../shared/policy/access-policy';
+import { buildAuthenticatedRolePolicy } from '../shared/policy/access-policy';
+import { type CredentialStore, cognitoProviderName } from './credential-store';
 
 export interface DemoUser {
+  /** The sign-in name: an email address, as the pool (like the deployed one) signs in by email. */
   readonly username: string;
   readonly password: string;
-  readonly email: string;
-}
-
-/** What the identity pool needs to be registered in the local identity service's store. */
-export interface IdentityPoolDefinition {
-  readonly name: string;
-  readonly userPoolId: string;
-  readonly userPoolClientId: string;
-  readonly authenticatedRolePolicy: PolicyDocument;
 }
 
 export interface BootstrapOptions {
@@ -33,8 +26,8 @@ export interface BootstrapOptions {
   /** moto: serves the user pool (cognito-idp) and the storage behind the S3 gateway, auth off. */
   readonly motoEndpoint: string;
   readonly allowedOrigins: readonly string[];
-  /** Registers the identity pool where the local identity service and S3 gateway find it; returns its ID. */
-  readonly createIdentityPool: (definition: IdentityPoolDefinition) => Promise<string> | string;
+  /** Where the identity pool is registered, for the local identity service and S3 gateway. */
+  readonly store: CredentialStore;
   /** @default 'user-files-local' */
   readonly bucketName?: string;
   /**
@@ -91,7 +84,9 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
             TemporaryPasswordValidityDays: 3,
           },
         },
-        UsernameAttributes: [],
+        // As deployed (`signInAliases: { email: true }`): users sign in with their email address,
+        // and `cognito:username` is a generated UUID.
+        UsernameAttributes: ['email'],
         AutoVerifiedAttributes: ['email'],
         Schema: [{ Name: 'email', AttributeDataType: 'String', Required: true, Mutable: true }],
       }),
@@ -111,10 +106,9 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     const userPoolClientId = client.UserPoolClient?.ClientId;
     if (!userPoolClientId) throw new Error('moto returned no app client ID');
 
-    const demoUsers: DemoUser[] = ['alice', 'bob'].map((username) => ({
+    const demoUsers: DemoUser[] = ['alice@example.com', 'bob@example.com'].map((username) => ({
       username,
       password: demoPassword(),
-      email: `${username}@example.com`,
     }));
     await Promise.all(
       demoUsers.map(async (user) => {
@@ -124,7 +118,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
             Username: user.username,
             MessageAction: 'SUPPRESS',
             UserAttributes: [
-              { Name: 'email', Value: user.email },
+              { Name: 'email', Value: user.username },
               { Name: 'email_verified', Value: 'true' },
             ],
           }),
@@ -149,28 +143,33 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
           CORSRules: [
             {
               AllowedOrigins: [...options.allowedOrigins],
-              AllowedMethods: ['GET', 'HEAD', 'PUT'],
+              // The same rule as the stack's bucket (lib/user-files-api.ts).
+              AllowedMethods: ['GET', 'PUT', 'HEAD'],
               AllowedHeaders: ['*'],
-              // Multipart uploads need each part's ETag in the browser.
-              ExposeHeaders: ['ETag'],
-              MaxAgeSeconds: 3000,
+              ExposeHeaders: ['ETag', 'x-amz-checksum-sha256'],
+              MaxAgeSeconds: 3600,
             },
           ],
         },
       }),
     );
 
-    const identityPoolId = await options.createIdentityPool({
+    // What CreateIdentityPool + SetIdentityPoolRoles do in the stack: the user pool's app client as
+    // the only provider, and the authenticated role carrying the builder's policy.
+    const identityPool = options.store.createIdentityPool({
       name: 'user_files_local',
-      userPoolId,
-      userPoolClientId,
-      authenticatedRolePolicy: buildAuthenticatedRolePolicy({
-        bucketArn: `arn:aws:s3:::${bucketName}`,
-        ...(options.policyIdentityVariable ? { identityVariable: options.policyIdentityVariable } : {}),
-      }),
+      region,
+      providers: [{ providerName: cognitoProviderName(region, userPoolId), clientId: userPoolClientId }],
+      authenticatedRole: {
+        arn: `arn:aws:iam::000000000000:role/user-files-local-authenticated`,
+        policy: buildAuthenticatedRolePolicy({
+          bucketArn: `arn:aws:s3:::${bucketName}`,
+          ...(options.policyIdentityVariable ? { identityVariable: options.policyIdentityVariable } : {}),
+        }),
+      },
     });
 
-    return { userPoolId, userPoolClientId, identityPoolId, bucketName, demoUsers };
+    return { userPoolId, userPoolClientId, identityPoolId: identityPool.id, bucketName, demoUsers };
   } finally {
     idp.destroy();
     s3.destroy();
