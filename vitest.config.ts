@@ -15,6 +15,11 @@ export default defineConfig({
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           environment: 'node',
+          // One worker, modules shared between files: the stack is synthesized (and the function
+          // bundled) once for the whole suite, not once per file (test/support/synth.ts memoizes it).
+          pool: 'forks',
+          isolate: false,
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

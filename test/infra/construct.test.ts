@@ -1,0 +1,166 @@
+/**
+ * The construct's contract with its users: props validated up front, defaults as documented,
+ * options from CDK context, and the variants (several origins, `removalPolicy: destroy`).
+ */
+import { App, type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ALLOWED_ORIGINS, userFilesPropsFromContext } from '../../lib/app-context';
+import { UserFilesApi, type UserFilesApiProps } from '../../lib/user-files-api';
+import { synthesize } from '../support/synth';
+
+/** Builds the construct in a throwaway stack (no synthesis, so no bundling). */
+function build(props: UserFilesApiProps): UserFilesApi {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return new UserFilesApi(new Stack(app, 'Test'), 'UserFiles', props);
+}
+
+describe('UserFilesApi props', () => {
+  it.each([['*'], ['https://*.example.com'], ['http://localhost:5173', '*']])(
+    'rejects a wildcard origin: %s',
+    (...origins) => {
+      expect(() => build({ allowedOrigins: origins })).toThrow(/'\*'/);
+    },
+  );
+
+  it.each([
+    ['no origin at all', []],
+    ['a path', ['https://app.example.com/']],
+    ['no scheme', ['app.example.com']],
+    ['another scheme', ['ftp://app.example.com']],
+    ['a quote', ["https://app.example.com'"]],
+    ['a comma', ['https://a.example.com,https://b.example.com']],
+    ['upper case', ['https://App.example.com']],
+  ])('rejects %s', (_name, origins) => {
+    expect(() => build({ allowedOrigins: origins })).toThrow(/allowedOrigins|not an origin/);
+  });
+
+  it('rejects lifetimes out of order or beyond what SigV4 allows', () => {
+    const allowedOrigins = ['https://app.example.com'];
+    expect(() =>
+      build({ allowedOrigins, defaultUrlLifetime: Duration.hours(2), maxUrlLifetime: Duration.hours(1) }),
+    ).toThrow(/defaultUrlLifetime/);
+    expect(() => build({ allowedOrigins, maxUrlLifetime: Duration.days(8) })).toThrow(/maxUrlLifetime/);
+    expect(() => build({ allowedOrigins, defaultUrlLifetime: Duration.seconds(0) })).toThrow(
+      /defaultUrlLifetime/,
+    );
+  });
+
+  it('rejects an upload limit that a single presigned PUT cannot carry', () => {
+    const allowedOrigins = ['https://app.example.com'];
+    for (const maxUploadBytes of [0, -1, 1.5, 5 * 1024 ** 3 + 1, Number.NaN]) {
+      expect(() => build({ allowedOrigins, maxUploadBytes }), String(maxUploadBytes)).toThrow(
+        /maxUploadBytes/,
+      );
+    }
+  });
+
+  it('applies the documented defaults and exposes what it creates', () => {
+    const api = build({ allowedOrigins: ['https://app.example.com'] });
+    expect(api.defaultUrlLifetime.toSeconds()).toBe(900);
+    expect(api.maxUrlLifetime.toSeconds()).toBe(3600);
+    expect(api.maxUploadBytes).toBe(104_857_600);
+    for (const part of [
+      api.bucket,
+      api.accessLogsBucket,
+      api.userPool,
+      api.userPoolClient,
+      api.identityPool,
+      api.authenticatedRole,
+      api.handlerRole,
+      api.handler,
+      api.authorizer,
+      api.api,
+    ]) {
+      expect(part.node.path.startsWith(`${api.node.path}/`), part.node.path).toBe(true);
+    }
+  });
+});
+
+describe('options from CDK context', () => {
+  const props = (context: Record<string, unknown>) => userFilesPropsFromContext(new App({ context }).node);
+
+  it('defaults to the local dev origin and the construct defaults', () => {
+    expect(props({})).toEqual({ allowedOrigins: DEFAULT_ALLOWED_ORIGINS });
+  });
+
+  it('reads -c values, which arrive as strings', () => {
+    expect(
+      props({
+        allowedOrigins: 'https://a.example.com, https://b.example.com',
+        removalPolicy: 'destroy',
+        maxUploadBytes: '1048576',
+        defaultUrlLifetimeSeconds: '60',
+        maxUrlLifetimeSeconds: '600',
+      }),
+    ).toEqual({
+      allowedOrigins: ['https://a.example.com', 'https://b.example.com'],
+      removalPolicy: RemovalPolicy.DESTROY,
+      maxUploadBytes: 1_048_576,
+      defaultUrlLifetime: Duration.seconds(60),
+      maxUrlLifetime: Duration.seconds(600),
+    });
+    expect(props({ removalPolicy: 'RETAIN' }).removalPolicy).toBe(RemovalPolicy.RETAIN);
+  });
+
+  it('refuses values it cannot read instead of guessing', () => {
+    expect(() => props({ removalPolicy: 'snapshot' })).toThrow(/removalPolicy/);
+    expect(() => props({ maxUploadBytes: 'lots' })).toThrow(/maxUploadBytes/);
+    expect(() => props({ maxUrlLifetimeSeconds: '' })).toThrow(/maxUrlLifetimeSeconds/);
+    expect(() => props({ allowedOrigins: 5 })).toThrow(/allowedOrigins/);
+  });
+});
+
+describe('variants', () => {
+  it('with several origins: CORS for each, gateway errors carry the first', () => {
+    const origins = ['https://a.example.com', 'https://b.example.com'];
+    const { stack, template } = synthesize({ bundle: false, context: { allowedOrigins: origins.join(',') } });
+    const bucket =
+      template.toJSON().Resources[
+        stack.getLogicalId(stack.userFiles.bucket.node.defaultChild as CfnResource)
+      ];
+    expect(bucket.Properties.CorsConfiguration.CorsRules[0].AllowedOrigins).toEqual(origins);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { ALLOWED_ORIGINS: origins.join(',') } },
+    });
+    // Preflight answers the first origin by default and switches to the second when it calls.
+    const preflight = JSON.stringify(
+      template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'OPTIONS' } }),
+    );
+    expect(preflight).toContain("'https://a.example.com'");
+    expect(preflight).toContain('https://b.example.com');
+    const responses = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'));
+    expect(responses.length).toBeGreaterThan(0);
+    for (const response of responses) {
+      expect(
+        response.Properties.ResponseParameters['gatewayresponse.header.Access-Control-Allow-Origin'],
+      ).toBe("'https://a.example.com'");
+    }
+  });
+
+  it('with removalPolicy destroy: everything is deleted and the buckets emptied, still nag-clean', () => {
+    // Synthesis itself runs the AwsSolutions checks and throws on an unacknowledged finding.
+    const { template } = synthesize({ bundle: false, context: { removalPolicy: 'destroy' } });
+    const json = template.toJSON() as {
+      Resources: Record<string, { Type: string; DeletionPolicy?: string }>;
+    };
+    for (const type of ['AWS::S3::Bucket', 'AWS::Cognito::UserPool', 'AWS::Logs::LogGroup']) {
+      const found = Object.values(json.Resources).filter((r) => r.Type === type);
+      expect(found.length, type).toBeGreaterThan(0);
+      for (const resource of found) expect(resource.DeletionPolicy, type).toBe('Delete');
+    }
+    expect(Object.keys(template.findResources('Custom::S3AutoDeleteObjects'))).toHaveLength(2);
+    template.hasResourceProperties('AWS::Cognito::UserPool', { DeletionProtection: 'INACTIVE' });
+  });
+
+  it('is a drop-in construct: it synthesizes inside any stack', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'SomeoneElsesStack');
+    new UserFilesApi(stack, 'Files', { allowedOrigins: ['https://app.example.com'] });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.resourceCountIs('AWS::Cognito::IdentityPool', 1);
+    // The stack that uses the construct decides its outputs.
+    expect(template.toJSON().Outputs).toBeUndefined();
+  });
+});
