@@ -1,4 +1,3 @@
-#!/usr/bin/env -S npx tsx
 /**
  * CDK app entry (`cdk.json`: `npx tsx bin/app.ts`). Resources live in `lib/`; this file only
  * creates the App. Options come from context, e.g.
