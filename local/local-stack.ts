@@ -1,0 +1,194 @@
+/**
+ * The whole system on loopback (DESIGN section 5): moto (user pool + raw storage), the identity
+ * pool service, the S3 gateway that enforces SigV4 and the role policy, the bootstrap that creates
+ * what `cdk deploy` would, and the API Gateway adapter invoking the deployed handler in process.
+ * Used by `npm start` and by the e2e suite; `outputs` has the deployed stack's output names.
+ */
+
+import type { LambdaProxyHandler } from './api-adapter';
+import { startApiAdapter } from './api-adapter';
+import { bootstrap, type DemoUser } from './bootstrap';
+import { createCredentialStore } from './credential-store';
+import { startIdentityService } from './identity-service';
+import { startMoto } from './moto';
+import { LOOPBACK } from './ports';
+import { startS3Gateway } from './s3-gateway';
+
+export interface LocalStackPorts {
+  /** The API (API Gateway adapter). 0 or omitted: a free port. */
+  readonly api?: number;
+  /** moto_server (user pool endpoint, and raw storage behind the gateway). */
+  readonly moto?: number;
+  /** The Cognito Identity endpoint. */
+  readonly identity?: number;
+  /** The S3 endpoint (the gateway). */
+  readonly s3?: number;
+}
+
+export interface LocalStackOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  readonly ports?: LocalStackPorts;
+  /** Browser origins for the API's and the bucket's CORS. @default DEFAULT_ALLOWED_ORIGINS */
+  readonly allowedOrigins?: readonly string[];
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** Keep the parts' request logs (and the handler's access log) off the console. @default false */
+  readonly quiet?: boolean;
+  /** Serve the API (importing the handler). A storage-only stack skips it. @default true */
+  readonly api?: boolean;
+  /**
+   * Only for mutation tests: the identity variable of the role policy (`*` breaks isolation on
+   * purpose). Never set by `npm start`. @default the real `${cognito-identity.amazonaws.com:sub}`
+   */
+  readonly policyIdentityVariable?: string;
+}
+
+/** The deployed stack's outputs, plus the local endpoints and the demo users. */
+export interface LocalStackOutputs {
+  readonly Region: string;
+  readonly UserPoolId: string;
+  readonly UserPoolClientId: string;
+  readonly IdentityPoolId: string;
+  readonly BucketName: string;
+  /** Empty when the stack was started with `api: false`. */
+  readonly ApiUrl: string;
+  readonly CognitoIdpEndpoint: string;
+  readonly CognitoIdentityEndpoint: string;
+  readonly S3Endpoint: string;
+  readonly DemoUsers: readonly DemoUser[];
+}
+
+export interface LocalStack {
+  readonly outputs: LocalStackOutputs;
+  /** Stops every part, moto's process included; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_ALLOWED_ORIGINS: readonly string[] = ['http://localhost:5173', 'http://localhost:3000'];
+
+/** The handler's configuration, fixed at its import: one per process (see `loadHandler`). */
+let handlerEnvironment: string | undefined;
+
+/**
+ * Sets the handler's environment, exactly the variables the deployed function gets plus the
+ * standard endpoint overrides, then imports the deployed entry point. The handler parses its
+ * configuration once at import (as a Lambda instance does at init), so a process can only serve one
+ * configuration; asking for another is refused instead of silently reusing stale endpoints.
+ */
+async function loadHandler(environment: Record<string, string>): Promise<LambdaProxyHandler> {
+  const key = JSON.stringify(environment);
+  if (handlerEnvironment !== undefined && handlerEnvironment !== key) {
+    throw new Error(
+      "The handler is already loaded in this process with another local stack's configuration; start a second stack with `api: false` or in another process.",
+    );
+  }
+  Object.assign(process.env, environment);
+  handlerEnvironment = key;
+  const module = await import('../lambdas/handler');
+  return module.handler as unknown as LambdaProxyHandler;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const host = options.host ?? LOOPBACK;
+  const region = options.region ?? 'us-east-1';
+  const ports = options.ports ?? {};
+  const allowedOrigins = options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS;
+  const log = options.quiet ? undefined : (line: string) => console.log(line);
+
+  // Everything started so far, stopped in reverse order on failure or stop().
+  const stops: (() => Promise<void>)[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const errors: unknown[] = [];
+      for (const close of stops.reverse()) {
+        await close().catch((error: unknown) => errors.push(error));
+      }
+      if (errors.length > 0) throw new AggregateError(errors, 'the local stack did not stop cleanly');
+    })();
+    return stopping;
+  };
+
+  try {
+    const store = createCredentialStore();
+    const moto = await startMoto({ host, port: ports.moto ?? 0 });
+    stops.push(() => moto.close());
+
+    const [identity, s3] = await Promise.all([
+      startIdentityService({
+        host,
+        port: ports.identity ?? 0,
+        store,
+        region,
+        userPoolEndpoint: moto.url,
+        ...(log ? { log } : {}),
+      }),
+      startS3Gateway({
+        host,
+        port: ports.s3 ?? 0,
+        store,
+        upstream: moto.url,
+        region,
+        ...(log ? { log } : {}),
+      }),
+    ]);
+    stops.push(
+      () => identity.close(),
+      () => s3.close(),
+    );
+
+    const created = await bootstrap({
+      region,
+      motoEndpoint: moto.url,
+      allowedOrigins,
+      store,
+      ...(options.policyIdentityVariable ? { policyIdentityVariable: options.policyIdentityVariable } : {}),
+    });
+
+    let apiUrl = '';
+    if (options.api ?? true) {
+      const handler = await loadHandler({
+        AWS_REGION: region,
+        AWS_ENDPOINT_URL_COGNITO_IDENTITY: identity.url,
+        AWS_ENDPOINT_URL_S3: s3.url,
+        USER_POOL_ID: created.userPoolId,
+        IDENTITY_POOL_ID: created.identityPoolId,
+        BUCKET_NAME: created.bucketName,
+        ALLOWED_ORIGINS: allowedOrigins.join(','),
+        ...(options.quiet ? { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL || 'WARN' } : {}),
+      });
+      const api = await startApiAdapter({
+        host,
+        port: ports.api ?? 0,
+        handler,
+        userPoolId: created.userPoolId,
+        clientId: created.userPoolClientId,
+        region,
+        userPoolEndpoint: moto.url,
+        allowedOrigins,
+      });
+      stops.push(() => api.close());
+      apiUrl = api.url;
+    }
+
+    return {
+      outputs: {
+        Region: region,
+        UserPoolId: created.userPoolId,
+        UserPoolClientId: created.userPoolClientId,
+        IdentityPoolId: created.identityPoolId,
+        BucketName: created.bucketName,
+        ApiUrl: apiUrl,
+        CognitoIdpEndpoint: moto.url,
+        CognitoIdentityEndpoint: identity.url,
+        S3Endpoint: s3.url,
+        DemoUsers: created.demoUsers,
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * `npm start`: the whole system on loopback, no AWS account needed. Prints the endpoints, the demo
+ * users and calls to paste; writes `.local/outputs.json` in the deployed stack's output shape.
+ *
+ * Environment (all optional):
+ *   PORT                          the API's port (default 4010, the spec's server default)
+ *   LOCAL_COGNITO_IDP_PORT        the user pool endpoint, moto_server (default 4011)
+ *   LOCAL_COGNITO_IDENTITY_PORT   the identity pool endpoint (default 4012)
+ *   LOCAL_S3_PORT                 the S3 endpoint, the enforcing gateway (default 4013)
+ *   ALLOWED_ORIGINS               comma-separated browser origins for CORS
+ *   MAX_UPLOAD_BYTES, DEFAULT_URL_LIFETIME_SECONDS, MAX_URL_LIFETIME_SECONDS: as for the function
+ * A port given in the environment must be free (else: exit 1 with a message); a default port that
+ * is taken is replaced by a free one.
+ */
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DEFAULT_ALLOWED_ORIGINS,
+  type LocalStack,
+  type LocalStackOutputs,
+  startLocalStack,
+} from './local-stack';
+import { MotoNotInstalledError } from './moto';
+import { assertPortFree, LOOPBACK, PortInUseError } from './ports';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUTPUTS_FILE = join(ROOT, '.local', 'outputs.json');
+
+interface PortSetting {
+  readonly name: string;
+  readonly fallback: number;
+}
+
+const PORTS = {
+  api: { name: 'PORT', fallback: 4010 },
+  moto: { name: 'LOCAL_COGNITO_IDP_PORT', fallback: 4011 },
+  identity: { name: 'LOCAL_COGNITO_IDENTITY_PORT', fallback: 4012 },
+  s3: { name: 'LOCAL_S3_PORT', fallback: 4013 },
+} satisfies Record<string, PortSetting>;
+
+class UsageError extends Error {}
+
+/** A configured port as given (0 allowed: any free port); a default one only if it is free now. */
+async function choosePort(setting: PortSetting, notes: string[]): Promise<number> {
+  const raw = process.env[setting.name];
+  if (raw !== undefined && raw !== '') {
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new UsageError(`${setting.name}=${raw} is not a port number (0-65535; 0 picks a free port).`);
+    }
+    return port;
+  }
+  try {
+    await assertPortFree(setting.fallback, LOOPBACK);
+    return setting.fallback;
+  } catch (error) {
+    if (!(error instanceof PortInUseError)) throw error;
+    notes.push(
+      `port ${setting.fallback} is busy, so a free port was used (set ${setting.name} to choose one)`,
+    );
+    return 0;
+  }
+}
+
+function allowedOrigins(): readonly string[] {
+  const raw = process.env.ALLOWED_ORIGINS;
+  if (!raw) return DEFAULT_ALLOWED_ORIGINS;
+  return raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+}
+
+/** Single-quoted for POSIX shells, so printed commands paste safely whatever a value holds. */
+function sh(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+function banner(outputs: LocalStackOutputs, seconds: number, notes: readonly string[]): string {
+  const [alice, bob] = outputs.DemoUsers;
+  const outputsPath = relative(process.cwd(), OUTPUTS_FILE) || OUTPUTS_FILE;
+  const lines = [
+    '',
+    `User Files API: local stack ready in ${seconds.toFixed(1)} s (Ctrl-C stops it)`,
+    ...notes.map((note) => `  note: ${note}`),
+    '',
+    `  API (ApiUrl)            ${outputs.ApiUrl}`,
+    `  Cognito user pool       ${outputs.CognitoIdpEndpoint}   pool ${outputs.UserPoolId}, app client ${outputs.UserPoolClientId}`,
+    `  Cognito identity pool   ${outputs.CognitoIdentityEndpoint}   pool ${outputs.IdentityPoolId}`,
+    `  S3 (IAM-enforcing)      ${outputs.S3Endpoint}   bucket ${outputs.BucketName}`,
+    `  Region                  ${outputs.Region}`,
+    `  Outputs                 ${outputsPath}`,
+    '',
+    'Demo users (new passwords on every start):',
+    ...outputs.DemoUsers.map((user) => `  ${user.username.padEnd(20)} ${user.password}`),
+    '',
+    'Try it (bash; needs the AWS CLI and curl):',
+    '',
+    `  API=${sh(outputs.ApiUrl)}`,
+    `  TOKEN=$(aws cognito-idp initiate-auth --region ${outputs.Region} --endpoint-url ${outputs.CognitoIdpEndpoint} \\`,
+    `    --client-id ${outputs.UserPoolClientId} --auth-flow USER_PASSWORD_AUTH \\`,
+    `    --auth-parameters ${sh(`USERNAME=${alice?.username},PASSWORD=${alice?.password}`)} \\`,
+    '    --query AuthenticationResult.IdToken --output text)',
+    `  curl -s -H "Authorization: $TOKEN" "\${API}me"; echo`,
+    '',
+    '  # ask for an upload URL, then PUT the file with exactly the returned headers',
+    "  printf 'hello from alice\\n' > hello.txt",
+    '  curl -s -X POST -H "Authorization: $TOKEN" -H \'Content-Type: application/json\' \\',
+    '    -d "{\\"level\\":\\"private\\",\\"key\\":\\"notes/hello.txt\\",\\"contentType\\":\\"text/plain\\",\\"size\\":$(wc -c < hello.txt)}" \\',
+    `    "\${API}files/uploads" > upload.json`,
+    `  node -e "for (const [k, v] of Object.entries(require('./upload.json').headers)) console.log(k + ': ' + v)" > upload.headers`,
+    `  curl -s -X PUT -H @upload.headers --data-binary @hello.txt "$(node -p "require('./upload.json').url")" -w '%{http_code}\\n'`,
+    '',
+    '  # list, then download',
+    `  curl -s -H "Authorization: $TOKEN" "\${API}files?level=private"; echo`,
+    '  curl -s -X POST -H "Authorization: $TOKEN" -H \'Content-Type: application/json\' \\',
+    `    -d '{"level":"private","key":"notes/hello.txt"}' "\${API}files/downloads" > download.json`,
+    `  curl -s "$(node -p "require('./download.json').url")"`,
+    '',
+    `  # ${bob?.username} cannot read it: the same call with bob's token gets 403 from storage,`,
+    "  # and the same URL with alice's identity ID swapped for bob's is refused too.",
+    '',
+  ];
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const notes: string[] = [];
+  const ports = {
+    api: await choosePort(PORTS.api, notes),
+    moto: await choosePort(PORTS.moto, notes),
+    identity: await choosePort(PORTS.identity, notes),
+    s3: await choosePort(PORTS.s3, notes),
+  };
+
+  let stack: LocalStack | undefined;
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second Ctrl-C: do not wait any longer (moto is killed on exit by its supervisor).
+      process.exit(130);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping the local stack...`);
+    const done = stack ? stack.stop() : Promise.resolve();
+    done.then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error instanceof Error ? error.message : error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+
+  stack = await startLocalStack({ host: LOOPBACK, ports, allowedOrigins: allowedOrigins() });
+  if (stopping) {
+    await stack.stop();
+    return;
+  }
+  await mkdir(dirname(OUTPUTS_FILE), { recursive: true });
+  await writeFile(OUTPUTS_FILE, `${JSON.stringify(stack.outputs, null, 2)}\n`, { mode: 0o600 });
+  await chmod(OUTPUTS_FILE, 0o600);
+  console.log(banner(stack.outputs, (performance.now() - started) / 1000, notes));
+}
+
+main().catch((error: unknown) => {
+  if (
+    error instanceof MotoNotInstalledError ||
+    error instanceof PortInUseError ||
+    error instanceof UsageError
+  ) {
+    console.error(`npm start: ${error.message}`);
+  } else {
+    console.error('npm start: the local stack failed to start:', error);
+  }
+  process.exit(1);
+});
