@@ -30,13 +30,14 @@ const OUTPUTS_FILE = join(ROOT, '.local', 'outputs.json');
 interface PortSetting {
   readonly name: string;
   readonly fallback: number;
+  readonly what: string;
 }
 
 const PORTS = {
-  api: { name: 'PORT', fallback: 4010 },
-  moto: { name: 'LOCAL_COGNITO_IDP_PORT', fallback: 4011 },
-  identity: { name: 'LOCAL_COGNITO_IDENTITY_PORT', fallback: 4012 },
-  s3: { name: 'LOCAL_S3_PORT', fallback: 4013 },
+  api: { name: 'PORT', fallback: 4010, what: 'the API' },
+  moto: { name: 'LOCAL_COGNITO_IDP_PORT', fallback: 4011, what: 'the user pool (moto_server)' },
+  identity: { name: 'LOCAL_COGNITO_IDENTITY_PORT', fallback: 4012, what: 'the identity pool service' },
+  s3: { name: 'LOCAL_S3_PORT', fallback: 4013, what: 'the S3 gateway' },
 } satisfies Record<string, PortSetting>;
 
 class UsageError extends Error {}
@@ -49,6 +50,8 @@ async function choosePort(setting: PortSetting, notes: string[]): Promise<number
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new UsageError(`${setting.name}=${raw} is not a port number (0-65535; 0 picks a free port).`);
     }
+    // Checked before anything starts, so a busy port fails at once and names its variable.
+    if (port !== 0) await assertPortFree(port, LOOPBACK, `${setting.what} (${setting.name}=${port})`);
     return port;
   }
   try {
@@ -118,8 +121,10 @@ function banner(outputs: LocalStackOutputs, seconds: number, notes: readonly str
     `    -d '{"level":"private","key":"notes/hello.txt"}' "\${API}files/downloads" > download.json`,
     `  curl -s "$(node -p "require('./download.json').url")"`,
     '',
-    `  # ${bob?.username} cannot read it: the same call with bob's token gets 403 from storage,`,
-    "  # and the same URL with alice's identity ID swapped for bob's is refused too.",
+    '  # change anything that was signed and storage refuses it (403 SignatureDoesNotMatch)',
+    `  curl -s "$(node -p "require('./download.json').url.replace('hello.txt', 'other.txt')")"; echo`,
+    '',
+    `  # the same with ${bob?.username}: bob gets his own folder, and no way into alice's`,
     '',
   ];
   return lines.join('\n');
