@@ -1,0 +1,435 @@
+/**
+ * Maps a path-style S3 request (`/{bucket}/{key}`) to the S3 operation it is and the IAM
+ * authorization S3 performs for it: action(s), resource ARN(s) and the request's condition keys.
+ * Only the operations the project's clients use are recognised; anything else (bucket ACLs,
+ * policies, CORS or versioning configuration, ListBuckets, object ACLs and tags, ...) is refused
+ * before the policy is even asked, as the deployed role grants none of it.
+ */
+import { parseXML, XmlNode } from '@aws-sdk/xml-builder';
+import { accessDenied, malformedXml, S3Error } from './s3-errors';
+import type { QueryParameter } from './sigv4-verify';
+
+export interface AuthorizationCheck {
+  readonly action: string;
+  readonly resource: string;
+  /** Condition keys specific to this check (on top of the request's common keys). */
+  readonly context: Readonly<Record<string, string | string[]>>;
+  /** For DeleteObjects: the key this check is about. */
+  readonly key?: string;
+}
+
+export type OperationName =
+  | 'GetObject'
+  | 'HeadObject'
+  | 'PutObject'
+  | 'CopyObject'
+  | 'DeleteObject'
+  | 'DeleteObjects'
+  | 'ListObjectsV2'
+  | 'ListObjects'
+  | 'CreateMultipartUpload'
+  | 'UploadPart'
+  | 'UploadPartCopy'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload'
+  | 'ListParts';
+
+export interface S3Operation {
+  readonly name: OperationName;
+  readonly bucket: string;
+  readonly key?: string;
+  /** Checks that must all be allowed; empty for DeleteObjects, which is checked per key from its body. */
+  readonly checks: readonly AuthorizationCheck[];
+  /** Whether `x-amz-checksum-*` values describe this request's body. */
+  readonly checksumsDescribeBody: boolean;
+}
+
+export interface OperationRequest {
+  readonly method: string;
+  readonly rawPath: string;
+  readonly query: readonly QueryParameter[];
+  /** Verified `x-amz-*` values (headers and hoisted presigned parameters), lowercase names. */
+  readonly amzParameters: ReadonlyMap<string, string>;
+}
+
+/** Parameters any request may carry: the SDK's operation hint and the signature's own parameters. */
+const ALWAYS_ALLOWED = new Set(['x-id']);
+const RESPONSE_OVERRIDES = [
+  'response-cache-control',
+  'response-content-disposition',
+  'response-content-encoding',
+  'response-content-language',
+  'response-content-type',
+  'response-expires',
+];
+
+export function objectArn(bucket: string, key: string): string {
+  return `arn:aws:s3:::${bucket}/${key}`;
+}
+
+export function bucketArn(bucket: string): string {
+  return `arn:aws:s3:::${bucket}`;
+}
+
+function decodePathSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new S3Error(400, 'InvalidURI', "Couldn't parse the specified URI.");
+  }
+}
+
+/** Splits a path-style request path into bucket and key (undefined for bucket-level requests). */
+export function parsePath(rawPath: string): { bucket?: string; key?: string } {
+  if (!rawPath.startsWith('/')) throw new S3Error(400, 'InvalidURI', "Couldn't parse the specified URI.");
+  const rest = rawPath.slice(1);
+  if (rest === '') return {};
+  const slash = rest.indexOf('/');
+  if (slash === -1) return { bucket: decodePathSegment(rest) };
+  const bucket = decodePathSegment(rest.slice(0, slash));
+  const key = decodePathSegment(rest.slice(slash + 1));
+  return key === '' ? { bucket } : { bucket, key };
+}
+
+/** The S3 parameters of the request: everything but the signature's own and hoisted `x-amz-*` ones. */
+function s3Parameters(query: readonly QueryParameter[]): Map<string, string> {
+  const parameters = new Map<string, string>();
+  for (const { name, value } of query) {
+    if (/^x-amz-/i.test(name)) continue;
+    parameters.set(name, value);
+  }
+  return parameters;
+}
+
+function refuse(operation: string): never {
+  throw accessDenied('Access Denied', {}, `unsupported operation: ${operation}`);
+}
+
+/** Refuses parameters this operation does not take: an unknown subresource is another operation. */
+function onlyParameters(
+  parameters: Map<string, string>,
+  allowed: readonly string[],
+  operation: string,
+): void {
+  for (const name of parameters.keys()) {
+    if (!ALWAYS_ALLOWED.has(name) && !allowed.includes(name)) refuse(`${operation}?${name}`);
+  }
+}
+
+/** Extra actions S3 requires when a write also sets ACLs, tags or object-lock settings. */
+function writeSideEffects(amz: ReadonlyMap<string, string>): string[] {
+  const actions: string[] = [];
+  if (amz.has('x-amz-acl') || [...amz.keys()].some((name) => name.startsWith('x-amz-grant-'))) {
+    actions.push('s3:PutObjectAcl');
+  }
+  if (amz.has('x-amz-tagging')) actions.push('s3:PutObjectTagging');
+  if (amz.has('x-amz-object-lock-mode') || amz.has('x-amz-object-lock-retain-until-date')) {
+    actions.push('s3:PutObjectRetention');
+  }
+  if (amz.has('x-amz-object-lock-legal-hold')) actions.push('s3:PutObjectLegalHold');
+  return actions;
+}
+
+function writeContext(amz: ReadonlyMap<string, string>): Record<string, string> {
+  const context: Record<string, string> = {};
+  for (const name of [
+    'x-amz-acl',
+    'x-amz-server-side-encryption',
+    'x-amz-server-side-encryption-aws-kms-key-id',
+    'x-amz-storage-class',
+    'x-amz-metadata-directive',
+    'x-amz-copy-source',
+  ]) {
+    const value = amz.get(name);
+    if (value !== undefined) context[`s3:${name}`] = value;
+  }
+  return context;
+}
+
+function writeChecks(bucket: string, key: string, amz: ReadonlyMap<string, string>): AuthorizationCheck[] {
+  const resource = objectArn(bucket, key);
+  const context = writeContext(amz);
+  return ['s3:PutObject', ...writeSideEffects(amz)].map((action) => ({ action, resource, context }));
+}
+
+/** `x-amz-copy-source`: `[/]{bucket}/{url-encoded key}[?versionId=...]`. */
+export function parseCopySource(value: string): { bucket: string; key: string; versionId?: string } {
+  const invalid = () =>
+    new S3Error(
+      400,
+      'InvalidArgument',
+      'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
+    );
+  const [rawSource = '', rawQuery] = value.split('?', 2);
+  const source = decodePathSegment(rawSource.startsWith('/') ? rawSource.slice(1) : rawSource);
+  const slash = source.indexOf('/');
+  if (slash <= 0 || slash === source.length - 1) throw invalid();
+  const versionId = rawQuery?.startsWith('versionId=')
+    ? decodePathSegment(rawQuery.slice('versionId='.length))
+    : undefined;
+  if (rawQuery !== undefined && versionId === undefined) throw invalid();
+  return {
+    bucket: source.slice(0, slash),
+    key: source.slice(slash + 1),
+    ...(versionId ? { versionId } : {}),
+  };
+}
+
+function copyChecks(
+  bucket: string,
+  key: string,
+  amz: ReadonlyMap<string, string>,
+  copySource: string,
+): AuthorizationCheck[] {
+  const source = parseCopySource(copySource);
+  return [
+    {
+      action: source.versionId ? 's3:GetObjectVersion' : 's3:GetObject',
+      resource: objectArn(source.bucket, source.key),
+      context: {},
+    },
+    ...writeChecks(bucket, key, amz),
+  ];
+}
+
+function listContext(parameters: Map<string, string>): Record<string, string> {
+  const context: Record<string, string> = {};
+  // IAM sets each key only when the request carries the parameter (an absent prefix is not "").
+  for (const name of ['prefix', 'delimiter', 'max-keys']) {
+    const value = parameters.get(name);
+    if (value !== undefined) context[`s3:${name}`] = value;
+  }
+  return context;
+}
+
+function bucketOperation(
+  request: OperationRequest,
+  bucket: string,
+  parameters: Map<string, string>,
+): S3Operation {
+  const method = request.method.toUpperCase();
+  const arn = bucketArn(bucket);
+  if (method === 'GET' && parameters.get('list-type') === '2') {
+    onlyParameters(
+      parameters,
+      [
+        'list-type',
+        'continuation-token',
+        'delimiter',
+        'encoding-type',
+        'fetch-owner',
+        'max-keys',
+        'prefix',
+        'start-after',
+      ],
+      'ListObjectsV2',
+    );
+    return {
+      name: 'ListObjectsV2',
+      bucket,
+      checks: [{ action: 's3:ListBucket', resource: arn, context: listContext(parameters) }],
+      checksumsDescribeBody: false,
+    };
+  }
+  if (method === 'GET' && !parameters.has('list-type')) {
+    onlyParameters(parameters, ['delimiter', 'encoding-type', 'marker', 'max-keys', 'prefix'], 'ListObjects');
+    return {
+      name: 'ListObjects',
+      bucket,
+      checks: [{ action: 's3:ListBucket', resource: arn, context: listContext(parameters) }],
+      checksumsDescribeBody: false,
+    };
+  }
+  if (method === 'POST' && parameters.has('delete')) {
+    onlyParameters(parameters, ['delete'], 'DeleteObjects');
+    return { name: 'DeleteObjects', bucket, checks: [], checksumsDescribeBody: true };
+  }
+  refuse(`${method} bucket${[...parameters.keys()].map((name) => ` ?${name}`).join('')}`);
+}
+
+function objectOperation(
+  request: OperationRequest,
+  bucket: string,
+  key: string,
+  parameters: Map<string, string>,
+): S3Operation {
+  const method = request.method.toUpperCase();
+  const amz = request.amzParameters;
+  const resource = objectArn(bucket, key);
+  const base = { bucket, key, checksumsDescribeBody: false };
+  const copySource = amz.get('x-amz-copy-source');
+  const versioned = parameters.has('versionId');
+  switch (method) {
+    case 'GET':
+    case 'HEAD': {
+      if (method === 'GET' && parameters.has('uploadId')) {
+        onlyParameters(parameters, ['uploadId', 'max-parts', 'part-number-marker'], 'ListParts');
+        return {
+          ...base,
+          name: 'ListParts',
+          checks: [{ action: 's3:ListMultipartUploadParts', resource, context: {} }],
+        };
+      }
+      const name = method === 'GET' ? 'GetObject' : 'HeadObject';
+      onlyParameters(parameters, ['partNumber', 'versionId', ...RESPONSE_OVERRIDES], name);
+      return {
+        ...base,
+        name,
+        checks: [{ action: versioned ? 's3:GetObjectVersion' : 's3:GetObject', resource, context: {} }],
+      };
+    }
+    case 'PUT': {
+      if (parameters.has('uploadId') || parameters.has('partNumber')) {
+        onlyParameters(parameters, ['uploadId', 'partNumber'], 'UploadPart');
+        if (!parameters.has('uploadId') || !parameters.has('partNumber'))
+          refuse('UploadPart without uploadId and partNumber');
+        if (copySource !== undefined) {
+          return { ...base, name: 'UploadPartCopy', checks: copyChecks(bucket, key, new Map(), copySource) };
+        }
+        return {
+          ...base,
+          name: 'UploadPart',
+          checks: [{ action: 's3:PutObject', resource, context: {} }],
+          checksumsDescribeBody: true,
+        };
+      }
+      onlyParameters(parameters, [], copySource === undefined ? 'PutObject' : 'CopyObject');
+      if (copySource !== undefined) {
+        return { ...base, name: 'CopyObject', checks: copyChecks(bucket, key, amz, copySource) };
+      }
+      return {
+        ...base,
+        name: 'PutObject',
+        checks: writeChecks(bucket, key, amz),
+        checksumsDescribeBody: true,
+      };
+    }
+    case 'POST': {
+      if (parameters.has('uploads')) {
+        onlyParameters(parameters, ['uploads'], 'CreateMultipartUpload');
+        return { ...base, name: 'CreateMultipartUpload', checks: writeChecks(bucket, key, amz) };
+      }
+      if (parameters.has('uploadId')) {
+        onlyParameters(parameters, ['uploadId'], 'CompleteMultipartUpload');
+        return {
+          ...base,
+          name: 'CompleteMultipartUpload',
+          checks: [{ action: 's3:PutObject', resource, context: {} }],
+        };
+      }
+      break;
+    }
+    case 'DELETE': {
+      if (parameters.has('uploadId')) {
+        onlyParameters(parameters, ['uploadId'], 'AbortMultipartUpload');
+        return {
+          ...base,
+          name: 'AbortMultipartUpload',
+          checks: [{ action: 's3:AbortMultipartUpload', resource, context: {} }],
+        };
+      }
+      onlyParameters(parameters, ['versionId'], 'DeleteObject');
+      const checks: AuthorizationCheck[] = [
+        { action: versioned ? 's3:DeleteObjectVersion' : 's3:DeleteObject', resource, context: {} },
+      ];
+      if (amz.has('x-amz-bypass-governance-retention')) {
+        checks.push({ action: 's3:BypassGovernanceRetention', resource, context: {} });
+      }
+      return { ...base, name: 'DeleteObject', checks };
+    }
+  }
+  refuse(`${method} object${[...parameters.keys()].map((name) => ` ?${name}`).join('')}`);
+}
+
+/** The operation a request is, with its authorization checks; throws AccessDenied for anything else. */
+export function resolveOperation(request: OperationRequest): S3Operation {
+  const { bucket, key } = parsePath(request.rawPath);
+  const parameters = s3Parameters(request.query);
+  if (bucket === undefined) refuse('ListBuckets');
+  return key === undefined
+    ? bucketOperation(request, bucket, parameters)
+    : objectOperation(request, bucket, key, parameters);
+}
+
+export interface DeleteEntry {
+  readonly key: string;
+  readonly versionId?: string;
+}
+
+export interface DeleteRequest {
+  readonly quiet: boolean;
+  readonly entries: readonly DeleteEntry[];
+}
+
+const MAX_DELETE_KEYS = 1000;
+
+function textOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && '#text' in value) {
+    const text = (value as Record<string, unknown>)['#text'];
+    return typeof text === 'string' ? text : undefined;
+  }
+  return undefined;
+}
+
+/** Parses a DeleteObjects body: `<Delete><Quiet/>?<Object><Key/><VersionId/>?</Object>+</Delete>`. */
+export function parseDeleteRequest(xml: string): DeleteRequest {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = parseXML(xml) as Record<string, unknown>;
+  } catch {
+    throw malformedXml();
+  }
+  const root = parsed.Delete;
+  if (!root || typeof root !== 'object') throw malformedXml();
+  const { Object: objects, Quiet: quiet } = root as Record<string, unknown>;
+  const list = Array.isArray(objects) ? objects : objects === undefined ? [] : [objects];
+  if (list.length === 0 || list.length > MAX_DELETE_KEYS) throw malformedXml();
+  const entries = list.map((entry): DeleteEntry => {
+    if (!entry || typeof entry !== 'object') throw malformedXml();
+    const fields = entry as Record<string, unknown>;
+    const key = textOf(fields.Key);
+    const versionId = fields.VersionId === undefined ? undefined : textOf(fields.VersionId);
+    if (!key || Array.isArray(fields.Key) || (fields.VersionId !== undefined && versionId === undefined)) {
+      throw malformedXml();
+    }
+    return versionId === undefined ? { key } : { key, versionId };
+  });
+  return { quiet: textOf(quiet) === 'true', entries };
+}
+
+/** The checks for one DeleteObjects entry: each key needs s3:DeleteObject (or ...Version). */
+export function deleteEntryCheck(bucket: string, entry: DeleteEntry): AuthorizationCheck {
+  return {
+    action: entry.versionId === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion',
+    resource: objectArn(bucket, entry.key),
+    context: {},
+    key: entry.key,
+  };
+}
+
+/** A DeleteObjects body for the allowed subset of a request. */
+export function deleteRequestXml(request: DeleteRequest): string {
+  const root = new XmlNode('Delete').addAttribute('xmlns', 'http://s3.amazonaws.com/doc/2006-03-01/');
+  if (request.quiet) root.addChildNode(XmlNode.of('Quiet', 'true'));
+  for (const entry of request.entries) {
+    const object = new XmlNode('Object').addChildNode(XmlNode.of('Key', entry.key));
+    if (entry.versionId !== undefined) object.addChildNode(XmlNode.of('VersionId', entry.versionId));
+    root.addChildNode(object);
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${root.toString()}`;
+}
+
+/** The `<Error>` elements S3 reports for keys it refused to delete. */
+export function deleteErrorsXml(entries: readonly DeleteEntry[]): string {
+  return entries
+    .map((entry) => {
+      const error = new XmlNode('Error').addChildNode(XmlNode.of('Key', entry.key));
+      if (entry.versionId !== undefined) error.addChildNode(XmlNode.of('VersionId', entry.versionId));
+      return error
+        .addChildNode(XmlNode.of('Code', 'AccessDenied'))
+        .addChildNode(XmlNode.of('Message', 'Access Denied'))
+        .toString();
+    })
+    .join('');
+}
