@@ -1,0 +1,143 @@
+/**
+ * Signed-in users for the e2e suite: their tokens (Cognito user pool), their API client (the
+ * generated openapi-fetch client, every response validated against openapi.yaml), and their own
+ * identity-pool credentials, used directly against storage to show what IAM allows them.
+ */
+import {
+  CognitoIdentityClient,
+  GetCredentialsForIdentityCommand,
+  GetIdCommand,
+} from '@aws-sdk/client-cognito-identity';
+import {
+  CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Middleware } from 'openapi-fetch';
+import { createFilesClient } from '../../../shared/api/client';
+import { validateResponse } from '../../support/openapi-validator';
+import type { E2eTarget, TestUser } from './target';
+
+export type FilesApi = ReturnType<typeof createFilesClient>;
+
+export interface IdentityCredentials {
+  readonly identityId: string;
+  readonly credentials: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken: string;
+    readonly expiration: Date;
+  };
+}
+
+export interface Session {
+  readonly username: string;
+  readonly idToken: string;
+  readonly accessToken: string;
+  readonly api: FilesApi;
+  /** From `GET /me`. */
+  readonly identityId: string;
+}
+
+/** Holds every API response to the contract: a response the spec does not document fails the call. */
+const validating: Middleware = {
+  async onResponse({ request, response, schemaPath }) {
+    const body = await response.clone().text();
+    validateResponse(
+      request.method,
+      schemaPath,
+      response.status,
+      response.headers.get('content-type') ?? undefined,
+      body,
+    );
+    return undefined;
+  },
+};
+
+export function apiFor(target: E2eTarget, idToken: string | (() => string)): FilesApi {
+  const token = typeof idToken === 'string' ? () => idToken : idToken;
+  const api = createFilesClient({ baseUrl: target.apiUrl, getIdToken: async () => token() });
+  api.use(validating);
+  return api;
+}
+
+export async function signInTokens(
+  target: E2eTarget,
+  user: TestUser,
+): Promise<{ idToken: string; accessToken: string }> {
+  const client = new CognitoIdentityProviderClient({
+    region: target.region,
+    ...(target.endpoints.cognitoIdp ? { endpoint: target.endpoints.cognitoIdp } : {}),
+  });
+  try {
+    const result = await client.send(
+      new InitiateAuthCommand({
+        ClientId: target.userPoolClientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
+      }),
+    );
+    const idToken = result.AuthenticationResult?.IdToken;
+    const accessToken = result.AuthenticationResult?.AccessToken;
+    if (!idToken || !accessToken) throw new Error(`no tokens for ${user.username} (a challenge?)`);
+    return { idToken, accessToken };
+  } finally {
+    client.destroy();
+  }
+}
+
+export async function signIn(target: E2eTarget, user: TestUser): Promise<Session> {
+  const tokens = await signInTokens(target, user);
+  const api = apiFor(target, tokens.idToken);
+  const me = await api.GET('/me');
+  if (!me.data) throw new Error(`GET /me failed for ${user.username}: ${me.response.status}`);
+  return { username: user.username, ...tokens, api, identityId: me.data.identityId };
+}
+
+/** The user's own identity-pool credentials, as any AWS SDK client would get them. */
+export async function identityCredentials(target: E2eTarget, idToken: string): Promise<IdentityCredentials> {
+  const client = new CognitoIdentityClient({
+    region: target.region,
+    ...(target.endpoints.cognitoIdentity ? { endpoint: target.endpoints.cognitoIdentity } : {}),
+  });
+  const logins = { [`cognito-idp.${target.region}.amazonaws.com/${target.userPoolId}`]: idToken };
+  try {
+    const { IdentityId } = await client.send(
+      new GetIdCommand({ IdentityPoolId: target.identityPoolId, Logins: logins }),
+    );
+    if (!IdentityId) throw new Error('GetId returned no identity ID');
+    const { Credentials } = await client.send(
+      new GetCredentialsForIdentityCommand({ IdentityId, Logins: logins }),
+    );
+    if (
+      !Credentials?.AccessKeyId ||
+      !Credentials.SecretKey ||
+      !Credentials.SessionToken ||
+      !Credentials.Expiration
+    ) {
+      throw new Error('GetCredentialsForIdentity returned incomplete credentials');
+    }
+    return {
+      identityId: IdentityId,
+      credentials: {
+        accessKeyId: Credentials.AccessKeyId,
+        secretAccessKey: Credentials.SecretKey,
+        sessionToken: Credentials.SessionToken,
+        expiration: Credentials.Expiration,
+      },
+    };
+  } finally {
+    client.destroy();
+  }
+}
+
+/** An S3 client acting with one identity's own credentials (path-style on the local endpoint). */
+export function storageAs(target: E2eTarget, identity: IdentityCredentials): S3Client {
+  return new S3Client({
+    region: target.region,
+    credentials: identity.credentials,
+    ...(target.endpoints.s3 ? { endpoint: target.endpoints.s3, forcePathStyle: true } : {}),
+    // A refusal must surface as the refusal, not be retried into a timeout.
+    maxAttempts: 1,
+  });
+}
