@@ -1,0 +1,132 @@
+/**
+ * Classifies AWS SDK (and transport) errors into the API's error hierarchy. The HTTP mapping itself
+ * happens once, in `lambdas/http/problem.ts`; this module only decides which AppError a failure is.
+ * Messages from AWS are never copied into the result: they name ARNs, keys and roles.
+ */
+
+import type { AppError } from '../../shared/domain/errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ThrottledError,
+  UnauthorizedError,
+  UpstreamError,
+  UpstreamTimeoutError,
+} from '../../shared/domain/errors';
+
+/** Seconds a throttled caller is told to wait. Cognito's GetId quota refills every second. */
+export const THROTTLED_RETRY_AFTER_SECONDS = 1;
+
+const THROTTLING = new Set([
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'ThrottlingException',
+  'Throttling',
+  'SlowDown',
+  'RequestLimitExceeded',
+]);
+
+const TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ETIMEDOUT']);
+
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'NetworkingError',
+]);
+
+/** S3 refusing the credentials themselves (not the action): expired or unknown keys. */
+const REJECTED_CREDENTIALS = new Set([
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidToken',
+  'InvalidAccessKeyId',
+  'TokenRefreshRequired',
+]);
+
+interface ErrorShape {
+  name?: unknown;
+  code?: unknown;
+  Code?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+  $retryable?: { throttling?: unknown };
+}
+
+function shape(error: unknown): ErrorShape {
+  return typeof error === 'object' && error !== null ? (error as ErrorShape) : {};
+}
+
+function names(error: unknown): string[] {
+  const { name, code, Code } = shape(error);
+  return [name, code, Code].filter((value): value is string => typeof value === 'string');
+}
+
+function status(error: unknown): number | undefined {
+  const value = shape(error).$metadata?.httpStatusCode;
+  return typeof value === 'number' ? value : undefined;
+}
+
+const any = (error: unknown, set: ReadonlySet<string>) => names(error).some((name) => set.has(name));
+
+export function isThrottling(error: unknown): boolean {
+  return any(error, THROTTLING) || status(error) === 429 || shape(error).$retryable?.throttling === true;
+}
+
+export function isTimeout(error: unknown): boolean {
+  return any(error, TIMEOUTS);
+}
+
+export function isNetworkFailure(error: unknown): boolean {
+  return any(error, NETWORK);
+}
+
+export function isServerFailure(error: unknown): boolean {
+  const code = status(error);
+  return (code !== undefined && code >= 500) || names(error).includes('InternalErrorException');
+}
+
+/** Worth another attempt: throttling, timeouts, network failures and upstream 5xx. */
+export function isTransient(error: unknown): boolean {
+  return isThrottling(error) || isTimeout(error) || isNetworkFailure(error) || isServerFailure(error);
+}
+
+export function isRejectedCredentials(error: unknown): boolean {
+  return any(error, REJECTED_CREDENTIALS);
+}
+
+export function isNotFound(error: unknown): boolean {
+  return names(error).some((name) => name === 'NotFound' || name === 'NoSuchKey') || status(error) === 404;
+}
+
+/**
+ * The AppError an AWS failure stands for, or undefined when it is not recognisably one (the caller
+ * then answers 500 without internals).
+ */
+export function fromAwsError(error: unknown): AppError | undefined {
+  if (isThrottling(error)) {
+    return new ThrottledError('an upstream service is throttling requests', THROTTLED_RETRY_AFTER_SECONDS);
+  }
+  if (isTimeout(error)) return new UpstreamTimeoutError('an upstream service did not answer in time');
+  const all = names(error);
+  if (all.includes('NotAuthorizedException')) {
+    return new UnauthorizedError('the identity pool refused the ID token');
+  }
+  // Before the 403 test: S3 answers InvalidAccessKeyId with 403, but it is our credentials' fault.
+  if (isRejectedCredentials(error)) return new UpstreamError('storage rejected the signing credentials');
+  if (all.includes('AccessDenied') || status(error) === 403) {
+    return new ForbiddenError('storage refused this request for your identity');
+  }
+  if (isNotFound(error)) return new NotFoundError('no such object');
+  if (all.includes('PreconditionFailed') || status(error) === 412) {
+    return new ConflictError('the object already exists');
+  }
+  if (isNetworkFailure(error) || isServerFailure(error)) {
+    return new UpstreamError('an upstream service failed');
+  }
+  return undefined;
+}

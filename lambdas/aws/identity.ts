@@ -1,0 +1,193 @@
+/**
+ * The identity adapter: the caller's identity ID (`GetId`) and temporary credentials
+ * (`GetCredentialsForIdentity`) from the identity pool, with the caller's verified ID token in
+ * `Logins`. Both are cached per instance (bounded, single flight), so a warm request makes no
+ * Cognito call at all: Cognito's GetId quota is low and AWS asks callers to cache it.
+ */
+import {
+  CognitoIdentityClient,
+  type CognitoIdentityClientConfig,
+  GetCredentialsForIdentityCommand,
+  GetIdCommand,
+} from '@aws-sdk/client-cognito-identity';
+import { ExpiringCache } from '../../shared/cache/expiring-cache';
+import { UpstreamError } from '../../shared/domain/errors';
+import { credentialsUsableUntil, shouldRefreshForLifetime } from '../../shared/domain/expiry';
+import { isIdentityId } from '../../shared/domain/keys';
+import { isRejectedCredentials, isTransient } from './errors';
+import { DEFAULT_RETRY, type RetryOptions, withRetries } from './retry';
+
+/** The authenticated caller, from the authorizer's verified claims and the raw ID token. */
+export interface Caller {
+  readonly sub: string;
+  readonly username: string;
+  readonly idToken: string;
+}
+
+export interface IdentityCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  readonly expiration: Date;
+  /** When we obtained them (epoch ms): fresh ones live about as long as these have. */
+  readonly obtainedAt: number;
+}
+
+export interface IdentitySession {
+  readonly identityId: string;
+  readonly credentials: IdentityCredentials;
+}
+
+export interface SessionOptions {
+  /** The URL lifetime about to be signed: credentials that would cut it short are refreshed first. */
+  readonly lifetimeSeconds?: number;
+  /** Fetch new credentials even if cached ones are still usable. */
+  readonly forceRefresh?: boolean;
+}
+
+export interface IdentityService {
+  identityId(caller: Caller): Promise<string>;
+  session(caller: Caller, options?: SessionOptions): Promise<IdentitySession>;
+  /**
+   * Runs `work` with the caller's session; if storage rejects the credentials themselves (expired
+   * or revoked mid-request), runs it once more with fresh ones.
+   */
+  withSession<T>(
+    caller: Caller,
+    options: SessionOptions,
+    work: (session: IdentitySession) => Promise<T>,
+  ): Promise<T>;
+}
+
+export interface IdentityServiceOptions {
+  /** Created once per instance (see `createCognitoIdentityClient`). */
+  readonly client: CognitoIdentityClient;
+  readonly userPoolId: string;
+  readonly identityPoolId: string;
+  /** `cognito-idp.{region}.amazonaws.com/{userPoolId}`. */
+  readonly loginsKey: string;
+  readonly now?: () => number;
+  /** Identity IDs kept (they never change for a user). @default 10000 */
+  readonly maxIdentities?: number;
+  /** Credential sets kept. @default 1000 */
+  readonly maxCredentials?: number;
+  /** Stop serving cached credentials this long before they expire. @default 300000 (5 min) */
+  readonly refreshMarginMs?: number;
+  readonly retry?: RetryOptions;
+}
+
+/** Request timeouts for Cognito: with 3 attempts the worst case stays near 7 s. */
+export const COGNITO_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 2_000 } as const;
+
+/**
+ * The Cognito Identity client. `GetId` and `GetCredentialsForIdentity` are unsigned calls, so it
+ * needs no credentials of its own; retries are `withRetries`' job (see `retry.ts`), hence one attempt.
+ * The endpoint comes from the SDK's standard configuration (`AWS_ENDPOINT_URL_COGNITO_IDENTITY`).
+ */
+export function createCognitoIdentityClient(
+  region: string,
+  overrides: Partial<CognitoIdentityClientConfig> = {},
+): CognitoIdentityClient {
+  return new CognitoIdentityClient({
+    region,
+    maxAttempts: 1,
+    requestHandler: COGNITO_TIMEOUTS,
+    ...overrides,
+  });
+}
+
+export function createIdentityService(options: IdentityServiceOptions): IdentityService {
+  const now = options.now ?? Date.now;
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const marginMs = options.refreshMarginMs ?? 300_000;
+  const { client, identityPoolId, loginsKey, userPoolId } = options;
+
+  const identities = new ExpiringCache<string, string>({ max: options.maxIdentities ?? 10_000, now });
+  const credentials = new ExpiringCache<string, IdentityCredentials>({
+    max: options.maxCredentials ?? 1_000,
+    now,
+    expiresAt: (value) =>
+      credentialsUsableUntil({
+        expireAtMs: value.expiration.getTime(),
+        obtainedAtMs: value.obtainedAt,
+        marginMs,
+      }),
+  });
+
+  const logins = (idToken: string) => ({ [loginsKey]: idToken });
+
+  async function fetchIdentityId(idToken: string): Promise<string> {
+    const output = await withRetries(
+      () => client.send(new GetIdCommand({ IdentityPoolId: identityPoolId, Logins: logins(idToken) })),
+      isTransient,
+      retry,
+    );
+    // The ID becomes part of every S3 key we build: refuse anything that is not one.
+    if (!isIdentityId(output.IdentityId)) throw new UpstreamError('GetId returned no valid identity ID');
+    return output.IdentityId;
+  }
+
+  async function fetchCredentials(identityId: string, idToken: string): Promise<IdentityCredentials> {
+    const output = await withRetries(
+      () =>
+        client.send(
+          new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: logins(idToken) }),
+        ),
+      isTransient,
+      retry,
+    );
+    const issued = output.Credentials;
+    if (
+      !issued?.AccessKeyId ||
+      !issued.SecretKey ||
+      !issued.SessionToken ||
+      !(issued.Expiration instanceof Date) ||
+      Number.isNaN(issued.Expiration.getTime())
+    ) {
+      throw new UpstreamError('GetCredentialsForIdentity returned incomplete credentials');
+    }
+    return {
+      accessKeyId: issued.AccessKeyId,
+      secretAccessKey: issued.SecretKey,
+      sessionToken: issued.SessionToken,
+      expiration: issued.Expiration,
+      obtainedAt: now(),
+    };
+  }
+
+  const identityId = (caller: Caller) =>
+    identities.get(`${userPoolId}\0${caller.sub}`, () => fetchIdentityId(caller.idToken));
+
+  async function session(caller: Caller, sessionOptions: SessionOptions = {}): Promise<IdentitySession> {
+    const id = await identityId(caller);
+    const load = () => fetchCredentials(id, caller.idToken);
+    let current = await credentials.get(id, load);
+    if (
+      sessionOptions.forceRefresh ||
+      (sessionOptions.lifetimeSeconds !== undefined &&
+        shouldRefreshForLifetime({
+          nowMs: now(),
+          lifetimeSeconds: sessionOptions.lifetimeSeconds,
+          credentialsExpireAtMs: current.expiration.getTime(),
+          credentialsObtainedAtMs: current.obtainedAt,
+        }))
+    ) {
+      current = await credentials.refresh(id, load);
+    }
+    return { identityId: id, credentials: current };
+  }
+
+  return {
+    identityId,
+    session,
+    async withSession(caller, sessionOptions, work) {
+      const first = await session(caller, sessionOptions);
+      try {
+        return await work(first);
+      } catch (error) {
+        if (!isRejectedCredentials(error)) throw error;
+        return work(await session(caller, { ...sessionOptions, forceRefresh: true }));
+      }
+    },
+  };
+}

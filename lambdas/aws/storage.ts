@@ -1,0 +1,259 @@
+/**
+ * The storage adapter: every S3 call and every presigned URL is made with the caller's own identity
+ * credentials, through one S3 client per identity (LRU-bounded, rebuilt when its credentials are
+ * refreshed). The endpoint comes from the SDK's standard configuration (`AWS_ENDPOINT_URL_S3`).
+ */
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { LRUCache } from 'lru-cache';
+import { UpstreamError } from '../../shared/domain/errors';
+import { presignWindow } from '../../shared/domain/expiry';
+import { isNotFound } from './errors';
+import type { IdentityCredentials, IdentitySession } from './identity';
+
+export interface PresignedUrl {
+  readonly url: string;
+  readonly expiresAt: Date;
+}
+
+export interface PresignedPut extends PresignedUrl {
+  /** Exactly the headers the uploader must send: all of them are signed. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface PutInput {
+  /** Full S3 key, already validated. */
+  readonly key: string;
+  readonly contentType: string;
+  readonly size: number;
+  /** Base64 SHA-256 of the body: signed, so S3 verifies the body against it. */
+  readonly sha256?: string;
+  /** Sign `If-None-Match: *`, so the URL can never replace an existing object. */
+  readonly ifNoneMatch?: boolean;
+  readonly lifetimeSeconds: number;
+}
+
+export interface GetInput {
+  readonly key: string;
+  readonly contentDisposition?: string;
+  readonly lifetimeSeconds: number;
+}
+
+export interface ListInput {
+  /** Full S3 prefix, already validated. */
+  readonly prefix: string;
+  readonly delimiter?: string;
+  readonly maxKeys: number;
+  readonly continuationToken?: string;
+}
+
+export interface StoredObject {
+  /** Full S3 key. */
+  readonly key: string;
+  readonly size: number;
+  readonly lastModified: Date;
+  readonly etag: string;
+}
+
+export interface ListPage {
+  readonly objects: readonly StoredObject[];
+  /** Full S3 prefixes of the sub-folders (with a delimiter). */
+  readonly folders: readonly string[];
+  readonly nextToken?: string;
+}
+
+export interface ObjectProperties {
+  readonly size: number;
+  readonly contentType: string;
+  readonly etag: string;
+  readonly lastModified: Date;
+  readonly sha256?: string;
+}
+
+export interface Storage {
+  presignPut(session: IdentitySession, input: PutInput): Promise<PresignedPut>;
+  presignGet(session: IdentitySession, input: GetInput): Promise<PresignedUrl>;
+  list(session: IdentitySession, input: ListInput): Promise<ListPage>;
+  head(session: IdentitySession, key: string): Promise<ObjectProperties>;
+  /** HEAD that answers false for a missing object (other failures still throw). */
+  exists(session: IdentitySession, key: string): Promise<boolean>;
+  delete(session: IdentitySession, key: string): Promise<void>;
+}
+
+export interface StorageOptions {
+  readonly bucket: string;
+  readonly region: string;
+  readonly now?: () => number;
+  /** S3 clients kept, one per identity. @default 200 */
+  readonly maxClients?: number;
+  /** Extra client settings (tests, benchmarks). */
+  readonly clientConfig?: Partial<S3ClientConfig>;
+}
+
+/** Request timeouts for S3 calls; the SDK's standard retries (3 attempts) apply on top. */
+export const S3_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000 } as const;
+
+/** A single full-object SHA-256 in base64 (composite multipart checksums carry a `-N` suffix). */
+const FULL_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
+
+export function createStorage(options: StorageOptions): Storage {
+  const now = options.now ?? Date.now;
+  const { bucket, region } = options;
+
+  // No dispose hook: an evicted client may still be serving a concurrent request (the local stack
+  // runs requests concurrently), so it is left to the garbage collector rather than destroyed.
+  const clients = new LRUCache<string, { client: S3Client; credentials: IdentityCredentials }>({
+    max: options.maxClients ?? 200,
+  });
+
+  function clientFor(session: IdentitySession): S3Client {
+    const cached = clients.get(session.identityId);
+    if (cached !== undefined && cached.credentials === session.credentials) return cached.client;
+    const { accessKeyId, secretAccessKey, sessionToken, expiration } = session.credentials;
+    const client = new S3Client({
+      region,
+      credentials: { accessKeyId, secretAccessKey, sessionToken, expiration },
+      // Checksums only when we ask for one: otherwise the SDK would add a CRC32 to presigned PUTs
+      // that the uploader cannot know.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: S3_TIMEOUTS,
+      ...options.clientConfig,
+    });
+    clients.set(session.identityId, { client, credentials: session.credentials });
+    return client;
+  }
+
+  function window(session: IdentitySession, lifetimeSeconds: number) {
+    const credentialsExpireAtMs = session.credentials.expiration.getTime();
+    const nowMs = now();
+    if (credentialsExpireAtMs - nowMs < 1_000)
+      throw new UpstreamError('the signing credentials have expired');
+    return presignWindow({ nowMs, lifetimeSeconds, credentialsExpireAtMs });
+  }
+
+  return {
+    async presignPut(session, input) {
+      const signed = window(session, input.lifetimeSeconds);
+      const headers: Record<string, string> = {
+        'Content-Type': input.contentType,
+        'Content-Length': String(input.size),
+      };
+      const signable = new Set(['content-type', 'content-length']);
+      // Kept as headers rather than hoisted into the query: S3 verifies the body against a checksum
+      // header, and a conditional header is what makes the PUT conditional.
+      const unhoistable = new Set<string>();
+      if (input.sha256 !== undefined) {
+        headers['x-amz-checksum-sha256'] = input.sha256;
+        signable.add('x-amz-checksum-sha256');
+        unhoistable.add('x-amz-checksum-sha256');
+      }
+      if (input.ifNoneMatch) {
+        headers['If-None-Match'] = '*';
+        signable.add('if-none-match');
+      }
+      const url = await getSignedUrl(
+        clientFor(session),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: input.key,
+          ContentType: input.contentType,
+          ContentLength: input.size,
+          ChecksumSHA256: input.sha256,
+          IfNoneMatch: input.ifNoneMatch ? '*' : undefined,
+        }),
+        {
+          expiresIn: signed.expiresInSeconds,
+          signingDate: signed.signingDate,
+          signableHeaders: signable,
+          unhoistableHeaders: unhoistable,
+        },
+      );
+      return { url, headers, expiresAt: signed.expiresAt };
+    },
+
+    async presignGet(session, input) {
+      const signed = window(session, input.lifetimeSeconds);
+      const url = await getSignedUrl(
+        clientFor(session),
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: input.key,
+          ResponseContentDisposition: input.contentDisposition,
+        }),
+        { expiresIn: signed.expiresInSeconds, signingDate: signed.signingDate },
+      );
+      return { url, expiresAt: signed.expiresAt };
+    },
+
+    async list(session, input) {
+      const output = await clientFor(session).send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: input.prefix,
+          Delimiter: input.delimiter,
+          MaxKeys: input.maxKeys,
+          ContinuationToken: input.continuationToken,
+        }),
+      );
+      const objects: StoredObject[] = [];
+      for (const item of output.Contents ?? []) {
+        if (item.Key === undefined) continue;
+        objects.push({
+          key: item.Key,
+          size: item.Size ?? 0,
+          lastModified: item.LastModified ?? new Date(0),
+          etag: item.ETag ?? '',
+        });
+      }
+      const folders = (output.CommonPrefixes ?? []).flatMap((entry) =>
+        entry.Prefix === undefined ? [] : [entry.Prefix],
+      );
+      const nextToken = output.IsTruncated ? output.NextContinuationToken : undefined;
+      return nextToken === undefined ? { objects, folders } : { objects, folders, nextToken };
+    },
+
+    async head(session, key) {
+      const output = await clientFor(session).send(
+        new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
+      );
+      if (
+        output.ContentLength === undefined ||
+        output.ETag === undefined ||
+        output.LastModified === undefined
+      ) {
+        throw new UpstreamError('storage returned incomplete object metadata');
+      }
+      const properties = {
+        size: output.ContentLength,
+        contentType: output.ContentType ?? 'application/octet-stream',
+        etag: output.ETag,
+        lastModified: output.LastModified,
+      };
+      const sha256 = output.ChecksumSHA256;
+      return sha256 !== undefined && FULL_SHA256.test(sha256) ? { ...properties, sha256 } : properties;
+    },
+
+    async exists(session, key) {
+      try {
+        await clientFor(session).send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        return true;
+      } catch (error) {
+        if (isNotFound(error)) return false;
+        throw error;
+      }
+    },
+
+    async delete(session, key) {
+      await clientFor(session).send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * The function's configuration, parsed once from the environment at init. A bad or missing variable
+ * fails the cold start with one message naming every problem, instead of surfacing per request.
+ */
+import { z } from 'zod';
+import { MAX_SIGV4_EXPIRES_SECONDS } from '../shared/domain/expiry';
+
+export interface Config {
+  readonly region: string;
+  readonly userPoolId: string;
+  readonly identityPoolId: string;
+  readonly bucketName: string;
+  /** Exact origins (or `*`) whose browser calls get CORS headers. */
+  readonly allowedOrigins: readonly string[];
+  readonly maxUploadBytes: number;
+  readonly defaultUrlLifetimeSeconds: number;
+  readonly maxUrlLifetimeSeconds: number;
+  /** The identity pool's `Logins` key for this user pool. */
+  readonly loginsKey: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** S3's single-PUT ceiling: a presigned PUT cannot carry more. */
+const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+// Empty strings count as unset, so `VAR=` falls back to the default like an absent variable.
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+const integer = (min: number, max: number, fallback: number) =>
+  optional(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max)),
+  ).transform((value) => value ?? fallback);
+
+const origin = z.string().refine((value) => {
+  if (value === '*') return true;
+  // middy would read `*` inside an origin as a wildcard pattern: only exact origins are listed.
+  if (value.includes('*') || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+}, 'each origin must be "*" or exactly scheme://host[:port], with no path or trailing slash');
+
+const EnvSchema = z
+  .object({
+    AWS_REGION: z.string().regex(REGION, 'must be an AWS region such as us-east-1'),
+    USER_POOL_ID: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}_[0-9A-Za-z]+$/, 'must look like us-east-1_AbC123'),
+    IDENTITY_POOL_ID: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}:[0-9a-f-]+$/, 'must look like us-east-1:<uuid>'),
+    BUCKET_NAME: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+    ALLOWED_ORIGINS: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== ''),
+      )
+      .pipe(z.array(origin).min(1, 'must list at least one origin')),
+    MAX_UPLOAD_BYTES: integer(0, MAX_SINGLE_PUT_BYTES, 104_857_600),
+    DEFAULT_URL_LIFETIME_SECONDS: integer(1, MAX_SIGV4_EXPIRES_SECONDS, 900),
+    MAX_URL_LIFETIME_SECONDS: integer(1, MAX_SIGV4_EXPIRES_SECONDS, 3600),
+  })
+  .refine((env) => env.DEFAULT_URL_LIFETIME_SECONDS <= env.MAX_URL_LIFETIME_SECONDS, {
+    path: ['DEFAULT_URL_LIFETIME_SECONDS'],
+    message: 'must not exceed MAX_URL_LIFETIME_SECONDS',
+  })
+  .refine((env) => env.USER_POOL_ID.startsWith(`${env.AWS_REGION}_`), {
+    path: ['USER_POOL_ID'],
+    message: 'must be in AWS_REGION',
+  });
+
+/** Parses the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = EnvSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `${String(issue.path[0] ?? '(env)')}: ${issue.message}`,
+    );
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const parsed = result.data;
+  return {
+    region: parsed.AWS_REGION,
+    userPoolId: parsed.USER_POOL_ID,
+    identityPoolId: parsed.IDENTITY_POOL_ID,
+    bucketName: parsed.BUCKET_NAME,
+    allowedOrigins: parsed.ALLOWED_ORIGINS,
+    maxUploadBytes: parsed.MAX_UPLOAD_BYTES,
+    defaultUrlLifetimeSeconds: parsed.DEFAULT_URL_LIFETIME_SECONDS,
+    maxUrlLifetimeSeconds: parsed.MAX_URL_LIFETIME_SECONDS,
+    loginsKey: `cognito-idp.${parsed.AWS_REGION}.amazonaws.com/${parsed.USER_POOL_ID}`,
+  };
+}
