@@ -1,0 +1,73 @@
+/**
+ * The HTTP application: middy over a router of per-route modules. Everything per instance (clients,
+ * caches, logger) arrives in `deps`, so `createApp(createDeps(config))` is a fresh instance.
+ *
+ * Middleware order matters for errors: `onError` runs in reverse, so a failure is first turned into
+ * its problem response, then gets CORS headers, then is logged with its final status, and last the
+ * logger's per-request keys are reset.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpRouterHandler, { type Method, type Route } from '@middy/http-router';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { NotFoundError } from '../shared/domain/errors';
+import type { AppDeps } from './deps';
+import { problemResponses, requestLogging } from './http/logging';
+import { MethodNotAllowedError } from './http/problem';
+import { createDownloadRoute } from './routes/create-download';
+import { createUploadRoute } from './routes/create-upload';
+import { createDeleteFileRoute } from './routes/delete-file';
+import { createGetFilePropertiesRoute } from './routes/get-file-properties';
+import { createGetMeRoute } from './routes/get-me';
+import { createListFilesRoute } from './routes/list-files';
+
+export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export const CORS_ALLOWED_HEADERS = 'Authorization,Content-Type,X-Correlation-Id';
+export const CORS_EXPOSED_HEADERS = 'Retry-After,X-Correlation-Id';
+
+export function createApp(deps: AppDeps): ApiHandler {
+  const table: Array<{ method: Method; path: string; handler: RouteHandler }> = [
+    { method: 'GET', path: '/me', handler: createGetMeRoute(deps) },
+    { method: 'GET', path: '/files', handler: createListFilesRoute(deps) },
+    { method: 'DELETE', path: '/files', handler: createDeleteFileRoute(deps) },
+    { method: 'POST', path: '/files/uploads', handler: createUploadRoute(deps) },
+    { method: 'POST', path: '/files/downloads', handler: createDownloadRoute(deps) },
+    { method: 'GET', path: '/files/properties', handler: createGetFilePropertiesRoute(deps) },
+  ];
+  const methodsByPath = new Map<string, string[]>();
+  for (const route of table)
+    methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);
+
+  const routes: Route<APIGatewayProxyEvent, APIGatewayProxyResult>[] = table;
+  const router = httpRouterHandler<APIGatewayProxyEvent, APIGatewayProxyResult>({
+    routes,
+    notFoundResponse: ({ method, path }) => {
+      const allowed = methodsByPath.get(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
+      if (allowed === undefined) throw new NotFoundError('no such route');
+      throw new MethodNotAllowedError(`${method} is not supported here`, allowed);
+    },
+  });
+
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(router)
+    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .use(requestLogging(deps.logger))
+    .use(
+      httpCors({
+        // Echoes the request's Origin only when it is listed; unlisted origins get no CORS headers.
+        origins: [...deps.config.allowedOrigins],
+        methods: 'GET,POST,DELETE,OPTIONS',
+        headers: CORS_ALLOWED_HEADERS,
+        exposeHeaders: CORS_EXPOSED_HEADERS,
+        maxAge: 600,
+        // Answer preflights here too, for front doors (such as the local API adapter) that pass
+        // OPTIONS through; API Gateway answers them itself.
+        disableBeforePreflightResponse: false,
+      }),
+    )
+    .use(problemResponses(deps.logger));
+  return handler as ApiHandler;
+}

@@ -1,0 +1,70 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { z } from 'zod';
+import type { components } from '../../shared/api/schema';
+import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../../shared/domain/cursor';
+import { ValidationError } from '../../shared/domain/errors';
+import { relativeKey, resolveOwner, toListPrefix } from '../../shared/domain/keys';
+import type { AppDeps } from '../deps';
+import { authenticate, parseQuery } from '../http/request';
+import { json } from '../http/response';
+import { level, owner, queryInteger } from './schemas';
+
+type FileList = components['schemas']['FileList'];
+
+export const DEFAULT_LIST_LIMIT = 100;
+export const MAX_LIST_LIMIT = 1000;
+
+const Query = z.strictObject({
+  level,
+  owner: owner.optional(),
+  prefix: z.string().max(1024, 'must be at most 1024 characters').optional(),
+  delimiter: z.literal('/', { error: 'must be "/" or omitted' }).optional(),
+  limit: queryInteger(1, MAX_LIST_LIMIT).optional(),
+  cursor: z.string().min(1, 'must not be empty').max(MAX_CURSOR_LENGTH, 'is too long').optional(),
+});
+
+/** `GET /files`: one page of one owner's folder. */
+export function createListFilesRoute({ identity, storage }: AppDeps) {
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const caller = authenticate(event);
+    const query = parseQuery(event, Query);
+    const relativePrefix = query.prefix ?? '';
+    const callerId = await identity.identityId(caller);
+    const folderOwner = resolveOwner(query.level, callerId, query.owner);
+    const prefix = toListPrefix(query.level, folderOwner, relativePrefix);
+    const scope = { level: query.level, owner: folderOwner, prefix: relativePrefix };
+    const continuationToken = query.cursor === undefined ? undefined : decodeCursor(query.cursor, scope);
+
+    const page = await identity.withSession(caller, {}, async (session) => {
+      try {
+        return await storage.list(session, {
+          prefix,
+          delimiter: query.delimiter,
+          maxKeys: query.limit ?? DEFAULT_LIST_LIMIT,
+          continuationToken,
+        });
+      } catch (error) {
+        // S3 refuses a continuation token it did not issue: the cursor was forged, not our fault.
+        if (continuationToken !== undefined && (error as { name?: unknown })?.name === 'InvalidArgument') {
+          throw ValidationError.of('cursor', 'was not accepted by storage; start the listing again');
+        }
+        throw error;
+      }
+    });
+
+    const body: FileList = {
+      level: query.level,
+      owner: folderOwner,
+      prefix: relativePrefix,
+      items: page.objects.map((object) => ({
+        key: relativeKey(query.level, folderOwner, object.key),
+        size: object.size,
+        lastModified: object.lastModified.toISOString(),
+        etag: object.etag,
+      })),
+      folders: page.folders.map((folder) => relativeKey(query.level, folderOwner, folder)),
+    };
+    if (page.nextToken !== undefined) body.nextCursor = encodeCursor(page.nextToken, scope);
+    return json(200, body);
+  };
+}

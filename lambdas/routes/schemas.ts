@@ -1,0 +1,36 @@
+/**
+ * Input shapes shared by the routes (zod, strict: unknown fields are refused by name). They check
+ * types and simple bounds; the storage rules (keys, owners, prefixes, lifetimes) are the domain's.
+ */
+import { z } from 'zod';
+import { LEVELS } from '../../shared/domain/keys';
+
+export const level = z.enum(LEVELS, { error: `must be one of ${LEVELS.join(', ')}` });
+
+export const key = z.string({ error: 'must be a string' });
+
+export const owner = z.string({ error: 'must be a string' });
+
+// RFC 9110: type "/" subtype *( OWS ";" OWS token "=" ( token / quoted-string ) ).
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const QUOTED = '"(?:[\\t\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]|\\\\[\\t\\x20-\\x7e])*"';
+const MIME_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:[\\t ]*;[\\t ]*${TOKEN}=(?:${TOKEN}|${QUOTED}))*$`);
+
+export const MAX_CONTENT_TYPE_LENGTH = 255;
+
+export const contentType = z
+  .string({ error: 'must be a string' })
+  .max(MAX_CONTENT_TYPE_LENGTH, `must be at most ${MAX_CONTENT_TYPE_LENGTH} characters`)
+  .regex(MIME_TYPE, 'must be a MIME type such as "image/jpeg" (type/subtype, optional parameters)');
+
+export const sha256 = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 SHA-256 of the body (44 characters)');
+
+/** A positive whole number in a query string, such as `limit=50`. */
+export const queryInteger = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,10}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));

@@ -1,0 +1,288 @@
+/**
+ * Shared fixtures for the handler tests: a configuration, REST-API proxy events, a controllable
+ * clock, and an app wired with the real adapters over aws-sdk-client-mock'ed AWS clients.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import {
+  CognitoIdentityClient,
+  GetCredentialsForIdentityCommand,
+  GetIdCommand,
+} from '@aws-sdk/client-cognito-identity';
+import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
+import { createApp } from '../../../lambdas/app';
+import { type Config, loadConfig } from '../../../lambdas/config';
+import { createDeps, type DepsOptions } from '../../../lambdas/deps';
+import { validateResponse } from '../../support/openapi-validator';
+
+export const ENV = {
+  AWS_REGION: 'us-east-1',
+  USER_POOL_ID: 'us-east-1_TestPool1',
+  IDENTITY_POOL_ID: 'us-east-1:11111111-2222-3333-4444-555555555555',
+  BUCKET_NAME: 'user-files-test',
+  ALLOWED_ORIGINS: 'https://app.example.com,http://localhost:5173',
+  MAX_UPLOAD_BYTES: '1048576',
+  DEFAULT_URL_LIFETIME_SECONDS: '900',
+  MAX_URL_LIFETIME_SECONDS: '3600',
+};
+
+export const config: Config = loadConfig(ENV);
+
+export const LISTED_ORIGIN = 'https://app.example.com';
+
+/** Fixed start of the test clock: 2026-01-01T00:00:00Z. */
+export const T0 = Date.UTC(2026, 0, 1);
+
+export interface TestUser {
+  readonly sub: string;
+  readonly username: string;
+  readonly identityId: string;
+  /** A JWT-shaped token with a unique marker, so tests can look for it in logs. */
+  readonly token: string;
+}
+
+export function testUser(n: number): TestUser {
+  const hex = n.toString(16).padStart(12, '0');
+  return {
+    sub: `0000000${n % 10}-aaaa-4bbb-8ccc-${hex}`,
+    username: `user${n}`,
+    identityId: `us-east-1:9${hex.slice(5)}-1111-4222-8333-${hex}`,
+    token: `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyJHtufSJ9.SECRETTOKENSIGNATURE${n}`,
+  };
+}
+
+export const alice = testUser(1);
+export const bob = testUser(2);
+
+/** Credentials minted for `user`, with unmistakable secrets to search logs for. */
+export function credentialsFor(user: TestUser, expiration: Date) {
+  return {
+    AccessKeyId: `ASIA${user.username.toUpperCase()}KEY`,
+    SecretKey: `SECRET-ACCESS-KEY-${user.username}`,
+    SessionToken: `SESSION-TOKEN-${user.username}`,
+    Expiration: expiration,
+  };
+}
+
+export interface EventInput {
+  readonly method: string;
+  readonly path: string;
+  readonly user?: TestUser | null;
+  readonly query?: Record<string, string>;
+  readonly body?: unknown;
+  /** Raw body text, sent as is. */
+  readonly rawBody?: string | null;
+  readonly headers?: Record<string, string>;
+  /** Claims to send instead of the user's (null: none). */
+  readonly claims?: Record<string, string> | null;
+}
+
+export function event(input: EventInput): APIGatewayProxyEvent {
+  const user = input.user === undefined ? alice : input.user;
+  const headers: Record<string, string> = { ...(input.headers ?? {}) };
+  if (user !== null && !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) {
+    headers.Authorization = `Bearer ${user.token}`;
+  }
+  const claims =
+    input.claims !== undefined
+      ? input.claims
+      : user === null
+        ? null
+        : { sub: user.sub, 'cognito:username': user.username, token_use: 'id' };
+  const body =
+    input.rawBody !== undefined
+      ? input.rawBody
+      : input.body === undefined
+        ? null
+        : JSON.stringify(input.body);
+  return {
+    httpMethod: input.method,
+    path: input.path,
+    resource: input.path,
+    headers,
+    multiValueHeaders: {},
+    queryStringParameters: input.query ?? null,
+    multiValueQueryStringParameters: input.query
+      ? Object.fromEntries(Object.entries(input.query).map(([name, value]) => [name, [value]]))
+      : null,
+    pathParameters: null,
+    stageVariables: null,
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: 'req-0001',
+      authorizer: claims === null ? null : { claims },
+    } as unknown as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+export const lambdaContext = {
+  awsRequestId: 'lambda-req-0001',
+  functionName: 'user-files-api',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:user-files-api',
+  memoryLimitInMB: '512',
+  logGroupName: '/aws/lambda/user-files-api',
+  logStreamName: 'stream',
+  callbackWaitsForEmptyEventLoop: false,
+  getRemainingTimeInMillis: () => 10_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+} as Context;
+
+export interface Clock {
+  now: () => number;
+  advance(ms: number): void;
+  set(ms: number): void;
+}
+
+export function clock(start = T0): Clock {
+  let current = start;
+  return {
+    now: () => current,
+    advance: (ms) => {
+      current += ms;
+    },
+    set: (ms) => {
+      current = ms;
+    },
+  };
+}
+
+/**
+ * Mocks for every CognitoIdentityClient and S3Client instance (the storage adapter creates one S3
+ * client per identity). Cognito answers for `users` with credentials valid for `lifetimeMs`.
+ */
+export function mockAws(options: { users?: readonly TestUser[]; clock?: Clock; lifetimeMs?: number } = {}) {
+  const cognito = mockClient(CognitoIdentityClient);
+  const s3 = mockClient(S3Client);
+  const users = options.users ?? [alice, bob];
+  const now = options.clock?.now ?? Date.now;
+  const lifetimeMs = options.lifetimeMs ?? 3_600_000;
+  cognito.on(GetIdCommand).callsFake((input: { Logins?: Record<string, string> }) => {
+    const token = Object.values(input.Logins ?? {})[0];
+    const user = users.find((candidate) => candidate.token === token);
+    if (user === undefined)
+      throw Object.assign(new Error('Invalid login token.'), { name: 'NotAuthorizedException' });
+    return { IdentityId: user.identityId };
+  });
+  cognito.on(GetCredentialsForIdentityCommand).callsFake((input: { IdentityId?: string }) => {
+    const user = users.find((candidate) => candidate.identityId === input.IdentityId);
+    if (user === undefined)
+      throw Object.assign(new Error('Identity not found'), { name: 'ResourceNotFoundException' });
+    return { IdentityId: user.identityId, Credentials: credentialsFor(user, new Date(now() + lifetimeMs)) };
+  });
+  return { cognito, s3 };
+}
+
+/** A logger that writes into `lines` (one parsed-or-raw entry per write) instead of stdout. */
+export function capturingLogger(): { logger: Logger; output: () => string } {
+  const chunks: string[] = [];
+  const logger = new Logger({ serviceName: 'user-files-api-test', logLevel: 'DEBUG' });
+  // Powertools writes through its own Console on process.stdout/stderr; swap it for a collector.
+  const collect = (...parts: unknown[]) => {
+    chunks.push(parts.map(String).join(' '));
+  };
+  Object.defineProperty(logger, 'console', {
+    value: { log: collect, info: collect, warn: collect, error: collect, debug: collect, trace: collect },
+  });
+  return { logger, output: () => chunks.join('\n') };
+}
+
+export function testApp(options: DepsOptions & { config?: Config } = {}) {
+  const deps = createDeps(options.config ?? config, {
+    retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2, sleep: async () => undefined },
+    logger: options.logger ?? capturingLogger().logger,
+    ...options,
+  });
+  const app = createApp(deps);
+  return {
+    deps,
+    call: (input: EventInput | APIGatewayProxyEvent) =>
+      app('httpMethod' in input ? input : event(input), lambdaContext) as Promise<APIGatewayProxyResult>,
+  };
+}
+
+export function parse(response: APIGatewayProxyResult): Record<string, unknown> {
+  return JSON.parse(response.body) as Record<string, unknown>;
+}
+
+/** An AWS service error as the SDK raises it (name, fault, HTTP status). */
+export function awsError(
+  name: string,
+  httpStatusCode: number,
+  message = `${name} from AWS`,
+): S3ServiceException {
+  return new S3ServiceException({
+    name,
+    message,
+    $fault: httpStatusCode >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode, requestId: 'aws-request-id' },
+  });
+}
+
+/** Asserts the response matches openapi.yaml for the request that produced it. */
+export function expectContract(request: EventInput, response: APIGatewayProxyResult): void {
+  const contentType = response.headers?.['Content-Type'];
+  expect(() =>
+    validateResponse(
+      request.method,
+      request.path,
+      response.statusCode,
+      typeof contentType === 'string' ? contentType : undefined,
+      response.body,
+    ),
+  ).not.toThrow();
+}
+
+/** Asserts a 400 problem naming `field`, valid against the contract. */
+export function expectBadRequest(request: EventInput, response: APIGatewayProxyResult, field: string): void {
+  expect(response.statusCode, response.body).toBe(400);
+  expect(response.headers?.['Content-Type']).toBe('application/problem+json');
+  const body = parse(response);
+  expect(body.code).toBe('invalid_request');
+  expect(body.field).toBe(field);
+  expect((body.errors as Array<{ field: string }>).map((issue) => issue.field)).toContain(field);
+  expect(response.body).not.toContain('X-Amz-Signature');
+  expectContract(request, response);
+}
+
+export interface Harness {
+  readonly clock: Clock;
+  readonly aws: ReturnType<typeof mockAws>;
+  readonly app: ReturnType<typeof testApp>;
+  /** Spies on every storage operation: bad input must reach none of them. */
+  readonly storageCalls: () => number;
+  readonly call: (input: EventInput) => Promise<APIGatewayProxyResult>;
+}
+
+/** A fresh instance per test (new caches, new mocks), torn down after it. */
+export function useHarness(options: { lifetimeMs?: number } = {}): () => Harness {
+  let current: Harness | undefined;
+  beforeEach(() => {
+    const testClock = clock();
+    const aws = mockAws({ clock: testClock, lifetimeMs: options.lifetimeMs });
+    const app = testApp({ now: testClock.now });
+    const storage = app.deps.storage as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const spies = Object.keys(storage).map((name) => vi.spyOn(storage, name));
+    current = {
+      clock: testClock,
+      aws,
+      app,
+      storageCalls: () => spies.reduce((total, spy) => total + spy.mock.calls.length, 0),
+      call: (input) => app.call(input),
+    };
+  });
+  afterEach(() => {
+    current?.aws.cognito.restore();
+    current?.aws.s3.restore();
+    current = undefined;
+  });
+  return () => {
+    if (current === undefined) throw new Error('useHarness() is only available inside a test');
+    return current;
+  };
+}
