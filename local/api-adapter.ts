@@ -4,7 +4,7 @@
  * preflight, missing or bad tokens, oversized bodies, integration failures) and hands everything
  * else, as a REST proxy event v1, to the very handler the stack deploys, in process.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -163,22 +163,47 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** Header maps the way API Gateway builds them: original casing, last value wins in `headers`. */
-function headerMaps(rawHeaders: readonly string[]): {
+function headerMaps(
+  rawHeaders: readonly string[],
+  added: Record<string, string>,
+): {
   headers: Record<string, string>;
   multiValueHeaders: Record<string, string[]>;
 } {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    const value = rawHeaders[i + 1] as string;
-    // Same name, different casing: API Gateway keeps the first spelling it saw.
-    const existing = Object.keys(multiValueHeaders).find((k) => k.toLowerCase() === name.toLowerCase());
-    const key = existing ?? name;
+  // Same name in another casing: API Gateway keeps the first spelling it saw.
+  const spelling = new Map<string, string>();
+  const add = (name: string, value: string) => {
+    const key = spelling.get(name.toLowerCase()) ?? name;
+    spelling.set(name.toLowerCase(), key);
     headers[key] = value;
     multiValueHeaders[key] = [...(multiValueHeaders[key] ?? []), value];
+  };
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2)
+    add(rawHeaders[i] as string, rawHeaders[i + 1] as string);
+  for (const [name, value] of Object.entries(added)) {
+    if (!spelling.has(name.toLowerCase())) add(name, value);
   }
   return { headers, multiValueHeaders };
+}
+
+/**
+ * A proxy result's headers as API Gateway sends them: `headers` and `multiValueHeaders` merged,
+ * a value given in both appearing once.
+ */
+function responseHeaders(result: APIGatewayProxyResult): Map<string, { name: string; values: string[] }> {
+  const merged = new Map<string, { name: string; values: string[] }>();
+  const add = (name: string, value: string) => {
+    const entry = merged.get(name.toLowerCase()) ?? { name, values: [] };
+    if (!entry.values.includes(value)) entry.values.push(value);
+    merged.set(name.toLowerCase(), entry);
+  };
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
+    for (const value of values) add(name, String(value));
+  }
+  for (const [name, value] of Object.entries(result.headers ?? {})) add(name, String(value));
+  return merged;
 }
 
 function queryMaps(search: string): {
@@ -312,11 +337,8 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
 
   function sendResult(res: ServerResponse, result: APIGatewayProxyResult, requestId: string): void {
     res.statusCode = result.statusCode;
-    for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
-      res.setHeader(name, values.map(String));
-    }
-    for (const [name, value] of Object.entries(result.headers ?? {})) {
-      res.setHeader(name, String(value));
+    for (const { name, values } of responseHeaders(result).values()) {
+      res.setHeader(name, values.length === 1 ? (values[0] as string) : values);
     }
     res.setHeader('x-amzn-RequestId', requestId);
     const body = result.body ?? '';
@@ -407,7 +429,14 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
       return;
     }
 
-    const { headers, multiValueHeaders } = headerMaps(req.rawHeaders);
+    const sourceIp = req.socket.remoteAddress ?? options.host;
+    // Headers API Gateway adds on the way in (on the default execute-api domain).
+    const { headers, multiValueHeaders } = headerMaps(req.rawHeaders, {
+      'X-Amzn-Trace-Id': `Root=1-${Math.floor(received.getTime() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`,
+      'X-Forwarded-For': sourceIp,
+      'X-Forwarded-Port': String(req.socket.localPort ?? ''),
+      'X-Forwarded-Proto': 'http',
+    });
     const event: APIGatewayProxyEvent = {
       resource: path,
       path,
@@ -440,7 +469,7 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
           cognitoIdentityId: null,
           cognitoIdentityPoolId: null,
           principalOrgId: null,
-          sourceIp: req.socket.remoteAddress ?? options.host,
+          sourceIp,
           user: null,
           userAgent: req.headers['user-agent'] ?? null,
           userArn: null,
