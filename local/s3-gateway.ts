@@ -276,7 +276,9 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
           port: upstream.port,
           method: req.method,
           path: target.path,
-          headers: target.headers,
+          // moto's own address: an IP host is always path-style, so moto cannot read a bucket out
+          // of a client-chosen Host (virtual-hosted style) and act on another key than authorized.
+          headers: { ...target.headers, host: upstream.host },
         },
         (upstreamResponse) => {
           const status = upstreamResponse.statusCode ?? 502;
@@ -303,7 +305,17 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
           upstreamResponse.on('error', reject);
         },
       );
-      upstreamRequest.on('error', reject);
+      upstreamRequest.on('error', (error) =>
+        reject(
+          new S3Error(
+            503,
+            'ServiceUnavailable',
+            'Please reduce your request rate.',
+            {},
+            `moto unreachable: ${error.message}`,
+          ),
+        ),
+      );
       upstreamRequest.end(target.body);
     });
   }
@@ -367,7 +379,7 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
       const responseHeaders = { ...(await corsHeaders(bucket, corsRequest)), 'x-amz-request-id': id };
       const headers = forwardHeaders(req.headers, verified, payload.decodedFromChunks);
       if (payload.trailerChecksum) headers[payload.trailerChecksum[0]] = payload.trailerChecksum[1];
-      const path = rawPath + forwardQuery(query);
+      const path = upstreamPath(operation.bucket, operation.key) + forwardQuery(query);
 
       if (operation.name === 'DeleteObjects') {
         await deleteObjects(
@@ -514,8 +526,6 @@ function forwardHeaders(
       continue;
     headers[name] = value;
   }
-  // moto sees the same Host the client signed, so any URL it writes back points at the gateway.
-  if (incoming.host) headers.host = incoming.host;
   // moto (auth off) checks no signature, but treats a request without Authorization as anonymous
   // and applies object ACLs to it (403 on reads). The request was verified here: say who we are.
   headers.authorization = UPSTREAM_AUTHORIZATION;
@@ -532,6 +542,15 @@ function forwardHeaders(
     else delete headers['content-encoding'];
   }
   return headers;
+}
+
+/**
+ * The path moto gets: the bucket and key that were authorized, re-encoded unambiguously, so moto
+ * cannot decode the client's spelling of the path into a different key than the policy saw.
+ */
+function upstreamPath(bucket: string, key: string | undefined): string {
+  const encode = (value: string) => value.split('/').map(encodeURIComponent).join('/');
+  return `/${encodeURIComponent(bucket)}${key === undefined ? '' : `/${encode(key)}`}`;
 }
 
 /** The query moto gets: the S3 parameters only (no signature, no hoisted headers), raw as sent. */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { IdentityPool } from '../../local/credential-store';
 import {
   createBucket,
@@ -78,7 +78,10 @@ afterAll(async () => {
 });
 
 describe('boto3', () => {
-  it('gets an identity and credentials, works in its own folder and is refused in another', async () => {
+  // boto3 and the CLI run side by side: each is mostly Python start-up time.
+  it.concurrent('gets an identity and credentials, works in its own folder and is refused in another', async ({
+    expect,
+  }) => {
     const { idToken } = await signIn(services.moto.url, pool, carol);
     const { stdout } = await run('python3', [join(import.meta.dirname, 'fixtures', 'boto3-scenario.py')], {
       env: childEnv({
@@ -112,7 +115,10 @@ describe('AWS CLI', () => {
     return run('aws', ['--output', 'json', ...args], { env: childEnv(env) });
   }
 
-  it('gets an identity and credentials, works in its own folder and is refused in another', async () => {
+  // boto3 and the CLI run side by side: each is mostly Python start-up time.
+  it.concurrent('gets an identity and credentials, works in its own folder and is refused in another', async ({
+    expect,
+  }) => {
     const { idToken } = await signIn(services.moto.url, pool, carol);
     const logins = `${pool.providerName}=${idToken}`;
     const identity = ['--endpoint-url', services.identity.url, '--no-sign-request'];

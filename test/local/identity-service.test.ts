@@ -8,7 +8,8 @@ import {
   ListIdentityPoolsCommand,
 } from '@aws-sdk/client-cognito-identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IdentityPool } from '../../local/credential-store';
+import { createCredentialStore, type IdentityPool } from '../../local/credential-store';
+import { startIdentityService } from '../../local/identity-service';
 import { IDENTITY_ID_PATTERN } from '../../shared/domain/keys';
 import {
   ADMIN_CREDENTIALS,
@@ -104,6 +105,38 @@ describe('GetId', () => {
     const [id1, id2] = await Promise.all([getId(first), getId(second)]);
     expect(id1).toMatch(IDENTITY_ID_PATTERN);
     expect(id2).toBe(id1);
+  });
+
+  it('keeps identity IDs across a restart of the service (fresh store, same pool)', async () => {
+    const token = await idToken(alice);
+    const before = await getId(token);
+    const store = createCredentialStore();
+    store.createIdentityPool({
+      id: identityPool.id,
+      name: identityPool.name,
+      region: REGION,
+      providers: identityPool.providers,
+      authenticatedRole: identityPool.authenticatedRole,
+    });
+    const restarted = await startIdentityService({
+      store,
+      region: REGION,
+      userPoolEndpoint: services.moto.url,
+    });
+    const restartedClient = new CognitoIdentityClient({
+      region: REGION,
+      endpoint: restarted.url,
+      credentials: ADMIN_CREDENTIALS,
+    });
+    try {
+      const after = await restartedClient.send(
+        new GetIdCommand({ IdentityPoolId: identityPool.id, Logins: { [pool.providerName]: token } }),
+      );
+      expect(after.IdentityId).toBe(before);
+    } finally {
+      restartedClient.destroy();
+      await restarted.close();
+    }
   });
 
   it('gives two users two different identity IDs', async () => {

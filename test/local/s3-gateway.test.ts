@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import {
@@ -370,6 +371,49 @@ describe('SigV4 verification of header-signed requests', () => {
     const response = await fetch(`${services.gateway.url}/${BUCKET}/${objectKey()}`);
     expect(response.status).toBe(403);
     expect(await errorCode(response)).toBe('AccessDenied');
+  });
+
+  it('takes ".." in a key literally: a signed dot-dot path never reaches another folder', async () => {
+    // S3 keys are opaque: `private/{me}/../{other}/x` is a key inside my folder, not a path to
+    // another one. Sent raw (fetch would normalize it), signed as sent.
+    const bobsKey = key('private', bob, 'dotdot.txt');
+    await put(bob, bobsKey, 'bob only');
+    const signer = new SignatureV4({
+      service: 's3',
+      region: REGION,
+      credentials: alice.credentials,
+      sha256: Sha256,
+      uriEscapePath: false,
+    });
+    const gateway = new URL(services.gateway.url);
+    for (const dots of ['..', '%2e%2e', '%2E%2E']) {
+      const path = `/${BUCKET}/private/${encodeURIComponent(alice.identityId)}/${dots}/${encodeURIComponent(bob.identityId)}/dotdot.txt`;
+      const signed = await signer.sign({
+        method: 'GET',
+        protocol: 'http:',
+        hostname: gateway.hostname,
+        path,
+        query: {},
+        headers: { host: gateway.host },
+      });
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest(
+          { host: gateway.hostname, port: gateway.port, method: 'GET', path, headers: signed.headers },
+          (response) => {
+            let text = '';
+            response.on('data', (chunk) => {
+              text += chunk;
+            });
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+          },
+        );
+        request.on('error', reject);
+        request.end();
+      });
+      expect(body).not.toContain('bob only');
+      expect(status).toBe(404);
+      expect(body).toContain('<Code>NoSuchKey</Code>');
+    }
   });
 
   it('checks the body against a signed payload hash (XAmzContentSHA256Mismatch)', async () => {
