@@ -3,8 +3,8 @@
  * returned headers, list, properties, download (bytes compared), delete, list again. Plus the
  * no-overwrite contract: 409 from the API, 412 from storage for a racing second PUT.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { identityCredentials, type Session, signIn, signInTokens } from './support/session';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteAllUnder, identityCredentials, type Session, signIn, signInTokens } from './support/session';
 import { LEVELS, type Level, randomBody, runPrefix, send, sha256Base64 } from './support/storage';
 import { e2eTarget } from './support/target';
 
@@ -14,6 +14,10 @@ let users: Session[] = [];
 
 beforeAll(async () => {
   users = await Promise.all(target.users.map((user) => signIn(target, user)));
+});
+
+afterAll(async () => {
+  await Promise.all(users.map((user) => deleteAllUnder(user.api, prefix)));
 });
 
 async function lifecycle(user: Session, level: Level, withChecksum: boolean): Promise<void> {

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/local-stack';
 import { ALL_DENIED, probeCrossUser, seedVictim } from './support/isolation';
-import { identityCredentials, signInTokens } from './support/session';
+import { apiFor, deleteAllUnder, identityCredentials, signInTokens } from './support/session';
 import { runPrefix } from './support/storage';
 import type { E2eTarget } from './support/target';
 import { e2eTarget } from './support/target';
@@ -44,8 +44,12 @@ async function probe(target: E2eTarget) {
     identityCredentials(target, aliceTokens.idToken),
     identityCredentials(target, bobTokens.idToken),
   ]);
-  const victim = await seedVictim(target, bob, runPrefix('mutation'));
-  return { victim, probes: await probeCrossUser(target, alice, victim) };
+  const folder = runPrefix('mutation');
+  const victim = await seedVictim(target, bob, folder);
+  const probes = await probeCrossUser(target, alice, victim);
+  // The real target outlives this file: leave bob's folders as they were.
+  if (target.apiUrl) await deleteAllUnder(apiFor(target, bobTokens.idToken), folder);
+  return { victim, probes };
 }
 
 beforeAll(async () => {

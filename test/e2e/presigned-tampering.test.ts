@@ -3,8 +3,8 @@
  * this length (and checksum), until it expires. Every variation is refused by storage, and the
  * untouched request still works afterwards, so the refusals are the signature's doing.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { type Session, signIn } from './support/session';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteAllUnder, type Session, signIn } from './support/session';
 import {
   type Presigned,
   randomBody,
@@ -27,6 +27,10 @@ beforeAll(async () => {
   if (!first || !second) throw new Error('two users expected');
   alice = first;
   bob = second;
+});
+
+afterAll(async () => {
+  await Promise.all([alice, bob].filter(Boolean).map((user) => deleteAllUnder(user.api, prefix)));
 });
 
 async function uploadUrl(

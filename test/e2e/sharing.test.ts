@@ -4,9 +4,10 @@
  * at storage (403 from IAM or the signature check), whatever client the attacker uses.
  */
 import { ListObjectsV2Command, S3ServiceException } from '@aws-sdk/client-s3';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_DENIED, probeCrossUser, seedVictim, type VictimFiles } from './support/isolation';
 import {
+  deleteAllUnder,
   type IdentityCredentials,
   identityCredentials,
   type Session,
@@ -42,6 +43,10 @@ beforeAll(async () => {
     store(bob, 'private', `${prefix}secret.txt`, "bob's private file"),
     store(alice, 'private', `${prefix}secret.txt`, "alice's private file"),
   ]);
+});
+
+afterAll(async () => {
+  await Promise.all([alice, bob].filter(Boolean).map((user) => deleteAllUnder(user.api, prefix)));
 });
 
 describe('reading another user’s protected and public files', () => {

@@ -141,3 +141,22 @@ export function storageAs(target: E2eTarget, identity: IdentityCredentials): S3C
     maxAttempts: 1,
   });
 }
+
+/** Deletes, through the API, everything the user stored under `prefix` in any level (test cleanup). */
+export async function deleteAllUnder(api: FilesApi, prefix: string): Promise<void> {
+  for (const level of ['private', 'protected', 'public'] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await api.GET('/files', {
+        params: { query: { level, prefix, ...(cursor ? { cursor } : {}) } },
+      });
+      if (!page.data) throw new Error(`listing ${level} for cleanup failed: ${page.response.status}`);
+      for (const item of page.data.items) {
+        const deleted = await api.DELETE('/files', { params: { query: { level, key: item.key } } });
+        if (deleted.response.status !== 204)
+          throw new Error(`cleanup delete failed: ${deleted.response.status}`);
+      }
+      cursor = page.data.nextCursor;
+    } while (cursor);
+  }
+}
