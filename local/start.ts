@@ -124,7 +124,14 @@ function banner(outputs: LocalStackOutputs, seconds: number, notes: readonly str
     '  # change anything that was signed and storage refuses it (403 SignatureDoesNotMatch)',
     `  curl -s "$(node -p "require('./download.json').url.replace('hello.txt', 'other.txt')")"; echo`,
     '',
-    `  # the same with ${bob?.username}: bob gets his own folder, and no way into alice's`,
+    `  # ${bob?.username} cannot reach alice's private file: the API refuses to sign it (400, field owner)`,
+    `  BOB=$(aws cognito-idp initiate-auth --region ${outputs.Region} --endpoint-url ${outputs.CognitoIdpEndpoint} \\`,
+    `    --client-id ${outputs.UserPoolClientId} --auth-flow USER_PASSWORD_AUTH \\`,
+    `    --auth-parameters ${sh(`USERNAME=${bob?.username},PASSWORD=${bob?.password}`)} \\`,
+    '    --query AuthenticationResult.IdToken --output text)',
+    `  ALICE_ID=$(node -p "require('./download.json').owner")`,
+    `  curl -s -X POST -H "Authorization: $BOB" -H 'Content-Type: application/json' \\`,
+    `    -d "{\\"level\\":\\"private\\",\\"key\\":\\"notes/hello.txt\\",\\"owner\\":\\"$ALICE_ID\\"}" "\${API}files/downloads"; echo`,
     '',
   ];
   return lines.join('\n');
