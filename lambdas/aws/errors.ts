@@ -99,6 +99,13 @@ export function isRejectedCredentials(error: unknown): boolean {
   return any(error, REJECTED_CREDENTIALS);
 }
 
+/** Cognito no longer accepting a cached identity ID for these logins. */
+export function isStaleIdentity(error: unknown): boolean {
+  return names(error).some(
+    (name) => name === 'ResourceNotFoundException' || name === 'NotAuthorizedException',
+  );
+}
+
 export function isNotFound(error: unknown): boolean {
   return names(error).some((name) => name === 'NotFound' || name === 'NoSuchKey') || status(error) === 404;
 }

@@ -14,7 +14,7 @@ import { ExpiringCache } from '../../shared/cache/expiring-cache';
 import { UpstreamError } from '../../shared/domain/errors';
 import { credentialsUsableUntil, shouldRefreshForLifetime } from '../../shared/domain/expiry';
 import { isIdentityId } from '../../shared/domain/keys';
-import { isRejectedCredentials, isTransient } from './errors';
+import { isRejectedCredentials, isStaleIdentity, isTransient } from './errors';
 import { DEFAULT_RETRY, type RetryOptions, withRetries } from './retry';
 
 /** The authenticated caller, from the authorizer's verified claims and the raw ID token. */
@@ -155,12 +155,22 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
     };
   }
 
+  const identityKey = (caller: Caller) => `${userPoolId}\0${caller.sub}`;
   const identityId = (caller: Caller) =>
-    identities.get(`${userPoolId}\0${caller.sub}`, () => fetchIdentityId(caller.idToken));
+    identities.get(identityKey(caller), () => fetchIdentityId(caller.idToken));
 
   async function session(caller: Caller, sessionOptions: SessionOptions = {}): Promise<IdentitySession> {
     const id = await identityId(caller);
-    const load = () => fetchCredentials(id, caller.idToken);
+    const load = async () => {
+      try {
+        return await fetchCredentials(id, caller.idToken);
+      } catch (error) {
+        // The pool no longer knows (or no longer links) this identity: forget the cached ID so the
+        // next request resolves it afresh instead of failing the same way for ever.
+        if (isStaleIdentity(error)) identities.delete(identityKey(caller));
+        throw error;
+      }
+    };
     let current = await credentials.get(id, load);
     if (
       sessionOptions.forceRefresh ||

@@ -132,6 +132,22 @@ describe('identity and credential caches', () => {
     await expect(identity.session(caller())).resolves.toMatchObject({ identityId: alice.identityId });
   });
 
+  test('an identity the pool no longer knows is resolved afresh on the next request', async () => {
+    const identity = service();
+    await identity.identityId(caller());
+    aws.cognito
+      .on(GetCredentialsForIdentityCommand)
+      .rejectsOnce(Object.assign(new Error('Identity not found'), { name: 'ResourceNotFoundException' }));
+    await expect(identity.session(caller())).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(getIds()).toBe(1);
+    aws.cognito.on(GetCredentialsForIdentityCommand).resolves({
+      IdentityId: alice.identityId,
+      Credentials: credentialsFor(alice, new Date(T0 + 60 * MIN)),
+    });
+    await identity.session(caller());
+    expect(getIds()).toBe(2);
+  });
+
   test('stays within its bounds', async () => {
     const identity = service({ maxIdentities: 3, maxCredentials: 3 });
     for (const user of users) await identity.session(caller(user));
