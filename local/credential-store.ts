@@ -191,13 +191,14 @@ export class CredentialStore {
     const lifetimeSeconds = input.lifetimeSeconds ?? 3600;
     if (!(lifetimeSeconds > 0)) throw new TypeError('lifetimeSeconds must be positive');
     this.#prune();
-    // Whole seconds, as the JSON protocol reports expiry in epoch seconds.
-    const issuedAt = new Date(Math.floor(this.#now() / 1000) * 1000);
+    const issuedAt = new Date(this.#now());
     const credentials: IssuedCredentials = {
       accessKeyId: newAccessKeyId(),
       secretAccessKey: randomBytes(30).toString('base64'),
       sessionToken: randomBytes(96).toString('base64'),
-      expiration: new Date(issuedAt.getTime() + lifetimeSeconds * 1000),
+      // Whole seconds, as the JSON protocol reports expiry in epoch seconds; rounded up, so the
+      // credentials live at least the lifetime asked for.
+      expiration: new Date(Math.ceil((issuedAt.getTime() + lifetimeSeconds * 1000) / 1000) * 1000),
       issuedAt,
       identityId: input.identityId,
       identityPoolId: pool.id,

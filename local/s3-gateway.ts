@@ -78,6 +78,7 @@ export interface S3Gateway {
   close(): Promise<void>;
 }
 
+const MAX_CORS_CACHE_ENTRIES = 256;
 /** Request bodies up to this size are read and dropped before an early refusal, so clients see it. */
 const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 const HOP_BY_HOP = new Set([
@@ -196,6 +197,8 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     } catch {
       // NoSuchCORSConfiguration or NoSuchBucket: no CORS, which is what S3 answers then too.
     }
+    // Bounded: a client can name any bucket, and each unknown name is cached as "no CORS".
+    if (corsCache.size >= MAX_CORS_CACHE_ENTRIES) corsCache.clear();
     corsCache.set(bucket, { rules, at: now() });
     return rules;
   }

@@ -102,6 +102,16 @@ describe('temporary credentials', () => {
     });
     expect(issued.accessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
     expect(issued.expiration.getTime() - now).toBe(900_000);
+    // Rounded up to whole seconds: never shorter than asked.
+    now += 1;
+    const rounded = store.issueCredentials({
+      identityId,
+      identityPoolId: pool.id,
+      amr: [],
+      lifetimeSeconds: 1,
+    });
+    expect(rounded.expiration.getTime() - now).toBe(1999);
+    now -= 1;
     expect(store.findCredentials(issued.accessKeyId)).toBe(issued);
     expect(store.policyFor(issued)).toEqual(pool.authenticatedRole.policy);
     expect(() => store.issueCredentials({ identityId, identityPoolId: 'us-east-1:nope', amr: [] })).toThrow(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { Sha256 } from '@aws-crypto/sha256-js';
@@ -313,7 +314,7 @@ describe('SDK for JavaScript v3 with identity-pool credentials', () => {
       $metadata: { httpStatusCode: 400 },
     });
     await expect(read(alice, objectKey)).rejects.toMatchObject({ name: 'NoSuchKey' });
-    const right = (await import('node:crypto')).createHash('sha256').update('payload').digest('base64');
+    const right = createHash('sha256').update('payload').digest('base64');
     await put(alice, objectKey, 'payload', { ChecksumSHA256: right });
     expect(await read(alice, objectKey)).toBe('payload');
   });
@@ -445,6 +446,40 @@ describe('SigV4 verification of header-signed requests', () => {
     expect(await read(alice, objectKey())).toBe('the signed body');
   });
 
+  it('accepts UNSIGNED-PAYLOAD, and refuses a credential scoped to another region or service', async () => {
+    await put(alice, objectKey(), 'read without a payload hash');
+    const url = new URL(`${services.gateway.url}/${BUCKET}/${objectKey()}`);
+    const signedGet = async (region: string, service: string) => {
+      const signer = new SignatureV4({
+        service,
+        region,
+        credentials: alice.credentials,
+        sha256: Sha256,
+        uriEscapePath: false,
+      });
+      const signed = await signer.sign({
+        method: 'GET',
+        protocol: 'http:',
+        hostname: url.hostname,
+        path: url.pathname,
+        query: {},
+        headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      });
+      return fetch(url, { headers: signed.headers as Record<string, string> });
+    };
+    const unsigned = await signedGet(REGION, 's3');
+    expect(unsigned.status).toBe(200);
+    expect(await unsigned.text()).toBe('read without a payload hash');
+    for (const [region, service] of [
+      ['eu-west-1', 's3'],
+      [REGION, 'execute-api'],
+    ] as const) {
+      const response = await signedGet(region, service);
+      expect(response.status).toBe(400);
+      expect(await errorCode(response)).toBe('AuthorizationHeaderMalformed');
+    }
+  });
+
   it('refuses x-amz-* headers that were added after signing', async () => {
     const added = s3For(alice.credentials);
     added.middlewareStack.add(
@@ -472,8 +507,9 @@ describe('SigV4 verification of header-signed requests', () => {
       secretAccessKey: issued.secretAccessKey,
       sessionToken: issued.sessionToken,
     });
+    await put(alice, objectKey(), 'short-lived');
     await shortLived.send(new HeadObjectCommand({ Bucket: BUCKET, Key: objectKey() }));
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, issued.expiration.getTime() - Date.now() + 50));
     await expect(
       shortLived.send(new GetObjectCommand({ Bucket: BUCKET, Key: objectKey() })),
     ).rejects.toMatchObject({
@@ -518,6 +554,40 @@ describe('presigned URLs', () => {
     expect(download.status).toBe(200);
     expect(await download.text()).toBe('hello world');
     expect(download.headers.get('content-type')).toBe('text/plain');
+  });
+
+  it('enforces a signed checksum header and If-None-Match on a presigned PUT (as the API signs them)', async () => {
+    const objectKey = key('private', alice, 'checked.txt');
+    const body = 'exact bytes';
+    const sha256 = createHash('sha256').update(body).digest('base64');
+    const url = await getSignedUrl(
+      presigner,
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: objectKey,
+        ContentType: 'text/plain',
+        ContentLength: body.length,
+        ChecksumSHA256: sha256,
+        IfNoneMatch: '*',
+      }),
+      {
+        signableHeaders: new Set([
+          'content-type',
+          'content-length',
+          'x-amz-checksum-sha256',
+          'if-none-match',
+        ]),
+        unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
+      },
+    );
+    const headers = { 'content-type': 'text/plain', 'x-amz-checksum-sha256': sha256, 'if-none-match': '*' };
+    const tampered = await fetch(url, { method: 'PUT', headers, body: 'exact bytez' });
+    expect(tampered.status).toBe(400);
+    expect(await errorCode(tampered)).toBe('BadDigest');
+    expect((await fetch(url, { method: 'PUT', headers, body })).status).toBe(200);
+    const again = await fetch(url, { method: 'PUT', headers, body });
+    expect(again.status).toBe(412);
+    expect(await read(alice, objectKey)).toBe(body);
   });
 
   it('refuses a URL whose key was changed (SignatureDoesNotMatch)', async () => {
