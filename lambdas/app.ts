@@ -11,10 +11,10 @@ import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpRouterHandler, { type Method, type Route } from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { NotFoundError } from '../shared/domain/errors';
+import { MethodNotAllowedError, NotFoundError } from '../shared/domain/errors';
 import type { AppDeps } from './deps';
 import { problemResponses, requestLogging } from './http/logging';
-import { MethodNotAllowedError } from './http/problem';
+
 import { createDownloadRoute } from './routes/create-download';
 import { createUploadRoute } from './routes/create-upload';
 import { createDeleteFileRoute } from './routes/delete-file';

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 const dir = mkdtempSync(join(tmpdir(), 'openapi-gen-'));
 const out = join(dir, 'schema.d.ts');
 try {
-  execFileSync('npx', ['openapi-typescript', 'openapi.yaml', '-o', out], { stdio: 'ignore' });
+  execFileSync('npx', ['openapi-typescript', 'openapi.yaml', '--default-non-nullable', 'false', '-o', out], {
+    stdio: 'ignore',
+  });
   // Format through stdin under the committed file's name, so the project's biome settings apply.
   const fresh = execFileSync('npx', ['biome', 'format', '--stdin-file-path=shared/api/schema.d.ts'], {
     input: readFileSync(out),

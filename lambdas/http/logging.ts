@@ -6,7 +6,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { InternalError, problemResponse, toAppError } from './problem';
+import { InternalError } from '../../shared/domain/errors';
+import { problemResponse, toAppError } from './problem';
 import { readHeader } from './request';
 
 export const SERVICE_NAME = 'user-files-api';

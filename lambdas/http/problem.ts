@@ -5,35 +5,18 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
-import { AppError, type FieldIssue, ThrottledError, ValidationError } from '../../shared/domain/errors';
+import {
+  AppError,
+  type FieldIssue,
+  InternalError,
+  MethodNotAllowedError,
+  ThrottledError,
+  ValidationError,
+} from '../../shared/domain/errors';
 import { fromAwsError } from '../aws/errors';
 import { COMMON_HEADERS } from './response';
 
 export const PROBLEM_TYPE_PREFIX = 'urn:user-files-api:problem:';
-
-/** Anything unexpected: answered without internals, logged in full. */
-export class InternalError extends AppError {
-  readonly status = 500;
-  readonly code = 'internal_error';
-  readonly title = 'Internal error';
-  override name = 'InternalError';
-}
-
-/** The path exists but not with this method. */
-export class MethodNotAllowedError extends AppError {
-  readonly status = 405;
-  // The contract's code list has no dedicated code: the operation asked for does not exist.
-  readonly code = 'not_found';
-  readonly title = 'Method not allowed';
-  override name = 'MethodNotAllowedError';
-
-  constructor(
-    message: string,
-    readonly allow: readonly string[],
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Every zod issue as a field issue. Unknown fields are named one by one; an issue about the input

@@ -182,7 +182,7 @@ export interface components {
        * @description With `false`, never replace an existing object.
        * @default true
        */
-      overwrite: boolean;
+      overwrite?: boolean;
     };
     DownloadRequest: {
       level: components['schemas']['Level'];
@@ -240,6 +240,7 @@ export interface components {
         | 'unauthorized'
         | 'forbidden'
         | 'not_found'
+        | 'method_not_allowed'
         | 'conflict'
         | 'throttled'
         | 'upstream_error'

@@ -9,6 +9,7 @@ export type ProblemCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
   | 'conflict'
   | 'throttled'
   | 'upstream_error'
@@ -71,6 +72,21 @@ export class NotFoundError extends AppError {
   override name = 'NotFoundError';
 }
 
+/** The path exists but not with this method. */
+export class MethodNotAllowedError extends AppError {
+  readonly status = 405;
+  readonly code = 'method_not_allowed';
+  readonly title = 'Method not allowed';
+  override name = 'MethodNotAllowedError';
+
+  constructor(
+    message: string,
+    readonly allow: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
 export class ConflictError extends AppError {
   readonly status = 409;
   readonly code = 'conflict';
@@ -107,4 +123,12 @@ export class UpstreamTimeoutError extends AppError {
   readonly code = 'upstream_timeout';
   readonly title = 'Upstream service timed out';
   override name = 'UpstreamTimeoutError';
+}
+
+/** Anything unexpected: answered without internals, logged in full. */
+export class InternalError extends AppError {
+  readonly status = 500;
+  readonly code = 'internal_error';
+  readonly title = 'Internal error';
+  override name = 'InternalError';
 }

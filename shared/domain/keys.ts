@@ -17,6 +17,7 @@ export const IDENTITY_ID_PATTERN =
 // C0/C1 control characters, plus the bidirectional overrides and isolates that make a key display
 // as something it is not ("Trojan Source"); backslash is refused because clients on Windows treat
 // it as a path separator, which would reopen `..` tricks the segment rule closes.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const FORBIDDEN_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\\]/u;
 
 export function isLevel(value: unknown): value is Level {

@@ -6,6 +6,7 @@
  */
 
 /** The IAM policy variable that S3 replaces with the caller's Cognito identity ID. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a JS template.
 export const IDENTITY_ID_VARIABLE = '${cognito-identity.amazonaws.com:sub}';
 
 export const COGNITO_IDENTITY_PRINCIPAL = 'cognito-identity.amazonaws.com';

@@ -159,6 +159,6 @@ describe('routing', () => {
     const response = await harness().call({ method, path });
     expect(response.statusCode).toBe(405);
     expect(response.headers?.Allow).toBe(allow);
-    expect(parse(response).status).toBe(405);
+    expect(parse(response)).toMatchObject({ status: 405, code: 'method_not_allowed' });
   });
 });

@@ -1,10 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { fromAwsError, isTransient } from '../../../lambdas/aws/errors';
-import { InternalError, problemResponse, toAppError } from '../../../lambdas/http/problem';
+import { problemResponse, toAppError } from '../../../lambdas/http/problem';
 import {
   ConflictError,
   ForbiddenError,
+  InternalError,
   NotFoundError,
   ThrottledError,
   UnauthorizedError,
