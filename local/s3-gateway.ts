@@ -382,6 +382,7 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
       const responseHeaders = { ...(await corsHeaders(bucket, corsRequest)), 'x-amz-request-id': id };
       const headers = forwardHeaders(req.headers, verified, payload.decodedFromChunks);
       if (payload.trailerChecksum) headers[payload.trailerChecksum[0]] = payload.trailerChecksum[1];
+      if (operation.checksumsDescribeBody) nameChecksumAlgorithm(headers);
       const path = upstreamPath(operation.bucket, operation.key) + forwardQuery(query);
 
       if (operation.name === 'DeleteObjects') {
@@ -554,6 +555,19 @@ function forwardHeaders(
 function upstreamPath(bucket: string, key: string | undefined): string {
   const encode = (value: string) => value.split('/').map(encodeURIComponent).join('/');
   return `/${encodeURIComponent(bucket)}${key === undefined ? '' : `/${encode(key)}`}`;
+}
+
+/**
+ * S3 stores an object's checksum whenever an `x-amz-checksum-{algorithm}` value comes with it; moto
+ * only when `x-amz-sdk-checksum-algorithm` names the algorithm too. Name it, so a checksum the
+ * uploader sent (and the gateway verified) is returned by HeadObject/GetObject as S3 would.
+ */
+function nameChecksumAlgorithm(headers: OutgoingHttpHeaders): void {
+  if (headers['x-amz-sdk-checksum-algorithm'] !== undefined) return;
+  const algorithms = Object.keys(headers)
+    .filter((name) => /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256)$/.test(name))
+    .map((name) => name.slice('x-amz-checksum-'.length).toUpperCase());
+  if (algorithms.length === 1) headers['x-amz-sdk-checksum-algorithm'] = algorithms[0];
 }
 
 /** The query moto gets: the S3 parameters only (no signature, no hoisted headers), raw as sent. */

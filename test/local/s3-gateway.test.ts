@@ -588,6 +588,11 @@ describe('presigned URLs', () => {
     const again = await fetch(url, { method: 'PUT', headers, body });
     expect(again.status).toBe(412);
     expect(await read(alice, objectKey)).toBe(body);
+    // Stored with the object, as S3 does: HeadObject reports the checksum the uploader signed.
+    const head = await alice.s3.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: objectKey, ChecksumMode: 'ENABLED' }),
+    );
+    expect(head.ChecksumSHA256).toBe(sha256);
   });
 
   it('refuses a URL whose key was changed (SignatureDoesNotMatch)', async () => {
