@@ -1,11 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
+const isolateAwsEnv = 'test/support/isolate-aws-env.ts';
+
 export default defineConfig({
   test: {
     // Unit tests must never reach the network; infra and e2e suites start what they need on loopback.
     projects: [
       {
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+          setupFiles: [isolateAwsEnv],
+        },
       },
       {
         test: { name: 'policy', include: ['test/policy/**/*.test.ts'], environment: 'node' },
