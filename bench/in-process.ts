@@ -1,0 +1,327 @@
+/**
+ * The warm handler path in process, against the physical limit of its work. The app is the real
+ * one (`createApp(createDeps(...))`: middy, router, CORS, logging, problem mapping, the identity and
+ * storage adapters with their caches); only Cognito is substituted, through the deps' injectable
+ * client mocked with aws-sdk-client-mock. Presigning is real, with real S3 clients. None of the
+ * measured routes calls S3 itself (an upload without `overwrite: false` needs no HEAD).
+ */
+import { Console } from 'node:console';
+import { Writable } from 'node:stream';
+import { Logger } from '@aws-lambda-powertools/logger';
+import {
+  CognitoIdentityClient,
+  GetCredentialsForIdentityCommand,
+  GetIdCommand,
+} from '@aws-sdk/client-cognito-identity';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createApp } from '../lambdas/app';
+import { type Config, loadConfig } from '../lambdas/config';
+import { createDeps } from '../lambdas/deps';
+import { measureRounds, type RoundsOptions, type Summary, summarize } from './stats';
+
+/** The function's environment as the stack sets it (ids shaped like real ones). */
+export const BENCH_ENV = {
+  AWS_REGION: 'us-east-1',
+  USER_POOL_ID: 'us-east-1_BenchPool1',
+  IDENTITY_POOL_ID: 'us-east-1:0b3c5d7e-1f2a-4b6c-8d9e-0a1b2c3d4e5f',
+  BUCKET_NAME: 'user-files-bench',
+  ALLOWED_ORIGINS: 'https://app.example.com',
+} as const;
+
+/** Cognito's GetCredentialsForIdentity credentials live one hour. */
+export const CREDENTIALS_LIFETIME_MS = 3_600_000;
+
+export interface BenchUser {
+  readonly sub: string;
+  readonly username: string;
+  readonly identityId: string;
+  /** JWT-shaped: the authorizer has verified it already; the handler only passes it to Cognito. */
+  readonly idToken: string;
+}
+
+export function benchUser(n: number): BenchUser {
+  const hex = n.toString(16).padStart(12, '0');
+  const payload = Buffer.from(JSON.stringify({ sub: n, pad: 'x'.repeat(600) })).toString('base64url');
+  return {
+    sub: `5a1e0000-0000-4000-8000-${hex}`,
+    username: `bench-user-${n}`,
+    identityId: `us-east-1:1d000000-0000-4000-8000-${hex}`,
+    // A real ID token is about 1 KB; its size matters only for header handling.
+    idToken: `eyJraWQiOiJiZW5jaCIsImFsZyI6IlJTMjU2In0.${payload}.${'s'.repeat(342)}`,
+  };
+}
+
+/** A REST API proxy event as API Gateway builds it behind the Cognito user-pools authorizer. */
+export function apiEvent(
+  user: BenchUser,
+  method: string,
+  path: string,
+  body?: unknown,
+  requestId = 'c0ffee00-0000-4000-8000-000000000000',
+): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    'Accept-Encoding': 'gzip, deflate, br',
+    Authorization: `Bearer ${user.idToken}`,
+    'CloudFront-Forwarded-Proto': 'https',
+    'CloudFront-Viewer-Country': 'DE',
+    'Content-Type': 'application/json',
+    Host: 'abc123.execute-api.us-east-1.amazonaws.com',
+    Origin: 'https://app.example.com',
+    'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)',
+    Via: '2.0 0123456789abcdef.cloudfront.net (CloudFront)',
+    'X-Amz-Cf-Id': 'bench-cf-id',
+    'X-Amzn-Trace-Id': 'Root=1-00000000-000000000000000000000000',
+    'X-Forwarded-For': '203.0.113.7, 198.51.100.1',
+    'X-Forwarded-Port': '443',
+    'X-Forwarded-Proto': 'https',
+  };
+  return {
+    resource: path,
+    path,
+    httpMethod: method,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: body === undefined ? null : JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      authorizer: {
+        claims: {
+          sub: user.sub,
+          'cognito:username': user.username,
+          email: `${user.username}@example.com`,
+          email_verified: 'true',
+          aud: '1example23456789abcdefghij',
+          iss: `https://cognito-idp.us-east-1.amazonaws.com/${BENCH_ENV.USER_POOL_ID}`,
+          token_use: 'id',
+          auth_time: '1767225600',
+          exp: 'Thu Jan 01 01:00:00 UTC 2026',
+          iat: 'Thu Jan 01 00:00:00 UTC 2026',
+        },
+      },
+      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      extendedRequestId: 'bench-extended',
+      httpMethod: method,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: '203.0.113.7',
+        user: null,
+        userAgent: headers['User-Agent'] ?? null,
+        userArn: null,
+      },
+      path: `/v1${path}`,
+      protocol: 'HTTP/1.1',
+      requestId,
+      requestTime: '01/Jan/2026:00:00:00 +0000',
+      requestTimeEpoch: 1767225600000,
+      resourceId: 'abc123',
+      resourcePath: path,
+      stage: 'v1',
+    },
+  };
+}
+
+export const lambdaContext: Context = {
+  awsRequestId: 'c0ffee00-0000-4000-8000-000000000001',
+  functionName: 'user-files-api',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:user-files-api',
+  memoryLimitInMB: '1024',
+  logGroupName: '/aws/lambda/user-files-api',
+  logStreamName: 'bench',
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 10_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+};
+
+/**
+ * The handler's real logger (same level, same JSON formatting), writing into a stream that drops
+ * the bytes: the work of logging is measured, not the terminal.
+ */
+export function discardingLogger(): Logger {
+  const logger = new Logger({ serviceName: 'user-files-api', logLevel: 'INFO' });
+  const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+  Object.defineProperty(logger, 'console', { value: new Console({ stdout: sink, stderr: sink }) });
+  return logger;
+}
+
+/**
+ * A Cognito Identity client whose `send` answers GetId / GetCredentialsForIdentity for `users`
+ * (credentials valid one hour from `now()`), counting the calls. Only this instance is mocked.
+ */
+export function mockedCognito(users: readonly BenchUser[], now: () => number = Date.now) {
+  const client = new CognitoIdentityClient({ region: BENCH_ENV.AWS_REGION });
+  const mock = mockClient(client);
+  const byToken = new Map(users.map((user) => [user.idToken, user]));
+  const byIdentity = new Map(users.map((user) => [user.identityId, user]));
+  mock.on(GetIdCommand).callsFake((input: { Logins?: Record<string, string> }) => {
+    const user = byToken.get(Object.values(input.Logins ?? {})[0] ?? '');
+    if (user === undefined)
+      throw Object.assign(new Error('Invalid login token.'), { name: 'NotAuthorizedException' });
+    return { IdentityId: user.identityId };
+  });
+  mock.on(GetCredentialsForIdentityCommand).callsFake((input: { IdentityId?: string }) => {
+    const user = byIdentity.get(input.IdentityId ?? '');
+    if (user === undefined)
+      throw Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' });
+    return {
+      IdentityId: user.identityId,
+      Credentials: {
+        AccessKeyId: `ASIABENCH${user.sub.slice(-8).toUpperCase()}`,
+        SecretKey: `bench-secret-${user.sub}`,
+        SessionToken: `bench-session-${user.sub}-${'t'.repeat(700)}`,
+        Expiration: new Date(now() + CREDENTIALS_LIFETIME_MS),
+      },
+    };
+  });
+  return {
+    client,
+    calls: () => ({
+      getId: mock.commandCalls(GetIdCommand).length,
+      getCredentials: mock.commandCalls(GetCredentialsForIdentityCommand).length,
+    }),
+    restore: () => mock.restore(),
+  };
+}
+
+export function benchConfig(): Config {
+  return loadConfig({ ...BENCH_ENV });
+}
+
+export interface HandlerFigures {
+  readonly bare_presign_us: Summary;
+  readonly upload_url_us: Summary;
+  readonly download_url_us: Summary;
+  readonly me_us: Summary;
+  /** upload / bare per round (each pair measured back to back). */
+  readonly paired_ratio: Summary;
+  /** Cognito calls made after warm-up: the warm path must make none. */
+  readonly warm_cognito_calls: number;
+}
+
+const USERS = 8;
+const KEY = 'photos/2026/holiday/IMG_0042.jpg';
+const CONTENT_TYPE = 'image/jpeg';
+const SIZE = 2_456_789;
+
+function expectStatus(result: APIGatewayProxyResult, status: number, what: string): APIGatewayProxyResult {
+  if (result.statusCode !== status) {
+    throw new Error(`${what} answered ${result.statusCode}, not ${status}: ${result.body.slice(0, 200)}`);
+  }
+  return result;
+}
+
+export async function measureHandler(options: RoundsOptions): Promise<HandlerFigures> {
+  const config = benchConfig();
+  const users = Array.from({ length: USERS }, (_, i) => benchUser(i + 1));
+  const cognito = mockedCognito(users);
+  try {
+    const app = createApp(createDeps(config, { cognitoClient: cognito.client, logger: discardingLogger() }));
+    const uploadEvents = users.map((user) =>
+      apiEvent(user, 'POST', '/files/uploads', {
+        level: 'private',
+        key: KEY,
+        contentType: CONTENT_TYPE,
+        size: SIZE,
+      }),
+    );
+    const downloadEvents = users.map((user) =>
+      apiEvent(user, 'POST', '/files/downloads', { level: 'private', key: KEY }),
+    );
+    const meEvents = users.map((user) => apiEvent(user, 'GET', '/me'));
+
+    // The physical limit: the very presign the upload route makes, with one client and fixed credentials.
+    const first = users[0] ?? benchUser(1);
+    const s3 = new S3Client({
+      region: config.region,
+      credentials: {
+        accessKeyId: 'ASIABENCHFIXED0000001',
+        secretAccessKey: 'bench-secret-fixed',
+        sessionToken: `bench-session-fixed-${'t'.repeat(700)}`,
+      },
+      // Exactly the handler's checksum settings (lambdas/aws/storage.ts).
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    const fullKey = `private/${first.identityId}/${KEY}`;
+    const signable = new Set(['content-type', 'content-length']);
+    const unhoistable = new Set<string>();
+    const barePresign = () =>
+      getSignedUrl(
+        s3,
+        new PutObjectCommand({
+          Bucket: config.bucketName,
+          Key: fullKey,
+          ContentType: CONTENT_TYPE,
+          ContentLength: SIZE,
+        }),
+        {
+          expiresIn: config.defaultUrlLifetimeSeconds,
+          signingDate: new Date(Math.floor(Date.now() / 1000) * 1000),
+          signableHeaders: signable,
+          unhoistableHeaders: unhoistable,
+        },
+      );
+
+    let next = 0;
+    const pick = <T>(events: readonly T[]): T => events[next++ % events.length] as T;
+    const cases = {
+      bare: () => barePresign(),
+      upload: async () => expectStatus(await app(pick(uploadEvents), lambdaContext), 201, 'upload'),
+      download: async () => expectStatus(await app(pick(downloadEvents), lambdaContext), 201, 'download'),
+      me: async () => expectStatus(await app(pick(meEvents), lambdaContext), 200, 'me'),
+    };
+
+    // Sanity: the URL the handler returns is a real SigV4 presigned PUT.
+    const sample = JSON.parse((await cases.upload()).body) as {
+      url: string;
+      headers: Record<string, string>;
+    };
+    if (!sample.url.includes('X-Amz-Signature=') || sample.headers['Content-Type'] !== CONTENT_TYPE) {
+      throw new Error('the upload route did not return a presigned PUT');
+    }
+    // Warm every user's caches, then every Cognito call would be a cache miss on the warm path.
+    for (const event of [...uploadEvents, ...downloadEvents, ...meEvents]) await app(event, lambdaContext);
+    const coldCalls = cognito.calls();
+
+    const rounds = await measureRounds(cases, options);
+    const warmCalls = cognito.calls();
+    s3.destroy();
+
+    const bare = rounds.bare ?? [];
+    const upload = rounds.upload ?? [];
+    return {
+      bare_presign_us: summarize(bare),
+      upload_url_us: summarize(upload),
+      download_url_us: summarize(rounds.download ?? []),
+      me_us: summarize(rounds.me ?? []),
+      paired_ratio: summarize(upload.map((value, i) => value / (bare[i] ?? Number.NaN))),
+      warm_cognito_calls:
+        warmCalls.getId + warmCalls.getCredentials - coldCalls.getId - coldCalls.getCredentials,
+    };
+  } finally {
+    cognito.restore();
+  }
+}
