@@ -10,11 +10,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { fileURLToPath } from 'node:url';
 import { CognitoJwtVerifier } from 'aws-jwt-verify/cognito-verifier';
 import { FetchError } from 'aws-jwt-verify/error';
-import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { parse as parseYaml } from 'yaml';
 import { GATEWAY_PROBLEMS, type GatewayProblem, PROBLEM_TYPE_PREFIX } from '../lib/gateway-problems';
+import { loopbackJwksCache } from './jwks';
 import { closeServer, listen } from './ports';
 
 export type LambdaProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<unknown>;
@@ -288,15 +288,9 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
   const verifier = CognitoJwtVerifier.create(
     { userPoolId: options.userPoolId, tokenUse: 'id', clientId: options.clientId },
     {
-      jwksCache: new SimpleJwksCache({
-        fetcher: {
-          fetch: async (uri: string) => {
-            if (uri !== awsJwksUri) throw new FetchError(uri, 'unexpected JWKS URI');
-            const response = await fetch(localJwksUri, { signal: AbortSignal.timeout(5000) });
-            if (!response.ok) throw new FetchError(uri, `status ${response.status}`);
-            return response.arrayBuffer();
-          },
-        },
+      jwksCache: loopbackJwksCache((uri) => {
+        if (uri !== awsJwksUri) throw new FetchError(uri, 'unexpected JWKS URI');
+        return localJwksUri;
       }),
     },
   );

@@ -10,9 +10,9 @@ import { createSign, generateKeyPairSync, type KeyObject, randomUUID } from 'nod
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { JwtVerifier } from 'aws-jwt-verify';
 import { FetchError, JwtBaseError } from 'aws-jwt-verify/error';
-import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { CredentialStore, IdentityPool } from './credential-store';
 import { parseProviderName } from './credential-store';
+import { loopbackJwksCache } from './jwks';
 import { closeServer, LOOPBACK, listen } from './ports';
 
 export interface IdentityServiceOptions {
@@ -121,16 +121,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const log = options.log ?? (() => {});
   const userPoolEndpoint = options.userPoolEndpoint.replace(/\/+$/, '');
 
-  // aws-jwt-verify fetches over https only; moto serves http on loopback, so fetch its JWKS here.
-  const jwksCache = new SimpleJwksCache({
-    fetcher: {
-      fetch: async (uri: string) => {
-        const response = await fetch(uri, { signal: AbortSignal.timeout(5000) });
-        if (!response.ok) throw new FetchError(uri, `status ${response.status}`);
-        return response.arrayBuffer();
-      },
-    },
-  });
+  const jwksCache = loopbackJwksCache();
   const verifiers = new Map<string, ReturnType<typeof createVerifier>>();
   function createVerifier(providerName: string, clientId: string) {
     const userPoolId = parseProviderName(providerName)?.userPoolId;
