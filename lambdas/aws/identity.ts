@@ -76,8 +76,16 @@ export interface IdentityServiceOptions {
   readonly retry?: RetryOptions;
 }
 
-/** Request timeouts for Cognito: with 3 attempts the worst case stays near 7 s. */
-export const COGNITO_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 2_000 } as const;
+/**
+ * Request timeouts for Cognito: with 3 attempts the worst case stays near 7 s. Without
+ * `throwOnRequestTimeout` the SDK's handler only logs a warning when `requestTimeout` passes and
+ * keeps waiting, so a hung endpoint would hold the request until the function itself times out.
+ */
+export const COGNITO_TIMEOUTS = {
+  connectionTimeout: 1_000,
+  requestTimeout: 2_000,
+  throwOnRequestTimeout: true,
+} as const;
 
 /**
  * The Cognito Identity client. `GetId` and `GetCredentialsForIdentity` are unsigned calls, so it

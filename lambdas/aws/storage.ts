@@ -98,8 +98,15 @@ export interface StorageOptions {
   readonly clientConfig?: Partial<S3ClientConfig>;
 }
 
-/** Request timeouts for S3 calls; the SDK's standard retries (3 attempts) apply on top. */
-export const S3_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000 } as const;
+/**
+ * Request timeouts for S3 calls; the SDK's standard retries (3 attempts) apply on top. The timeout
+ * must throw (see COGNITO_TIMEOUTS): by default the SDK only warns and keeps waiting.
+ */
+export const S3_TIMEOUTS = {
+  connectionTimeout: 1_000,
+  requestTimeout: 3_000,
+  throwOnRequestTimeout: true,
+} as const;
 
 /** A single full-object SHA-256 in base64 (composite multipart checksums carry a `-N` suffix). */
 const FULL_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
