@@ -78,7 +78,9 @@ export function isThrottling(error: unknown): boolean {
 }
 
 export function isTimeout(error: unknown): boolean {
-  return any(error, TIMEOUTS);
+  // The SDK's HTTP handler renames a dropped connection (ECONNRESET, EPIPE) `TimeoutError` to get
+  // it retried; the upstream failed rather than ran slow, so it is not a timeout here.
+  return any(error, TIMEOUTS) && !isNetworkFailure(error);
 }
 
 export function isNetworkFailure(error: unknown): boolean {
