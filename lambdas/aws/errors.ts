@@ -40,8 +40,17 @@ const NETWORK = new Set([
   'NetworkingError',
 ]);
 
+/**
+ * S3 refused the signing credentials, where S3 could not say so by name: it answers a HEAD with a
+ * status and no body, so the SDK names every HEAD error `Unknown`.
+ */
+export class RejectedCredentialsError extends Error {
+  override name = 'RejectedCredentials';
+}
+
 /** S3 refusing the credentials themselves (not the action): expired or unknown keys. */
 const REJECTED_CREDENTIALS = new Set([
+  'RejectedCredentials',
   'ExpiredToken',
   'ExpiredTokenException',
   'InvalidToken',

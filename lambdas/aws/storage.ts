@@ -16,7 +16,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { LRUCache } from 'lru-cache';
 import { UpstreamError } from '../../shared/domain/errors';
 import { presignWindow } from '../../shared/domain/expiry';
-import { isNotFound } from './errors';
+import { isNotFound, RejectedCredentialsError } from './errors';
 import type { IdentityCredentials, IdentitySession } from './identity';
 
 export interface PresignedUrl {
@@ -107,6 +107,19 @@ export const S3_TIMEOUTS = {
   requestTimeout: 3_000,
   throwOnRequestTimeout: true,
 } as const;
+
+/**
+ * A HEAD's error, named where S3 could not name it. S3 answers 400 to a HEAD of a validated key in
+ * our bucket only for the request's credentials (an expired or invalid session token, which other
+ * requests get as `ExpiredToken`/`InvalidToken`): so the request refreshes them once, as for those,
+ * instead of failing as an unexpected error.
+ */
+function headError(error: unknown): unknown {
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
+  return status === 400
+    ? new RejectedCredentialsError('storage answered 400 to a HEAD', { cause: error })
+    : error;
+}
 
 /** A single full-object SHA-256 in base64 (composite multipart checksums carry a `-N` suffix). */
 const FULL_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
@@ -229,9 +242,11 @@ export function createStorage(options: StorageOptions): Storage {
     },
 
     async head(session, key) {
-      const output = await clientFor(session).send(
-        new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
-      );
+      const output = await clientFor(session)
+        .send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }))
+        .catch((error: unknown) => {
+          throw headError(error);
+        });
       if (
         output.ContentLength === undefined ||
         output.ETag === undefined ||
@@ -255,7 +270,7 @@ export function createStorage(options: StorageOptions): Storage {
         return true;
       } catch (error) {
         if (isNotFound(error)) return false;
-        throw error;
+        throw headError(error);
       }
     },
 
