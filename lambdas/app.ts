@@ -11,7 +11,7 @@ import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpRouterHandler, { type Method, type Route } from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { MethodNotAllowedError, NotFoundError } from '../shared/domain/errors';
+import { MethodNotAllowedError, NotFoundError, UpstreamTimeoutError } from '../shared/domain/errors';
 import type { AppDeps } from './deps';
 import { problemResponses, requestLogging } from './http/logging';
 
@@ -28,6 +28,13 @@ type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResu
 
 export const CORS_ALLOWED_HEADERS = 'Authorization,Content-Type,X-Correlation-Id';
 export const CORS_EXPOSED_HEADERS = 'Retry-After,X-Correlation-Id';
+
+/**
+ * How long before the function's own timeout middy gives up on the route and answers 504. Its
+ * default (5 ms) leaves the error middlewares and the runtime no room: a slower answer is killed
+ * with the function and reaches the client as API Gateway's bare 502, without CORS headers.
+ */
+export const TIMEOUT_EARLY_MS = 250;
 
 export function createApp(deps: AppDeps): ApiHandler {
   const table: Array<{ method: Method; path: string; handler: RouteHandler }> = [
@@ -52,7 +59,12 @@ export function createApp(deps: AppDeps): ApiHandler {
     },
   });
 
-  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(router)
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(router, {
+    timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
+    timeoutEarlyResponse: () => {
+      throw new UpstreamTimeoutError('upstream services did not answer within the time left');
+    },
+  })
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .use(requestLogging(deps.logger))
     .use(
