@@ -52,6 +52,18 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          // Faults through the real SDK clients against a fake AWS on loopback, and property-based
+          // hostile input against the handler over mocked clients. Quick: no moto, no stack.
+          name: 'hardening',
+          include: ['test/hardening/**/*.test.ts'],
+          environment: 'node',
+          setupFiles: [isolateAwsEnv],
+          testTimeout: 30_000,
+          hookTimeout: 10_000,
+        },
+      },
     ],
   },
 });

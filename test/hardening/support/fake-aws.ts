@@ -1,0 +1,251 @@
+/**
+ * A small stand-in for Cognito Identity (AWS JSON 1.1) and S3 (REST XML) on 127.0.0.1, for driving
+ * the handler's REAL AWS SDK clients over real HTTP: retries, timeouts, deserialization and error
+ * classification all run as in production. Healthy by default (stable identity IDs, fresh
+ * credentials per call, an in-memory bucket); `fail()` makes the next N calls of one operation
+ * answer a fault instead. Every attempt is recorded, so tests can bound the upstream calls.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { closeServer, freePort, LOOPBACK, listen } from '../../../local/ports';
+import { errorXml, S3Error } from '../../../local/s3-errors';
+
+export type Operation =
+  | 'GetId'
+  | 'GetCredentialsForIdentity'
+  | 'HeadObject'
+  | 'DeleteObject'
+  | 'ListObjectsV2'
+  | 'Unknown';
+
+export type Fault =
+  /** A Cognito error document (`__type`), as the JSON protocol sends it. */
+  | { readonly kind: 'cognito'; readonly status: number; readonly type: string }
+  /** An S3 error document (`<Error><Code/>...`); HEAD gets the status alone, as from S3. */
+  | { readonly kind: 's3'; readonly status: number; readonly code: string }
+  /** A bare status with an arbitrary body, like a load balancer's HTML 503. */
+  | { readonly kind: 'status'; readonly status: number; readonly body?: string }
+  /** Accept the request and never answer. */
+  | { readonly kind: 'hang' }
+  /** Drop the connection without a response. */
+  | { readonly kind: 'reset' };
+
+export interface Attempt {
+  readonly operation: Operation;
+  /** ms since the fake started. */
+  readonly at: number;
+  /** The access key that signed an S3 request. */
+  readonly accessKeyId?: string;
+  /** The S3 key (or list prefix), decoded. */
+  readonly key?: string;
+}
+
+export interface StoredObject {
+  readonly body: string;
+  readonly contentType: string;
+}
+
+export interface FakeAws {
+  readonly url: string;
+  readonly attempts: readonly Attempt[];
+  readonly objects: Map<string, StoredObject>;
+  /** Identity IDs handed out, by ID token. */
+  readonly identities: ReadonlyMap<string, string>;
+  /** The next `times` calls of `operation` answer `fault` (every call when omitted). */
+  fail(operation: Operation, fault: Fault, times?: number): void;
+  /** Calls of `operation` so far. */
+  count(operation: Operation): number;
+  /** Requests accepted but never answered (the `hang` fault). */
+  readonly hanging: number;
+  close(): Promise<void>;
+}
+
+export const CREDENTIAL_LIFETIME_MS = 3_600_000;
+
+/** Starts the fake; `tokens` maps each accepted ID token to its identity ID. */
+export async function startFakeAws(tokens: Readonly<Record<string, string>>): Promise<FakeAws> {
+  const started = performance.now();
+  const attempts: Attempt[] = [];
+  const objects = new Map<string, StoredObject>();
+  const plans = new Map<Operation, { fault: Fault; remaining: number }>();
+  const held = new Set<ServerResponse>();
+  const sockets = new Set<Socket>();
+  let issued = 0;
+
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      serve(request, response, body);
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  function operationOf(request: IncomingMessage, url: URL): Operation {
+    const target = request.headers['x-amz-target'];
+    if (typeof target === 'string') {
+      const name = target.split('.').pop();
+      return name === 'GetId' || name === 'GetCredentialsForIdentity' ? name : 'Unknown';
+    }
+    if (request.method === 'HEAD') return 'HeadObject';
+    if (request.method === 'DELETE') return 'DeleteObject';
+    if (request.method === 'GET' && url.searchParams.get('list-type') === '2') return 'ListObjectsV2';
+    return 'Unknown';
+  }
+
+  /** The object key of a path-style request (`/{bucket}/{key}`). */
+  function keyOf(url: URL): string {
+    return decodeURIComponent(url.pathname.split('/').slice(2).join('/'));
+  }
+
+  function serve(request: IncomingMessage, response: ServerResponse, body: string) {
+    const url = new URL(request.url ?? '/', 'http://fake');
+    const operation = operationOf(request, url);
+    const credential = /Credential=([^/]+)\//.exec(request.headers.authorization ?? '')?.[1];
+    const key = operation === 'ListObjectsV2' ? (url.searchParams.get('prefix') ?? '') : keyOf(url);
+    attempts.push({
+      operation,
+      at: performance.now() - started,
+      ...(credential ? { accessKeyId: credential } : {}),
+      ...(request.headers['x-amz-target'] ? {} : { key }),
+    });
+
+    const plan = plans.get(operation);
+    if (plan && plan.remaining > 0) {
+      plan.remaining -= 1;
+      answerFault(request, response, plan.fault);
+      return;
+    }
+    switch (operation) {
+      case 'GetId':
+      case 'GetCredentialsForIdentity':
+        return cognito(response, operation, JSON.parse(body || '{}') as Record<string, unknown>);
+      case 'HeadObject': {
+        const object = objects.get(key);
+        if (!object) return void response.writeHead(404).end();
+        response.writeHead(200, {
+          'Content-Length': Buffer.byteLength(object.body),
+          'Content-Type': object.contentType,
+          ETag: '"etag"',
+          'Last-Modified': new Date(0).toUTCString(),
+        });
+        return void response.end();
+      }
+      case 'DeleteObject':
+        objects.delete(key);
+        return void response.writeHead(204).end();
+      case 'ListObjectsV2':
+        return xml(response, 200, listXml(key));
+      default:
+        return xml(response, 400, errorXml(new S3Error(400, 'NotImplemented', 'not faked'), 'fake'));
+    }
+  }
+
+  function cognito(response: ServerResponse, operation: Operation, input: Record<string, unknown>) {
+    const token = Object.values((input.Logins ?? {}) as Record<string, string>)[0] ?? '';
+    const identityId = tokens[token];
+    if (identityId === undefined) {
+      return json(response, 400, { __type: 'NotAuthorizedException', message: 'Invalid login token.' });
+    }
+    if (operation === 'GetId') return json(response, 200, { IdentityId: identityId });
+    issued += 1;
+    return json(response, 200, {
+      IdentityId: identityId,
+      Credentials: {
+        AccessKeyId: `ASIAFAKE${issued}`,
+        SecretKey: `fake-secret-${issued}`,
+        SessionToken: `fake-session-${issued}`,
+        Expiration: (Date.now() + CREDENTIAL_LIFETIME_MS) / 1000,
+      },
+    });
+  }
+
+  function listXml(prefix: string): string {
+    const keys = [...objects.keys()].filter((key) => key.startsWith(prefix)).sort();
+    const contents = keys
+      .map(
+        (key) =>
+          `<Contents><Key>${escapeXml(key)}</Key><Size>${Buffer.byteLength(objects.get(key)?.body ?? '')}</Size>` +
+          `<LastModified>${new Date(0).toISOString()}</LastModified><ETag>"etag"</ETag></Contents>`,
+      )
+      .join('');
+    return (
+      '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+      `<Name>bucket</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${keys.length}</KeyCount>` +
+      `<MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`
+    );
+  }
+
+  function answerFault(request: IncomingMessage, response: ServerResponse, fault: Fault) {
+    switch (fault.kind) {
+      case 'cognito':
+        return json(response, fault.status, { __type: fault.type, message: `${fault.type} (fake)` });
+      case 's3':
+        if (request.method === 'HEAD') return void response.writeHead(fault.status).end();
+        return xml(
+          response,
+          fault.status,
+          errorXml(new S3Error(fault.status, fault.code, `${fault.code} (fake)`), randomUUID()),
+        );
+      case 'status':
+        response.writeHead(fault.status, { 'Content-Type': 'text/html' });
+        return void response.end(request.method === 'HEAD' ? undefined : (fault.body ?? ''));
+      case 'hang':
+        held.add(response);
+        response.on('close', () => held.delete(response));
+        return;
+      case 'reset':
+        return void request.socket.destroy();
+    }
+  }
+
+  const port = await listen(server, LOOPBACK, 0, 'the fake AWS endpoint');
+  return {
+    url: `http://${LOOPBACK}:${port}`,
+    attempts,
+    objects,
+    identities: new Map(Object.entries(tokens)),
+    fail(operation, fault, times = Number.POSITIVE_INFINITY) {
+      plans.set(operation, { fault, remaining: times });
+    },
+    count: (operation) => attempts.filter((attempt) => attempt.operation === operation).length,
+    get hanging() {
+      return held.size;
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await closeServer(server);
+    },
+  };
+}
+
+/** A loopback URL nothing listens on: connecting to it is refused. */
+export async function refusedUrl(): Promise<string> {
+  return `http://${LOOPBACK}:${await freePort()}`;
+}
+
+function json(response: ServerResponse, status: number, body: unknown) {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/x-amz-json-1.1',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+function xml(response: ServerResponse, status: number, text: string) {
+  response.writeHead(status, {
+    'Content-Type': 'application/xml',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (character) => `&#${character.charCodeAt(0)};`);
+}
