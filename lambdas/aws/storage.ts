@@ -7,6 +7,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  type HeadObjectCommandOutput,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -242,11 +243,14 @@ export function createStorage(options: StorageOptions): Storage {
     },
 
     async head(session, key) {
-      const output = await clientFor(session)
-        .send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }))
-        .catch((error: unknown) => {
-          throw headError(error);
-        });
+      let output: HeadObjectCommandOutput;
+      try {
+        output = await clientFor(session).send(
+          new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
+        );
+      } catch (error) {
+        throw headError(error);
+      }
       if (
         output.ContentLength === undefined ||
         output.ETag === undefined ||
