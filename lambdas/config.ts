@@ -2,7 +2,7 @@
  * The function's configuration, parsed once from the environment at init. A bad or missing variable
  * fails the cold start with one message naming every problem, instead of surfacing per request.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_SIGV4_EXPIRES_SECONDS } from '../shared/domain/expiry';
 
 export interface Config {

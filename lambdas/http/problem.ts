@@ -4,7 +4,7 @@
  * `fromAwsError`, anything else as a 500 without internals) and rendered as an RFC 9457 problem.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AppError,
   type FieldIssue,

@@ -3,7 +3,7 @@
  * validated strictly (unknown fields are refused by name) before a route does anything.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { UnauthorizedError, ValidationError } from '../../shared/domain/errors';
 import type { Caller } from '../aws/identity';
 import { fromZodError } from './problem';

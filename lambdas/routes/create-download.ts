@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { components } from '../../shared/api/schema';
 import { resolveLifetime } from '../../shared/domain/expiry';
 import { resolveOwner, toObjectKey } from '../../shared/domain/keys';

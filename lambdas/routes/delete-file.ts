@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { toObjectKey } from '../../shared/domain/keys';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { components } from '../../shared/api/schema';
 import { ownerPrefix } from '../../shared/domain/keys';
 import type { AppDeps } from '../deps';

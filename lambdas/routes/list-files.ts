@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { components } from '../../shared/api/schema';
 import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../../shared/domain/cursor';
 import { ValidationError } from '../../shared/domain/errors';

@@ -2,7 +2,7 @@
  * Input shapes shared by the routes (zod, strict: unknown fields are refused by name). They check
  * types and simple bounds; the storage rules (keys, owners, prefixes, lifetimes) are the domain's.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LEVELS } from '../../shared/domain/keys';
 
 export const level = z.enum(LEVELS, { error: `must be one of ${LEVELS.join(', ')}` });
