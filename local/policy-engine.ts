@@ -68,6 +68,8 @@ const UNSUPPORTED_IN_POLICY = /\$\{\*\}|[\n\r\u2028\u2029]/;
 interface PolicyEntry {
   readonly identityPolicies: Simulation['identityPolicies'];
   readonly decisions: LRUCache<string, Decision>;
+  /** Lower-cased context keys the policy reads (conditions and `${...}` variables). */
+  readonly contextKeys: ReadonlySet<string>;
 }
 
 const policies = new LRUCache<string, PolicyEntry>({ max: MAX_POLICIES });
@@ -86,6 +88,7 @@ function entryFor(policy: PolicyDocument): PolicyEntry {
       // A private parsed copy: the engine sees the document as it was when first evaluated.
       identityPolicies: [{ name: 'authenticated-role', policy: JSON.parse(json) }],
       decisions: new LRUCache({ max: MAX_DECISIONS_PER_POLICY }),
+      contextKeys: contextKeysOf(policy),
     };
     policies.set(json, entry);
   }
@@ -113,8 +116,27 @@ function isWellFormed(request: PolicyRequest): boolean {
   );
 }
 
-function decisionKey(request: PolicyRequest): string {
+/**
+ * The context keys a policy can read: condition keys and policy variables (IAM compares key names
+ * case-insensitively). No other key can change a decision, so only these belong in the cache key;
+ * per-request keys such as `aws:CurrentTime` would otherwise make every request a miss.
+ */
+function contextKeysOf(policy: PolicyDocument): Set<string> {
+  const keys = new Set<string>();
+  for (const statement of policy.Statement) {
+    for (const operator of Object.values(statement.Condition ?? {})) {
+      for (const key of Object.keys(operator)) keys.add(key.toLowerCase());
+    }
+  }
+  for (const text of policyStrings(policy)) {
+    for (const match of text.matchAll(/\$\{([^}]+)\}/g)) keys.add((match[1] as string).toLowerCase());
+  }
+  return keys;
+}
+
+function decisionKey(request: PolicyRequest, contextKeys: ReadonlySet<string>): string {
   const context = Object.keys(request.context)
+    .filter((key) => contextKeys.has(key.toLowerCase()))
     .sort()
     .map((key) => [key, request.context[key]]);
   return JSON.stringify([request.action, request.resource, context]);
@@ -136,7 +158,7 @@ function assertWellFormed(request: PolicyRequest): void {
 export async function evaluate(request: PolicyRequest): Promise<Decision> {
   assertWellFormed(request);
   const entry = entryFor(request.policy);
-  const key = decisionKey(request);
+  const key = decisionKey(request, entry.contextKeys);
   const cached = entry.decisions.get(key);
   if (cached) return cached;
 
