@@ -5,7 +5,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { startLocalStack } from '../../local/local-stack';
-import { type E2eTarget, targetFromOutputsFile } from './support/target';
+import { targetFromOutputsFile, targetOf } from './support/target';
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const outputsFile = process.env.E2E_OUTPUTS;
@@ -14,24 +14,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return undefined;
   }
   const stack = await startLocalStack({ quiet: true });
-  const { outputs } = stack;
-  const [alice, bob] = outputs.DemoUsers;
-  if (!alice || !bob) throw new Error('the local stack created no demo users');
-  const target: E2eTarget = {
-    kind: 'local',
-    region: outputs.Region,
-    userPoolId: outputs.UserPoolId,
-    userPoolClientId: outputs.UserPoolClientId,
-    identityPoolId: outputs.IdentityPoolId,
-    bucketName: outputs.BucketName,
-    apiUrl: outputs.ApiUrl,
-    endpoints: {
-      cognitoIdp: outputs.CognitoIdpEndpoint,
-      cognitoIdentity: outputs.CognitoIdentityEndpoint,
-      s3: outputs.S3Endpoint,
-    },
-    users: [alice, bob],
-  };
+  const target = targetOf(stack);
   project.provide('e2eTarget', target);
   return () => stack.stop();
 }

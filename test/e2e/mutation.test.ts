@@ -10,31 +10,9 @@ import { type LocalStack, startLocalStack } from '../../local/local-stack';
 import { ALL_DENIED, probeCrossUser, seedVictim } from './support/isolation';
 import { apiFor, deleteAllUnder, identityCredentials, signInTokens } from './support/session';
 import { runPrefix } from './support/storage';
-import type { E2eTarget } from './support/target';
-import { e2eTarget } from './support/target';
+import { type E2eTarget, e2eTarget, targetOf } from './support/target';
 
 let mutated: LocalStack;
-
-function targetOf(stack: LocalStack): E2eTarget {
-  const { outputs } = stack;
-  const [alice, bob] = outputs.DemoUsers;
-  if (!alice || !bob) throw new Error('two demo users expected');
-  return {
-    kind: 'local',
-    region: outputs.Region,
-    userPoolId: outputs.UserPoolId,
-    userPoolClientId: outputs.UserPoolClientId,
-    identityPoolId: outputs.IdentityPoolId,
-    bucketName: outputs.BucketName,
-    apiUrl: outputs.ApiUrl,
-    endpoints: {
-      cognitoIdp: outputs.CognitoIdpEndpoint,
-      cognitoIdentity: outputs.CognitoIdentityEndpoint,
-      s3: outputs.S3Endpoint,
-    },
-    users: [alice, bob],
-  };
-}
 
 /** Signs both users in, has bob store one file per level, and probes bob's folders as alice. */
 async function probe(target: E2eTarget) {

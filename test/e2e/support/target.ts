@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { inject } from 'vitest';
+import type { LocalStack } from '../../../local/local-stack';
 
 export interface TestUser {
   readonly username: string;
@@ -111,5 +112,27 @@ export function targetFromOutputsFile(path: string, usersEnv: string | undefined
       ...(s3 ? { s3 } : {}),
     },
     users: [first, second],
+  };
+}
+
+/** The e2e target of a local stack started in this process. */
+export function targetOf(stack: LocalStack): E2eTarget {
+  const { outputs } = stack;
+  const [alice, bob] = outputs.DemoUsers;
+  if (!alice || !bob) throw new Error('two demo users expected');
+  return {
+    kind: 'local',
+    region: outputs.Region,
+    userPoolId: outputs.UserPoolId,
+    userPoolClientId: outputs.UserPoolClientId,
+    identityPoolId: outputs.IdentityPoolId,
+    bucketName: outputs.BucketName,
+    apiUrl: outputs.ApiUrl,
+    endpoints: {
+      cognitoIdp: outputs.CognitoIdpEndpoint,
+      cognitoIdentity: outputs.CognitoIdentityEndpoint,
+      s3: outputs.S3Endpoint,
+    },
+    users: [alice, bob],
   };
 }
