@@ -5,12 +5,12 @@
  * bounded wall time, as the right problem response (503 + Retry-After, 502, 504), never a 500 with
  * internals, and never with a change half made or a URL handed out that should not be.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { it as base, describe, expect } from 'vitest';
 import { TIMEOUT_EARLY_MS } from '../../lambdas/app';
 import { DEFAULT_RETRY } from '../../lambdas/aws/retry';
 import { alice, type EventInput, parse } from '../unit/support/fixtures';
 import { ATTEMPT_TIMEOUT_MS, appAgainst, expectProblem } from './support/app';
-import { type FakeAws, type Operation, refusedUrl, startFakeAws } from './support/fake-aws';
+import { type FakeAws, refusedUrl, startFakeAws } from './support/fake-aws';
 
 const ownKey = (key: string) => `private/${alice.identityId}/${key}`;
 
@@ -38,27 +38,25 @@ const S3_THROTTLED_BACKOFF_MS = 1_000 * (1 + 2);
 /** Scheduling and local HTTP round trips. */
 const SLACK_MS = 400;
 
-let fake: FakeAws;
-
-beforeEach(async () => {
-  fake = await startFakeAws({ [alice.token]: alice.identityId });
-  fake.objects.set(ownKey('kept.txt'), { body: 'kept', contentType: 'text/plain' });
+/** Each test its own fake AWS (so the tests run concurrently), with one object already stored. */
+const it = base.extend<{ fake: FakeAws }>({
+  // biome-ignore lint/correctness/noEmptyPattern: vitest fixtures take their context destructured.
+  fake: async ({}, use) => {
+    const fake = await startFakeAws({ [alice.token]: alice.identityId });
+    fake.objects.set(ownKey('kept.txt'), { body: 'kept', contentType: 'text/plain' });
+    await use(fake);
+    await fake.close();
+  },
 });
 
-afterEach(async () => {
-  await fake.close();
-});
-
-const app = (options: Partial<Parameters<typeof appAgainst>[0]> = {}) =>
+const appFor = (fake: FakeAws, options: Partial<Parameters<typeof appAgainst>[0]> = {}) =>
   appAgainst({ cognito: fake.url, s3: fake.url, ...options });
 
-const s3Attempts = (operation: Operation) => fake.count(operation);
-
-describe('Cognito throttling (TooManyRequestsException)', () => {
-  it('is retried with growing backoff, then answered 503 with Retry-After', async () => {
+describe.concurrent('Cognito throttling (TooManyRequestsException)', () => {
+  it('is retried with growing backoff, then answered 503 with Retry-After', async ({ fake }) => {
     fake.fail('GetId', { kind: 'cognito', status: 400, type: 'TooManyRequestsException' });
     // Jitter at its top, so the backoff itself is visible between the attempts.
-    const { call } = app({ retry: { ...DEFAULT_RETRY, random: () => 0.999 } });
+    const { call } = appFor(fake, { retry: { ...DEFAULT_RETRY, random: () => 0.999 } });
     const { response, ms } = await call(me);
 
     expectProblem(me, response, 503, 'throttled');
@@ -70,22 +68,22 @@ describe('Cognito throttling (TooManyRequestsException)', () => {
     expect(ms).toBeLessThan(COGNITO_BACKOFF_MS + SLACK_MS);
   });
 
-  it('that clears within the retries is invisible to the caller', async () => {
+  it('that clears within the retries is invisible to the caller', async ({ fake }) => {
     fake.fail('GetId', { kind: 'cognito', status: 400, type: 'TooManyRequestsException' }, 2);
-    const { response } = await app().call(me);
+    const { response } = await appFor(fake).call(me);
     expect(response.statusCode, response.body).toBe(200);
     expect(parse(response).identityId).toBe(alice.identityId);
     expect(fake.count('GetId')).toBe(3);
   });
 
-  it('on GetCredentialsForIdentity answers 503 and hands out no upload URL', async () => {
+  it('on GetCredentialsForIdentity answers 503 and hands out no upload URL', async ({ fake }) => {
     fake.fail('GetCredentialsForIdentity', {
       kind: 'cognito',
       status: 400,
       type: 'TooManyRequestsException',
     });
     const request = upload(true);
-    const { response, ms } = await app().call(request);
+    const { response, ms } = await appFor(fake).call(request);
     expectProblem(request, response, 503, 'throttled');
     expect(response.headers?.['Retry-After']).toBe('1');
     expect(fake.count('GetCredentialsForIdentity')).toBe(COGNITO_ATTEMPTS);
@@ -93,106 +91,112 @@ describe('Cognito throttling (TooManyRequestsException)', () => {
   });
 });
 
-describe('Cognito failing', () => {
-  it('a 5xx (InternalErrorException) is retried, then answered 502', async () => {
+describe.concurrent('Cognito failing', () => {
+  it('a 5xx (InternalErrorException) is retried, then answered 502', async ({ fake }) => {
     fake.fail('GetId', { kind: 'cognito', status: 500, type: 'InternalErrorException' });
-    const { response, ms } = await app().call(list);
+    const { response, ms } = await appFor(fake).call(list);
     expectProblem(list, response, 502, 'upstream_error');
     expect(fake.count('GetId')).toBe(COGNITO_ATTEMPTS);
-    expect(s3Attempts('ListObjectsV2')).toBe(0);
+    expect(fake.count('ListObjectsV2')).toBe(0);
     expect(ms).toBeLessThan(COGNITO_BACKOFF_MS + SLACK_MS);
   });
 
-  it("a proxy's bare HTML 503 on GetCredentialsForIdentity is retried, then answered 502", async () => {
+  it("a proxy's bare HTML 503 on GetCredentialsForIdentity is retried, then answered 502", async ({
+    fake,
+  }) => {
     fake.fail('GetCredentialsForIdentity', { kind: 'status', status: 503, body: '<html>busy</html>' });
-    const { response } = await app().call(list);
+    const { response } = await appFor(fake).call(list);
     expectProblem(list, response, 502, 'upstream_error');
     expect(fake.count('GetCredentialsForIdentity')).toBe(COGNITO_ATTEMPTS);
-    expect(s3Attempts('ListObjectsV2')).toBe(0);
+    expect(fake.count('ListObjectsV2')).toBe(0);
   });
 
-  it('a hang is cut by the attempt timeout, retried, then answered 504', async () => {
+  it('a hang is cut by the attempt timeout, retried, then answered 504', async ({ fake }) => {
     fake.fail('GetId', { kind: 'hang' });
-    const { response, ms } = await app().call(me);
+    const { response, ms } = await appFor(fake).call(me);
     expectProblem(me, response, 504, 'upstream_timeout');
     expect(fake.count('GetId')).toBe(COGNITO_ATTEMPTS);
     expect(ms).toBeLessThan(COGNITO_ATTEMPTS * ATTEMPT_TIMEOUT_MS + COGNITO_BACKOFF_MS + SLACK_MS);
   });
 
-  it('a dropped connection is retried, then answered 502', async () => {
+  it('a dropped connection is retried, then answered 502', async ({ fake }) => {
     fake.fail('GetId', { kind: 'reset' });
-    const { response } = await app().call(me);
+    const { response } = await appFor(fake).call(me);
     expectProblem(me, response, 502, 'upstream_error');
     expect(fake.count('GetId')).toBe(COGNITO_ATTEMPTS);
   });
 
-  it('the identity service down (connection refused) is answered 502 at once', async () => {
-    const { response, ms } = await app({ cognito: await refusedUrl() }).call(me);
+  it('the identity service down (connection refused) is answered 502 at once', async ({ fake }) => {
+    const { response, ms } = await appFor(fake, { cognito: await refusedUrl() }).call(me);
     expectProblem(me, response, 502, 'upstream_error');
     expect(ms).toBeLessThan(COGNITO_BACKOFF_MS + SLACK_MS);
   });
 });
 
-describe('S3 failing', () => {
-  it('a 5xx on the existence check is retried, then answered 502 without an upload URL', async () => {
+describe.concurrent('S3 failing', () => {
+  it('a 5xx on the existence check is retried, then answered 502 without an upload URL', async ({ fake }) => {
     fake.fail('HeadObject', { kind: 's3', status: 500, code: 'InternalError' });
     const request = upload(false);
-    const { response, ms } = await app().call(request);
+    const { response, ms } = await appFor(fake).call(request);
     expectProblem(request, response, 502, 'upstream_error');
-    expect(s3Attempts('HeadObject')).toBe(S3_ATTEMPTS);
+    expect(fake.count('HeadObject')).toBe(S3_ATTEMPTS);
     expect(ms).toBeLessThan(S3_BACKOFF_MS + SLACK_MS);
   });
 
-  it('a 5xx on delete is retried, then reported as a failure, and the object is still there', async () => {
+  it('a 5xx on delete is retried, then reported as a failure, and the object is still there', async ({
+    fake,
+  }) => {
     fake.fail('DeleteObject', { kind: 's3', status: 503, code: 'ServiceUnavailable' });
-    const { response } = await app().call(remove);
+    const { response } = await appFor(fake).call(remove);
     expectProblem(remove, response, 502, 'upstream_error');
-    expect(s3Attempts('DeleteObject')).toBe(S3_ATTEMPTS);
+    expect(fake.count('DeleteObject')).toBe(S3_ATTEMPTS);
     expect(fake.objects.has(ownKey('kept.txt'))).toBe(true);
   });
 
-  it('a transient 5xx on delete that clears within the retries deletes the object: 204', async () => {
+  it('a transient 5xx on delete that clears within the retries deletes the object: 204', async ({ fake }) => {
     fake.fail('DeleteObject', { kind: 's3', status: 500, code: 'InternalError' }, 2);
-    const { response } = await app().call(remove);
+    const { response } = await appFor(fake).call(remove);
     expect(response.statusCode, response.body).toBe(204);
-    expect(s3Attempts('DeleteObject')).toBe(3);
+    expect(fake.count('DeleteObject')).toBe(3);
     expect(fake.objects.has(ownKey('kept.txt'))).toBe(false);
   });
 
-  it('SlowDown is retried with the SDK throttling backoff, then answered 503 with Retry-After', async () => {
+  it('SlowDown is retried with the SDK throttling backoff, then answered 503 with Retry-After', async ({
+    fake,
+  }) => {
     fake.fail('ListObjectsV2', { kind: 's3', status: 503, code: 'SlowDown' });
-    const { response, ms } = await app().call(list);
+    const { response, ms } = await appFor(fake).call(list);
     expectProblem(list, response, 503, 'throttled');
     expect(Number(response.headers?.['Retry-After'])).toBeGreaterThanOrEqual(1);
-    expect(s3Attempts('ListObjectsV2')).toBe(S3_ATTEMPTS);
+    expect(fake.count('ListObjectsV2')).toBe(S3_ATTEMPTS);
     expect(ms).toBeLessThan(S3_THROTTLED_BACKOFF_MS + SLACK_MS);
   });
 
-  it('a hang on delete is cut by the attempt timeout, retried, then answered 504', async () => {
+  it('a hang on delete is cut by the attempt timeout, retried, then answered 504', async ({ fake }) => {
     fake.fail('DeleteObject', { kind: 'hang' });
-    const { response, ms } = await app().call(remove);
+    const { response, ms } = await appFor(fake).call(remove);
     expectProblem(remove, response, 504, 'upstream_timeout');
-    expect(s3Attempts('DeleteObject')).toBe(S3_ATTEMPTS);
+    expect(fake.count('DeleteObject')).toBe(S3_ATTEMPTS);
     expect(ms).toBeLessThan(S3_ATTEMPTS * ATTEMPT_TIMEOUT_MS + S3_BACKOFF_MS + SLACK_MS);
   });
 
-  it('a hang on HEAD for properties answers 504', async () => {
+  it('a hang on HEAD for properties answers 504', async ({ fake }) => {
     fake.fail('HeadObject', { kind: 'hang' });
-    const { response, ms } = await app().call(properties);
+    const { response, ms } = await appFor(fake).call(properties);
     expectProblem(properties, response, 504, 'upstream_timeout');
-    expect(s3Attempts('HeadObject')).toBe(S3_ATTEMPTS);
+    expect(fake.count('HeadObject')).toBe(S3_ATTEMPTS);
     expect(ms).toBeLessThan(S3_ATTEMPTS * ATTEMPT_TIMEOUT_MS + S3_BACKOFF_MS + SLACK_MS);
   });
 
-  it('a dropped connection on list is retried, then answered 502', async () => {
+  it('a dropped connection on list is retried, then answered 502', async ({ fake }) => {
     fake.fail('ListObjectsV2', { kind: 'reset' });
-    const { response } = await app().call(list);
+    const { response } = await appFor(fake).call(list);
     expectProblem(list, response, 502, 'upstream_error');
-    expect(s3Attempts('ListObjectsV2')).toBe(S3_ATTEMPTS);
+    expect(fake.count('ListObjectsV2')).toBe(S3_ATTEMPTS);
   });
 
-  it('storage down (connection refused) is answered 502, quickly, for every S3 route', async () => {
-    const { call } = app({ s3: await refusedUrl() });
+  it('storage down (connection refused) is answered 502, quickly, for every S3 route', async ({ fake }) => {
+    const { call } = appFor(fake, { s3: await refusedUrl() });
     for (const request of [list, remove, properties, upload(false)]) {
       const { response, ms } = await call(request);
       expectProblem(request, response, 502, 'upstream_error');
@@ -201,12 +205,12 @@ describe('S3 failing', () => {
   });
 });
 
-describe('credentials expiring mid-request (S3 answers ExpiredToken)', () => {
+describe.concurrent('credentials expiring mid-request (S3 answers ExpiredToken)', () => {
   const expired = { kind: 's3', status: 400, code: 'ExpiredToken' } as const;
 
-  it('once: fresh credentials are fetched and the listing retried with them', async () => {
+  it('once: fresh credentials are fetched and the listing retried with them', async ({ fake }) => {
     fake.fail('ListObjectsV2', expired, 1);
-    const { response } = await app().call(list);
+    const { response } = await appFor(fake).call(list);
     expect(response.statusCode, response.body).toBe(200);
     expect(parse(response).items).toEqual([expect.objectContaining({ key: 'kept.txt' })]);
     expect(fake.count('GetCredentialsForIdentity')).toBe(2);
@@ -214,37 +218,41 @@ describe('credentials expiring mid-request (S3 answers ExpiredToken)', () => {
     expect(keys).toEqual(['ASIAFAKE1', 'ASIAFAKE2']);
   });
 
-  it('once on delete: deleted with fresh credentials, 204', async () => {
+  it('once on delete: deleted with fresh credentials, 204', async ({ fake }) => {
     fake.fail('DeleteObject', expired, 1);
-    const { response } = await app().call(remove);
+    const { response } = await appFor(fake).call(remove);
     expect(response.statusCode, response.body).toBe(204);
     expect(fake.objects.has(ownKey('kept.txt'))).toBe(false);
   });
 
-  it('once on the existence check (a HEAD: status only, no error code): refreshed, URL signed with fresh credentials', async () => {
+  it('once on the existence check (a HEAD: status only, no error code): refreshed, URL signed with fresh credentials', async ({
+    fake,
+  }) => {
     fake.fail('HeadObject', expired, 1);
     const request = upload(false);
-    const { response } = await app().call(request);
+    const { response } = await appFor(fake).call(request);
     expect(response.statusCode, response.body).toBe(201);
     const url = new URL(String(parse(response).url));
     expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^ASIAFAKE2\//);
     expect(fake.count('GetCredentialsForIdentity')).toBe(2);
   });
 
-  it('for good: one refresh only, then 502 (no loop)', async () => {
+  it('for good: one refresh only, then 502 (no loop)', async ({ fake }) => {
     fake.fail('ListObjectsV2', expired);
-    const { response } = await app().call(list);
+    const { response } = await appFor(fake).call(list);
     expectProblem(list, response, 502, 'upstream_error');
     expect(fake.count('GetCredentialsForIdentity')).toBe(2);
-    expect(s3Attempts('ListObjectsV2')).toBe(2);
+    expect(fake.count('ListObjectsV2')).toBe(2);
   });
 });
 
-describe('the whole request has a deadline', () => {
-  it('with everything hanging and production timeouts, answers 504 before the function times out', async () => {
+describe.concurrent('the whole request has a deadline', () => {
+  it('with everything hanging and production timeouts, answers 504 before the function times out', async ({
+    fake,
+  }) => {
     fake.fail('GetId', { kind: 'hang' });
     const remainingMs = 1_500;
-    const { response, ms } = await app({ productionTimeouts: true, remainingMs }).call(list);
+    const { response, ms } = await appFor(fake, { productionTimeouts: true, remainingMs }).call(list);
     expectProblem(list, response, 504, 'upstream_timeout');
     // Answered with room to spare: an answer at the deadline itself dies with the function.
     expect(ms).toBeGreaterThan(remainingMs - TIMEOUT_EARLY_MS - 50);
