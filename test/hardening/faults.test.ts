@@ -259,3 +259,23 @@ describe.concurrent('the whole request has a deadline', () => {
     expect(ms).toBeLessThan(remainingMs - TIMEOUT_EARLY_MS / 2);
   });
 });
+
+describe.concurrent('what the failures leave in the logs', () => {
+  it('every upstream failure is logged by name and status, never with a token, credential or URL', async ({
+    fake,
+  }) => {
+    const { call, logs } = appFor(fake);
+    fake.fail('HeadObject', { kind: 's3', status: 500, code: 'InternalError' }, 3);
+    expect((await call(upload(false))).response.statusCode).toBe(502);
+    fake.fail('ListObjectsV2', { kind: 's3', status: 400, code: 'ExpiredToken' });
+    expect((await call(list)).response.statusCode).toBe(502);
+    fake.fail('DeleteObject', { kind: 'reset' });
+    expect((await call(remove)).response.statusCode).toBe(502);
+
+    const written = logs();
+    expect(written).toContain('"problem":"upstream_error"');
+    for (const secret of [alice.token, 'ASIAFAKE', 'fake-secret', 'fake-session', 'X-Amz-', fake.url]) {
+      expect(written).not.toContain(secret);
+    }
+  });
+});
