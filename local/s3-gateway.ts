@@ -26,6 +26,7 @@ import { type CorsRequest, corsResponseHeaders, matchCorsRule, parseRequestHeade
 import { accessDenied, errorXml, S3Error } from './s3-errors';
 import {
   type AuthorizationCheck,
+  bucketArn,
   type DeleteEntry,
   deleteEntryCheck,
   deleteErrorsXml,
@@ -269,8 +270,9 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     res: ServerResponse,
     target: { path: string; headers: OutgoingHttpHeaders; body: Buffer | undefined },
     responseHeaders: Record<string, string>,
-    transformXml?: (xml: string) => string,
+    options: { transformXml?: (xml: string) => string; hideMissing?: boolean } = {},
   ): Promise<number> {
+    const { transformXml, hideMissing } = options;
     return new Promise((resolve, reject) => {
       const upstreamRequest = httpRequest(
         {
@@ -285,6 +287,11 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
         },
         (upstreamResponse) => {
           const status = upstreamResponse.statusCode ?? 502;
+          if (status === 404 && hideMissing) {
+            upstreamResponse.resume();
+            reject(accessDenied('Access Denied', {}, 'missing key, and no s3:ListBucket to learn so'));
+            return;
+          }
           const headers = copyResponseHeaders(upstreamResponse.headers);
           if (transformXml && status === 200) {
             const chunks: Buffer[] = [];
@@ -400,11 +407,23 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
         log(`s3: ${described} forwarded`);
         return;
       }
+      // S3 answers a missing key with 404 only to a caller allowed s3:ListBucket on the bucket
+      // (unconditioned: this check carries no s3:prefix); anyone else learns nothing, gets 403.
+      const hideMissing =
+        (operation.name === 'GetObject' || operation.name === 'HeadObject') &&
+        !(
+          await authorize(
+            verified,
+            [{ action: 's3:ListBucket', resource: bucketArn(operation.bucket), context: {} }],
+            context,
+          )
+        )[0];
       const status = await forward(
         req,
         res,
         { path, headers: withBody(headers, payload.body), body: payload.body },
         responseHeaders,
+        { hideMissing },
       );
       log(`s3: ${described} ${status}`);
     } catch (error) {
@@ -490,8 +509,8 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
       { path, headers: withBody(headers, forwardedBody), body: forwardedBody },
       responseHeaders,
       refused.length > 0
-        ? (xml) => xml.replace(/<\/DeleteResult>\s*$/, `${errors}</DeleteResult>`)
-        : undefined,
+        ? { transformXml: (xml) => xml.replace(/<\/DeleteResult>\s*$/, `${errors}</DeleteResult>`) }
+        : {},
     );
   }
 
@@ -570,12 +589,18 @@ function nameChecksumAlgorithm(headers: OutgoingHttpHeaders): void {
   if (algorithms.length === 1) headers['x-amz-sdk-checksum-algorithm'] = algorithms[0];
 }
 
-/** The query moto gets: the S3 parameters only (no signature, no hoisted headers), raw as sent. */
+/**
+ * The query moto gets: the S3 parameters only (no signature, no hoisted headers), re-encoded from
+ * the decoded values the policy judged, so storage cannot read them differently (`+`, odd escapes).
+ */
 function forwardQuery(query: readonly QueryParameter[]): string {
   const kept = query.filter(
     (parameter) => !PRESIGN_PARAMETER_SET.has(parameter.name) && !/^x-amz-/i.test(parameter.name),
   );
-  return kept.length === 0 ? '' : `?${kept.map((parameter) => parameter.raw).join('&')}`;
+  const encoded = kept.map(({ name, value, raw }) =>
+    raw.includes('=') ? `${encodeURIComponent(name)}=${encodeURIComponent(value)}` : encodeURIComponent(name),
+  );
+  return encoded.length === 0 ? '' : `?${encoded.join('&')}`;
 }
 
 function copyResponseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {

@@ -91,11 +91,17 @@ export function parsePath(rawPath: string): { bucket?: string; key?: string } {
   return key === '' ? { bucket } : { bucket, key };
 }
 
-/** The S3 parameters of the request: everything but the signature's own and hoisted `x-amz-*` ones. */
+/**
+ * The S3 parameters of the request: everything but the signature's own and hoisted `x-amz-*` ones.
+ * A repeated name is refused: the policy would judge one value while storage acted on another
+ * (`?prefix=private/{other}/&prefix=private/{me}/`).
+ */
 function s3Parameters(query: readonly QueryParameter[]): Map<string, string> {
   const parameters = new Map<string, string>();
   for (const { name, value } of query) {
     if (/^x-amz-/i.test(name)) continue;
+    if (parameters.has(name))
+      throw new S3Error(400, 'InvalidArgument', `Query parameter ${name} must be given once.`);
     parameters.set(name, value);
   }
   return parameters;

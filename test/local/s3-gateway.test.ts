@@ -106,6 +106,8 @@ async function read(caller: Caller, objectKey: string): Promise<string> {
 }
 
 const denied = { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } };
+/** What S3 answers for a missing key to a caller without bucket-wide s3:ListBucket (our role). */
+const missing = denied;
 
 async function errorCode(response: Response): Promise<string> {
   return /<Code>([^<]*)<\/Code>/.exec(await response.text())?.[1] ?? `(no code, status ${response.status})`;
@@ -123,7 +125,7 @@ describe('SDK for JavaScript v3 with identity-pool credentials', () => {
     const head = await alice.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: objectKey }));
     expect(head.ContentLength).toBe(12);
     await alice.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: objectKey }));
-    await expect(read(alice, objectKey)).rejects.toMatchObject({ name: 'NoSuchKey' });
+    await expect(read(alice, objectKey)).rejects.toMatchObject(missing);
   });
 
   it('uploads a streamed body (aws-chunked with a CRC32 trailer) and stores the object bytes', async () => {
@@ -194,7 +196,7 @@ describe('SDK for JavaScript v3 with identity-pool credentials', () => {
     );
     expect(result.Deleted?.map((entry) => entry.Key)).toEqual([own]);
     expect(result.Errors).toEqual([expect.objectContaining({ Key: others, Code: 'AccessDenied' })]);
-    await expect(read(alice, own)).rejects.toMatchObject({ name: 'NoSuchKey' });
+    await expect(read(alice, own)).rejects.toMatchObject(missing);
     expect(await read(bob, others)).toBe('theirs');
   });
 
@@ -313,10 +315,26 @@ describe('SDK for JavaScript v3 with identity-pool credentials', () => {
       name: 'BadDigest',
       $metadata: { httpStatusCode: 400 },
     });
-    await expect(read(alice, objectKey)).rejects.toMatchObject({ name: 'NoSuchKey' });
+    await expect(read(alice, objectKey)).rejects.toMatchObject(missing);
     const right = createHash('sha256').update('payload').digest('base64');
     await put(alice, objectKey, 'payload', { ChecksumSHA256: right });
     expect(await read(alice, objectKey)).toBe('payload');
+  });
+});
+
+describe('missing keys, as S3 answers them to the role', () => {
+  it('are 403 AccessDenied, not 404, since the role may not list the whole bucket; the listing tells', async () => {
+    const gone = key('private', alice, 'never-stored.txt');
+    await expect(read(alice, gone)).rejects.toMatchObject(missing);
+    await expect(alice.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: gone }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 403 },
+    });
+    const listing = await alice.s3.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: gone, MaxKeys: 1 }),
+    );
+    expect(listing.Contents ?? []).toEqual([]);
+    await put(alice, gone, 'now stored');
+    expect(await read(alice, gone)).toBe('now stored');
   });
 });
 
@@ -412,8 +430,42 @@ describe('SigV4 verification of header-signed requests', () => {
         request.end();
       });
       expect(body).not.toContain('bob only');
-      expect(status).toBe(404);
-      expect(body).toContain('<Code>NoSuchKey</Code>');
+      expect(status).toBe(403);
+      expect(body).toContain('<Code>AccessDenied</Code>');
+    }
+  });
+
+  it('refuses a repeated query parameter, so the policy and storage never read different values', async () => {
+    await put(bob, key('private', bob, 'repeated.txt'), 'bob only');
+    const signer = new SignatureV4({
+      service: 's3',
+      region: REGION,
+      credentials: alice.credentials,
+      sha256: Sha256,
+      uriEscapePath: false,
+    });
+    const gateway = new URL(services.gateway.url);
+    // Correctly signed by alice; one `prefix` is hers (what a last-wins check would judge), the
+    // other bob's (what a first-wins store would list).
+    for (const prefixes of [
+      [key('private', bob, ''), key('private', alice, '')],
+      [key('private', alice, ''), key('private', bob, '')],
+    ]) {
+      const signed = await signer.sign({
+        method: 'GET',
+        protocol: 'http:',
+        hostname: gateway.hostname,
+        port: Number(gateway.port),
+        path: `/${BUCKET}`,
+        query: { 'list-type': '2', prefix: prefixes },
+        headers: { host: gateway.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      });
+      const query = `list-type=2&${prefixes.map((prefix) => `prefix=${encodeURIComponent(prefix)}`).join('&')}`;
+      const response = await fetch(`${services.gateway.url}/${BUCKET}?${query}`, { headers: signed.headers });
+      const body = await response.text();
+      expect(body).not.toContain('repeated.txt');
+      expect(response.status).toBe(400);
+      expect(body).toContain('<Code>InvalidArgument</Code>');
     }
   });
 
