@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { LRUCache } from 'lru-cache';
-import { UpstreamError } from '../../shared/domain/errors';
+import { NotFoundError, UpstreamError } from '../../shared/domain/errors';
 import { presignWindow } from '../../shared/domain/expiry';
 import { isNotFound, RejectedCredentialsError } from './errors';
 import type { IdentityCredentials, IdentitySession } from './identity';
@@ -115,8 +115,12 @@ export const S3_TIMEOUTS = {
  * requests get as `ExpiredToken`/`InvalidToken`): so the request refreshes them once, as for those,
  * instead of failing as an unexpected error.
  */
+function httpStatus(error: unknown): unknown {
+  return (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
+}
+
 function headError(error: unknown): unknown {
-  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
+  const status = httpStatus(error);
   return status === 400
     ? new RejectedCredentialsError('storage answered 400 to a HEAD', { cause: error })
     : error;
@@ -159,6 +163,18 @@ export function createStorage(options: StorageOptions): Storage {
     if (credentialsExpireAtMs - nowMs < 1_000)
       throw new UpstreamError('the signing credentials have expired');
     return presignWindow({ nowMs, lifetimeSeconds, credentialsExpireAtMs });
+  }
+
+  /**
+   * S3 answers a missing key with 403, not 404, unless the caller may list the whole bucket, and
+   * the role may list only under prefixes. A listing of the key as prefix tells the two apart.
+   */
+  async function isListed(session: IdentitySession, key: string): Promise<boolean> {
+    const output = await clientFor(session).send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }),
+    );
+    // The exact key sorts first among the keys it prefixes.
+    return output.Contents?.[0]?.Key === key;
   }
 
   return {
@@ -249,6 +265,8 @@ export function createStorage(options: StorageOptions): Storage {
           new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
         );
       } catch (error) {
+        if (httpStatus(error) === 403 && !(await isListed(session, key)))
+          throw new NotFoundError('no such object');
         throw headError(error);
       }
       if (
@@ -274,6 +292,7 @@ export function createStorage(options: StorageOptions): Storage {
         return true;
       } catch (error) {
         if (isNotFound(error)) return false;
+        if (httpStatus(error) === 403 && !(await isListed(session, key))) return false;
         throw headError(error);
       }
     },

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, test } from 'vitest';
 import type { IdentitySession } from '../../../lambdas/aws/identity';
 import { createStorage } from '../../../lambdas/aws/storage';
-import { UpstreamError } from '../../../shared/domain/errors';
+import { NotFoundError, UpstreamError } from '../../../shared/domain/errors';
 import { alice, bob, credentialsFor, T0 } from '../support/fixtures';
 
 const MIN = 60_000;
@@ -180,8 +180,12 @@ describe('S3 clients per identity', () => {
 });
 
 describe('over the wire (SDK deserialization, no network)', () => {
-  function storageAnswering(statusCode: number) {
+  /** HEADs get `statusCode`; listings (GET on the bucket) list `listed` keys. */
+  function storageAnswering(statusCode: number, listed: readonly string[] = []) {
     const seen: Array<{ method: string; path: string }> = [];
+    const listing = `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>user-files-test</Name><KeyCount>${listed.length}</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated>${listed
+      .map((key) => `<Contents><Key>${key}</Key><Size>1</Size><ETag>"e"</ETag></Contents>`)
+      .join('')}</ListBucketResult>`;
     const store = createStorage({
       bucket: 'user-files-test',
       region: 'us-east-1',
@@ -190,6 +194,11 @@ describe('over the wire (SDK deserialization, no network)', () => {
         requestHandler: {
           handle: async (request: { method: string; path: string }) => {
             seen.push({ method: request.method, path: request.path });
+            if (request.method === 'GET') {
+              return {
+                response: new HttpResponse({ statusCode: 200, headers: {}, body: Buffer.from(listing) }),
+              };
+            }
             return { response: new HttpResponse({ statusCode, headers: {}, body: Buffer.alloc(0) }) };
           },
         } as never,
@@ -213,8 +222,18 @@ describe('over the wire (SDK deserialization, no network)', () => {
     expect(await store.exists(live(), 'k')).toBe(true);
   });
 
-  test('a HEAD answered 403 is not mistaken for a free key', async () => {
-    const { store } = storageAnswering(403);
+  // Real S3 answers a missing key 403 unless the caller may list the whole bucket (our role may not).
+  test('a HEAD answered 403 for a key its listing does not show means the key is free', async () => {
+    const key = `private/${alice.identityId}/a.txt`;
+    const { store, seen } = storageAnswering(403, [`${key}.bak`]);
+    expect(await store.exists(live(), key)).toBe(false);
+    expect(seen.map((request) => request.method)).toEqual(['HEAD', 'GET']);
+    await expect(store.head(live(), key)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  test('a HEAD answered 403 for a key its listing shows is a real refusal, not a free key', async () => {
+    const { store } = storageAnswering(403, ['k']);
     await expect(store.exists(live(), 'k')).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    await expect(store.head(live(), 'k')).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
   });
 });

@@ -1,4 +1,4 @@
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
 import {
   alice,
@@ -74,10 +74,28 @@ describe('GET /files/properties', () => {
     ['AccessDenied', 403, 403, 'forbidden'],
   ])('maps S3 %s (%i) to %i', async (name, status, expected, code) => {
     harness().aws.s3.on(HeadObjectCommand).rejects(awsError(name, status));
+    // The key is there: the refusal is real (a missing key is the next test).
+    harness()
+      .aws.s3.on(ListObjectsV2Command)
+      .resolves({ Contents: [{ Key: `private/${alice.identityId}/a` }] });
     const request = properties({ level: 'private', key: 'a' });
     const response = await harness().call(request);
     expect(response.statusCode).toBe(expected);
     expect(parse(response).code).toBe(code);
+    expectContract(request, response);
+  });
+
+  test('answers 404 when S3 refuses the HEAD (as it does for a missing key) and the listing lacks the key', async () => {
+    harness().aws.s3.on(HeadObjectCommand).rejects(awsError('Forbidden', 403));
+    harness().aws.s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    const request = properties({ level: 'private', key: 'a' });
+    const response = await harness().call(request);
+    expect(response.statusCode).toBe(404);
+    expect(parse(response).code).toBe('not_found');
+    expect(harness().aws.s3.commandCalls(ListObjectsV2Command)[0]?.args[0].input).toMatchObject({
+      Prefix: `private/${alice.identityId}/a`,
+      MaxKeys: 1,
+    });
     expectContract(request, response);
   });
 
