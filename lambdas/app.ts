@@ -65,7 +65,7 @@ export function createApp(deps: AppDeps): ApiHandler {
       throw new UpstreamTimeoutError('upstream services did not answer within the time left');
     },
   })
-    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .use(injectLambdaContext(deps.logger, { resetKeys: true, logEvent: false })) // the event holds the ID token
     .use(requestLogging(deps.logger))
     .use(
       httpCors({

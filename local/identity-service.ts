@@ -352,7 +352,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
           ? error
           : new CognitoIdentityError('InternalErrorException', 'An internal error occurred.', 500);
       if (!(error instanceof CognitoIdentityError))
-        log(`identity: ${operationName} failed: ${String(error)}`);
+        log(`identity: ${operationName} failed: ${error instanceof Error ? error.name : typeof error}`);
       log(`identity: ${operationName || target || req.method} ${failure.status} ${failure.type}`);
       res.setHeader('x-amzn-ErrorType', failure.type);
       send(res, failure.status, { __type: failure.type, message: failure.message });

@@ -431,7 +431,8 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
         error instanceof S3Error
           ? error
           : new S3Error(500, 'InternalError', 'We encountered an internal error. Please try again.');
-      if (!(error instanceof S3Error)) log(`s3: ${described} failed: ${String(error)}`);
+      if (!(error instanceof S3Error))
+        log(`s3: ${described} failed: ${error instanceof Error ? error.name : typeof error}`);
       log(`s3: ${described} ${failure.status} ${failure.code}${failure.note ? ` (${failure.note})` : ''}`);
       if (res.headersSent) {
         res.destroy();

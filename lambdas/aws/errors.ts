@@ -146,5 +146,10 @@ export function fromAwsError(error: unknown): AppError | undefined {
   if (isNetworkFailure(error) || isServerFailure(error)) {
     return new UpstreamError('an upstream service failed');
   }
+  // The identity pool no longer knows (or links) the cached identity: the cache has forgotten it
+  // (see identity.ts), so this is a passing upstream refusal, not our bug.
+  if (all.includes('ResourceNotFoundException') || all.includes('InvalidParameterException')) {
+    return new UpstreamError('the identity pool refused this identity');
+  }
   return undefined;
 }

@@ -102,6 +102,11 @@ describe('upstream failures', () => {
     expect(harness().aws.cognito.commandCalls(GetIdCommand)).toHaveLength(3);
   });
 
+  test('an identity the pool no longer knows answers 502, not 500', async () => {
+    harness().aws.cognito.on(GetIdCommand).rejects(cognitoError('ResourceNotFoundException', 400));
+    expectProblem(me, await harness().call(me), 502, 'upstream_error');
+  });
+
   test('Cognito unreachable answers 502', async () => {
     harness()
       .aws.cognito.on(GetIdCommand)

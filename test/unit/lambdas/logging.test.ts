@@ -75,6 +75,17 @@ describe('logs', () => {
     expect(entries()[0]?.correlation_id).toBe('req-0001');
   });
 
+  test('never log the event (it holds the ID token), even when the environment asks for it', async () => {
+    vi.stubEnv('POWERTOOLS_LOGGER_LOG_EVENT', 'true');
+    try {
+      const response = await app().call({ method: 'GET', path: '/me' });
+      expect(response.statusCode).toBe(200);
+      expect(written.join('')).not.toContain(alice.token);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   test('never contain the ID token, credentials or presigned URLs, on success or failure', async () => {
     const instance = app();
     const secrets = credentialsFor(alice, new Date(T0));
