@@ -12,6 +12,7 @@ import httpCors from '@middy/http-cors';
 import httpRouterHandler, { type Method, type Route } from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { MethodNotAllowedError, NotFoundError, UpstreamTimeoutError } from '../shared/domain/errors';
+import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS } from '../shared/http/cors';
 import type { AppDeps } from './deps';
 import { problemResponses, requestLogging } from './http/logging';
 
@@ -25,9 +26,6 @@ import { createListFilesRoute } from './routes/list-files';
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
-
-export const CORS_ALLOWED_HEADERS = 'Authorization,Content-Type,X-Correlation-Id';
-export const CORS_EXPOSED_HEADERS = 'Retry-After,X-Correlation-Id';
 
 /**
  * How long before the function's own timeout middy gives up on the route and answers 504. Its
@@ -72,9 +70,9 @@ export function createApp(deps: AppDeps): ApiHandler {
         // Echoes the request's Origin only when it is listed; unlisted origins get no CORS headers.
         origins: [...deps.config.allowedOrigins],
         methods: 'GET,POST,DELETE,OPTIONS',
-        headers: CORS_ALLOWED_HEADERS,
-        exposeHeaders: CORS_EXPOSED_HEADERS,
-        maxAge: 600,
+        headers: CORS_ALLOWED_HEADERS.join(','),
+        exposeHeaders: CORS_EXPOSED_HEADERS.join(','),
+        maxAge: CORS_MAX_AGE_SECONDS,
         // Answer preflights here too, for front doors (such as the local API adapter) that pass
         // OPTIONS through; API Gateway answers them itself.
         disableBeforePreflightResponse: false,

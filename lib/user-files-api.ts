@@ -8,6 +8,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS } from '../shared/http/cors';
 import {
   authenticatedRoleTrustConditions,
   buildAuthenticatedRolePolicy,
@@ -320,9 +321,9 @@ export class UserFilesApi extends Construct {
       },
       defaultCorsPreflightOptions: {
         allowOrigins: [...this.allowedOrigins],
-        allowHeaders: ['Authorization', 'Content-Type'],
-        allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-        maxAge: Duration.hours(1),
+        allowHeaders: CORS_ALLOWED_HEADERS,
+        allowMethods: CORS_ALLOWED_METHODS,
+        maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
       },
     });
     Validations.of(this.api).acknowledge(
@@ -368,7 +369,7 @@ export class UserFilesApi extends Construct {
     // sent (the function's own responses echo whichever allowed origin called).
     const corsHeaders = {
       'Access-Control-Allow-Origin': `'${this.allowedOrigins[0]}'`,
-      'Access-Control-Allow-Headers': "'Authorization,Content-Type'",
+      'Access-Control-Allow-Headers': `'${CORS_ALLOWED_HEADERS.join(',')}'`,
       'Content-Type': "'application/problem+json'",
     };
     for (const problem of GATEWAY_PROBLEMS) {

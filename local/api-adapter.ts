@@ -14,6 +14,7 @@ import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { parse as parseYaml } from 'yaml';
 import { GATEWAY_PROBLEMS, type GatewayProblem, PROBLEM_TYPE_PREFIX } from '../lib/gateway-problems';
+import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS } from '../shared/http/cors';
 import { loopbackJwksCache } from './jwks';
 import { closeServer, listen } from './ports';
 
@@ -55,9 +56,9 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const ACCOUNT_ID = '000000000000';
 const FUNCTION_NAME = 'user-files-api-local';
 // The stack's `defaultCorsPreflightOptions` (lib/user-files-api.ts), as API Gateway's mock answers them.
-const PREFLIGHT_ALLOW_HEADERS = 'Authorization,Content-Type';
-const PREFLIGHT_ALLOW_METHODS = 'GET,POST,DELETE,OPTIONS';
-const PREFLIGHT_MAX_AGE = '3600';
+const PREFLIGHT_ALLOW_HEADERS = CORS_ALLOWED_HEADERS.join(',');
+const PREFLIGHT_ALLOW_METHODS = CORS_ALLOWED_METHODS.join(',');
+const PREFLIGHT_MAX_AGE = String(CORS_MAX_AGE_SECONDS);
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 /** The resources and methods of the REST API, read from the contract the stack is built to. */

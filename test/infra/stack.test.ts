@@ -343,7 +343,7 @@ describe('REST API', () => {
     const integration = preflight?.Integration as { IntegrationResponses: { ResponseParameters: Json }[] };
     expect(integration.IntegrationResponses[0]?.ResponseParameters).toMatchObject({
       'method.response.header.Access-Control-Allow-Origin': "'http://localhost:5173'",
-      'method.response.header.Access-Control-Allow-Headers': "'Authorization,Content-Type'",
+      'method.response.header.Access-Control-Allow-Headers': "'Authorization,Content-Type,X-Correlation-Id'",
     });
   });
 
@@ -365,7 +365,8 @@ describe('REST API', () => {
     for (const [type, properties] of responses) {
       expect(properties?.ResponseParameters, type).toEqual({
         'gatewayresponse.header.Access-Control-Allow-Origin': "'http://localhost:5173'",
-        'gatewayresponse.header.Access-Control-Allow-Headers': "'Authorization,Content-Type'",
+        'gatewayresponse.header.Access-Control-Allow-Headers':
+          "'Authorization,Content-Type,X-Correlation-Id'",
         'gatewayresponse.header.Content-Type': "'application/problem+json'",
       });
       const templates = (properties?.ResponseTemplates ?? {}) as Record<string, string>;
