@@ -44,9 +44,9 @@ describe('toAppError', () => {
     ['ENOTFOUND', named('Error', { code: 'ENOTFOUND' }), UpstreamError],
     ['middy early timeout', named('TimeoutError'), UpstreamTimeoutError],
     [
-      'Cognito ResourceNotFoundException (misconfiguration)',
+      'Cognito ResourceNotFoundException (an identity or pool it no longer knows)',
       awsError('ResourceNotFoundException', 400),
-      InternalError,
+      UpstreamError,
     ],
     ['a TypeError', new TypeError('x is undefined'), InternalError],
     ['a thrown string', 'oops', InternalError],
