@@ -9,7 +9,7 @@
  * adapter can use the same table.
  */
 
-import type { ProblemCode } from '../shared/domain/errors';
+import { PROBLEM_TYPE_PREFIX, type ProblemCode } from '../shared/domain/errors';
 
 export interface GatewayProblem {
   /** API Gateway's response type, as in `AWS::ApiGateway::GatewayResponse.ResponseType`. */
@@ -61,8 +61,6 @@ export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
   { responseType: 'INTEGRATION_TIMEOUT', status: 504, code: 'upstream_timeout', title: 'Gateway Timeout' },
   { responseType: 'DEFAULT_5XX', status: 500, code: 'internal_error', title: 'Internal Server Error' },
 ];
-
-export const PROBLEM_TYPE_PREFIX = 'urn:user-files-api:problem:';
 
 /**
  * The body template of one gateway response. `$context.error.messageString` is API Gateway's

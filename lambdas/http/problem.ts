@@ -10,13 +10,12 @@ import {
   type FieldIssue,
   InternalError,
   MethodNotAllowedError,
+  PROBLEM_TYPE_PREFIX,
   ThrottledError,
   ValidationError,
 } from '../../shared/domain/errors';
 import { fromAwsError } from '../aws/errors';
 import { COMMON_HEADERS } from './response';
-
-export const PROBLEM_TYPE_PREFIX = 'urn:user-files-api:problem:';
 
 /**
  * Every zod issue as a field issue. Unknown fields are named one by one; an issue about the input

@@ -170,7 +170,7 @@ export interface components {
       level: components['schemas']['Level'];
       key: components['schemas']['Key'];
       /**
-       * @description A MIME type such as `image/jpeg`; signed, so the upload must send exactly this.
+       * @description A MIME type `type/subtype` (parameters allowed), such as `image/jpeg`; signed, so the upload must send exactly this.
        * @example image/jpeg
        */
       contentType: string;
@@ -374,6 +374,7 @@ export interface operations {
           'application/json': components['schemas']['Me'];
         };
       };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];

@@ -3,6 +3,9 @@
  * adapter maps them to RFC 9457 problem responses in one place (`lambdas/http/problem.ts`).
  */
 
+/** A problem's `type` is this prefix and its `code`. */
+export const PROBLEM_TYPE_PREFIX = 'urn:user-files-api:problem:';
+
 /** Stable machine-readable codes, as listed in `openapi.yaml` (`Problem.code`). */
 export type ProblemCode =
   | 'invalid_request'
