@@ -4,13 +4,8 @@
  * way the bootstrap creates the demo users.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  AdminCreateUserCommand,
-  AdminSetUserPasswordCommand,
-  CognitoIdentityProviderClient,
-  InitiateAuthCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
-import type { DemoUser } from '../local/bootstrap';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { createPoolUser, type DemoUser, passwordSignIn } from '../local/bootstrap';
 import type { LocalStackOutputs } from '../local/local-stack';
 
 export interface SignedIn {
@@ -33,15 +28,7 @@ export async function signIn(outputs: LocalStackOutputs, users: readonly DemoUse
   try {
     return await Promise.all(
       users.map(async (user) => {
-        const result = await client.send(
-          new InitiateAuthCommand({
-            ClientId: outputs.UserPoolClientId,
-            AuthFlow: 'USER_PASSWORD_AUTH',
-            AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
-          }),
-        );
-        const idToken = result.AuthenticationResult?.IdToken;
-        if (!idToken) throw new Error(`sign-in of ${user.username} returned no ID token`);
+        const { idToken } = await passwordSignIn(client, outputs.UserPoolClientId, user);
         return { username: user.username, idToken };
       }),
     );
@@ -63,25 +50,7 @@ export async function createUsers(
   }));
   try {
     for (const user of users) {
-      await client.send(
-        new AdminCreateUserCommand({
-          UserPoolId: outputs.UserPoolId,
-          Username: user.username,
-          MessageAction: 'SUPPRESS',
-          UserAttributes: [
-            { Name: 'email', Value: user.username },
-            { Name: 'email_verified', Value: 'true' },
-          ],
-        }),
-      );
-      await client.send(
-        new AdminSetUserPasswordCommand({
-          UserPoolId: outputs.UserPoolId,
-          Username: user.username,
-          Password: user.password,
-          Permanent: true,
-        }),
-      );
+      await createPoolUser(client, outputs.UserPoolId, user);
     }
     return users;
   } finally {

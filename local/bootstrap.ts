@@ -10,6 +10,7 @@ import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
+  InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import { buildAuthenticatedRolePolicy } from '../shared/policy/access-policy';
@@ -110,30 +111,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
       username,
       password: demoPassword(),
     }));
-    await Promise.all(
-      demoUsers.map(async (user) => {
-        await idp.send(
-          new AdminCreateUserCommand({
-            UserPoolId: userPoolId,
-            Username: user.username,
-            MessageAction: 'SUPPRESS',
-            UserAttributes: [
-              { Name: 'email', Value: user.username },
-              { Name: 'email_verified', Value: 'true' },
-            ],
-          }),
-        );
-        // Permanent, so the first sign-in gets tokens rather than a NEW_PASSWORD_REQUIRED challenge.
-        await idp.send(
-          new AdminSetUserPasswordCommand({
-            UserPoolId: userPoolId,
-            Username: user.username,
-            Password: user.password,
-            Permanent: true,
-          }),
-        );
-      }),
-    );
+    await Promise.all(demoUsers.map((user) => createPoolUser(idp, userPoolId, user)));
 
     await s3.send(new CreateBucketCommand({ Bucket: bucketName }));
     await s3.send(
@@ -174,4 +152,54 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     idp.destroy();
     s3.destroy();
   }
+}
+
+/**
+ * Creates a confirmed user of a pool that signs in by email (as the deployed one does), with a
+ * permanent password, so the first sign-in gets tokens rather than a NEW_PASSWORD_REQUIRED challenge.
+ */
+export async function createPoolUser(
+  idp: CognitoIdentityProviderClient,
+  userPoolId: string,
+  user: DemoUser,
+): Promise<void> {
+  await idp.send(
+    new AdminCreateUserCommand({
+      UserPoolId: userPoolId,
+      Username: user.username,
+      MessageAction: 'SUPPRESS',
+      UserAttributes: [
+        { Name: 'email', Value: user.username },
+        { Name: 'email_verified', Value: 'true' },
+      ],
+    }),
+  );
+  await idp.send(
+    new AdminSetUserPasswordCommand({
+      UserPoolId: userPoolId,
+      Username: user.username,
+      Password: user.password,
+      Permanent: true,
+    }),
+  );
+}
+
+/** A fresh USER_PASSWORD_AUTH sign-in: the user's ID and access tokens. */
+export async function passwordSignIn(
+  idp: CognitoIdentityProviderClient,
+  clientId: string,
+  user: DemoUser,
+): Promise<{ idToken: string; accessToken: string }> {
+  const result = await idp.send(
+    new InitiateAuthCommand({
+      ClientId: clientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
+    }),
+  );
+  const idToken = result.AuthenticationResult?.IdToken;
+  const accessToken = result.AuthenticationResult?.AccessToken;
+  if (!idToken || !accessToken)
+    throw new Error(`sign-in of ${user.username} returned no tokens (a challenge?)`);
+  return { idToken, accessToken };
 }

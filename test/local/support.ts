@@ -11,10 +11,10 @@ import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
-  InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
+import { passwordSignIn } from '../../local/bootstrap';
 import {
   type CredentialStore,
   cognitoProviderName,
@@ -153,17 +153,7 @@ export async function signIn(
 ): Promise<{ idToken: string; accessToken: string }> {
   const client = idp(motoUrl);
   try {
-    const result = await client.send(
-      new InitiateAuthCommand({
-        ClientId: pool.clientId,
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
-      }),
-    );
-    return {
-      idToken: result.AuthenticationResult?.IdToken ?? '',
-      accessToken: result.AuthenticationResult?.AccessToken ?? '',
-    };
+    return await passwordSignIn(client, pool.clientId, user);
   } finally {
     client.destroy();
   }

@@ -8,12 +8,10 @@ import {
   GetCredentialsForIdentityCommand,
   GetIdCommand,
 } from '@aws-sdk/client-cognito-identity';
-import {
-  CognitoIdentityProviderClient,
-  InitiateAuthCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Middleware } from 'openapi-fetch';
+import { passwordSignIn } from '../../../local/bootstrap';
 import { createFilesClient } from '../../../shared/api/client';
 import { validateResponse } from '../../support/openapi-validator';
 import type { E2eTarget, TestUser } from './target';
@@ -70,17 +68,7 @@ export async function signInTokens(
     ...(target.endpoints.cognitoIdp ? { endpoint: target.endpoints.cognitoIdp } : {}),
   });
   try {
-    const result = await client.send(
-      new InitiateAuthCommand({
-        ClientId: target.userPoolClientId,
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
-      }),
-    );
-    const idToken = result.AuthenticationResult?.IdToken;
-    const accessToken = result.AuthenticationResult?.AccessToken;
-    if (!idToken || !accessToken) throw new Error(`no tokens for ${user.username} (a challenge?)`);
-    return { idToken, accessToken };
+    return await passwordSignIn(client, target.userPoolClientId, user);
   } finally {
     client.destroy();
   }
