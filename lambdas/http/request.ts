@@ -42,7 +42,22 @@ export function authenticate(event: APIGatewayProxyEvent): Caller {
   const { sub, token_use: tokenUse, 'cognito:username': username } = claims as Record<string, unknown>;
   if (typeof sub !== 'string' || sub === '') throw new UnauthorizedError('the verified token has no subject');
   if (tokenUse !== 'id') throw new UnauthorizedError('an ID token is required, not an access token');
+  // Credentials are cached by the claims' `sub` but fetched with the header's token: they must be
+  // the same token's, or one user could be served another's cached credentials.
+  if (tokenSubject(idToken) !== sub) {
+    throw new UnauthorizedError('the Authorization token is not the one the authorizer verified');
+  }
   return { sub, username: typeof username === 'string' && username !== '' ? username : sub, idToken };
+}
+
+/** The `sub` claim of a JWT's payload (not verified here: the authorizer verified the token). */
+function tokenSubject(jwt: string): unknown {
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return typeof payload === 'object' && payload !== null ? (payload as { sub?: unknown }).sub : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The query, validated by `schema`; a parameter given more than once is refused by name. */

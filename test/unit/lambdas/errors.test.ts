@@ -50,6 +50,10 @@ describe('authentication', () => {
     ['no authorizer claims', { claims: null }],
     ['claims without a subject', { claims: { token_use: 'id', 'cognito:username': 'x' } }],
     ['an access token', { claims: { sub: alice.sub, token_use: 'access', username: 'x' } }],
+    [
+      "another user's token beside alice's verified claims",
+      { headers: { Authorization: `Bearer ${testUser(7).token}` } },
+    ],
   ] as Array<[string, Partial<EventInput>]>)('answers 401 for %s, calling nothing', async (_name, change) => {
     const request = { ...me, ...change };
     expectProblem(request, await harness().call(request), 401, 'unauthorized');

@@ -45,11 +45,14 @@ export interface TestUser {
 
 export function testUser(n: number): TestUser {
   const hex = n.toString(16).padStart(12, '0');
+  const sub = `0000000${n % 10}-aaaa-4bbb-8ccc-${hex}`;
+  // The payload carries the same `sub` as the claims, as a verified token's does.
+  const payload = Buffer.from(JSON.stringify({ sub, token_use: 'id' })).toString('base64url');
   return {
-    sub: `0000000${n % 10}-aaaa-4bbb-8ccc-${hex}`,
+    sub,
     username: `user${n}`,
     identityId: `us-east-1:9${hex.slice(5)}-1111-4222-8333-${hex}`,
-    token: `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyJHtufSJ9.SECRETTOKENSIGNATURE${n}`,
+    token: `eyJhbGciOiJSUzI1NiJ9.${payload}.SECRETTOKENSIGNATURE${n}`,
   };
 }
 
