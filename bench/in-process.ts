@@ -44,9 +44,11 @@ export interface BenchUser {
 
 export function benchUser(n: number): BenchUser {
   const hex = n.toString(16).padStart(12, '0');
-  const payload = Buffer.from(JSON.stringify({ sub: n, pad: 'x'.repeat(600) })).toString('base64url');
+  const sub = `5a1e0000-0000-4000-8000-${hex}`;
+  // The payload's `sub` matches the claims, as a verified token's does (the handler checks).
+  const payload = Buffer.from(JSON.stringify({ sub, pad: 'x'.repeat(600) })).toString('base64url');
   return {
-    sub: `5a1e0000-0000-4000-8000-${hex}`,
+    sub,
     username: `bench-user-${n}`,
     identityId: `us-east-1:1d000000-0000-4000-8000-${hex}`,
     // A real ID token is about 1 KB; its size matters only for header handling.
