@@ -20,10 +20,6 @@ export const IDENTITY_ID_PATTERN =
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const FORBIDDEN_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\\]/u;
 
-export function isLevel(value: unknown): value is Level {
-  return typeof value === 'string' && (LEVELS as readonly string[]).includes(value);
-}
-
 export function isIdentityId(value: unknown): value is string {
   return typeof value === 'string' && IDENTITY_ID_PATTERN.test(value);
 }
