@@ -17,6 +17,8 @@ export interface Config {
   readonly maxUrlLifetimeSeconds: number;
   /** The identity pool's `Logins` key for this user pool. */
   readonly loginsKey: string;
+  /** DynamoDB table of the sub-to-identity directory; undefined: no directory. */
+  readonly identityDirectoryTable?: string;
 }
 
 export class ConfigError extends Error {
@@ -71,6 +73,9 @@ const EnvSchema = z
     MAX_UPLOAD_BYTES: integer(0, MAX_SINGLE_PUT_BYTES, 104_857_600),
     DEFAULT_URL_LIFETIME_SECONDS: integer(1, MAX_SIGV4_EXPIRES_SECONDS, 900),
     MAX_URL_LIFETIME_SECONDS: integer(1, MAX_SIGV4_EXPIRES_SECONDS, 3600),
+    IDENTITY_DIRECTORY_TABLE: optional(
+      z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
+    ),
   })
   .refine((env) => env.DEFAULT_URL_LIFETIME_SECONDS <= env.MAX_URL_LIFETIME_SECONDS, {
     path: ['DEFAULT_URL_LIFETIME_SECONDS'],
@@ -101,5 +106,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultUrlLifetimeSeconds: parsed.DEFAULT_URL_LIFETIME_SECONDS,
     maxUrlLifetimeSeconds: parsed.MAX_URL_LIFETIME_SECONDS,
     loginsKey: `cognito-idp.${parsed.AWS_REGION}.amazonaws.com/${parsed.USER_POOL_ID}`,
+    ...(parsed.IDENTITY_DIRECTORY_TABLE ? { identityDirectoryTable: parsed.IDENTITY_DIRECTORY_TABLE } : {}),
   };
 }

@@ -5,8 +5,10 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { createCognitoIdentityClient, createIdentityService, type IdentityService } from './aws/identity';
+import { createDirectoryClient, createIdentityDirectory } from './aws/identity-directory';
 import type { RetryOptions } from './aws/retry';
 import { createStorage, type Storage } from './aws/storage';
 import type { Config } from './config';
@@ -23,6 +25,8 @@ export interface DepsOptions {
   /** Wall clock in epoch ms. @default Date.now */
   readonly now?: () => number;
   readonly cognitoClient?: CognitoIdentityClient;
+  /** The identity directory's client, when `config.identityDirectoryTable` is set. */
+  readonly dynamoClient?: DynamoDBClient;
   readonly retry?: RetryOptions;
   readonly logger?: Logger;
   readonly s3ClientConfig?: Partial<S3ClientConfig>;
@@ -32,6 +36,15 @@ export interface DepsOptions {
 
 export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
   const now = options.now ?? Date.now;
+  const logger = options.logger ?? createLogger();
+  const table = config.identityDirectoryTable;
+  const directory =
+    table === undefined
+      ? undefined
+      : createIdentityDirectory({
+          client: options.dynamoClient ?? createDirectoryClient(config.region),
+          tableName: table,
+        });
   return {
     config,
     identity: createIdentityService({
@@ -42,6 +55,13 @@ export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
       now,
       retry: options.retry,
       refreshMarginMs: options.refreshMarginMs,
+      directory,
+      // The error's name only: the request goes on with GetId, and nothing of the caller is logged.
+      onDirectoryError: (operation, error) =>
+        logger.warn('identity directory unavailable', {
+          operation,
+          error: error instanceof Error ? error.name : 'unknown',
+        }),
     }),
     storage: createStorage({
       bucket: config.bucketName,
@@ -49,6 +69,6 @@ export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
       now,
       clientConfig: options.s3ClientConfig,
     }),
-    logger: options.logger ?? createLogger(),
+    logger,
   };
 }

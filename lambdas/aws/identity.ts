@@ -2,7 +2,9 @@
  * The identity adapter: the caller's identity ID (`GetId`) and temporary credentials
  * (`GetCredentialsForIdentity`) from the identity pool, with the caller's verified ID token in
  * `Logins`. Both are cached per instance (bounded, single flight), so a warm request makes no
- * Cognito call at all: Cognito's GetId quota is low and AWS asks callers to cache it.
+ * Cognito call at all: Cognito's GetId quota is low and AWS asks callers to cache it. With an
+ * identity directory (see `identity-directory.ts`), a cold instance looks a returning user's ID up
+ * there before asking `GetId`.
  */
 import {
   CognitoIdentityClient,
@@ -15,6 +17,7 @@ import { UpstreamError } from '../../shared/domain/errors';
 import { credentialsUsableUntil, shouldRefreshForLifetime } from '../../shared/domain/expiry';
 import { isIdentityId } from '../../shared/domain/keys';
 import { isRejectedCredentials, isStaleIdentity, isTransient } from './errors';
+import type { IdentityDirectory } from './identity-directory';
 import { DEFAULT_RETRY, type RetryOptions, withRetries } from './retry';
 
 /** The authenticated caller, from the authorizer's verified claims and the raw ID token. */
@@ -74,6 +77,16 @@ export interface IdentityServiceOptions {
   /** Stop serving cached credentials this long before they expire. @default 300000 (5 min) */
   readonly refreshMarginMs?: number;
   readonly retry?: RetryOptions;
+  /** Where identity IDs persist across instances. Absent: every new instance asks `GetId`. */
+  readonly directory?: IdentityDirectory;
+  /** Told when the directory fails; the request goes on without it. Never given the token. */
+  readonly onDirectoryError?: (operation: 'lookup' | 'record', error: unknown) => void;
+}
+
+/** A resolved identity ID, and whether it came from the directory (unconfirmed by `GetId`). */
+interface ResolvedIdentity {
+  readonly id: string;
+  readonly fromDirectory: boolean;
 }
 
 /**
@@ -110,7 +123,10 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
   const marginMs = options.refreshMarginMs ?? 300_000;
   const { client, identityPoolId, loginsKey, userPoolId } = options;
 
-  const identities = new ExpiringCache<string, string>({ max: options.maxIdentities ?? 10_000, now });
+  const identities = new ExpiringCache<string, ResolvedIdentity>({
+    max: options.maxIdentities ?? 10_000,
+    now,
+  });
   const credentials = new ExpiringCache<string, IdentityCredentials>({
     max: options.maxCredentials ?? 1_000,
     now,
@@ -163,23 +179,66 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
     };
   }
 
+  const { directory, onDirectoryError } = options;
   const identityKey = (caller: Caller) => `${userPoolId}\0${caller.sub}`;
-  const identityId = (caller: Caller) =>
-    identities.get(identityKey(caller), () => fetchIdentityId(caller.idToken));
+
+  /** `GetId`, then the directory updated (awaited, so the entry exists before we answer). */
+  async function resolveWithGetId(caller: Caller, record: boolean): Promise<ResolvedIdentity> {
+    const id = await fetchIdentityId(caller.idToken);
+    if (directory && record) {
+      try {
+        await directory.record(userPoolId, caller.sub, id);
+      } catch (error) {
+        onDirectoryError?.('record', error);
+      }
+    }
+    return { id, fromDirectory: false };
+  }
+
+  /** Only on a cache miss: the directory first, `GetId` when it has no entry or fails. */
+  async function resolve(caller: Caller): Promise<ResolvedIdentity> {
+    if (!directory) return resolveWithGetId(caller, false);
+    let found: string | undefined;
+    try {
+      found = await directory.lookup(userPoolId, caller.sub);
+    } catch (error) {
+      // The directory never fails a request. Nor do we write after a failed read: the entry
+      // probably exists, and a struggling table would only add a second timeout.
+      onDirectoryError?.('lookup', error);
+      return resolveWithGetId(caller, false);
+    }
+    return found === undefined ? resolveWithGetId(caller, true) : { id: found, fromDirectory: true };
+  }
+
+  const identityId = async (caller: Caller) =>
+    (await identities.get(identityKey(caller), () => resolve(caller))).id;
 
   async function session(caller: Caller, sessionOptions: SessionOptions = {}): Promise<IdentitySession> {
-    const id = await identityId(caller);
+    const key = identityKey(caller);
+    let resolved = await identities.get(key, () => resolve(caller));
+    // Credentials are cached per caller as well as per identity: an identity ID that came from the
+    // directory is unconfirmed, and must never reach credentials fetched with someone else's token.
+    const credentialsKey = () => `${key}\0${resolved.id}`;
     const load = async () => {
       try {
-        return await fetchCredentials(id, caller.idToken);
+        return await fetchCredentials(resolved.id, caller.idToken);
       } catch (error) {
         // The pool no longer knows (or no longer links) this identity: forget the cached ID so the
         // next request resolves it afresh instead of failing the same way for ever.
-        if (isStaleIdentity(error)) identities.delete(identityKey(caller));
+        if (isStaleIdentity(error)) identities.delete(key);
         throw error;
       }
     };
-    let current = await credentials.get(id, load);
+    let current: IdentityCredentials;
+    try {
+      current = await credentials.get(credentialsKey(), load);
+    } catch (error) {
+      if (!resolved.fromDirectory || !isStaleIdentity(error)) throw error;
+      // The pool refused the directory's ID for this token (a wrong or outdated entry): ask GetId
+      // once, overwrite the entry and go on. A second refusal propagates.
+      resolved = await identities.get(key, () => resolveWithGetId(caller, true));
+      current = await credentials.get(credentialsKey(), load);
+    }
     if (
       sessionOptions.forceRefresh ||
       (sessionOptions.lifetimeSeconds !== undefined &&
@@ -190,9 +249,9 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
           credentialsObtainedAtMs: current.obtainedAt,
         }))
     ) {
-      current = await credentials.refresh(id, load);
+      current = await credentials.refresh(credentialsKey(), load);
     }
-    return { identityId: id, credentials: current };
+    return { identityId: resolved.id, credentials: current };
   }
 
   return {
