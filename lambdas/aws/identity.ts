@@ -83,12 +83,6 @@ export interface IdentityServiceOptions {
   readonly onDirectoryError?: (operation: 'lookup' | 'record', error: unknown) => void;
 }
 
-/** A resolved identity ID, and whether it came from the directory (unconfirmed by `GetId`). */
-interface ResolvedIdentity {
-  readonly id: string;
-  readonly fromDirectory: boolean;
-}
-
 /**
  * Request timeouts for Cognito: with 3 attempts the worst case stays near 7 s. Without
  * `throwOnRequestTimeout` the SDK's handler only logs a warning when `requestTimeout` passes and
@@ -123,7 +117,7 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
   const marginMs = options.refreshMarginMs ?? 300_000;
   const { client, identityPoolId, loginsKey, userPoolId } = options;
 
-  const identities = new ExpiringCache<string, ResolvedIdentity>({
+  const identities = new ExpiringCache<string, string>({
     max: options.maxIdentities ?? 10_000,
     now,
   });
@@ -181,9 +175,23 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
 
   const { directory, onDirectoryError } = options;
   const identityKey = (caller: Caller) => `${userPoolId}\0${caller.sub}`;
+  // Credentials are cached per caller as well as per identity, so they are only ever served to
+  // the token they were fetched with.
+  const credentialsKey = (caller: Caller, id: string) => `${identityKey(caller)}\0${id}`;
+
+  const loader = (caller: Caller, id: string) => async () => {
+    try {
+      return await fetchCredentials(id, caller.idToken);
+    } catch (error) {
+      // The pool no longer knows (or no longer links) this identity: forget the cached ID so the
+      // next request resolves it afresh instead of failing the same way for ever.
+      if (isStaleIdentity(error)) identities.delete(identityKey(caller));
+      throw error;
+    }
+  };
 
   /** `GetId`, then the directory updated (awaited, so the entry exists before we answer). */
-  async function resolveWithGetId(caller: Caller, record: boolean): Promise<ResolvedIdentity> {
+  async function resolveWithGetId(caller: Caller, record: boolean): Promise<string> {
     const id = await fetchIdentityId(caller.idToken);
     if (directory && record) {
       try {
@@ -192,53 +200,44 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
         onDirectoryError?.('record', error);
       }
     }
-    return { id, fromDirectory: false };
+    return id;
   }
 
   /** Only on a cache miss: the directory first, `GetId` when it has no entry or fails. */
-  async function resolve(caller: Caller): Promise<ResolvedIdentity> {
+  async function resolve(caller: Caller): Promise<string> {
     if (!directory) return resolveWithGetId(caller, false);
-    let found: string | undefined;
+    let entry: string | undefined;
     try {
-      found = await directory.lookup(userPoolId, caller.sub);
+      entry = await directory.lookup(userPoolId, caller.sub);
     } catch (error) {
       // The directory never fails a request. Nor do we write after a failed read: the entry
       // probably exists, and a struggling table would only add a second timeout.
       onDirectoryError?.('lookup', error);
       return resolveWithGetId(caller, false);
     }
-    return found === undefined ? resolveWithGetId(caller, true) : { id: found, fromDirectory: true };
+    if (entry === undefined) return resolveWithGetId(caller, true);
+    const found = entry;
+    // An entry is only a hint until the identity pool accepts it for this caller's token: verify
+    // it before any route builds a key from it. The credentials fetched to do so are the ones the
+    // request needs anyway, so a correct entry costs no extra call.
+    try {
+      await credentials.get(credentialsKey(caller, found), () => fetchCredentials(found, caller.idToken));
+      return found;
+    } catch (error) {
+      if (!isStaleIdentity(error)) throw error;
+      // Refused (a wrong or outdated entry): GetId once and overwrite it. A second refusal, when
+      // the credentials for GetId's answer are fetched, propagates as it would without a directory.
+      return resolveWithGetId(caller, true);
+    }
   }
 
-  const identityId = async (caller: Caller) =>
-    (await identities.get(identityKey(caller), () => resolve(caller))).id;
+  const identityId = (caller: Caller) => identities.get(identityKey(caller), () => resolve(caller));
 
   async function session(caller: Caller, sessionOptions: SessionOptions = {}): Promise<IdentitySession> {
-    const key = identityKey(caller);
-    let resolved = await identities.get(key, () => resolve(caller));
-    // Credentials are cached per caller as well as per identity: an identity ID that came from the
-    // directory is unconfirmed, and must never reach credentials fetched with someone else's token.
-    const credentialsKey = () => `${key}\0${resolved.id}`;
-    const load = async () => {
-      try {
-        return await fetchCredentials(resolved.id, caller.idToken);
-      } catch (error) {
-        // The pool no longer knows (or no longer links) this identity: forget the cached ID so the
-        // next request resolves it afresh instead of failing the same way for ever.
-        if (isStaleIdentity(error)) identities.delete(key);
-        throw error;
-      }
-    };
-    let current: IdentityCredentials;
-    try {
-      current = await credentials.get(credentialsKey(), load);
-    } catch (error) {
-      if (!resolved.fromDirectory || !isStaleIdentity(error)) throw error;
-      // The pool refused the directory's ID for this token (a wrong or outdated entry): ask GetId
-      // once, overwrite the entry and go on. A second refusal propagates.
-      resolved = await identities.get(key, () => resolveWithGetId(caller, true));
-      current = await credentials.get(credentialsKey(), load);
-    }
+    const id = await identityId(caller);
+    const key = credentialsKey(caller, id);
+    const load = loader(caller, id);
+    let current = await credentials.get(key, load);
     if (
       sessionOptions.forceRefresh ||
       (sessionOptions.lifetimeSeconds !== undefined &&
@@ -249,9 +248,9 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
           credentialsObtainedAtMs: current.obtainedAt,
         }))
     ) {
-      current = await credentials.refresh(credentialsKey(), load);
+      current = await credentials.refresh(key, load);
     }
-    return { identityId: resolved.id, credentials: current };
+    return { identityId: id, credentials: current };
   }
 
   return {
