@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -104,6 +105,11 @@ export class UserFilesApi extends Construct {
   public readonly userPoolClient: cognito.UserPoolClient;
   public readonly identityPool: cognito.CfnIdentityPool;
   public readonly identityPoolRoleAttachment: cognito.CfnIdentityPoolRoleAttachment;
+  /**
+   * The sub-to-identity directory: `{userPoolId}#{sub}` to identity ID, so a returning user on a
+   * cold function instance costs no Cognito `GetId` (a low, account-wide quota).
+   */
+  public readonly identityDirectory: dynamodb.Table;
   /** The role every signed-in identity assumes; its policy is the whole access model. */
   public readonly authenticatedRole: iam.Role;
   public readonly handlerRole: iam.Role;
@@ -249,16 +255,28 @@ export class UserFilesApi extends Construct {
       roles: { authenticated: this.authenticatedRole.roleArn },
     });
 
+    // Holds no secret (an identity ID grants nothing without the user's token), but it is user
+    // data: encrypted, recoverable, and kept unless the deployer says otherwise.
+    this.identityDirectory = new dynamodb.Table(this, 'IdentityDirectory', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy,
+    });
+
     // ---- Function ---------------------------------------------------------------------------
     this.handlerLogGroup = new logs.LogGroup(this, 'HandlerLogs', { retention: logRetention, removalPolicy });
     // Our own role instead of the default one: it gets only log writes to its own group (no
-    // AWSLambdaBasicExecutionRole with `*` resources) and, by design, no S3 permission at all.
+    // AWSLambdaBasicExecutionRole with `*` resources), reads and writes of single directory
+    // entries, and, by design, no S3 permission at all.
     this.handlerRole = new iam.Role(this, 'HandlerRole', {
       description:
-        "User Files API function: writes its logs, nothing else. S3 is reached with callers' credentials.",
+        "User Files API function: writes its logs and identity-directory entries. S3 is reached with callers' credentials.",
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
     this.handlerLogGroup.grantWrite(this.handlerRole);
+    this.identityDirectory.grant(this.handlerRole, 'dynamodb:GetItem', 'dynamodb:PutItem');
 
     this.handler = new NodejsFunction(this, 'Handler', {
       entry: join(PROJECT_ROOT, 'lambdas', 'handler.ts'),
@@ -280,6 +298,7 @@ export class UserFilesApi extends Construct {
         MAX_UPLOAD_BYTES: String(this.maxUploadBytes),
         DEFAULT_URL_LIFETIME_SECONDS: String(this.defaultUrlLifetime.toSeconds()),
         MAX_URL_LIFETIME_SECONDS: String(this.maxUrlLifetime.toSeconds()),
+        IDENTITY_DIRECTORY_TABLE: this.identityDirectory.tableName,
         // Stack traces point into the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',
       },

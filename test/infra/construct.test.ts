@@ -144,7 +144,12 @@ describe('variants', () => {
     const json = template.toJSON() as {
       Resources: Record<string, { Type: string; DeletionPolicy?: string }>;
     };
-    for (const type of ['AWS::S3::Bucket', 'AWS::Cognito::UserPool', 'AWS::Logs::LogGroup']) {
+    for (const type of [
+      'AWS::S3::Bucket',
+      'AWS::Cognito::UserPool',
+      'AWS::Logs::LogGroup',
+      'AWS::DynamoDB::Table',
+    ]) {
       const found = Object.values(json.Resources).filter((r) => r.Type === type);
       expect(found.length, type).toBeGreaterThan(0);
       for (const resource of found) expect(resource.DeletionPolicy, type).toBe('Delete');

@@ -205,7 +205,7 @@ describe('authenticated role', () => {
 
 describe('function', () => {
   it('runs on ARM64 with a Node.js 22+ runtime and the contract environment', () => {
-    const { handler, userPool, identityPool, bucket } = synth.stack.userFiles;
+    const { handler, userPool, identityPool, bucket, identityDirectory } = synth.stack.userFiles;
     const fn = resources[id(handler)];
     expect(fn?.Properties?.Architectures).toEqual(['arm64']);
     const runtime = String(fn?.Properties?.Runtime);
@@ -221,13 +221,15 @@ describe('function', () => {
         MAX_UPLOAD_BYTES: '104857600',
         DEFAULT_URL_LIFETIME_SECONDS: '900',
         MAX_URL_LIFETIME_SECONDS: '3600',
+        IDENTITY_DIRECTORY_TABLE: { Ref: id(identityDirectory) },
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
   });
 
-  it('has an execution role with no S3 permission at all', () => {
+  it('has an execution role with no S3 permission at all: its logs and the directory entries only', () => {
     const roleId = id(synth.stack.userFiles.handlerRole);
+    const tableId = id(synth.stack.userFiles.identityDirectory);
     const fn = resources[id(synth.stack.userFiles.handler)];
     expect(fn?.Properties?.Role).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
     const role = resources[roleId];
@@ -243,14 +245,42 @@ describe('function', () => {
         .map(([, policy]) => policy.Properties?.PolicyDocument as Json),
     ];
     expect(ofType('AWS::IAM::ManagedPolicy')).toEqual([]);
-    const actions = documents.flatMap((document) =>
-      (document as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) =>
-        [s.Action].flat(),
-      ),
+    const statements = documents.flatMap(
+      (document) =>
+        (document as { Statement: { Action: string | string[]; Resource: unknown; Effect: string }[] })
+          .Statement,
     );
-    // It writes its own logs, and that is all.
-    expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
-    expect(actions.filter((action) => /^s3:|^\*$/i.test(action))).toEqual([]);
+    const actions = statements.flatMap((s) => [s.Action].flat());
+    // It writes its own logs and reads or writes single directory entries, and that is all.
+    expect(actions.sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+    expect(actions.filter((action) => /^s3:|^\*$|^dynamodb:\*$/i.test(action))).toEqual([]);
+    const directory = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(directory).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
+      },
+    ]);
+  });
+
+  it('keeps the identity directory in an on-demand, encrypted, recoverable table', () => {
+    const table = resources[id(synth.stack.userFiles.identityDirectory)];
+    expect(table?.Type).toBe('AWS::DynamoDB::Table');
+    expect(table?.Properties?.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    expect(table?.Properties?.AttributeDefinitions).toEqual([{ AttributeName: 'id', AttributeType: 'S' }]);
+    expect(table?.Properties?.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table?.Properties?.PointInTimeRecoverySpecification).toEqual({
+      PointInTimeRecoveryEnabled: true,
+    });
+    expect(table?.Properties?.SSESpecification).toEqual({ SSEEnabled: true });
+    expect(table?.DeletionPolicy).toBe('Retain');
+    expect(table?.UpdateReplacePolicy).toBe('Retain');
   });
 
   it('logs to its own group with a retention period', () => {
