@@ -1,7 +1,8 @@
 /**
  * Creates what `cdk deploy` would create, against the local services: a user pool with a password
  * policy, a public app client, two demo users, the bucket with its CORS rules, and the identity
- * pool whose authenticated role carries the same policy document the stack deploys.
+ * pool whose authenticated role carries the same policy document the stack deploys, and the
+ * sub-to-identity directory table.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -12,6 +13,7 @@ import {
   CreateUserPoolCommand,
   InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import { buildAuthenticatedRolePolicy } from '../shared/policy/access-policy';
 import { type CredentialStore, cognitoProviderName } from './credential-store';
@@ -31,6 +33,8 @@ export interface BootstrapOptions {
   readonly store: CredentialStore;
   /** @default 'user-files-local' */
   readonly bucketName?: string;
+  /** @default 'user-files-local-identity-directory' */
+  readonly identityDirectoryTable?: string;
   /**
    * Only for mutation tests: replaces the policy's identity variable (see `buildAuthenticatedRolePolicy`).
    * @default the real `${cognito-identity.amazonaws.com:sub}`
@@ -43,6 +47,7 @@ export interface BootstrapResult {
   readonly userPoolClientId: string;
   readonly identityPoolId: string;
   readonly bucketName: string;
+  readonly identityDirectoryTable: string;
   readonly demoUsers: readonly DemoUser[];
 }
 
@@ -60,6 +65,7 @@ function demoPassword(): string {
 export async function bootstrap(options: BootstrapOptions): Promise<BootstrapResult> {
   const { region, motoEndpoint } = options;
   const bucketName = options.bucketName ?? 'user-files-local';
+  const identityDirectoryTable = options.identityDirectoryTable ?? 'user-files-local-identity-directory';
   const idp = new CognitoIdentityProviderClient({
     region,
     endpoint: motoEndpoint,
@@ -71,7 +77,18 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     forcePathStyle: true,
     credentials: MOTO_CREDENTIALS,
   });
+  const dynamo = new DynamoDBClient({ region, endpoint: motoEndpoint, credentials: MOTO_CREDENTIALS });
   try {
+    // The stack's table (lib/user-files-api.ts): a string partition key `id`, billed per request.
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: identityDirectoryTable,
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+
     const pool = await idp.send(
       new CreateUserPoolCommand({
         PoolName: 'user-files-local',
@@ -147,10 +164,18 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
       },
     });
 
-    return { userPoolId, userPoolClientId, identityPoolId: identityPool.id, bucketName, demoUsers };
+    return {
+      userPoolId,
+      userPoolClientId,
+      identityPoolId: identityPool.id,
+      bucketName,
+      identityDirectoryTable,
+      demoUsers,
+    };
   } finally {
     idp.destroy();
     s3.destroy();
+    dynamo.destroy();
   }
 }
 

@@ -1,7 +1,7 @@
 /**
- * The whole system on loopback (DESIGN section 5): moto (user pool + raw storage), the identity
- * pool service, the S3 gateway that enforces SigV4 and the role policy, the bootstrap that creates
- * what `cdk deploy` would, and the API Gateway adapter invoking the deployed handler in process.
+ * The whole system on loopback (DESIGN section 5): moto (user pool, raw storage, identity
+ * directory), the identity pool service, the S3 gateway that enforces SigV4 and the role policy,
+ * the bootstrap that creates what `cdk deploy` would, and the API Gateway adapter invoking the deployed handler in process.
  * Used by `npm start` and by the e2e suite; `outputs` has the deployed stack's output names.
  */
 
@@ -17,7 +17,7 @@ import { startS3Gateway } from './s3-gateway';
 export interface LocalStackPorts {
   /** The API (API Gateway adapter). 0 or omitted: a free port. */
   readonly api?: number;
-  /** moto_server (user pool endpoint, and raw storage behind the gateway). */
+  /** moto_server (user pool endpoint, the identity directory, and raw storage behind the gateway). */
   readonly moto?: number;
   /** The Cognito Identity endpoint. */
   readonly identity?: number;
@@ -152,6 +152,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         AWS_REGION: region,
         AWS_ENDPOINT_URL_COGNITO_IDENTITY: identity.url,
         AWS_ENDPOINT_URL_S3: s3.url,
+        // The directory table lives in moto, which checks no signatures; the SDK still signs, so the
+        // handler's own (DynamoDB-only) calls get dummy keys. Per-user S3 clients are built with
+        // explicit credentials and never read these.
+        AWS_ENDPOINT_URL_DYNAMODB: moto.url,
+        AWS_ACCESS_KEY_ID: 'local-directory',
+        AWS_SECRET_ACCESS_KEY: 'local-directory',
+        IDENTITY_DIRECTORY_TABLE: created.identityDirectoryTable,
         USER_POOL_ID: created.userPoolId,
         IDENTITY_POOL_ID: created.identityPoolId,
         BUCKET_NAME: created.bucketName,

@@ -1,0 +1,65 @@
+/**
+ * The identity directory on the local stack: the handler records each caller's identity ID in the
+ * moto table, and a request's presigned URL is still signed with the caller's own credentials,
+ * never with the dummy keys the handler's DynamoDB client gets.
+ */
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { passwordSignIn } from '../../local/bootstrap';
+import { type LocalStack, startLocalStack } from '../../local/local-stack';
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ quiet: true });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+it('records the identity ID in the table and signs URLs with the caller’s own credentials', async () => {
+  const { outputs } = stack;
+  const [alice] = outputs.DemoUsers;
+  if (!alice) throw new Error('a demo user expected');
+  const idp = new CognitoIdentityProviderClient({
+    region: outputs.Region,
+    endpoint: outputs.CognitoIdpEndpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const dynamo = new DynamoDBClient({
+    region: outputs.Region,
+    endpoint: outputs.CognitoIdpEndpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  try {
+    const { idToken } = await passwordSignIn(idp, outputs.UserPoolClientId, alice);
+    const headers = { Authorization: `Bearer ${idToken}`, 'Content-Type': 'application/json' };
+    const me = await fetch(`${outputs.ApiUrl}me`, { headers });
+    expect(me.status).toBe(200);
+    const { identityId, sub } = (await me.json()) as { identityId: string; sub: string };
+
+    const entry = await dynamo.send(
+      new GetItemCommand({
+        TableName: 'user-files-local-identity-directory',
+        Key: { id: { S: `${outputs.UserPoolId}#${sub}` } },
+      }),
+    );
+    expect(entry.Item?.identityId?.S).toBe(identityId);
+
+    const upload = await fetch(`${outputs.ApiUrl}files/uploads`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ level: 'private', key: 'directory.txt', contentType: 'text/plain', size: 1 }),
+    });
+    expect(upload.status).toBe(201);
+    const { url } = (await upload.json()) as { url: string };
+    const credential = new URL(url).searchParams.get('X-Amz-Credential') ?? '';
+    expect(credential).not.toBe('');
+    expect(credential).not.toContain('local-directory');
+  } finally {
+    idp.destroy();
+    dynamo.destroy();
+  }
+});
