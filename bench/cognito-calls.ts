@@ -1,28 +1,63 @@
 /**
- * How many Cognito Identity calls the caches leave: 10,000 requests from 100 users spread evenly
- * over one simulated hour, on the real app with a fake clock (every cache and every expiry rule
- * reads the injected `now`), Cognito answering with credentials that live one hour as the real
- * service's do. The first hour starts with empty caches (a new instance); the second hour shows the
- * steady state of an instance that keeps serving the same users.
+ * How many Cognito Identity calls the caches and the identity directory leave: 10,000 requests from
+ * 100 users spread evenly over one simulated hour, on the real app with a fake clock (every cache
+ * and every expiry rule reads the injected `now`), Cognito answering with credentials that live one
+ * hour as the real service's do, and the directory table held in memory behind a mocked DynamoDB
+ * client. Three hours are served:
+ *   - new users: a new instance, an empty directory (every user's first hour ever);
+ *   - warm: the hour after it, same instance;
+ *   - returning users: another new instance (empty caches) while the directory holds every user.
  */
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { createApp } from '../lambdas/app';
+import { loadConfig } from '../lambdas/config';
 import { createDeps } from '../lambdas/deps';
-import {
-  apiEvent,
-  benchConfig,
-  benchUser,
-  discardingLogger,
-  lambdaContext,
-  mockedCognito,
-} from './in-process';
+import { apiEvent, BENCH_ENV, benchUser, discardingLogger, lambdaContext, mockedCognito } from './in-process';
+
+export interface HourCalls {
+  readonly getId: number;
+  readonly getCredentials: number;
+  /** GetId + GetCredentialsForIdentity. */
+  readonly total: number;
+  readonly directoryGets: number;
+  readonly directoryPuts: number;
+}
 
 export interface CognitoCallFigures {
   readonly requests: number;
   readonly users: number;
-  /** First simulated hour, starting with empty caches. */
-  readonly first_hour: { readonly getId: number; readonly getCredentials: number; readonly total: number };
-  /** The hour after it, same instance. */
-  readonly second_hour: { readonly getId: number; readonly getCredentials: number; readonly total: number };
+  /** A new instance, every user already in the directory (recorded by an earlier instance). */
+  readonly returning_users: HourCalls;
+  /** A new instance and an empty directory: every user's first hour. */
+  readonly new_users: HourCalls;
+  /** The hour after `new_users`, same instance. */
+  readonly warm: HourCalls;
+}
+
+/** The directory table in memory, behind a mocked client (the real adapter builds the requests). */
+function mockedDirectory() {
+  const client = new DynamoDBClient({ region: BENCH_ENV.AWS_REGION });
+  const mock = mockClient(client);
+  const table = new Map<string, string>();
+  mock.on(GetItemCommand).callsFake((input: { Key?: { id?: { S?: string } } }) => {
+    const value = table.get(input.Key?.id?.S ?? '');
+    return value === undefined ? {} : { Item: { identityId: { S: value } } };
+  });
+  mock
+    .on(PutItemCommand)
+    .callsFake((input: { Item?: { id?: { S?: string }; identityId?: { S?: string } } }) => {
+      table.set(input.Item?.id?.S ?? '', input.Item?.identityId?.S ?? '');
+      return {};
+    });
+  return {
+    client,
+    calls: () => ({
+      gets: mock.commandCalls(GetItemCommand).length,
+      puts: mock.commandCalls(PutItemCommand).length,
+    }),
+    restore: () => mock.restore(),
+  };
 }
 
 /** mulberry32: a small seeded generator, so every run serves the same request sequence. */
@@ -47,13 +82,23 @@ export async function countCognitoCalls(
   const now = () => clock;
   const users = Array.from({ length: userCount }, (_, i) => benchUser(i + 1));
   const cognito = mockedCognito(users, now);
+  const directory = mockedDirectory();
   const random = seeded(42);
-  try {
-    const app = createApp(
-      createDeps(benchConfig(), { cognitoClient: cognito.client, logger: discardingLogger(), now }),
+  const config = loadConfig({ ...BENCH_ENV, IDENTITY_DIRECTORY_TABLE: 'bench-identity-directory' });
+  /** A new Lambda instance: its own caches, the shared directory. */
+  const instance = () =>
+    createApp(
+      createDeps(config, {
+        cognitoClient: cognito.client,
+        dynamoClient: directory.client,
+        logger: discardingLogger(),
+        now,
+      }),
     );
-    const serveHour = async () => {
+  try {
+    const serveHour = async (app: ReturnType<typeof instance>): Promise<HourCalls> => {
       const before = cognito.calls();
+      const directoryBefore = directory.calls();
       const start = clock;
       for (let i = 0; i < requests; i++) {
         clock = start + Math.floor((i * hourMs) / requests);
@@ -84,14 +129,24 @@ export async function countCognitoCalls(
       }
       clock = start + hourMs;
       const after = cognito.calls();
+      const directoryAfter = directory.calls();
       const getId = after.getId - before.getId;
       const getCredentials = after.getCredentials - before.getCredentials;
-      return { getId, getCredentials, total: getId + getCredentials };
+      return {
+        getId,
+        getCredentials,
+        total: getId + getCredentials,
+        directoryGets: directoryAfter.gets - directoryBefore.gets,
+        directoryPuts: directoryAfter.puts - directoryBefore.puts,
+      };
     };
-    const first_hour = await serveHour();
-    const second_hour = await serveHour();
-    return { requests, users: userCount, first_hour, second_hour };
+    const first = instance();
+    const new_users = await serveHour(first);
+    const warm = await serveHour(first);
+    const returning_users = await serveHour(instance());
+    return { requests, users: userCount, returning_users, new_users, warm };
   } finally {
     cognito.restore();
+    directory.restore();
   }
 }
