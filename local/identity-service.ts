@@ -1,7 +1,7 @@
 /**
  * The local Cognito identity pool: an HTTP service speaking the Cognito Identity JSON 1.1 protocol
  * (`X-Amz-Target: AWSCognitoIdentityService.<Op>`), so the AWS SDKs, boto3 and the CLI use it
- * unchanged through their endpoint setting. moto's own identity pool is a stub (random ID per call,
+ * unchanged through their endpoint setting. moto's own identity pool is only a placeholder (random ID per call,
  * fixed credentials); this one verifies every `Logins` token against the user pool's JWKS, returns
  * a stable identity ID per user, and mints temporary credentials bound to that identity and the
  * pool's authenticated role, which the S3 gateway then enforces.
