@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { MAX_SIGV4_EXPIRES_SECONDS } from '../shared/domain/expiry';
+import { MAX_SINGLE_PUT_BYTES } from '../shared/domain/limits';
 
 export interface Config {
   readonly region: string;
@@ -26,7 +27,6 @@ export class ConfigError extends Error {
 }
 
 /** S3's single-PUT ceiling: a presigned PUT cannot carry more. */
-const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 

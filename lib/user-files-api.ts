@@ -9,6 +9,8 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { MAX_SIGV4_EXPIRES_SECONDS } from '../shared/domain/expiry';
+import { MAX_SINGLE_PUT_BYTES } from '../shared/domain/limits';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS } from '../shared/http/cors';
 import {
   authenticatedRoleTrustConditions,
@@ -19,11 +21,6 @@ import {
 import { GATEWAY_PROBLEMS, gatewayProblemTemplate } from './gateway-problems';
 
 const PROJECT_ROOT = join(import.meta.dirname, '..');
-
-/** The largest object a single presigned PUT can upload (S3's limit). */
-const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
-/** SigV4 presigned URLs live at most seven days. */
-const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
 /**
  * One JSON line per request. Gateway errors (authorizer refusals, throttling) show up with their
@@ -463,7 +460,7 @@ function validateOrigins(origins: readonly string[]): readonly string[] {
 function validateLifetimes(defaultLifetime: Duration, maxLifetime: Duration): void {
   const defaultSeconds = defaultLifetime.toSeconds();
   const maxSeconds = maxLifetime.toSeconds();
-  if (!Number.isInteger(maxSeconds) || maxSeconds < 1 || maxSeconds > MAX_PRESIGN_SECONDS) {
+  if (!Number.isInteger(maxSeconds) || maxSeconds < 1 || maxSeconds > MAX_SIGV4_EXPIRES_SECONDS) {
     throw new Error(
       `UserFilesApi: maxUrlLifetime must be 1 s to 7 days in whole seconds (got ${maxSeconds} s).`,
     );

@@ -75,7 +75,8 @@ function names(error: unknown): string[] {
   return [name, code, Code].filter((value): value is string => typeof value === 'string');
 }
 
-function status(error: unknown): number | undefined {
+/** The HTTP status an AWS SDK error carries, if any. */
+export function httpStatusOf(error: unknown): number | undefined {
   const value = shape(error).$metadata?.httpStatusCode;
   return typeof value === 'number' ? value : undefined;
 }
@@ -83,7 +84,9 @@ function status(error: unknown): number | undefined {
 const any = (error: unknown, set: ReadonlySet<string>) => names(error).some((name) => set.has(name));
 
 export function isThrottling(error: unknown): boolean {
-  return any(error, THROTTLING) || status(error) === 429 || shape(error).$retryable?.throttling === true;
+  return (
+    any(error, THROTTLING) || httpStatusOf(error) === 429 || shape(error).$retryable?.throttling === true
+  );
 }
 
 export function isTimeout(error: unknown): boolean {
@@ -97,7 +100,7 @@ export function isNetworkFailure(error: unknown): boolean {
 }
 
 export function isServerFailure(error: unknown): boolean {
-  const code = status(error);
+  const code = httpStatusOf(error);
   return (code !== undefined && code >= 500) || names(error).includes('InternalErrorException');
 }
 
@@ -118,7 +121,9 @@ export function isStaleIdentity(error: unknown): boolean {
 }
 
 export function isNotFound(error: unknown): boolean {
-  return names(error).some((name) => name === 'NotFound' || name === 'NoSuchKey') || status(error) === 404;
+  return (
+    names(error).some((name) => name === 'NotFound' || name === 'NoSuchKey') || httpStatusOf(error) === 404
+  );
 }
 
 /**
@@ -136,11 +141,11 @@ export function fromAwsError(error: unknown): AppError | undefined {
   }
   // Before the 403 test: S3 answers InvalidAccessKeyId with 403, but it is our credentials' fault.
   if (isRejectedCredentials(error)) return new UpstreamError('storage rejected the signing credentials');
-  if (all.includes('AccessDenied') || status(error) === 403) {
+  if (all.includes('AccessDenied') || httpStatusOf(error) === 403) {
     return new ForbiddenError('storage refused this request for your identity');
   }
   if (isNotFound(error)) return new NotFoundError('no such object');
-  if (all.includes('PreconditionFailed') || status(error) === 412) {
+  if (all.includes('PreconditionFailed') || httpStatusOf(error) === 412) {
     return new ConflictError('the object already exists');
   }
   if (isNetworkFailure(error) || isServerFailure(error)) {

@@ -17,7 +17,8 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { LRUCache } from 'lru-cache';
 import { NotFoundError, UpstreamError } from '../../shared/domain/errors';
 import { presignWindow } from '../../shared/domain/expiry';
-import { isNotFound, RejectedCredentialsError } from './errors';
+import { SHA256_BASE64 } from '../../shared/domain/limits';
+import { httpStatusOf, isNotFound, RejectedCredentialsError } from './errors';
 import type { IdentityCredentials, IdentitySession } from './identity';
 
 export interface PresignedUrl {
@@ -115,19 +116,12 @@ export const S3_TIMEOUTS = {
  * requests get as `ExpiredToken`/`InvalidToken`): so the request refreshes them once, as for those,
  * instead of failing as an unexpected error.
  */
-function httpStatus(error: unknown): unknown {
-  return (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
-}
-
 function headError(error: unknown): unknown {
-  const status = httpStatus(error);
+  const status = httpStatusOf(error);
   return status === 400
     ? new RejectedCredentialsError('storage answered 400 to a HEAD', { cause: error })
     : error;
 }
-
-/** A single full-object SHA-256 in base64 (composite multipart checksums carry a `-N` suffix). */
-const FULL_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
 
 export function createStorage(options: StorageOptions): Storage {
   const now = options.now ?? Date.now;
@@ -265,7 +259,7 @@ export function createStorage(options: StorageOptions): Storage {
           new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
         );
       } catch (error) {
-        if (httpStatus(error) === 403 && !(await isListed(session, key)))
+        if (httpStatusOf(error) === 403 && !(await isListed(session, key)))
           throw new NotFoundError('no such object');
         throw headError(error);
       }
@@ -283,7 +277,7 @@ export function createStorage(options: StorageOptions): Storage {
         lastModified: output.LastModified,
       };
       const sha256 = output.ChecksumSHA256;
-      return sha256 !== undefined && FULL_SHA256.test(sha256) ? { ...properties, sha256 } : properties;
+      return sha256 !== undefined && SHA256_BASE64.test(sha256) ? { ...properties, sha256 } : properties;
     },
 
     async exists(session, key) {
@@ -292,7 +286,7 @@ export function createStorage(options: StorageOptions): Storage {
         return true;
       } catch (error) {
         if (isNotFound(error)) return false;
-        if (httpStatus(error) === 403 && !(await isListed(session, key))) return false;
+        if (httpStatusOf(error) === 403 && !(await isListed(session, key))) return false;
         throw headError(error);
       }
     },

@@ -7,6 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { InternalError } from '../../shared/domain/errors';
+import { httpStatusOf } from '../aws/errors';
 import { problemResponse, toAppError } from './problem';
 import { readHeader } from './request';
 
@@ -97,11 +98,8 @@ export function problemResponses(
 /** Name and status of an upstream error, nothing else. */
 function describeCause(error: unknown): { name?: string; httpStatusCode?: number } {
   if (typeof error !== 'object' || error === null) return {};
-  const { name, $metadata } = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
-  return {
-    name: typeof name === 'string' ? name : undefined,
-    httpStatusCode: typeof $metadata?.httpStatusCode === 'number' ? $metadata.httpStatusCode : undefined,
-  };
+  const { name } = error as { name?: unknown };
+  return { name: typeof name === 'string' ? name : undefined, httpStatusCode: httpStatusOf(error) };
 }
 
 // An unexpected error's message may quote anything it was handed: a URL, a token, a key. Keep its

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { LEVELS } from '../../shared/domain/keys';
+import { SHA256_BASE64 } from '../../shared/domain/limits';
 
 export const level = z.enum(LEVELS, { error: `must be one of ${LEVELS.join(', ')}` });
 
@@ -25,7 +26,7 @@ export const contentType = z
 
 export const sha256 = z
   .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 SHA-256 of the body (44 characters)');
+  .regex(SHA256_BASE64, 'must be the base64 SHA-256 of the body (44 characters)');
 
 /** A positive whole number in a query string, such as `limit=50`. */
 export const queryInteger = (min: number, max: number) =>
