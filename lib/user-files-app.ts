@@ -4,7 +4,7 @@ import { userFilesPropsFromContext } from './app-context';
 import { UserFilesStack } from './user-files-stack';
 
 /** Stack name unless context `stackName` says otherwise. */
-export const DEFAULT_STACK_NAME = 'UserFilesApi';
+const DEFAULT_STACK_NAME = 'UserFilesApi';
 
 /**
  * What `bin/app.ts` does to its App, shared with the infra tests so they check exactly what

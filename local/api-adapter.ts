@@ -80,7 +80,7 @@ export function loadRoutes(specPath: string): Map<string, Set<string>> {
  * text, `exp`/`iat` in Java's `Date.toString()` form, booleans as `true`/`false`, arrays joined
  * with commas. Reproduced so handler code that parses claims meets the same shapes as deployed.
  */
-export function claimsAsApiGatewayStrings(payload: JwtPayload): Record<string, string> {
+function claimsAsApiGatewayStrings(payload: JwtPayload): Record<string, string> {
   const claims: Record<string, string> = {};
   for (const [name, value] of Object.entries(payload)) {
     if (value === undefined || value === null) continue;

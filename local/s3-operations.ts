@@ -63,7 +63,7 @@ const RESPONSE_OVERRIDES = [
   'response-expires',
 ];
 
-export function objectArn(bucket: string, key: string): string {
+function objectArn(bucket: string, key: string): string {
   return `arn:aws:s3:::${bucket}/${key}`;
 }
 

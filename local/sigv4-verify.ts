@@ -16,13 +16,13 @@ import type { HttpRequest } from '@smithy/types';
 import { type CredentialStore, type IssuedCredentials, safeEqual } from './credential-store';
 import { accessDenied, invalidAccessKeyId, S3Error, signatureDoesNotMatch } from './s3-errors';
 
-export const ALGORITHM = 'AWS4-HMAC-SHA256';
+const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 export const STREAMING_UNSIGNED_PAYLOAD_TRAILER = 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
 /** S3 refuses a request whose time is more than 15 minutes off its own clock. */
-export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 /** The longest presigned URL lifetime SigV4 allows: one week. */
-export const MAX_PRESIGNED_EXPIRES_SECONDS = 604_800;
+const MAX_PRESIGNED_EXPIRES_SECONDS = 604_800;
 
 /** The query parameters of a presigned request's signature (removed before forwarding). */
 export const PRESIGN_PARAMETERS = [

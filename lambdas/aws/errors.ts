@@ -16,7 +16,7 @@ import {
 } from '../../shared/domain/errors';
 
 /** Seconds a throttled caller is told to wait. Cognito's GetId quota refills every second. */
-export const THROTTLED_RETRY_AFTER_SECONDS = 1;
+const THROTTLED_RETRY_AFTER_SECONDS = 1;
 
 const THROTTLING = new Set([
   'TooManyRequestsException',
@@ -89,17 +89,17 @@ export function isThrottling(error: unknown): boolean {
   );
 }
 
-export function isTimeout(error: unknown): boolean {
+function isTimeout(error: unknown): boolean {
   // The SDK's HTTP handler renames a dropped connection (ECONNRESET, EPIPE) `TimeoutError` to get
   // it retried; the upstream failed rather than ran slow, so it is not a timeout here.
   return any(error, TIMEOUTS) && !isNetworkFailure(error);
 }
 
-export function isNetworkFailure(error: unknown): boolean {
+function isNetworkFailure(error: unknown): boolean {
   return any(error, NETWORK);
 }
 
-export function isServerFailure(error: unknown): boolean {
+function isServerFailure(error: unknown): boolean {
   const code = httpStatusOf(error);
   return (code !== undefined && code >= 500) || names(error).includes('InternalErrorException');
 }

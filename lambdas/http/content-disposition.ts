@@ -4,7 +4,7 @@
  */
 import { ValidationError } from '../../shared/domain/errors';
 
-export const MAX_FILENAME_LENGTH = 255;
+const MAX_FILENAME_LENGTH = 255;
 
 // Control characters and bidi overrides (a name must look like what it is), quotes and backslashes
 // (they would end or escape the quoted fallback) and slashes (a name, not a path).

@@ -11,7 +11,7 @@ import { httpStatusOf } from '../aws/errors';
 import { problemResponse, toAppError } from './problem';
 import { readHeader } from './request';
 
-export const SERVICE_NAME = 'user-files-api';
+const SERVICE_NAME = 'user-files-api';
 
 /** Log level from POWERTOOLS_LOG_LEVEL / AWS_LAMBDA_LOG_LEVEL, as Powertools reads them. */
 export function createLogger(): Logger {
@@ -23,14 +23,11 @@ export function createLogger(): Logger {
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** API Gateway's request ID, or Lambda's when invoked directly. */
-export function requestIdOf(event: APIGatewayProxyEvent, context: Context | undefined): string | undefined {
+function requestIdOf(event: APIGatewayProxyEvent, context: Context | undefined): string | undefined {
   return event.requestContext?.requestId ?? context?.awsRequestId ?? undefined;
 }
 
-export function correlationIdOf(
-  event: APIGatewayProxyEvent,
-  context: Context | undefined,
-): string | undefined {
+function correlationIdOf(event: APIGatewayProxyEvent, context: Context | undefined): string | undefined {
   const given = readHeader(event, 'x-correlation-id');
   if (given !== undefined && CORRELATION_ID.test(given)) return given;
   return requestIdOf(event, context);
@@ -108,7 +105,7 @@ function describeCause(error: unknown): { name?: string; httpStatusCode?: number
 const URLS = /\b[a-z][a-z0-9+.-]*:\/\/\S+/gi;
 const TOKEN_LIKE = /[A-Za-z0-9+/=_.%-]{20,}/g;
 
-export function redact(text: string): string {
+function redact(text: string): string {
   return text.replace(URLS, '[url]').replace(TOKEN_LIKE, '[redacted]');
 }
 

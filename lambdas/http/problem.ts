@@ -44,7 +44,7 @@ export function toAppError(error: unknown): AppError {
   return fromAwsError(error) ?? new InternalError('An unexpected error occurred.');
 }
 
-export type ProblemBody = {
+type ProblemBody = {
   type: string;
   title: string;
   status: number;
@@ -55,7 +55,7 @@ export type ProblemBody = {
   requestId?: string;
 };
 
-export function problemBody(error: AppError, requestId: string | undefined): ProblemBody {
+function problemBody(error: AppError, requestId: string | undefined): ProblemBody {
   const body: ProblemBody = {
     type: `${PROBLEM_TYPE_PREFIX}${error.code}`,
     title: error.title,

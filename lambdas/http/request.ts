@@ -9,7 +9,7 @@ import type { Caller } from '../aws/identity';
 import { fromZodError } from './problem';
 
 /** Bodies are small JSON documents; anything longer is refused before parsing. */
-export const MAX_BODY_CHARACTERS = 16 * 1024;
+const MAX_BODY_CHARACTERS = 16 * 1024;
 
 const BEARER = /^Bearer\s+/i;
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;

@@ -11,8 +11,8 @@ import { level, owner, queryInteger } from './schemas';
 
 type FileList = components['schemas']['FileList'];
 
-export const DEFAULT_LIST_LIMIT = 100;
-export const MAX_LIST_LIMIT = 1000;
+const DEFAULT_LIST_LIMIT = 100;
+const MAX_LIST_LIMIT = 1000;
 
 const Query = z.strictObject({
   level,

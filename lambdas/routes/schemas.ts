@@ -17,7 +17,7 @@ const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 const QUOTED = '"(?:[\\t\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]|\\\\[\\t\\x20-\\x7e])*"';
 const MIME_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:[\\t ]*;[\\t ]*${TOKEN}=(?:${TOKEN}|${QUOTED}))*$`);
 
-export const MAX_CONTENT_TYPE_LENGTH = 255;
+const MAX_CONTENT_TYPE_LENGTH = 255;
 
 export const contentType = z
   .string({ error: 'must be a string' })

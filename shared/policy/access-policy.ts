@@ -37,7 +37,7 @@ export interface AccessPolicyProps {
 }
 
 /** Object actions an owner may take in its own folder, in every level. */
-export const OWNER_OBJECT_ACTIONS = [
+const OWNER_OBJECT_ACTIONS = [
   's3:GetObject',
   's3:PutObject',
   's3:DeleteObject',
