@@ -5,6 +5,12 @@
 import * as z from 'zod';
 import { MAX_SIGV4_EXPIRES_SECONDS } from '../shared/domain/expiry';
 import { MAX_SINGLE_PUT_BYTES } from '../shared/domain/limits';
+import {
+  describeRuleIssues,
+  resolveUploadRules,
+  type UploadRules,
+  UploadRulesSchema,
+} from '../shared/domain/upload-rules';
 
 export interface Config {
   readonly region: string;
@@ -20,6 +26,10 @@ export interface Config {
   readonly loginsKey: string;
   /** DynamoDB table of the sub-to-identity directory; undefined: no directory. */
   readonly identityDirectoryTable?: string;
+
+  // ---- Upload rules ----
+  /** Per level: largest upload and accepted content types (`MAX_UPLOAD_BYTES` where unset). */
+  readonly uploadRules: UploadRules;
 }
 
 export class ConfigError extends Error {
@@ -86,13 +96,31 @@ const EnvSchema = z
     message: 'must be in AWS_REGION',
   });
 
+// ---- Upload rules ----
+/** `UPLOAD_RULES`: JSON as `UploadRulesSchema` describes; unset or empty: no per-level rules. */
+function parseUploadRulesVariable(raw: string | undefined) {
+  if (raw === undefined || raw.trim() === '') return { rules: undefined, problems: [] };
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { rules: undefined, problems: ['UPLOAD_RULES: must be JSON'] };
+  }
+  const result = UploadRulesSchema.safeParse(json);
+  return result.success
+    ? { rules: result.data, problems: [] }
+    : { rules: undefined, problems: describeRuleIssues(result.error, 'UPLOAD_RULES') };
+}
+
 /** Parses the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const result = EnvSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map(
+  const uploadRules = parseUploadRulesVariable(env.UPLOAD_RULES);
+  if (!result.success || uploadRules.problems.length > 0) {
+    const problems = (result.error?.issues ?? []).map(
       (issue) => `${String(issue.path[0] ?? '(env)')}: ${issue.message}`,
     );
+    problems.push(...uploadRules.problems);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const parsed = result.data;
@@ -107,5 +135,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxUrlLifetimeSeconds: parsed.MAX_URL_LIFETIME_SECONDS,
     loginsKey: `cognito-idp.${parsed.AWS_REGION}.amazonaws.com/${parsed.USER_POOL_ID}`,
     ...(parsed.IDENTITY_DIRECTORY_TABLE ? { identityDirectoryTable: parsed.IDENTITY_DIRECTORY_TABLE } : {}),
+    uploadRules: resolveUploadRules(uploadRules.rules, parsed.MAX_UPLOAD_BYTES),
   };
 }

@@ -8,7 +8,8 @@ export const DEFAULT_ALLOWED_ORIGINS = ['http://localhost:5173'];
 /**
  * The construct's props from CDK context (`cdk.json` or `-c key=value`):
  * `allowedOrigins` (comma-separated), `removalPolicy` (`retain` | `destroy`), `maxUploadBytes`,
- * `defaultUrlLifetimeSeconds`, `maxUrlLifetimeSeconds`. Values from `-c` arrive as strings.
+ * `defaultUrlLifetimeSeconds`, `maxUrlLifetimeSeconds`, `uploadRules` (JSON, or an object in
+ * `cdk.json`). Values from `-c` arrive as strings.
  * Unset keys keep the construct's defaults; the construct validates the values.
  */
 export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
@@ -17,12 +18,15 @@ export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
   const maxUploadBytes = optionalNumber(node, 'maxUploadBytes');
   const defaultSeconds = optionalNumber(node, 'defaultUrlLifetimeSeconds');
   const maxSeconds = optionalNumber(node, 'maxUrlLifetimeSeconds');
+  const uploadRules = optionalJson(node, 'uploadRules');
   return {
     allowedOrigins: origins === undefined ? DEFAULT_ALLOWED_ORIGINS : parseOrigins(origins),
     ...(removal === undefined ? {} : { removalPolicy: parseRemovalPolicy(removal) }),
     ...(maxUploadBytes === undefined ? {} : { maxUploadBytes }),
     ...(defaultSeconds === undefined ? {} : { defaultUrlLifetime: Duration.seconds(defaultSeconds) }),
     ...(maxSeconds === undefined ? {} : { maxUrlLifetime: Duration.seconds(maxSeconds) }),
+    // The construct validates the shape and names the offending rule.
+    ...(uploadRules === undefined ? {} : { uploadRules: uploadRules as UserFilesApiProps['uploadRules'] }),
   };
 }
 
@@ -54,4 +58,14 @@ function optionalNumber(node: Node, key: string): number | undefined {
     throw new Error(`Context ${key} must be a number (got '${String(value)}').`);
   }
   return number;
+}
+
+function optionalJson(node: Node, key: string): unknown {
+  const value = node.tryGetContext(key) as unknown;
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    throw new Error(`Context ${key} must be JSON (got '${value}').`);
+  }
 }

@@ -11,6 +11,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { MAX_SIGV4_EXPIRES_SECONDS } from '../shared/domain/expiry';
 import { MAX_SINGLE_PUT_BYTES } from '../shared/domain/limits';
+import {
+  describeRuleIssues,
+  resolveUploadRules,
+  type UploadRules,
+  type UploadRulesInput,
+  UploadRulesSchema,
+} from '../shared/domain/upload-rules';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS } from '../shared/http/cors';
 import {
   authenticatedRoleTrustConditions,
@@ -86,6 +93,15 @@ export interface UserFilesApiProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+
+  // ---- Upload rules -----------------------------------------------------------------------
+  /**
+   * Per access level: `maxUploadBytes` (1 byte to 5 GiB; default `maxUploadBytes` above) and
+   * `allowedContentTypes` (`type/subtype` or `type/*`, compared case-insensitively without
+   * parameters; default: any type). Uploads outside them get 413 (size) or 400 (type), unsigned.
+   * @default every level: `maxUploadBytes`, any content type
+   */
+  readonly uploadRules?: UploadRulesInput;
 }
 
 /**
@@ -120,6 +136,8 @@ export class UserFilesApi extends Construct {
   public readonly defaultUrlLifetime: Duration;
   public readonly maxUrlLifetime: Duration;
   public readonly maxUploadBytes: number;
+  /** Each level's upload rules, defaults filled in. */
+  public readonly uploadRules: UploadRules;
 
   constructor(scope: Construct, id: string, props: UserFilesApiProps) {
     super(scope, id);
@@ -131,6 +149,8 @@ export class UserFilesApi extends Construct {
     validateLifetimes(this.defaultUrlLifetime, this.maxUrlLifetime);
     this.maxUploadBytes = props.maxUploadBytes ?? 100 * 1024 * 1024;
     validateMaxUploadBytes(this.maxUploadBytes);
+    const uploadRules = validateUploadRules(props.uploadRules);
+    this.uploadRules = resolveUploadRules(uploadRules, this.maxUploadBytes);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
@@ -296,6 +316,8 @@ export class UserFilesApi extends Construct {
         DEFAULT_URL_LIFETIME_SECONDS: String(this.defaultUrlLifetime.toSeconds()),
         MAX_URL_LIFETIME_SECONDS: String(this.maxUrlLifetime.toSeconds()),
         IDENTITY_DIRECTORY_TABLE: this.identityDirectory.tableName,
+        // Only what was given: the function fills in MAX_UPLOAD_BYTES as the construct did.
+        ...(uploadRules === undefined ? {} : { UPLOAD_RULES: JSON.stringify(uploadRules) }),
         // Stack traces point into the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -476,6 +498,15 @@ function validateMaxUploadBytes(bytes: number): void {
   if (!Number.isSafeInteger(bytes) || bytes < 1 || bytes > MAX_SINGLE_PUT_BYTES) {
     throw new Error(`UserFilesApi: maxUploadBytes must be an integer from 1 to 5 GiB (got ${bytes}).`);
   }
+}
+
+function validateUploadRules(rules: UploadRulesInput | undefined) {
+  if (rules === undefined) return undefined;
+  const result = UploadRulesSchema.safeParse(rules);
+  if (!result.success) {
+    throw new Error(`UserFilesApi: ${describeRuleIssues(result.error, 'uploadRules').join('; ')}.`);
+  }
+  return result.data;
 }
 
 function pascal(snake: string): string {

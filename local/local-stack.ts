@@ -42,6 +42,8 @@ export interface LocalStackOptions {
    * purpose). Never set by `npm start`. @default the real `${cognito-identity.amazonaws.com:sub}`
    */
   readonly policyIdentityVariable?: string;
+  /** `UPLOAD_RULES` for the handler (JSON, see `UploadRulesSchema`). @default `process.env.UPLOAD_RULES` */
+  readonly uploadRules?: string;
 }
 
 /** The deployed stack's outputs, plus the local endpoints and the demo users. */
@@ -163,6 +165,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         IDENTITY_POOL_ID: created.identityPoolId,
         BUCKET_NAME: created.bucketName,
         ALLOWED_ORIGINS: allowedOrigins.join(','),
+        ...(options.uploadRules === undefined ? {} : { UPLOAD_RULES: options.uploadRules }),
         ...(options.quiet ? { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL || 'WARN' } : {}),
       });
       const api = await startApiAdapter({

@@ -8,7 +8,8 @@
  *   LOCAL_COGNITO_IDENTITY_PORT   the identity pool endpoint (default 4012)
  *   LOCAL_S3_PORT                 the S3 endpoint, the enforcing gateway (default 4013)
  *   ALLOWED_ORIGINS               comma-separated browser origins for CORS
- *   MAX_UPLOAD_BYTES, DEFAULT_URL_LIFETIME_SECONDS, MAX_URL_LIFETIME_SECONDS: as for the function
+ *   MAX_UPLOAD_BYTES, DEFAULT_URL_LIFETIME_SECONDS, MAX_URL_LIFETIME_SECONDS, UPLOAD_RULES: as for
+ *                                the function (read from this process's environment)
  * A port given in the environment must be free (else: exit 1 with a message); a default port that
  * is taken is replaced by a free one.
  */

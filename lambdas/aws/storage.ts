@@ -46,6 +46,8 @@ export interface PutInput {
 export interface GetInput {
   readonly key: string;
   readonly contentDisposition?: string;
+  /** Signed as `response-content-type`: the type storage answers with, whatever the object says. */
+  readonly contentType?: string;
   readonly lifetimeSeconds: number;
 }
 
@@ -219,6 +221,7 @@ export function createStorage(options: StorageOptions): Storage {
           Bucket: bucket,
           Key: input.key,
           ResponseContentDisposition: input.contentDisposition,
+          ResponseContentType: input.contentType,
         }),
         { expiresIn: signed.expiresInSeconds, signingDate: signed.signingDate },
       );

@@ -1,6 +1,7 @@
 /**
- * `Content-Disposition: attachment` for a download name (RFC 6266): an ASCII `filename` fallback for
- * old clients and the exact name as `filename*` (RFC 8187, UTF-8, percent-encoded).
+ * `Content-Disposition` for a download (RFC 6266): `attachment` or `inline`, with an optional name as
+ * an ASCII `filename` fallback for old clients and the exact name as `filename*` (RFC 8187, UTF-8,
+ * percent-encoded).
  */
 import { ValidationError } from '../../shared/domain/errors';
 
@@ -15,7 +16,13 @@ const COMBINING_MARKS = /[\u0300-\u036f]/g;
 // fullwidth forms) and `%` (some browsers percent-decode the plain `filename` parameter).
 const NOT_PLAIN_ASCII = /[^\x20\x21\x23\x24\x26-\x2e\x30-\x5b\x5d-\x7e]/g;
 
-export function attachmentDisposition(filename: string, field = 'filename'): string {
+export type DispositionType = 'attachment' | 'inline';
+
+export function contentDisposition(type: DispositionType, filename?: string, field = 'filename'): string {
+  return filename === undefined ? type : `${type}; ${filenameParameters(filename, field)}`;
+}
+
+function filenameParameters(filename: string, field: string): string {
   if (filename.length === 0 || filename.length > MAX_FILENAME_LENGTH) {
     throw ValidationError.of(field, `must be 1 to ${MAX_FILENAME_LENGTH} characters`);
   }
@@ -29,5 +36,5 @@ export function attachmentDisposition(filename: string, field = 'filename'): str
     /['()*]/g,
     (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+  return `filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }

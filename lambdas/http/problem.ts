@@ -8,6 +8,7 @@ import * as z from 'zod';
 import {
   AppError,
   type FieldIssue,
+  InputError,
   InternalError,
   MethodNotAllowedError,
   PROBLEM_TYPE_PREFIX,
@@ -63,7 +64,7 @@ function problemBody(error: AppError, requestId: string | undefined): ProblemBod
     detail: error.message,
     code: error.code,
   };
-  if (error instanceof ValidationError) {
+  if (error instanceof InputError) {
     body.field = error.field;
     body.errors = error.issues.map((issue) => ({ field: issue.field, message: issue.message }));
   }

@@ -3,8 +3,9 @@ import * as z from 'zod';
 import type { components } from '../../shared/api/schema';
 import { resolveLifetime } from '../../shared/domain/expiry';
 import { resolveOwner, toObjectKey } from '../../shared/domain/keys';
+import { inlineSafeType } from '../../shared/domain/media-types';
 import type { AppDeps } from '../deps';
-import { attachmentDisposition } from '../http/content-disposition';
+import { contentDisposition } from '../http/content-disposition';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
 import { key, level, owner } from './schemas';
@@ -17,9 +18,18 @@ const Body = z.strictObject({
   owner: owner.optional(),
   expiresIn: z.number({ error: 'must be a number of seconds' }).optional(),
   filename: z.string({ error: 'must be a string' }).optional(),
+  inline: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
-/** `POST /files/downloads`: a presigned GET for the caller's object or another owner's readable one. */
+/**
+ * `POST /files/downloads`: a presigned GET for the caller's object or another owner's readable one.
+ *
+ * Every URL is signed with `response-content-disposition: attachment` unless the caller asks for
+ * `inline`: then one HEAD (the caller's credentials) reads the object's type, and only a type that
+ * cannot run script is signed inline, with that type pinned as `response-content-type` so an owner
+ * who replaces the object with HTML later still cannot get it rendered through this URL. Active
+ * content (HTML, SVG, XML, JavaScript) and unknown types stay attachments.
+ */
 export function createDownloadRoute({ config, identity, storage }: AppDeps) {
   const limits = {
     defaultSeconds: config.defaultUrlLifetimeSeconds,
@@ -30,17 +40,26 @@ export function createDownloadRoute({ config, identity, storage }: AppDeps) {
     const caller = authenticate(event);
     const input = parseBody(event, Body);
     const lifetimeSeconds = resolveLifetime(input.expiresIn, limits);
-    const contentDisposition =
-      input.filename === undefined ? undefined : attachmentDisposition(input.filename);
+    // Built now so a bad filename is refused before any AWS call.
+    const attachment = contentDisposition('attachment', input.filename);
     const callerId = await identity.identityId(caller);
     const objectOwner = resolveOwner(input.level, callerId, input.owner);
     const fullKey = toObjectKey(input.level, objectOwner, input.key);
 
-    // No HEAD first: the URL itself is the check (storage answers 403/404 to the download), and
-    // the caller's credentials decide what it may read.
-    const presigned = await identity.withSession(caller, { lifetimeSeconds }, (session) =>
-      storage.presignGet(session, { key: fullKey, contentDisposition, lifetimeSeconds }),
-    );
+    // Without `inline`, no HEAD: the URL itself is the check (storage answers 403/404 to the
+    // download), and the caller's credentials decide what it may read.
+    const presigned = await identity.withSession(caller, { lifetimeSeconds }, async (session) => {
+      const safeType = input.inline
+        ? inlineSafeType((await storage.head(session, fullKey)).contentType)
+        : undefined;
+      return storage.presignGet(session, {
+        key: fullKey,
+        lifetimeSeconds,
+        ...(safeType === undefined
+          ? { contentDisposition: attachment }
+          : { contentDisposition: contentDisposition('inline', input.filename), contentType: safeType }),
+      });
+    });
 
     const body: PresignedRequest = {
       method: 'GET',

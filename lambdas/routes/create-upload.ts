@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { components } from '../../shared/api/schema';
 import { ConflictError } from '../../shared/domain/errors';
 import { toObjectKey } from '../../shared/domain/keys';
+import { checkUpload } from '../../shared/domain/upload-rules';
 import type { AppDeps } from '../deps';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
@@ -19,8 +20,7 @@ export function createUploadRoute({ config, identity, storage }: AppDeps) {
     size: z
       .number({ error: 'must be a number of bytes' })
       .int('must be a whole number of bytes')
-      .min(0, 'must not be negative')
-      .max(config.maxUploadBytes, `must be at most ${config.maxUploadBytes} bytes`),
+      .min(0, 'must not be negative'),
     sha256: sha256.optional(),
     overwrite: z.boolean({ error: 'must be true or false' }).optional(),
   });
@@ -29,6 +29,8 @@ export function createUploadRoute({ config, identity, storage }: AppDeps) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const caller = authenticate(event);
     const input = parseBody(event, Body);
+    // The level's size and type rules, before any AWS call: a refused upload costs nothing.
+    checkUpload(config.uploadRules, input.level, input.contentType, input.size);
     const identityId = await identity.identityId(caller);
     // Uploads only ever go to the caller's own folder: there is no owner to choose.
     const fullKey = toObjectKey(input.level, identityId, input.key);

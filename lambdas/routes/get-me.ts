@@ -2,11 +2,20 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import type { components } from '../../shared/api/schema';
 import { ownerPrefix } from '../../shared/domain/keys';
+import type { LevelUploadRule } from '../../shared/domain/upload-rules';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
 
 type Me = components['schemas']['Me'];
+type UploadRule = components['schemas']['UploadRule'];
+
+function uploadRule(rule: LevelUploadRule): UploadRule {
+  const { maxUploadBytes, allowedContentTypes } = rule;
+  return allowedContentTypes === undefined
+    ? { maxUploadBytes }
+    : { maxUploadBytes, allowedContentTypes: [...allowedContentTypes] };
+}
 
 const Query = z.strictObject({});
 
@@ -16,6 +25,11 @@ export function createGetMeRoute({ config, identity }: AppDeps) {
     maxUploadBytes: config.maxUploadBytes,
     maxUrlLifetimeSeconds: config.maxUrlLifetimeSeconds,
     defaultUrlLifetimeSeconds: config.defaultUrlLifetimeSeconds,
+    uploads: {
+      private: uploadRule(config.uploadRules.private),
+      protected: uploadRule(config.uploadRules.protected),
+      public: uploadRule(config.uploadRules.public),
+    },
   };
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const caller = authenticate(event);

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { LEVELS } from '../../shared/domain/keys';
 import { SHA256_BASE64 } from '../../shared/domain/limits';
+import { MEDIA_TYPE } from '../../shared/domain/media-types';
 
 export const level = z.enum(LEVELS, { error: `must be one of ${LEVELS.join(', ')}` });
 
@@ -12,17 +13,12 @@ export const key = z.string({ error: 'must be a string' });
 
 export const owner = z.string({ error: 'must be a string' });
 
-// RFC 9110: type "/" subtype *( OWS ";" OWS token "=" ( token / quoted-string ) ).
-const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
-const QUOTED = '"(?:[\\t\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]|\\\\[\\t\\x20-\\x7e])*"';
-const MIME_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:[\\t ]*;[\\t ]*${TOKEN}=(?:${TOKEN}|${QUOTED}))*$`);
-
 const MAX_CONTENT_TYPE_LENGTH = 255;
 
 export const contentType = z
   .string({ error: 'must be a string' })
   .max(MAX_CONTENT_TYPE_LENGTH, `must be at most ${MAX_CONTENT_TYPE_LENGTH} characters`)
-  .regex(MIME_TYPE, 'must be a MIME type such as "image/jpeg" (type/subtype, optional parameters)');
+  .regex(MEDIA_TYPE, 'must be a MIME type such as "image/jpeg" (type/subtype, optional parameters)');
 
 export const sha256 = z
   .string({ error: 'must be a string' })

@@ -63,6 +63,11 @@ export interface paths {
      *     returned `headers` with the `PUT`. With `overwrite: false` the URL is signed with
      *     `If-None-Match: *`, so it never replaces an existing object (storage answers 412), and asking for
      *     a key that already exists answers 409 at once.
+     *
+     *     Each level has its own rules (`GET /me` reports them as `limits.uploads`): a content type the level
+     *     does not accept answers 400 (`field: contentType`), a size over its limit answers 413
+     *     (`field: size`), and nothing is signed. Content types are compared on `type/subtype`, case-insensitively,
+     *     ignoring parameters such as `; charset=utf-8` (which are still signed as sent).
      */
     post: operations['createUpload'];
     delete?: never;
@@ -84,6 +89,13 @@ export interface paths {
      * A presigned GET for one object
      * @description Signed with the caller's identity credentials: the URL works only for objects the caller's
      *     policy may read (its own, or another owner's `protected`/`public` objects).
+     *
+     *     The URL is signed with `response-content-disposition: attachment` (with `filename` when given), so
+     *     opening it saves the file instead of rendering it in the storage origin; embedding it
+     *     (`<img>`, `<video>`, `fetch`) is unaffected. With `inline: true` the object's type is read first
+     *     (one storage call; 404 for a missing object) and a passive type is signed `inline` with that type
+     *     pinned as `response-content-type`; active content (HTML, XHTML, SVG, XML, JavaScript) and
+     *     unknown types stay attachments.
      */
     post: operations['createDownload'];
     delete?: never;
@@ -143,10 +155,30 @@ export interface components {
         public: string;
       };
       limits: {
+        /** @description The deployment's default upload limit; `uploads` has each level's own. */
         maxUploadBytes: number;
         maxUrlLifetimeSeconds: number;
         defaultUrlLifetimeSeconds: number;
+        /** @description What `POST /files/uploads` accepts in each level. */
+        uploads: {
+          private: components['schemas']['UploadRule'];
+          protected: components['schemas']['UploadRule'];
+          public: components['schemas']['UploadRule'];
+        };
       };
+    };
+    UploadRule: {
+      /** @description Largest `size` an upload URL is signed for; larger answers 413. */
+      maxUploadBytes: number;
+      /**
+       * @description Accepted `type/subtype` or `type/*` entries, lower case; a `contentType` outside them answers 400.
+       *     Absent: any content type.
+       * @example [
+       *       "image/*",
+       *       "application/pdf"
+       *     ]
+       */
+      allowedContentTypes?: string[];
     };
     FileItem: {
       /** @description Path relative to the owner's folder. */
@@ -170,11 +202,11 @@ export interface components {
       level: components['schemas']['Level'];
       key: components['schemas']['Key'];
       /**
-       * @description A MIME type `type/subtype` (parameters allowed), such as `image/jpeg`; signed, so the upload must send exactly this.
+       * @description A MIME type `type/subtype` (parameters allowed), such as `image/jpeg`; signed, so the upload must send exactly this. Must be one of the level's `allowedContentTypes` when it has them (else 400).
        * @example image/jpeg
        */
       contentType: string;
-      /** @description Exact body length in bytes; signed. At most the deployment's `maxUploadBytes`. */
+      /** @description Exact body length in bytes; signed. At most the level's `maxUploadBytes` (else 413). */
       size: number;
       /** @description Base64 SHA-256 of the body; when given it is signed and storage verifies it. */
       sha256?: string;
@@ -190,8 +222,13 @@ export interface components {
       owner?: components['schemas']['IdentityId'];
       /** @description Requested URL lifetime in seconds, at most `maxUrlLifetimeSeconds`. */
       expiresIn?: number;
-      /** @description Makes the browser save the download under this name (Content-Disposition: attachment). */
+      /** @description The name the browser saves the download under (signed into Content-Disposition). */
       filename?: string;
+      /**
+       * @description Ask for a URL that renders in the browser; granted only for passive content types (see above).
+       * @default false
+       */
+      inline?: boolean;
     };
     PresignedRequest: {
       /** @enum {string} */
@@ -242,6 +279,7 @@ export interface components {
         | 'not_found'
         | 'method_not_allowed'
         | 'conflict'
+        | 'payload_too_large'
         | 'throttled'
         | 'upstream_error'
         | 'upstream_timeout'
@@ -295,6 +333,15 @@ export interface components {
     };
     /** @description The object already exists and `overwrite` is false. */
     Conflict: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description The declared `size` is over the level's `maxUploadBytes` (`field` is `size`). Nothing was signed. */
+    PayloadTooLarge: {
       headers: {
         [name: string]: unknown;
       };
@@ -478,6 +525,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
       504: components['responses']['GatewayTimeout'];
@@ -509,6 +557,7 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
       504: components['responses']['GatewayTimeout'];

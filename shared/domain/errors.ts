@@ -14,6 +14,7 @@ export type ProblemCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'conflict'
+  | 'payload_too_large'
   | 'throttled'
   | 'upstream_error'
   | 'upstream_timeout'
@@ -30,26 +31,42 @@ export abstract class AppError extends Error {
   abstract readonly title: string;
 }
 
-/** Bad input. `field` names the first offending input; nothing was signed or changed. */
-export class ValidationError extends AppError {
-  readonly status = 400;
-  readonly code = 'invalid_request';
-  readonly title = 'Invalid request';
+/** Input refused before anything was signed or changed; `field` names the first input at fault. */
+export abstract class InputError extends AppError {
   readonly issues: readonly FieldIssue[];
 
   constructor(issues: readonly [FieldIssue, ...FieldIssue[]]) {
     super(issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '));
-    this.name = 'ValidationError';
     this.issues = issues;
-  }
-
-  static of(field: string, message: string): ValidationError {
-    return new ValidationError([{ field, message }]);
   }
 
   get field(): string {
     // The constructor's tuple type guarantees at least one issue.
     return (this.issues[0] as FieldIssue).field;
+  }
+}
+
+/** Bad input. `field` names the first offending input; nothing was signed or changed. */
+export class ValidationError extends InputError {
+  readonly status = 400;
+  readonly code = 'invalid_request';
+  readonly title = 'Invalid request';
+  override name = 'ValidationError';
+
+  static of(field: string, message: string): ValidationError {
+    return new ValidationError([{ field, message }]);
+  }
+}
+
+/** A declared size over the level's limit: nothing was signed. */
+export class PayloadTooLargeError extends InputError {
+  readonly status = 413;
+  readonly code = 'payload_too_large';
+  readonly title = 'Payload too large';
+  override name = 'PayloadTooLargeError';
+
+  static of(field: string, message: string): PayloadTooLargeError {
+    return new PayloadTooLargeError([{ field, message }]);
   }
 }
 

@@ -65,8 +65,8 @@ const ROUTES = {
   download: {
     method: 'POST',
     path: '/files/downloads',
-    fields: ['level', 'key', 'owner', 'expiresIn', 'filename'],
-    optional: ['owner', 'expiresIn', 'filename'],
+    fields: ['level', 'key', 'owner', 'expiresIn', 'filename', 'inline'],
+    optional: ['owner', 'expiresIn', 'filename', 'inline'],
     writes: false,
   },
   list: {
@@ -93,6 +93,24 @@ const IDENTITY_ID =
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the rule is about control characters.
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\\]/u;
 const modified = new Date(Date.UTC(2026, 0, 2));
+/** What stored objects claim to be (owners choose it): passive, active, sniffed and malformed. */
+const STORED_TYPES = [
+  'text/plain',
+  'image/png',
+  'text/html',
+  'TEXT/HTML; charset=utf-8',
+  'image/svg+xml',
+  'application/javascript',
+  'application/xml',
+  'application/atom+xml',
+  'application/octet-stream',
+  'unknown/unknown',
+  'html',
+  '',
+  'text/plain\r\nX-Evil: 1',
+];
+// Independent of the code under test: what must never be served inline.
+const ACTIVE = /html|xml|script|^$|^[^/]*$|octet-stream|unknown/i;
 
 const testClock = clock();
 let aws: ReturnType<typeof mockAws>;
@@ -105,7 +123,9 @@ beforeAll(() => {
   // Half the keys exist (so overwrite:false meets both answers), chosen by the key itself.
   aws.s3.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
     if (input.Key.length % 2 === 0) throw awsError('NotFound', 404);
-    return { ContentLength: 3, ETag: '"e"', LastModified: modified, ContentType: 'text/plain' };
+    const pick = [...input.Key].reduce((sum, character) => sum + (character.codePointAt(0) ?? 0), 0);
+    const type = STORED_TYPES[pick % STORED_TYPES.length];
+    return { ContentLength: 3, ETag: '"e"', LastModified: modified, ContentType: type };
   });
   aws.s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string; Delimiter?: string }) => ({
     Contents: [{ Key: `${input.Prefix}listed.txt`, Size: 1, LastModified: modified, ETag: '"e"' }],
@@ -192,13 +212,14 @@ function expectInvariants(sent: Sent, response: APIGatewayProxyResult): void {
   const request = { method: route.method, path: route.path };
 
   // Never a 5xx, and only statuses the contract knows for these routes.
-  expect([200, 201, 204, 400, 401, 404, 409], response.body).toContain(response.statusCode);
+  expect([200, 201, 204, 400, 401, 404, 409, 413], response.body).toContain(response.statusCode);
   expectContract(request, response);
 
   if (response.statusCode >= 400) {
     expect(response.headers?.['Content-Type']).toBe('application/problem+json');
     const problem = parse(response);
     expect(response.body).not.toContain('X-Amz-Signature');
+    if (response.statusCode === 413) expect(problem.field).toBe('size');
     if (response.statusCode === 400) {
       const named = new Set<string>([...route.fields, 'body', 'query', ...Object.keys(inputs ?? {})]);
       expect(typeof problem.field).toBe('string');
@@ -234,6 +255,19 @@ function expectInvariants(sent: Sent, response: APIGatewayProxyResult): void {
     expect(url.searchParams.get('X-Amz-Credential')?.split('/')[0]).toBe(
       credentialsFor(alice, new Date()).AccessKeyId,
     );
+    if (route.path === '/files/downloads') {
+      // Inline only when asked for, and then only for a passive type, pinned as the response type.
+      const disposition = url.searchParams.get('response-content-disposition') ?? '';
+      const pinned = url.searchParams.get('response-content-type');
+      if (disposition.startsWith('inline')) {
+        expect(inputs?.inline).toBe(true);
+        expect(pinned).not.toBeNull();
+        expect(pinned ?? '').not.toMatch(ACTIVE);
+      } else {
+        expect(disposition).toMatch(/^attachment(;|$)/);
+        expect(pinned).toBeNull();
+      }
+    }
   } else {
     expect(presigned).toEqual([]);
   }
@@ -358,6 +392,7 @@ describe('every route, hostile input: never 5xx, a field named, nothing outside 
         owner,
         expiresIn: fc.oneof(fc.integer({ min: -10, max: 5000 }), anyJsonValue),
         filename: fc.oneof(hostileString, fc.constantFrom('report.pdf', 'naïve café.txt', '..', '"; x=y')),
+        inline: fc.oneof({ weight: 4, arbitrary: fc.boolean() }, { weight: 1, arbitrary: anyJsonValue }),
       }),
     );
   });

@@ -5,6 +5,7 @@
 import { App, type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lambdas/config';
 import { DEFAULT_ALLOWED_ORIGINS, userFilesPropsFromContext } from '../../lib/app-context';
 import { UserFilesApi, type UserFilesApiProps } from '../../lib/user-files-api';
 import { synthesize } from '../support/synth';
@@ -53,6 +54,72 @@ describe('UserFilesApi props', () => {
         /maxUploadBytes/,
       );
     }
+  });
+
+  it.each([
+    [
+      'a size of 0',
+      { private: { maxUploadBytes: 0 } },
+      'uploadRules.private.maxUploadBytes: must be at least 1',
+    ],
+    [
+      'a size over 5 GiB',
+      { public: { maxUploadBytes: 5 * 1024 ** 3 + 1 } },
+      'uploadRules.public.maxUploadBytes',
+    ],
+    [
+      'an empty type list',
+      { protected: { allowedContentTypes: [] } },
+      'uploadRules.protected.allowedContentTypes',
+    ],
+    ['*/*', { private: { allowedContentTypes: ['*/*'] } }, 'uploadRules.private.allowedContentTypes[0]'],
+    [
+      'parameters',
+      { private: { allowedContentTypes: ['text/plain;charset=utf-8'] } },
+      'allowedContentTypes[0]',
+    ],
+    ['an unknown level', { shared: {} }, 'uploadRules: '],
+  ])('rejects upload rules with %s, naming the prop', (_name, uploadRules, message) => {
+    const run = () =>
+      build({
+        allowedOrigins: ['https://app.example.com'],
+        uploadRules: uploadRules as UserFilesApiProps['uploadRules'],
+      });
+    expect(run).toThrow(message);
+    expect(run).toThrow(/^UserFilesApi: /);
+  });
+
+  it('passes upload rules to the function, which reads them back as the construct resolved them', () => {
+    const api = build({
+      allowedOrigins: ['https://app.example.com'],
+      maxUploadBytes: 5000,
+      uploadRules: { public: { maxUploadBytes: 10, allowedContentTypes: ['Image/*'] } },
+    });
+    expect(api.uploadRules).toEqual({
+      private: { maxUploadBytes: 5000 },
+      protected: { maxUploadBytes: 5000 },
+      public: { maxUploadBytes: 10, allowedContentTypes: ['image/*'] },
+    });
+    const variables = Template.fromStack(Stack.of(api)).findResources('AWS::Lambda::Function');
+    const env = Object.values(variables)[0]?.Properties.Environment.Variables as Record<string, unknown>;
+    expect(env.UPLOAD_RULES).toBe('{"public":{"maxUploadBytes":10,"allowedContentTypes":["image/*"]}}');
+    const handlerConfig = loadConfig({
+      AWS_REGION: 'us-east-1',
+      USER_POOL_ID: 'us-east-1_Pool1',
+      IDENTITY_POOL_ID: 'us-east-1:11111111-2222-3333-4444-555555555555',
+      BUCKET_NAME: 'bucket-name',
+      ALLOWED_ORIGINS: 'https://app.example.com',
+      MAX_UPLOAD_BYTES: env.MAX_UPLOAD_BYTES as string,
+      UPLOAD_RULES: env.UPLOAD_RULES as string,
+    });
+    expect(handlerConfig.uploadRules).toEqual(api.uploadRules);
+  });
+
+  it('without upload rules, sets no UPLOAD_RULES and every level has maxUploadBytes', () => {
+    const api = build({ allowedOrigins: ['https://app.example.com'] });
+    expect(api.uploadRules.protected).toEqual({ maxUploadBytes: 104_857_600 });
+    const functions = Template.fromStack(Stack.of(api)).findResources('AWS::Lambda::Function');
+    expect(Object.values(functions)[0]?.Properties.Environment.Variables).not.toHaveProperty('UPLOAD_RULES');
   });
 
   it('applies the documented defaults and exposes what it creates', () => {
@@ -108,6 +175,13 @@ describe('options from CDK context', () => {
     expect(() => props({ maxUploadBytes: 'lots' })).toThrow(/maxUploadBytes/);
     expect(() => props({ maxUrlLifetimeSeconds: '' })).toThrow(/maxUrlLifetimeSeconds/);
     expect(() => props({ allowedOrigins: 5 })).toThrow(/allowedOrigins/);
+    expect(() => props({ uploadRules: '{private' })).toThrow(/Context uploadRules must be JSON/);
+  });
+
+  it('reads uploadRules as JSON from -c or as an object from cdk.json', () => {
+    const rules = { private: { maxUploadBytes: 10, allowedContentTypes: ['image/*'] } };
+    expect(props({ uploadRules: JSON.stringify(rules) }).uploadRules).toEqual(rules);
+    expect(props({ uploadRules: rules }).uploadRules).toEqual(rules);
   });
 });
 

@@ -22,7 +22,46 @@ describe('loadConfig', () => {
       defaultUrlLifetimeSeconds: 900,
       maxUrlLifetimeSeconds: 3600,
       loginsKey: 'cognito-idp.eu-west-2.amazonaws.com/eu-west-2_AbC123',
+      uploadRules: {
+        private: { maxUploadBytes: 104857600 },
+        protected: { maxUploadBytes: 104857600 },
+        public: { maxUploadBytes: 104857600 },
+      },
     });
+  });
+
+  test('reads UPLOAD_RULES per level, MAX_UPLOAD_BYTES where a level names no size', () => {
+    const config = loadConfig({
+      ...minimal,
+      MAX_UPLOAD_BYTES: '5000',
+      UPLOAD_RULES: '{"public":{"maxUploadBytes":10,"allowedContentTypes":["image/*"]},"private":{}}',
+    });
+    expect(config.uploadRules).toEqual({
+      private: { maxUploadBytes: 5000 },
+      protected: { maxUploadBytes: 5000 },
+      public: { maxUploadBytes: 10, allowedContentTypes: ['image/*'] },
+    });
+  });
+
+  test.each([
+    ['{', 'UPLOAD_RULES: must be JSON'],
+    ['[]', 'UPLOAD_RULES: '],
+    ['{"public":{"maxUploadBytes":0}}', 'UPLOAD_RULES.public.maxUploadBytes: must be at least 1'],
+    [
+      '{"private":{"allowedContentTypes":["text/html;x=1"]}}',
+      'UPLOAD_RULES.private.allowedContentTypes[0]: ',
+    ],
+    ['{"everyone":{}}', 'UPLOAD_RULES: '],
+  ])('fails fast on UPLOAD_RULES=%s, naming where', (value, message) => {
+    const run = () => loadConfig({ ...minimal, UPLOAD_RULES: value });
+    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(message);
+  });
+
+  test('names bad upload rules together with other bad variables', () => {
+    expect(() => loadConfig({ ...minimal, BUCKET_NAME: 'Bad', UPLOAD_RULES: '{' })).toThrow(
+      /BUCKET_NAME: .*; UPLOAD_RULES: must be JSON/,
+    );
   });
 
   test('reads overrides and trims the origin list; empty values fall back to defaults', () => {

@@ -263,12 +263,12 @@ export interface Harness {
 }
 
 /** A fresh instance per test (new caches, new mocks), torn down after it. */
-export function useHarness(options: { lifetimeMs?: number } = {}): () => Harness {
+export function useHarness(options: { lifetimeMs?: number; config?: Config } = {}): () => Harness {
   let current: Harness | undefined;
   beforeEach(() => {
     const testClock = clock();
     const aws = mockAws({ clock: testClock, lifetimeMs: options.lifetimeMs });
-    const app = testApp({ now: testClock.now });
+    const app = testApp({ now: testClock.now, ...(options.config ? { config: options.config } : {}) });
     const storage = app.deps.storage as unknown as Record<string, (...args: unknown[]) => unknown>;
     const spies = Object.keys(storage).map((name) => vi.spyOn(storage, name));
     current = {

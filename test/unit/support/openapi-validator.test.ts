@@ -7,7 +7,16 @@ const me = {
   sub: 'sub',
   username: 'alice',
   prefixes: { private: 'p/', protected: 'q/', public: 'r/' },
-  limits: { maxUploadBytes: 1, maxUrlLifetimeSeconds: 2, defaultUrlLifetimeSeconds: 1 },
+  limits: {
+    maxUploadBytes: 1,
+    maxUrlLifetimeSeconds: 2,
+    defaultUrlLifetimeSeconds: 1,
+    uploads: {
+      private: { maxUploadBytes: 1 },
+      protected: { maxUploadBytes: 1, allowedContentTypes: ['image/*'] },
+      public: { maxUploadBytes: 1 },
+    },
+  },
 };
 const problem = {
   type: 'urn:user-files-api:problem:invalid_request',

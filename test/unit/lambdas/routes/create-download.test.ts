@@ -1,6 +1,8 @@
+import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
 import {
   alice,
+  awsError,
   bob,
   type EventInput,
   expectBadRequest,
@@ -35,7 +37,9 @@ describe('POST /files/downloads', () => {
     expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^ASIAUSER1KEY\//);
     expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('host');
     expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
-    expect(url.searchParams.has('response-content-disposition')).toBe(false);
+    // Never rendered in the storage origin unless asked for and safe.
+    expect(url.searchParams.get('response-content-disposition')).toBe('attachment');
+    expect(url.searchParams.has('response-content-type')).toBe(false);
     // The URL is the check: no HEAD or other S3 call.
     expect(harness().aws.s3.calls()).toHaveLength(0);
   });
@@ -88,6 +92,8 @@ describe('POST /files/downloads', () => {
     ['a ".." key', { key: '../other/x' }, 'key'],
     ['an unknown level', { level: 'shared' }, 'level'],
     ['an unknown field', { bucket: 'other' }, 'bucket'],
+    ['a non-boolean inline', { inline: 'yes' }, 'inline'],
+    ['a bad filename with inline', { inline: true, filename: 'a/b' }, 'filename'],
   ])('refuses %s with 400 naming the field, signing nothing', async (_name, change, field) => {
     const request = download({ ...valid, ...change });
     const response = await harness().call(request);
@@ -98,5 +104,76 @@ describe('POST /files/downloads', () => {
   test('refuses a missing body naming body', async () => {
     const request = { method: 'POST', path: '/files/downloads' };
     expectBadRequest(request, await harness().call(request), 'body');
+  });
+});
+
+describe('POST /files/downloads: active content is never rendered inline', () => {
+  const disposition = (response: { body: string }) =>
+    new URL(parse(response as never).url as string).searchParams;
+
+  test('without inline, signs attachment and makes no storage call, whatever the object is', async () => {
+    const response = await harness().call(download({ ...valid, key: 'site/index.html' }));
+    expect(response.statusCode, response.body).toBe(201);
+    expect(disposition(response).get('response-content-disposition')).toBe('attachment');
+    expect(harness().aws.s3.calls()).toHaveLength(0);
+  });
+
+  test.each([
+    ['image/png', 'image/png'],
+    ['text/plain; charset=utf-8', 'text/plain; charset=utf-8'],
+    ['application/pdf', 'application/pdf'],
+  ])('inline of a %s object: one HEAD, signed inline with the type pinned', async (stored, pinned) => {
+    harness()
+      .aws.s3.on(HeadObjectCommand)
+      .resolves({ ContentType: stored, ContentLength: 3, ETag: '"e"', LastModified: new Date(T0) });
+    const request = download({ ...valid, inline: true, filename: 'Report.pdf' });
+    const response = await harness().call(request);
+    expect(response.statusCode, response.body).toBe(201);
+    expectContract(request, response);
+    const query = disposition(response);
+    expect(query.get('response-content-disposition')).toBe(
+      `inline; filename="Report.pdf"; filename*=UTF-8''Report.pdf`,
+    );
+    expect(query.get('response-content-type')).toBe(pinned);
+    const heads = harness().aws.s3.commandCalls(HeadObjectCommand);
+    expect(heads.map((call) => call.args[0].input.Key)).toEqual([
+      `private/${alice.identityId}/docs/report.pdf`,
+    ]);
+  });
+
+  test.each([
+    'text/html',
+    'text/html; charset=utf-8',
+    'application/xhtml+xml',
+    'image/svg+xml',
+    'text/javascript',
+    'application/javascript',
+    'application/ecmascript',
+    'text/xml',
+    'application/xml',
+    'application/rss+xml',
+    'application/octet-stream',
+    'garbage',
+  ])('inline of a %s object is still an attachment, type not pinned', async (stored) => {
+    harness()
+      .aws.s3.on(HeadObjectCommand)
+      .resolves({ ContentType: stored, ContentLength: 3, ETag: '"e"', LastModified: new Date(T0) });
+    const response = await harness().call(download({ ...valid, inline: true, filename: 'page.html' }));
+    expect(response.statusCode, response.body).toBe(201);
+    const query = disposition(response);
+    expect(query.get('response-content-disposition')).toBe(
+      `attachment; filename="page.html"; filename*=UTF-8''page.html`,
+    );
+    expect(query.has('response-content-type')).toBe(false);
+  });
+
+  test('inline of a missing object answers 404 and signs nothing', async () => {
+    harness().aws.s3.on(HeadObjectCommand).rejects(awsError('Forbidden', 403));
+    harness().aws.s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    const request = download({ ...valid, inline: true });
+    const response = await harness().call(request);
+    expect(response.statusCode, response.body).toBe(404);
+    expectContract(request, response);
+    expect(response.body).not.toContain('X-Amz-Signature');
   });
 });

@@ -1,8 +1,10 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
+import { loadConfig } from '../../../../lambdas/config';
 import {
   alice,
   awsError,
+  ENV,
   type EventInput,
   event,
   expectBadRequest,
@@ -116,7 +118,6 @@ describe('POST /files/uploads', () => {
     ['a missing level', { level: undefined }, 'level'],
     ['a negative size', { size: -1 }, 'size'],
     ['a fractional size', { size: 1.5 }, 'size'],
-    ['a huge size', { size: 1048577 }, 'size'],
     ['a size as a string', { size: '5' }, 'size'],
     ['a missing size', { size: undefined }, 'size'],
     ['a content type without subtype', { contentType: 'text' }, 'contentType'],
@@ -134,6 +135,24 @@ describe('POST /files/uploads', () => {
     expectBadRequest(request, response, field);
     expect(harness().storageCalls()).toBe(0);
     expect(harness().aws.s3.calls()).toHaveLength(0);
+  });
+
+  test.each([
+    ['over the limit', 1048577],
+    ['far over the limit', Number.MAX_SAFE_INTEGER],
+  ])('refuses a size %s with 413 naming size and the limit, signing nothing', async (_name, size) => {
+    const request = upload({ ...valid, size });
+    const response = await harness().call(request);
+    expect(response.statusCode, response.body).toBe(413);
+    expectContract(request, response);
+    expect(parse(response)).toMatchObject({
+      code: 'payload_too_large',
+      field: 'size',
+      detail: `size: must be at most 1048576 bytes in level "private" (got ${size})`,
+    });
+    expect(response.body).not.toContain('X-Amz-Signature');
+    expect(harness().storageCalls()).toBe(0);
+    expect(harness().aws.cognito.calls()).toHaveLength(0);
   });
 
   test('accepts content types with parameters', async () => {
@@ -180,5 +199,63 @@ describe('POST /files/uploads', () => {
     encoded.isBase64Encoded = true;
     const response = await harness().app.call(encoded);
     expect(response.statusCode, response.body).toBe(201);
+  });
+});
+
+describe('POST /files/uploads with per-level rules', () => {
+  const ruled = useHarness({
+    config: loadConfig({
+      ...ENV,
+      UPLOAD_RULES: JSON.stringify({
+        private: { maxUploadBytes: 100, allowedContentTypes: ['image/*', 'application/pdf'] },
+        public: { allowedContentTypes: ['text/plain'] },
+      }),
+    }),
+  });
+  const at = (level: string, contentType: string, size: number) =>
+    upload({ level, key: 'a/file', contentType, size });
+
+  test.each([
+    ['private', 'image/png', 100],
+    ['private', 'IMAGE/PNG', 1],
+    ['private', 'application/PDF', 1],
+    ['protected', 'text/html', 1048576],
+    ['public', 'text/plain; charset=utf-8', 1048576],
+  ])('signs %s %s of %d bytes, with the type exactly as sent', async (level, contentType, size) => {
+    const request = at(level, contentType, size);
+    const response = await ruled().call(request);
+    expect(response.statusCode, response.body).toBe(201);
+    expectContract(request, response);
+    expect((parse(response).headers as Record<string, string>)['Content-Type']).toBe(contentType);
+  });
+
+  test.each([
+    ['private', 'text/plain', 'image/*, application/pdf'],
+    ['public', 'text/html', 'text/plain'],
+    ['public', 'text/plainx', 'text/plain'],
+  ])('refuses %s %s with 400 on contentType, signing nothing', async (level, contentType, listed) => {
+    const request = at(level, contentType, 1);
+    const response = await ruled().call(request);
+    expectBadRequest(request, response, 'contentType');
+    expect(parse(response).detail).toContain(`accepted: ${listed}`);
+    expect(ruled().storageCalls()).toBe(0);
+    expect(ruled().aws.cognito.calls()).toHaveLength(0);
+  });
+
+  test('image/* includes SVG (downloads keep active content an attachment)', async () => {
+    expect((await ruled().call(at('private', 'image/svg+xml', 1))).statusCode).toBe(201);
+  });
+
+  test('refuses a private upload over its own limit with 413, while protected keeps the default', async () => {
+    const request = at('private', 'image/png', 101);
+    const response = await ruled().call(request);
+    expect(response.statusCode, response.body).toBe(413);
+    expectContract(request, response);
+    expect(parse(response)).toMatchObject({
+      field: 'size',
+      detail: expect.stringContaining('at most 100 bytes'),
+    });
+    expect(ruled().storageCalls()).toBe(0);
+    expect((await ruled().call(at('protected', 'image/png', 101))).statusCode).toBe(201);
   });
 });

@@ -1,6 +1,7 @@
 import { GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity';
 import { describe, expect, test } from 'vitest';
-import { alice, expectBadRequest, expectContract, parse, useHarness } from '../../support/fixtures';
+import { loadConfig } from '../../../../lambdas/config';
+import { alice, ENV, expectBadRequest, expectContract, parse, useHarness } from '../../support/fixtures';
 
 const harness = useHarness();
 
@@ -19,7 +20,16 @@ describe('GET /me', () => {
         protected: `protected/${alice.identityId}/`,
         public: `public/${alice.identityId}/`,
       },
-      limits: { maxUploadBytes: 1048576, maxUrlLifetimeSeconds: 3600, defaultUrlLifetimeSeconds: 900 },
+      limits: {
+        maxUploadBytes: 1048576,
+        maxUrlLifetimeSeconds: 3600,
+        defaultUrlLifetimeSeconds: 900,
+        uploads: {
+          private: { maxUploadBytes: 1048576 },
+          protected: { maxUploadBytes: 1048576 },
+          public: { maxUploadBytes: 1048576 },
+        },
+      },
     });
   });
 
@@ -46,5 +56,29 @@ describe('GET /me', () => {
   test('refuses unknown query parameters by name', async () => {
     const request = { method: 'GET', path: '/me', query: { debug: '1' } };
     expectBadRequest(request, await harness().call(request), 'debug');
+  });
+});
+
+describe('GET /me with per-level upload rules', () => {
+  const ruled = useHarness({
+    config: loadConfig({
+      ...ENV,
+      UPLOAD_RULES: JSON.stringify({
+        private: { maxUploadBytes: 2048, allowedContentTypes: ['Image/*', 'application/pdf'] },
+        public: { allowedContentTypes: ['image/png'] },
+      }),
+    }),
+  });
+
+  test('reports each level: its own limit or the default, and its types (lower case) when it has a list', async () => {
+    const request = { method: 'GET', path: '/me' };
+    const response = await ruled().call(request);
+    expect(response.statusCode, response.body).toBe(200);
+    expectContract(request, response);
+    expect((parse(response).limits as Record<string, unknown>).uploads).toEqual({
+      private: { maxUploadBytes: 2048, allowedContentTypes: ['image/*', 'application/pdf'] },
+      protected: { maxUploadBytes: 1048576 },
+      public: { maxUploadBytes: 1048576, allowedContentTypes: ['image/png'] },
+    });
   });
 });
