@@ -75,7 +75,7 @@ async function main(): Promise<number> {
   try {
     const { outputs } = stack;
     progress(`creating ${userCount} users...`);
-    const users = await signIn(outputs, await createUsers(outputs, userCount));
+    const users = await signIn(outputs, await createUsers(stack, userCount));
     const atStart = liveMemory();
 
     let peakRss = atStart.rss;

@@ -5,6 +5,7 @@
  * sub-to-identity directory table.
  */
 import { randomBytes } from 'node:crypto';
+import type { Agent } from 'node:http';
 import {
   AdminCreateUserCommand,
   AdminSetUserPasswordCommand,
@@ -16,6 +17,7 @@ import {
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import { buildAuthenticatedRolePolicy } from '../shared/policy/access-policy';
+import type { StaticCredentials } from './aws-json';
 import { type CredentialStore, cognitoProviderName } from './credential-store';
 
 export interface DemoUser {
@@ -26,8 +28,11 @@ export interface DemoUser {
 
 export interface BootstrapOptions {
   readonly region: string;
-  /** moto: serves the user pool (cognito-idp) and the storage behind the S3 gateway, auth off. */
-  readonly motoEndpoint: string;
+  /** The front doors the bootstrap calls with the admin credentials, as `cdk deploy` calls AWS. */
+  readonly endpoints: { readonly userPool: string; readonly dynamodb: string };
+  readonly adminCredentials: StaticCredentials;
+  /** Reaches moto's own S3 (raw storage behind the S3 gateway) on its socket, to create the bucket. */
+  readonly motoAgent: Agent;
   readonly allowedOrigins: readonly string[];
   /** Where the identity pool is registered, for the local identity service and S3 gateway. */
   readonly store: CredentialStore;
@@ -51,9 +56,6 @@ export interface BootstrapResult {
   readonly demoUsers: readonly DemoUser[];
 }
 
-// moto checks no signatures, but the SDK refuses to send unsigned requests: any key will do.
-const MOTO_CREDENTIALS = { accessKeyId: 'local-admin', secretAccessKey: 'local-admin' };
-
 /**
  * A fresh password per run that meets the pool's policy: demo users never share a known password,
  * even on loopback.
@@ -63,21 +65,24 @@ function demoPassword(): string {
 }
 
 export async function bootstrap(options: BootstrapOptions): Promise<BootstrapResult> {
-  const { region, motoEndpoint } = options;
+  const { region, endpoints, adminCredentials } = options;
   const bucketName = options.bucketName ?? 'user-files-local';
   const identityDirectoryTable = options.identityDirectoryTable ?? 'user-files-local-identity-directory';
   const idp = new CognitoIdentityProviderClient({
     region,
-    endpoint: motoEndpoint,
-    credentials: MOTO_CREDENTIALS,
+    endpoint: endpoints.userPool,
+    credentials: adminCredentials,
   });
+  // The bucket is created in moto itself (the S3 gateway serves identity credentials only); moto
+  // checks no signatures, and the socket's directory admits only this user.
   const s3 = new S3Client({
     region,
-    endpoint: motoEndpoint,
+    endpoint: 'http://127.0.0.1',
     forcePathStyle: true,
-    credentials: MOTO_CREDENTIALS,
+    credentials: adminCredentials,
+    requestHandler: { httpAgent: options.motoAgent },
   });
-  const dynamo = new DynamoDBClient({ region, endpoint: motoEndpoint, credentials: MOTO_CREDENTIALS });
+  const dynamo = new DynamoDBClient({ region, endpoint: endpoints.dynamodb, credentials: adminCredentials });
   try {
     // The stack's table (lib/user-files-api.ts): a string partition key `id`, billed per request.
     await dynamo.send(

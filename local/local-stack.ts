@@ -1,28 +1,37 @@
 /**
- * The whole system on loopback (DESIGN section 5): moto (user pool, raw storage, identity
- * directory), the identity pool service, the S3 gateway that enforces SigV4 and the role policy,
- * the bootstrap that creates what `cdk deploy` would, and the API Gateway adapter invoking the deployed handler in process.
+ * The whole system on loopback: moto (user pool, raw storage, identity directory) on a private Unix
+ * socket, and in front of it the only ways in, each checking callers as AWS does: the user-pool
+ * gateway, the identity pool service, the S3 gateway that enforces SigV4 and the role policy, and
+ * the DynamoDB gateway; then the bootstrap that creates what `cdk deploy` would, and the API Gateway
+ * adapter invoking the deployed handler in process.
  * Used by `npm start` and by the e2e suite; `outputs` has the deployed stack's output names.
  */
 
+import type { JsonWebKey } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { LambdaProxyHandler } from './api-adapter';
 import { startApiAdapter } from './api-adapter';
+import type { StaticCredentials } from './aws-json';
 import { bootstrap, type DemoUser } from './bootstrap';
 import { createCredentialStore } from './credential-store';
+import { startDynamoDbGateway } from './dynamodb-gateway';
 import { startIdentityService } from './identity-service';
 import { startMoto } from './moto';
 import { LOOPBACK } from './ports';
 import { startS3Gateway } from './s3-gateway';
+import { startUserPoolGateway } from './user-pool-gateway';
 
 export interface LocalStackPorts {
   /** The API (API Gateway adapter). 0 or omitted: a free port. */
   readonly api?: number;
-  /** moto_server (user pool endpoint, the identity directory, and raw storage behind the gateway). */
-  readonly moto?: number;
+  /** The user pool endpoint (the gateway in front of moto's cognito-idp). */
+  readonly userPool?: number;
   /** The Cognito Identity endpoint. */
   readonly identity?: number;
   /** The S3 endpoint (the gateway). */
   readonly s3?: number;
+  /** The DynamoDB endpoint (the gateway in front of the identity directory table). */
+  readonly dynamodb?: number;
 }
 
 export interface LocalStackOptions {
@@ -58,11 +67,19 @@ export interface LocalStackOutputs {
   readonly CognitoIdpEndpoint: string;
   readonly CognitoIdentityEndpoint: string;
   readonly S3Endpoint: string;
+  readonly DynamoDbEndpoint: string;
   readonly DemoUsers: readonly DemoUser[];
 }
 
 export interface LocalStack {
   readonly outputs: LocalStackOutputs;
+  /**
+   * The stack's admin keys, generated at start and never written anywhere: the only ones the user
+   * pool's IAM-authorized operations (AdminCreateUser, ...) and table management accept.
+   */
+  readonly adminCredentials: StaticCredentials;
+  /** The private key (JWK) the user pool signs its tokens with, generated at start; for tests. */
+  readonly userPoolSigningKey: JsonWebKey;
   /** Stops every part, moto's process included; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -91,6 +108,14 @@ async function loadHandler(environment: Record<string, string>): Promise<LambdaP
   return module.handler as unknown as LambdaProxyHandler;
 }
 
+/** Random long-lived keys in AWS's shape (an access key ID of 20 characters, a 40-character secret). */
+function generateCredentials(): StaticCredentials {
+  return {
+    accessKeyId: `AKIA${randomBytes(10).toString('hex').toUpperCase().slice(0, 16)}`,
+    secretAccessKey: randomBytes(30).toString('base64'),
+  };
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const host = options.host ?? LOOPBACK;
   const region = options.region ?? 'us-east-1';
@@ -114,23 +139,48 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     const store = createCredentialStore();
-    const moto = await startMoto({ host, port: ports.moto ?? 0 });
+    const adminCredentials = generateCredentials();
+    const functionCredentials = generateCredentials();
+    const identityDirectoryTable = 'user-files-local-identity-directory';
+    const moto = await startMoto();
     stops.push(() => moto.close());
 
-    const [identity, s3] = await Promise.all([
+    const principals = { admin: adminCredentials, function: functionCredentials, store };
+    const userPool = await startUserPoolGateway({
+      host,
+      port: ports.userPool ?? 0,
+      moto,
+      principals,
+      region,
+      ...(log ? { log } : {}),
+    });
+    stops.push(() => userPool.close());
+    const [identity, s3, dynamodb] = await Promise.all([
       startIdentityService({
         host,
         port: ports.identity ?? 0,
         store,
         region,
-        userPoolEndpoint: moto.url,
+        // The pools' public keys, as any client fetches them: through the user pool's front door.
+        userPoolEndpoint: userPool.url,
         ...(log ? { log } : {}),
       }),
       startS3Gateway({
         host,
         port: ports.s3 ?? 0,
         store,
-        upstream: moto.url,
+        // Only names the Host moto sees (an IP: path-style); the agent connects to moto's socket.
+        upstream: `http://${LOOPBACK}`,
+        upstreamAgent: moto.agent,
+        region,
+        ...(log ? { log } : {}),
+      }),
+      startDynamoDbGateway({
+        host,
+        port: ports.dynamodb ?? 0,
+        moto,
+        principals,
+        table: identityDirectoryTable,
         region,
         ...(log ? { log } : {}),
       }),
@@ -138,11 +188,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(
       () => identity.close(),
       () => s3.close(),
+      () => dynamodb.close(),
     );
 
     const created = await bootstrap({
       region,
-      motoEndpoint: moto.url,
+      endpoints: { userPool: userPool.url, dynamodb: dynamodb.url },
+      motoAgent: moto.agent,
+      adminCredentials,
+      identityDirectoryTable,
       allowedOrigins,
       store,
       ...(options.policyIdentityVariable ? { policyIdentityVariable: options.policyIdentityVariable } : {}),
@@ -154,12 +208,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         AWS_REGION: region,
         AWS_ENDPOINT_URL_COGNITO_IDENTITY: identity.url,
         AWS_ENDPOINT_URL_S3: s3.url,
-        // The directory table lives in moto, which checks no signatures; the SDK still signs, so the
-        // handler's own (DynamoDB-only) calls get dummy keys. Per-user S3 clients are built with
-        // explicit credentials and never read these.
-        AWS_ENDPOINT_URL_DYNAMODB: moto.url,
-        AWS_ACCESS_KEY_ID: 'local-directory',
-        AWS_SECRET_ACCESS_KEY: 'local-directory',
+        // The function's own keys, as its role's credentials are in Lambda: the DynamoDB gateway lets
+        // them GetItem/PutItem the directory table and nothing else. Per-user S3 clients are built
+        // with explicit credentials and never read these.
+        AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
+        AWS_ACCESS_KEY_ID: functionCredentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: functionCredentials.secretAccessKey,
         IDENTITY_DIRECTORY_TABLE: created.identityDirectoryTable,
         USER_POOL_ID: created.userPoolId,
         IDENTITY_POOL_ID: created.identityPoolId,
@@ -175,7 +229,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         userPoolId: created.userPoolId,
         clientId: created.userPoolClientId,
         region,
-        userPoolEndpoint: moto.url,
+        userPoolEndpoint: userPool.url,
         allowedOrigins,
       });
       stops.push(() => api.close());
@@ -190,10 +244,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         IdentityPoolId: created.identityPoolId,
         BucketName: created.bucketName,
         ApiUrl: apiUrl,
-        CognitoIdpEndpoint: moto.url,
+        CognitoIdpEndpoint: userPool.url,
         CognitoIdentityEndpoint: identity.url,
         S3Endpoint: s3.url,
+        DynamoDbEndpoint: dynamodb.url,
         DemoUsers: created.demoUsers,
+      },
+      adminCredentials,
+      userPoolSigningKey: {
+        ...moto.signingKey.export({ format: 'jwk' }),
+        kid: moto.signingKeyId,
+        alg: 'RS256',
       },
       stop,
     };

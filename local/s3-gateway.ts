@@ -52,8 +52,10 @@ export interface S3GatewayOptions {
   readonly host?: string;
   /** 0 or omitted: a free port. */
   readonly port?: number;
-  /** moto's base URL, e.g. `http://127.0.0.1:5000`. */
+  /** moto's base URL, e.g. `http://127.0.0.1:5000`; with `upstreamAgent`, only its host is used (the Host header). */
   readonly upstream: string;
+  /** Carries every connection to moto (e.g. to its Unix socket). @default a keep-alive TCP agent */
+  readonly upstreamAgent?: Agent;
   readonly store: CredentialStore;
   /** The region signatures must be scoped to. @default 'us-east-1' */
   readonly region?: string;
@@ -177,7 +179,7 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
   const log = options.log ?? (() => {});
   const now = options.now ?? Date.now;
   const upstream = new URL(options.upstream);
-  const agent = new Agent({ keepAlive: true });
+  const agent = options.upstreamAgent ?? new Agent({ keepAlive: true });
   const corsCacheMs = (options.corsCacheSeconds ?? 5) * 1000;
 
   // moto runs with auth off: the admin client's key is never checked, only needed to sign at all.
@@ -186,6 +188,7 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     endpoint: options.upstream,
     forcePathStyle: true,
     credentials: { accessKeyId: 'local-gateway', secretAccessKey: 'local-gateway' },
+    requestHandler: { httpAgent: agent },
   });
   const corsCache = new Map<string, { rules: readonly CORSRule[]; at: number }>();
   async function corsRules(bucket: string): Promise<readonly CORSRule[]> {

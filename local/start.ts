@@ -4,9 +4,11 @@
  *
  * Environment (all optional):
  *   PORT                          the API's port (default 4010, the spec's server default)
- *   LOCAL_COGNITO_IDP_PORT        the user pool endpoint, moto_server (default 4011)
+ *   LOCAL_COGNITO_IDP_PORT        the user pool endpoint, the gateway in front of moto (default 4011)
  *   LOCAL_COGNITO_IDENTITY_PORT   the identity pool endpoint (default 4012)
  *   LOCAL_S3_PORT                 the S3 endpoint, the enforcing gateway (default 4013)
+ *   LOCAL_DYNAMODB_PORT           the DynamoDB endpoint, the function's directory table (default 4014)
+ * moto itself listens on no port: only on a Unix socket in a private directory.
  *   ALLOWED_ORIGINS               comma-separated browser origins for CORS
  *   MAX_UPLOAD_BYTES, DEFAULT_URL_LIFETIME_SECONDS, MAX_URL_LIFETIME_SECONDS, UPLOAD_RULES: as for
  *                                the function (read from this process's environment)
@@ -36,9 +38,10 @@ interface PortSetting {
 
 const PORTS = {
   api: { name: 'PORT', fallback: 4010, what: 'the API' },
-  moto: { name: 'LOCAL_COGNITO_IDP_PORT', fallback: 4011, what: 'the user pool (moto_server)' },
+  userPool: { name: 'LOCAL_COGNITO_IDP_PORT', fallback: 4011, what: 'the user pool gateway' },
   identity: { name: 'LOCAL_COGNITO_IDENTITY_PORT', fallback: 4012, what: 'the identity pool service' },
   s3: { name: 'LOCAL_S3_PORT', fallback: 4013, what: 'the S3 gateway' },
+  dynamodb: { name: 'LOCAL_DYNAMODB_PORT', fallback: 4014, what: 'the DynamoDB gateway' },
 } satisfies Record<string, PortSetting>;
 
 class UsageError extends Error {}
@@ -90,9 +93,17 @@ function banner(outputs: LocalStackOutputs, seconds: number, notes: readonly str
     ...notes.map((note) => `  note: ${note}`),
     '',
     `  API (ApiUrl)            ${outputs.ApiUrl}`,
+    '                          anyone; every route needs a valid ID token of this pool',
     `  Cognito user pool       ${outputs.CognitoIdpEndpoint}   pool ${outputs.UserPoolId}, app client ${outputs.UserPoolClientId}`,
+    '                          sign-up/sign-in and token-authorized calls: anyone; Admin*, ListUsers, ...:',
+    '                          only the stack itself (SigV4, admin keys generated at start, never written)',
     `  Cognito identity pool   ${outputs.CognitoIdentityEndpoint}   pool ${outputs.IdentityPoolId}`,
+    '                          anyone with a valid ID token; credentials bound to that user',
     `  S3 (IAM-enforcing)      ${outputs.S3Endpoint}   bucket ${outputs.BucketName}`,
+    "                          SigV4 by a user's identity credentials; the role policy: own folder only",
+    `  DynamoDB                ${outputs.DynamoDbEndpoint}   the identity directory`,
+    "                          only the function's keys (GetItem/PutItem on its table); nobody else",
+    '  moto                    no port: a Unix socket in a private directory, reached only through the above',
     `  Region                  ${outputs.Region}`,
     `  Outputs                 ${outputsPath}`,
     '',
@@ -143,9 +154,10 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const ports = {
     api: await choosePort(PORTS.api, notes),
-    moto: await choosePort(PORTS.moto, notes),
+    userPool: await choosePort(PORTS.userPool, notes),
     identity: await choosePort(PORTS.identity, notes),
     s3: await choosePort(PORTS.s3, notes),
+    dynamodb: await choosePort(PORTS.dynamodb, notes),
   };
 
   let stack: LocalStack | undefined;

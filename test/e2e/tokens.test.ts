@@ -2,11 +2,13 @@
  * Bad ID tokens, refused at both doors: the API (401 problem from the authorizer) and the identity
  * pool (NotAuthorizedException for GetId and GetCredentialsForIdentity with the token in Logins).
  *
- * The time-shifted tokens are signed with moto's own private key (moto ships it in its package), so
- * on the local stack their signatures are valid and only the claim under test is wrong; a control
- * token re-signed with the same key and unchanged claims is accepted, which proves it. Wrong
- * audience and another pool are real tokens: a second app client of the same pool, and a second
- * pool on the same moto (signed with the very same key, so only the issuer tells them apart).
+ * On a local stack started by this run, the time-shifted tokens are signed with the user pool's own
+ * private key (generated at the stack's start), so their signatures are valid and only the claim
+ * under test is wrong; a control token re-signed with the same key and unchanged claims is accepted,
+ * which proves it. Wrong audience and another pool are real tokens: a second app client of the same
+ * pool, and a second pool on the same moto (signed with the very same key, so only the issuer tells
+ * them apart). A token signed with the key moto ships in its package (public on the internet) is
+ * refused everywhere. Against any other target every forged token is signed with that public key.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -31,7 +33,8 @@ import { signIn, signInTokens } from './support/session';
 import { type E2eTarget, e2eTarget } from './support/target';
 
 const target = e2eTarget();
-const local = target.kind === 'local';
+/** Forged tokens carry valid signatures only on a stack this run started (it knows the key). */
+const local = target.localSecrets !== undefined;
 const NOW = () => Math.floor(Date.now() / 1000);
 const HOUR = 3600;
 
@@ -41,14 +44,22 @@ const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('
 const claimsOf = (token: string): Claims =>
   JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Claims;
 
-/** moto's signing key (RS256, kid "dummy"), from the installed moto package: only n, e and d. */
+/** An RS256 signing key: only n and d, and the key ID its tokens name. */
 interface RsaKey {
   readonly n: bigint;
   readonly d: bigint;
   readonly bytes: number;
+  readonly kid: string;
 }
 
-function motoPrivateKey(): RsaKey {
+function rsaKey(jwk: { n?: string; d?: string }, kid: string): RsaKey {
+  if (!jwk.n || !jwk.d) throw new Error('an RSA private JWK expected');
+  const big = (value: string) => BigInt(`0x${Buffer.from(value, 'base64url').toString('hex')}`);
+  return { n: big(jwk.n), d: big(jwk.d), bytes: Buffer.from(jwk.n, 'base64url').length, kid };
+}
+
+/** The key moto ships in its package (kid "dummy"), read from the installed moto. */
+function motoBuiltInKey(): RsaKey {
   const motoDir = execFileSync('python3', ['-c', 'import moto, os; print(os.path.dirname(moto.__file__))'], {
     encoding: 'utf8',
   }).trim();
@@ -57,8 +68,13 @@ function motoPrivateKey(): RsaKey {
       'utf8',
     ),
   ) as { n: string; d: string };
-  const big = (value: string) => BigInt(`0x${Buffer.from(value, 'base64url').toString('hex')}`);
-  return { n: big(jwk.n), d: big(jwk.d), bytes: Buffer.from(jwk.n, 'base64url').length };
+  return rsaKey(jwk, 'dummy');
+}
+
+/** The local pool's own key when this run started the stack, else moto's public one. */
+function forgingKey(): RsaKey {
+  const own = target.localSecrets?.userPoolSigningKey;
+  return own ? rsaKey(own, String((own as { kid?: unknown }).kid)) : motoBuiltInKey();
 }
 
 function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
@@ -78,8 +94,8 @@ const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420',
  * RS256 (RSASSA-PKCS1-v1_5 with SHA-256) by hand: node:crypto will not load a JWK without the
  * CRT parameters, which moto's key file leaves out.
  */
-function sign(key: RsaKey, claims: Claims): string {
-  const unsigned = `${segment({ kid: 'dummy', alg: 'RS256' })}.${segment(claims)}`;
+function sign(key: RsaKey, claims: Claims, kid = key.kid): string {
+  const unsigned = `${segment({ kid, alg: 'RS256' })}.${segment(claims)}`;
   const digest = Buffer.concat([SHA256_DIGEST_INFO, createHash('sha256').update(unsigned).digest()]);
   const padded = Buffer.concat([
     Buffer.from([0, 1]),
@@ -93,12 +109,15 @@ function sign(key: RsaKey, claims: Claims): string {
   return `${unsigned}.${Buffer.from(signature, 'hex').toString('base64url')}`;
 }
 
-const adminIdp = (where: E2eTarget) =>
-  new CognitoIdentityProviderClient({
+const adminIdp = (where: E2eTarget) => {
+  const credentials = where.localSecrets?.adminCredentials;
+  if (!credentials) throw new Error("the local stack's admin keys are needed");
+  return new CognitoIdentityProviderClient({
     region: where.region,
     endpoint: where.endpoints.cognitoIdp,
-    credentials: { accessKeyId: 'local-admin', secretAccessKey: 'local-admin' },
+    credentials,
   });
+};
 
 const ALLOW_PASSWORD = ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] as const;
 
@@ -167,7 +186,8 @@ let identityId: string;
 let control: string;
 
 beforeAll(async () => {
-  const key = motoPrivateKey();
+  const key = forgingKey();
+  const motoKey = motoBuiltInKey();
   const { idToken, accessToken } = await signInTokens(target, target.users[0]);
   identityId = (await signIn(target, target.users[0])).identityId;
   const claims = claimsOf(idToken);
@@ -176,6 +196,21 @@ beforeAll(async () => {
   const [header, payload, signature] = idToken.split('.') as [string, string, string];
   control = shifted({ iat: now, auth_time: now, exp: now + HOUR });
   tokens = {
+    "signed with the key moto ships (public), under moto's key ID": sign(
+      motoKey,
+      { ...claims, iat: now, auth_time: now, exp: now + HOUR },
+      'dummy',
+    ),
+    "signed with the key moto ships (public), under the pool's key ID": sign(
+      motoKey,
+      {
+        ...claims,
+        iat: now,
+        auth_time: now,
+        exp: now + HOUR,
+      },
+      key.kid,
+    ),
     expired: shifted({ iat: now - 2 * HOUR, auth_time: now - 2 * HOUR, exp: now - HOUR }),
     'not yet valid (nbf and iat in the future)': shifted({
       nbf: now + HOUR,
@@ -225,8 +260,8 @@ async function expectUnauthorizedApi(token: string): Promise<void> {
   expect(uploadBody).not.toContain('X-Amz-Signature');
 }
 
-describe('the control: moto-signed claims, nothing wrong', () => {
-  it(`is ${local ? 'accepted' : 'refused (a deployed pool does not trust moto’s key)'} at both doors`, async () => {
+describe("the control: claims re-signed with the pool's key, nothing wrong", () => {
+  it(`is ${local ? 'accepted' : 'refused (only a stack started by this run shares its key)'} at both doors`, async () => {
     const me = await api('me', control);
     expect(me.status).toBe(local ? 200 : 401);
     if (local) {
@@ -250,6 +285,8 @@ describe.each([
   'a tampered signature',
   'claims changed under the original signature',
   'a token of another user pool',
+  "signed with the key moto ships (public), under moto's key ID",
+  "signed with the key moto ships (public), under the pool's key ID",
 ])('%s', (name) => {
   const token = () => tokens[name] ?? '';
 

@@ -54,22 +54,22 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'local-clients-'));
   services = await startLocalServices();
-  pool = await createUserPool(services.moto.url, 'clients-test');
+  pool = await createUserPool(services.userPool.url, 'clients-test');
   identityPool = registerIdentityPool(services.store, pool, BUCKET);
-  await createBucket(services.moto.url, BUCKET);
+  await createBucket(services, BUCKET);
   // Another identity with a private object the clients must not reach.
-  const dave = await createUser(services.moto.url, pool, 'dave');
+  const dave = await createUser(services.userPool.url, pool, 'dave');
   const daveCredentials = await identityPoolCredentials(
     services,
     identityPool,
     pool,
-    (await signIn(services.moto.url, pool, dave)).idToken,
+    (await signIn(services.userPool.url, pool, dave)).idToken,
   )();
   otherPrivateKey = `private/${daveCredentials.identityId}/secret.txt`;
   const s3 = new S3Client({ region: REGION, endpoint: services.gateway.url, credentials: daveCredentials });
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: otherPrivateKey, Body: 'dave only' }));
   s3.destroy();
-  carol = await createUser(services.moto.url, pool, 'carol');
+  carol = await createUser(services.userPool.url, pool, 'carol');
 });
 
 afterAll(async () => {
@@ -82,7 +82,7 @@ describe('boto3', () => {
   it.concurrent('gets an identity and credentials, works in its own folder and is refused in another', async ({
     expect,
   }) => {
-    const { idToken } = await signIn(services.moto.url, pool, carol);
+    const { idToken } = await signIn(services.userPool.url, pool, carol);
     const { stdout } = await run('python3', [join(import.meta.dirname, 'fixtures', 'boto3-scenario.py')], {
       env: childEnv({
         REGION,
@@ -120,7 +120,7 @@ describe('AWS CLI', () => {
   it.concurrent('gets an identity and credentials, works in its own folder and is refused in another', async ({
     expect,
   }) => {
-    const { idToken } = await signIn(services.moto.url, pool, carol);
+    const { idToken } = await signIn(services.userPool.url, pool, carol);
     const logins = `${pool.providerName}=${idToken}`;
     const identity = ['--endpoint-url', services.identity.url, '--no-sign-request'];
     const { stdout: idOut } = await aws([

@@ -1,7 +1,7 @@
 /**
  * The identity directory on the local stack: the handler records each caller's identity ID in the
- * moto table, and a request's presigned URL is still signed with the caller's own credentials,
- * never with the dummy keys the handler's DynamoDB client gets.
+ * table (through the DynamoDB gateway, with the function's own keys), and a request's presigned URL
+ * is still signed with the caller's own credentials, never with the function's keys.
  */
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -26,13 +26,15 @@ it('records the identity ID in the table and signs URLs with the caller’s own 
   const idp = new CognitoIdentityProviderClient({
     region: outputs.Region,
     endpoint: outputs.CognitoIdpEndpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
   const dynamo = new DynamoDBClient({
     region: outputs.Region,
-    endpoint: outputs.CognitoIdpEndpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    endpoint: outputs.DynamoDbEndpoint,
+    credentials: stack.adminCredentials,
   });
+  // The handler's environment (set in this process when the stack loaded it): the function's keys.
+  const functionKey = process.env.AWS_ACCESS_KEY_ID;
+  expect(functionKey).toMatch(/^AKIA/);
   try {
     const { idToken } = await passwordSignIn(idp, outputs.UserPoolClientId, alice);
     const headers = { Authorization: `Bearer ${idToken}`, 'Content-Type': 'application/json' };
@@ -57,7 +59,7 @@ it('records the identity ID in the table and signs URLs with the caller’s own 
     const { url } = (await upload.json()) as { url: string };
     const credential = new URL(url).searchParams.get('X-Amz-Credential') ?? '';
     expect(credential).not.toBe('');
-    expect(credential).not.toContain('local-directory');
+    expect(credential).not.toContain(String(functionKey));
   } finally {
     idp.destroy();
     dynamo.destroy();

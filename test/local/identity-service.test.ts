@@ -17,7 +17,6 @@ import {
   createUserPool,
   decodeJwtPart,
   type LocalServices,
-  motoSigningKey,
   REGION,
   registerIdentityPool,
   signIn,
@@ -35,7 +34,7 @@ let identityPool: IdentityPool;
 let alice: TestUser;
 let bob: TestUser;
 let foreignUser: TestUser;
-let motoKey: KeyObject;
+let poolKey: KeyObject;
 
 beforeAll(async () => {
   services = await startLocalServices();
@@ -46,16 +45,16 @@ beforeAll(async () => {
     maxAttempts: 1,
   });
   [pool, foreignPool] = await Promise.all([
-    createUserPool(services.moto.url, 'identity-test'),
-    createUserPool(services.moto.url, 'foreign-pool'),
+    createUserPool(services.userPool.url, 'identity-test'),
+    createUserPool(services.userPool.url, 'foreign-pool'),
   ]);
   [alice, bob, foreignUser] = await Promise.all([
-    createUser(services.moto.url, pool, 'alice'),
-    createUser(services.moto.url, pool, 'bob'),
-    createUser(services.moto.url, foreignPool, 'mallory'),
+    createUser(services.userPool.url, pool, 'alice'),
+    createUser(services.userPool.url, pool, 'bob'),
+    createUser(services.userPool.url, foreignPool, 'mallory'),
   ]);
   identityPool = registerIdentityPool(services.store, pool, 'identity-test-bucket');
-  motoKey = motoSigningKey();
+  poolKey = services.moto.signingKey;
 });
 
 afterAll(async () => {
@@ -64,7 +63,7 @@ afterAll(async () => {
 });
 
 async function idToken(user: TestUser, from = pool): Promise<string> {
-  return (await signIn(services.moto.url, from, user)).idToken;
+  return (await signIn(services.userPool.url, from, user)).idToken;
 }
 
 async function getId(token: string, providerName = pool.providerName, identityPoolId = identityPool.id) {
@@ -74,7 +73,7 @@ async function getId(token: string, providerName = pool.providerName, identityPo
   return result.IdentityId ?? '';
 }
 
-/** A token signed with moto's real key, claims as moto issues them unless overridden. */
+/** A token signed with the pool's real key (generated at moto's start), claims as issued unless overridden. */
 function forged(
   user: TestUser,
   overrides: Record<string, unknown>,
@@ -82,8 +81,8 @@ function forged(
 ): string {
   const now = Math.floor(Date.now() / 1000);
   return signJwt(
-    motoKey,
-    { typ: 'JWT', kid: 'dummy', alg: 'RS256', ...header },
+    poolKey,
+    { typ: 'JWT', kid: services.moto.signingKeyId, alg: 'RS256', ...header },
     {
       iss: `https://${pool.providerName}`,
       sub: user.sub,
@@ -121,7 +120,7 @@ describe('GetId', () => {
     const restarted = await startIdentityService({
       store,
       region: REGION,
-      userPoolEndpoint: services.moto.url,
+      userPoolEndpoint: services.userPool.url,
     });
     const restartedClient = new CognitoIdentityClient({
       region: REGION,
@@ -171,7 +170,7 @@ describe('GetId', () => {
         return `${header}.${token.split('.')[1]}.`;
       },
     ],
-    ['an access token', async () => (await signIn(services.moto.url, pool, alice)).accessToken],
+    ['an access token', async () => (await signIn(services.userPool.url, pool, alice)).accessToken],
     ['a token for another app client', async () => forged(alice, { aud: 'another-client-id' })],
     ['a token with token_use missing', async () => forged(alice, { token_use: undefined })],
     ['a token issued by another user pool', async () => idToken(foreignUser, foreignPool)],

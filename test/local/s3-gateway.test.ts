@@ -69,8 +69,8 @@ function s3For(credentials: AwsCredentialIdentity, config: Partial<S3ClientConfi
 }
 
 async function callerFor(username: string, poolToUse: IdentityPool): Promise<Caller> {
-  const user = await createUser(services.moto.url, pool, username);
-  const { idToken } = await signIn(services.moto.url, pool, user);
+  const user = await createUser(services.userPool.url, pool, username);
+  const { idToken } = await signIn(services.userPool.url, pool, user);
   const resolved = await identityPoolCredentials(services, poolToUse, pool, idToken)();
   const credentials = {
     accessKeyId: resolved.accessKeyId,
@@ -83,9 +83,9 @@ async function callerFor(username: string, poolToUse: IdentityPool): Promise<Cal
 
 beforeAll(async () => {
   services = await startLocalServices();
-  pool = await createUserPool(services.moto.url, 'gateway-test');
+  pool = await createUserPool(services.userPool.url, 'gateway-test');
   identityPool = registerIdentityPool(services.store, pool, BUCKET);
-  await createBucket(services.moto.url, BUCKET, [ORIGIN]);
+  await createBucket(services, BUCKET, [ORIGIN]);
   [alice, bob] = await Promise.all([callerFor('alice', identityPool), callerFor('bob', identityPool)]);
 });
 

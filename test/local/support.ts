@@ -1,10 +1,11 @@
 /**
- * Shared set-up of the `local` test project: a real moto_server, the credential store, the identity
- * service and the S3 gateway on free loopback ports, plus a user pool with real users whose ID
- * tokens come from moto's InitiateAuth, and a bucket.
+ * Shared set-up of the `local` test project: a real moto_server on its private socket, the user-pool
+ * gateway in front of it, the credential store, the identity service and the S3 gateway on free
+ * loopback ports, plus a user pool with real users whose ID tokens come from InitiateAuth through
+ * the gateway, and a bucket.
  */
 import { execFileSync } from 'node:child_process';
-import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createSign, type KeyObject, randomBytes } from 'node:crypto';
 import {
   AdminCreateUserCommand,
   AdminSetUserPasswordCommand,
@@ -24,14 +25,21 @@ import {
 import { type IdentityService, startIdentityService } from '../../local/identity-service';
 import { type MotoServer, startMoto } from '../../local/moto';
 import { type S3Gateway, startS3Gateway } from '../../local/s3-gateway';
+import { startUserPoolGateway, type UserPoolGateway } from '../../local/user-pool-gateway';
 import { buildAuthenticatedRolePolicy } from '../../shared/policy/access-policy';
 
 export const REGION = 'us-east-1';
 export const ROLE_ARN = 'arn:aws:iam::000000000000:role/user-files-test-authenticated';
-export const ADMIN_CREDENTIALS = { accessKeyId: 'moto-admin', secretAccessKey: 'moto-admin' };
+/** The admin keys the user-pool gateway accepts for IAM-authorized operations, new per test file. */
+export const ADMIN_CREDENTIALS = {
+  accessKeyId: `AKIATEST${randomBytes(6).toString('hex').toUpperCase()}`,
+  secretAccessKey: randomBytes(30).toString('base64'),
+};
 
 export interface LocalServices {
   readonly moto: MotoServer;
+  /** The user pool's front door: every user-pool call of the tests goes through it. */
+  readonly userPool: UserPoolGateway;
   readonly store: CredentialStore;
   readonly identity: IdentityService;
   readonly gateway: S3Gateway;
@@ -46,18 +54,25 @@ export async function startLocalServices(
   const store = createCredentialStore(options.now ? { now: options.now } : {});
   const logs: string[] = [];
   const log = (line: string) => logs.push(line);
+  const userPool = await startUserPoolGateway({
+    moto,
+    principals: { admin: ADMIN_CREDENTIALS, store },
+    region: REGION,
+    log,
+  });
   const [identity, gateway] = await Promise.all([
     startIdentityService({
       store,
       region: REGION,
-      userPoolEndpoint: moto.url,
+      userPoolEndpoint: userPool.url,
       log,
       ...(options.credentialLifetimeSeconds
         ? { credentialLifetimeSeconds: options.credentialLifetimeSeconds }
         : {}),
     }),
     startS3Gateway({
-      upstream: moto.url,
+      upstream: 'http://127.0.0.1',
+      upstreamAgent: moto.agent,
       store,
       region: REGION,
       log,
@@ -66,12 +81,13 @@ export async function startLocalServices(
   ]);
   return {
     moto,
+    userPool,
     store,
     identity,
     gateway,
     logs,
     async close() {
-      await Promise.all([identity.close(), gateway.close()]);
+      await Promise.all([identity.close(), gateway.close(), userPool.close()]);
       await moto.close();
     },
   };
@@ -89,16 +105,16 @@ export interface TestUser {
   readonly sub: string;
 }
 
-function idp(motoUrl: string): CognitoIdentityProviderClient {
+function idp(userPoolUrl: string): CognitoIdentityProviderClient {
   return new CognitoIdentityProviderClient({
     region: REGION,
-    endpoint: motoUrl,
+    endpoint: userPoolUrl,
     credentials: ADMIN_CREDENTIALS,
   });
 }
 
-export async function createUserPool(motoUrl: string, name = 'user-files-test'): Promise<UserPool> {
-  const client = idp(motoUrl);
+export async function createUserPool(userPoolUrl: string, name = 'user-files-test'): Promise<UserPool> {
+  const client = idp(userPoolUrl);
   try {
     const pool = await client.send(new CreateUserPoolCommand({ PoolName: name }));
     const userPoolId = pool.UserPool?.Id ?? '';
@@ -119,8 +135,8 @@ export async function createUserPool(motoUrl: string, name = 'user-files-test'):
   }
 }
 
-export async function createUser(motoUrl: string, pool: UserPool, username: string): Promise<TestUser> {
-  const client = idp(motoUrl);
+export async function createUser(userPoolUrl: string, pool: UserPool, username: string): Promise<TestUser> {
+  const client = idp(userPoolUrl);
   const password = `Test-${username}-Passw0rd!`;
   try {
     const created = await client.send(
@@ -147,11 +163,11 @@ export async function createUser(motoUrl: string, pool: UserPool, username: stri
 
 /** A fresh sign-in (USER_PASSWORD_AUTH): every call returns new tokens. */
 export async function signIn(
-  motoUrl: string,
+  userPoolUrl: string,
   pool: UserPool,
   user: TestUser,
 ): Promise<{ idToken: string; accessToken: string }> {
-  const client = idp(motoUrl);
+  const client = idp(userPoolUrl);
   try {
     return await passwordSignIn(client, pool.clientId, user);
   } finally {
@@ -179,16 +195,18 @@ export function registerIdentityPool(
   });
 }
 
+/** Creates a bucket in moto itself, over its socket (as the bootstrap does). */
 export async function createBucket(
-  motoUrl: string,
+  services: Pick<LocalServices, 'moto'>,
   bucket: string,
   allowedOrigins: string[] = [],
 ): Promise<void> {
   const s3 = new S3Client({
     region: REGION,
-    endpoint: motoUrl,
+    endpoint: 'http://127.0.0.1',
     forcePathStyle: true,
     credentials: ADMIN_CREDENTIALS,
+    requestHandler: { httpAgent: services.moto.agent },
   });
   try {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -229,8 +247,11 @@ export function identityPoolCredentials(
   });
 }
 
-/** moto signs every user pool's tokens with one fixed key; tests use it to forge otherwise-valid tokens. */
-export function motoSigningKey(): KeyObject {
+/**
+ * The key moto ships in its package (public on the internet): the local stack must refuse tokens
+ * signed with it. Read from the installed moto.
+ */
+export function motoBuiltInSigningKey(): KeyObject {
   const pem = execFileSync(
     'python3',
     [

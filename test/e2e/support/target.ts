@@ -2,6 +2,7 @@
  * What the e2e suite runs against: the local stack started by `global-setup.ts`, or a deployed
  * stack named by `E2E_OUTPUTS` (its outputs file) with two existing users in `E2E_USERS`.
  */
+import type { JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { inject } from 'vitest';
 import type { LocalStack } from '../../../local/local-stack';
@@ -27,6 +28,14 @@ export interface E2eTarget {
     readonly s3?: string;
   };
   readonly users: readonly [TestUser, TestUser];
+  /**
+   * Only for a local stack started in this run: its admin keys (the user pool's IAM-authorized
+   * operations) and the private key its user pool signs tokens with, both generated at its start.
+   */
+  readonly localSecrets?: {
+    readonly adminCredentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+    readonly userPoolSigningKey: JsonWebKey;
+  };
 }
 
 declare module 'vitest' {
@@ -134,5 +143,6 @@ export function targetOf(stack: LocalStack): E2eTarget {
       s3: outputs.S3Endpoint,
     },
     users: [alice, bob],
+    localSecrets: { adminCredentials: stack.adminCredentials, userPoolSigningKey: stack.userPoolSigningKey },
   };
 }

@@ -1,0 +1,123 @@
+/**
+ * The local DynamoDB front door: DynamoDB's JSON protocol (`X-Amz-Target: DynamoDB_20120810.<Op>`)
+ * in front of moto, where the identity directory table lives. Every request must be SigV4-signed
+ * (service `dynamodb`); the function's keys may do only what its deployed role allows (GetItem and
+ * PutItem on the directory table), the stack's admin keys may manage tables (the bootstrap's
+ * CreateTable), and anyone else is refused as DynamoDB refuses.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  AwsJsonError,
+  accessDenied,
+  forwardToMoto,
+  type Principals,
+  parseJsonObject,
+  readBody,
+  sendError,
+  targetOperation,
+  verifyJsonSignature,
+} from './aws-json';
+import type { MotoServer } from './moto';
+import { closeServer, LOOPBACK, listen } from './ports';
+
+export interface DynamoDbGatewayOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** 0 or omitted: a free port. */
+  readonly port?: number;
+  readonly moto: Pick<MotoServer, 'agent'>;
+  /** `function` gets the deployed function role's rights on `table`; `admin` manages tables. */
+  readonly principals: Principals;
+  /** The identity directory table, the only one the function may use. */
+  readonly table: string;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** One line per request: operation, table and outcome. @default silent */
+  readonly log?: (line: string) => void;
+}
+
+export interface DynamoDbGateway {
+  /** Base URL, for `endpoint` / `AWS_ENDPOINT_URL_DYNAMODB`. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const TARGET_PREFIX = 'DynamoDB_20120810.';
+const CONTENT_TYPE = 'application/x-amz-json-1.0';
+const MAX_BODY_BYTES = 1024 * 1024;
+/** The function role's statement in lib/user-files-api.ts. */
+const FUNCTION_ACTIONS: ReadonlySet<string> = new Set(['GetItem', 'PutItem']);
+/** The bootstrap's needs: create the table and wait for it. */
+const ADMIN_ACTIONS: ReadonlySet<string> = new Set(['CreateTable', 'DescribeTable', 'GetItem']);
+
+export async function startDynamoDbGateway(options: DynamoDbGatewayOptions): Promise<DynamoDbGateway> {
+  const host = options.host ?? LOOPBACK;
+  const region = options.region ?? 'us-east-1';
+  const log = options.log ?? (() => {});
+  const { agent } = options.moto;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<string> {
+    if (req.method !== 'POST' || req.url !== '/') {
+      req.resume();
+      throw new AwsJsonError('UnknownOperationException', 'Not found.', 404);
+    }
+    const body = await readBody(req, MAX_BODY_BYTES);
+    const operation = targetOperation(req, TARGET_PREFIX);
+    if (!operation) throw new AwsJsonError('UnknownOperationException', 'Unknown operation.');
+    const caller = await verifyJsonSignature(req, body, {
+      service: 'dynamodb',
+      region,
+      principals: options.principals,
+    });
+    const input = parseJsonObject(body);
+    const table = typeof input.TableName === 'string' ? input.TableName : undefined;
+    const resource = `arn:aws:dynamodb:${region}:000000000000:table/${table ?? '*'}`;
+    const allowed =
+      (caller.kind === 'function' && FUNCTION_ACTIONS.has(operation) && table === options.table) ||
+      (caller.kind === 'admin' && ADMIN_ACTIONS.has(operation) && table !== undefined);
+    if (!allowed) throw accessDenied(caller, `dynamodb:${operation}`, resource);
+
+    const status = await forwardToMoto(agent, res, {
+      method: 'POST',
+      path: '/',
+      headers: {
+        host: `dynamodb.${region}.amazonaws.com`,
+        'content-type': CONTENT_TYPE,
+        'x-amz-target': `${TARGET_PREFIX}${operation}`,
+        // moto picks the service and region out of a signature's scope; it checks none.
+        authorization: `AWS4-HMAC-SHA256 Credential=front-door/20000101/${region}/dynamodb/aws4_request, SignedHeaders=host, Signature=0`,
+      },
+      // What was authorized, re-serialized: the table checked is the table moto acts on.
+      body: Buffer.from(JSON.stringify(input), 'utf8'),
+    });
+    return `${operation} ${table} ${status}`;
+  }
+
+  const server = createServer((req, res) => {
+    const requestId = randomUUID();
+    handle(req, res).then(
+      (outcome) => log(`dynamodb: ${outcome}`),
+      (error: unknown) => {
+        const refusal =
+          error instanceof AwsJsonError
+            ? error
+            : new AwsJsonError('InternalServerError', 'Internal server error.', 500);
+        log(
+          error instanceof AwsJsonError
+            ? `dynamodb: refused ${refusal.type}`
+            : `dynamodb: unexpected ${error instanceof Error ? error.name : typeof error}`,
+        );
+        if (res.headersSent) res.destroy();
+        else sendError(res, refusal, requestId);
+      },
+    );
+  });
+  const port = await listen(server, host, options.port ?? 0, 'the DynamoDB gateway');
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () => closeServer(server),
+  };
+}
