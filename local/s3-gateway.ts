@@ -6,9 +6,16 @@
  * trailers, Content-MD5, flexible checksums), and only then forward to moto. Refusals are S3's own
  * XML errors. Browser CORS (preflight and response headers) follows the bucket's CORS rules.
  *
+ * Each request is parsed once, strictly, and what moto gets is REBUILT from that parsed form:
+ * the authorized bucket and key, S3 parameters from the parsed query, headers from an allow-list
+ * of parsed values, XML bodies re-serialized. moto never sees the client's bytes where it could
+ * read them differently (a second copy of a parameter, a form body, a DTD), and upload IDs are
+ * bound to the key they were created for.
+ *
  * Never logged: credentials, session tokens, signatures, query strings (presigned URLs).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import {
   Agent,
   createServer,
@@ -18,30 +25,45 @@ import {
   type OutgoingHttpHeaders,
   type ServerResponse,
 } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { type CORSRule, GetBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import type { CredentialStore } from './credential-store';
 import { isAllowed } from './policy-engine';
 import { closeServer, LOOPBACK, listen } from './ports';
+import {
+  ByteBudget,
+  entityTooLarge,
+  receiveAndDiscard,
+  receiveToFile,
+  receiveToMemory,
+  type SpooledBody,
+  slowDown,
+} from './s3-body';
 import { type CorsRequest, corsResponseHeaders, matchCorsRule, parseRequestHeaders } from './s3-cors';
 import { accessDenied, errorXml, S3Error } from './s3-errors';
 import {
   type AuthorizationCheck,
   bucketArn,
+  completeRequestXml,
+  copySourceHeader,
   type DeleteEntry,
   deleteEntryCheck,
   deleteErrorsXml,
   deleteRequestXml,
+  encodeKey,
+  parseCompleteRequest,
   parseDeleteRequest,
   parsePath,
+  type ResolvedOperation,
   resolveOperation,
-  type S3Operation,
 } from './s3-operations';
-import { checkPayload } from './s3-payload';
+import { type PayloadSummary, PayloadVerifier } from './s3-payload';
+import { UploadRegistry } from './s3-uploads';
 import {
   headerValue,
-  PRESIGN_PARAMETERS,
   parseQuery,
-  type QueryParameter,
   type SignedRequest,
   type VerifiedSignature,
   verifySignature,
@@ -66,8 +88,17 @@ export interface S3GatewayOptions {
   readonly corsRules?: readonly CORSRule[];
   /** @default 5 */
   readonly corsCacheSeconds?: number;
-  /** Largest request body accepted (bodies are buffered to be verified). @default 536870912 (512 MiB) */
+  /** Largest request body accepted. @default 536870912 (512 MiB) */
   readonly maxBodyBytes?: number;
+  /**
+   * Disk shared by all object bodies being verified at once (spooled to a private temp directory
+   * before moto gets them); past it, 503 SlowDown. @default 2147483648 (2 GiB)
+   */
+  readonly spoolBudgetBytes?: number;
+  /** Memory shared by all XML bodies being parsed at once; past it, 503 SlowDown. @default 33554432 (32 MiB) */
+  readonly memoryBudgetBytes?: number;
+  /** Multipart upload IDs remembered (bound to their key) at once. @default 10000 */
+  readonly maxUploads?: number;
   /** One line per request: operation, bucket, key, outcome. @default silent */
   readonly log?: (line: string) => void;
   /** Clock, for tests. @default Date.now */
@@ -78,12 +109,17 @@ export interface S3Gateway {
   /** Base URL for `endpoint` / `--endpoint-url` / `AWS_ENDPOINT_URL_S3` (path-style by itself). */
   readonly url: string;
   readonly port: number;
+  /** Body bytes held in memory and on disk, now and at most at once (for tests and diagnostics). */
+  bodyStats(): { memoryInUse: number; memoryPeak: number; spoolInUse: number; spoolPeak: number };
   close(): Promise<void>;
 }
 
 const MAX_CORS_CACHE_ENTRIES = 256;
 /** Request bodies up to this size are read and dropped before an early refusal, so clients see it. */
 const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
+/** The largest XML body S3 takes (1,000 delete keys or 10,000 parts fit well within it). */
+const MAX_XML_BODY_BYTES = 2 * 1024 * 1024;
+/** Response headers that describe moto's connection, not the object. */
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -93,44 +129,76 @@ const HOP_BY_HOP = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
-  'expect',
-  'host',
-  'content-length',
 ]);
-/** Request headers that carry the caller's authentication or the body's framing: never forwarded. */
+/** Standard request headers S3 acts on and moto gets (their parsed, single value); nothing else. */
+const FORWARDED_HEADERS = [
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'range',
+] as const;
+/** `x-amz-*` parameters that carry authentication or body framing: never forwarded. */
 const NOT_FORWARDED = new Set([
-  'authorization',
   'x-amz-security-token',
   'x-amz-content-sha256',
   'x-amz-decoded-content-length',
   'x-amz-trailer',
+  'x-amz-date',
+  // Rebuilt from the parsed source that was authorized.
+  'x-amz-copy-source',
 ]);
-const PRESIGN_PARAMETER_SET: ReadonlySet<string> = new Set(PRESIGN_PARAMETERS);
+/**
+ * Where the content type of an object is kept when it is a form type: moto parses such bodies as
+ * forms (altering the stored bytes and reading parameters from them), so it gets a neutral type
+ * and this metadata, which the gateway turns back into Content-Type on reads and never shows.
+ */
+const STORED_CONTENT_TYPE = 'x-amz-meta-local-gateway-content-type';
+const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
+/** Content types an XML request body may declare (none at all is fine too). */
+const XML_TYPES = new Set(['application/xml', 'text/xml']);
+const RESPONSE_OVERRIDES: Readonly<Record<string, string>> = {
+  'response-cache-control': 'cache-control',
+  'response-content-disposition': 'content-disposition',
+  'response-content-encoding': 'content-encoding',
+  'response-content-language': 'content-language',
+  'response-content-type': 'content-type',
+  'response-expires': 'expires',
+};
+/** moto's continuation tokens: the MD5 (hex) of the last key listed. */
+const CONTINUATION_TOKEN = /^[0-9a-f]{32}$/;
 /** A well-formed placeholder: moto never checks it, and it carries no secret. */
 const UPSTREAM_AUTHORIZATION =
   'AWS4-HMAC-SHA256 Credential=local-gateway/20000101/us-east-1/s3/aws4_request, SignedHeaders=host, ' +
   `Signature=${'0'.repeat(64)}`;
 
-class BodyTooLargeError extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLargeError());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-    req.on('aborted', () => reject(new Error('request aborted')));
+const invalidContinuationToken = () =>
+  new S3Error(400, 'InvalidArgument', 'The continuation token provided is incorrect', {
+    ArgumentName: 'continuation-token',
   });
+
+/** `type/subtype`, lowercase, without parameters. */
+function mediaType(contentType: string): string {
+  return (contentType.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+/** What a request's body is to the gateway: object bytes, an XML document to rebuild, or nothing. */
+function bodyKind(operation: ResolvedOperation): 'object' | 'xml' | 'none' {
+  switch (operation.name) {
+    case 'PutObject':
+    case 'UploadPart':
+      return 'object';
+    case 'DeleteObjects':
+    case 'CompleteMultipartUpload':
+      return 'xml';
+    default:
+      return 'none';
+  }
 }
 
 function requestId(): string {
@@ -181,6 +249,11 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
   const upstream = new URL(options.upstream);
   const agent = options.upstreamAgent ?? new Agent({ keepAlive: true });
   const corsCacheMs = (options.corsCacheSeconds ?? 5) * 1000;
+  const spoolBudget = new ByteBudget(options.spoolBudgetBytes ?? 2 * 1024 * 1024 * 1024);
+  const memoryBudget = new ByteBudget(options.memoryBudgetBytes ?? 32 * 1024 * 1024);
+  const uploads = new UploadRegistry(options.maxUploads);
+  // Private to this process's user (mkdtemp creates it 0700): bodies wait here until verified.
+  const spoolDirectory = await mkdtemp(join(tmpdir(), 'local-s3-gateway-'));
 
   // moto runs with auth off: the admin client's key is never checked, only needed to sign at all.
   const admin = new S3Client({
@@ -267,15 +340,37 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     );
   }
 
-  /** Forwards to moto and streams the answer back; `transformXml` may rewrite a (small) XML answer. */
+  interface UpstreamTarget {
+    readonly path: string;
+    readonly headers: OutgoingHttpHeaders;
+    /** Verified bytes: in memory, or a stream of a spooled file. */
+    readonly body?: Buffer | { readonly stream: Readable; readonly length: number };
+  }
+
+  interface ForwardOptions {
+    /** An S3 error to answer instead of moto's status (e.g. 404 hidden as 403). */
+    readonly refuse?: (status: number) => S3Error | undefined;
+    /** Rewrites a successful answer's headers (response overrides, stored content type). */
+    readonly rewriteHeaders?: (headers: OutgoingHttpHeaders) => void;
+    /** Rewrites a (small) successful XML answer; may also just read it. */
+    readonly transformXml?: (xml: string) => string;
+  }
+
+  /** Forwards to moto and streams the answer back. */
   function forward(
     req: IncomingMessage,
     res: ServerResponse,
-    target: { path: string; headers: OutgoingHttpHeaders; body: Buffer | undefined },
+    target: UpstreamTarget,
     responseHeaders: Record<string, string>,
-    options: { transformXml?: (xml: string) => string; hideMissing?: boolean } = {},
+    options: ForwardOptions = {},
   ): Promise<number> {
-    const { transformXml, hideMissing } = options;
+    const { transformXml, refuse, rewriteHeaders } = options;
+    const { body } = target;
+    const length = body === undefined ? 0 : Buffer.isBuffer(body) ? body.length : body.length;
+    const headers: OutgoingHttpHeaders = { ...target.headers };
+    if (body !== undefined || !['GET', 'HEAD'].includes(req.method ?? 'GET')) {
+      headers['content-length'] = String(length);
+    }
     return new Promise((resolve, reject) => {
       const upstreamRequest = httpRequest(
         {
@@ -286,16 +381,18 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
           path: target.path,
           // moto's own address: an IP host is always path-style, so moto cannot read a bucket out
           // of a client-chosen Host (virtual-hosted style) and act on another key than authorized.
-          headers: { ...target.headers, host: upstream.host },
+          headers: { ...headers, host: upstream.host },
         },
         (upstreamResponse) => {
           const status = upstreamResponse.statusCode ?? 502;
-          if (status === 404 && hideMissing) {
+          const refusal = refuse?.(status);
+          if (refusal) {
             upstreamResponse.resume();
-            reject(accessDenied('Access Denied', {}, 'missing key, and no s3:ListBucket to learn so'));
+            reject(refusal);
             return;
           }
           const headers = copyResponseHeaders(upstreamResponse.headers);
+          if (status < 300) rewriteHeaders?.(headers);
           if (transformXml && status === 200) {
             const chunks: Buffer[] = [];
             upstreamResponse.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -329,8 +426,68 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
           ),
         ),
       );
-      upstreamRequest.end(target.body);
+      if (body === undefined || Buffer.isBuffer(body)) {
+        upstreamRequest.end(body);
+      } else {
+        body.stream.on('error', (error) => upstreamRequest.destroy(error));
+        body.stream.pipe(upstreamRequest);
+      }
     });
+  }
+
+  /**
+   * Receives the body the way its operation needs it (see s3-body.ts), verified. Budgets are taken
+   * before the body is read (and before 100-continue), and released by `release`.
+   */
+  async function receiveBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    operation: ResolvedOperation,
+    verifier: PayloadVerifier,
+    expectsContinue: boolean,
+  ): Promise<{
+    summary: PayloadSummary;
+    memory?: Buffer;
+    spooled?: SpooledBody;
+    release: () => Promise<void>;
+  }> {
+    const kind = bodyKind(operation);
+    const limit = kind === 'xml' ? MAX_XML_BODY_BYTES : maxBodyBytes;
+    const declared = req.headers['content-length'];
+    const declaredLength = declared === undefined ? undefined : Number(declared);
+    if (declaredLength !== undefined && declaredLength > limit) throw entityTooLarge(limit);
+    // Without a Content-Length (chunked transfer), the worst case is reserved.
+    const reserved = kind === 'none' ? 0 : (declaredLength ?? limit);
+    const budget = kind === 'xml' ? memoryBudget : spoolBudget;
+    if (!budget.reserve(reserved)) throw slowDown();
+    let released = false;
+    const releaseBudget = () => {
+      if (!released) budget.release(reserved);
+      released = true;
+    };
+    try {
+      if (expectsContinue) res.writeContinue();
+      if (kind === 'xml') {
+        const { body, summary } = await receiveToMemory(req, verifier, limit);
+        return { summary, memory: body, release: async () => releaseBudget() };
+      }
+      if (kind === 'object') {
+        const spooled = await receiveToFile(req, verifier, { directory: spoolDirectory, limit });
+        return {
+          summary: spooled.summary,
+          spooled,
+          release: async () => {
+            releaseBudget();
+            await spooled.dispose();
+          },
+        };
+      }
+      const summary = await receiveAndDiscard(req, verifier, limit);
+      return { summary, release: async () => releaseBudget() };
+    } catch (error) {
+      releaseBudget();
+      throw error;
+    }
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
@@ -344,6 +501,7 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     let bucket: string | undefined;
     let described = `${method} ${rawPath.split('/')[1] ?? ''}`;
     let bodyRead = false;
+    let release = async () => {};
     try {
       if (method === 'OPTIONS') {
         await preflight(req, res, id, rawPath);
@@ -361,73 +519,107 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
         const denied = operation.checks.filter((_, index) => !allowed[index]).map((check) => check.action);
         throw accessDenied('Access Denied', {}, `policy denies ${denied.join(', ')}`);
       }
+      const headers = forwardHeaders(signed, verified, operation);
+      checkRequest(operation, signed);
 
-      const declaredLength = Number(req.headers['content-length'] ?? 0);
-      if (declaredLength > maxBodyBytes) {
-        throw new S3Error(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', {
-          MaxSizeAllowed: String(maxBodyBytes),
-        });
-      }
-      if (expectsContinue) res.writeContinue();
-      let raw: Buffer;
-      try {
-        raw = await readBody(req, maxBodyBytes);
-      } catch (error) {
-        if (error instanceof BodyTooLargeError) {
-          throw new S3Error(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size');
-        }
-        throw error;
-      }
-      bodyRead = true;
-      const header = (name: string) => headerValue(signed, name);
-      const payload = checkPayload({
-        body: raw,
+      const verifier = new PayloadVerifier({
         contentSha256: verified.contentSha256,
-        header,
+        header: (name) => headerValue(signed, name),
         amzParameters: verified.amzParameters,
         checksumsDescribeBody: operation.checksumsDescribeBody,
       });
+      const received = await receiveBody(req, res, operation, verifier, expectsContinue);
+      release = received.release;
+      bodyRead = true;
 
       const corsRequest = origin ? { origin, method } : undefined;
       const responseHeaders = { ...(await corsHeaders(bucket, corsRequest)), 'x-amz-request-id': id };
-      const headers = forwardHeaders(req.headers, verified, payload.decodedFromChunks);
-      if (payload.trailerChecksum) headers[payload.trailerChecksum[0]] = payload.trailerChecksum[1];
-      if (operation.checksumsDescribeBody) nameChecksumAlgorithm(headers);
-      const path = upstreamPath(operation.bucket, operation.key) + forwardQuery(query);
-
-      if (operation.name === 'DeleteObjects') {
-        await deleteObjects(
-          req,
-          res,
-          operation,
-          verified,
-          context,
-          payload.body,
-          headers,
-          path,
-          responseHeaders,
-        );
-        log(`s3: ${described} forwarded`);
-        return;
+      if (received.summary.trailerChecksum) {
+        headers[received.summary.trailerChecksum[0]] = received.summary.trailerChecksum[1];
       }
-      // S3 answers a missing key with 404 only to a caller allowed s3:ListBucket on the bucket
-      // (unconditioned: this check carries no s3:prefix); anyone else learns nothing, gets 403.
-      const hideMissing =
-        (operation.name === 'GetObject' || operation.name === 'HeadObject') &&
-        !(
-          await authorize(
+      if (operation.checksumsDescribeBody) nameChecksumAlgorithm(headers);
+      const path = upstreamPath(operation.bucket, operation.key) + forwardQuery(operation.parameters);
+      const spooled = received.spooled;
+      const objectBody = spooled ? { stream: spooled.open(), length: received.summary.length } : undefined;
+
+      let status: number;
+      switch (operation.name) {
+        case 'DeleteObjects':
+          status = await deleteObjects(
+            req,
+            res,
+            operation,
             verified,
-            [{ action: 's3:ListBucket', resource: bucketArn(operation.bucket), context: {} }],
             context,
-          )
-        )[0];
-      const status = await forward(
-        req,
-        res,
-        { path, headers: withBody(headers, payload.body), body: payload.body },
-        responseHeaders,
-        { hideMissing },
-      );
+            received.memory,
+            headers,
+            path,
+            responseHeaders,
+          );
+          break;
+        case 'CompleteMultipartUpload': {
+          const xml = completeRequestXml(parseCompleteRequest(received.memory ?? Buffer.alloc(0)));
+          status = await forward(
+            req,
+            res,
+            { path, headers: xmlHeaders(headers, xml, false), body: Buffer.from(xml) },
+            responseHeaders,
+          );
+          if (status === 200) uploads.forget(operation.parameters.get('uploadId') ?? '');
+          break;
+        }
+        case 'CreateMultipartUpload':
+          status = await forward(req, res, { path, headers }, responseHeaders, {
+            transformXml: (xml) => {
+              const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(xml)?.[1];
+              if (uploadId !== undefined && operation.key !== undefined) {
+                uploads.record(unescapeXml(uploadId), operation.bucket, operation.key);
+              }
+              return xml;
+            },
+          });
+          break;
+        case 'AbortMultipartUpload':
+          status = await forward(req, res, { path, headers }, responseHeaders);
+          if (status === 204) uploads.forget(operation.parameters.get('uploadId') ?? '');
+          break;
+        case 'ListObjectsV2':
+          status = await forward(req, res, { path, headers }, responseHeaders, {
+            // moto fails (500) on a token it never issued; S3 answers 400.
+            refuse: (code) =>
+              code === 500 && operation.parameters.has('continuation-token')
+                ? invalidContinuationToken()
+                : undefined,
+          });
+          break;
+        case 'GetObject':
+        case 'HeadObject': {
+          // S3 answers a missing key with 404 only to a caller allowed s3:ListBucket on the bucket
+          // (unconditioned: this check carries no s3:prefix); anyone else learns nothing, gets 403.
+          const hideMissing = !(
+            await authorize(
+              verified,
+              [{ action: 's3:ListBucket', resource: bucketArn(operation.bucket), context: {} }],
+              context,
+            )
+          )[0];
+          status = await forward(req, res, { path, headers }, responseHeaders, {
+            refuse: (code) =>
+              code === 404 && hideMissing
+                ? accessDenied('Access Denied', {}, 'missing key, and no s3:ListBucket to learn so')
+                : undefined,
+            rewriteHeaders: (answer) => applyResponseOverrides(answer, operation.parameters),
+          });
+          break;
+        }
+        default:
+          status = await forward(
+            req,
+            res,
+            { path, headers, ...(objectBody ? { body: objectBody } : {}) },
+            responseHeaders,
+          );
+      }
       log(`s3: ${described} ${status}`);
     } catch (error) {
       const failure =
@@ -455,28 +647,48 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
         cors,
         bodyRead ? 'read' : expectsContinue ? 'not-sent' : 'unread',
       );
+    } finally {
+      await release();
     }
+  }
+
+  /** What must hold before any body is read: bound upload IDs, an XML type, a token moto issued. */
+  function checkRequest(operation: ResolvedOperation, signed: SignedRequest): void {
+    const uploadId = operation.parameters.get('uploadId');
+    if (uploadId !== undefined && operation.key !== undefined) {
+      uploads.check(uploadId, operation.bucket, operation.key);
+    }
+    if (bodyKind(operation) === 'xml') {
+      const contentType = headerValue(signed, 'content-type');
+      if (contentType !== undefined && !XML_TYPES.has(mediaType(contentType))) {
+        throw new S3Error(400, 'InvalidArgument', `Content-Type ${mediaType(contentType)} is not XML.`, {
+          ArgumentName: 'Content-Type',
+        });
+      }
+    }
+    const token = operation.parameters.get('continuation-token');
+    if (token !== undefined && !CONTINUATION_TOKEN.test(token)) throw invalidContinuationToken();
   }
 
   async function deleteObjects(
     req: IncomingMessage,
     res: ServerResponse,
-    operation: S3Operation,
+    operation: ResolvedOperation,
     verified: VerifiedSignature,
     context: Record<string, string | string[]>,
-    body: Buffer,
+    body: Buffer | undefined,
     headers: OutgoingHttpHeaders,
     path: string,
     responseHeaders: Record<string, string>,
-  ): Promise<void> {
-    // headers already hold the verified checksums, hoisted or from a trailer.
+  ): Promise<number> {
+    // Checked on the client's body (already verified); the body moto gets is rebuilt below.
     const hasIntegrity =
       headers['content-md5'] !== undefined ||
       Object.keys(headers).some((name) => name.startsWith('x-amz-checksum-'));
     if (!hasIntegrity) {
       throw new S3Error(400, 'InvalidRequest', 'Missing required header for this request: Content-MD5');
     }
-    const request = parseDeleteRequest(body.toString('utf8'));
+    const request = parseDeleteRequest(body ?? Buffer.alloc(0));
     const checks = request.entries.map((entry) => deleteEntryCheck(operation.bucket, entry));
     const allowed = await authorize(verified, checks, context);
     const permitted: DeleteEntry[] = [];
@@ -495,25 +707,18 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
         'content-length': Buffer.byteLength(xml),
       });
       res.end(xml);
-      return;
+      return 200;
     }
-    let forwardedBody = body;
-    if (refused.length > 0) {
-      forwardedBody = Buffer.from(deleteRequestXml({ quiet: request.quiet, entries: permitted }), 'utf8');
-      for (const name of Object.keys(headers)) {
-        if (name.startsWith('x-amz-checksum-') || name === 'x-amz-sdk-checksum-algorithm')
-          delete headers[name];
-      }
-      headers['content-md5'] = createHash('md5').update(forwardedBody).digest('base64');
-    }
+    // Exactly the keys that were authorized, re-serialized: never the client's bytes.
+    const xml = deleteRequestXml({ quiet: request.quiet, entries: permitted });
     const errors = deleteErrorsXml(refused);
-    await forward(
+    return forward(
       req,
       res,
-      { path, headers: withBody(headers, forwardedBody), body: forwardedBody },
+      { path, headers: xmlHeaders(headers, xml, true), body: Buffer.from(xml, 'utf8') },
       responseHeaders,
       refused.length > 0
-        ? { transformXml: (xml) => xml.replace(/<\/DeleteResult>\s*$/, `${errors}</DeleteResult>`) }
+        ? { transformXml: (answer) => answer.replace(/<\/DeleteResult>\s*$/, `${errors}</DeleteResult>`) }
         : {},
     );
   }
@@ -525,42 +730,94 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
   server.on('checkContinue', (req, res) => {
     handle(req, res, true).catch(() => res.destroy());
   });
-  const port = await listen(server, host, options.port ?? 0, 'the local S3 gateway');
+  let port: number;
+  try {
+    port = await listen(server, host, options.port ?? 0, 'the local S3 gateway');
+  } catch (error) {
+    await rm(spoolDirectory, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: `http://${host}:${port}`,
     port,
+    bodyStats: () => ({
+      memoryInUse: memoryBudget.inUse,
+      memoryPeak: memoryBudget.peak,
+      spoolInUse: spoolBudget.inUse,
+      spoolPeak: spoolBudget.peak,
+    }),
     close: async () => {
       await closeServer(server);
       agent.destroy();
       admin.destroy();
+      await rm(spoolDirectory, { recursive: true, force: true });
     },
   };
 }
 
-function withBody(headers: OutgoingHttpHeaders, body: Buffer): OutgoingHttpHeaders {
-  return { ...headers, 'content-length': String(body.length) };
+function unescapeXml(text: string): string {
+  return text.replace(/&(lt|gt|amp|quot|apos);/g, (_, name: string) => {
+    const map: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+    return map[name] ?? '';
+  });
 }
 
-/** The request's headers as moto should see them: no authentication, no chunk framing. */
+/**
+ * Headers for a rebuilt XML body: its own type and MD5. DeleteObjects' checksums describe the
+ * client's bytes, not the rebuilt ones, and are dropped; CompleteMultipartUpload's describe the
+ * whole object and stay.
+ */
+function xmlHeaders(headers: OutgoingHttpHeaders, xml: string, bodyChecksums: boolean): OutgoingHttpHeaders {
+  const rebuilt: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const describesBody =
+      name === 'content-md5' ||
+      (bodyChecksums && (name === 'x-amz-sdk-checksum-algorithm' || name.startsWith('x-amz-checksum-')));
+    if (!describesBody) rebuilt[name] = value;
+  }
+  rebuilt['content-type'] = 'application/xml';
+  rebuilt['content-md5'] = createHash('md5').update(xml, 'utf8').digest('base64');
+  return rebuilt;
+}
+
+/**
+ * The headers moto gets, built from an allow-list of the request's parsed values: standard headers
+ * S3 acts on (each given once), the verified `x-amz-*` parameters, the authorized copy source, and
+ * the object's content type where it is stored. Everything else stays here.
+ */
 function forwardHeaders(
-  incoming: IncomingHttpHeaders,
+  signed: SignedRequest,
   verified: VerifiedSignature,
-  decodedFromChunks: boolean,
+  operation: ResolvedOperation,
 ): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || NOT_FORWARDED.has(name) || name.startsWith('proxy-'))
-      continue;
-    headers[name] = value;
+  const single = (name: string): string | undefined => {
+    const values = signed.headers[name];
+    if (values && values.length > 1) {
+      throw new S3Error(400, 'InvalidArgument', `Header ${name} must be given once.`, { ArgumentName: name });
+    }
+    return values?.[0];
+  };
+  for (const name of FORWARDED_HEADERS) {
+    const value = single(name);
+    if (value !== undefined) headers[name] = value;
   }
+  const contentType = single('content-type');
+  const contentMd5 = single('content-md5');
   // moto (auth off) checks no signature, but treats a request without Authorization as anonymous
   // and applies object ACLs to it (403 on reads). The request was verified here: say who we are.
   headers.authorization = UPSTREAM_AUTHORIZATION;
-  // Presigned x-amz-* parameters (checksums, metadata) apply like headers: hand them to moto as such.
   for (const [name, value] of verified.amzParameters) {
-    if (!NOT_FORWARDED.has(name) && headers[name] === undefined) headers[name] = value;
+    if (name === STORED_CONTENT_TYPE) {
+      throw new S3Error(400, 'InvalidArgument', `${name} is reserved by the local S3 gateway.`, {
+        ArgumentName: name,
+      });
+    }
+    if (!NOT_FORWARDED.has(name)) headers[name] = value;
   }
-  if (decodedFromChunks) {
+  if (operation.copySource) headers['x-amz-copy-source'] = copySourceHeader(operation.copySource);
+  if (verified.contentSha256 !== 'UNSIGNED-PAYLOAD' && !/^[0-9a-f]{64}$/.test(verified.contentSha256)) {
+    // aws-chunked framing is removed here; moto gets the object bytes.
     const encodings = String(headers['content-encoding'] ?? '')
       .split(',')
       .map((encoding) => encoding.trim())
@@ -568,7 +825,46 @@ function forwardHeaders(
     if (encodings.length > 0) headers['content-encoding'] = encodings.join(', ');
     else delete headers['content-encoding'];
   }
+  switch (operation.name) {
+    case 'PutObject':
+    case 'CopyObject':
+    case 'CreateMultipartUpload':
+      if (contentType !== undefined) {
+        if (FORM_TYPES.has(mediaType(contentType))) {
+          headers['content-type'] = 'application/octet-stream';
+          headers[STORED_CONTENT_TYPE] = contentType;
+        } else {
+          headers['content-type'] = contentType;
+        }
+      }
+      break;
+    case 'UploadPart':
+      // A part has no content type of its own; a form type would make moto parse the bytes.
+      headers['content-type'] = 'application/octet-stream';
+      break;
+  }
+  if ((operation.name === 'PutObject' || operation.name === 'UploadPart') && contentMd5 !== undefined) {
+    headers['content-md5'] = contentMd5;
+  }
+  // Only to tell whether the client sent one (S3 requires it); xmlHeaders replaces it.
+  if (operation.name === 'DeleteObjects' && contentMd5 !== undefined) headers['content-md5'] = contentMd5;
   return headers;
+}
+
+/**
+ * A successful read's headers as S3 sends them: the stored content type (see STORED_CONTENT_TYPE)
+ * restored, then the signed `response-*` overrides applied.
+ */
+function applyResponseOverrides(headers: OutgoingHttpHeaders, parameters: ReadonlyMap<string, string>): void {
+  const stored = headers[STORED_CONTENT_TYPE];
+  if (stored !== undefined) {
+    headers['content-type'] = stored;
+    delete headers[STORED_CONTENT_TYPE];
+  }
+  for (const [parameter, header] of Object.entries(RESPONSE_OVERRIDES)) {
+    const value = parameters.get(parameter);
+    if (value !== undefined) headers[header] = value;
+  }
 }
 
 /**
@@ -576,8 +872,7 @@ function forwardHeaders(
  * cannot decode the client's spelling of the path into a different key than the policy saw.
  */
 function upstreamPath(bucket: string, key: string | undefined): string {
-  const encode = (value: string) => value.split('/').map(encodeURIComponent).join('/');
-  return `/${encodeURIComponent(bucket)}${key === undefined ? '' : `/${encode(key)}`}`;
+  return `/${encodeURIComponent(bucket)}${key === undefined ? '' : `/${encodeKey(key)}`}`;
 }
 
 /**
@@ -594,16 +889,17 @@ function nameChecksumAlgorithm(headers: OutgoingHttpHeaders): void {
 }
 
 /**
- * The query moto gets: the S3 parameters only (no signature, no hoisted headers), re-encoded from
- * the decoded values the policy judged, so storage cannot read them differently (`+`, odd escapes).
+ * The query moto gets: the parsed S3 parameters the operation was resolved and authorized from
+ * (no signature, no `x-amz-*`, no response overrides, which the gateway applies), re-encoded.
  */
-function forwardQuery(query: readonly QueryParameter[]): string {
-  const kept = query.filter(
-    (parameter) => !PRESIGN_PARAMETER_SET.has(parameter.name) && !/^x-amz-/i.test(parameter.name),
-  );
-  const encoded = kept.map(({ name, value, raw }) =>
-    raw.includes('=') ? `${encodeURIComponent(name)}=${encodeURIComponent(value)}` : encodeURIComponent(name),
-  );
+function forwardQuery(parameters: ReadonlyMap<string, string>): string {
+  const encoded: string[] = [];
+  for (const [name, value] of parameters) {
+    if (Object.hasOwn(RESPONSE_OVERRIDES, name)) continue;
+    encoded.push(
+      value === '' ? encodeURIComponent(name) : `${encodeURIComponent(name)}=${encodeURIComponent(value)}`,
+    );
+  }
   return encoded.length === 0 ? '' : `?${encoded.join('&')}`;
 }
 
@@ -611,13 +907,7 @@ function copyResponseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
     // moto answers CORS for everything; the gateway applies the bucket's rules itself.
-    if (
-      value === undefined ||
-      name.startsWith('access-control-') ||
-      (HOP_BY_HOP.has(name) && name !== 'content-length')
-    ) {
-      continue;
-    }
+    if (value === undefined || name.startsWith('access-control-') || HOP_BY_HOP.has(name)) continue;
     headers[name] = value;
   }
   return headers;

@@ -5,8 +5,9 @@
  * policies, CORS or versioning configuration, ListBuckets, object ACLs and tags, ...) is refused
  * before the policy is even asked, as the deployed role grants none of it.
  */
-import { parseXML, XmlNode } from '@aws-sdk/xml-builder';
+import { XmlNode } from '@aws-sdk/xml-builder';
 import { accessDenied, malformedXml, S3Error } from './s3-errors';
+import { childrenOf, leafText, parseStrictXml } from './s3-xml';
 import type { QueryParameter } from './sigv4-verify';
 
 export interface AuthorizationCheck {
@@ -42,6 +43,17 @@ export interface S3Operation {
   readonly checks: readonly AuthorizationCheck[];
   /** Whether `x-amz-checksum-*` values describe this request's body. */
   readonly checksumsDescribeBody: boolean;
+  /** The copy source that was authorized (CopyObject, UploadPartCopy): what moto is told to copy. */
+  readonly copySource?: CopySource;
+}
+
+/** An operation with the S3 query parameters it was resolved from (what moto gets as its query). */
+export type ResolvedOperation = S3Operation & { readonly parameters: ReadonlyMap<string, string> };
+
+export interface CopySource {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
 }
 
 export interface OperationRequest {
@@ -158,22 +170,25 @@ function writeChecks(bucket: string, key: string, amz: ReadonlyMap<string, strin
   return ['s3:PutObject', ...writeSideEffects(amz)].map((action) => ({ action, resource, context }));
 }
 
-/** `x-amz-copy-source`: `[/]{bucket}/{url-encoded key}[?versionId=...]`. */
-export function parseCopySource(value: string): { bucket: string; key: string; versionId?: string } {
+/** `x-amz-copy-source`: `[/]{bucket}/{url-encoded key}[?versionId=...]`, nothing else. */
+export function parseCopySource(value: string): CopySource {
   const invalid = () =>
     new S3Error(
       400,
       'InvalidArgument',
       'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
     );
-  const [rawSource = '', rawQuery] = value.split('?', 2);
+  const question = value.indexOf('?');
+  const rawSource = question === -1 ? value : value.slice(0, question);
+  const rawQuery = question === -1 ? undefined : value.slice(question + 1);
   const source = decodePathSegment(rawSource.startsWith('/') ? rawSource.slice(1) : rawSource);
   const slash = source.indexOf('/');
   if (slash <= 0 || slash === source.length - 1) throw invalid();
-  const versionId = rawQuery?.startsWith('versionId=')
-    ? decodePathSegment(rawQuery.slice('versionId='.length))
-    : undefined;
-  if (rawQuery !== undefined && versionId === undefined) throw invalid();
+  let versionId: string | undefined;
+  if (rawQuery !== undefined) {
+    if (!/^versionId=[^&=?]+$/.test(rawQuery)) throw invalid();
+    versionId = decodePathSegment(rawQuery.slice('versionId='.length));
+  }
   return {
     bucket: source.slice(0, slash),
     key: source.slice(slash + 1),
@@ -181,13 +196,31 @@ export function parseCopySource(value: string): { bucket: string; key: string; v
   };
 }
 
+/** The `x-amz-copy-source` moto gets: the authorized source, re-encoded unambiguously. */
+export function copySourceHeader(source: CopySource): string {
+  const path = `${encodeURIComponent(source.bucket)}/${encodeKey(source.key)}`;
+  return source.versionId === undefined ? path : `${path}?versionId=${encodeURIComponent(source.versionId)}`;
+}
+
+/**
+ * A key as a path, each segment percent-encoded; `.` and `..` segments too, so no HTTP layer on
+ * the way can resolve them into another key.
+ */
+export function encodeKey(key: string): string {
+  return key
+    .split('/')
+    .map((segment) =>
+      segment === '.' || segment === '..' ? segment.replaceAll('.', '%2E') : encodeURIComponent(segment),
+    )
+    .join('/');
+}
+
 function copyChecks(
   bucket: string,
   key: string,
   amz: ReadonlyMap<string, string>,
-  copySource: string,
+  source: CopySource,
 ): AuthorizationCheck[] {
-  const source = parseCopySource(copySource);
   return [
     {
       action: source.versionId ? 's3:GetObjectVersion' : 's3:GetObject',
@@ -263,7 +296,8 @@ function objectOperation(
   const amz = request.amzParameters;
   const resource = objectArn(bucket, key);
   const base = { bucket, key, checksumsDescribeBody: false };
-  const copySource = amz.get('x-amz-copy-source');
+  const copyHeader = amz.get('x-amz-copy-source');
+  const copySource = copyHeader === undefined ? undefined : parseCopySource(copyHeader);
   const versioned = parameters.has('versionId');
   switch (method) {
     case 'GET':
@@ -290,7 +324,12 @@ function objectOperation(
         if (!parameters.has('uploadId') || !parameters.has('partNumber'))
           refuse('UploadPart without uploadId and partNumber');
         if (copySource !== undefined) {
-          return { ...base, name: 'UploadPartCopy', checks: copyChecks(bucket, key, new Map(), copySource) };
+          return {
+            ...base,
+            name: 'UploadPartCopy',
+            checks: copyChecks(bucket, key, new Map(), copySource),
+            copySource,
+          };
         }
         return {
           ...base,
@@ -301,7 +340,7 @@ function objectOperation(
       }
       onlyParameters(parameters, [], copySource === undefined ? 'PutObject' : 'CopyObject');
       if (copySource !== undefined) {
-        return { ...base, name: 'CopyObject', checks: copyChecks(bucket, key, amz, copySource) };
+        return { ...base, name: 'CopyObject', checks: copyChecks(bucket, key, amz, copySource), copySource };
       }
       return {
         ...base,
@@ -348,13 +387,15 @@ function objectOperation(
 }
 
 /** The operation a request is, with its authorization checks; throws AccessDenied for anything else. */
-export function resolveOperation(request: OperationRequest): S3Operation {
+export function resolveOperation(request: OperationRequest): ResolvedOperation {
   const { bucket, key } = parsePath(request.rawPath);
   const parameters = s3Parameters(request.query);
   if (bucket === undefined) refuse('ListBuckets');
-  return key === undefined
-    ? bucketOperation(request, bucket, parameters)
-    : objectOperation(request, bucket, key, parameters);
+  const operation =
+    key === undefined
+      ? bucketOperation(request, bucket, parameters)
+      : objectOperation(request, bucket, key, parameters);
+  return { ...operation, parameters };
 }
 
 export interface DeleteEntry {
@@ -368,40 +409,30 @@ export interface DeleteRequest {
 }
 
 const MAX_DELETE_KEYS = 1000;
+const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
-function textOf(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && '#text' in value) {
-    const text = (value as Record<string, unknown>)['#text'];
-    return typeof text === 'string' ? text : undefined;
-  }
-  return undefined;
-}
-
-/** Parses a DeleteObjects body: `<Delete><Quiet/>?<Object><Key/><VersionId/>?</Object>+</Delete>`. */
-export function parseDeleteRequest(xml: string): DeleteRequest {
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = parseXML(xml) as Record<string, unknown>;
-  } catch {
-    throw malformedXml();
-  }
-  const root = parsed.Delete;
-  if (!root || typeof root !== 'object') throw malformedXml();
-  const { Object: objects, Quiet: quiet } = root as Record<string, unknown>;
-  const list = Array.isArray(objects) ? objects : objects === undefined ? [] : [objects];
-  if (list.length === 0 || list.length > MAX_DELETE_KEYS) throw malformedXml();
-  const entries = list.map((entry): DeleteEntry => {
-    if (!entry || typeof entry !== 'object') throw malformedXml();
-    const fields = entry as Record<string, unknown>;
-    const key = textOf(fields.Key);
-    const versionId = fields.VersionId === undefined ? undefined : textOf(fields.VersionId);
-    if (!key || Array.isArray(fields.Key) || (fields.VersionId !== undefined && versionId === undefined)) {
-      throw malformedXml();
-    }
+/**
+ * Parses a DeleteObjects body, strictly: `<Delete><Quiet/>?<Object><Key/><VersionId/>?</Object>+</Delete>`.
+ * Conditional-delete fields (ETag, LastModifiedTime, Size) are refused rather than dropped, since
+ * the rebuilt body would otherwise delete unconditionally.
+ */
+export function parseDeleteRequest(body: Buffer): DeleteRequest {
+  const root = parseStrictXml(body);
+  if (root.name !== 'Delete') throw malformedXml();
+  const groups = childrenOf(root, {
+    Quiet: { min: 0, max: 1 },
+    Object: { min: 1, max: MAX_DELETE_KEYS },
+  });
+  const quiet = leafText(groups.get('Quiet')?.[0]);
+  if (quiet !== undefined && quiet !== 'true' && quiet !== 'false') throw malformedXml();
+  const entries = (groups.get('Object') ?? []).map((object): DeleteEntry => {
+    const fields = childrenOf(object, { Key: { min: 1, max: 1 }, VersionId: { min: 0, max: 1 } });
+    const key = leafText(fields.get('Key')?.[0]);
+    const versionId = leafText(fields.get('VersionId')?.[0]);
+    if (!key || versionId === '') throw malformedXml();
     return versionId === undefined ? { key } : { key, versionId };
   });
-  return { quiet: textOf(quiet) === 'true', entries };
+  return { quiet: quiet === 'true', entries };
 }
 
 /** The checks for one DeleteObjects entry: each key needs s3:DeleteObject (or ...Version). */
@@ -416,7 +447,7 @@ export function deleteEntryCheck(bucket: string, entry: DeleteEntry): Authorizat
 
 /** A DeleteObjects body for the allowed subset of a request. */
 export function deleteRequestXml(request: DeleteRequest): string {
-  const root = new XmlNode('Delete').addAttribute('xmlns', 'http://s3.amazonaws.com/doc/2006-03-01/');
+  const root = new XmlNode('Delete').addAttribute('xmlns', S3_NAMESPACE);
   if (request.quiet) root.addChildNode(XmlNode.of('Quiet', 'true'));
   for (const entry of request.entries) {
     const object = new XmlNode('Object').addChildNode(XmlNode.of('Key', entry.key));
@@ -438,4 +469,59 @@ export function deleteErrorsXml(entries: readonly DeleteEntry[]): string {
         .toString();
     })
     .join('');
+}
+
+export interface CompletedPart {
+  readonly partNumber: number;
+  readonly etag: string;
+  /** `[element name, value]` of the part's checksums (ChecksumCRC32, ...). */
+  readonly checksums: readonly (readonly [string, string])[];
+}
+
+const PART_CHECKSUMS = [
+  'ChecksumCRC32',
+  'ChecksumCRC32C',
+  'ChecksumCRC64NVME',
+  'ChecksumSHA1',
+  'ChecksumSHA256',
+] as const;
+const MAX_PARTS = 10_000;
+
+/** Parses a CompleteMultipartUpload body, strictly: `<CompleteMultipartUpload><Part>...</Part>+</...>`. */
+export function parseCompleteRequest(body: Buffer): CompletedPart[] {
+  const root = parseStrictXml(body);
+  if (root.name !== 'CompleteMultipartUpload') throw malformedXml();
+  const groups = childrenOf(root, { Part: { min: 1, max: MAX_PARTS } });
+  return (groups.get('Part') ?? []).map((part): CompletedPart => {
+    const schema: Record<string, { min: number; max: number }> = {
+      PartNumber: { min: 1, max: 1 },
+      ETag: { min: 1, max: 1 },
+    };
+    for (const name of PART_CHECKSUMS) schema[name] = { min: 0, max: 1 };
+    const fields = childrenOf(part, schema);
+    const partNumber = leafText(fields.get('PartNumber')?.[0]) ?? '';
+    const etag = leafText(fields.get('ETag')?.[0]) ?? '';
+    if (!/^[1-9][0-9]{0,4}$/.test(partNumber) || Number(partNumber) > MAX_PARTS || etag === '') {
+      throw malformedXml();
+    }
+    const checksums: [string, string][] = [];
+    for (const name of PART_CHECKSUMS) {
+      const value = leafText(fields.get(name)?.[0]);
+      if (value !== undefined) checksums.push([name, value]);
+    }
+    return { partNumber: Number(partNumber), etag, checksums };
+  });
+}
+
+/** The CompleteMultipartUpload body moto gets, rebuilt from the parsed parts. */
+export function completeRequestXml(parts: readonly CompletedPart[]): string {
+  const root = new XmlNode('CompleteMultipartUpload').addAttribute('xmlns', S3_NAMESPACE);
+  for (const part of parts) {
+    const node = new XmlNode('Part')
+      .addChildNode(XmlNode.of('PartNumber', String(part.partNumber)))
+      .addChildNode(XmlNode.of('ETag', part.etag));
+    for (const [name, value] of part.checksums) node.addChildNode(XmlNode.of(name, value));
+    root.addChildNode(node);
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${root.toString()}`;
 }

@@ -252,11 +252,27 @@ function signedHeaderValues(
   return headers;
 }
 
-function amzHeaders(request: SignedRequest): Map<string, string> {
+/**
+ * The request's `x-amz-*` parameters, from its headers and its query (where S3 applies them like
+ * headers). Each may be given once, in one place: otherwise the policy could judge one value while
+ * storage acted on another (a query `x-amz-copy-source` beside a header of the same name).
+ */
+function amzParameters(request: SignedRequest, query: readonly QueryParameter[]): Map<string, string> {
   const amz = new Map<string, string>();
-  for (const name of Object.keys(request.headers)) {
-    const value = headerValue(request, name);
-    if (name.startsWith('x-amz-') && value !== undefined) amz.set(name, value);
+  const twice = (name: string) =>
+    new S3Error(400, 'InvalidArgument', `${name} must be given once, as a header or as a query parameter.`, {
+      ArgumentName: name,
+    });
+  for (const [name, values] of Object.entries(request.headers)) {
+    if (!name.startsWith('x-amz-') || values === undefined || values.length === 0) continue;
+    if (values.length > 1) throw twice(name);
+    amz.set(name, values.join(','));
+  }
+  for (const parameter of query) {
+    const name = parameter.name.toLowerCase();
+    if (!name.startsWith('x-amz-')) continue;
+    if (amz.has(name)) throw twice(name);
+    amz.set(name, parameter.value);
   }
   return amz;
 }
@@ -391,7 +407,7 @@ async function verifyHeaderSigned(
     signingDate: date,
     signedHeaders,
     contentSha256,
-    amzParameters: amzHeaders(request),
+    amzParameters: amzParameters(request, request.query),
   };
 }
 
@@ -510,18 +526,13 @@ async function verifyPresigned(request: SignedRequest, options: VerifyOptions): 
   const expected = resigned.query?.['X-Amz-Signature'];
   if (typeof expected !== 'string' || !signaturesEqual(expected, signature)) throw signatureDoesNotMatch();
 
-  const amzParameters = amzHeaders(request);
-  for (const parameter of rest) {
-    const name = parameter.name.toLowerCase();
-    if (name.startsWith('x-amz-')) amzParameters.set(name, parameter.value);
-  }
   return {
     credentials,
     authType: 'REST-QUERY-STRING',
     signingDate: date,
     signedHeaders,
     contentSha256,
-    amzParameters,
+    amzParameters: amzParameters(request, rest),
     expiresAt,
   };
 }
