@@ -748,7 +748,8 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     }),
     close: async () => {
       await closeServer(server);
-      agent.destroy();
+      // A shared agent (moto's socket) belongs to whoever passed it in.
+      if (!options.upstreamAgent) agent.destroy();
       admin.destroy();
       await rm(spoolDirectory, { recursive: true, force: true });
     },

@@ -49,11 +49,11 @@ function s3For(gateway: S3Gateway, config: Record<string, unknown> = {}): S3Clie
 
 beforeAll(async () => {
   services = await startLocalServices();
-  const pool = await createUserPool(services.moto.url, 'fidelity');
+  const pool = await createUserPool(services.userPool.url, 'fidelity');
   const identityPool = registerIdentityPool(services.store, pool, BUCKET);
-  await createBucket(services.moto.url, BUCKET);
-  const user = await createUser(services.moto.url, pool, 'carol');
-  const { idToken } = await signIn(services.moto.url, pool, user);
+  await createBucket(services, BUCKET);
+  const user = await createUser(services.userPool.url, pool, 'carol');
+  const { idToken } = await signIn(services.userPool.url, pool, user);
   const resolved = await identityPoolCredentials(services, identityPool, pool, idToken)();
   identityId = resolved.identityId;
   credentials = {
@@ -205,7 +205,8 @@ describe('request bodies are not held in memory', () => {
     let small: S3Gateway;
     beforeAll(async () => {
       small = await startS3Gateway({
-        upstream: services.moto.url,
+        upstream: 'http://127.0.0.1',
+        upstreamAgent: services.moto.agent,
         store: services.store,
         region: REGION,
         spoolBudgetBytes: 1024 * 1024,

@@ -44,12 +44,12 @@ let bob: Caller;
 
 beforeAll(async () => {
   services = await startLocalServices();
-  const pool = await createUserPool(services.moto.url, 'side-doors');
+  const pool = await createUserPool(services.userPool.url, 'side-doors');
   const identityPool = registerIdentityPool(services.store, pool, BUCKET);
-  await createBucket(services.moto.url, BUCKET);
+  await createBucket(services, BUCKET);
   const callerFor = async (username: string): Promise<Caller> => {
-    const user = await createUser(services.moto.url, pool, username);
-    const { idToken } = await signIn(services.moto.url, pool, user);
+    const user = await createUser(services.userPool.url, pool, username);
+    const { idToken } = await signIn(services.userPool.url, pool, user);
     const resolved = await identityPoolCredentials(services, identityPool, pool, idToken)();
     const credentials = {
       accessKeyId: resolved.accessKeyId,
