@@ -289,6 +289,8 @@ export class UserFilesApi extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         USER_POOL_ID: this.userPool.userPoolId,
+        // The handler serves only ID tokens of this app client: the authorizer accepts any client's.
+        USER_POOL_CLIENT_IDS: this.userPoolClient.userPoolClientId,
         IDENTITY_POOL_ID: this.identityPool.ref,
         BUCKET_NAME: this.bucket.bucketName,
         ALLOWED_ORIGINS: this.allowedOrigins.join(','),

@@ -26,9 +26,11 @@ export interface ApiAdapterOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly handler: LambdaProxyHandler;
+  /**
+   * The user pool whose ID tokens are accepted, from any of its app clients: the deployed Cognito
+   * authorizer does not check `aud` either, so the handler's own app-client check is what is tested.
+   */
   readonly userPoolId: string;
-  /** The app client: the ID token's `aud` must be this. */
-  readonly clientId: string;
   readonly region: string;
   /** Where the user pool really lives (moto): its JWKS is `{endpoint}/{userPoolId}/.well-known/jwks.json`. */
   readonly userPoolEndpoint: string;
@@ -288,7 +290,7 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
   const awsJwksUri = CognitoJwtVerifier.parseUserPoolId(options.userPoolId).jwksUri;
   const localJwksUri = `${options.userPoolEndpoint.replace(/\/$/, '')}/${options.userPoolId}/.well-known/jwks.json`;
   const verifier = CognitoJwtVerifier.create(
-    { userPoolId: options.userPoolId, tokenUse: 'id', clientId: options.clientId },
+    { userPoolId: options.userPoolId, tokenUse: 'id', clientId: null },
     {
       jwksCache: loopbackJwksCache((uri) => {
         if (uri !== awsJwksUri) throw new FetchError(uri, 'unexpected JWKS URI');

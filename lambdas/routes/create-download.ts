@@ -27,7 +27,7 @@ export function createDownloadRoute({ config, identity, storage }: AppDeps) {
   };
 
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const caller = authenticate(event);
+    const caller = authenticate(event, config.userPoolClientIds);
     const input = parseBody(event, Body);
     const lifetimeSeconds = resolveLifetime(input.expiresIn, limits);
     const contentDisposition =

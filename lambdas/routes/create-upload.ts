@@ -27,7 +27,7 @@ export function createUploadRoute({ config, identity, storage }: AppDeps) {
   const lifetimeSeconds = config.defaultUrlLifetimeSeconds;
 
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const caller = authenticate(event);
+    const caller = authenticate(event, config.userPoolClientIds);
     const input = parseBody(event, Body);
     const identityId = await identity.identityId(caller);
     // Uploads only ever go to the caller's own folder: there is no owner to choose.

@@ -24,9 +24,9 @@ const Query = z.strictObject({
 });
 
 /** `GET /files`: one page of one owner's folder. */
-export function createListFilesRoute({ identity, storage }: AppDeps) {
+export function createListFilesRoute({ config, identity, storage }: AppDeps) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const caller = authenticate(event);
+    const caller = authenticate(event, config.userPoolClientIds);
     const query = parseQuery(event, Query);
     const relativePrefix = query.prefix ?? '';
     const callerId = await identity.identityId(caller);

@@ -205,7 +205,8 @@ describe('authenticated role', () => {
 
 describe('function', () => {
   it('runs on ARM64 with a Node.js 22+ runtime and the contract environment', () => {
-    const { handler, userPool, identityPool, bucket, identityDirectory } = synth.stack.userFiles;
+    const { handler, userPool, userPoolClient, identityPool, bucket, identityDirectory } =
+      synth.stack.userFiles;
     const fn = resources[id(handler)];
     expect(fn?.Properties?.Architectures).toEqual(['arm64']);
     const runtime = String(fn?.Properties?.Runtime);
@@ -215,6 +216,7 @@ describe('function', () => {
     expect(fn?.Properties?.Environment).toEqual({
       Variables: {
         USER_POOL_ID: { Ref: id(userPool) },
+        USER_POOL_CLIENT_IDS: { Ref: id(userPoolClient) },
         IDENTITY_POOL_ID: { Ref: Stack.of(synth.stack).getLogicalId(identityPool) },
         BUCKET_NAME: { Ref: id(bucket) },
         ALLOWED_ORIGINS: 'http://localhost:5173',
