@@ -149,7 +149,7 @@ export interface components {
       };
     };
     FileItem: {
-      /** @description Path relative to the owner's folder. */
+      /** @description Path relative to the owner's folder; always satisfies the key rules (see `Key`). */
       key: string;
       size: number;
       /** Format: date-time */
@@ -163,6 +163,14 @@ export interface components {
       items: components['schemas']['FileItem'][];
       /** @description Sub-folders (only with `delimiter=/`), relative to the owner's folder, ending in `/`. */
       folders: string[];
+      /**
+       * @description How many entries of this page (objects and folders) were left out because their key breaks
+       *     the key rules (see `Key`): such keys can only have been written straight to storage with the
+       *     owner's own credentials, around the API. Every `key` and folder listed satisfies the rules;
+       *     an omitted entry is never returned in any form. A page may hold fewer entries than `limit`
+       *     (even none) and still have a `nextCursor`.
+       */
+      omitted: number;
       /** @description Present when there are more entries. */
       nextCursor?: string;
     };
