@@ -38,9 +38,10 @@ export function createDownloadRoute({ config, identity, storage }: AppDeps) {
 
     // No HEAD first: the URL itself is the check (storage answers 403/404 to the download), and
     // the caller's credentials decide what it may read.
-    const presigned = await identity.withSession(caller, { lifetimeSeconds }, (session) =>
-      storage.presignGet(session, { key: fullKey, contentDisposition, lifetimeSeconds }),
-    );
+    const presigned = await identity.withSession(caller, { lifetimeSeconds }, async (session) => {
+      await storage.checkCredentials(session);
+      return storage.presignGet(session, { key: fullKey, contentDisposition, lifetimeSeconds });
+    });
 
     const body: PresignedRequest = {
       method: 'GET',

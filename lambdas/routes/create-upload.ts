@@ -35,6 +35,7 @@ export function createUploadRoute({ config, identity, storage }: AppDeps) {
     const ifNoneMatch = input.overwrite === false;
 
     const presigned = await identity.withSession(caller, { lifetimeSeconds }, async (session) => {
+      await storage.checkCredentials(session);
       // Answer 409 at once for a key that exists; the signed If-None-Match still guards the race.
       if (ifNoneMatch && (await storage.exists(session, fullKey))) {
         throw new ConflictError('an object with this key already exists and overwrite is false');
