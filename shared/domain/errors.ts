@@ -15,6 +15,8 @@ export type ProblemCode =
   | 'method_not_allowed'
   | 'conflict'
   | 'throttled'
+  /** The per-user request limit in front of the API (WAF when deployed, the local API adapter). */
+  | 'rate_limited'
   | 'upstream_error'
   | 'upstream_timeout'
   | 'internal_error';
