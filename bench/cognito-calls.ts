@@ -9,6 +9,7 @@
  *   - returning users: another new instance (empty caches) while the directory holds every user.
  */
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createApp } from '../lambdas/app';
 import { loadConfig } from '../lambdas/config';
@@ -83,6 +84,10 @@ export async function countCognitoCalls(
   const users = Array.from({ length: userCount }, (_, i) => benchUser(i + 1));
   const cognito = mockedCognito(users, now);
   const directory = mockedDirectory();
+  // Storage accepts every credential set: the handler's periodic credential check on presign-only
+  // routes (a one-key listing) must reach no network and change no Cognito figure.
+  const storage = mockClient(S3Client);
+  storage.on(ListObjectsV2Command).resolves({});
   const random = seeded(42);
   const config = loadConfig({ ...BENCH_ENV, IDENTITY_DIRECTORY_TABLE: 'bench-identity-directory' });
   /** A new Lambda instance: its own caches, the shared directory. */
@@ -148,5 +153,6 @@ export async function countCognitoCalls(
   } finally {
     cognito.restore();
     directory.restore();
+    storage.restore();
   }
 }

@@ -26,6 +26,7 @@ import { measureRounds, type RoundsOptions, type Summary, summarize } from './st
 export const BENCH_ENV = {
   AWS_REGION: 'us-east-1',
   USER_POOL_ID: 'us-east-1_BenchPool1',
+  USER_POOL_CLIENT_IDS: '1example23456789abcdefghij',
   IDENTITY_POOL_ID: 'us-east-1:0b3c5d7e-1f2a-4b6c-8d9e-0a1b2c3d4e5f',
   BUCKET_NAME: 'user-files-bench',
   ALLOWED_ORIGINS: 'https://app.example.com',
@@ -46,7 +47,9 @@ export function benchUser(n: number): BenchUser {
   const hex = n.toString(16).padStart(12, '0');
   const sub = `5a1e0000-0000-4000-8000-${hex}`;
   // The payload's `sub` matches the claims, as a verified token's does (the handler checks).
-  const payload = Buffer.from(JSON.stringify({ sub, pad: 'x'.repeat(600) })).toString('base64url');
+  const payload = Buffer.from(
+    JSON.stringify({ sub, aud: BENCH_ENV.USER_POOL_CLIENT_IDS, pad: 'x'.repeat(600) }),
+  ).toString('base64url');
   return {
     sub,
     username: `bench-user-${n}`,
@@ -102,7 +105,7 @@ export function apiEvent(
           'cognito:username': user.username,
           email: `${user.username}@example.com`,
           email_verified: 'true',
-          aud: '1example23456789abcdefghij',
+          aud: BENCH_ENV.USER_POOL_CLIENT_IDS,
           iss: `https://cognito-idp.us-east-1.amazonaws.com/${BENCH_ENV.USER_POOL_ID}`,
           token_use: 'id',
           auth_time: '1767225600',

@@ -15,6 +15,11 @@ import {
 export interface Config {
   readonly region: string;
   readonly userPoolId: string;
+  /**
+   * The app clients whose ID tokens this API serves (the identity pool's providers). API Gateway's
+   * Cognito authorizer accepts a token of any app client of the pool, so the handler checks `aud`.
+   */
+  readonly userPoolClientIds: readonly string[];
   readonly identityPoolId: string;
   readonly bucketName: string;
   /** Exact origins (or `*`) whose browser calls get CORS headers. */
@@ -67,6 +72,19 @@ const EnvSchema = z
     USER_POOL_ID: z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}_[0-9A-Za-z]+$/, 'must look like us-east-1_AbC123'),
+    USER_POOL_CLIENT_IDS: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== ''),
+      )
+      .pipe(
+        z
+          .array(z.string().regex(/^[\w+]{1,128}$/, 'each entry must be a Cognito app client ID'))
+          .min(1, 'must list at least one app client ID'),
+      ),
     IDENTITY_POOL_ID: z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}:[0-9a-f-]+$/, 'must look like us-east-1:<uuid>'),
@@ -127,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     region: parsed.AWS_REGION,
     userPoolId: parsed.USER_POOL_ID,
+    userPoolClientIds: parsed.USER_POOL_CLIENT_IDS,
     identityPoolId: parsed.IDENTITY_POOL_ID,
     bucketName: parsed.BUCKET_NAME,
     allowedOrigins: parsed.ALLOWED_ORIGINS,

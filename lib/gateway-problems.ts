@@ -17,6 +17,8 @@ export interface GatewayProblem {
   readonly status: number;
   readonly code: ProblemCode;
   readonly title: string;
+  /** Sent as `Retry-After` (seconds) with the response. */
+  readonly retryAfterSeconds?: number;
 }
 
 export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
@@ -40,8 +42,21 @@ export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
     code: 'invalid_request',
     title: 'Unsupported Media Type',
   },
-  { responseType: 'THROTTLED', status: 429, code: 'throttled', title: 'Too Many Requests' },
-  { responseType: 'QUOTA_EXCEEDED', status: 429, code: 'throttled', title: 'Too Many Requests' },
+  // Stage throttling refills every second; usage-plan quotas (none are configured) take longer.
+  {
+    responseType: 'THROTTLED',
+    status: 429,
+    code: 'throttled',
+    title: 'Too Many Requests',
+    retryAfterSeconds: 1,
+  },
+  {
+    responseType: 'QUOTA_EXCEEDED',
+    status: 429,
+    code: 'throttled',
+    title: 'Too Many Requests',
+    retryAfterSeconds: 60,
+  },
   { responseType: 'DEFAULT_4XX', status: 400, code: 'invalid_request', title: 'Bad Request' },
   {
     responseType: 'AUTHORIZER_CONFIGURATION_ERROR',
@@ -74,4 +89,18 @@ export function gatewayProblemTemplate(problem: GatewayProblem): string {
     code: problem.code,
   });
   return `${fixed.slice(0, -1)},"detail":$context.error.messageString,"requestId":"$context.requestId"}`;
+}
+
+/**
+ * The answer to a caller over the per-user request limit (WAF's custom response when deployed, the
+ * local API adapter's): a static problem document, as WAF can send no per-request values.
+ */
+export function rateLimitedProblem(retryAfterSeconds: number): Record<string, string | number> {
+  return {
+    type: `${PROBLEM_TYPE_PREFIX}rate_limited`,
+    title: 'Too Many Requests',
+    status: 429,
+    code: 'rate_limited',
+    detail: `Too many requests from this user; retry after ${retryAfterSeconds} seconds.`,
+  };
 }

@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { MAX_SIGV4_EXPIRES_SECONDS } from '../shared/domain/expiry';
 import { MAX_SINGLE_PUT_BYTES } from '../shared/domain/limits';
@@ -25,9 +26,10 @@ import {
   COGNITO_IDENTITY_PRINCIPAL,
   IDENTITY_ID_VARIABLE,
 } from '../shared/policy/access-policy';
-import { GATEWAY_PROBLEMS, gatewayProblemTemplate } from './gateway-problems';
+import { GATEWAY_PROBLEMS, gatewayProblemTemplate, rateLimitedProblem } from './gateway-problems';
 
 const PROJECT_ROOT = join(import.meta.dirname, '..');
+const RATE_LIMITED_BODY = 'rate_limited';
 
 /**
  * One JSON line per request. Gateway errors (authorizer refusals, throttling) show up with their
@@ -53,6 +55,19 @@ const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
     xrayTraceId: apigw.AccessLogField.contextXrayTraceId(),
   }),
 );
+
+export interface PerUserRateLimit {
+  /**
+   * Requests one user may make in `window` (WAF allows 10 to 2,000,000,000).
+   * @default 300
+   */
+  readonly limit?: number;
+  /**
+   * How far back WAF counts: 1, 2, 5 or 10 minutes. Also what `Retry-After` says.
+   * @default Duration.minutes(1)
+   */
+  readonly window?: Duration;
+}
 
 export interface UserFilesApiProps {
   /**
@@ -84,10 +99,23 @@ export interface UserFilesApiProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Default throttling of every method of the API stage.
-   * @default { rateLimit: 50, burstLimit: 100 }
+   * Steady-state requests per second of the whole API stage, shared by every caller; past it API
+   * Gateway answers 429 (`throttled`, with `Retry-After`).
+   * @default 50
    */
-  readonly throttle?: apigw.ThrottleSettings;
+  readonly throttlingRateLimit?: number;
+  /**
+   * Requests the whole stage may take at once above the steady rate.
+   * @default 100
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * A per-user limit in front of the stage (an AWS WAF web ACL with one rate-based rule), so that
+   * one user cannot use up the stage throttle everyone shares. Past it WAF answers 429 with a
+   * `rate_limited` problem and `Retry-After`. `false` deploys no web ACL (and costs nothing).
+   * @default { limit: 300, window: Duration.minutes(1) }
+   */
+  readonly perUserRateLimit?: PerUserRateLimit | false;
   /**
    * How long the function's and the API's logs are kept.
    * @default logs.RetentionDays.ONE_MONTH
@@ -131,6 +159,8 @@ export class UserFilesApi extends Construct {
   public readonly accessLogGroup: logs.LogGroup;
   public readonly authorizer: apigw.CognitoUserPoolsAuthorizer;
   public readonly api: apigw.RestApi;
+  /** The per-user rate limit on the stage; undefined with `perUserRateLimit: false`. */
+  public readonly webAcl?: wafv2.CfnWebACL;
   /** The validated settings the function receives. */
   public readonly allowedOrigins: readonly string[];
   public readonly defaultUrlLifetime: Duration;
@@ -154,7 +184,11 @@ export class UserFilesApi extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
+    const throttlingRateLimit = props.throttlingRateLimit ?? 50;
+    const throttlingBurstLimit = props.throttlingBurstLimit ?? 100;
+    validateThrottling(throttlingRateLimit, throttlingBurstLimit);
+    const perUserRateLimit =
+      props.perUserRateLimit === false ? undefined : validatePerUserRateLimit(props.perUserRateLimit ?? {});
 
     // ---- Storage ----------------------------------------------------------------------------
     // Needs no access logs of its own: cdk-nag (S1) and S3 treat a log destination as the end of
@@ -309,6 +343,8 @@ export class UserFilesApi extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         USER_POOL_ID: this.userPool.userPoolId,
+        // The handler serves only ID tokens of this app client: the authorizer accepts any client's.
+        USER_POOL_CLIENT_IDS: this.userPoolClient.userPoolClientId,
         IDENTITY_POOL_ID: this.identityPool.ref,
         BUCKET_NAME: this.bucket.bucketName,
         ALLOWED_ORIGINS: this.allowedOrigins.join(','),
@@ -354,8 +390,8 @@ export class UserFilesApi extends Construct {
         tracingEnabled: true,
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
         accessLogFormat: ACCESS_LOG_FORMAT,
-        throttlingRateLimit: throttle.rateLimit,
-        throttlingBurstLimit: throttle.burstLimit,
+        throttlingRateLimit,
+        throttlingBurstLimit,
       },
       defaultCorsPreflightOptions: {
         allowOrigins: [...this.allowedOrigins],
@@ -364,16 +400,18 @@ export class UserFilesApi extends Construct {
         maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
       },
     });
+    if (!perUserRateLimit) {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'The deployer turned the per-user rate limit (perUserRateLimit) off, and with it the web ACL and its cost; the API is authenticated and throttled per stage, and deployers can associate their own web ACL with the stage.',
+      });
+    }
     Validations.of(this.api).acknowledge(
       {
         id: 'AwsSolutions-APIG2',
         reason:
           'Requests are validated in the function against openapi.yaml (zod), so every 400 is a problem document naming the offending field; API Gateway validation would answer with a generic message instead.',
-      },
-      {
-        id: 'AwsSolutions-APIG3',
-        reason:
-          'A WAFv2 web ACL is a per-deployment choice with its own cost; the API is authenticated, throttled per stage, and deployers can associate their web ACL with the stage.',
       },
       {
         id: 'AwsSolutions-APIG6',
@@ -414,13 +452,82 @@ export class UserFilesApi extends Construct {
       this.api.addGatewayResponse(`GatewayResponse${pascal(problem.responseType)}`, {
         type: apigw.ResponseType.of(problem.responseType),
         statusCode: String(problem.status),
-        responseHeaders: corsHeaders,
+        responseHeaders:
+          problem.retryAfterSeconds === undefined
+            ? corsHeaders
+            : { ...corsHeaders, 'Retry-After': `'${problem.retryAfterSeconds}'` },
         templates: { 'application/json': gatewayProblemTemplate(problem) },
       });
     }
+    // ---- Per-user rate limit -----------------------------------------------------------------
+    if (perUserRateLimit) this.webAcl = this.addPerUserRateLimit(perUserRateLimit);
+
     // RestApi adds an `Endpoint` output of its own; the stack that uses this construct decides its
     // outputs (UserFilesStack names it ApiUrl).
     this.api.node.tryRemoveChild('Endpoint');
+  }
+
+  /**
+   * A regional web ACL on the stage with one rate-based rule. WAF cannot read a JWT's claims, so
+   * requests are counted per `Authorization` header value, that is per ID token: a user's tokens
+   * are minted only by signing in (itself rate-limited by Cognito), and a request whose token is
+   * not valid is refused by the authorizer after being counted. Requests without the header are not
+   * counted by this rule (they never reach the function: the authorizer answers 401).
+   */
+  private addPerUserRateLimit(limit: Required<PerUserRateLimit>): wafv2.CfnWebACL {
+    const windowSeconds = limit.window.toSeconds();
+    const metric = (name: string) => ({
+      cloudWatchMetricsEnabled: true,
+      metricName: name,
+      sampledRequestsEnabled: true,
+    });
+    const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      description: 'User Files API: per-user request limit in front of the stage.',
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: metric('UserFilesApi'),
+      customResponseBodies: {
+        [RATE_LIMITED_BODY]: {
+          // WAF's JSON content type is application/json; the body is the API's problem shape.
+          contentType: 'APPLICATION_JSON',
+          content: JSON.stringify(rateLimitedProblem(windowSeconds)),
+        },
+      },
+      rules: [
+        {
+          name: 'PerUserRateLimit',
+          priority: 0,
+          action: {
+            block: {
+              customResponse: {
+                responseCode: 429,
+                customResponseBodyKey: RATE_LIMITED_BODY,
+                responseHeaders: [
+                  { name: 'Retry-After', value: String(windowSeconds) },
+                  { name: 'Access-Control-Allow-Origin', value: this.allowedOrigins[0] ?? '' },
+                ],
+              },
+            },
+          },
+          statement: {
+            rateBasedStatement: {
+              limit: limit.limit,
+              evaluationWindowSec: windowSeconds,
+              aggregateKeyType: 'CUSTOM_KEYS',
+              customKeys: [
+                { header: { name: 'authorization', textTransformations: [{ priority: 0, type: 'NONE' }] } },
+              ],
+            },
+          },
+          visibilityConfig: metric('UserFilesApiPerUserRateLimit'),
+        },
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: webAcl.attrArn,
+    });
+    return webAcl;
   }
 
   /**
@@ -492,6 +599,32 @@ function validateLifetimes(defaultLifetime: Duration, maxLifetime: Duration): vo
       `UserFilesApi: defaultUrlLifetime must be 1 s to maxUrlLifetime in whole seconds (got ${defaultSeconds} s).`,
     );
   }
+}
+
+function validateThrottling(rateLimit: number, burstLimit: number): void {
+  if (!Number.isFinite(rateLimit) || rateLimit <= 0) {
+    throw new Error(`UserFilesApi: throttlingRateLimit must be a positive number (got ${rateLimit}).`);
+  }
+  if (!Number.isSafeInteger(burstLimit) || burstLimit < 1) {
+    throw new Error(`UserFilesApi: throttlingBurstLimit must be a positive integer (got ${burstLimit}).`);
+  }
+}
+
+const WAF_WINDOWS_SECONDS = [60, 120, 300, 600];
+
+function validatePerUserRateLimit(limit: PerUserRateLimit): Required<PerUserRateLimit> {
+  const resolved = { limit: limit.limit ?? 300, window: limit.window ?? Duration.minutes(1) };
+  if (!Number.isSafeInteger(resolved.limit) || resolved.limit < 10 || resolved.limit > 2_000_000_000) {
+    throw new Error(
+      `UserFilesApi: perUserRateLimit.limit must be an integer from 10 to 2,000,000,000 (got ${resolved.limit}).`,
+    );
+  }
+  if (!WAF_WINDOWS_SECONDS.includes(resolved.window.toSeconds())) {
+    throw new Error(
+      `UserFilesApi: perUserRateLimit.window must be 1, 2, 5 or 10 minutes (got ${resolved.window.toSeconds()} s).`,
+    );
+  }
+  return resolved;
 }
 
 function validateMaxUploadBytes(bytes: number): void {

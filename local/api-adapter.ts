@@ -13,7 +13,7 @@ import { FetchError } from 'aws-jwt-verify/error';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { parse as parseYaml } from 'yaml';
-import { GATEWAY_PROBLEMS, type GatewayProblem } from '../lib/gateway-problems';
+import { GATEWAY_PROBLEMS, type GatewayProblem, rateLimitedProblem } from '../lib/gateway-problems';
 import { PROBLEM_TYPE_PREFIX } from '../shared/domain/errors';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS } from '../shared/http/cors';
 import { loopbackJwksCache } from './jwks';
@@ -26,9 +26,11 @@ export interface ApiAdapterOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly handler: LambdaProxyHandler;
+  /**
+   * The user pool whose ID tokens are accepted, from any of its app clients: the deployed Cognito
+   * authorizer does not check `aud` either, so the handler's own app-client check is what is tested.
+   */
   readonly userPoolId: string;
-  /** The app client: the ID token's `aud` must be this. */
-  readonly clientId: string;
   readonly region: string;
   /** Where the user pool really lives (moto): its JWKS is `{endpoint}/{userPoolId}/.well-known/jwks.json`. */
   readonly userPoolEndpoint: string;
@@ -42,6 +44,16 @@ export interface ApiAdapterOptions {
   readonly specPath?: string;
   /** Receives one line per failed invocation (never tokens or URLs). @default console.error */
   readonly log?: (line: string) => void;
+  /**
+   * The per-user request limit the deployed stack's WAF enforces, here a token bucket per verified
+   * `sub`: `burst` requests at once, refilled at `perSecond`. Past it: 429, a `rate_limited`
+   * problem with `Retry-After`. `false`: no limit. Generous by default, so tests and `npm run load`
+   * never meet it unless they mean to.
+   * @default { perSecond: 100, burst: 500 }
+   */
+  readonly userRateLimit?: { readonly perSecond: number; readonly burst: number } | false;
+  /** Clock for the rate limit, for tests. @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface ApiAdapter {
@@ -269,6 +281,33 @@ function lambdaContext(deadline: number, region: string): Context {
   };
 }
 
+/**
+ * Token buckets per user. `take` answers 0 when a request may go on, or the whole seconds until
+ * it could. Bounded: buckets that have refilled completely hold no information and are swept.
+ */
+function userLimiter(limit: { readonly perSecond: number; readonly burst: number }, now: () => number) {
+  if (!(limit.perSecond > 0 && limit.burst >= 1)) throw new TypeError('userRateLimit must be positive');
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const fullAfterMs = (limit.burst / limit.perSecond) * 1000;
+  let lastSweep = 0;
+  return {
+    take(user: string): number {
+      const at = now();
+      if (buckets.size > 10_000 && at - lastSweep > 1_000) {
+        lastSweep = at;
+        for (const [name, bucket] of buckets) if (at - bucket.at >= fullAfterMs) buckets.delete(name);
+      }
+      const bucket = buckets.get(user) ?? { tokens: limit.burst, at };
+      bucket.tokens = Math.min(limit.burst, bucket.tokens + ((at - bucket.at) / 1000) * limit.perSecond);
+      bucket.at = at;
+      buckets.set(user, bucket);
+      if (bucket.tokens < 1) return Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond));
+      bucket.tokens -= 1;
+      return 0;
+    },
+  };
+}
+
 export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAdapter> {
   const stage = options.stage ?? 'v1';
   const stagePrefix = `/${stage}`;
@@ -288,7 +327,7 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
   const awsJwksUri = CognitoJwtVerifier.parseUserPoolId(options.userPoolId).jwksUri;
   const localJwksUri = `${options.userPoolEndpoint.replace(/\/$/, '')}/${options.userPoolId}/.well-known/jwks.json`;
   const verifier = CognitoJwtVerifier.create(
-    { userPoolId: options.userPoolId, tokenUse: 'id', clientId: options.clientId },
+    { userPoolId: options.userPoolId, tokenUse: 'id', clientId: null },
     {
       jwksCache: loopbackJwksCache((uri) => {
         if (uri !== awsJwksUri) throw new FetchError(uri, 'unexpected JWKS URI');
@@ -296,6 +335,23 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
       }),
     },
   );
+
+  const limiter =
+    options.userRateLimit === false
+      ? undefined
+      : userLimiter(options.userRateLimit ?? { perSecond: 100, burst: 500 }, options.now ?? Date.now);
+
+  function sendRateLimited(res: ServerResponse, retryAfterSeconds: number, requestId: string): void {
+    const body = JSON.stringify({ ...rateLimitedProblem(retryAfterSeconds), requestId });
+    res.writeHead(429, {
+      ...gatewayCors,
+      'Content-Type': 'application/problem+json',
+      'Content-Length': Buffer.byteLength(body),
+      'Retry-After': String(retryAfterSeconds),
+      'x-amzn-RequestId': requestId,
+    });
+    res.end(body);
+  }
 
   function sendProblem(res: ServerResponse, answer: GatewayAnswer, requestId: string): void {
     const { problem } = answer;
@@ -313,6 +369,9 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
       'Content-Length': Buffer.byteLength(body),
       'x-amzn-RequestId': requestId,
       'x-amzn-ErrorType': answer.errorType,
+      ...(problem.retryAfterSeconds === undefined
+        ? {}
+        : { 'Retry-After': String(problem.retryAfterSeconds) }),
     });
     res.end(body);
   }
@@ -422,6 +481,13 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
       } else {
         sendProblem(res, UNAUTHORIZED, requestId);
       }
+      return;
+    }
+
+    // The verifier requires a non-empty `sub` in an ID token; each user has their own bucket.
+    const waitSeconds = limiter?.take(String(payload.sub));
+    if (waitSeconds !== undefined && waitSeconds > 0) {
+      sendRateLimited(res, waitSeconds, requestId);
       return;
     }
 

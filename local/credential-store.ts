@@ -73,8 +73,22 @@ export interface CredentialStoreOptions {
    * `InvalidAccessKeyId`; @default 3600
    */
   readonly expiredRetentionSeconds?: number;
-  /** Bound on remembered credentials (oldest dropped first); @default 100000 */
+  /**
+   * Bound on remembered credentials. Expired ones are forgotten first to make room; when every set is
+   * still live, new issuance is refused (`CredentialStoreFullError`) rather than invalidating
+   * another identity's live credentials. @default 100000
+   */
   readonly maxCredentials?: number;
+  /**
+   * Live credential sets kept per identity; issuing one more forgets that identity's own oldest, so
+   * one user's flood only ever costs that user. @default 50
+   */
+  readonly maxLivePerIdentity?: number;
+}
+
+/** The store holds `maxCredentials` live sets: nothing may be issued until some expire. */
+export class CredentialStoreFullError extends Error {
+  override name = 'CredentialStoreFullError';
 }
 
 const PROVIDER_NAME = /^cognito-idp\.([a-z]{2}(?:-[a-z]+)+-\d{1,2})\.amazonaws\.com\/(\1_[0-9A-Za-z]+)$/;
@@ -121,15 +135,23 @@ export function safeEqual(a: string, b: string): boolean {
 export class CredentialStore {
   readonly #pools = new Map<string, IdentityPool>();
   readonly #credentials = new Map<string, IssuedCredentials>();
+  /** Access key IDs per identity, oldest first (Set iteration is insertion order). */
+  readonly #byIdentity = new Map<string, Set<string>>();
   readonly #now: () => number;
   readonly #retentionMs: number;
   readonly #maxCredentials: number;
+  readonly #maxLivePerIdentity: number;
   #lastPrune = 0;
+  #lastFullSweep = Number.NEGATIVE_INFINITY;
 
   constructor(options: CredentialStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#retentionMs = (options.expiredRetentionSeconds ?? 3600) * 1000;
     this.#maxCredentials = options.maxCredentials ?? 100_000;
+    this.#maxLivePerIdentity = options.maxLivePerIdentity ?? 50;
+    if (!(this.#maxCredentials >= 1 && this.#maxLivePerIdentity >= 1)) {
+      throw new TypeError('maxCredentials and maxLivePerIdentity must be at least 1');
+    }
   }
 
   /** Registers an identity pool (what `CreateIdentityPool` plus `SetIdentityPoolRoles` do in AWS). */
@@ -191,6 +213,7 @@ export class CredentialStore {
     const lifetimeSeconds = input.lifetimeSeconds ?? 3600;
     if (!(lifetimeSeconds > 0)) throw new TypeError('lifetimeSeconds must be positive');
     this.#prune();
+    this.#makeRoomFor(input.identityId);
     const issuedAt = new Date(this.#now());
     const credentials: IssuedCredentials = {
       accessKeyId: newAccessKeyId(),
@@ -206,6 +229,12 @@ export class CredentialStore {
       amr: [...input.amr],
     };
     this.#credentials.set(credentials.accessKeyId, credentials);
+    let own = this.#byIdentity.get(input.identityId);
+    if (!own) {
+      own = new Set();
+      this.#byIdentity.set(input.identityId, own);
+    }
+    own.add(credentials.accessKeyId);
     return credentials;
   }
 
@@ -220,19 +249,48 @@ export class CredentialStore {
     return role?.arn === credentials.roleArn ? role.policy : undefined;
   }
 
+  #forget(accessKeyId: string): void {
+    const credentials = this.#credentials.get(accessKeyId);
+    if (!credentials) return;
+    this.#credentials.delete(accessKeyId);
+    const own = this.#byIdentity.get(credentials.identityId);
+    own?.delete(accessKeyId);
+    if (own?.size === 0) this.#byIdentity.delete(credentials.identityId);
+  }
+
+  /**
+   * Room for one more set of `identityId`'s: its own oldest live set goes when it holds its share;
+   * then, if the store is full, expired sets of anyone go; live sets of others never do.
+   */
+  #makeRoomFor(identityId: string): void {
+    const now = this.#now();
+    const own = [...(this.#byIdentity.get(identityId) ?? [])];
+    const live = own.filter((key) => (this.#credentials.get(key)?.expiration.getTime() ?? 0) > now);
+    for (const key of live.slice(0, Math.max(0, live.length - this.#maxLivePerIdentity + 1))) {
+      this.#forget(key);
+    }
+    if (this.#credentials.size < this.#maxCredentials) return;
+    // A full scan at most once a second: a flood against a full store must not cost O(n) each.
+    if (now - this.#lastFullSweep >= 1_000) {
+      this.#lastFullSweep = now;
+      for (const [key, credentials] of this.#credentials) {
+        if (this.#credentials.size < this.#maxCredentials) return;
+        if (credentials.expiration.getTime() <= now) this.#forget(key);
+      }
+    }
+    if (this.#credentials.size >= this.#maxCredentials) {
+      throw new CredentialStoreFullError('the credential store is full of live credentials');
+    }
+  }
+
   #prune(): void {
     // A sweep at most once a minute keeps issuing O(1) on average.
     const now = this.#now();
-    if (now - this.#lastPrune < 60_000 && this.#credentials.size < this.#maxCredentials) return;
+    if (now - this.#lastPrune < 60_000) return;
     this.#lastPrune = now;
     const cutoff = now - this.#retentionMs;
     for (const [key, credentials] of this.#credentials) {
-      if (credentials.expiration.getTime() < cutoff) this.#credentials.delete(key);
-    }
-    // Map iteration is insertion order: drop the oldest first when over the bound.
-    for (const key of this.#credentials.keys()) {
-      if (this.#credentials.size < this.#maxCredentials) break;
-      this.#credentials.delete(key);
+      if (credentials.expiration.getTime() < cutoff) this.#forget(key);
     }
   }
 }

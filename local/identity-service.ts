@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { JwtVerifier } from 'aws-jwt-verify';
 import { FetchError, JwtBaseError } from 'aws-jwt-verify/error';
 import type { CredentialStore, IdentityPool } from './credential-store';
-import { parseProviderName } from './credential-store';
+import { CredentialStoreFullError, parseProviderName } from './credential-store';
 import { loopbackJwksCache } from './jwks';
 import { closeServer, LOOPBACK, listen } from './ports';
 
@@ -27,6 +27,15 @@ export interface IdentityServiceOptions {
   readonly userPoolEndpoint: string;
   /** @default 3600, Cognito's default */
   readonly credentialLifetimeSeconds?: number;
+  /**
+   * `GetCredentialsForIdentity` per identity: a token bucket of `burst` refilled at `perSecond`.
+   * Past it the call is throttled (`TooManyRequestsException`, as Cognito answers), so one user
+   * cannot mint credentials fast enough to crowd others out of the store.
+   * @default { perSecond: 5, burst: 30 }
+   */
+  readonly issuanceLimit?: { readonly perSecond: number; readonly burst: number };
+  /** Clock for the issuance limit, for tests. @default Date.now */
+  readonly now?: () => number;
   /** One line per request (operation and outcome; never tokens or credentials). @default silent */
   readonly log?: (line: string) => void;
 }
@@ -59,6 +68,7 @@ export class CognitoIdentityError extends Error {
   }
 }
 
+const tooManyRequests = (message: string) => new CognitoIdentityError('TooManyRequestsException', message);
 const notAuthorized = (message: string) => new CognitoIdentityError('NotAuthorizedException', message);
 const invalidParameter = (message: string) => new CognitoIdentityError('InvalidParameterException', message);
 const validation = (message: string) => new CognitoIdentityError('ValidationException', message);
@@ -120,6 +130,10 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const lifetimeSeconds = options.credentialLifetimeSeconds ?? 3600;
   const log = options.log ?? (() => {});
   const userPoolEndpoint = options.userPoolEndpoint.replace(/\/+$/, '');
+  const issuance = issuanceLimiter(
+    options.issuanceLimit ?? { perSecond: 5, burst: 30 },
+    options.now ?? Date.now,
+  );
 
   const jwksCache = loopbackJwksCache();
   const verifiers = new Map<string, ReturnType<typeof createVerifier>>();
@@ -247,12 +261,20 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
       if (customRoleArn !== undefined && customRoleArn !== login.pool.authenticatedRole.arn) {
         throw invalidParameter('CustomRoleArn is not a role of this identity pool.');
       }
-      const credentials = store.issueCredentials({
-        identityId,
-        identityPoolId: login.pool.id,
-        amr: amrOf(login),
-        lifetimeSeconds,
-      });
+      // Counted only for verified logins: nobody can throttle another user's identity.
+      if (!issuance.take(`${login.pool.id}\n${identityId}`)) throw tooManyRequests('Rate exceeded');
+      let credentials: ReturnType<CredentialStore['issueCredentials']>;
+      try {
+        credentials = store.issueCredentials({
+          identityId,
+          identityPoolId: login.pool.id,
+          amr: amrOf(login),
+          lifetimeSeconds,
+        });
+      } catch (error) {
+        if (error instanceof CredentialStoreFullError) throw tooManyRequests('Rate exceeded');
+        throw error;
+      }
       return {
         IdentityId: identityId,
         Credentials: {
@@ -367,6 +389,33 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   });
   const port = await listen(server, host, options.port ?? 0, 'the local identity pool service');
   return { url: `http://${host}:${port}`, port, close: () => closeServer(server) };
+}
+
+/**
+ * Token buckets per key. Bounded: a bucket that has refilled completely holds no information, so
+ * buckets are swept (once a second at most) when there are many.
+ */
+function issuanceLimiter(limit: { readonly perSecond: number; readonly burst: number }, now: () => number) {
+  if (!(limit.perSecond > 0 && limit.burst >= 1)) throw new TypeError('issuanceLimit must be positive');
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const fullAfterMs = (limit.burst / limit.perSecond) * 1000;
+  let lastSweep = 0;
+  return {
+    take(key: string): boolean {
+      const at = now();
+      if (buckets.size > 10_000 && at - lastSweep > 1_000) {
+        lastSweep = at;
+        for (const [name, bucket] of buckets) if (at - bucket.at >= fullAfterMs) buckets.delete(name);
+      }
+      const bucket = buckets.get(key) ?? { tokens: limit.burst, at };
+      bucket.tokens = Math.min(limit.burst, bucket.tokens + ((at - bucket.at) / 1000) * limit.perSecond);
+      bucket.at = at;
+      buckets.set(key, bucket);
+      if (bucket.tokens < 1) return false;
+      bucket.tokens -= 1;
+      return true;
+    },
+  };
 }
 
 function send(res: ServerResponse, status: number, body: unknown, contentType = JSON_CONTENT_TYPE): void {

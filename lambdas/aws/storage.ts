@@ -17,8 +17,9 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { LRUCache } from 'lru-cache';
 import { NotFoundError, UpstreamError } from '../../shared/domain/errors';
 import { presignWindow } from '../../shared/domain/expiry';
+import { ownerPrefix } from '../../shared/domain/keys';
 import { SHA256_BASE64 } from '../../shared/domain/limits';
-import { httpStatusOf, isNotFound, RejectedCredentialsError } from './errors';
+import { httpStatusOf, isNotFound, isRejectedCredentials, RejectedCredentialsError } from './errors';
 import type { IdentityCredentials, IdentitySession } from './identity';
 
 export interface PresignedUrl {
@@ -87,6 +88,12 @@ export interface Storage {
   presignGet(session: IdentitySession, input: GetInput): Promise<PresignedUrl>;
   list(session: IdentitySession, input: ListInput): Promise<ListPage>;
   head(session: IdentitySession, key: string): Promise<ObjectProperties>;
+  /**
+   * Makes sure storage still accepts the session's credentials before a URL is signed with them, at
+   * most once per `credentialCheckIntervalMs` per credential set (see `StorageOptions`). Throws only
+   * when storage rejects the credentials themselves, so `withSession` refreshes them.
+   */
+  checkCredentials(session: IdentitySession): Promise<void>;
   /** HEAD that answers false for a missing object (other failures still throw). */
   exists(session: IdentitySession, key: string): Promise<boolean>;
   delete(session: IdentitySession, key: string): Promise<void>;
@@ -100,6 +107,15 @@ export interface StorageOptions {
   readonly maxClients?: number;
   /** Extra client settings (tests, benchmarks). */
   readonly clientConfig?: Partial<S3ClientConfig>;
+  /**
+   * How long credentials may sign URLs without storage having accepted them. Presigning never talks
+   * to storage, so without a check a route that only presigns would keep signing with credentials
+   * storage has dropped (revoked, or lost by the issuer) until they expire, handing out dead URLs
+   * for up to an hour. Past this interval the next presign first makes one cheap call (a one-key
+   * listing of the caller's own private folder); any S3 call that succeeds also counts.
+   * @default 300000 (5 min)
+   */
+  readonly credentialCheckIntervalMs?: number;
 }
 
 /**
@@ -153,6 +169,30 @@ export function createStorage(options: StorageOptions): Storage {
     return client;
   }
 
+  const checkIntervalMs = options.credentialCheckIntervalMs ?? 300_000;
+  // When storage last accepted each credential set (epoch ms), and checks in flight: keyed by the
+  // credentials object, so a refreshed set starts afresh and dropped sets are collected.
+  const acceptedAt = new WeakMap<IdentityCredentials, number>();
+  const checking = new WeakMap<IdentityCredentials, Promise<void>>();
+  const accepted = (session: IdentitySession) => acceptedAt.set(session.credentials, now());
+
+  async function check(session: IdentitySession): Promise<void> {
+    try {
+      await clientFor(session).send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: ownerPrefix('private', session.identityId),
+          MaxKeys: 1,
+        }),
+      );
+      accepted(session);
+    } catch (error) {
+      // Only a rejection of the credentials matters here; anything else (storage slow or failing)
+      // must not fail a route that does not need storage, and is checked again next time.
+      if (isRejectedCredentials(error)) throw error;
+    }
+  }
+
   function window(session: IdentitySession, lifetimeSeconds: number) {
     const credentialsExpireAtMs = session.credentials.expiration.getTime();
     const nowMs = now();
@@ -174,6 +214,18 @@ export function createStorage(options: StorageOptions): Storage {
   }
 
   return {
+    async checkCredentials(session) {
+      const { credentials } = session;
+      const last = acceptedAt.get(credentials) ?? credentials.obtainedAt;
+      if (now() - last < checkIntervalMs) return;
+      let pending = checking.get(credentials);
+      if (pending === undefined) {
+        pending = check(session).finally(() => checking.delete(credentials));
+        checking.set(credentials, pending);
+      }
+      await pending;
+    },
+
     async presignPut(session, input) {
       const signed = window(session, input.lifetimeSeconds);
       const headers: Record<string, string> = {
@@ -238,6 +290,7 @@ export function createStorage(options: StorageOptions): Storage {
           ContinuationToken: input.continuationToken,
         }),
       );
+      accepted(session);
       const objects: StoredObject[] = [];
       for (const item of output.Contents ?? []) {
         if (item.Key === undefined) continue;
@@ -266,6 +319,7 @@ export function createStorage(options: StorageOptions): Storage {
           throw new NotFoundError('no such object');
         throw headError(error);
       }
+      accepted(session);
       if (
         output.ContentLength === undefined ||
         output.ETag === undefined ||
@@ -286,6 +340,7 @@ export function createStorage(options: StorageOptions): Storage {
     async exists(session, key) {
       try {
         await clientFor(session).send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        accepted(session);
         return true;
       } catch (error) {
         if (isNotFound(error)) return false;
@@ -296,6 +351,7 @@ export function createStorage(options: StorageOptions): Storage {
 
     async delete(session, key) {
       await clientFor(session).send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      accepted(session);
     },
   };
 }

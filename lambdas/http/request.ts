@@ -27,10 +27,12 @@ export function readHeader(event: APIGatewayProxyEvent, name: string): string | 
 
 /**
  * The caller: the raw ID token from `Authorization` (optionally `Bearer `-prefixed) and the claims
- * API Gateway's Cognito authorizer verified. Only ID tokens are accepted: the identity pool needs
- * one, and a cached identity must never be served on the strength of an access token.
+ * API Gateway's Cognito authorizer verified. Only ID tokens of `clientIds` are accepted, checked
+ * here before any cache is consulted: the identity pool needs an ID token of one of its app
+ * clients, and the authorizer accepts a token of any app client of the pool, so without this a warm
+ * instance would serve cached credentials to a token the identity pool itself refuses.
  */
-export function authenticate(event: APIGatewayProxyEvent): Caller {
+export function authenticate(event: APIGatewayProxyEvent, clientIds: readonly string[]): Caller {
   const authorization = readHeader(event, 'Authorization');
   const idToken = authorization?.replace(BEARER, '').trim();
   if (!idToken) throw new UnauthorizedError('an ID token is required in the Authorization header');
@@ -39,24 +41,28 @@ export function authenticate(event: APIGatewayProxyEvent): Caller {
   if (typeof claims !== 'object' || claims === null) {
     throw new UnauthorizedError('the token was not verified by the authorizer');
   }
-  const { sub, token_use: tokenUse, 'cognito:username': username } = claims as Record<string, unknown>;
+  const { sub, aud, token_use: tokenUse, 'cognito:username': username } = claims as Record<string, unknown>;
   if (typeof sub !== 'string' || sub === '') throw new UnauthorizedError('the verified token has no subject');
   if (tokenUse !== 'id') throw new UnauthorizedError('an ID token is required, not an access token');
+  if (typeof aud !== 'string' || !clientIds.includes(aud)) {
+    throw new UnauthorizedError('the ID token was issued to an app client this API does not serve');
+  }
   // Credentials are cached by the claims' `sub` but fetched with the header's token: they must be
   // the same token's, or one user could be served another's cached credentials.
-  if (tokenSubject(idToken) !== sub) {
+  const payload = tokenPayload(idToken);
+  if (payload.sub !== sub || payload.aud !== aud) {
     throw new UnauthorizedError('the Authorization token is not the one the authorizer verified');
   }
   return { sub, username: typeof username === 'string' && username !== '' ? username : sub, idToken };
 }
 
-/** The `sub` claim of a JWT's payload (not verified here: the authorizer verified the token). */
-function tokenSubject(jwt: string): unknown {
+/** A JWT's payload claims (not verified here: the authorizer verified the token). */
+function tokenPayload(jwt: string): { sub?: unknown; aud?: unknown } {
   try {
     const payload: unknown = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    return typeof payload === 'object' && payload !== null ? (payload as { sub?: unknown }).sub : undefined;
+    return typeof payload === 'object' && payload !== null ? payload : {};
   } catch {
-    return undefined;
+    return {};
   }
 }
 

@@ -37,7 +37,7 @@ export function createDownloadRoute({ config, identity, storage }: AppDeps) {
   };
 
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const caller = authenticate(event);
+    const caller = authenticate(event, config.userPoolClientIds);
     const input = parseBody(event, Body);
     const lifetimeSeconds = resolveLifetime(input.expiresIn, limits);
     // Built now so a bad filename is refused before any AWS call.
@@ -49,6 +49,7 @@ export function createDownloadRoute({ config, identity, storage }: AppDeps) {
     // Without `inline`, no HEAD: the URL itself is the check (storage answers 403/404 to the
     // download), and the caller's credentials decide what it may read.
     const presigned = await identity.withSession(caller, { lifetimeSeconds }, async (session) => {
+      await storage.checkCredentials(session);
       const safeType = input.inline
         ? inlineSafeType((await storage.head(session, fullKey)).contentType)
         : undefined;

@@ -27,7 +27,7 @@ export function createUploadRoute({ config, identity, storage }: AppDeps) {
   const lifetimeSeconds = config.defaultUrlLifetimeSeconds;
 
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const caller = authenticate(event);
+    const caller = authenticate(event, config.userPoolClientIds);
     const input = parseBody(event, Body);
     // The level's size and type rules, before any AWS call: a refused upload costs nothing.
     checkUpload(config.uploadRules, input.level, input.contentType, input.size);
@@ -37,6 +37,7 @@ export function createUploadRoute({ config, identity, storage }: AppDeps) {
     const ifNoneMatch = input.overwrite === false;
 
     const presigned = await identity.withSession(caller, { lifetimeSeconds }, async (session) => {
+      await storage.checkCredentials(session);
       // Answer 409 at once for a key that exists; the signed If-None-Match still guards the race.
       if (ifNoneMatch && (await storage.exists(session, fullKey))) {
         throw new ConflictError('an object with this key already exists and overwrite is false');

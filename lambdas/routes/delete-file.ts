@@ -9,9 +9,9 @@ import { key, level } from './schemas';
 const Query = z.strictObject({ level, key });
 
 /** `DELETE /files`: deletes one of the caller's own objects; idempotent. */
-export function createDeleteFileRoute({ identity, storage }: AppDeps) {
+export function createDeleteFileRoute({ config, identity, storage }: AppDeps) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const caller = authenticate(event);
+    const caller = authenticate(event, config.userPoolClientIds);
     const query = parseQuery(event, Query);
     const identityId = await identity.identityId(caller);
     const fullKey = toObjectKey(query.level, identityId, query.key);

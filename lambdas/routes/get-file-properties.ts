@@ -12,9 +12,9 @@ type FileProperties = components['schemas']['FileProperties'];
 const Query = z.strictObject({ level, key, owner: owner.optional() });
 
 /** `GET /files/properties`: size, content type, ETag, last-modified time (and SHA-256 if stored). */
-export function createGetFilePropertiesRoute({ identity, storage }: AppDeps) {
+export function createGetFilePropertiesRoute({ config, identity, storage }: AppDeps) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const caller = authenticate(event);
+    const caller = authenticate(event, config.userPoolClientIds);
     const query = parseQuery(event, Query);
     const callerId = await identity.identityId(caller);
     const objectOwner = resolveOwner(query.level, callerId, query.owner);

@@ -32,7 +32,7 @@ export function createGetMeRoute({ config, identity }: AppDeps) {
     },
   };
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const caller = authenticate(event);
+    const caller = authenticate(event, config.userPoolClientIds);
     parseQuery(event, Query);
     // Only the identity ID is needed: no credentials are fetched for this route.
     const identityId = await identity.identityId(caller);

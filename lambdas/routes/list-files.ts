@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { components } from '../../shared/api/schema';
 import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../../shared/domain/cursor';
 import { ValidationError } from '../../shared/domain/errors';
-import { relativeKey, resolveOwner, toListPrefix } from '../../shared/domain/keys';
+import { listedFolder, listedKey, resolveOwner, toListPrefix } from '../../shared/domain/keys';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
@@ -24,9 +24,9 @@ const Query = z.strictObject({
 });
 
 /** `GET /files`: one page of one owner's folder. */
-export function createListFilesRoute({ identity, storage }: AppDeps) {
+export function createListFilesRoute({ config, identity, storage }: AppDeps) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const caller = authenticate(event);
+    const caller = authenticate(event, config.userPoolClientIds);
     const query = parseQuery(event, Query);
     const relativePrefix = query.prefix ?? '';
     const callerId = await identity.identityId(caller);
@@ -52,17 +52,34 @@ export function createListFilesRoute({ identity, storage }: AppDeps) {
       }
     });
 
+    // Keys written around the API (with the owner's own credentials, straight to storage) may
+    // break the key rules; they are left out and counted, never passed on as keys.
+    const items: FileList['items'] = [];
+    const folders: string[] = [];
+    let omitted = 0;
+    for (const object of page.objects) {
+      const key = listedKey(query.level, folderOwner, object.key);
+      if (key === undefined) omitted += 1;
+      else
+        items.push({
+          key,
+          size: object.size,
+          lastModified: object.lastModified.toISOString(),
+          etag: object.etag,
+        });
+    }
+    for (const prefix of page.folders) {
+      const folder = listedFolder(query.level, folderOwner, prefix);
+      if (folder === undefined) omitted += 1;
+      else folders.push(folder);
+    }
     const body: FileList = {
       level: query.level,
       owner: folderOwner,
       prefix: relativePrefix,
-      items: page.objects.map((object) => ({
-        key: relativeKey(query.level, folderOwner, object.key),
-        size: object.size,
-        lastModified: object.lastModified.toISOString(),
-        etag: object.etag,
-      })),
-      folders: page.folders.map((folder) => relativeKey(query.level, folderOwner, folder)),
+      items,
+      folders,
+      omitted,
     };
     if (page.nextToken !== undefined) body.nextCursor = encodeCursor(page.nextToken, scope);
     return json(200, body);

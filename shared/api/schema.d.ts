@@ -181,7 +181,7 @@ export interface components {
       allowedContentTypes?: string[];
     };
     FileItem: {
-      /** @description Path relative to the owner's folder. */
+      /** @description Path relative to the owner's folder; always satisfies the key rules (see `Key`). */
       key: string;
       size: number;
       /** Format: date-time */
@@ -195,6 +195,14 @@ export interface components {
       items: components['schemas']['FileItem'][];
       /** @description Sub-folders (only with `delimiter=/`), relative to the owner's folder, ending in `/`. */
       folders: string[];
+      /**
+       * @description How many entries of this page (objects and folders) were left out because their key breaks
+       *     the key rules (see `Key`): such keys can only have been written straight to storage with the
+       *     owner's own credentials, around the API. Every `key` and folder listed satisfies the rules;
+       *     an omitted entry is never returned in any form. A page may hold fewer entries than `limit`
+       *     (even none) and still have a `nextCursor`.
+       */
+      omitted: number;
       /** @description Present when there are more entries. */
       nextCursor?: string;
     };
@@ -281,6 +289,7 @@ export interface components {
         | 'conflict'
         | 'payload_too_large'
         | 'throttled'
+        | 'rate_limited'
         | 'upstream_error'
         | 'upstream_timeout'
         | 'internal_error';
@@ -358,6 +367,23 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
+    /**
+     * @description Too many requests: from this user (`code` `rate_limited`, the per-user limit) or to the whole
+     *     stage (`code` `throttled`, API Gateway's stage throttling). Retry after `Retry-After` seconds.
+     *     Answered before the request reaches the function; the per-user limit's answer (from AWS WAF
+     *     when deployed) carries no `requestId`.
+     */
+    TooManyRequests: {
+      headers: {
+        /** @description Seconds to wait before retrying. */
+        'Retry-After'?: number;
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+        'application/json': components['schemas']['Problem'];
+      };
+    };
     /** @description Cognito is throttling; retry after `Retry-After` seconds. */
     ServiceUnavailable: {
       headers: {
@@ -423,6 +449,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
       504: components['responses']['GatewayTimeout'];
@@ -465,6 +492,7 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
       504: components['responses']['GatewayTimeout'];
@@ -493,6 +521,7 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
       504: components['responses']['GatewayTimeout'];
@@ -526,6 +555,7 @@ export interface operations {
       403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
       413: components['responses']['PayloadTooLarge'];
+      429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
       504: components['responses']['GatewayTimeout'];
@@ -558,6 +588,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
       504: components['responses']['GatewayTimeout'];
@@ -594,6 +625,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
       504: components['responses']['GatewayTimeout'];

@@ -16,6 +16,8 @@ export type ProblemCode =
   | 'conflict'
   | 'payload_too_large'
   | 'throttled'
+  /** The per-user request limit in front of the API (WAF when deployed, the local API adapter). */
+  | 'rate_limited'
   | 'upstream_error'
   | 'upstream_timeout'
   | 'internal_error';

@@ -1,5 +1,5 @@
 /**
- * Storage layout and key rules (DESIGN section 2). Pure: no AWS SDK. Every key is validated here
+ * Storage layout and key rules. Pure: no AWS SDK. Every key is validated here
  * before anything is signed, so bad input becomes a 400 naming the field, never a signed URL.
  */
 import { ValidationError } from './errors';
@@ -104,12 +104,27 @@ export function toListPrefix(level: Level, owner: string, prefix: unknown, field
   return full;
 }
 
-/** The key relative to the owner's folder, for a full S3 key known to be inside it. */
-export function relativeKey(level: Level, owner: string, fullKey: string): string {
+/**
+ * The key of a listed object relative to the owner's folder, or undefined when it breaks the key
+ * rules. Anyone with the owner's credentials can write keys around the API (`../`, bidi overrides,
+ * `\\`...); a listing must never hand those to clients that trust the rules.
+ */
+export function listedKey(level: Level, owner: string, fullKey: string): string | undefined {
   const prefix = ownerPrefix(level, owner);
-  if (!fullKey.startsWith(prefix)) {
-    // Storage answered with a key outside the folder we asked for: never pass it on.
-    throw new Error('storage returned a key outside the requested folder');
-  }
-  return fullKey.slice(prefix.length);
+  if (!fullKey.startsWith(prefix)) return undefined;
+  const key = fullKey.slice(prefix.length);
+  if (key.length === 0 || byteLength(fullKey) > MAX_S3_KEY_BYTES) return undefined;
+  return (characterProblem(key) ?? segmentProblem(key.split('/'))) ? undefined : key;
+}
+
+/**
+ * A listed common prefix (a sub-folder, ending in `/`) relative to the owner's folder, or undefined
+ * when it breaks the key rules (as for `listedKey`).
+ */
+export function listedFolder(level: Level, owner: string, fullPrefix: string): string | undefined {
+  const prefix = ownerPrefix(level, owner);
+  if (!fullPrefix.startsWith(prefix) || !fullPrefix.endsWith('/')) return undefined;
+  const folder = fullPrefix.slice(prefix.length);
+  if (folder.length < 2 || byteLength(fullPrefix) > MAX_S3_KEY_BYTES) return undefined;
+  return (characterProblem(folder) ?? segmentProblem(folder.slice(0, -1).split('/'))) ? undefined : folder;
 }

@@ -115,6 +115,7 @@ describe('function bundle', () => {
         // What Lambda and the stack's Refs provide at run time.
         AWS_REGION: 'us-east-1',
         USER_POOL_ID: 'us-east-1_TestPool1',
+        USER_POOL_CLIENT_IDS: 'testappclient1',
         IDENTITY_POOL_ID: 'us-east-1:00000000-0000-4000-8000-000000000000',
         BUCKET_NAME: 'user-files-bundle-test',
         AWS_LAMBDA_FUNCTION_NAME: 'user-files-api',

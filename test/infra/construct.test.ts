@@ -122,6 +122,45 @@ describe('UserFilesApi props', () => {
     expect(Object.values(functions)[0]?.Properties.Environment.Variables).not.toHaveProperty('UPLOAD_RULES');
   });
 
+  it('sets the stage throttle and the per-user rate limit from props, or neither web ACL nor cost', () => {
+    const allowedOrigins = ['https://app.example.com'];
+    const api = build({
+      allowedOrigins,
+      throttlingRateLimit: 20,
+      throttlingBurstLimit: 40,
+      perUserRateLimit: { limit: 1000, window: Duration.minutes(5) },
+    });
+    const template = Template.fromStack(Stack.of(api));
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [
+        { HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      ],
+    });
+    const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0] as {
+      Properties: { Rules: Array<{ Statement: { RateBasedStatement: Record<string, unknown> } }> };
+    };
+    expect(acl.Properties.Rules[0]?.Statement.RateBasedStatement).toMatchObject({
+      Limit: 1000,
+      EvaluationWindowSec: 300,
+    });
+
+    const off = build({ allowedOrigins, perUserRateLimit: false });
+    expect(off.webAcl).toBeUndefined();
+    const offTemplate = Template.fromStack(Stack.of(off));
+    offTemplate.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    offTemplate.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+  });
+
+  it('rejects throttling and rate limits API Gateway or WAF would refuse', () => {
+    const allowedOrigins = ['https://app.example.com'];
+    expect(() => build({ allowedOrigins, throttlingRateLimit: 0 })).toThrow(/throttlingRateLimit/);
+    expect(() => build({ allowedOrigins, throttlingBurstLimit: 1.5 })).toThrow(/throttlingBurstLimit/);
+    expect(() => build({ allowedOrigins, perUserRateLimit: { limit: 9 } })).toThrow(/perUserRateLimit.limit/);
+    expect(() => build({ allowedOrigins, perUserRateLimit: { window: Duration.minutes(3) } })).toThrow(
+      /perUserRateLimit.window/,
+    );
+  });
+
   it('applies the documented defaults and exposes what it creates', () => {
     const api = build({ allowedOrigins: ['https://app.example.com'] });
     expect(api.defaultUrlLifetime.toSeconds()).toBe(900);

@@ -205,7 +205,8 @@ describe('authenticated role', () => {
 
 describe('function', () => {
   it('runs on ARM64 with a Node.js 22+ runtime and the contract environment', () => {
-    const { handler, userPool, identityPool, bucket, identityDirectory } = synth.stack.userFiles;
+    const { handler, userPool, userPoolClient, identityPool, bucket, identityDirectory } =
+      synth.stack.userFiles;
     const fn = resources[id(handler)];
     expect(fn?.Properties?.Architectures).toEqual(['arm64']);
     const runtime = String(fn?.Properties?.Runtime);
@@ -215,6 +216,7 @@ describe('function', () => {
     expect(fn?.Properties?.Environment).toEqual({
       Variables: {
         USER_POOL_ID: { Ref: id(userPool) },
+        USER_POOL_CLIENT_IDS: { Ref: id(userPoolClient) },
         IDENTITY_POOL_ID: { Ref: Stack.of(synth.stack).getLogicalId(identityPool) },
         BUCKET_NAME: { Ref: id(bucket) },
         ALLOWED_ORIGINS: 'http://localhost:5173',
@@ -393,11 +395,13 @@ describe('REST API', () => {
     );
     expect(responses.size).toBe(GATEWAY_PROBLEMS.length);
     for (const [type, properties] of responses) {
+      const retryAfter = GATEWAY_PROBLEMS.find((p) => p.responseType === type)?.retryAfterSeconds;
       expect(properties?.ResponseParameters, type).toEqual({
         'gatewayresponse.header.Access-Control-Allow-Origin': "'http://localhost:5173'",
         'gatewayresponse.header.Access-Control-Allow-Headers':
           "'Authorization,Content-Type,X-Correlation-Id'",
         'gatewayresponse.header.Content-Type': "'application/problem+json'",
+        ...(retryAfter === undefined ? {} : { 'gatewayresponse.header.Retry-After': `'${retryAfter}'` }),
       });
       const templates = (properties?.ResponseTemplates ?? {}) as Record<string, string>;
       const template = templates['application/json'] ?? '';
@@ -444,6 +448,71 @@ describe('REST API', () => {
     const fields = JSON.parse(access.Format) as Record<string, string>;
     expect(fields).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
     expect(access.Format).not.toMatch(/Authorization|authorizer\.token|identity\.(accessKey|cognito)/i);
+  });
+});
+
+describe('per-user rate limit', () => {
+  it("API Gateway's own 429s (stage throttling, quotas) are problems with Retry-After", () => {
+    const responses = new Map(
+      ofType('AWS::ApiGateway::GatewayResponse').map(([, r]) => [
+        String(r.Properties?.ResponseType),
+        r.Properties,
+      ]),
+    );
+    for (const type of ['THROTTLED', 'QUOTA_EXCEEDED']) {
+      const response = responses.get(type);
+      expect(response?.StatusCode, type).toBe('429');
+      expect(response?.ResponseParameters, type).toMatchObject({
+        'gatewayresponse.header.Content-Type': "'application/problem+json'",
+        'gatewayresponse.header.Retry-After': expect.stringMatching(/^'[1-9]\d*'$/),
+      });
+    }
+  });
+
+  it('is a regional web ACL with one rate-based rule per Authorization header, answering 429 problems', () => {
+    const acls = ofType('AWS::WAFv2::WebACL');
+    expect(acls).toHaveLength(1);
+    const acl = acls[0]?.[1].Properties ?? {};
+    expect(acl.Scope).toBe('REGIONAL');
+    expect(acl.DefaultAction).toEqual({ Allow: {} });
+    const rules = acl.Rules as Array<Record<string, Json>>;
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.Statement).toEqual({
+      RateBasedStatement: {
+        Limit: 300,
+        EvaluationWindowSec: 60,
+        AggregateKeyType: 'CUSTOM_KEYS',
+        CustomKeys: [
+          { Header: { Name: 'authorization', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } },
+        ],
+      },
+    });
+    const rule = rules[0] as { Action: { Block: { CustomResponse: Record<string, Json> } } };
+    const block = rule.Action.Block.CustomResponse;
+    expect(block.ResponseCode).toBe(429);
+    expect(block.ResponseHeaders).toEqual(expect.arrayContaining([{ Name: 'Retry-After', Value: '60' }]));
+    const bodies = acl.CustomResponseBodies as Record<string, { ContentType: string; Content: string }>;
+    const body = bodies[String(block.CustomResponseBodyKey)];
+    expect(body?.ContentType).toBe('APPLICATION_JSON');
+    expect(JSON.parse(body?.Content ?? '{}')).toMatchObject({
+      type: 'urn:user-files-api:problem:rate_limited',
+      status: 429,
+      code: 'rate_limited',
+    });
+  });
+
+  it('is associated with the API stage', () => {
+    const webAcl = synth.stack.userFiles.webAcl;
+    if (!webAcl) throw new Error('a web ACL by default');
+    const associations = ofType('AWS::WAFv2::WebACLAssociation');
+    expect(associations).toHaveLength(1);
+    const association = associations[0]?.[1].Properties ?? {};
+    expect(association.WebACLArn).toEqual({
+      'Fn::GetAtt': [Stack.of(synth.stack).getLogicalId(webAcl), 'Arn'],
+    });
+    const stageId = ofType('AWS::ApiGateway::Stage')[0]?.[0] ?? '';
+    expect(JSON.stringify(association.ResourceArn)).toContain(`"Ref":"${stageId}"`);
+    expect(JSON.stringify(association.ResourceArn)).toContain('/stages/');
   });
 });
 

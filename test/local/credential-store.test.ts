@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CredentialStoreFullError,
   cognitoProviderName,
   createCredentialStore,
   parseProviderName,
@@ -124,16 +125,42 @@ describe('temporary credentials', () => {
     expect(store.findCredentials(issued.accessKeyId)).toBeUndefined();
   });
 
-  it('stays bounded', () => {
-    const store = createCredentialStore({ maxCredentials: 3 });
+  it("never evicts another identity's live credentials for one identity's flood", () => {
+    const store = createCredentialStore({ maxCredentials: 100, maxLivePerIdentity: 10 });
     const pool = store.createIdentityPool(poolInput());
-    const keys = Array.from(
-      { length: 5 },
-      () =>
-        store.issueCredentials({ identityId: 'us-east-1:x', identityPoolId: pool.id, amr: [] }).accessKeyId,
-    );
-    expect(keys.filter((key) => store.findCredentials(key)).length).toBeLessThanOrEqual(3);
-    expect(store.findCredentials(keys[4] ?? '')).toBeDefined();
+    const alice = store.identityIdFor(pool, PROVIDER, 'alice');
+    const bob = store.identityIdFor(pool, PROVIDER, 'bob');
+    const issue = (identityId: string) =>
+      store.issueCredentials({ identityId, identityPoolId: pool.id, amr: ['authenticated'] }).accessKeyId;
+    const bobsKey = issue(bob);
+    const flood = Array.from({ length: 1_000 }, () => issue(alice));
+    expect(store.findCredentials(bobsKey)?.identityId).toBe(bob);
+    // The flood only ever cost alice her own oldest sets.
+    const kept = flood.filter((key) => store.findCredentials(key));
+    expect(kept).toEqual(flood.slice(-10));
+  });
+
+  it('refuses new issuance when full of live credentials, and makes room from expired ones', () => {
+    let now = Date.UTC(2026, 0, 1, 12, 0, 0);
+    const store = createCredentialStore({ now: () => now, maxCredentials: 3, maxLivePerIdentity: 3 });
+    const pool = store.createIdentityPool(poolInput());
+    const issue = (sub: string, lifetimeSeconds = 60) =>
+      store.issueCredentials({
+        identityId: store.identityIdFor(pool, PROVIDER, sub),
+        identityPoolId: pool.id,
+        amr: [],
+        lifetimeSeconds,
+      }).accessKeyId;
+    const live = [issue('a'), issue('b'), issue('c', 3600)];
+    expect(() => issue('d')).toThrow(CredentialStoreFullError);
+    for (const key of live) expect(store.findCredentials(key)).toBeDefined();
+
+    now += 61_000;
+    const fresh = issue('d');
+    expect(store.findCredentials(fresh)).toBeDefined();
+    // An expired set made room; the live one of `c` is still there.
+    expect(store.findCredentials(live[2] ?? '')).toBeDefined();
+    expect(live.slice(0, 2).filter((key) => store.findCredentials(key))).toHaveLength(1);
   });
 
   it('compares session tokens in constant time, exactly', () => {

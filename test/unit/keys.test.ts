@@ -1,5 +1,5 @@
 /**
- * The key rules (DESIGN section 3) as tables: every bad key is refused with a ValidationError naming
+ * The key rules as tables: every bad key is refused with a ValidationError naming
  * the input field, every good key maps to `{level}/{owner}/{key}`, and the 1,024-byte S3 limit is
  * counted in UTF-8 bytes, not in characters.
  */
@@ -9,9 +9,10 @@ import {
   isIdentityId,
   LEVELS,
   type Level,
+  listedFolder,
+  listedKey,
   MAX_S3_KEY_BYTES,
   ownerPrefix,
-  relativeKey,
   resolveOwner,
   toListPrefix,
   toObjectKey,
@@ -206,13 +207,57 @@ describe('resolveOwner', () => {
   });
 });
 
-describe('relativeKey', () => {
-  test.each(GOOD_KEYS)('round-trips %s', (_name, key) => {
-    expect(relativeKey('protected', B, toObjectKey('protected', B, key))).toBe(key);
+/** Keys anyone can write straight to storage with their own credentials, around the API. */
+const WRITTEN_AROUND_THE_API: readonly [string, string][] = [
+  ['a traversal into another folder', `../../private/${B}/x`],
+  ['a ".." segment inside', 'a/../b'],
+  ['a "." segment', './a'],
+  ['a right-to-left override (U+202E)', 'invoice\u202Efdp.exe'],
+  ['an NFD name', 'cafe\u0301.txt'],
+  ['a backslash', 'a\\b'],
+  ['an empty segment ("//")', 'a//b'],
+  ['a leading "/"', '/a'],
+  ['a tab', 'a\tb'],
+  ['a trailing "/" (a folder marker)', 'photos/'],
+];
+
+describe('listedKey', () => {
+  test.each(GOOD_KEYS)('passes on %s', (_name, key) => {
+    expect(listedKey('protected', B, toObjectKey('protected', B, key))).toBe(key);
   });
 
-  test('refuses a key outside the requested folder', () => {
-    expect(() => relativeKey('private', A, `private/${B}/x`)).toThrow(/outside the requested folder/);
-    expect(() => relativeKey('private', A, `public/${A}/x`)).toThrow(/outside the requested folder/);
+  test.each(WRITTEN_AROUND_THE_API)('leaves out %s', (_name, key) => {
+    expect(() => toObjectKey('private', A, key)).toThrow(ValidationError);
+    expect(listedKey('private', A, `private/${A}/${key}`)).toBeUndefined();
+  });
+
+  test('leaves out the folder itself and keys outside the requested folder', () => {
+    expect(listedKey('private', A, `private/${A}/`)).toBeUndefined();
+    expect(listedKey('private', A, `private/${B}/x`)).toBeUndefined();
+    expect(listedKey('private', A, `public/${A}/x`)).toBeUndefined();
+  });
+});
+
+describe('listedFolder', () => {
+  test('passes on folders that satisfy the rules', () => {
+    expect(listedFolder('private', A, `private/${A}/photos/`)).toBe('photos/');
+    expect(listedFolder('private', A, `private/${A}/photos/2026/`)).toBe('photos/2026/');
+  });
+
+  test.each([
+    ['an empty folder name ("//")', '/'],
+    ['".."', '../'],
+    ['a traversal', `../../private/${B}/`],
+    ['a right-to-left override', '\u202Egpj/'],
+    ['an NFD name', 'cafe\u0301/'],
+    ['a backslash', 'a\\b/'],
+    ['a tab', 'a\tb/'],
+  ])('leaves out %s', (_name, folder) => {
+    expect(listedFolder('private', A, `private/${A}/${folder}`)).toBeUndefined();
+  });
+
+  test('leaves out prefixes outside the requested folder or without the delimiter', () => {
+    expect(listedFolder('private', A, `private/${B}/photos/`)).toBeUndefined();
+    expect(listedFolder('private', A, `private/${A}/photos`)).toBeUndefined();
   });
 });

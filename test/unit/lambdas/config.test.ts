@@ -5,6 +5,7 @@ import { ENV } from '../support/fixtures';
 const minimal = {
   AWS_REGION: 'eu-west-2',
   USER_POOL_ID: 'eu-west-2_AbC123',
+  USER_POOL_CLIENT_IDS: 'client1',
   IDENTITY_POOL_ID: 'eu-west-2:0b6c3b5e-8f9e-4c2a-9f3d-2f2b0d2f9c11',
   BUCKET_NAME: 'my-bucket',
   ALLOWED_ORIGINS: 'https://app.example.com',
@@ -15,6 +16,7 @@ describe('loadConfig', () => {
     expect(loadConfig(minimal)).toEqual({
       region: 'eu-west-2',
       userPoolId: 'eu-west-2_AbC123',
+      userPoolClientIds: ['client1'],
       identityPoolId: 'eu-west-2:0b6c3b5e-8f9e-4c2a-9f3d-2f2b0d2f9c11',
       bucketName: 'my-bucket',
       allowedOrigins: ['https://app.example.com'],
@@ -64,6 +66,13 @@ describe('loadConfig', () => {
     );
   });
 
+  test('reads the app client list, trimmed', () => {
+    expect(loadConfig({ ...minimal, USER_POOL_CLIENT_IDS: ' web1 ,mobile2,' }).userPoolClientIds).toEqual([
+      'web1',
+      'mobile2',
+    ]);
+  });
+
   test('reads overrides and trims the origin list; empty values fall back to defaults', () => {
     const config = loadConfig({
       ...ENV,
@@ -76,6 +85,9 @@ describe('loadConfig', () => {
 
   test.each([
     ['USER_POOL_ID', { USER_POOL_ID: undefined }],
+    ['USER_POOL_CLIENT_IDS', { USER_POOL_CLIENT_IDS: undefined }],
+    ['USER_POOL_CLIENT_IDS', { USER_POOL_CLIENT_IDS: ' , ' }],
+    ['USER_POOL_CLIENT_IDS', { USER_POOL_CLIENT_IDS: 'client/1' }],
     ['IDENTITY_POOL_ID', { IDENTITY_POOL_ID: 'nope' }],
     ['BUCKET_NAME', { BUCKET_NAME: 'Bad_Bucket' }],
     ['AWS_REGION', { AWS_REGION: undefined }],

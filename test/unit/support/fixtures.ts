@@ -20,6 +20,7 @@ import { validateResponse } from '../../support/openapi-validator';
 export const ENV = {
   AWS_REGION: 'us-east-1',
   USER_POOL_ID: 'us-east-1_TestPool1',
+  USER_POOL_CLIENT_IDS: 'testappclient1,testappclient2',
   IDENTITY_POOL_ID: 'us-east-1:11111111-2222-3333-4444-555555555555',
   BUCKET_NAME: 'user-files-test',
   ALLOWED_ORIGINS: 'https://app.example.com,http://localhost:5173',
@@ -29,6 +30,9 @@ export const ENV = {
 };
 
 export const config: Config = loadConfig(ENV);
+
+/** The app client the test users sign in with (one of the configured ones). */
+export const APP_CLIENT_ID = 'testappclient1';
 
 export const LISTED_ORIGIN = 'https://app.example.com';
 
@@ -41,18 +45,21 @@ export interface TestUser {
   readonly identityId: string;
   /** A JWT-shaped token with a unique marker, so tests can look for it in logs. */
   readonly token: string;
+  /** The app client the token was issued to. */
+  readonly aud: string;
 }
 
-export function testUser(n: number): TestUser {
+export function testUser(n: number, clientId = APP_CLIENT_ID): TestUser {
   const hex = n.toString(16).padStart(12, '0');
   const sub = `0000000${n % 10}-aaaa-4bbb-8ccc-${hex}`;
-  // The payload carries the same `sub` as the claims, as a verified token's does.
-  const payload = Buffer.from(JSON.stringify({ sub, token_use: 'id' })).toString('base64url');
+  // The payload carries the same `sub` and `aud` as the claims, as a verified token's does.
+  const payload = Buffer.from(JSON.stringify({ sub, aud: clientId, token_use: 'id' })).toString('base64url');
   return {
     sub,
     username: `user${n}`,
     identityId: `us-east-1:9${hex.slice(5)}-1111-4222-8333-${hex}`,
     token: `eyJhbGciOiJSUzI1NiJ9.${payload}.SECRETTOKENSIGNATURE${n}`,
+    aud: clientId,
   };
 }
 
@@ -93,7 +100,7 @@ export function event(input: EventInput): APIGatewayProxyEvent {
       ? input.claims
       : user === null
         ? null
-        : { sub: user.sub, 'cognito:username': user.username, token_use: 'id' };
+        : { sub: user.sub, aud: user.aud, 'cognito:username': user.username, token_use: 'id' };
   const body =
     input.rawBody !== undefined
       ? input.rawBody

@@ -37,6 +37,7 @@ describe('GET /files', () => {
       prefix: 'photos/',
       items: [{ key: 'photos/cat.jpg', size: 10, lastModified: modified.toISOString(), etag: '"abc"' }],
       folders: ['photos/2026/'],
+      omitted: 0,
     });
     const calls = harness().aws.s3.commandCalls(ListObjectsV2Command);
     expect(calls[0]?.args[0].input).toEqual({
@@ -46,6 +47,36 @@ describe('GET /files', () => {
       MaxKeys: 50,
       ContinuationToken: undefined,
     });
+  });
+
+  test('leaves out, and counts, keys and folders that break the key rules', async () => {
+    const hostile = [
+      `../../private/${bob.identityId}/x`,
+      'invoice\u202Efdp.exe',
+      'cafe\u0301.txt',
+      'a\\b',
+      'a//b',
+      'a\tb',
+    ];
+    harness()
+      .aws.s3.on(ListObjectsV2Command)
+      .resolves({
+        Contents: [
+          { Key: `${mine}good.txt`, Size: 1, LastModified: modified, ETag: '"g"' },
+          ...hostile.map((key) => ({ Key: `${mine}${key}`, Size: 1, LastModified: modified, ETag: '"h"' })),
+        ],
+        CommonPrefixes: [{ Prefix: `${mine}ok/` }, { Prefix: `${mine}../` }, { Prefix: `${mine}/` }],
+        IsTruncated: true,
+        NextContinuationToken: 'next-token',
+      });
+    const request = list({ level: 'private', delimiter: '/' });
+    const response = await harness().call(request);
+    expect(response.statusCode, response.body).toBe(200);
+    expectContract(request, response);
+    const body = parse(response);
+    expect(body).toMatchObject({ items: [{ key: 'good.txt' }], folders: ['ok/'], omitted: 8 });
+    expect(body.nextCursor).toEqual(expect.any(String));
+    for (const key of hostile) expect(response.body).not.toContain(JSON.stringify(key).slice(1, -1));
   });
 
   test('defaults to the whole folder, recursively, 100 entries', async () => {
