@@ -110,6 +110,7 @@ describe('UserFilesApi props', () => {
       BUCKET_NAME: 'bucket-name',
       ALLOWED_ORIGINS: 'https://app.example.com',
       MAX_UPLOAD_BYTES: env.MAX_UPLOAD_BYTES as string,
+      USER_POOL_CLIENT_IDS: '1example23456789abcdefghij', // a token in the template; any client ID serves
       UPLOAD_RULES: env.UPLOAD_RULES as string,
     });
     expect(handlerConfig.uploadRules).toEqual(api.uploadRules);
