@@ -6,6 +6,7 @@
  */
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../shared/domain/cursor';
 import { toListPrefix, toObjectKey } from '../../shared/domain/keys';
 import { deleteAllUnder, identityCredentials, type Session, signIn, storageAs } from './support/session';
 import { runPrefix } from './support/storage';
@@ -78,5 +79,17 @@ describe('GET /files over keys written around the API', () => {
       params: { query: { level: 'private', prefix: `${prefix}a/`, delimiter: '/' } },
     });
     expect(inside.data).toMatchObject({ items: [], folders: [], omitted: 1 });
+  });
+
+  it('answers a forged cursor (a continuation token storage never issued) 400 naming cursor, as S3 answers 400', async () => {
+    // The cursor's digest is not secret, so anyone can wrap a token of their own for the right folder.
+    const cursor = encodeCursor('0123456789abcdef0123456789abcdef', {
+      level: 'private',
+      owner: alice.identityId,
+      prefix,
+    });
+    const page = await alice.api.GET('/files', { params: { query: { level: 'private', prefix, cursor } } });
+    expect(page.response.status).toBe(400);
+    expect(page.error).toMatchObject({ code: 'invalid_request', field: 'cursor' });
   });
 });
