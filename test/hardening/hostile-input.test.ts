@@ -121,6 +121,7 @@ beforeAll(() => {
 
 afterAll(() => {
   aws.cognito.restore();
+  aws.sts.restore();
   aws.s3.restore();
 });
 
