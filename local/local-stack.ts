@@ -5,6 +5,7 @@
  * Used by `npm start` and by the e2e suite; `outputs` has the deployed stack's output names.
  */
 
+import { randomBytes } from 'node:crypto';
 import type { LambdaProxyHandler } from './api-adapter';
 import { startApiAdapter } from './api-adapter';
 import { bootstrap, type DemoUser } from './bootstrap';
@@ -13,6 +14,8 @@ import { startIdentityService } from './identity-service';
 import { startMoto } from './moto';
 import { LOOPBACK } from './ports';
 import { startS3Gateway } from './s3-gateway';
+import type { SigningCredentials } from './service-sigv4';
+import { startStsService } from './sts-service';
 
 export interface LocalStackPorts {
   /** The API (API Gateway adapter). 0 or omitted: a free port. */
@@ -23,7 +26,11 @@ export interface LocalStackPorts {
   readonly identity?: number;
   /** The S3 endpoint (the gateway). */
   readonly s3?: number;
+  /** The STS endpoint. */
+  readonly sts?: number;
 }
+
+export type AccessMode = 'sealed' | 'direct';
 
 export interface LocalStackOptions {
   /** @default '127.0.0.1' */
@@ -42,6 +49,10 @@ export interface LocalStackOptions {
    * purpose). Never set by `npm start`. @default the real `${cognito-identity.amazonaws.com:sub}`
    */
   readonly policyIdentityVariable?: string;
+  /** As the stack's `accessMode` (README "Access modes"). @default 'sealed' */
+  readonly accessMode?: AccessMode;
+  /** The function's STS sessions and the role's maximum. @default 43200 (12 h) */
+  readonly sessionDurationSeconds?: number;
 }
 
 /** The deployed stack's outputs, plus the local endpoints and the demo users. */
@@ -56,11 +67,21 @@ export interface LocalStackOutputs {
   readonly CognitoIdpEndpoint: string;
   readonly CognitoIdentityEndpoint: string;
   readonly S3Endpoint: string;
+  readonly StsEndpoint: string;
+  readonly AccessMode: AccessMode;
   readonly DemoUsers: readonly DemoUser[];
 }
 
 export interface LocalStack {
   readonly outputs: LocalStackOutputs;
+  /**
+   * The function's own credentials (its role, in AWS): the only ones that may call
+   * `GetOpenIdTokenForDeveloperIdentity`. New on every start; never written to the outputs.
+   */
+  readonly functionCredentials: SigningCredentials;
+  /** Sealed mode: the identity pool's developer provider name. */
+  readonly developerProviderName?: string;
+  readonly authenticatedRoleArn: string;
   /** Stops every part, moto's process included; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -95,6 +116,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const ports = options.ports ?? {};
   const allowedOrigins = options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS;
   const log = options.quiet ? undefined : (line: string) => console.log(line);
+  const accessMode = options.accessMode ?? 'sealed';
+  const sessionDurationSeconds = options.sessionDurationSeconds ?? 43_200;
+  // What the function's role would be in AWS, fresh per start. Its DynamoDB calls to moto (which
+  // checks no signatures) carry them too.
+  const functionCredentials: SigningCredentials = {
+    accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString('base64'),
+  };
 
   // Everything started so far, stopped in reverse order on failure or stop().
   const stops: (() => Promise<void>)[] = [];
@@ -122,6 +151,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         store,
         region,
         userPoolEndpoint: moto.url,
+        developerCredentials: functionCredentials,
         ...(log ? { log } : {}),
       }),
       startS3Gateway({
@@ -137,12 +167,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       () => identity.close(),
       () => s3.close(),
     );
+    const sts = await startStsService({
+      host,
+      port: ports.sts ?? 0,
+      store,
+      openIdKey: identity.openIdKey,
+      ...(log ? { log } : {}),
+    });
+    stops.push(() => sts.close());
 
     const created = await bootstrap({
       region,
       motoEndpoint: moto.url,
       allowedOrigins,
       store,
+      accessMode,
+      sessionDurationSeconds,
       ...(options.policyIdentityVariable ? { policyIdentityVariable: options.policyIdentityVariable } : {}),
     });
 
@@ -152,13 +192,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         AWS_REGION: region,
         AWS_ENDPOINT_URL_COGNITO_IDENTITY: identity.url,
         AWS_ENDPOINT_URL_S3: s3.url,
-        // The directory table lives in moto, which checks no signatures; the SDK still signs, so the
-        // handler's own (DynamoDB-only) calls get dummy keys. Per-user S3 clients are built with
-        // explicit credentials and never read these.
+        AWS_ENDPOINT_URL_STS: sts.url,
+        // The function's own credentials: they sign GetOpenIdTokenForDeveloperIdentity (checked by
+        // the identity service) and the directory calls to moto (which checks no signatures).
+        // Per-user S3 clients are built with the callers' credentials and never read these.
         AWS_ENDPOINT_URL_DYNAMODB: moto.url,
-        AWS_ACCESS_KEY_ID: 'local-directory',
-        AWS_SECRET_ACCESS_KEY: 'local-directory',
-        IDENTITY_DIRECTORY_TABLE: created.identityDirectoryTable,
+        AWS_ACCESS_KEY_ID: functionCredentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: functionCredentials.secretAccessKey,
+        // Overrides one inherited from the shell, which would not match these keys.
+        AWS_SESSION_TOKEN: '',
+        ACCESS_MODE: accessMode,
+        AUTHENTICATED_ROLE_ARN: created.authenticatedRoleArn,
+        SESSION_DURATION_SECONDS: String(sessionDurationSeconds),
+        ...(created.developerProviderName ? { DEVELOPER_PROVIDER_NAME: created.developerProviderName } : {}),
+        // Only direct mode resolves identities through the directory (as the stack wires it).
+        ...(accessMode === 'direct' ? { IDENTITY_DIRECTORY_TABLE: created.identityDirectoryTable } : {}),
         USER_POOL_ID: created.userPoolId,
         IDENTITY_POOL_ID: created.identityPoolId,
         BUCKET_NAME: created.bucketName,
@@ -190,8 +238,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         CognitoIdpEndpoint: moto.url,
         CognitoIdentityEndpoint: identity.url,
         S3Endpoint: s3.url,
+        StsEndpoint: sts.url,
+        AccessMode: accessMode,
         DemoUsers: created.demoUsers,
       },
+      functionCredentials,
+      authenticatedRoleArn: created.authenticatedRoleArn,
+      ...(created.developerProviderName ? { developerProviderName: created.developerProviderName } : {}),
       stop,
     };
   } catch (error) {

@@ -7,6 +7,8 @@
  *   LOCAL_COGNITO_IDP_PORT        the user pool endpoint, moto_server (default 4011)
  *   LOCAL_COGNITO_IDENTITY_PORT   the identity pool endpoint (default 4012)
  *   LOCAL_S3_PORT                 the S3 endpoint, the enforcing gateway (default 4013)
+ *   LOCAL_STS_PORT                the STS endpoint (default 4014)
+ *   ACCESS_MODE                   sealed (default) or direct: see README "Access modes"
  *   ALLOWED_ORIGINS               comma-separated browser origins for CORS
  *   MAX_UPLOAD_BYTES, DEFAULT_URL_LIFETIME_SECONDS, MAX_URL_LIFETIME_SECONDS: as for the function
  * A port given in the environment must be free (else: exit 1 with a message); a default port that
@@ -38,6 +40,7 @@ const PORTS = {
   moto: { name: 'LOCAL_COGNITO_IDP_PORT', fallback: 4011, what: 'the user pool (moto_server)' },
   identity: { name: 'LOCAL_COGNITO_IDENTITY_PORT', fallback: 4012, what: 'the identity pool service' },
   s3: { name: 'LOCAL_S3_PORT', fallback: 4013, what: 'the S3 gateway' },
+  sts: { name: 'LOCAL_STS_PORT', fallback: 4014, what: 'the STS service' },
 } satisfies Record<string, PortSetting>;
 
 class UsageError extends Error {}
@@ -66,6 +69,13 @@ async function choosePort(setting: PortSetting, notes: string[]): Promise<number
   }
 }
 
+function accessMode(): 'sealed' | 'direct' {
+  const raw = process.env.ACCESS_MODE;
+  if (raw === undefined || raw === '' || raw === 'sealed') return 'sealed';
+  if (raw === 'direct') return 'direct';
+  throw new UsageError(`ACCESS_MODE=${raw} is not an access mode: use sealed (the default) or direct.`);
+}
+
 function allowedOrigins(): readonly string[] {
   const raw = process.env.ALLOWED_ORIGINS;
   if (!raw) return DEFAULT_ALLOWED_ORIGINS;
@@ -92,6 +102,8 @@ function banner(outputs: LocalStackOutputs, seconds: number, notes: readonly str
     `  Cognito user pool       ${outputs.CognitoIdpEndpoint}   pool ${outputs.UserPoolId}, app client ${outputs.UserPoolClientId}`,
     `  Cognito identity pool   ${outputs.CognitoIdentityEndpoint}   pool ${outputs.IdentityPoolId}`,
     `  S3 (IAM-enforcing)      ${outputs.S3Endpoint}   bucket ${outputs.BucketName}`,
+    `  STS                     ${outputs.StsEndpoint}`,
+    `  Access mode             ${outputs.AccessMode}${outputs.AccessMode === 'sealed' ? ' (storage only through the API; ACCESS_MODE=direct for SDK/CLI access)' : ' (users may also use their own identity credentials)'}`,
     `  Region                  ${outputs.Region}`,
     `  Outputs                 ${outputsPath}`,
     '',
@@ -145,7 +157,9 @@ async function main(): Promise<void> {
     moto: await choosePort(PORTS.moto, notes),
     identity: await choosePort(PORTS.identity, notes),
     s3: await choosePort(PORTS.s3, notes),
+    sts: await choosePort(PORTS.sts, notes),
   };
+  const mode = accessMode();
 
   let stack: LocalStack | undefined;
   let stopping = false;
@@ -168,7 +182,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 
-  stack = await startLocalStack({ host: LOOPBACK, ports, allowedOrigins: allowedOrigins() });
+  stack = await startLocalStack({
+    host: LOOPBACK,
+    ports,
+    allowedOrigins: allowedOrigins(),
+    accessMode: mode,
+  });
   if (stopping) {
     await stack.stop();
     return;
