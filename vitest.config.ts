@@ -43,11 +43,26 @@ export default defineConfig({
       },
       {
         test: {
-          // One local stack for the whole project (or a deployed one, given E2E_OUTPUTS and E2E_USERS).
+          // One local stack for the whole project (or a deployed one, given E2E_OUTPUTS and E2E_USERS),
+          // in the default access mode, sealed.
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          exclude: ['test/e2e/direct-*.test.ts'],
           environment: 'node',
           globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          // The same suite against a direct-mode stack. Files that start stacks of their own for a
+          // mutation proof, or probe only what sealing adds, run once, in the sealed project.
+          name: 'e2e-direct',
+          include: ['test/e2e/**/*.test.ts'],
+          exclude: ['test/e2e/mutation.test.ts', 'test/e2e/sealed-*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/e2e/global-setup-direct.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -1,12 +1,14 @@
 /**
- * How many Cognito Identity calls the caches and the identity directory leave: 10,000 requests from
- * 100 users spread evenly over one simulated hour, on the real app with a fake clock (every cache
- * and every expiry rule reads the injected `now`), Cognito answering with credentials that live one
- * hour as the real service's do, and the directory table held in memory behind a mocked DynamoDB
- * client. Three hours are served:
- *   - new users: a new instance, an empty directory (every user's first hour ever);
+ * How many upstream identity calls (Cognito Identity and STS) the caches and the identity directory
+ * leave, per access mode: 10,000 requests from 100 users spread evenly over one simulated hour, on
+ * the real app with a fake clock (every cache and every expiry rule reads the injected `now`),
+ * Cognito and STS mocked (STS sessions as long as asked: 12 hours), and, in direct mode, the
+ * directory table held in memory behind a mocked DynamoDB client. Per mode:
+ *   - new users: a new instance (and in direct mode an empty directory: every user's first hour);
  *   - warm: the hour after it, same instance;
- *   - returning users: another new instance (empty caches) while the directory holds every user.
+ *   - returning users (direct mode): another new instance while the directory holds every user;
+ *   - a user's day: one instance, one returning user making a request a minute for 24 hours;
+ *   - the longest URL: a 12-hour download URL asked of a fresh instance and of a 3-hour-old one.
  */
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -14,26 +16,50 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createApp } from '../lambdas/app';
 import { loadConfig } from '../lambdas/config';
 import { createDeps } from '../lambdas/deps';
-import { apiEvent, BENCH_ENV, benchUser, discardingLogger, lambdaContext, mockedCognito } from './in-process';
+import {
+  apiEvent,
+  BENCH_ENV,
+  type BenchUser,
+  benchUser,
+  discardingLogger,
+  lambdaContext,
+  mockedCognito,
+  totalCalls,
+  type UpstreamCalls,
+} from './in-process';
 
 export interface HourCalls {
   readonly getId: number;
-  readonly getCredentials: number;
-  /** GetId + GetCredentialsForIdentity. */
+  /** GetOpenIdToken (direct) or GetOpenIdTokenForDeveloperIdentity (sealed). */
+  readonly openIdTokens: number;
+  /** Cognito Identity calls: GetId + the OpenID token calls. */
+  readonly cognito: number;
+  /** STS AssumeRoleWithWebIdentity. */
+  readonly sts: number;
+  /** Cognito + STS. */
   readonly total: number;
   readonly directoryGets: number;
   readonly directoryPuts: number;
 }
 
-export interface CognitoCallFigures {
-  readonly requests: number;
-  readonly users: number;
-  /** A new instance, every user already in the directory (recorded by an earlier instance). */
+export interface ModeFigures {
+  /** The hour that `cognito_calls_per_10k` reports: returning users on a new instance. */
   readonly returning_users: HourCalls;
-  /** A new instance and an empty directory: every user's first hour. */
+  /** A new instance and (direct) an empty directory: every user's first hour. */
   readonly new_users: HourCalls;
   /** The hour after `new_users`, same instance. */
   readonly warm: HourCalls;
+  /** One instance, one returning user, a request a minute (15-minute URLs) for 24 hours. */
+  readonly user_day: HourCalls & { readonly requests: number };
+  /** The shortest real lifetime of a 12-hour download URL, fresh and from a 3-hour-old session. */
+  readonly max_url_lifetime_s: number;
+}
+
+export interface CognitoCallFigures {
+  readonly requests: number;
+  readonly users: number;
+  readonly sealed: ModeFigures;
+  readonly direct: ModeFigures;
 }
 
 /** The directory table in memory, behind a mocked client (the real adapter builds the requests). */
@@ -73,12 +99,50 @@ function seeded(seed: number): () => number {
   };
 }
 
-export async function countCognitoCalls(
-  options: { requests?: number; users?: number } = {},
-): Promise<CognitoCallFigures> {
-  const requests = options.requests ?? 10_000;
-  const userCount = options.users ?? 100;
-  const hourMs = 3_600_000;
+const HOUR_MS = 3_600_000;
+const MAX_URL_SECONDS = 43_200;
+
+/** One hour's (or day's) calls, from counters before and after. */
+function delta(
+  before: UpstreamCalls,
+  after: UpstreamCalls,
+  directory: { gets: number; puts: number },
+  directoryAfter: { gets: number; puts: number },
+): HourCalls {
+  const getId = after.getId - before.getId;
+  const openIdTokens =
+    after.getOpenIdToken + after.developerToken - before.getOpenIdToken - before.developerToken;
+  const sts = after.assumeRole - before.assumeRole;
+  return {
+    getId,
+    openIdTokens,
+    cognito: getId + openIdTokens,
+    sts,
+    total: totalCalls(after) - totalCalls(before),
+    directoryGets: directoryAfter.gets - directory.gets,
+    directoryPuts: directoryAfter.puts - directory.puts,
+  };
+}
+
+/** The API's mix: mostly URLs (which need credentials, 15-minute by default), some `GET /me`. */
+function mixedEvent(user: BenchUser, i: number, pick: number) {
+  return pick < 0.4
+    ? apiEvent(user, 'POST', '/files/uploads', {
+        level: 'private',
+        key: `docs/${i}.pdf`,
+        contentType: 'application/pdf',
+        size: 1000 + i,
+      })
+    : pick < 0.8
+      ? apiEvent(user, 'POST', '/files/downloads', { level: 'private', key: `docs/${i}.pdf` })
+      : apiEvent(user, 'GET', '/me');
+}
+
+async function countMode(
+  mode: 'sealed' | 'direct',
+  requests: number,
+  userCount: number,
+): Promise<ModeFigures> {
   let clock = Date.UTC(2026, 0, 1);
   const now = () => clock;
   const users = Array.from({ length: userCount }, (_, i) => benchUser(i + 1));
@@ -89,70 +153,98 @@ export async function countCognitoCalls(
   const storage = mockClient(S3Client);
   storage.on(ListObjectsV2Command).resolves({});
   const random = seeded(42);
-  const config = loadConfig({ ...BENCH_ENV, IDENTITY_DIRECTORY_TABLE: 'bench-identity-directory' });
+  const config = loadConfig({
+    ...BENCH_ENV,
+    ACCESS_MODE: mode,
+    MAX_URL_LIFETIME_SECONDS: String(MAX_URL_SECONDS),
+    ...(mode === 'direct' ? { IDENTITY_DIRECTORY_TABLE: 'bench-identity-directory' } : {}),
+  });
   /** A new Lambda instance: its own caches, the shared directory. */
   const instance = () =>
     createApp(
       createDeps(config, {
         cognitoClient: cognito.client,
+        stsClient: cognito.sts,
         dynamoClient: directory.client,
         logger: discardingLogger(),
         now,
       }),
     );
+  const serve = async (app: ReturnType<typeof instance>, event: ReturnType<typeof apiEvent>, i: number) => {
+    const result = await app(event, lambdaContext);
+    if (result.statusCode !== 200 && result.statusCode !== 201) {
+      throw new Error(`request ${i} answered ${result.statusCode}: ${result.body.slice(0, 200)}`);
+    }
+    // A URL must never outlive the credentials that signed it, nor end before its time.
+    if (result.statusCode === 201) {
+      const { expiresAt } = JSON.parse(result.body) as { expiresAt: string };
+      if (Date.parse(expiresAt) <= clock) throw new Error(`request ${i} got an already expired URL`);
+    }
+    return result;
+  };
   try {
-    const serveHour = async (app: ReturnType<typeof instance>): Promise<HourCalls> => {
+    const serveSpan = async (
+      app: ReturnType<typeof instance>,
+      spanMs: number,
+      count: number,
+      pickUser: () => BenchUser,
+    ): Promise<HourCalls> => {
       const before = cognito.calls();
       const directoryBefore = directory.calls();
       const start = clock;
-      for (let i = 0; i < requests; i++) {
-        clock = start + Math.floor((i * hourMs) / requests);
-        const user = users[Math.floor(random() * users.length)] ?? users[0];
-        if (user === undefined) throw new Error('no users');
-        // The API's mix: mostly URLs (which need credentials), some identity look-ups.
-        const pick = random();
-        const event =
-          pick < 0.4
-            ? apiEvent(user, 'POST', '/files/uploads', {
-                level: 'private',
-                key: `docs/${i}.pdf`,
-                contentType: 'application/pdf',
-                size: 1000 + i,
-              })
-            : pick < 0.8
-              ? apiEvent(user, 'POST', '/files/downloads', { level: 'private', key: `docs/${i}.pdf` })
-              : apiEvent(user, 'GET', '/me');
-        const result = await app(event, lambdaContext);
-        if (result.statusCode !== 200 && result.statusCode !== 201) {
-          throw new Error(`request ${i} answered ${result.statusCode}: ${result.body.slice(0, 200)}`);
-        }
-        // A URL must never outlive the credentials that signed it.
-        if (result.statusCode === 201) {
-          const { expiresAt } = JSON.parse(result.body) as { expiresAt: string };
-          if (Date.parse(expiresAt) <= clock) throw new Error(`request ${i} got an already expired URL`);
-        }
+      for (let i = 0; i < count; i++) {
+        clock = start + Math.floor((i * spanMs) / count);
+        await serve(app, mixedEvent(pickUser(), i, random()), i);
       }
-      clock = start + hourMs;
-      const after = cognito.calls();
-      const directoryAfter = directory.calls();
-      const getId = after.getId - before.getId;
-      const getCredentials = after.getCredentials - before.getCredentials;
-      return {
-        getId,
-        getCredentials,
-        total: getId + getCredentials,
-        directoryGets: directoryAfter.gets - directoryBefore.gets,
-        directoryPuts: directoryAfter.puts - directoryBefore.puts,
-      };
+      clock = start + spanMs;
+      return delta(before, cognito.calls(), directoryBefore, directory.calls());
     };
+    const anyUser = () => users[Math.floor(random() * users.length)] ?? (users[0] as BenchUser);
     const first = instance();
-    const new_users = await serveHour(first);
-    const warm = await serveHour(first);
-    const returning_users = await serveHour(instance());
-    return { requests, users: userCount, returning_users, new_users, warm };
+    const new_users = await serveSpan(first, HOUR_MS, requests, anyUser);
+    const warm = await serveSpan(first, HOUR_MS, requests, anyUser);
+    const returning_users = await serveSpan(instance(), HOUR_MS, requests, anyUser);
+    const someone = users[0] as BenchUser;
+    const minutes = 24 * 60;
+    const dayCalls = await serveSpan(instance(), 24 * HOUR_MS, minutes, () => someone);
+
+    // The longest URL: asked of a fresh instance, then of the same one three hours later.
+    const longest = async (app: ReturnType<typeof instance>) => {
+      const event = apiEvent(someone, 'POST', '/files/downloads', {
+        level: 'private',
+        key: 'long.bin',
+        expiresIn: MAX_URL_SECONDS,
+      });
+      const { expiresAt } = JSON.parse((await serve(app, event, -1)).body) as { expiresAt: string };
+      return Math.floor((Date.parse(expiresAt) - Math.floor(clock / 1000) * 1000) / 1000);
+    };
+    const fresh = instance();
+    const atStart = await longest(fresh);
+    clock += 3 * HOUR_MS;
+    const later = await longest(fresh);
+    return {
+      returning_users,
+      new_users,
+      warm,
+      user_day: { ...dayCalls, requests: minutes },
+      max_url_lifetime_s: Math.min(atStart, later),
+    };
   } finally {
     cognito.restore();
     directory.restore();
     storage.restore();
   }
+}
+
+export async function countCognitoCalls(
+  options: { requests?: number; users?: number } = {},
+): Promise<CognitoCallFigures> {
+  const requests = options.requests ?? 10_000;
+  const users = options.users ?? 100;
+  return {
+    requests,
+    users,
+    sealed: await countMode('sealed', requests, users),
+    direct: await countMode('direct', requests, users),
+  };
 }

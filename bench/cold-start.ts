@@ -236,6 +236,10 @@ export async function measureColdStart(runs: number): Promise<ColdFigures> {
       AWS_CONFIG_FILE: join(OUT, 'no-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(OUT, 'no-credentials'),
       AWS_ENDPOINT_URL_COGNITO_IDENTITY: fake.url,
+      AWS_ENDPOINT_URL_STS: fake.url,
+      // The function role's keys, as Lambda provides them (the fake checks no signature).
+      AWS_ACCESS_KEY_ID: 'AKIACOLDSTARTROLE001',
+      AWS_SECRET_ACCESS_KEY: 'cold-start-role-secret',
       AWS_LAMBDA_FUNCTION_NAME: 'user-files-api',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
       NODE_NO_WARNINGS: '1',

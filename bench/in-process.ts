@@ -1,8 +1,8 @@
 /**
  * The warm handler path in process, against the physical limit of its work. The app is the real
  * one (`createApp(createDeps(...))`: middy, router, CORS, logging, problem mapping, the identity and
- * storage adapters with their caches); only Cognito is substituted, through the deps' injectable
- * client mocked with aws-sdk-client-mock. Presigning is real, with real S3 clients. None of the
+ * storage adapters with their caches); only Cognito and STS are substituted, through the deps'
+ * injectable clients mocked with aws-sdk-client-mock. Presigning is real, with real S3 clients. None of the
  * measured routes calls S3 itself (an upload without `overwrite: false` needs no HEAD).
  */
 import { Console } from 'node:console';
@@ -10,10 +10,12 @@ import { Writable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
   CognitoIdentityClient,
-  GetCredentialsForIdentityCommand,
   GetIdCommand,
+  GetOpenIdTokenCommand,
+  GetOpenIdTokenForDeveloperIdentityCommand,
 } from '@aws-sdk/client-cognito-identity';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -30,10 +32,11 @@ export const BENCH_ENV = {
   IDENTITY_POOL_ID: 'us-east-1:0b3c5d7e-1f2a-4b6c-8d9e-0a1b2c3d4e5f',
   BUCKET_NAME: 'user-files-bench',
   ALLOWED_ORIGINS: 'https://app.example.com',
+  ACCESS_MODE: 'sealed',
+  AUTHENTICATED_ROLE_ARN: 'arn:aws:iam::123456789012:role/user-files-bench-authenticated',
+  DEVELOPER_PROVIDER_NAME: 'user-files.UserFilesApi',
+  SESSION_DURATION_SECONDS: '43200',
 } as const;
-
-/** Cognito's GetCredentialsForIdentity credentials live one hour. */
-export const CREDENTIALS_LIFETIME_MS = 3_600_000;
 
 export interface BenchUser {
   readonly sub: string;
@@ -172,42 +175,81 @@ export function discardingLogger(): Logger {
   return logger;
 }
 
+/** Upstream calls the identity adapter made, by operation. */
+export interface UpstreamCalls {
+  readonly getId: number;
+  readonly getOpenIdToken: number;
+  readonly developerToken: number;
+  readonly assumeRole: number;
+}
+
+/** All of them: Cognito Identity plus STS. */
+export const totalCalls = (calls: UpstreamCalls) =>
+  calls.getId + calls.getOpenIdToken + calls.developerToken + calls.assumeRole;
+
 /**
- * A Cognito Identity client whose `send` answers GetId / GetCredentialsForIdentity for `users`
- * (credentials valid one hour from `now()`), counting the calls. Only this instance is mocked.
+ * A Cognito Identity client and an STS client whose `send` answer for `users` in either access
+ * mode (STS sessions as long as asked, from `now()`), counting the calls. Only these instances are
+ * mocked.
  */
 export function mockedCognito(users: readonly BenchUser[], now: () => number = Date.now) {
   const client = new CognitoIdentityClient({ region: BENCH_ENV.AWS_REGION });
+  const sts = new STSClient({ region: BENCH_ENV.AWS_REGION });
   const mock = mockClient(client);
+  const stsMock = mockClient(sts);
   const byToken = new Map(users.map((user) => [user.idToken, user]));
   const byIdentity = new Map(users.map((user) => [user.identityId, user]));
+  const byLogin = new Map(users.map((user) => [`${BENCH_ENV.USER_POOL_ID}:${user.sub}`, user]));
+  const refused = () => Object.assign(new Error('Invalid login token.'), { name: 'NotAuthorizedException' });
+  const openIdToken = (user: BenchUser) => `bench-openid.${user.identityId}`;
   mock.on(GetIdCommand).callsFake((input: { Logins?: Record<string, string> }) => {
     const user = byToken.get(Object.values(input.Logins ?? {})[0] ?? '');
-    if (user === undefined)
-      throw Object.assign(new Error('Invalid login token.'), { name: 'NotAuthorizedException' });
+    if (user === undefined) throw refused();
     return { IdentityId: user.identityId };
   });
-  mock.on(GetCredentialsForIdentityCommand).callsFake((input: { IdentityId?: string }) => {
-    const user = byIdentity.get(input.IdentityId ?? '');
-    if (user === undefined)
-      throw Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' });
-    return {
-      IdentityId: user.identityId,
-      Credentials: {
-        AccessKeyId: `ASIABENCH${user.sub.slice(-8).toUpperCase()}`,
-        SecretKey: `bench-secret-${user.sub}`,
-        SessionToken: `bench-session-${user.sub}-${'t'.repeat(700)}`,
-        Expiration: new Date(now() + CREDENTIALS_LIFETIME_MS),
-      },
-    };
-  });
+  mock
+    .on(GetOpenIdTokenCommand)
+    .callsFake((input: { IdentityId?: string; Logins?: Record<string, string> }) => {
+      const user = byIdentity.get(input.IdentityId ?? '');
+      if (user === undefined || byToken.get(Object.values(input.Logins ?? {})[0] ?? '') !== user)
+        throw refused();
+      return { IdentityId: user.identityId, Token: openIdToken(user) };
+    });
+  mock
+    .on(GetOpenIdTokenForDeveloperIdentityCommand)
+    .callsFake((input: { Logins?: Record<string, string> }) => {
+      const user = byLogin.get(input.Logins?.[BENCH_ENV.DEVELOPER_PROVIDER_NAME] ?? '');
+      if (user === undefined) throw refused();
+      return { IdentityId: user.identityId, Token: openIdToken(user) };
+    });
+  stsMock
+    .on(AssumeRoleWithWebIdentityCommand)
+    .callsFake((input: { WebIdentityToken?: string; DurationSeconds?: number }) => {
+      const user = byIdentity.get((input.WebIdentityToken ?? '').replace('bench-openid.', ''));
+      if (user === undefined) throw Object.assign(new Error('bad token'), { name: 'InvalidIdentityToken' });
+      return {
+        SubjectFromWebIdentityToken: user.identityId,
+        Credentials: {
+          AccessKeyId: `ASIABENCH${user.sub.slice(-8).toUpperCase()}`,
+          SecretAccessKey: `bench-secret-${user.sub}`,
+          SessionToken: `bench-session-${user.sub}-${'t'.repeat(700)}`,
+          Expiration: new Date(now() + (input.DurationSeconds ?? 3600) * 1000),
+        },
+      };
+    });
   return {
     client,
-    calls: () => ({
+    sts,
+    calls: (): UpstreamCalls => ({
       getId: mock.commandCalls(GetIdCommand).length,
-      getCredentials: mock.commandCalls(GetCredentialsForIdentityCommand).length,
+      getOpenIdToken: mock.commandCalls(GetOpenIdTokenCommand).length,
+      developerToken: mock.commandCalls(GetOpenIdTokenForDeveloperIdentityCommand).length,
+      assumeRole: stsMock.commandCalls(AssumeRoleWithWebIdentityCommand).length,
     }),
-    restore: () => mock.restore(),
+    restore: () => {
+      mock.restore();
+      stsMock.restore();
+    },
   };
 }
 
@@ -222,7 +264,7 @@ export interface HandlerFigures {
   readonly me_us: Summary;
   /** upload / bare per round (each pair measured back to back). */
   readonly paired_ratio: Summary;
-  /** Cognito calls made after warm-up: the warm path must make none. */
+  /** Cognito and STS calls made after warm-up: the warm path must make none. */
   readonly warm_cognito_calls: number;
 }
 
@@ -243,7 +285,13 @@ export async function measureHandler(options: RoundsOptions): Promise<HandlerFig
   const users = Array.from({ length: USERS }, (_, i) => benchUser(i + 1));
   const cognito = mockedCognito(users);
   try {
-    const app = createApp(createDeps(config, { cognitoClient: cognito.client, logger: discardingLogger() }));
+    const app = createApp(
+      createDeps(config, {
+        cognitoClient: cognito.client,
+        stsClient: cognito.sts,
+        logger: discardingLogger(),
+      }),
+    );
     const uploadEvents = users.map((user) =>
       apiEvent(user, 'POST', '/files/uploads', {
         level: 'private',
@@ -323,8 +371,7 @@ export async function measureHandler(options: RoundsOptions): Promise<HandlerFig
       download_url_us: summarize(rounds.download ?? []),
       me_us: summarize(rounds.me ?? []),
       paired_ratio: summarize(upload.map((value, i) => value / (bare[i] ?? Number.NaN))),
-      warm_cognito_calls:
-        warmCalls.getId + warmCalls.getCredentials - coldCalls.getId - coldCalls.getCredentials,
+      warm_cognito_calls: totalCalls(warmCalls) - totalCalls(coldCalls),
     };
   } finally {
     cognito.restore();

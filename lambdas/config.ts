@@ -35,7 +35,23 @@ export interface Config {
   // ---- Upload rules ----
   /** Per level: largest upload and accepted content types (`MAX_UPLOAD_BYTES` where unset). */
   readonly uploadRules: UploadRules;
+  // ---- Access mode and sessions ----
+  /** How the function obtains each caller's credentials (see README "Access modes"). */
+  readonly accessMode: AccessMode;
+  /** The identity pool's authenticated role, assumed through STS for each caller. */
+  readonly authenticatedRoleArn: string;
+  /** Requested STS session length, at most the role's maximum session duration. */
+  readonly sessionDurationSeconds: number;
+  /** Sealed mode only: the identity pool's developer provider name. */
+  readonly developerProviderName?: string;
 }
+
+export const ACCESS_MODES = ['sealed', 'direct'] as const;
+export type AccessMode = (typeof ACCESS_MODES)[number];
+
+/** STS bounds on a role session (and on a role's MaxSessionDuration): 1 h to 12 h. */
+export const MIN_SESSION_DURATION_SECONDS = 3_600;
+export const MAX_SESSION_DURATION_SECONDS = 43_200;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -104,6 +120,31 @@ const EnvSchema = z
     IDENTITY_DIRECTORY_TABLE: optional(
       z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
     ),
+
+    // ---- Access mode and sessions ----
+    ACCESS_MODE: optional(z.enum(ACCESS_MODES, 'must be "sealed" or "direct"')).transform(
+      (value) => value ?? 'sealed',
+    ),
+    AUTHENTICATED_ROLE_ARN: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN'),
+    SESSION_DURATION_SECONDS: integer(
+      MIN_SESSION_DURATION_SECONDS,
+      MAX_SESSION_DURATION_SECONDS,
+      MAX_SESSION_DURATION_SECONDS,
+    ),
+    // Cognito's pattern for a developer provider name.
+    DEVELOPER_PROVIDER_NAME: optional(
+      z.string().regex(/^[\w._-]{1,100}$/, 'must be a developer provider name'),
+    ),
+  })
+  .refine((env) => env.ACCESS_MODE !== 'sealed' || env.DEVELOPER_PROVIDER_NAME !== undefined, {
+    path: ['DEVELOPER_PROVIDER_NAME'],
+    message: 'is required when ACCESS_MODE is sealed',
+  })
+  .refine((env) => env.MAX_URL_LIFETIME_SECONDS <= env.SESSION_DURATION_SECONDS, {
+    path: ['MAX_URL_LIFETIME_SECONDS'],
+    message: 'must not exceed SESSION_DURATION_SECONDS: no URL outlives the credentials that sign it',
   })
   .refine((env) => env.DEFAULT_URL_LIFETIME_SECONDS <= env.MAX_URL_LIFETIME_SECONDS, {
     path: ['DEFAULT_URL_LIFETIME_SECONDS'],
@@ -155,5 +196,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginsKey: `cognito-idp.${parsed.AWS_REGION}.amazonaws.com/${parsed.USER_POOL_ID}`,
     ...(parsed.IDENTITY_DIRECTORY_TABLE ? { identityDirectoryTable: parsed.IDENTITY_DIRECTORY_TABLE } : {}),
     uploadRules: resolveUploadRules(uploadRules.rules, parsed.MAX_UPLOAD_BYTES),
+    accessMode: parsed.ACCESS_MODE,
+    authenticatedRoleArn: parsed.AUTHENTICATED_ROLE_ARN,
+    sessionDurationSeconds: parsed.SESSION_DURATION_SECONDS,
+    ...(parsed.DEVELOPER_PROVIDER_NAME ? { developerProviderName: parsed.DEVELOPER_PROVIDER_NAME } : {}),
   };
 }

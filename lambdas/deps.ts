@@ -1,5 +1,5 @@
 /**
- * What the routes depend on, and the real wiring: one Cognito client, one identity service and one
+ * What the routes depend on, and the real wiring: one Cognito and one STS client, one identity service and one
  * storage adapter (with their caches) per Lambda instance. Tests and benchmarks call `createDeps`
  * again for a fresh instance, substituting the clock, the Cognito client, retries or the logger.
  */
@@ -7,7 +7,13 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import { createCognitoIdentityClient, createIdentityService, type IdentityService } from './aws/identity';
+import type { STSClient } from '@aws-sdk/client-sts';
+import {
+  createCognitoIdentityClient,
+  createIdentityService,
+  createStsClient,
+  type IdentityService,
+} from './aws/identity';
 import { createDirectoryClient, createIdentityDirectory } from './aws/identity-directory';
 import type { RetryOptions } from './aws/retry';
 import { createStorage, type Storage } from './aws/storage';
@@ -25,6 +31,7 @@ export interface DepsOptions {
   /** Wall clock in epoch ms. @default Date.now */
   readonly now?: () => number;
   readonly cognitoClient?: CognitoIdentityClient;
+  readonly stsClient?: STSClient;
   /** The identity directory's client, when `config.identityDirectoryTable` is set. */
   readonly dynamoClient?: DynamoDBClient;
   readonly retry?: RetryOptions;
@@ -38,8 +45,9 @@ export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger();
   const table = config.identityDirectoryTable;
+  // Sealed mode never resolves an identity through the directory: the developer login yields it.
   const directory =
-    table === undefined
+    table === undefined || config.accessMode === 'sealed'
       ? undefined
       : createIdentityDirectory({
           client: options.dynamoClient ?? createDirectoryClient(config.region),
@@ -48,7 +56,12 @@ export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
   return {
     config,
     identity: createIdentityService({
+      mode: config.accessMode,
       client: options.cognitoClient ?? createCognitoIdentityClient(config.region),
+      sts: options.stsClient ?? createStsClient(config.region),
+      roleArn: config.authenticatedRoleArn,
+      sessionDurationSeconds: config.sessionDurationSeconds,
+      ...(config.developerProviderName ? { developerProviderName: config.developerProviderName } : {}),
       userPoolId: config.userPoolId,
       identityPoolId: config.identityPoolId,
       loginsKey: config.loginsKey,

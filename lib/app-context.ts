@@ -9,7 +9,7 @@ export const DEFAULT_ALLOWED_ORIGINS = ['http://localhost:5173'];
  * The construct's props from CDK context (`cdk.json` or `-c key=value`):
  * `allowedOrigins` (comma-separated), `removalPolicy` (`retain` | `destroy`), `maxUploadBytes`,
  * `defaultUrlLifetimeSeconds`, `maxUrlLifetimeSeconds`, `uploadRules` (JSON, or an object in
- * `cdk.json`). Values from `-c` arrive as strings.
+ * `cdk.json`), `accessMode` (`sealed` | `direct`), `sessionDurationSeconds`. Values from `-c` arrive as strings.
  * Unset keys keep the construct's defaults; the construct validates the values.
  */
 export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
@@ -27,6 +27,20 @@ export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
     ...(maxSeconds === undefined ? {} : { maxUrlLifetime: Duration.seconds(maxSeconds) }),
     // The construct validates the shape and names the offending rule.
     ...(uploadRules === undefined ? {} : { uploadRules: uploadRules as UserFilesApiProps['uploadRules'] }),
+    ...accessContext(node),
+  };
+}
+
+/** `accessMode` and `sessionDurationSeconds`; the construct validates both. */
+function accessContext(node: Node): Pick<UserFilesApiProps, 'accessMode' | 'sessionDuration'> {
+  const mode = node.tryGetContext('accessMode') as unknown;
+  const sessionSeconds = optionalNumber(node, 'sessionDurationSeconds');
+  if (mode !== undefined && mode !== 'sealed' && mode !== 'direct') {
+    throw new Error(`Context accessMode must be 'sealed' or 'direct' (got '${String(mode)}').`);
+  }
+  return {
+    ...(mode === undefined ? {} : { accessMode: mode }),
+    ...(sessionSeconds === undefined ? {} : { sessionDuration: Duration.seconds(sessionSeconds) }),
   };
 }
 

@@ -81,8 +81,9 @@ export interface UserFilesApiProps {
    */
   readonly defaultUrlLifetime?: Duration;
   /**
-   * Longest lifetime a caller may ask for. URLs also stop when the signing identity's temporary
-   * credentials expire (about an hour), whichever comes first.
+   * Longest lifetime a caller may ask for, at most `sessionDuration`. URLs also stop when the
+   * signing session expires, whichever comes first (sessions are renewed before they would cut a
+   * URL short).
    * @default Duration.hours(1)
    */
   readonly maxUrlLifetime?: Duration;
@@ -130,7 +131,26 @@ export interface UserFilesApiProps {
    * @default every level: `maxUploadBytes`, any content type
    */
   readonly uploadRules?: UploadRulesInput;
+
+  // ---- Access mode and sessions ----
+  /**
+   * `sealed`: only the function can obtain storage credentials (a developer provider; users' ID
+   * tokens are not logins of the identity pool), so every rule the API applies is enforced.
+   * `direct`: the user pool is the pool's login provider, so users may also reach S3 with their own
+   * identity credentials (SDK, CLI); isolation still holds by IAM, the API's limits are advisory.
+   * @default 'sealed'
+   */
+  readonly accessMode?: AccessMode;
+  /**
+   * Length of the function's STS sessions for a caller, and the authenticated role's maximum
+   * session duration: 1 to 12 hours. No URL outlives it, so `maxUrlLifetime` may not exceed it.
+   * @default Duration.hours(12)
+   */
+  readonly sessionDuration?: Duration;
 }
+
+export type AccessMode = 'sealed' | 'direct';
+const ACCESS_MODES: readonly string[] = ['sealed', 'direct'];
 
 /**
  * A per-user file store: an S3 bucket, a Cognito user pool and identity pool, and a REST API whose
@@ -147,10 +167,11 @@ export class UserFilesApi extends Construct {
   public readonly identityPool: cognito.CfnIdentityPool;
   public readonly identityPoolRoleAttachment: cognito.CfnIdentityPoolRoleAttachment;
   /**
-   * The sub-to-identity directory: `{userPoolId}#{sub}` to identity ID, so a returning user on a
-   * cold function instance costs no Cognito `GetId` (a low, account-wide quota).
+   * Direct mode only: the sub-to-identity directory, `{userPoolId}#{sub}` to identity ID, so a
+   * returning user on a cold function instance costs no Cognito `GetId` (a low, account-wide
+   * quota). Sealed mode needs none: the developer login yields the identity ID.
    */
-  public readonly identityDirectory: dynamodb.Table;
+  public readonly identityDirectory?: dynamodb.Table;
   /** The role every signed-in identity assumes; its policy is the whole access model. */
   public readonly authenticatedRole: iam.Role;
   public readonly handlerRole: iam.Role;
@@ -168,6 +189,10 @@ export class UserFilesApi extends Construct {
   public readonly maxUploadBytes: number;
   /** Each level's upload rules, defaults filled in. */
   public readonly uploadRules: UploadRules;
+  public readonly accessMode: AccessMode;
+  public readonly sessionDuration: Duration;
+  /** Sealed mode: the identity pool's developer provider name, `user-files.{stackName}`. */
+  public readonly developerProviderName?: string;
 
   constructor(scope: Construct, id: string, props: UserFilesApiProps) {
     super(scope, id);
@@ -176,7 +201,10 @@ export class UserFilesApi extends Construct {
     this.allowedOrigins = validateOrigins(props.allowedOrigins);
     this.defaultUrlLifetime = props.defaultUrlLifetime ?? Duration.minutes(15);
     this.maxUrlLifetime = props.maxUrlLifetime ?? Duration.hours(1);
-    validateLifetimes(this.defaultUrlLifetime, this.maxUrlLifetime);
+    this.accessMode = validateAccessMode(props.accessMode ?? 'sealed');
+    this.sessionDuration = validateSessionDuration(props.sessionDuration ?? Duration.hours(12));
+    validateLifetimes(this.defaultUrlLifetime, this.maxUrlLifetime, this.sessionDuration);
+    const sealed = this.accessMode === 'sealed';
     this.maxUploadBytes = props.maxUploadBytes ?? 100 * 1024 * 1024;
     validateMaxUploadBytes(this.maxUploadBytes);
     const uploadRules = validateUploadRules(props.uploadRules);
@@ -273,21 +301,31 @@ export class UserFilesApi extends Construct {
     });
 
     // ---- Identities -------------------------------------------------------------------------
+    // Sealed: a developer provider and NO user-pool provider, so a user's ID token is no login of
+    // this pool (GetId, GetCredentialsForIdentity and GetOpenIdToken refuse it); only the
+    // function, signing with its role, gets tokens. The classic flow lets the function assume the
+    // role through STS for sessions longer than GetCredentialsForIdentity's fixed hour.
+    if (sealed) this.developerProviderName = `user-files.${Stack.of(this).stackName}`;
     this.identityPool = new cognito.CfnIdentityPool(this, 'IdentityPool', {
       allowUnauthenticatedIdentities: false,
-      allowClassicFlow: false,
-      cognitoIdentityProviders: [
-        {
-          providerName: this.userPool.userPoolProviderName,
-          clientId: this.userPoolClient.userPoolClientId,
-          // Refuse tokens of users who signed out globally or were disabled.
-          serverSideTokenCheck: true,
-        },
-      ],
+      allowClassicFlow: true,
+      ...(sealed
+        ? { developerProviderName: this.developerProviderName }
+        : {
+            cognitoIdentityProviders: [
+              {
+                providerName: this.userPool.userPoolProviderName,
+                clientId: this.userPoolClient.userPoolClientId,
+                // Refuse tokens of users who signed out globally or were disabled.
+                serverSideTokenCheck: true,
+              },
+            ],
+          }),
     });
 
     this.authenticatedRole = new iam.Role(this, 'AuthenticatedRole', {
       description: 'Assumed by signed-in Cognito identities; scopes each user to its own S3 folders.',
+      maxSessionDuration: this.sessionDuration,
       assumedBy: new iam.FederatedPrincipal(
         COGNITO_IDENTITY_PRINCIPAL,
         authenticatedRoleTrustConditions(this.identityPool.ref),
@@ -308,26 +346,46 @@ export class UserFilesApi extends Construct {
 
     // Holds no secret (an identity ID grants nothing without the user's token), but it is user
     // data: encrypted, recoverable, and kept unless the deployer says otherwise.
-    this.identityDirectory = new dynamodb.Table(this, 'IdentityDirectory', {
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy,
-    });
+    if (!sealed) {
+      this.identityDirectory = new dynamodb.Table(this, 'IdentityDirectory', {
+        partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        removalPolicy,
+      });
+    }
 
     // ---- Function ---------------------------------------------------------------------------
     this.handlerLogGroup = new logs.LogGroup(this, 'HandlerLogs', { retention: logRetention, removalPolicy });
     // Our own role instead of the default one: it gets only log writes to its own group (no
-    // AWSLambdaBasicExecutionRole with `*` resources), reads and writes of single directory
-    // entries, and, by design, no S3 permission at all.
+    // AWSLambdaBasicExecutionRole with `*` resources), then per mode either developer-login tokens
+    // of this one identity pool (sealed) or reads and writes of single directory entries (direct),
+    // and, by design, no S3 permission at all.
     this.handlerRole = new iam.Role(this, 'HandlerRole', {
-      description:
-        "User Files API function: writes its logs and identity-directory entries. S3 is reached with callers' credentials.",
+      description: sealed
+        ? "User Files API function: writes its logs and gets developer-login tokens of its identity pool. S3 is reached with callers' credentials."
+        : "User Files API function: writes its logs and identity-directory entries. S3 is reached with callers' credentials.",
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
     this.handlerLogGroup.grantWrite(this.handlerRole);
-    this.identityDirectory.grant(this.handlerRole, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    this.identityDirectory?.grant(this.handlerRole, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    if (sealed) {
+      // It can mint a token for ANY identity of this pool: the identifier it asks for is built from
+      // the authorizer-verified claims in one place (lambdas/aws/identity.ts).
+      this.handlerRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['cognito-identity:GetOpenIdTokenForDeveloperIdentity'],
+          resources: [
+            Stack.of(this).formatArn({
+              service: 'cognito-identity',
+              resource: 'identitypool',
+              resourceName: this.identityPool.ref,
+            }),
+          ],
+        }),
+      );
+    }
 
     this.handler = new NodejsFunction(this, 'Handler', {
       entry: join(PROJECT_ROOT, 'lambdas', 'handler.ts'),
@@ -351,7 +409,11 @@ export class UserFilesApi extends Construct {
         MAX_UPLOAD_BYTES: String(this.maxUploadBytes),
         DEFAULT_URL_LIFETIME_SECONDS: String(this.defaultUrlLifetime.toSeconds()),
         MAX_URL_LIFETIME_SECONDS: String(this.maxUrlLifetime.toSeconds()),
-        IDENTITY_DIRECTORY_TABLE: this.identityDirectory.tableName,
+        ...(this.identityDirectory ? { IDENTITY_DIRECTORY_TABLE: this.identityDirectory.tableName } : {}),
+        ACCESS_MODE: this.accessMode,
+        AUTHENTICATED_ROLE_ARN: this.authenticatedRole.roleArn,
+        SESSION_DURATION_SECONDS: String(this.sessionDuration.toSeconds()),
+        ...(this.developerProviderName ? { DEVELOPER_PROVIDER_NAME: this.developerProviderName } : {}),
         // Only what was given: the function fills in MAX_UPLOAD_BYTES as the construct did.
         ...(uploadRules === undefined ? {} : { UPLOAD_RULES: JSON.stringify(uploadRules) }),
         // Stack traces point into the TypeScript sources through the bundled source map.
@@ -586,12 +648,36 @@ function validateOrigins(origins: readonly string[]): readonly string[] {
   return [...new Set(origins)];
 }
 
-function validateLifetimes(defaultLifetime: Duration, maxLifetime: Duration): void {
+function validateAccessMode(mode: string): AccessMode {
+  if (!ACCESS_MODES.includes(mode)) {
+    throw new Error(`UserFilesApi: accessMode must be 'sealed' or 'direct' (got '${mode}').`);
+  }
+  return mode as AccessMode;
+}
+
+/** STS and IAM bound a role session (and a role's MaxSessionDuration) to 1-12 hours. */
+function validateSessionDuration(duration: Duration): Duration {
+  const seconds = duration.toSeconds();
+  if (!Number.isInteger(seconds) || seconds < 3_600 || seconds > 43_200) {
+    throw new Error(
+      `UserFilesApi: sessionDuration must be 1 to 12 hours in whole seconds (got ${seconds} s).`,
+    );
+  }
+  return duration;
+}
+
+function validateLifetimes(defaultLifetime: Duration, maxLifetime: Duration, session: Duration): void {
   const defaultSeconds = defaultLifetime.toSeconds();
   const maxSeconds = maxLifetime.toSeconds();
+  const sessionSeconds = session.toSeconds();
   if (!Number.isInteger(maxSeconds) || maxSeconds < 1 || maxSeconds > MAX_SIGV4_EXPIRES_SECONDS) {
     throw new Error(
       `UserFilesApi: maxUrlLifetime must be 1 s to 7 days in whole seconds (got ${maxSeconds} s).`,
+    );
+  }
+  if (maxSeconds > sessionSeconds) {
+    throw new Error(
+      `UserFilesApi: maxUrlLifetime (${maxSeconds} s) must not exceed sessionDuration (${sessionSeconds} s): no URL outlives the session that signs it.`,
     );
   }
   if (!Number.isInteger(defaultSeconds) || defaultSeconds < 1 || defaultSeconds > maxSeconds) {

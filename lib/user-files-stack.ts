@@ -28,5 +28,10 @@ export class UserFilesStack extends Stack {
     new CfnOutput(this, 'IdentityPoolId', { value: identityPool.ref });
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the REST API, ending in /.' });
+    new CfnOutput(this, 'AccessMode', {
+      value: this.userFiles.accessMode,
+      description:
+        'sealed: storage only through the API; direct: users may also use their identity credentials.',
+    });
   }
 }

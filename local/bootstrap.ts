@@ -4,7 +4,7 @@
  * pool whose authenticated role carries the same policy document the stack deploys, and the
  * sub-to-identity directory table.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Agent } from 'node:http';
 import {
   AdminCreateUserCommand,
@@ -16,7 +16,11 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
-import { buildAuthenticatedRolePolicy } from '../shared/policy/access-policy';
+import {
+  authenticatedRoleTrustConditions,
+  buildAuthenticatedRolePolicy,
+  COGNITO_IDENTITY_PRINCIPAL,
+} from '../shared/policy/access-policy';
 import type { StaticCredentials } from './aws-json';
 import { type CredentialStore, cognitoProviderName } from './credential-store';
 
@@ -45,6 +49,13 @@ export interface BootstrapOptions {
    * @default the real `${cognito-identity.amazonaws.com:sub}`
    */
   readonly policyIdentityVariable?: string;
+  /**
+   * The identity pool's login configuration, as the stack's `accessMode` sets it: `sealed`, a
+   * developer provider only; `direct`, the user pool's app client. @default 'sealed'
+   */
+  readonly accessMode?: 'sealed' | 'direct';
+  /** The authenticated role's MaxSessionDuration. @default 43200 */
+  readonly sessionDurationSeconds?: number;
 }
 
 export interface BootstrapResult {
@@ -53,8 +64,14 @@ export interface BootstrapResult {
   readonly identityPoolId: string;
   readonly bucketName: string;
   readonly identityDirectoryTable: string;
+  readonly authenticatedRoleArn: string;
+  /** Sealed mode only. */
+  readonly developerProviderName?: string;
   readonly demoUsers: readonly DemoUser[];
 }
+
+/** The stack's developer provider name is `user-files.{stackName}`; the local stack's name is `local`. */
+export const LOCAL_DEVELOPER_PROVIDER_NAME = 'user-files.local';
 
 /**
  * A fresh password per run that meets the pool's policy: demo users never share a known password,
@@ -154,18 +171,38 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
       }),
     );
 
-    // What CreateIdentityPool + SetIdentityPoolRoles do in the stack: the user pool's app client as
-    // the only provider, and the authenticated role carrying the builder's policy.
+    // What CreateIdentityPool + SetIdentityPoolRoles do in the stack: per access mode a developer
+    // provider alone (sealed) or the user pool's app client (direct), and the authenticated role
+    // with the builder's policy, the stack's trust policy and maximum session duration.
+    const sealed = (options.accessMode ?? 'sealed') === 'sealed';
+    const identityPoolId = `${region}:${randomUUID()}`;
+    const authenticatedRoleArn = 'arn:aws:iam::000000000000:role/user-files-local-authenticated';
     const identityPool = options.store.createIdentityPool({
+      id: identityPoolId,
       name: 'user_files_local',
       region,
-      providers: [{ providerName: cognitoProviderName(region, userPoolId), clientId: userPoolClientId }],
+      providers: sealed
+        ? []
+        : [{ providerName: cognitoProviderName(region, userPoolId), clientId: userPoolClientId }],
+      ...(sealed ? { developerProviderName: LOCAL_DEVELOPER_PROVIDER_NAME } : {}),
       authenticatedRole: {
-        arn: `arn:aws:iam::000000000000:role/user-files-local-authenticated`,
+        arn: authenticatedRoleArn,
         policy: buildAuthenticatedRolePolicy({
           bucketArn: `arn:aws:s3:::${bucketName}`,
           ...(options.policyIdentityVariable ? { identityVariable: options.policyIdentityVariable } : {}),
         }),
+        trustPolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Federated: COGNITO_IDENTITY_PRINCIPAL },
+              Action: 'sts:AssumeRoleWithWebIdentity',
+              Condition: authenticatedRoleTrustConditions(identityPoolId),
+            },
+          ],
+        },
+        maxSessionDurationSeconds: options.sessionDurationSeconds ?? 43_200,
       },
     });
 
@@ -175,6 +212,8 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
       identityPoolId: identityPool.id,
       bucketName,
       identityDirectoryTable,
+      authenticatedRoleArn,
+      ...(sealed ? { developerProviderName: LOCAL_DEVELOPER_PROVIDER_NAME } : {}),
       demoUsers,
     };
   } finally {

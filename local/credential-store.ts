@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { IDENTITY_ID_PATTERN } from '../shared/domain/keys';
-import type { PolicyDocument } from '../shared/policy/access-policy';
+import type { ConditionBlock, PolicyDocument } from '../shared/policy/access-policy';
 
 /** A user pool configured as a login provider of an identity pool. */
 export interface CognitoProvider {
@@ -22,6 +22,21 @@ export interface AuthenticatedRole {
   readonly arn: string;
   /** The role's identity policy, as built by `buildAuthenticatedRolePolicy`. */
   readonly policy: PolicyDocument;
+  /** The role's trust policy, which the local STS evaluates; absent: STS refuses every caller. */
+  readonly trustPolicy?: TrustPolicyDocument;
+  /** The role's MaxSessionDuration, which bounds STS sessions. @default 3600 (IAM's default) */
+  readonly maxSessionDurationSeconds?: number;
+}
+
+/** A trust policy: who may assume the role, as CloudFormation's AssumeRolePolicyDocument has it. */
+export interface TrustPolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly {
+    readonly Effect: 'Allow' | 'Deny';
+    readonly Principal: { readonly Federated: string };
+    readonly Action: string;
+    readonly Condition?: ConditionBlock;
+  }[];
 }
 
 export interface IdentityPool {
@@ -30,6 +45,8 @@ export interface IdentityPool {
   readonly name: string;
   readonly region: string;
   readonly providers: readonly CognitoProvider[];
+  /** A developer provider's name: only signed `GetOpenIdTokenForDeveloperIdentity` calls log in with it. */
+  readonly developerProviderName?: string;
   readonly authenticatedRole: AuthenticatedRole;
 }
 
@@ -40,6 +57,7 @@ export interface CreateIdentityPoolInput {
   /** A fixed ID, e.g. to keep identity IDs stable across restarts; @default `{region}:{random uuid}` */
   readonly id?: string;
   readonly providers: readonly CognitoProvider[];
+  readonly developerProviderName?: string;
   readonly authenticatedRole: AuthenticatedRole;
 }
 
@@ -165,7 +183,12 @@ export class CredentialStore {
     if (!POOL_NAME.test(input.name)) {
       throw new TypeError('identity pool name must be 1-128 word characters or spaces');
     }
-    if (input.providers.length === 0) throw new TypeError('an identity pool needs at least one provider');
+    if (input.providers.length === 0 && !input.developerProviderName) {
+      throw new TypeError('an identity pool needs at least one provider');
+    }
+    if (input.developerProviderName !== undefined && !/^[\w._-]{1,100}$/.test(input.developerProviderName)) {
+      throw new TypeError('a developer provider name is 1-100 word characters, dots or dashes');
+    }
     for (const provider of input.providers) {
       if (!parseProviderName(provider.providerName)) {
         throw new TypeError(
@@ -182,11 +205,9 @@ export class CredentialStore {
       name: input.name,
       region,
       providers: input.providers.map((provider) => ({ ...provider })),
+      ...(input.developerProviderName ? { developerProviderName: input.developerProviderName } : {}),
       // A private copy: changing the caller's object later must not change what is enforced.
-      authenticatedRole: {
-        arn: input.authenticatedRole.arn,
-        policy: structuredClone(input.authenticatedRole.policy),
-      },
+      authenticatedRole: structuredClone(input.authenticatedRole),
     };
     this.#pools.set(id, pool);
     return pool;

@@ -4,7 +4,9 @@
  * unchanged through their endpoint setting. moto's own identity pool is only a placeholder (random ID per call,
  * fixed credentials); this one verifies every `Logins` token against the user pool's JWKS, returns
  * a stable identity ID per user, and mints temporary credentials bound to that identity and the
- * pool's authenticated role, which the S3 gateway then enforces.
+ * pool's authenticated role, which the S3 gateway then enforces. It also issues OpenID tokens
+ * (`GetOpenIdToken`, and `GetOpenIdTokenForDeveloperIdentity`, SigV4-signed by the one set of
+ * developer credentials it is given) that the local STS (`sts-service.ts`) verifies.
  */
 import { createSign, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -14,6 +16,7 @@ import type { CredentialStore, IdentityPool } from './credential-store';
 import { CredentialStoreFullError, parseProviderName } from './credential-store';
 import { loopbackJwksCache } from './jwks';
 import { closeServer, LOOPBACK, listen } from './ports';
+import { ServiceAuthError, type SigningCredentials, verifyServiceSignature } from './service-sigv4';
 
 export interface IdentityServiceOptions {
   /** @default '127.0.0.1' */
@@ -38,21 +41,33 @@ export interface IdentityServiceOptions {
   readonly now?: () => number;
   /** One line per request (operation and outcome; never tokens or credentials). @default silent */
   readonly log?: (line: string) => void;
+  /**
+   * The only credentials allowed to call `GetOpenIdTokenForDeveloperIdentity` (the function's
+   * role, in AWS). Absent: nobody may.
+   */
+  readonly developerCredentials?: SigningCredentials;
 }
 
 export interface IdentityService {
   /** Base URL, for `endpoint` / `--endpoint-url` / `AWS_ENDPOINT_URL_COGNITO_IDENTITY`. */
   readonly url: string;
   readonly port: number;
+  /** The key that verifies the OpenID tokens this service issues (the local STS uses it). */
+  readonly openIdKey: KeyObject;
   close(): Promise<void>;
 }
+
+/** The issuer (and STS provider) of Cognito Identity's OpenID tokens. */
+export const COGNITO_IDENTITY_ISSUER = 'https://cognito-identity.amazonaws.com';
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 const TARGET_PREFIX = 'AWSCognitoIdentityService.';
 const MAX_BODY_BYTES = 256 * 1024;
 const MAX_TOKEN_LENGTH = 16 * 1024;
 const OPEN_ID_TOKEN_LIFETIME_SECONDS = 600;
-const COGNITO_IDENTITY_ISSUER = 'https://cognito-identity.amazonaws.com';
+/** GetOpenIdTokenForDeveloperIdentity's TokenDuration bounds (seconds) and default. */
+const MAX_TOKEN_DURATION_SECONDS = 86_400;
+const DEFAULT_TOKEN_DURATION_SECONDS = 900;
 /** Cognito's own validation pattern for identity (and identity pool) IDs. */
 const ID_PATTERN = /^[\w-]+:[0-9a-f-]+$/;
 
@@ -74,6 +89,14 @@ const invalidParameter = (message: string) => new CognitoIdentityError('InvalidP
 const validation = (message: string) => new CognitoIdentityError('ValidationException', message);
 
 type Input = Record<string, unknown>;
+
+/** What an operation may need of the raw request: signed operations verify it. */
+interface RawRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: Buffer;
+}
 
 function requireString(input: Input, field: string, pattern?: RegExp): string {
   const value = input[field];
@@ -240,13 +263,79 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     return ['authenticated', login.providerName, `${login.providerName}:CognitoSignIn:${login.sub}`];
   }
 
-  // GetOpenIdToken mints a real RS256 token, signed by a key generated for this run and published at
-  // /.well-known/jwks_uri like Cognito's; nothing local consumes it (there is no local STS).
+  // OpenID tokens are real RS256 tokens, signed by a key generated for this run and published at
+  // /.well-known/jwks_uri like Cognito's; the local STS verifies them with it.
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyId = randomUUID();
   const jwks = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: keyId, alg: 'RS256', use: 'sig' }] };
 
-  const operations: Record<string, (input: Input) => Promise<unknown>> = {
+  function openIdToken(pool: IdentityPool, identityId: string, amr: string[], lifetime: number): string {
+    const now = Math.floor(Date.now() / 1000);
+    return signJwt(privateKey, keyId, {
+      iss: COGNITO_IDENTITY_ISSUER,
+      sub: identityId,
+      aud: pool.id,
+      amr,
+      iat: now,
+      exp: now + lifetime,
+    });
+  }
+
+  /** Only the developer credentials, correctly signed, may act for a developer provider. */
+  async function verifyDeveloper(raw: RawRequest): Promise<void> {
+    const developer = options.developerCredentials;
+    const signer = await verifyServiceSignature(raw, {
+      service: 'cognito-identity',
+      region,
+      // Identity credentials a user obtained are recognised too, so that they meet the refusal
+      // IAM would give them (their role has no Cognito permission) rather than "unknown key".
+      credentialsFor: (accessKeyId) =>
+        developer?.accessKeyId === accessKeyId ? developer : store.findCredentials(accessKeyId),
+    });
+    if (signer !== developer?.accessKeyId) {
+      throw new CognitoIdentityError(
+        'AccessDeniedException',
+        'User is not authorized to perform: cognito-identity:GetOpenIdTokenForDeveloperIdentity',
+      );
+    }
+  }
+
+  const operations: Record<string, (input: Input, raw: RawRequest) => Promise<unknown>> = {
+    async GetOpenIdTokenForDeveloperIdentity(input, raw) {
+      await verifyDeveloper(raw);
+      const pool = poolById(requireString(input, 'IdentityPoolId', ID_PATTERN));
+      const logins = input.Logins;
+      if (typeof logins !== 'object' || logins === null || Array.isArray(logins)) {
+        throw validation("1 validation error detected: Value at 'logins' failed to satisfy constraint");
+      }
+      const entries = Object.entries(logins as Record<string, unknown>);
+      const [providerName, identifier] = (entries[0] ?? []) as [string?, unknown?];
+      if (entries.length !== 1 || !providerName) {
+        throw invalidParameter('The local identity pool accepts exactly one login per request.');
+      }
+      if (!pool.developerProviderName || providerName !== pool.developerProviderName) {
+        throw notAuthorized(`Invalid login provider: ${providerName}`);
+      }
+      if (typeof identifier !== 'string' || identifier.length === 0 || identifier.length > 128) {
+        throw validation("1 validation error detected: Value at 'logins' failed to satisfy constraint");
+      }
+      const duration = input.TokenDuration ?? DEFAULT_TOKEN_DURATION_SECONDS;
+      if (
+        !Number.isInteger(duration) ||
+        (duration as number) < 1 ||
+        (duration as number) > MAX_TOKEN_DURATION_SECONDS
+      ) {
+        throw validation(
+          "1 validation error detected: Value at 'tokenDuration' failed to satisfy constraint: Member must have value between 1 and 86400",
+        );
+      }
+      const identityId = store.identityIdFor(pool, providerName, identifier);
+      if (input.IdentityId !== undefined && input.IdentityId !== identityId) {
+        throw notAuthorized("Logins don't match. Please include at least one valid login for this identity.");
+      }
+      const amr = ['authenticated', providerName, `${providerName}:${pool.id}:${identifier}`];
+      return { IdentityId: identityId, Token: openIdToken(pool, identityId, amr, duration as number) };
+    },
     async GetId(input) {
       const pool = poolById(requireString(input, 'IdentityPoolId', ID_PATTERN));
       const { providerName, token } = loginOf(input);
@@ -290,17 +379,9 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
       const identityId = requireString(input, 'IdentityId', ID_PATTERN);
       const { providerName, token } = loginOf(input);
       const login = await verifyIdentity(identityId, providerName, token);
-      const now = Math.floor(Date.now() / 1000);
       return {
         IdentityId: identityId,
-        Token: signJwt(privateKey, keyId, {
-          iss: COGNITO_IDENTITY_ISSUER,
-          sub: identityId,
-          aud: login.pool.id,
-          amr: amrOf(login),
-          iat: now,
-          exp: now + OPEN_ID_TOKEN_LIFETIME_SECONDS,
-        }),
+        Token: openIdToken(login.pool, identityId, amrOf(login), OPEN_ID_TOKEN_LIFETIME_SECONDS),
       };
     },
     async DescribeIdentityPool(input) {
@@ -309,7 +390,8 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
         IdentityPoolId: pool.id,
         IdentityPoolName: pool.name,
         AllowUnauthenticatedIdentities: false,
-        AllowClassicFlow: false,
+        AllowClassicFlow: true,
+        ...(pool.developerProviderName ? { DeveloperProviderName: pool.developerProviderName } : {}),
         CognitoIdentityProviders: pool.providers.map((provider) => ({
           ProviderName: provider.providerName,
           ClientId: provider.clientId,
@@ -365,15 +447,22 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {
         throw new CognitoIdentityError('SerializationException', 'The request body must be a JSON object.');
       }
-      const output = await operation(input as Input);
+      const output = await operation(input as Input, {
+        method: req.method ?? 'POST',
+        path: req.url ?? '/',
+        headers: req.headers,
+        body,
+      });
       log(`identity: ${operationName} 200`);
       send(res, 200, output);
     } catch (error) {
       const failure =
         error instanceof CognitoIdentityError
           ? error
-          : new CognitoIdentityError('InternalErrorException', 'An internal error occurred.', 500);
-      if (!(error instanceof CognitoIdentityError))
+          : error instanceof ServiceAuthError
+            ? new CognitoIdentityError(error.type, error.message, error.status)
+            : new CognitoIdentityError('InternalErrorException', 'An internal error occurred.', 500);
+      if (!(error instanceof CognitoIdentityError || error instanceof ServiceAuthError))
         log(`identity: ${operationName} failed: ${error instanceof Error ? error.name : typeof error}`);
       log(`identity: ${operationName || target || req.method} ${failure.status} ${failure.type}`);
       res.setHeader('x-amzn-ErrorType', failure.type);
@@ -388,7 +477,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     });
   });
   const port = await listen(server, host, options.port ?? 0, 'the local identity pool service');
-  return { url: `http://${host}:${port}`, port, close: () => closeServer(server) };
+  return { url: `http://${host}:${port}`, port, openIdKey: publicKey, close: () => closeServer(server) };
 }
 
 /**

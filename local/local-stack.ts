@@ -19,6 +19,8 @@ import { startIdentityService } from './identity-service';
 import { startMoto } from './moto';
 import { LOOPBACK } from './ports';
 import { startS3Gateway } from './s3-gateway';
+import type { SigningCredentials } from './service-sigv4';
+import { startStsService } from './sts-service';
 import { startUserPoolGateway } from './user-pool-gateway';
 
 export interface LocalStackPorts {
@@ -32,7 +34,11 @@ export interface LocalStackPorts {
   readonly s3?: number;
   /** The DynamoDB endpoint (the gateway in front of the identity directory table). */
   readonly dynamodb?: number;
+  /** The STS endpoint. */
+  readonly sts?: number;
 }
+
+export type AccessMode = 'sealed' | 'direct';
 
 export interface LocalStackOptions {
   /** @default '127.0.0.1' */
@@ -53,6 +59,10 @@ export interface LocalStackOptions {
   readonly policyIdentityVariable?: string;
   /** `UPLOAD_RULES` for the handler (JSON, see `UploadRulesSchema`). @default `process.env.UPLOAD_RULES` */
   readonly uploadRules?: string;
+  /** As the stack's `accessMode` (README "Access modes"). @default 'sealed' */
+  readonly accessMode?: AccessMode;
+  /** The function's STS sessions and the role's maximum. @default 43200 (12 h) */
+  readonly sessionDurationSeconds?: number;
 }
 
 /** The deployed stack's outputs, plus the local endpoints and the demo users. */
@@ -68,6 +78,8 @@ export interface LocalStackOutputs {
   readonly CognitoIdentityEndpoint: string;
   readonly S3Endpoint: string;
   readonly DynamoDbEndpoint: string;
+  readonly StsEndpoint: string;
+  readonly AccessMode: AccessMode;
   readonly DemoUsers: readonly DemoUser[];
 }
 
@@ -80,6 +92,14 @@ export interface LocalStack {
   readonly adminCredentials: StaticCredentials;
   /** The private key (JWK) the user pool signs its tokens with, generated at start; for tests. */
   readonly userPoolSigningKey: JsonWebKey;
+  /**
+   * The function's own credentials (its role, in AWS): the only ones that may call
+   * `GetOpenIdTokenForDeveloperIdentity`. New on every start; never written to the outputs.
+   */
+  readonly functionCredentials: SigningCredentials;
+  /** Sealed mode: the identity pool's developer provider name. */
+  readonly developerProviderName?: string;
+  readonly authenticatedRoleArn: string;
   /** Stops every part, moto's process included; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -122,6 +142,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const ports = options.ports ?? {};
   const allowedOrigins = options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS;
   const log = options.quiet ? undefined : (line: string) => console.log(line);
+  const accessMode = options.accessMode ?? 'sealed';
+  const sessionDurationSeconds = options.sessionDurationSeconds ?? 43_200;
 
   // Everything started so far, stopped in reverse order on failure or stop().
   const stops: (() => Promise<void>)[] = [];
@@ -163,6 +185,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         region,
         // The pools' public keys, as any client fetches them: through the user pool's front door.
         userPoolEndpoint: userPool.url,
+        developerCredentials: functionCredentials,
         ...(log ? { log } : {}),
       }),
       startS3Gateway({
@@ -190,6 +213,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       () => s3.close(),
       () => dynamodb.close(),
     );
+    const sts = await startStsService({
+      host,
+      port: ports.sts ?? 0,
+      store,
+      openIdKey: identity.openIdKey,
+      ...(log ? { log } : {}),
+    });
+    stops.push(() => sts.close());
 
     const created = await bootstrap({
       region,
@@ -199,6 +230,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       identityDirectoryTable,
       allowedOrigins,
       store,
+      accessMode,
+      sessionDurationSeconds,
       ...(options.policyIdentityVariable ? { policyIdentityVariable: options.policyIdentityVariable } : {}),
     });
 
@@ -208,13 +241,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         AWS_REGION: region,
         AWS_ENDPOINT_URL_COGNITO_IDENTITY: identity.url,
         AWS_ENDPOINT_URL_S3: s3.url,
-        // The function's own keys, as its role's credentials are in Lambda: the DynamoDB gateway lets
-        // them GetItem/PutItem the directory table and nothing else. Per-user S3 clients are built
-        // with explicit credentials and never read these.
+        AWS_ENDPOINT_URL_STS: sts.url,
+        // The function's own keys, as its role's credentials are in Lambda: they sign
+        // GetOpenIdTokenForDeveloperIdentity (checked by the identity service) and the directory
+        // calls (the DynamoDB gateway lets them GetItem/PutItem that table and nothing else).
+        // Per-user S3 clients are built with the callers' credentials and never read these.
         AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
         AWS_ACCESS_KEY_ID: functionCredentials.accessKeyId,
         AWS_SECRET_ACCESS_KEY: functionCredentials.secretAccessKey,
-        IDENTITY_DIRECTORY_TABLE: created.identityDirectoryTable,
+        // Overrides one inherited from the shell, which would not match these keys.
+        AWS_SESSION_TOKEN: '',
+        ACCESS_MODE: accessMode,
+        AUTHENTICATED_ROLE_ARN: created.authenticatedRoleArn,
+        SESSION_DURATION_SECONDS: String(sessionDurationSeconds),
+        ...(created.developerProviderName ? { DEVELOPER_PROVIDER_NAME: created.developerProviderName } : {}),
+        // Only direct mode resolves identities through the directory (as the stack wires it).
+        ...(accessMode === 'direct' ? { IDENTITY_DIRECTORY_TABLE: created.identityDirectoryTable } : {}),
         USER_POOL_ID: created.userPoolId,
         USER_POOL_CLIENT_IDS: created.userPoolClientId,
         IDENTITY_POOL_ID: created.identityPoolId,
@@ -248,6 +290,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         CognitoIdentityEndpoint: identity.url,
         S3Endpoint: s3.url,
         DynamoDbEndpoint: dynamodb.url,
+        StsEndpoint: sts.url,
+        AccessMode: accessMode,
         DemoUsers: created.demoUsers,
       },
       adminCredentials,
@@ -256,6 +300,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         kid: moto.signingKeyId,
         alg: 'RS256',
       },
+      functionCredentials,
+      authenticatedRoleArn: created.authenticatedRoleArn,
+      ...(created.developerProviderName ? { developerProviderName: created.developerProviderName } : {}),
       stop,
     };
   } catch (error) {

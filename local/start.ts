@@ -9,6 +9,8 @@
  *   LOCAL_S3_PORT                 the S3 endpoint, the enforcing gateway (default 4013)
  *   LOCAL_DYNAMODB_PORT           the DynamoDB endpoint, the function's directory table (default 4014)
  * moto itself listens on no port: only on a Unix socket in a private directory.
+ *   LOCAL_STS_PORT                the STS endpoint (default 4015)
+ *   ACCESS_MODE                   sealed (default) or direct: see README "Access modes"
  *   ALLOWED_ORIGINS               comma-separated browser origins for CORS
  *   MAX_UPLOAD_BYTES, DEFAULT_URL_LIFETIME_SECONDS, MAX_URL_LIFETIME_SECONDS, UPLOAD_RULES: as for
  *                                the function (read from this process's environment)
@@ -42,6 +44,7 @@ const PORTS = {
   identity: { name: 'LOCAL_COGNITO_IDENTITY_PORT', fallback: 4012, what: 'the identity pool service' },
   s3: { name: 'LOCAL_S3_PORT', fallback: 4013, what: 'the S3 gateway' },
   dynamodb: { name: 'LOCAL_DYNAMODB_PORT', fallback: 4014, what: 'the DynamoDB gateway' },
+  sts: { name: 'LOCAL_STS_PORT', fallback: 4015, what: 'the STS service' },
 } satisfies Record<string, PortSetting>;
 
 class UsageError extends Error {}
@@ -68,6 +71,13 @@ async function choosePort(setting: PortSetting, notes: string[]): Promise<number
     );
     return 0;
   }
+}
+
+function accessMode(): 'sealed' | 'direct' {
+  const raw = process.env.ACCESS_MODE;
+  if (raw === undefined || raw === '' || raw === 'sealed') return 'sealed';
+  if (raw === 'direct') return 'direct';
+  throw new UsageError(`ACCESS_MODE=${raw} is not an access mode: use sealed (the default) or direct.`);
 }
 
 function allowedOrigins(): readonly string[] {
@@ -104,6 +114,8 @@ function banner(outputs: LocalStackOutputs, seconds: number, notes: readonly str
     `  DynamoDB                ${outputs.DynamoDbEndpoint}   the identity directory`,
     "                          only the function's keys (GetItem/PutItem on its table); nobody else",
     '  moto                    no port: a Unix socket in a private directory, reached only through the above',
+    `  STS                     ${outputs.StsEndpoint}`,
+    `  Access mode             ${outputs.AccessMode}${outputs.AccessMode === 'sealed' ? ' (storage only through the API; ACCESS_MODE=direct for SDK/CLI access)' : ' (users may also use their own identity credentials)'}`,
     `  Region                  ${outputs.Region}`,
     `  Outputs                 ${outputsPath}`,
     '',
@@ -158,7 +170,9 @@ async function main(): Promise<void> {
     identity: await choosePort(PORTS.identity, notes),
     s3: await choosePort(PORTS.s3, notes),
     dynamodb: await choosePort(PORTS.dynamodb, notes),
+    sts: await choosePort(PORTS.sts, notes),
   };
+  const mode = accessMode();
 
   let stack: LocalStack | undefined;
   let stopping = false;
@@ -181,7 +195,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 
-  stack = await startLocalStack({ host: LOOPBACK, ports, allowedOrigins: allowedOrigins() });
+  stack = await startLocalStack({
+    host: LOOPBACK,
+    ports,
+    allowedOrigins: allowedOrigins(),
+    accessMode: mode,
+  });
   if (stopping) {
     await stack.stop();
     return;

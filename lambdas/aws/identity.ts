@@ -1,21 +1,28 @@
 /**
- * The identity adapter: the caller's identity ID (`GetId`) and temporary credentials
- * (`GetCredentialsForIdentity`) from the identity pool, with the caller's verified ID token in
- * `Logins`. Both are cached per instance (bounded, single flight), so a warm request makes no
- * Cognito call at all: Cognito's GetId quota is low and AWS asks callers to cache it. With an
- * identity directory (see `identity-directory.ts`), a cold instance looks a returning user's ID up
- * there before asking `GetId`.
+ * The identity adapter: each caller's identity ID and temporary credentials, in one of two access
+ * modes (see README "Access modes"):
+ * - sealed: `GetOpenIdTokenForDeveloperIdentity` (signed with the function's own role) for the
+ *   developer login built from the authorizer-verified claims, then STS `AssumeRoleWithWebIdentity`;
+ *   the user's ID token never reaches Cognito Identity, and users cannot get credentials themselves.
+ * - direct: `GetId` with the user's ID token (through the identity directory, see
+ *   `identity-directory.ts`), `GetOpenIdToken`, then `AssumeRoleWithWebIdentity`.
+ * STS sessions last the configured duration (up to 12 h), unlike `GetCredentialsForIdentity`'s
+ * fixed hour. Both are cached per instance (bounded, single flight), so a warm request makes no
+ * upstream call at all.
  */
 import {
   CognitoIdentityClient,
   type CognitoIdentityClientConfig,
-  GetCredentialsForIdentityCommand,
   GetIdCommand,
+  GetOpenIdTokenCommand,
+  GetOpenIdTokenForDeveloperIdentityCommand,
 } from '@aws-sdk/client-cognito-identity';
+import { AssumeRoleWithWebIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { ExpiringCache } from '../../shared/cache/expiring-cache';
-import { UpstreamError } from '../../shared/domain/errors';
+import { UnauthorizedError, UpstreamError } from '../../shared/domain/errors';
 import { credentialsUsableUntil, shouldRefreshForLifetime } from '../../shared/domain/expiry';
 import { isIdentityId } from '../../shared/domain/keys';
+import type { AccessMode } from '../config';
 import { isRejectedCredentials, isStaleIdentity, isTransient } from './errors';
 import type { IdentityDirectory } from './identity-directory';
 import { DEFAULT_RETRY, type RetryOptions, withRetries } from './retry';
@@ -63,12 +70,21 @@ export interface IdentityService {
 }
 
 export interface IdentityServiceOptions {
+  readonly mode: AccessMode;
   /** Created once per instance (see `createCognitoIdentityClient`). */
   readonly client: CognitoIdentityClient;
+  /** Created once per instance (see `createStsClient`). */
+  readonly sts: STSClient;
   readonly userPoolId: string;
   readonly identityPoolId: string;
-  /** `cognito-idp.{region}.amazonaws.com/{userPoolId}`. */
+  /** `cognito-idp.{region}.amazonaws.com/{userPoolId}` (direct mode's `Logins` key). */
   readonly loginsKey: string;
+  /** The identity pool's developer provider name; required in sealed mode. */
+  readonly developerProviderName?: string;
+  /** The identity pool's authenticated role, assumed for each caller. */
+  readonly roleArn: string;
+  /** STS session length asked for; the role's maximum session duration bounds it. */
+  readonly sessionDurationSeconds: number;
   readonly now?: () => number;
   /** Identity IDs kept (they never change for a user). @default 10000 */
   readonly maxIdentities?: number;
@@ -77,14 +93,14 @@ export interface IdentityServiceOptions {
   /** Stop serving cached credentials this long before they expire. @default 300000 (5 min) */
   readonly refreshMarginMs?: number;
   readonly retry?: RetryOptions;
-  /** Where identity IDs persist across instances. Absent: every new instance asks `GetId`. */
+  /** Direct mode: where identity IDs persist across instances. Absent: every new instance asks `GetId`. */
   readonly directory?: IdentityDirectory;
   /** Told when the directory fails; the request goes on without it. Never given the token. */
   readonly onDirectoryError?: (operation: 'lookup' | 'record', error: unknown) => void;
 }
 
 /**
- * Request timeouts for Cognito: with 3 attempts the worst case stays near 7 s. Without
+ * Request timeouts for Cognito and STS: with 3 attempts the worst case stays near 7 s. Without
  * `throwOnRequestTimeout` the SDK's handler only logs a warning when `requestTimeout` passes and
  * keeps waiting, so a hung endpoint would hold the request until the function itself times out.
  */
@@ -95,9 +111,10 @@ export const COGNITO_TIMEOUTS = {
 } as const;
 
 /**
- * The Cognito Identity client. `GetId` and `GetCredentialsForIdentity` are unsigned calls, so it
- * needs no credentials of its own; retries are `withRetries`' job (see `retry.ts`), hence one attempt.
- * The endpoint comes from the SDK's standard configuration (`AWS_ENDPOINT_URL_COGNITO_IDENTITY`).
+ * The Cognito Identity client. `GetId` and `GetOpenIdToken` are unsigned; sealed mode's
+ * `GetOpenIdTokenForDeveloperIdentity` is signed with the function's own role credentials (the
+ * SDK's default chain). Retries are `withRetries`' job (see `retry.ts`), hence one attempt. The
+ * endpoint comes from the SDK's standard configuration (`AWS_ENDPOINT_URL_COGNITO_IDENTITY`).
  */
 export function createCognitoIdentityClient(
   region: string,
@@ -111,23 +128,61 @@ export function createCognitoIdentityClient(
   });
 }
 
+/**
+ * The STS client. `AssumeRoleWithWebIdentity` is unsigned (the OpenID token is the proof), so it
+ * uses no credentials; one attempt, as above (`AWS_ENDPOINT_URL_STS` sets the endpoint).
+ */
+export function createStsClient(region: string, overrides: Partial<STSClientConfig> = {}): STSClient {
+  return new STSClient({ region, maxAttempts: 1, requestHandler: COGNITO_TIMEOUTS, ...overrides });
+}
+
+/**
+ * The developer-provider login of a caller in sealed mode: `{userPoolId}:{sub}`. The function may
+ * mint a token for ANY identifier, so this is the one place it is built, and only from the
+ * authorizer-verified `sub` and the configured user pool: never from the request.
+ */
+export function developerIdentifier(userPoolId: string, caller: Pick<Caller, 'sub'>): string {
+  // A Cognito `sub` is a UUID; anything else (empty, separators) must not become a login.
+  if (!/^[0-9a-fA-F-]{1,128}$/.test(caller.sub)) {
+    throw new UnauthorizedError('the verified token has no usable subject');
+  }
+  return `${userPoolId}:${caller.sub}`;
+}
+
+interface Minted {
+  readonly identityId: string;
+  readonly credentials: IdentityCredentials;
+}
+
+/** Failures other than transient ones are ours or the pool's, never the caller's: 502. */
+function upstreamUnlessTransient(message: string) {
+  return (error: unknown): never => {
+    if (isTransient(error)) throw error;
+    throw new UpstreamError(message);
+  };
+}
+
 export function createIdentityService(options: IdentityServiceOptions): IdentityService {
   const now = options.now ?? Date.now;
   const retry = options.retry ?? DEFAULT_RETRY;
   const marginMs = options.refreshMarginMs ?? 300_000;
-  const { client, identityPoolId, loginsKey, userPoolId } = options;
+  const { client, sts, identityPoolId, loginsKey, userPoolId, mode, roleArn } = options;
+  const developerProviderName = options.developerProviderName;
+  if (mode === 'sealed' && !developerProviderName) {
+    throw new TypeError('sealed mode needs the developer provider name');
+  }
 
   const identities = new ExpiringCache<string, string>({
     max: options.maxIdentities ?? 10_000,
     now,
   });
-  const credentials = new ExpiringCache<string, IdentityCredentials>({
+  const credentials = new ExpiringCache<string, Minted>({
     max: options.maxCredentials ?? 1_000,
     now,
     expiresAt: (value) =>
       credentialsUsableUntil({
-        expireAtMs: value.expiration.getTime(),
-        obtainedAtMs: value.obtainedAt,
+        expireAtMs: value.credentials.expiration.getTime(),
+        obtainedAtMs: value.credentials.obtainedAt,
         marginMs,
       }),
   });
@@ -145,43 +200,86 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
     return output.IdentityId;
   }
 
-  async function fetchCredentials(identityId: string, idToken: string): Promise<IdentityCredentials> {
+  /** STS: the role's session for an identity's OpenID token. */
+  async function assumeRole(identityId: string, token: string): Promise<IdentityCredentials> {
     const output = await withRetries(
       () =>
-        client.send(
-          new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: logins(idToken) }),
+        sts.send(
+          new AssumeRoleWithWebIdentityCommand({
+            RoleArn: roleArn,
+            // Shows in CloudTrail: which identity acted, without naming the user.
+            RoleSessionName: `user-files-${identityId.slice(identityId.indexOf(':') + 1)}`,
+            WebIdentityToken: token,
+            DurationSeconds: options.sessionDurationSeconds,
+          }),
         ),
       isTransient,
       retry,
-    );
+    ).catch(upstreamUnlessTransient('STS refused the identity token'));
     const issued = output.Credentials;
     if (
       !issued?.AccessKeyId ||
-      !issued.SecretKey ||
+      !issued.SecretAccessKey ||
       !issued.SessionToken ||
       !(issued.Expiration instanceof Date) ||
       Number.isNaN(issued.Expiration.getTime())
     ) {
-      throw new UpstreamError('GetCredentialsForIdentity returned incomplete credentials');
+      throw new UpstreamError('AssumeRoleWithWebIdentity returned incomplete credentials');
+    }
+    // The policy variable S3 resolves is the token's subject: it must be the ID we build keys with.
+    if (output.SubjectFromWebIdentityToken !== identityId) {
+      throw new UpstreamError('AssumeRoleWithWebIdentity answered for another identity');
     }
     return {
       accessKeyId: issued.AccessKeyId,
-      secretAccessKey: issued.SecretKey,
+      secretAccessKey: issued.SecretAccessKey,
       sessionToken: issued.SessionToken,
       expiration: issued.Expiration,
       obtainedAt: now(),
     };
   }
 
+  /** Direct mode: the pool checks the caller's ID token against the identity, then STS. */
+  async function fetchDirect(identityId: string, idToken: string): Promise<Minted> {
+    const output = await withRetries(
+      () => client.send(new GetOpenIdTokenCommand({ IdentityId: identityId, Logins: logins(idToken) })),
+      isTransient,
+      retry,
+    );
+    if (output.IdentityId !== identityId || !output.Token) {
+      throw new UpstreamError('GetOpenIdToken returned no token for this identity');
+    }
+    return { identityId, credentials: await assumeRole(identityId, output.Token) };
+  }
+
+  /** Sealed mode: one signed call yields the identity ID and its token; then STS. */
+  async function fetchSealed(caller: Caller): Promise<Minted> {
+    const output = await withRetries(
+      () =>
+        client.send(
+          new GetOpenIdTokenForDeveloperIdentityCommand({
+            IdentityPoolId: identityPoolId,
+            Logins: { [developerProviderName as string]: developerIdentifier(userPoolId, caller) },
+          }),
+        ),
+      isTransient,
+      retry,
+    ).catch(upstreamUnlessTransient('the identity pool refused the developer login'));
+    if (!isIdentityId(output.IdentityId) || !output.Token) {
+      throw new UpstreamError('GetOpenIdTokenForDeveloperIdentity returned no valid identity');
+    }
+    return { identityId: output.IdentityId, credentials: await assumeRole(output.IdentityId, output.Token) };
+  }
+
   const { directory, onDirectoryError } = options;
   const identityKey = (caller: Caller) => `${userPoolId}\0${caller.sub}`;
-  // Credentials are cached per caller as well as per identity, so they are only ever served to
-  // the token they were fetched with.
+  // Direct mode caches credentials per caller as well as per identity, so they are only ever
+  // served to the token they were fetched with. Sealed mode derives the identity from the caller.
   const credentialsKey = (caller: Caller, id: string) => `${identityKey(caller)}\0${id}`;
 
   const loader = (caller: Caller, id: string) => async () => {
     try {
-      return await fetchCredentials(id, caller.idToken);
+      return await fetchDirect(id, caller.idToken);
     } catch (error) {
       // The pool no longer knows (or no longer links) this identity: forget the cached ID so the
       // next request resolves it afresh instead of failing the same way for ever.
@@ -221,7 +319,7 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
     // it before any route builds a key from it. The credentials fetched to do so are the ones the
     // request needs anyway, so a correct entry costs no extra call.
     try {
-      await credentials.get(credentialsKey(caller, found), () => fetchCredentials(found, caller.idToken));
+      await credentials.get(credentialsKey(caller, found), () => fetchDirect(found, caller.idToken));
       return found;
     } catch (error) {
       if (!isStaleIdentity(error)) throw error;
@@ -231,12 +329,15 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
     }
   }
 
-  const identityId = (caller: Caller) => identities.get(identityKey(caller), () => resolve(caller));
+  /** The cache slot and loader of a caller's credentials. */
+  async function slot(caller: Caller): Promise<{ key: string; load: () => Promise<Minted> }> {
+    if (mode === 'sealed') return { key: identityKey(caller), load: () => fetchSealed(caller) };
+    const id = await identities.get(identityKey(caller), () => resolve(caller));
+    return { key: credentialsKey(caller, id), load: loader(caller, id) };
+  }
 
   async function session(caller: Caller, sessionOptions: SessionOptions = {}): Promise<IdentitySession> {
-    const id = await identityId(caller);
-    const key = credentialsKey(caller, id);
-    const load = loader(caller, id);
+    const { key, load } = await slot(caller);
     let current = await credentials.get(key, load);
     if (
       sessionOptions.forceRefresh ||
@@ -244,17 +345,21 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
         shouldRefreshForLifetime({
           nowMs: now(),
           lifetimeSeconds: sessionOptions.lifetimeSeconds,
-          credentialsExpireAtMs: current.expiration.getTime(),
-          credentialsObtainedAtMs: current.obtainedAt,
+          credentialsExpireAtMs: current.credentials.expiration.getTime(),
+          credentialsObtainedAtMs: current.credentials.obtainedAt,
         }))
     ) {
       current = await credentials.refresh(key, load);
     }
-    return { identityId: id, credentials: current };
+    return { identityId: current.identityId, credentials: current.credentials };
   }
 
   return {
-    identityId,
+    async identityId(caller) {
+      // Sealed mode learns the ID with the credentials; their cache makes the next request free.
+      if (mode === 'sealed') return (await session(caller)).identityId;
+      return identities.get(identityKey(caller), () => resolve(caller));
+    },
     session,
     async withSession(caller, sessionOptions, work) {
       const first = await session(caller, sessionOptions);

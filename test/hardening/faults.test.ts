@@ -77,8 +77,8 @@ describe.concurrent('Cognito throttling (TooManyRequestsException)', () => {
     expect(fake.count('GetId')).toBe(3);
   });
 
-  it('on GetCredentialsForIdentity answers 503 and hands out no upload URL', async ({ fake }) => {
-    fake.fail('GetCredentialsForIdentity', {
+  it('on GetOpenIdToken answers 503 and hands out no upload URL', async ({ fake }) => {
+    fake.fail('GetOpenIdToken', {
       kind: 'cognito',
       status: 400,
       type: 'TooManyRequestsException',
@@ -87,8 +87,17 @@ describe.concurrent('Cognito throttling (TooManyRequestsException)', () => {
     const { response, ms } = await appFor(fake).call(request);
     expectProblem(request, response, 503, 'throttled');
     expect(response.headers?.['Retry-After']).toBe('1');
-    expect(fake.count('GetCredentialsForIdentity')).toBe(COGNITO_ATTEMPTS);
+    expect(fake.count('GetOpenIdToken')).toBe(COGNITO_ATTEMPTS);
+    expect(fake.count('AssumeRoleWithWebIdentity')).toBe(0);
     expect(ms).toBeLessThan(COGNITO_BACKOFF_MS + SLACK_MS);
+  });
+
+  it('on STS (Throttling) answers 503 and hands out no upload URL', async ({ fake }) => {
+    fake.fail('AssumeRoleWithWebIdentity', { kind: 'sts', status: 400, code: 'Throttling' });
+    const request = upload(true);
+    const { response } = await appFor(fake).call(request);
+    expectProblem(request, response, 503, 'throttled');
+    expect(fake.count('AssumeRoleWithWebIdentity')).toBe(COGNITO_ATTEMPTS);
   });
 });
 
@@ -102,13 +111,11 @@ describe.concurrent('Cognito failing', () => {
     expect(ms).toBeLessThan(COGNITO_BACKOFF_MS + SLACK_MS);
   });
 
-  it("a proxy's bare HTML 503 on GetCredentialsForIdentity is retried, then answered 502", async ({
-    fake,
-  }) => {
-    fake.fail('GetCredentialsForIdentity', { kind: 'status', status: 503, body: '<html>busy</html>' });
+  it("a proxy's bare HTML 503 on STS is retried, then answered 502", async ({ fake }) => {
+    fake.fail('AssumeRoleWithWebIdentity', { kind: 'status', status: 503, body: '<html>busy</html>' });
     const { response } = await appFor(fake).call(list);
     expectProblem(list, response, 502, 'upstream_error');
-    expect(fake.count('GetCredentialsForIdentity')).toBe(COGNITO_ATTEMPTS);
+    expect(fake.count('AssumeRoleWithWebIdentity')).toBe(COGNITO_ATTEMPTS);
     expect(fake.count('ListObjectsV2')).toBe(0);
   });
 
@@ -214,7 +221,7 @@ describe.concurrent('credentials expiring mid-request (S3 answers ExpiredToken)'
     const { response } = await appFor(fake).call(list);
     expect(response.statusCode, response.body).toBe(200);
     expect(parse(response).items).toEqual([expect.objectContaining({ key: 'kept.txt' })]);
-    expect(fake.count('GetCredentialsForIdentity')).toBe(2);
+    expect(fake.count('AssumeRoleWithWebIdentity')).toBe(2);
     const keys = fake.attempts.filter((a) => a.operation === 'ListObjectsV2').map((a) => a.accessKeyId);
     expect(keys).toEqual(['ASIAFAKE1', 'ASIAFAKE2']);
   });
@@ -235,14 +242,14 @@ describe.concurrent('credentials expiring mid-request (S3 answers ExpiredToken)'
     expect(response.statusCode, response.body).toBe(201);
     const url = new URL(String(parse(response).url));
     expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^ASIAFAKE2\//);
-    expect(fake.count('GetCredentialsForIdentity')).toBe(2);
+    expect(fake.count('AssumeRoleWithWebIdentity')).toBe(2);
   });
 
   it('for good: one refresh only, then 502 (no loop)', async ({ fake }) => {
     fake.fail('ListObjectsV2', expired);
     const { response } = await appFor(fake).call(list);
     expectProblem(list, response, 502, 'upstream_error');
-    expect(fake.count('GetCredentialsForIdentity')).toBe(2);
+    expect(fake.count('AssumeRoleWithWebIdentity')).toBe(2);
     expect(fake.count('ListObjectsV2')).toBe(2);
   });
 });

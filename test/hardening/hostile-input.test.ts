@@ -141,6 +141,7 @@ beforeAll(() => {
 
 afterAll(() => {
   aws.cognito.restore();
+  aws.sts.restore();
   aws.s3.restore();
 });
 

@@ -118,6 +118,7 @@ describe('function bundle', () => {
         USER_POOL_CLIENT_IDS: 'testappclient1',
         IDENTITY_POOL_ID: 'us-east-1:00000000-0000-4000-8000-000000000000',
         BUCKET_NAME: 'user-files-bundle-test',
+        AUTHENTICATED_ROLE_ARN: 'arn:aws:iam::123456789012:role/user-files-bundle-test',
         AWS_LAMBDA_FUNCTION_NAME: 'user-files-api',
         AWS_EC2_METADATA_DISABLED: 'true',
         BUNDLE: join(bundleDir, 'index.mjs'),

@@ -1,6 +1,7 @@
 /**
  * cfn-lint (preinstalled, offline) over the synthesized templates: the default deployment and the
- * `removalPolicy=destroy` variant, which adds CDK's bucket-emptying custom resource.
+ * `removalPolicy=destroy` variant, which adds CDK's bucket-emptying custom resource, and the
+ * `accessMode=direct` variant (user-pool login provider, identity directory).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +26,7 @@ describe('cfn-lint', () => {
       'default.template.json': synthesized().templatePath,
       'destroy.template.json': synthesize({ bundle: false, context: { removalPolicy: 'destroy' } })
         .templatePath,
+      'direct.template.json': synthesize({ bundle: false, context: { accessMode: 'direct' } }).templatePath,
     };
     for (const [name, source] of Object.entries(templates)) copyFileSync(source, join(lintDir, name));
 

@@ -42,9 +42,30 @@ describe('UserFilesApi props', () => {
       build({ allowedOrigins, defaultUrlLifetime: Duration.hours(2), maxUrlLifetime: Duration.hours(1) }),
     ).toThrow(/defaultUrlLifetime/);
     expect(() => build({ allowedOrigins, maxUrlLifetime: Duration.days(8) })).toThrow(/maxUrlLifetime/);
+    // No URL outlives the session that signs it.
+    expect(() =>
+      build({ allowedOrigins, maxUrlLifetime: Duration.hours(3), sessionDuration: Duration.hours(2) }),
+    ).toThrow(/maxUrlLifetime \(10800 s\) must not exceed sessionDuration \(7200 s\)/);
+    expect(() => build({ allowedOrigins, maxUrlLifetime: Duration.hours(13) })).toThrow(/sessionDuration/);
+    expect(build({ allowedOrigins, maxUrlLifetime: Duration.hours(12) }).maxUrlLifetime.toSeconds()).toBe(
+      43_200,
+    );
     expect(() => build({ allowedOrigins, defaultUrlLifetime: Duration.seconds(0) })).toThrow(
       /defaultUrlLifetime/,
     );
+  });
+
+  it('rejects an unknown access mode and sessions outside 1-12 hours', () => {
+    const allowedOrigins = ['https://app.example.com'];
+    expect(() => build({ allowedOrigins, accessMode: 'open' as never })).toThrow(
+      /accessMode must be 'sealed' or 'direct' \(got 'open'\)/,
+    );
+    for (const sessionDuration of [Duration.minutes(59), Duration.hours(13), Duration.days(1)]) {
+      expect(() => build({ allowedOrigins, sessionDuration })).toThrow(
+        /sessionDuration must be 1 to 12 hours/,
+      );
+    }
+    expect(build({ allowedOrigins, sessionDuration: Duration.hours(1) }).sessionDuration.toHours()).toBe(1);
   });
 
   it('rejects an upload limit that a single presigned PUT cannot carry', () => {
@@ -199,8 +220,12 @@ describe('options from CDK context', () => {
         maxUploadBytes: '1048576',
         defaultUrlLifetimeSeconds: '60',
         maxUrlLifetimeSeconds: '600',
+        accessMode: 'direct',
+        sessionDurationSeconds: '7200',
       }),
     ).toEqual({
+      accessMode: 'direct',
+      sessionDuration: Duration.seconds(7200),
       allowedOrigins: ['https://a.example.com', 'https://b.example.com'],
       removalPolicy: RemovalPolicy.DESTROY,
       maxUploadBytes: 1_048_576,
@@ -216,6 +241,8 @@ describe('options from CDK context', () => {
     expect(() => props({ maxUrlLifetimeSeconds: '' })).toThrow(/maxUrlLifetimeSeconds/);
     expect(() => props({ allowedOrigins: 5 })).toThrow(/allowedOrigins/);
     expect(() => props({ uploadRules: '{private' })).toThrow(/Context uploadRules must be JSON/);
+    expect(() => props({ accessMode: 'open' })).toThrow(/accessMode must be 'sealed' or 'direct'/);
+    expect(() => props({ sessionDurationSeconds: 'long' })).toThrow(/sessionDurationSeconds/);
   });
 
   it('reads uploadRules as JSON from -c or as an object from cdk.json', () => {
@@ -254,7 +281,11 @@ describe('variants', () => {
 
   it('with removalPolicy destroy: everything is deleted and the buckets emptied, still nag-clean', () => {
     // Synthesis itself runs the AwsSolutions checks and throws on an unacknowledged finding.
-    const { template } = synthesize({ bundle: false, context: { removalPolicy: 'destroy' } });
+    // Direct mode, so the identity directory table is among what is deleted.
+    const { template } = synthesize({
+      bundle: false,
+      context: { removalPolicy: 'destroy', accessMode: 'direct' },
+    });
     const json = template.toJSON() as {
       Resources: Record<string, { Type: string; DeletionPolicy?: string }>;
     };

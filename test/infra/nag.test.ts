@@ -9,7 +9,7 @@ import { type CfnResource, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Synthesized, synthesized } from '../support/synth';
+import { type Synthesized, synthesize, synthesized } from '../support/synth';
 
 let synth: Synthesized;
 
@@ -62,6 +62,15 @@ describe('cdk-nag AwsSolutions', () => {
     expect(nag.flatMap((plugin) => plugin.violations)).toEqual([]);
     // Nothing at all from any plugin (CloudFormation's own validation included).
     expect(report.pluginReports).toEqual([]);
+  });
+
+  it('reports nothing for the direct-mode app either (synthesis throws on any finding)', () => {
+    const direct = synthesize({ bundle: false, context: { accessMode: 'direct' } });
+    const report = JSON.parse(readFileSync(join(direct.outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: unknown[];
+    };
+    expect(report.pluginReports).toEqual([]);
+    expect(direct.stack.userFiles.accessMode).toBe('direct');
   });
 
   it('is really registered: without the acknowledgements it has findings to report', () => {

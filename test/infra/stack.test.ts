@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { GATEWAY_PROBLEMS } from '../../lib/gateway-problems';
 import { buildAuthenticatedRolePolicy } from '../../shared/policy/access-policy';
-import { PROJECT_ROOT, type Synthesized, synthesized } from '../support/synth';
+import { PROJECT_ROOT, type Synthesized, synthesize, synthesized } from '../support/synth';
 import { canonicalPolicy, resolve } from '../support/synthesized-policy';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -23,15 +23,41 @@ interface Resource {
 let synth: Synthesized;
 let resources: Record<string, Resource>;
 /** Logical ID of a construct exposed by `UserFilesApi`. */
-let id: (construct: { node: { defaultChild?: unknown } }) => string;
+let id: (construct: { node: { defaultChild?: unknown } | undefined } | undefined) => string;
+/** The same app in direct mode (not bundled: only the template is read). */
+let direct: Synthesized;
+let directResources: Record<string, Resource>;
+let directId: typeof id;
 
 beforeAll(() => {
   synth = synthesized();
   resources = synth.template.toJSON().Resources as Record<string, Resource>;
-  id = (construct) => Stack.of(synth.stack).getLogicalId(construct.node.defaultChild as CfnResource);
+  id = (construct) => Stack.of(synth.stack).getLogicalId(construct?.node?.defaultChild as CfnResource);
+  direct = synthesize({ context: { accessMode: 'direct' }, bundle: false });
+  directResources = direct.template.toJSON().Resources as Record<string, Resource>;
+  directId = (construct) => Stack.of(direct.stack).getLogicalId(construct?.node?.defaultChild as CfnResource);
 });
 
-const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+const ofType = (type: string, from = resources) =>
+  Object.entries(from).filter(([, resource]) => resource.Type === type);
+
+/** Every statement of the policies attached to a role. */
+function roleStatements(from: Record<string, Resource>, roleId: string) {
+  const role = from[roleId];
+  const documents = [
+    ...((role?.Properties?.Policies as { PolicyDocument: Json }[] | undefined) ?? []).map(
+      (p) => p.PolicyDocument,
+    ),
+    ...ofType('AWS::IAM::Policy', from)
+      .filter(([, policy]) => JSON.stringify(policy.Properties?.Roles).includes(`"${roleId}"`))
+      .map(([, policy]) => policy.Properties?.PolicyDocument as Json),
+  ];
+  return documents.flatMap(
+    (document) =>
+      (document as { Statement: { Action: string | string[]; Resource: unknown; Effect: string }[] })
+        .Statement,
+  );
+}
 
 describe('storage bucket', () => {
   it('blocks all public access, encrypts at rest and keeps data by default', () => {
@@ -138,16 +164,27 @@ describe('users and identities', () => {
     expect(client?.Properties?.UserPoolId).toEqual({ Ref: id(synth.stack.userFiles.userPool) });
   });
 
-  it('identity pool: authenticated identities only, from this user pool and client', () => {
-    const { identityPool, userPool, userPoolClient } = synth.stack.userFiles;
+  it('identity pool (sealed, the default): a developer provider only, no user-pool login, classic flow on', () => {
+    const { identityPool } = synth.stack.userFiles;
     const pool = resources[Stack.of(synth.stack).getLogicalId(identityPool)];
     expect(pool?.Properties).toEqual({
       AllowUnauthenticatedIdentities: false,
-      AllowClassicFlow: false,
+      AllowClassicFlow: true,
+      DeveloperProviderName: `user-files.${synth.stack.stackName}`,
+    });
+    expect(synth.stack.userFiles.accessMode).toBe('sealed');
+  });
+
+  it('identity pool (direct): authenticated identities only, from this user pool and client', () => {
+    const { identityPool, userPool, userPoolClient } = direct.stack.userFiles;
+    const pool = directResources[Stack.of(direct.stack).getLogicalId(identityPool)];
+    expect(pool?.Properties).toEqual({
+      AllowUnauthenticatedIdentities: false,
+      AllowClassicFlow: true,
       CognitoIdentityProviders: [
         {
-          ClientId: { Ref: id(userPoolClient) },
-          ProviderName: { 'Fn::GetAtt': [id(userPool), 'ProviderName'] },
+          ClientId: { Ref: directId(userPoolClient) },
+          ProviderName: { 'Fn::GetAtt': [directId(userPool), 'ProviderName'] },
           ServerSideTokenCheck: true,
         },
       ],
@@ -166,6 +203,12 @@ describe('users and identities', () => {
 });
 
 describe('authenticated role', () => {
+  it.each(['sealed', 'direct'])('%s: sessions of up to 12 hours (MaxSessionDuration)', (mode) => {
+    const [from, logical, stack] =
+      mode === 'sealed' ? [resources, id, synth.stack] : [directResources, directId, direct.stack];
+    expect(from[logical(stack.userFiles.authenticatedRole)]?.Properties?.MaxSessionDuration).toBe(43_200);
+  });
+
   it('trusts only authenticated identities of this identity pool', () => {
     const { identityPool, authenticatedRole } = synth.stack.userFiles;
     const role = resources[id(authenticatedRole)];
@@ -205,7 +248,7 @@ describe('authenticated role', () => {
 
 describe('function', () => {
   it('runs on ARM64 with a Node.js 22+ runtime and the contract environment', () => {
-    const { handler, userPool, userPoolClient, identityPool, bucket, identityDirectory } =
+    const { handler, userPool, userPoolClient, identityPool, bucket, authenticatedRole } =
       synth.stack.userFiles;
     const fn = resources[id(handler)];
     expect(fn?.Properties?.Architectures).toEqual(['arm64']);
@@ -223,35 +266,77 @@ describe('function', () => {
         MAX_UPLOAD_BYTES: '104857600',
         DEFAULT_URL_LIFETIME_SECONDS: '900',
         MAX_URL_LIFETIME_SECONDS: '3600',
-        IDENTITY_DIRECTORY_TABLE: { Ref: id(identityDirectory) },
+        ACCESS_MODE: 'sealed',
+        AUTHENTICATED_ROLE_ARN: { 'Fn::GetAtt': [id(authenticatedRole), 'Arn'] },
+        SESSION_DURATION_SECONDS: '43200',
+        DEVELOPER_PROVIDER_NAME: `user-files.${synth.stack.stackName}`,
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
+    expect(synth.stack.userFiles.identityDirectory).toBeUndefined();
+    expect(ofType('AWS::DynamoDB::Table')).toEqual([]);
   });
 
-  it('has an execution role with no S3 permission at all: its logs and the directory entries only', () => {
+  it('in direct mode, gets the directory table and no developer provider', () => {
+    const { handler, identityDirectory } = direct.stack.userFiles;
+    const environment = directResources[directId(handler)]?.Properties?.Environment as
+      | { Variables: Record<string, Json> }
+      | undefined;
+    const variables = environment?.Variables ?? {};
+    expect(variables).toMatchObject({
+      ACCESS_MODE: 'direct',
+      SESSION_DURATION_SECONDS: '43200',
+      IDENTITY_DIRECTORY_TABLE: { Ref: directId(identityDirectory) },
+    });
+    expect(variables.DEVELOPER_PROVIDER_NAME).toBeUndefined();
+  });
+
+  it('sealed: an execution role with no S3 permission: its logs and developer-login tokens of this pool only', () => {
     const roleId = id(synth.stack.userFiles.handlerRole);
-    const tableId = id(synth.stack.userFiles.identityDirectory);
     const fn = resources[id(synth.stack.userFiles.handler)];
     expect(fn?.Properties?.Role).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
     const role = resources[roleId];
     // Managed policies (even AWSLambdaBasicExecutionRole) would be opaque here: none at all.
     expect(role?.Properties?.ManagedPolicyArns).toBeUndefined();
     expect(role?.Properties?.PermissionsBoundary).toBeUndefined();
-    const documents = [
-      ...((role?.Properties?.Policies as { PolicyDocument: Json }[] | undefined) ?? []).map(
-        (p) => p.PolicyDocument,
-      ),
-      ...ofType('AWS::IAM::Policy')
-        .filter(([, policy]) => JSON.stringify(policy.Properties?.Roles).includes(`"${roleId}"`))
-        .map(([, policy]) => policy.Properties?.PolicyDocument as Json),
-    ];
     expect(ofType('AWS::IAM::ManagedPolicy')).toEqual([]);
-    const statements = documents.flatMap(
-      (document) =>
-        (document as { Statement: { Action: string | string[]; Resource: unknown; Effect: string }[] })
-          .Statement,
+    const statements = roleStatements(resources, roleId);
+    const actions = statements.flatMap((s) => [s.Action].flat());
+    expect(actions.sort()).toEqual([
+      'cognito-identity:GetOpenIdTokenForDeveloperIdentity',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+    const minting = statements.filter((s) =>
+      [s.Action].flat().some((a) => a.startsWith('cognito-identity:')),
     );
+    expect(minting).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'cognito-identity:GetOpenIdTokenForDeveloperIdentity',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':cognito-identity:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':identitypool/',
+              { Ref: Stack.of(synth.stack).getLogicalId(synth.stack.userFiles.identityPool) },
+            ],
+          ],
+        },
+      },
+    ]);
+  });
+
+  it('direct: an execution role with no S3 permission: its logs and the directory entries only', () => {
+    const roleId = directId(direct.stack.userFiles.handlerRole);
+    const tableId = directId(direct.stack.userFiles.identityDirectory);
+    const statements = roleStatements(directResources, roleId);
     const actions = statements.flatMap((s) => [s.Action].flat());
     // It writes its own logs and reads or writes single directory entries, and that is all.
     expect(actions.sort()).toEqual([
@@ -260,7 +345,6 @@ describe('function', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
-    expect(actions.filter((action) => /^s3:|^\*$|^dynamodb:\*$/i.test(action))).toEqual([]);
     const directory = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
     expect(directory).toEqual([
       {
@@ -271,8 +355,8 @@ describe('function', () => {
     ]);
   });
 
-  it('keeps the identity directory in an on-demand, encrypted, recoverable table', () => {
-    const table = resources[id(synth.stack.userFiles.identityDirectory)];
+  it('keeps the identity directory (direct mode) in an on-demand, encrypted, recoverable table', () => {
+    const table = directResources[directId(direct.stack.userFiles.identityDirectory)];
     expect(table?.Type).toBe('AWS::DynamoDB::Table');
     expect(table?.Properties?.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
     expect(table?.Properties?.AttributeDefinitions).toEqual([{ AttributeName: 'id', AttributeType: 'S' }]);
@@ -517,11 +601,20 @@ describe('per-user rate limit', () => {
 });
 
 describe('outputs', () => {
-  it('are exactly the six the clients and the local stack share', () => {
+  it('are exactly the seven the clients and the local stack share', () => {
     const outputs = synth.template.toJSON().Outputs as Record<string, { Value: Json }>;
     expect(Object.keys(outputs).sort()).toEqual(
-      ['ApiUrl', 'BucketName', 'IdentityPoolId', 'Region', 'UserPoolClientId', 'UserPoolId'].sort(),
+      [
+        'AccessMode',
+        'ApiUrl',
+        'BucketName',
+        'IdentityPoolId',
+        'Region',
+        'UserPoolClientId',
+        'UserPoolId',
+      ].sort(),
     );
+    expect(outputs.AccessMode?.Value).toBe('sealed');
     const { userPool, userPoolClient, identityPool, bucket } = synth.stack.userFiles;
     expect(outputs.Region?.Value).toEqual({ Ref: 'AWS::Region' });
     expect(outputs.UserPoolId?.Value).toEqual({ Ref: id(userPool) });

@@ -35,7 +35,8 @@ let userCredentials: AwsCredentialIdentity;
 let functionCredentials: AwsCredentialIdentity;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ quiet: true });
+  // Direct mode: users can get identity credentials, which every front door but S3 must refuse.
+  stack = await startLocalStack({ quiet: true, accessMode: 'direct' });
   const { outputs } = stack;
   const [alice] = outputs.DemoUsers;
   if (!alice) throw new Error('a demo user expected');

@@ -12,7 +12,8 @@ import { type LocalStack, startLocalStack } from '../../local/local-stack';
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ quiet: true });
+  // The directory is direct mode's: sealed mode learns identity IDs from the developer login.
+  stack = await startLocalStack({ quiet: true, accessMode: 'direct' });
 });
 
 afterAll(async () => {

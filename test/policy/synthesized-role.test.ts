@@ -39,6 +39,12 @@ describe('what is synthesized is what the local stack enforces', () => {
     expect(role.policy).toEqual(buildAuthenticatedRolePolicy({ bucketArn: `arn:aws:s3:::${BUCKET_NAME}` }));
     expect(role.policy).toEqual(buildAuthenticatedRolePolicy({ bucketArn: BUCKET_ARN }));
   });
+
+  test('the direct-mode template carries the same role: policy and trust (the matrix below holds for both)', () => {
+    const direct = synthesizeAuthenticatedRole(BUCKET_NAME, IDENTITY_POOL_ID, 'direct');
+    expect(direct.policy).toEqual(role.policy);
+    expect(direct.trust).toEqual(role.trust);
+  }, 120_000);
 });
 
 describe('objects: owners do everything in their folder, others only read protected and public', () => {

@@ -32,9 +32,10 @@ type Resources = Record<string, { Type: string; Properties?: Record<string, Json
 export function synthesizeAuthenticatedRole(
   bucketName: string,
   identityPoolId = 'us-east-1:00000000-0000-4000-8000-000000000000',
+  accessMode: 'sealed' | 'direct' = 'sealed',
 ): SynthesizedRole {
   // No bundling: the function's code does not change the role, and esbuild would only slow this.
-  const { stack, template } = synthesize({ bundle: false });
+  const { stack, template } = synthesize({ bundle: false, context: { accessMode } });
   const resources = template.toJSON().Resources as Resources;
 
   const logicalId = (construct: { node: { defaultChild?: unknown } }) =>

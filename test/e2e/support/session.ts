@@ -1,7 +1,8 @@
 /**
  * Signed-in users for the e2e suite: their tokens (Cognito user pool), their API client (the
- * generated openapi-fetch client, every response validated against openapi.yaml), and their own
- * identity-pool credentials, used directly against storage to show what IAM allows them.
+ * generated openapi-fetch client, every response validated against openapi.yaml), and their
+ * identity's storage credentials, used directly against storage to show what IAM allows them: in
+ * direct mode the user's own (as any SDK gets them), in sealed mode the ones the function gets.
  */
 import {
   CognitoIdentityClient,
@@ -11,6 +12,7 @@ import {
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Middleware } from 'openapi-fetch';
+import { createIdentityService, createStsClient } from '../../../lambdas/aws/identity';
 import { passwordSignIn } from '../../../local/bootstrap';
 import { createFilesClient } from '../../../shared/api/client';
 import { validateResponse } from '../../support/openapi-validator';
@@ -82,8 +84,27 @@ export async function signIn(target: E2eTarget, user: TestUser): Promise<Session
   return { username: user.username, ...tokens, api, identityId: me.data.identityId };
 }
 
-/** The user's own identity-pool credentials, as any AWS SDK client would get them. */
-export async function identityCredentials(target: E2eTarget, idToken: string): Promise<IdentityCredentials> {
+/** The `sub` of a (verified elsewhere) ID token. */
+export function subOf(idToken: string): string {
+  const payload = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString()) as {
+    sub?: unknown;
+  };
+  if (typeof payload.sub !== 'string') throw new Error('the ID token has no sub');
+  return payload.sub;
+}
+
+/**
+ * The storage credentials of a user's identity: in direct mode the user's own, from the identity
+ * pool (GetId, GetCredentialsForIdentity), as any AWS SDK client gets them; in sealed mode, where
+ * a user can get none, the session the function gets for them (its identity adapter, signing with
+ * the function's credentials). `cognito` lets a test alter the function's Cognito calls.
+ */
+export async function identityCredentials(
+  target: E2eTarget,
+  idToken: string,
+  cognito?: CognitoIdentityClient,
+): Promise<IdentityCredentials> {
+  if (target.accessMode === 'sealed') return functionSession(target, idToken, cognito);
   const client = new CognitoIdentityClient({
     region: target.region,
     ...(target.endpoints.cognitoIdentity ? { endpoint: target.endpoints.cognitoIdentity } : {}),
@@ -116,6 +137,45 @@ export async function identityCredentials(target: E2eTarget, idToken: string): P
     };
   } finally {
     client.destroy();
+  }
+}
+
+async function functionSession(
+  target: E2eTarget,
+  idToken: string,
+  cognito?: CognitoIdentityClient,
+): Promise<IdentityCredentials> {
+  const side = target.functionSide;
+  if (!side) {
+    throw new Error(
+      "storage probes of a sealed stack need the function's credentials, which only a local stack shares",
+    );
+  }
+  const client =
+    cognito ??
+    new CognitoIdentityClient({
+      region: target.region,
+      endpoint: target.endpoints.cognitoIdentity,
+      credentials: side.credentials,
+    });
+  const sts = createStsClient(target.region, { endpoint: target.endpoints.sts });
+  try {
+    const identity = createIdentityService({
+      mode: 'sealed',
+      client,
+      sts,
+      userPoolId: target.userPoolId,
+      identityPoolId: target.identityPoolId,
+      loginsKey: `cognito-idp.${target.region}.amazonaws.com/${target.userPoolId}`,
+      developerProviderName: side.developerProviderName,
+      roleArn: side.authenticatedRoleArn,
+      sessionDurationSeconds: 3600,
+    });
+    const sub = subOf(idToken);
+    return await identity.session({ sub, username: sub, idToken });
+  } finally {
+    if (!cognito) client.destroy();
+    sts.destroy();
   }
 }
 

@@ -26,6 +26,7 @@ export interface E2eTarget {
     readonly cognitoIdp?: string;
     readonly cognitoIdentity?: string;
     readonly s3?: string;
+    readonly sts?: string;
   };
   readonly users: readonly [TestUser, TestUser];
   /**
@@ -35,6 +36,18 @@ export interface E2eTarget {
   readonly localSecrets?: {
     readonly adminCredentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
     readonly userPoolSigningKey: JsonWebKey;
+  };
+  /** The stack's `AccessMode` output (README "Access modes"). */
+  readonly accessMode: 'sealed' | 'direct';
+  /**
+   * A local sealed stack's function credentials and configuration, so tests can get a user's
+   * storage session exactly as the function does (users themselves cannot). Never for a deployed
+   * stack: its function's role is not ours to use.
+   */
+  readonly functionSide?: {
+    readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+    readonly developerProviderName: string;
+    readonly authenticatedRoleArn: string;
   };
 }
 
@@ -106,6 +119,7 @@ export function targetFromOutputsFile(path: string, usersEnv: string | undefined
   const cognitoIdp = optional('CognitoIdpEndpoint');
   const cognitoIdentity = optional('CognitoIdentityEndpoint');
   const s3 = optional('S3Endpoint');
+  const sts = optional('StsEndpoint');
   const apiUrl = text(outputs, 'ApiUrl');
   return {
     kind: s3 ? 'local' : 'deployed',
@@ -119,8 +133,10 @@ export function targetFromOutputsFile(path: string, usersEnv: string | undefined
       ...(cognitoIdp ? { cognitoIdp } : {}),
       ...(cognitoIdentity ? { cognitoIdentity } : {}),
       ...(s3 ? { s3 } : {}),
+      ...(sts ? { sts } : {}),
     },
     users: [first, second],
+    accessMode: optional('AccessMode') === 'direct' ? 'direct' : 'sealed',
   };
 }
 
@@ -141,8 +157,19 @@ export function targetOf(stack: LocalStack): E2eTarget {
       cognitoIdp: outputs.CognitoIdpEndpoint,
       cognitoIdentity: outputs.CognitoIdentityEndpoint,
       s3: outputs.S3Endpoint,
+      sts: outputs.StsEndpoint,
     },
     users: [alice, bob],
     localSecrets: { adminCredentials: stack.adminCredentials, userPoolSigningKey: stack.userPoolSigningKey },
+    accessMode: outputs.AccessMode,
+    ...(stack.developerProviderName
+      ? {
+          functionSide: {
+            credentials: { ...stack.functionCredentials },
+            developerProviderName: stack.developerProviderName,
+            authenticatedRoleArn: stack.authenticatedRoleArn,
+          },
+        }
+      : {}),
   };
 }

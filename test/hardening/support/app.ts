@@ -1,13 +1,17 @@
 /**
- * The real handler wired to given endpoints, as `AWS_ENDPOINT_URL_COGNITO_IDENTITY` and
- * `AWS_ENDPOINT_URL_S3` would wire it: real SDK clients, the production retry policy and timeouts
+ * The real handler wired to given endpoints, as `AWS_ENDPOINT_URL_COGNITO_IDENTITY` (and `_STS`)
+ * and `AWS_ENDPOINT_URL_S3` would wire it: real SDK clients, the production retry policy and timeouts
  * (only the per-attempt timeout shortened, so a timeout test takes a second, not ten), and a Lambda
  * context whose remaining time the test chooses.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { expect } from 'vitest';
 import { createApp } from '../../../lambdas/app';
-import { COGNITO_TIMEOUTS, createCognitoIdentityClient } from '../../../lambdas/aws/identity';
+import {
+  COGNITO_TIMEOUTS,
+  createCognitoIdentityClient,
+  createStsClient,
+} from '../../../lambdas/aws/identity';
 import { DEFAULT_RETRY, type RetryOptions } from '../../../lambdas/aws/retry';
 import { S3_TIMEOUTS } from '../../../lambdas/aws/storage';
 import { createDeps } from '../../../lambdas/deps';
@@ -47,6 +51,11 @@ export function appAgainst(options: AppOptions) {
   const { logger, output } = capturingLogger();
   const deps = createDeps(config, {
     cognitoClient: createCognitoIdentityClient(config.region, {
+      endpoint: options.cognito,
+      requestHandler: shorten(COGNITO_TIMEOUTS),
+    }),
+    // STS is served by the same fake as Cognito.
+    stsClient: createStsClient(config.region, {
       endpoint: options.cognito,
       requestHandler: shorten(COGNITO_TIMEOUTS),
     }),

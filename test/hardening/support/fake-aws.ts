@@ -1,8 +1,8 @@
 /**
- * A small stand-in for Cognito Identity (AWS JSON 1.1) and S3 (REST XML) on 127.0.0.1, for driving
- * the handler's REAL AWS SDK clients over real HTTP: retries, timeouts, deserialization and error
- * classification all run as in production. Healthy by default (stable identity IDs, fresh
- * credentials per call, an in-memory bucket); `fail()` makes the next N calls of one operation
+ * A small stand-in for Cognito Identity (AWS JSON 1.1), STS (Query) and S3 (REST XML) on 127.0.0.1,
+ * for driving the handler's REAL AWS SDK clients over real HTTP: retries, timeouts,
+ * deserialization and error classification all run as in production. Healthy by default (stable
+ * identity IDs, OpenID tokens, fresh credentials per STS call, an in-memory bucket); `fail()` makes the next N calls of one operation
  * answer a fault instead. Every attempt is recorded, so tests can bound the upstream calls.
  */
 import { randomUUID } from 'node:crypto';
@@ -13,7 +13,8 @@ import { errorXml, S3Error } from '../../../local/s3-errors';
 
 export type Operation =
   | 'GetId'
-  | 'GetCredentialsForIdentity'
+  | 'GetOpenIdToken'
+  | 'AssumeRoleWithWebIdentity'
   | 'HeadObject'
   | 'DeleteObject'
   | 'ListObjectsV2'
@@ -22,6 +23,8 @@ export type Operation =
 export type Fault =
   /** A Cognito error document (`__type`), as the JSON protocol sends it. */
   | { readonly kind: 'cognito'; readonly status: number; readonly type: string }
+  /** An STS error document (`<ErrorResponse><Error><Code/>...`). */
+  | { readonly kind: 'sts'; readonly status: number; readonly code: string }
   /** An S3 error document (`<Error><Code/>...`); HEAD gets the status alone, as from S3. */
   | { readonly kind: 's3'; readonly status: number; readonly code: string }
   /** A bare status with an arbitrary body, like a load balancer's HTML 503. */
@@ -86,11 +89,18 @@ export async function startFakeAws(tokens: Readonly<Record<string, string>>): Pr
     socket.on('close', () => sockets.delete(socket));
   });
 
-  function operationOf(request: IncomingMessage, url: URL): Operation {
+  function operationOf(request: IncomingMessage, url: URL, body: string): Operation {
     const target = request.headers['x-amz-target'];
     if (typeof target === 'string') {
       const name = target.split('.').pop();
-      return name === 'GetId' || name === 'GetCredentialsForIdentity' ? name : 'Unknown';
+      return name === 'GetId' || name === 'GetOpenIdToken' ? name : 'Unknown';
+    }
+    if (
+      request.method === 'POST' &&
+      url.pathname === '/' &&
+      /(^|&)Action=AssumeRoleWithWebIdentity(&|$)/.test(body)
+    ) {
+      return 'AssumeRoleWithWebIdentity';
     }
     if (request.method === 'HEAD') return 'HeadObject';
     if (request.method === 'DELETE') return 'DeleteObject';
@@ -105,14 +115,14 @@ export async function startFakeAws(tokens: Readonly<Record<string, string>>): Pr
 
   function serve(request: IncomingMessage, response: ServerResponse, body: string) {
     const url = new URL(request.url ?? '/', 'http://fake');
-    const operation = operationOf(request, url);
+    const operation = operationOf(request, url, body);
     const credential = /Credential=([^/]+)\//.exec(request.headers.authorization ?? '')?.[1];
     const key = operation === 'ListObjectsV2' ? (url.searchParams.get('prefix') ?? '') : keyOf(url);
     attempts.push({
       operation,
       at: performance.now() - started,
       ...(credential ? { accessKeyId: credential } : {}),
-      ...(request.headers['x-amz-target'] ? {} : { key }),
+      ...(request.headers['x-amz-target'] || operation === 'AssumeRoleWithWebIdentity' ? {} : { key }),
     });
 
     const plan = plans.get(operation);
@@ -123,8 +133,10 @@ export async function startFakeAws(tokens: Readonly<Record<string, string>>): Pr
     }
     switch (operation) {
       case 'GetId':
-      case 'GetCredentialsForIdentity':
+      case 'GetOpenIdToken':
         return cognito(response, operation, JSON.parse(body || '{}') as Record<string, unknown>);
+      case 'AssumeRoleWithWebIdentity':
+        return assumeRole(response, new URLSearchParams(body));
       case 'HeadObject': {
         const object = objects.get(key);
         if (!object) return void response.writeHead(404).end();
@@ -153,16 +165,26 @@ export async function startFakeAws(tokens: Readonly<Record<string, string>>): Pr
       return json(response, 400, { __type: 'NotAuthorizedException', message: 'Invalid login token.' });
     }
     if (operation === 'GetId') return json(response, 200, { IdentityId: identityId });
+    return json(response, 200, { IdentityId: identityId, Token: `fake-openid.${identityId}` });
+  }
+
+  function assumeRole(response: ServerResponse, params: URLSearchParams) {
+    const token = params.get('WebIdentityToken') ?? '';
+    const identityId = token.startsWith('fake-openid.') ? token.slice('fake-openid.'.length) : '';
+    if (!Object.values(tokens).includes(identityId)) {
+      return xml(response, 400, stsErrorXml('InvalidIdentityToken', 'invalid token (fake)'));
+    }
     issued += 1;
-    return json(response, 200, {
-      IdentityId: identityId,
-      Credentials: {
-        AccessKeyId: `ASIAFAKE${issued}`,
-        SecretKey: `fake-secret-${issued}`,
-        SessionToken: `fake-session-${issued}`,
-        Expiration: (Date.now() + CREDENTIAL_LIFETIME_MS) / 1000,
-      },
-    });
+    const expiration = new Date(Date.now() + CREDENTIAL_LIFETIME_MS).toISOString();
+    return xml(
+      response,
+      200,
+      '<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult>' +
+        `<SubjectFromWebIdentityToken>${identityId}</SubjectFromWebIdentityToken><Credentials>` +
+        `<AccessKeyId>ASIAFAKE${issued}</AccessKeyId><SecretAccessKey>fake-secret-${issued}</SecretAccessKey>` +
+        `<SessionToken>fake-session-${issued}</SessionToken><Expiration>${expiration}</Expiration>` +
+        '</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>',
+    );
   }
 
   function listXml(prefix: string): string {
@@ -185,6 +207,8 @@ export async function startFakeAws(tokens: Readonly<Record<string, string>>): Pr
     switch (fault.kind) {
       case 'cognito':
         return json(response, fault.status, { __type: fault.type, message: `${fault.type} (fake)` });
+      case 'sts':
+        return xml(response, fault.status, stsErrorXml(fault.code, `${fault.code} (fake)`));
       case 's3':
         if (request.method === 'HEAD') return void response.writeHead(fault.status).end();
         return xml(
@@ -244,6 +268,13 @@ function xml(response: ServerResponse, status: number, text: string) {
     'Content-Length': Buffer.byteLength(text),
   });
   response.end(text);
+}
+
+function stsErrorXml(code: string, message: string): string {
+  return (
+    '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>' +
+    `<Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`
+  );
 }
 
 function escapeXml(text: string): string {

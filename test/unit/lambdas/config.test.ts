@@ -9,6 +9,8 @@ const minimal = {
   IDENTITY_POOL_ID: 'eu-west-2:0b6c3b5e-8f9e-4c2a-9f3d-2f2b0d2f9c11',
   BUCKET_NAME: 'my-bucket',
   ALLOWED_ORIGINS: 'https://app.example.com',
+  AUTHENTICATED_ROLE_ARN: 'arn:aws:iam::123456789012:role/authenticated',
+  DEVELOPER_PROVIDER_NAME: 'user-files.Stack',
 };
 
 describe('loadConfig', () => {
@@ -29,6 +31,10 @@ describe('loadConfig', () => {
         protected: { maxUploadBytes: 104857600 },
         public: { maxUploadBytes: 104857600 },
       },
+      accessMode: 'sealed',
+      authenticatedRoleArn: 'arn:aws:iam::123456789012:role/authenticated',
+      sessionDurationSeconds: 43200,
+      developerProviderName: 'user-files.Stack',
     });
   });
 
@@ -102,6 +108,12 @@ describe('loadConfig', () => {
     ['DEFAULT_URL_LIFETIME_SECONDS', { DEFAULT_URL_LIFETIME_SECONDS: '0' }],
     ['DEFAULT_URL_LIFETIME_SECONDS', { DEFAULT_URL_LIFETIME_SECONDS: '7200' }],
     ['USER_POOL_ID', { USER_POOL_ID: 'us-west-2_Other' }],
+    ['ACCESS_MODE', { ACCESS_MODE: 'open' }],
+    ['AUTHENTICATED_ROLE_ARN', { AUTHENTICATED_ROLE_ARN: 'role/x' }],
+    ['SESSION_DURATION_SECONDS', { SESSION_DURATION_SECONDS: '43201' }],
+    ['SESSION_DURATION_SECONDS', { SESSION_DURATION_SECONDS: '900' }],
+    ['DEVELOPER_PROVIDER_NAME', { ACCESS_MODE: 'sealed', DEVELOPER_PROVIDER_NAME: '' }],
+    ['MAX_URL_LIFETIME_SECONDS', { SESSION_DURATION_SECONDS: '3600', MAX_URL_LIFETIME_SECONDS: '7200' }],
   ])('fails fast naming %s', (name, change) => {
     const run = () => loadConfig({ ...minimal, ...ENV, ...change });
     expect(run).toThrow(ConfigError);

@@ -1,4 +1,4 @@
-import { GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity';
+import { GetIdCommand, GetOpenIdTokenCommand } from '@aws-sdk/client-cognito-identity';
 import {
   DynamoDBClient,
   type DynamoDBClientResolvedConfig,
@@ -39,7 +39,7 @@ let dynamo: AwsStub<ServiceInputTypes, ServiceOutputTypes, DynamoDBClientResolve
 let table: Map<string, string>;
 
 const getIds = () => aws.cognito.commandCalls(GetIdCommand).length;
-const getCredentials = () => aws.cognito.commandCalls(GetCredentialsForIdentityCommand).length;
+const getCredentials = () => aws.cognito.commandCalls(GetOpenIdTokenCommand).length;
 const getItems = () => dynamo.commandCalls(GetItemCommand).length;
 const putItems = () => dynamo.commandCalls(PutItemCommand);
 
@@ -55,21 +55,7 @@ function dynamoError(name: string, httpStatusCode: number) {
 beforeEach(() => {
   testClock = clock();
   aws = mockAws({ users: [alice, bob], clock: testClock });
-  // As the real service does: credentials only for an identity the token's login is linked to.
-  aws.cognito
-    .on(GetCredentialsForIdentityCommand)
-    .callsFake((input: { IdentityId?: string; Logins?: Record<string, string> }) => {
-      const token = Object.values(input.Logins ?? {})[0];
-      const user = [alice, bob].find((candidate) => candidate.identityId === input.IdentityId);
-      if (user === undefined)
-        throw Object.assign(new Error('Identity not found'), { name: 'ResourceNotFoundException' });
-      if (user.token !== token)
-        throw Object.assign(new Error('Invalid login token.'), { name: 'NotAuthorizedException' });
-      return {
-        IdentityId: user.identityId,
-        Credentials: credentialsFor(user, new Date(testClock.now() + 3_600_000)),
-      };
-    });
+  // The fixture's identity pool, as the real one, issues a token only for an identity the login is linked to.
   table = new Map();
   dynamo = mockClient(DynamoDBClient);
   dynamo.on(GetItemCommand).callsFake((input: { Key?: { id?: { S?: string } } }) => {
@@ -86,6 +72,7 @@ beforeEach(() => {
 
 afterEach(() => {
   aws.cognito.restore();
+  aws.sts.restore();
   aws.s3.restore();
   dynamo.restore();
 });
@@ -174,7 +161,7 @@ describe('sub-to-identity directory', () => {
     expect(body.url).toContain(`X-Amz-Credential=${credentialsFor(alice, new Date()).AccessKeyId}`);
     expect(body.url).not.toContain(credentialsFor(bob, new Date()).AccessKeyId);
     // The refusal came from the identity pool checking Alice's token against Bob's identity.
-    const asked = aws.cognito.commandCalls(GetCredentialsForIdentityCommand).map((c) => c.args[0].input);
+    const asked = aws.cognito.commandCalls(GetOpenIdTokenCommand).map((c) => c.args[0].input);
     expect(asked.map((input) => input.IdentityId)).toEqual([bob.identityId, alice.identityId]);
     expect(asked.every((input) => Object.values(input.Logins ?? {})[0] === alice.token)).toBe(true);
     expect(getIds()).toBe(1);
@@ -191,7 +178,7 @@ describe('sub-to-identity directory', () => {
   test('a second refusal, after GetId, propagates as without a directory', async () => {
     table.set(entryId(alice), bob.identityId);
     aws.cognito
-      .on(GetCredentialsForIdentityCommand)
+      .on(GetOpenIdTokenCommand)
       .rejects(Object.assign(new Error('Invalid login token.'), { name: 'NotAuthorizedException' }));
     const response = await instance().call(upload(alice));
     expect(response.statusCode, response.body).toBe(401);

@@ -1,15 +1,17 @@
-import {
-  CognitoIdentityClient,
-  GetCredentialsForIdentityCommand,
-  GetIdCommand,
-} from '@aws-sdk/client-cognito-identity';
+import { CognitoIdentityClient, GetIdCommand, GetOpenIdTokenCommand } from '@aws-sdk/client-cognito-identity';
+import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { HttpResponse } from '@smithy/protocol-http';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { createCognitoIdentityClient, createIdentityService } from '../../../lambdas/aws/identity';
+import {
+  createCognitoIdentityClient,
+  createIdentityService,
+  createStsClient,
+} from '../../../lambdas/aws/identity';
 import { toAppError } from '../../../lambdas/http/problem';
 import { ThrottledError, UpstreamError } from '../../../shared/domain/errors';
 import {
   alice,
+  bob,
   type Clock,
   clock,
   config,
@@ -31,17 +33,23 @@ const users = Array.from({ length: 10 }, (_, n) => testUser(n + 1));
 
 beforeEach(() => {
   testClock = clock();
-  aws = mockAws({ users, clock: testClock });
+  // One-hour sessions, so expiry shows within a simulated hour.
+  aws = mockAws({ users, clock: testClock, lifetimeMs: 60 * MIN });
 });
 
 afterEach(() => {
   aws.cognito.restore();
+  aws.sts.restore();
   aws.s3.restore();
 });
 
 function service(options: { maxIdentities?: number; maxCredentials?: number } = {}) {
   return createIdentityService({
+    mode: 'direct',
     client: new CognitoIdentityClient({ region: 'us-east-1' }),
+    sts: new STSClient({ region: 'us-east-1' }),
+    roleArn: config.authenticatedRoleArn,
+    sessionDurationSeconds: 3600,
     userPoolId: config.userPoolId,
     identityPoolId: config.identityPoolId,
     loginsKey: config.loginsKey,
@@ -52,10 +60,16 @@ function service(options: { maxIdentities?: number; maxCredentials?: number } = 
 }
 
 const getIds = () => aws.cognito.commandCalls(GetIdCommand).length;
-const getCredentials = () => aws.cognito.commandCalls(GetCredentialsForIdentityCommand).length;
+const openIdTokens = () => aws.cognito.commandCalls(GetOpenIdTokenCommand).length;
+/** Credential sets fetched: one STS call each, after one GetOpenIdToken each. */
+const getCredentials = () => {
+  const assumed = aws.sts.commandCalls(AssumeRoleWithWebIdentityCommand).length;
+  expect(openIdTokens()).toBe(assumed);
+  return assumed;
+};
 
 describe('identity and credential caches', () => {
-  test('1,000 requests from 10 users make at most 10 GetId and 10 GetCredentialsForIdentity calls', async () => {
+  test('1,000 requests from 10 users make at most 10 GetId and 10 GetOpenIdToken + AssumeRoleWithWebIdentity calls', async () => {
     const { call } = testApp({ now: testClock.now });
     const statuses = new Set<number>();
     for (let batch = 0; batch < 100; batch++) {
@@ -78,18 +92,18 @@ describe('identity and credential caches', () => {
     expect(getCredentials()).toBe(10);
   });
 
-  test('the warm path makes no Cognito call at all', async () => {
+  test('the warm path makes no Cognito or STS call at all', async () => {
     const identity = service();
     await identity.session(caller());
-    const before = aws.cognito.calls().length;
+    const before = aws.cognito.calls().length + aws.sts.calls().length;
     for (let i = 0; i < 100; i++) {
       await identity.identityId(caller());
       await identity.session(caller(), { lifetimeSeconds: 900 });
     }
-    expect(aws.cognito.calls().length).toBe(before);
+    expect(aws.cognito.calls().length + aws.sts.calls().length).toBe(before);
   });
 
-  test('concurrent misses for one user share one GetId and one GetCredentialsForIdentity', async () => {
+  test('concurrent misses for one user share one GetId and one credential fetch', async () => {
     const identity = service();
     const sessions = await Promise.all(Array.from({ length: 25 }, () => identity.session(caller())));
     expect(new Set(sessions.map((session) => session.credentials)).size).toBe(1);
@@ -120,14 +134,14 @@ describe('identity and credential caches', () => {
 
   test('a failed fetch is not cached: the next request tries again', async () => {
     const identity = service();
-    aws.cognito
-      .on(GetCredentialsForIdentityCommand)
+    aws.sts
+      .on(AssumeRoleWithWebIdentityCommand)
       .rejects(Object.assign(new Error('slow down'), { name: 'TooManyRequestsException' }));
     await expect(identity.session(caller())).rejects.toMatchObject({ name: 'TooManyRequestsException' });
-    expect(getCredentials()).toBe(3);
-    aws.cognito.on(GetCredentialsForIdentityCommand).resolves({
-      IdentityId: alice.identityId,
+    expect(aws.sts.commandCalls(AssumeRoleWithWebIdentityCommand)).toHaveLength(3);
+    aws.sts.on(AssumeRoleWithWebIdentityCommand).resolves({
       Credentials: credentialsFor(alice, new Date(T0 + 60 * MIN)),
+      SubjectFromWebIdentityToken: alice.identityId,
     });
     await expect(identity.session(caller())).resolves.toMatchObject({ identityId: alice.identityId });
   });
@@ -136,14 +150,13 @@ describe('identity and credential caches', () => {
     const identity = service();
     await identity.identityId(caller());
     aws.cognito
-      .on(GetCredentialsForIdentityCommand)
+      .on(GetOpenIdTokenCommand)
       .rejectsOnce(Object.assign(new Error('Identity not found'), { name: 'ResourceNotFoundException' }));
     await expect(identity.session(caller())).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     expect(getIds()).toBe(1);
-    aws.cognito.on(GetCredentialsForIdentityCommand).resolves({
-      IdentityId: alice.identityId,
-      Credentials: credentialsFor(alice, new Date(T0 + 60 * MIN)),
-    });
+    aws.cognito
+      .on(GetOpenIdTokenCommand)
+      .resolves({ IdentityId: alice.identityId, Token: `OPENID-TOKEN-${alice.identityId}` });
     await identity.session(caller());
     expect(getIds()).toBe(2);
   });
@@ -167,9 +180,18 @@ describe('identity and credential caches', () => {
   });
 
   test('refuses incomplete credentials', async () => {
-    aws.cognito
-      .on(GetCredentialsForIdentityCommand)
-      .resolves({ IdentityId: alice.identityId, Credentials: {} });
+    aws.sts.on(AssumeRoleWithWebIdentityCommand).resolves({
+      Credentials: {} as never,
+      SubjectFromWebIdentityToken: alice.identityId,
+    });
+    await expect(service().session(caller())).rejects.toBeInstanceOf(UpstreamError);
+  });
+
+  test("refuses credentials STS issued for another identity's token", async () => {
+    aws.sts.on(AssumeRoleWithWebIdentityCommand).resolves({
+      Credentials: credentialsFor(bob, new Date(T0 + 60 * MIN)),
+      SubjectFromWebIdentityToken: bob.identityId,
+    });
     await expect(service().session(caller())).rejects.toBeInstanceOf(UpstreamError);
   });
 });
@@ -200,6 +222,7 @@ describe('URL lifetimes against credential expiry', () => {
 
   test('expiresAt is never later than the signing credentials', async () => {
     aws.cognito.restore();
+    aws.sts.restore();
     aws = mockAws({ users, clock: testClock, lifetimeMs: 15 * MIN });
     const { call } = testApp({ now: testClock.now });
     const body = parse(await call(download(3600)));
@@ -217,6 +240,7 @@ describe('the Cognito client', () => {
 
   test('throttling on the wire is retried 3 times in all, then becomes a 503 with Retry-After', async () => {
     aws.cognito.restore();
+    aws.sts.restore();
     const requests: string[] = [];
     const client = createCognitoIdentityClient('us-east-1', {
       requestHandler: {
@@ -235,7 +259,11 @@ describe('the Cognito client', () => {
       } as never,
     });
     const identity = createIdentityService({
+      mode: 'direct',
       client,
+      sts: createStsClient('us-east-1'),
+      roleArn: config.authenticatedRoleArn,
+      sessionDurationSeconds: 3600,
       userPoolId: config.userPoolId,
       identityPoolId: config.identityPoolId,
       loginsKey: config.loginsKey,

@@ -32,6 +32,7 @@ beforeEach(() => {
 afterEach(() => {
   vi.restoreAllMocks();
   aws.cognito.restore();
+  aws.sts.restore();
   aws.s3.restore();
 });
 
@@ -115,7 +116,7 @@ describe('logs', () => {
 
     // Failures: a 4xx, an unexpected error whose message carries a secret, and an upstream error.
     await instance.call({ method: 'POST', path: '/files/uploads', rawBody: `{"token":"${alice.token}"` });
-    aws.s3.on(ListObjectsV2Command).rejects(new Error(`boom with ${secrets.SecretKey} and ${url}`));
+    aws.s3.on(ListObjectsV2Command).rejects(new Error(`boom with ${secrets.SecretAccessKey} and ${url}`));
     const crash = await instance.call({ method: 'GET', path: '/files', query: { level: 'private' } });
     expect(crash.statusCode).toBe(500);
     aws.cognito
@@ -127,7 +128,7 @@ describe('logs', () => {
     expect(entries().length).toBeGreaterThanOrEqual(6);
     for (const secret of [
       alice.token,
-      secrets.SecretKey,
+      secrets.SecretAccessKey,
       secrets.SessionToken,
       signature,
       'X-Amz-Signature',

@@ -18,7 +18,7 @@ function session(user = alice, expiresAt = T0 + 60 * MIN): IdentitySession {
     identityId: user.identityId,
     credentials: {
       accessKeyId: issued.AccessKeyId,
-      secretAccessKey: issued.SecretKey,
+      secretAccessKey: issued.SecretAccessKey,
       sessionToken: issued.SessionToken,
       expiration: issued.Expiration,
       obtainedAt: T0,

@@ -5,10 +5,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
   CognitoIdentityClient,
-  GetCredentialsForIdentityCommand,
   GetIdCommand,
+  GetOpenIdTokenCommand,
+  GetOpenIdTokenForDeveloperIdentityCommand,
 } from '@aws-sdk/client-cognito-identity';
 import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, expect, vi } from 'vitest';
@@ -27,9 +29,13 @@ export const ENV = {
   MAX_UPLOAD_BYTES: '1048576',
   DEFAULT_URL_LIFETIME_SECONDS: '900',
   MAX_URL_LIFETIME_SECONDS: '3600',
+  ACCESS_MODE: 'direct',
+  AUTHENTICATED_ROLE_ARN: 'arn:aws:iam::123456789012:role/user-files-authenticated',
+  DEVELOPER_PROVIDER_NAME: 'user-files.Test',
 };
 
 export const config: Config = loadConfig(ENV);
+export const sealedConfig: Config = loadConfig({ ...ENV, ACCESS_MODE: 'sealed' });
 
 /** The app client the test users sign in with (one of the configured ones). */
 export const APP_CLIENT_ID = 'testappclient1';
@@ -66,15 +72,18 @@ export function testUser(n: number, clientId = APP_CLIENT_ID): TestUser {
 export const alice = testUser(1);
 export const bob = testUser(2);
 
-/** Credentials minted for `user`, with unmistakable secrets to search logs for. */
+/** STS credentials minted for `user`, with unmistakable secrets to search logs for. */
 export function credentialsFor(user: TestUser, expiration: Date) {
   return {
     AccessKeyId: `ASIA${user.username.toUpperCase()}KEY`,
-    SecretKey: `SECRET-ACCESS-KEY-${user.username}`,
+    SecretAccessKey: `SECRET-ACCESS-KEY-${user.username}`,
     SessionToken: `SESSION-TOKEN-${user.username}`,
     Expiration: expiration,
   };
 }
+
+/** The OpenID token the mocked identity pool issues for an identity (STS reads it back). */
+export const openIdTokenFor = (user: TestUser) => `OPENID-TOKEN-${user.identityId}`;
 
 export interface EventInput {
   readonly method: string;
@@ -163,29 +172,58 @@ export function clock(start = T0): Clock {
 }
 
 /**
- * Mocks for every CognitoIdentityClient and S3Client instance (the storage adapter creates one S3
- * client per identity). Cognito answers for `users` with credentials valid for `lifetimeMs`.
+ * Mocks for every CognitoIdentityClient, STSClient and S3Client instance (the storage adapter
+ * creates one S3 client per identity). Cognito and STS answer for `users`, with credentials valid
+ * for `lifetimeMs` (or the session duration asked for, when shorter).
  */
 export function mockAws(options: { users?: readonly TestUser[]; clock?: Clock; lifetimeMs?: number } = {}) {
   const cognito = mockClient(CognitoIdentityClient);
+  const sts = mockClient(STSClient);
   const s3 = mockClient(S3Client);
   const users = options.users ?? [alice, bob];
   const now = options.clock?.now ?? Date.now;
-  const lifetimeMs = options.lifetimeMs ?? 3_600_000;
+  const lifetimeMs = options.lifetimeMs ?? 43_200_000;
+  const notAuthorized = () =>
+    Object.assign(new Error('Invalid login token.'), { name: 'NotAuthorizedException' });
+  const byToken = (logins: Record<string, string> | undefined) => {
+    const token = Object.values(logins ?? {})[0];
+    return users.find((candidate) => candidate.token === token);
+  };
   cognito.on(GetIdCommand).callsFake((input: { Logins?: Record<string, string> }) => {
-    const token = Object.values(input.Logins ?? {})[0];
-    const user = users.find((candidate) => candidate.token === token);
-    if (user === undefined)
-      throw Object.assign(new Error('Invalid login token.'), { name: 'NotAuthorizedException' });
+    const user = byToken(input.Logins);
+    if (user === undefined) throw notAuthorized();
     return { IdentityId: user.identityId };
   });
-  cognito.on(GetCredentialsForIdentityCommand).callsFake((input: { IdentityId?: string }) => {
-    const user = users.find((candidate) => candidate.identityId === input.IdentityId);
-    if (user === undefined)
-      throw Object.assign(new Error('Identity not found'), { name: 'ResourceNotFoundException' });
-    return { IdentityId: user.identityId, Credentials: credentialsFor(user, new Date(now() + lifetimeMs)) };
-  });
-  return { cognito, s3 };
+  cognito
+    .on(GetOpenIdTokenCommand)
+    .callsFake((input: { IdentityId?: string; Logins?: Record<string, string> }) => {
+      const owner = users.find((candidate) => candidate.identityId === input.IdentityId);
+      if (owner === undefined)
+        throw Object.assign(new Error('Identity not found'), { name: 'ResourceNotFoundException' });
+      if (byToken(input.Logins) !== owner) throw notAuthorized();
+      return { IdentityId: owner.identityId, Token: openIdTokenFor(owner) };
+    });
+  cognito
+    .on(GetOpenIdTokenForDeveloperIdentityCommand)
+    .callsFake((input: { IdentityPoolId?: string; Logins?: Record<string, string> }) => {
+      const login = input.Logins?.[sealedConfig.developerProviderName ?? ''];
+      const user = users.find((candidate) => login === `${sealedConfig.userPoolId}:${candidate.sub}`);
+      if (user === undefined || input.IdentityPoolId !== sealedConfig.identityPoolId) throw notAuthorized();
+      return { IdentityId: user.identityId, Token: openIdTokenFor(user) };
+    });
+  sts
+    .on(AssumeRoleWithWebIdentityCommand)
+    .callsFake((input: { WebIdentityToken?: string; DurationSeconds?: number }) => {
+      const user = users.find((candidate) => openIdTokenFor(candidate) === input.WebIdentityToken);
+      if (user === undefined)
+        throw Object.assign(new Error('Invalid token'), { name: 'InvalidIdentityTokenException' });
+      const life = Math.min(lifetimeMs, (input.DurationSeconds ?? 3600) * 1000);
+      return {
+        Credentials: credentialsFor(user, new Date(now() + life)),
+        SubjectFromWebIdentityToken: user.identityId,
+      };
+    });
+  return { cognito, sts, s3 };
 }
 
 /** A logger that writes into `lines` (one parsed-or-raw entry per write) instead of stdout. */
@@ -288,6 +326,7 @@ export function useHarness(options: { lifetimeMs?: number; config?: Config } = {
   });
   afterEach(() => {
     current?.aws.cognito.restore();
+    current?.aws.sts.restore();
     current?.aws.s3.restore();
     current = undefined;
   });
