@@ -132,6 +132,10 @@ describe('UserFilesApi props', () => {
       ALLOWED_ORIGINS: 'https://app.example.com',
       MAX_UPLOAD_BYTES: env.MAX_UPLOAD_BYTES as string,
       USER_POOL_CLIENT_IDS: '1example23456789abcdefghij', // a token in the template; any client ID serves
+      AUTHENTICATED_ROLE_ARN: 'arn:aws:iam::123456789012:role/authenticated', // a token, too
+      ACCESS_MODE: env.ACCESS_MODE as string,
+      SESSION_DURATION_SECONDS: env.SESSION_DURATION_SECONDS as string,
+      DEVELOPER_PROVIDER_NAME: env.DEVELOPER_PROVIDER_NAME as string,
       UPLOAD_RULES: env.UPLOAD_RULES as string,
     });
     expect(handlerConfig.uploadRules).toEqual(api.uploadRules);

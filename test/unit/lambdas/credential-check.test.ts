@@ -2,8 +2,8 @@
  * Credentials storage no longer accepts (revoked, or dropped by the issuer) must stop signing URLs
  * on every route, including the routes that only presign and so never hear from storage themselves.
  */
-import { GetCredentialsForIdentityCommand } from '@aws-sdk/client-cognito-identity';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { AssumeRoleWithWebIdentityCommand } from '@aws-sdk/client-sts';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { describe, expect, test } from 'vitest';
 import { alice, awsError, credentialsFor, type EventInput, parse, T0, useHarness } from '../support/fixtures';
@@ -36,12 +36,12 @@ function signedWith(response: APIGatewayProxyResult): string {
 
 function issueTwoSets() {
   harness()
-    .aws.cognito.on(GetCredentialsForIdentityCommand)
-    .resolvesOnce({ IdentityId: alice.identityId, Credentials: first })
-    .resolves({ IdentityId: alice.identityId, Credentials: second });
+    .aws.sts.on(AssumeRoleWithWebIdentityCommand)
+    .resolvesOnce({ SubjectFromWebIdentityToken: alice.identityId, Credentials: first })
+    .resolves({ SubjectFromWebIdentityToken: alice.identityId, Credentials: second });
 }
 
-const credentialCalls = () => harness().aws.cognito.commandCalls(GetCredentialsForIdentityCommand).length;
+const credentialCalls = () => harness().aws.sts.commandCalls(AssumeRoleWithWebIdentityCommand).length;
 const listCalls = () => harness().aws.s3.commandCalls(ListObjectsV2Command).length;
 
 describe('credentials storage rejects', () => {
