@@ -27,6 +27,12 @@ export interface Config {
   /** DynamoDB table of the sub-to-identity directory; undefined: no directory. */
   readonly identityDirectoryTable?: string;
 
+  // ---- Usage ledger and quotas ----
+  /** DynamoDB table of the usage ledger; undefined: no quotas and no usage in `GET /me`. */
+  readonly ledgerTable?: string;
+  /** Per-user quota (`QUOTA_BYTES`, `QUOTA_OBJECTS`); a field left out is no limit. */
+  readonly quota: { readonly bytes?: number; readonly objects?: number };
+
   // ---- Upload rules ----
   /** Per level: largest upload and accepted content types (`MAX_UPLOAD_BYTES` where unset). */
   readonly uploadRules: UploadRules;
@@ -86,11 +92,32 @@ const EnvSchema = z
     IDENTITY_DIRECTORY_TABLE: optional(
       z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
     ),
+    LEDGER_TABLE: optional(z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')),
+    QUOTA_BYTES: optional(
+      z
+        .string()
+        .regex(/^\d{1,16}$/, 'must be a whole number of bytes')
+        .transform(Number),
+    ),
+    QUOTA_OBJECTS: optional(
+      z
+        .string()
+        .regex(/^\d{1,16}$/, 'must be a whole number of objects')
+        .transform(Number),
+    ),
   })
   .refine((env) => env.DEFAULT_URL_LIFETIME_SECONDS <= env.MAX_URL_LIFETIME_SECONDS, {
     path: ['DEFAULT_URL_LIFETIME_SECONDS'],
     message: 'must not exceed MAX_URL_LIFETIME_SECONDS',
   })
+  .refine(
+    (env) =>
+      env.LEDGER_TABLE !== undefined || (env.QUOTA_BYTES === undefined && env.QUOTA_OBJECTS === undefined),
+    {
+      path: ['LEDGER_TABLE'],
+      message: 'must be set when QUOTA_BYTES or QUOTA_OBJECTS is',
+    },
+  )
   .refine((env) => env.USER_POOL_ID.startsWith(`${env.AWS_REGION}_`), {
     path: ['USER_POOL_ID'],
     message: 'must be in AWS_REGION',
@@ -136,5 +163,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginsKey: `cognito-idp.${parsed.AWS_REGION}.amazonaws.com/${parsed.USER_POOL_ID}`,
     ...(parsed.IDENTITY_DIRECTORY_TABLE ? { identityDirectoryTable: parsed.IDENTITY_DIRECTORY_TABLE } : {}),
     uploadRules: resolveUploadRules(uploadRules.rules, parsed.MAX_UPLOAD_BYTES),
+    ...(parsed.LEDGER_TABLE ? { ledgerTable: parsed.LEDGER_TABLE } : {}),
+    quota: {
+      ...(parsed.QUOTA_BYTES === undefined ? {} : { bytes: parsed.QUOTA_BYTES }),
+      ...(parsed.QUOTA_OBJECTS === undefined ? {} : { objects: parsed.QUOTA_OBJECTS }),
+    },
   };
 }
