@@ -22,6 +22,7 @@ import type { Quota, Reservation } from '../../shared/domain/quota';
 import type { RejectionReason } from '../../shared/events/content-check';
 import { EMPTY_USAGE, type ObjectEntry, planEvent, type Usage } from '../../shared/events/ledger';
 import type { StorageEvent } from '../../shared/events/s3-event';
+import { compareSequencers } from '../../shared/events/sequencer';
 
 export interface Rejection {
   readonly key: string;
@@ -41,8 +42,13 @@ export interface UsageRecord {
 }
 
 export interface Ledger {
-  /** Applies one event; false when it was a repeat or older than what the key already has. */
-  applyEvent(event: StorageEvent): Promise<boolean>;
+  /**
+   * Applies one event: `applied`, or `current` when the key already holds exactly this event (a
+   * repeat), or `stale` when it holds a newer one.
+   */
+  applyEvent(event: StorageEvent): Promise<'applied' | 'current' | 'stale'>;
+  /** The key's last applied event. */
+  entry(owner: string, key: string): Promise<ObjectEntry | undefined>;
   usage(owner: string): Promise<UsageRecord>;
   reservations(owner: string): Promise<Reservation[]>;
   /**
@@ -126,7 +132,11 @@ export function createLedger(options: {
       for (let attempt = 1; ; attempt++) {
         const current = await currentEntry(event.owner, event.key);
         const plan = planEvent(current, event);
-        if (plan === undefined) return false;
+        if (plan === undefined) {
+          return current !== undefined && compareSequencers(current.sequencer, event.sequencer) === 0
+            ? 'current'
+            : 'stale';
+        }
         const { next, delta } = plan;
         try {
           await client.send(
@@ -187,12 +197,14 @@ export function createLedger(options: {
               ],
             }),
           );
-          return true;
+          return 'applied';
         } catch (error) {
           if (!isConditionFailure(error) || attempt >= EVENT_ATTEMPTS) throw error;
         }
       }
     },
+
+    entry: currentEntry,
 
     async usage(owner) {
       const output = await client.send(
