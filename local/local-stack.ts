@@ -9,6 +9,12 @@
 
 import type { JsonWebKey } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { createLedger } from '../lambdas/aws/ledger';
+import { loadEventsConfig } from '../lambdas/events/config';
+import { createEventsHandler } from '../lambdas/events/process';
+import { buildEventsFunctionPolicy } from '../shared/policy/events-policy';
 import type { LambdaProxyHandler } from './api-adapter';
 import { startApiAdapter } from './api-adapter';
 import type { StaticCredentials } from './aws-json';
@@ -18,7 +24,8 @@ import { startDynamoDbGateway } from './dynamodb-gateway';
 import { startIdentityService } from './identity-service';
 import { startMoto } from './moto';
 import { LOOPBACK } from './ports';
-import { startS3Gateway } from './s3-gateway';
+import { type StorageWrite, startS3Gateway } from './s3-gateway';
+import { type DeliveryFaults, faultsFromEnv, type StorageEvents, startStorageEvents } from './storage-events';
 import { startUserPoolGateway } from './user-pool-gateway';
 
 export interface LocalStackPorts {
@@ -53,6 +60,10 @@ export interface LocalStackOptions {
   readonly policyIdentityVariable?: string;
   /** `UPLOAD_RULES` for the handler (JSON, see `UploadRulesSchema`). @default `process.env.UPLOAD_RULES` */
   readonly uploadRules?: string;
+  /** Per-user quota for both functions. @default `QUOTA_BYTES` / `QUOTA_OBJECTS` from the environment (none) */
+  readonly quota?: { readonly bytes?: number; readonly objects?: number };
+  /** How storage events are delivered. @default `EVENTS_DUPLICATE` / `EVENTS_REORDER` / `EVENTS_DELAY_MS` (none) */
+  readonly eventFaults?: DeliveryFaults;
 }
 
 /** The deployed stack's outputs, plus the local endpoints and the demo users. */
@@ -68,6 +79,8 @@ export interface LocalStackOutputs {
   readonly CognitoIdentityEndpoint: string;
   readonly S3Endpoint: string;
   readonly DynamoDbEndpoint: string;
+  /** The usage ledger (the audit reads it with the admin keys). */
+  readonly LedgerTable: string;
   readonly DemoUsers: readonly DemoUser[];
 }
 
@@ -80,6 +93,8 @@ export interface LocalStack {
   readonly adminCredentials: StaticCredentials;
   /** The private key (JWK) the user pool signs its tokens with, generated at start; for tests. */
   readonly userPoolSigningKey: JsonWebKey;
+  /** The bucket's event delivery to the events function: `drain()` waits until it is idle. */
+  readonly events: StorageEvents;
   /** Stops every part, moto's process included; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -141,11 +156,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const store = createCredentialStore();
     const adminCredentials = generateCredentials();
     const functionCredentials = generateCredentials();
+    const eventsCredentials = generateCredentials();
     const identityDirectoryTable = 'user-files-local-identity-directory';
+    const ledgerTable = 'user-files-local-ledger';
+    // The gateway starts before the events function exists (it needs the bucket and endpoints).
+    let events: StorageEvents | undefined;
+    const onEvent = (write: StorageWrite) => events?.onEvent(write);
     const moto = await startMoto();
     stops.push(() => moto.close());
 
-    const principals = { admin: adminCredentials, function: functionCredentials, store };
+    const principals = {
+      admin: adminCredentials,
+      function: functionCredentials,
+      events: eventsCredentials,
+      store,
+    };
     const userPool = await startUserPoolGateway({
       host,
       port: ports.userPool ?? 0,
@@ -173,6 +198,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         upstream: `http://${LOOPBACK}`,
         upstreamAgent: moto.agent,
         region,
+        onEvent,
         ...(log ? { log } : {}),
       }),
       startDynamoDbGateway({
@@ -181,6 +207,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         moto,
         principals,
         table: identityDirectoryTable,
+        ledgerTable,
         region,
         ...(log ? { log } : {}),
       }),
@@ -197,10 +224,67 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       motoAgent: moto.agent,
       adminCredentials,
       identityDirectoryTable,
+      ledgerTable,
       allowedOrigins,
       store,
       ...(options.policyIdentityVariable ? { policyIdentityVariable: options.policyIdentityVariable } : {}),
     });
+
+    const quota = options.quota ?? {
+      ...(process.env.QUOTA_BYTES ? { bytes: Number(process.env.QUOTA_BYTES) } : {}),
+      ...(process.env.QUOTA_OBJECTS ? { objects: Number(process.env.QUOTA_OBJECTS) } : {}),
+    };
+    const quotaEnvironment = {
+      LEDGER_TABLE: ledgerTable,
+      ...(quota.bytes === undefined ? {} : { QUOTA_BYTES: String(quota.bytes) }),
+      ...(quota.objects === undefined ? {} : { QUOTA_OBJECTS: String(quota.objects) }),
+    };
+    const uploadRules = options.uploadRules ?? process.env.UPLOAD_RULES;
+    // The events function: its configuration parsed as the deployed one parses its variables, its
+    // DynamoDB calls signed with its own keys, its S3 calls with its role's credentials, authorized
+    // by the gateway against the role policy the stack deploys.
+    const eventsConfig = loadEventsConfig({
+      AWS_REGION: region,
+      BUCKET_NAME: created.bucketName,
+      MAX_UPLOAD_BYTES: process.env.MAX_UPLOAD_BYTES,
+      UPLOAD_RULES: uploadRules,
+      ...quotaEnvironment,
+    });
+    const roleCredentials = store.issueRoleCredentials(
+      'arn:aws:iam::000000000000:role/user-files-local-events',
+      buildEventsFunctionPolicy(`arn:aws:s3:::${created.bucketName}`),
+    );
+    const eventsDynamo = new DynamoDBClient({
+      region,
+      endpoint: dynamodb.url,
+      credentials: eventsCredentials,
+    });
+    const eventsS3 = new S3Client({
+      region,
+      endpoint: s3.url,
+      forcePathStyle: true,
+      credentials: roleCredentials,
+    });
+    stops.push(async () => {
+      eventsDynamo.destroy();
+      eventsS3.destroy();
+    });
+    events = startStorageEvents({
+      region,
+      motoAgent: moto.agent,
+      adminCredentials,
+      faults: options.eventFaults ?? faultsFromEnv(process.env),
+      handler: createEventsHandler({
+        bucket: eventsConfig.bucketName,
+        ledger: createLedger({ client: eventsDynamo, tableName: eventsConfig.ledgerTable }),
+        s3: eventsS3,
+        uploadRules: eventsConfig.uploadRules,
+        quota: eventsConfig.quota,
+        log: (message, fields) => log?.(`events: ${message} ${JSON.stringify(fields)}`),
+      }),
+    });
+    const eventBus = events;
+    stops.push(() => eventBus.close());
 
     let apiUrl = '';
     if (options.api ?? true) {
@@ -220,6 +304,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         BUCKET_NAME: created.bucketName,
         ALLOWED_ORIGINS: allowedOrigins.join(','),
         ...(options.uploadRules === undefined ? {} : { UPLOAD_RULES: options.uploadRules }),
+        ...quotaEnvironment,
         ...(options.quiet ? { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL || 'WARN' } : {}),
       });
       const api = await startApiAdapter({
@@ -248,8 +333,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         CognitoIdentityEndpoint: identity.url,
         S3Endpoint: s3.url,
         DynamoDbEndpoint: dynamodb.url,
+        LedgerTable: ledgerTable,
         DemoUsers: created.demoUsers,
       },
+      events: eventBus,
       adminCredentials,
       userPoolSigningKey: {
         ...moto.signingKey.export({ format: 'jwk' }),
