@@ -26,6 +26,7 @@ import {
   IDENTITY_ID_VARIABLE,
 } from '../shared/policy/access-policy';
 import { GATEWAY_PROBLEMS, gatewayProblemTemplate } from './gateway-problems';
+import { StorageEvents } from './storage-events';
 
 const PROJECT_ROOT = join(import.meta.dirname, '..');
 
@@ -102,6 +103,14 @@ export interface UserFilesApiProps {
    * @default every level: `maxUploadBytes`, any content type
    */
   readonly uploadRules?: UploadRulesInput;
+
+  // ---- Storage events (lib/storage-events.ts) -----------------------------------------------
+  /**
+   * Per-user quota: `bytes` and `objects` stored (a field left out: no limit). Uploads that would
+   * exceed it get 403 `quota_exceeded`; objects that got past it anyway are removed.
+   * @default no quota
+   */
+  readonly quota?: { readonly bytes?: number; readonly objects?: number };
 }
 
 /**
@@ -138,6 +147,8 @@ export class UserFilesApi extends Construct {
   public readonly maxUploadBytes: number;
   /** Each level's upload rules, defaults filled in. */
   public readonly uploadRules: UploadRules;
+  /** The bucket's events, the usage ledger and the events function. */
+  public readonly storageEvents: StorageEvents;
 
   constructor(scope: Construct, id: string, props: UserFilesApiProps) {
     super(scope, id);
@@ -338,6 +349,20 @@ export class UserFilesApi extends Construct {
         bundleAwsSDK: true,
       },
     });
+
+    // ---- Storage events (lib/storage-events.ts) -------------------------------------------------
+    this.storageEvents = new StorageEvents(this, 'StorageEvents', {
+      bucket: this.bucket,
+      maxUploadBytes: this.maxUploadBytes,
+      ...(uploadRules === undefined ? {} : { uploadRulesJson: JSON.stringify(uploadRules) }),
+      quota: props.quota ?? {},
+      removalPolicy,
+      logRetention,
+    });
+    this.storageEvents.grantApi(this.handlerRole);
+    for (const [name, value] of Object.entries(this.storageEvents.apiEnvironment)) {
+      this.handler.addEnvironment(name, value);
+    }
 
     // ---- API --------------------------------------------------------------------------------
     this.accessLogGroup = new logs.LogGroup(this, 'ApiAccessLogs', {

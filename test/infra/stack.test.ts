@@ -222,6 +222,7 @@ describe('function', () => {
         DEFAULT_URL_LIFETIME_SECONDS: '900',
         MAX_URL_LIFETIME_SECONDS: '3600',
         IDENTITY_DIRECTORY_TABLE: { Ref: id(identityDirectory) },
+        LEDGER_TABLE: { Ref: id(synth.stack.userFiles.storageEvents.ledger) },
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
@@ -251,10 +252,15 @@ describe('function', () => {
           .Statement,
     );
     const actions = statements.flatMap((s) => [s.Action].flat());
-    // It writes its own logs and reads or writes single directory entries, and that is all.
+    // It writes its own logs, reads or writes single directory entries, reads the ledger and writes
+    // reservations into it, and that is all.
     expect(actions.sort()).toEqual([
       'dynamodb:GetItem',
+      'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
@@ -265,6 +271,11 @@ describe('function', () => {
         Effect: 'Allow',
         Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         Resource: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: [{ 'Fn::GetAtt': [id(synth.stack.userFiles.storageEvents.ledger), 'Arn'] }],
       },
     ]);
   });
