@@ -84,7 +84,9 @@ describe('storage events', () => {
   it('no other function role has any S3 permission', () => {
     const functionRoles = Object.values(resources)
       .filter((r) => r.Type === 'AWS::Lambda::Function')
-      .map((r) => (r.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]);
+      .map((r) =>
+        String((r.Properties?.Role as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0]),
+      );
     const eventsRole = id(synth.stack.userFiles.storageEvents.role);
     expect(functionRoles).toContain(eventsRole);
     for (const roleId of functionRoles.filter((role) => role !== eventsRole)) {
@@ -111,8 +113,8 @@ describe('storage events', () => {
     expect(policies).toHaveLength(1);
     const [policyId, policy] = policies[0] ?? [];
     expect(bucket?.DependsOn).toContain(policyId);
-    const statements = (policy?.Properties?.PolicyDocument as unknown as { Statement: Statement[] })
-      .Statement;
+    const document = policy?.Properties?.PolicyDocument as unknown as { Statement: Statement[] } | undefined;
+    const statements = document?.Statement ?? [];
     expect(statements.map((s) => [s.Effect, s.Action])).toEqual([
       ['Deny', 'sqs:*'],
       ['Allow', 'sqs:SendMessage'],

@@ -89,13 +89,11 @@ describe('the ledger under at-least-once, unordered delivery', () => {
         histories.chain((events) =>
           fc.tuple(
             fc.constant(events),
-            fc
-              .array(fc.nat({ max: events.length - 1 }), { maxLength: events.length * 2 })
-              .chain((extra) =>
-                fc.shuffledSubarray([...events.keys(), ...extra], {
-                  minLength: events.length + extra.length,
-                }),
-              ),
+            fc.array(fc.nat({ max: events.length - 1 }), { maxLength: events.length * 2 }).chain((extra) =>
+              fc.shuffledSubarray([...events.keys(), ...extra], {
+                minLength: events.length + extra.length,
+              }),
+            ),
           ),
         ),
         ([events, order]) => {
