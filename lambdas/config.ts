@@ -32,6 +32,12 @@ export interface Config {
   /** DynamoDB table of the sub-to-identity directory; undefined: no directory. */
   readonly identityDirectoryTable?: string;
 
+  // ---- Usage ledger and quotas ----
+  /** DynamoDB table of the usage ledger; undefined: no quotas and no usage in `GET /me`. */
+  readonly ledgerTable?: string;
+  /** Per-user quota (`QUOTA_BYTES`, `QUOTA_OBJECTS`); a field left out is no limit. */
+  readonly quota: { readonly bytes?: number; readonly objects?: number };
+
   // ---- Upload rules ----
   /** Per level: largest upload and accepted content types (`MAX_UPLOAD_BYTES` where unset). */
   readonly uploadRules: UploadRules;
@@ -121,6 +127,21 @@ const EnvSchema = z
       z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
     ),
 
+    // ---- Storage events: the usage ledger and quotas ----
+    LEDGER_TABLE: optional(z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')),
+    QUOTA_BYTES: optional(
+      z
+        .string()
+        .regex(/^\d{1,16}$/, 'must be a whole number of bytes')
+        .transform(Number),
+    ),
+    QUOTA_OBJECTS: optional(
+      z
+        .string()
+        .regex(/^\d{1,16}$/, 'must be a whole number of objects')
+        .transform(Number),
+    ),
+
     // ---- Access mode and sessions ----
     ACCESS_MODE: optional(z.enum(ACCESS_MODES, 'must be "sealed" or "direct"')).transform(
       (value) => value ?? 'sealed',
@@ -150,6 +171,14 @@ const EnvSchema = z
     path: ['DEFAULT_URL_LIFETIME_SECONDS'],
     message: 'must not exceed MAX_URL_LIFETIME_SECONDS',
   })
+  .refine(
+    (env) =>
+      env.LEDGER_TABLE !== undefined || (env.QUOTA_BYTES === undefined && env.QUOTA_OBJECTS === undefined),
+    {
+      path: ['LEDGER_TABLE'],
+      message: 'must be set when QUOTA_BYTES or QUOTA_OBJECTS is',
+    },
+  )
   .refine((env) => env.USER_POOL_ID.startsWith(`${env.AWS_REGION}_`), {
     path: ['USER_POOL_ID'],
     message: 'must be in AWS_REGION',
@@ -200,5 +229,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authenticatedRoleArn: parsed.AUTHENTICATED_ROLE_ARN,
     sessionDurationSeconds: parsed.SESSION_DURATION_SECONDS,
     ...(parsed.DEVELOPER_PROVIDER_NAME ? { developerProviderName: parsed.DEVELOPER_PROVIDER_NAME } : {}),
+    ...(parsed.LEDGER_TABLE ? { ledgerTable: parsed.LEDGER_TABLE } : {}),
+    quota: {
+      ...(parsed.QUOTA_BYTES === undefined ? {} : { bytes: parsed.QUOTA_BYTES }),
+      ...(parsed.QUOTA_OBJECTS === undefined ? {} : { objects: parsed.QUOTA_OBJECTS }),
+    },
   };
 }

@@ -15,6 +15,8 @@ import {
   type IdentityService,
 } from './aws/identity';
 import { createDirectoryClient, createIdentityDirectory } from './aws/identity-directory';
+import { createLedger, createLedgerClient, type Ledger } from './aws/ledger';
+import { createQuotas, type Quotas } from './aws/quota';
 import type { RetryOptions } from './aws/retry';
 import { createStorage, type Storage } from './aws/storage';
 import type { Config } from './config';
@@ -25,6 +27,9 @@ export interface AppDeps {
   readonly identity: IdentityService;
   readonly storage: Storage;
   readonly logger: Logger;
+  /** The usage ledger and quotas, when `config.ledgerTable` is set. */
+  readonly ledger?: Ledger;
+  readonly quotas?: Quotas;
 }
 
 export interface DepsOptions {
@@ -34,6 +39,8 @@ export interface DepsOptions {
   readonly stsClient?: STSClient;
   /** The identity directory's client, when `config.identityDirectoryTable` is set. */
   readonly dynamoClient?: DynamoDBClient;
+  /** The ledger's client, when `config.ledgerTable` is set. @default `dynamoClient` or a new one */
+  readonly ledgerClient?: DynamoDBClient;
   readonly retry?: RetryOptions;
   readonly logger?: Logger;
   readonly s3ClientConfig?: Partial<S3ClientConfig>;
@@ -53,8 +60,17 @@ export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
           client: options.dynamoClient ?? createDirectoryClient(config.region),
           tableName: table,
         });
+  const ledger =
+    config.ledgerTable === undefined
+      ? undefined
+      : createLedger({
+          client: options.ledgerClient ?? options.dynamoClient ?? createLedgerClient(config.region),
+          tableName: config.ledgerTable,
+          now,
+        });
   return {
     config,
+    ...(ledger ? { ledger, quotas: createQuotas({ ledger, quota: config.quota, now }) } : {}),
     identity: createIdentityService({
       mode: config.accessMode,
       client: options.cognitoClient ?? createCognitoIdentityClient(config.region),

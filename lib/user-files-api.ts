@@ -27,6 +27,7 @@ import {
   IDENTITY_ID_VARIABLE,
 } from '../shared/policy/access-policy';
 import { GATEWAY_PROBLEMS, gatewayProblemTemplate, rateLimitedProblem } from './gateway-problems';
+import { StorageEvents } from './storage-events';
 
 const PROJECT_ROOT = join(import.meta.dirname, '..');
 const RATE_LIMITED_BODY = 'rate_limited';
@@ -147,6 +148,13 @@ export interface UserFilesApiProps {
    * @default Duration.hours(12)
    */
   readonly sessionDuration?: Duration;
+  // ---- Storage events (lib/storage-events.ts) -----------------------------------------------
+  /**
+   * Per-user quota: `bytes` and `objects` stored (a field left out: no limit). Uploads that would
+   * exceed it get 403 `quota_exceeded`; objects that got past it anyway are removed.
+   * @default no quota
+   */
+  readonly quota?: { readonly bytes?: number; readonly objects?: number };
 }
 
 export type AccessMode = 'sealed' | 'direct';
@@ -193,6 +201,8 @@ export class UserFilesApi extends Construct {
   public readonly sessionDuration: Duration;
   /** Sealed mode: the identity pool's developer provider name, `user-files.{stackName}`. */
   public readonly developerProviderName?: string;
+  /** The bucket's events, the usage ledger and the events function. */
+  public readonly storageEvents: StorageEvents;
 
   constructor(scope: Construct, id: string, props: UserFilesApiProps) {
     super(scope, id);
@@ -436,6 +446,20 @@ export class UserFilesApi extends Construct {
         bundleAwsSDK: true,
       },
     });
+
+    // ---- Storage events (lib/storage-events.ts) -------------------------------------------------
+    this.storageEvents = new StorageEvents(this, 'StorageEvents', {
+      bucket: this.bucket,
+      maxUploadBytes: this.maxUploadBytes,
+      ...(uploadRules === undefined ? {} : { uploadRulesJson: JSON.stringify(uploadRules) }),
+      quota: props.quota ?? {},
+      removalPolicy,
+      logRetention,
+    });
+    this.storageEvents.grantApi(this.handlerRole);
+    for (const [name, value] of Object.entries(this.storageEvents.apiEnvironment)) {
+      this.handler.addEnvironment(name, value);
+    }
 
     // ---- API --------------------------------------------------------------------------------
     this.accessLogGroup = new logs.LogGroup(this, 'ApiAccessLogs', {

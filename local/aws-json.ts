@@ -29,7 +29,7 @@ export interface StaticCredentials {
 
 /** Who signed a request. */
 export interface Caller {
-  readonly kind: 'admin' | 'function' | 'identity';
+  readonly kind: 'admin' | 'function' | 'events' | 'identity';
   /** The principal as AWS names it in an AccessDeniedException. */
   readonly arn: string;
 }
@@ -38,12 +38,15 @@ export interface Caller {
 export interface Principals {
   readonly admin: StaticCredentials;
   readonly function?: StaticCredentials;
+  /** The events function's role keys. */
+  readonly events?: StaticCredentials;
   readonly store?: CredentialStore;
 }
 
 const ACCOUNT_ID = '000000000000';
 export const ADMIN_ARN = `arn:aws:iam::${ACCOUNT_ID}:user/user-files-local-admin`;
 export const FUNCTION_ARN = `arn:aws:sts::${ACCOUNT_ID}:assumed-role/user-files-local-function/user-files-api-local`;
+export const EVENTS_FUNCTION_ARN = `arn:aws:sts::${ACCOUNT_ID}:assumed-role/user-files-local-events/user-files-events-local`;
 
 /** An error in the AWS JSON protocol's shape (`__type` and `message`). */
 export class AwsJsonError extends Error {
@@ -153,6 +156,12 @@ function findSigner(principals: Principals, accessKeyId: string): Signer | undef
     return {
       caller: { kind: 'function', arn: FUNCTION_ARN },
       secretAccessKey: principals.function.secretAccessKey,
+    };
+  }
+  if (principals.events && safeEqual(accessKeyId, principals.events.accessKeyId)) {
+    return {
+      caller: { kind: 'events', arn: EVENTS_FUNCTION_ARN },
+      secretAccessKey: principals.events.secretAccessKey,
     };
   }
   const issued = principals.store?.findCredentials(accessKeyId);

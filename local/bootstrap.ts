@@ -14,7 +14,7 @@ import {
   CreateUserPoolCommand,
   InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   authenticatedRoleTrustConditions,
@@ -44,6 +44,8 @@ export interface BootstrapOptions {
   readonly bucketName?: string;
   /** @default 'user-files-local-identity-directory' */
   readonly identityDirectoryTable?: string;
+  /** The usage ledger table (lib/storage-events.ts); undefined: none. */
+  readonly ledgerTable?: string;
   /**
    * Only for mutation tests: replaces the policy's identity variable (see `buildAuthenticatedRolePolicy`).
    * @default the real `${cognito-identity.amazonaws.com:sub}`
@@ -110,6 +112,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
+    if (options.ledgerTable !== undefined) await createLedgerTable(dynamo, options.ledgerTable);
 
     const pool = await idp.send(
       new CreateUserPoolCommand({
@@ -221,6 +224,30 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     s3.destroy();
     dynamo.destroy();
   }
+}
+
+/** The stack's ledger table: `pk` (owner) and `sk` (item kind and key), with TTL on `expiresAt`. */
+async function createLedgerTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await dynamo.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    }),
+  );
 }
 
 /**

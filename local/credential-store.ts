@@ -155,6 +155,8 @@ export class CredentialStore {
   readonly #credentials = new Map<string, IssuedCredentials>();
   /** Access key IDs per identity, oldest first (Set iteration is insertion order). */
   readonly #byIdentity = new Map<string, Set<string>>();
+  /** Service roles (the events function's), by ARN: their credentials belong to no identity pool. */
+  readonly #rolePolicies = new Map<string, PolicyDocument>();
   readonly #now: () => number;
   readonly #retentionMs: number;
   readonly #maxCredentials: number;
@@ -259,6 +261,32 @@ export class CredentialStore {
     return credentials;
   }
 
+  /**
+   * Temporary credentials of a service role (what Lambda gives a function from its execution role),
+   * authorized by `policy` alone; they carry no identity.
+   */
+  issueRoleCredentials(
+    roleArn: string,
+    policy: PolicyDocument,
+    lifetimeSeconds = 12 * 3600,
+  ): IssuedCredentials {
+    this.#rolePolicies.set(roleArn, structuredClone(policy));
+    const issuedAt = new Date(this.#now());
+    const credentials: IssuedCredentials = {
+      accessKeyId: newAccessKeyId(),
+      secretAccessKey: randomBytes(30).toString('base64'),
+      sessionToken: randomBytes(96).toString('base64'),
+      expiration: new Date(issuedAt.getTime() + lifetimeSeconds * 1000),
+      issuedAt,
+      identityId: '',
+      identityPoolId: '',
+      roleArn,
+      amr: [],
+    };
+    this.#credentials.set(credentials.accessKeyId, credentials);
+    return credentials;
+  }
+
   /** The credentials an access key ID was issued with (expired ones too, for a while), or undefined. */
   findCredentials(accessKeyId: string): IssuedCredentials | undefined {
     return this.#credentials.get(accessKeyId);
@@ -266,6 +294,7 @@ export class CredentialStore {
 
   /** The policy of the role the credentials were issued for (as the pool holds it now). */
   policyFor(credentials: IssuedCredentials): PolicyDocument | undefined {
+    if (credentials.identityPoolId === '') return this.#rolePolicies.get(credentials.roleArn);
     const role = this.#pools.get(credentials.identityPoolId)?.authenticatedRole;
     return role?.arn === credentials.roleArn ? role.policy : undefined;
   }

@@ -31,6 +31,8 @@ export interface DynamoDbGatewayOptions {
   readonly principals: Principals;
   /** The identity directory table, the only one the function may use. */
   readonly table: string;
+  /** The usage ledger table (see `LEDGER_RIGHTS`); undefined: none. */
+  readonly ledgerTable?: string;
   /** @default 'us-east-1' */
   readonly region?: string;
   /** One line per request: operation, table and outcome. @default silent */
@@ -51,12 +53,38 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const FUNCTION_ACTIONS: ReadonlySet<string> = new Set(['GetItem', 'PutItem']);
 /** The bootstrap's needs: create the table and wait for it. */
 const ADMIN_ACTIONS: ReadonlySet<string> = new Set(['CreateTable', 'DescribeTable', 'GetItem']);
+/**
+ * Each function's rights on the ledger, as lib/storage-events.ts grants them: the API reads usage
+ * and writes reservations; the events function applies events and records rejections; the admin
+ * (the audit, a per-user quota) reads it all and updates usage items.
+ */
+const LEDGER_RIGHTS: Readonly<Record<'function' | 'events' | 'admin', ReadonlySet<string>>> = {
+  function: new Set(['GetItem', 'Query', 'PutItem', 'UpdateItem']),
+  events: new Set(['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem']),
+  admin: new Set(['Query', 'Scan', 'UpdateItem', 'UpdateTimeToLive']),
+};
+/** TransactWriteItems is authorized as the operation of each item, on each item's table. */
+const TRANSACT_ACTIONS: Readonly<Record<string, string>> = {
+  Put: 'PutItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  ConditionCheck: 'ConditionCheckItem',
+};
 
 export async function startDynamoDbGateway(options: DynamoDbGatewayOptions): Promise<DynamoDbGateway> {
   const host = options.host ?? LOOPBACK;
   const region = options.region ?? 'us-east-1';
   const log = options.log ?? (() => {});
   const { agent } = options.moto;
+  // moto applies a conditional write or a transaction in steps that concurrent requests can
+  // interleave, where DynamoDB applies each atomically (quota reservations rely on it): one request
+  // at a time to moto restores that.
+  let upstream: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = upstream.then(work, work);
+    upstream = run.catch(() => undefined);
+    return run;
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<string> {
     if (req.method !== 'POST' || req.url !== '/') {
@@ -72,27 +100,55 @@ export async function startDynamoDbGateway(options: DynamoDbGatewayOptions): Pro
       principals: options.principals,
     });
     const input = parseJsonObject(body);
-    const table = typeof input.TableName === 'string' ? input.TableName : undefined;
-    const resource = `arn:aws:dynamodb:${region}:000000000000:table/${table ?? '*'}`;
-    const allowed =
-      (caller.kind === 'function' && FUNCTION_ACTIONS.has(operation) && table === options.table) ||
-      (caller.kind === 'admin' && ADMIN_ACTIONS.has(operation) && table !== undefined);
-    if (!allowed) throw accessDenied(caller, `dynamodb:${operation}`, resource);
+    const may = (action: string, table: string | undefined) =>
+      (caller.kind === 'function' && FUNCTION_ACTIONS.has(action) && table === options.table) ||
+      (caller.kind === 'admin' && ADMIN_ACTIONS.has(action) && table !== undefined) ||
+      (caller.kind !== 'identity' &&
+        table !== undefined &&
+        table === options.ledgerTable &&
+        LEDGER_RIGHTS[caller.kind].has(action));
+    const arn = (table: string | undefined) =>
+      `arn:aws:dynamodb:${region}:000000000000:table/${table ?? '*'}`;
+    let table: string | undefined;
+    if (operation === 'TransactWriteItems') {
+      const items = Array.isArray(input.TransactItems) ? (input.TransactItems as unknown[]) : [];
+      if (items.length === 0 || items.length > 100) {
+        throw new AwsJsonError('ValidationException', 'TransactItems must hold 1 to 100 items.');
+      }
+      for (const item of items) {
+        const entries = typeof item === 'object' && item !== null ? Object.entries(item) : [];
+        const [kind, request] = entries[0] ?? [];
+        const action = kind === undefined ? undefined : TRANSACT_ACTIONS[kind];
+        const itemTable = (request as { TableName?: unknown } | undefined)?.TableName;
+        if (entries.length !== 1 || action === undefined || typeof itemTable !== 'string') {
+          throw new AwsJsonError(
+            'ValidationException',
+            'Each TransactItems entry names one operation and its table.',
+          );
+        }
+        if (!may(action, itemTable)) throw accessDenied(caller, `dynamodb:${action}`, arn(itemTable));
+      }
+    } else {
+      table = typeof input.TableName === 'string' ? input.TableName : undefined;
+      if (!may(operation, table)) throw accessDenied(caller, `dynamodb:${operation}`, arn(table));
+    }
 
-    const status = await forwardToMoto(agent, res, {
-      method: 'POST',
-      path: '/',
-      headers: {
-        host: `dynamodb.${region}.amazonaws.com`,
-        'content-type': CONTENT_TYPE,
-        'x-amz-target': `${TARGET_PREFIX}${operation}`,
-        // moto picks the service and region out of a signature's scope; it checks none.
-        authorization: `AWS4-HMAC-SHA256 Credential=front-door/20000101/${region}/dynamodb/aws4_request, SignedHeaders=host, Signature=0`,
-      },
-      // What was authorized, re-serialized: the table checked is the table moto acts on.
-      body: Buffer.from(JSON.stringify(input), 'utf8'),
-    });
-    return `${operation} ${table} ${status}`;
+    const status = await oneAtATime(() =>
+      forwardToMoto(agent, res, {
+        method: 'POST',
+        path: '/',
+        headers: {
+          host: `dynamodb.${region}.amazonaws.com`,
+          'content-type': CONTENT_TYPE,
+          'x-amz-target': `${TARGET_PREFIX}${operation}`,
+          // moto picks the service and region out of a signature's scope; it checks none.
+          authorization: `AWS4-HMAC-SHA256 Credential=front-door/20000101/${region}/dynamodb/aws4_request, SignedHeaders=host, Signature=0`,
+        },
+        // What was authorized, re-serialized: the table checked is the table moto acts on.
+        body: Buffer.from(JSON.stringify(input), 'utf8'),
+      }),
+    );
+    return `${operation} ${table ?? ''} ${status}`;
   }
 
   const server = createServer((req, res) => {

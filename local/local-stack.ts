@@ -9,6 +9,12 @@
 
 import type { JsonWebKey } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { createLedger } from '../lambdas/aws/ledger';
+import { loadEventsConfig } from '../lambdas/events/config';
+import { createEventsHandler } from '../lambdas/events/process';
+import { buildEventsFunctionPolicy } from '../shared/policy/events-policy';
 import type { LambdaProxyHandler } from './api-adapter';
 import { startApiAdapter } from './api-adapter';
 import type { StaticCredentials } from './aws-json';
@@ -18,8 +24,9 @@ import { startDynamoDbGateway } from './dynamodb-gateway';
 import { startIdentityService } from './identity-service';
 import { startMoto } from './moto';
 import { LOOPBACK } from './ports';
-import { startS3Gateway } from './s3-gateway';
+import { type StorageWrite, startS3Gateway } from './s3-gateway';
 import type { SigningCredentials } from './service-sigv4';
+import { type DeliveryFaults, faultsFromEnv, type StorageEvents, startStorageEvents } from './storage-events';
 import { startStsService } from './sts-service';
 import { startUserPoolGateway } from './user-pool-gateway';
 
@@ -63,6 +70,10 @@ export interface LocalStackOptions {
   readonly accessMode?: AccessMode;
   /** The function's STS sessions and the role's maximum. @default 43200 (12 h) */
   readonly sessionDurationSeconds?: number;
+  /** Per-user quota for both functions. @default `QUOTA_BYTES` / `QUOTA_OBJECTS` from the environment (none) */
+  readonly quota?: { readonly bytes?: number; readonly objects?: number };
+  /** How storage events are delivered. @default `EVENTS_DUPLICATE` / `EVENTS_REORDER` / `EVENTS_DELAY_MS` (none) */
+  readonly eventFaults?: DeliveryFaults;
 }
 
 /** The deployed stack's outputs, plus the local endpoints and the demo users. */
@@ -80,6 +91,8 @@ export interface LocalStackOutputs {
   readonly DynamoDbEndpoint: string;
   readonly StsEndpoint: string;
   readonly AccessMode: AccessMode;
+  /** The usage ledger (the audit reads it with the admin keys). */
+  readonly LedgerTable: string;
   readonly DemoUsers: readonly DemoUser[];
 }
 
@@ -100,6 +113,8 @@ export interface LocalStack {
   /** Sealed mode: the identity pool's developer provider name. */
   readonly developerProviderName?: string;
   readonly authenticatedRoleArn: string;
+  /** The bucket's event delivery to the events function: `drain()` waits until it is idle. */
+  readonly events: StorageEvents;
   /** Stops every part, moto's process included; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -163,11 +178,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const store = createCredentialStore();
     const adminCredentials = generateCredentials();
     const functionCredentials = generateCredentials();
+    const eventsCredentials = generateCredentials();
     const identityDirectoryTable = 'user-files-local-identity-directory';
+    const ledgerTable = 'user-files-local-ledger';
+    // The gateway starts before the events function exists (it needs the bucket and endpoints).
+    let events: StorageEvents | undefined;
+    const onEvent = (write: StorageWrite) => events?.onEvent(write);
     const moto = await startMoto();
     stops.push(() => moto.close());
 
-    const principals = { admin: adminCredentials, function: functionCredentials, store };
+    const principals = {
+      admin: adminCredentials,
+      function: functionCredentials,
+      events: eventsCredentials,
+      store,
+    };
     const userPool = await startUserPoolGateway({
       host,
       port: ports.userPool ?? 0,
@@ -196,6 +221,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         upstream: `http://${LOOPBACK}`,
         upstreamAgent: moto.agent,
         region,
+        onEvent,
         ...(log ? { log } : {}),
       }),
       startDynamoDbGateway({
@@ -204,6 +230,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         moto,
         principals,
         table: identityDirectoryTable,
+        ledgerTable,
         region,
         ...(log ? { log } : {}),
       }),
@@ -228,12 +255,69 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       motoAgent: moto.agent,
       adminCredentials,
       identityDirectoryTable,
+      ledgerTable,
       allowedOrigins,
       store,
       accessMode,
       sessionDurationSeconds,
       ...(options.policyIdentityVariable ? { policyIdentityVariable: options.policyIdentityVariable } : {}),
     });
+
+    const quota = options.quota ?? {
+      ...(process.env.QUOTA_BYTES ? { bytes: Number(process.env.QUOTA_BYTES) } : {}),
+      ...(process.env.QUOTA_OBJECTS ? { objects: Number(process.env.QUOTA_OBJECTS) } : {}),
+    };
+    const quotaEnvironment = {
+      LEDGER_TABLE: ledgerTable,
+      ...(quota.bytes === undefined ? {} : { QUOTA_BYTES: String(quota.bytes) }),
+      ...(quota.objects === undefined ? {} : { QUOTA_OBJECTS: String(quota.objects) }),
+    };
+    const uploadRules = options.uploadRules ?? process.env.UPLOAD_RULES;
+    // The events function: its configuration parsed as the deployed one parses its variables, its
+    // DynamoDB calls signed with its own keys, its S3 calls with its role's credentials, authorized
+    // by the gateway against the role policy the stack deploys.
+    const eventsConfig = loadEventsConfig({
+      AWS_REGION: region,
+      BUCKET_NAME: created.bucketName,
+      MAX_UPLOAD_BYTES: process.env.MAX_UPLOAD_BYTES,
+      UPLOAD_RULES: uploadRules,
+      ...quotaEnvironment,
+    });
+    const roleCredentials = store.issueRoleCredentials(
+      'arn:aws:iam::000000000000:role/user-files-local-events',
+      buildEventsFunctionPolicy(`arn:aws:s3:::${created.bucketName}`),
+    );
+    const eventsDynamo = new DynamoDBClient({
+      region,
+      endpoint: dynamodb.url,
+      credentials: eventsCredentials,
+    });
+    const eventsS3 = new S3Client({
+      region,
+      endpoint: s3.url,
+      forcePathStyle: true,
+      credentials: roleCredentials,
+    });
+    stops.push(async () => {
+      eventsDynamo.destroy();
+      eventsS3.destroy();
+    });
+    events = startStorageEvents({
+      region,
+      motoAgent: moto.agent,
+      adminCredentials,
+      faults: options.eventFaults ?? faultsFromEnv(process.env),
+      handler: createEventsHandler({
+        bucket: eventsConfig.bucketName,
+        ledger: createLedger({ client: eventsDynamo, tableName: eventsConfig.ledgerTable }),
+        s3: eventsS3,
+        uploadRules: eventsConfig.uploadRules,
+        quota: eventsConfig.quota,
+        log: (message, fields) => log?.(`events: ${message} ${JSON.stringify(fields)}`),
+      }),
+    });
+    const eventBus = events;
+    stops.push(() => eventBus.close());
 
     let apiUrl = '';
     if (options.api ?? true) {
@@ -263,6 +347,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         BUCKET_NAME: created.bucketName,
         ALLOWED_ORIGINS: allowedOrigins.join(','),
         ...(options.uploadRules === undefined ? {} : { UPLOAD_RULES: options.uploadRules }),
+        ...quotaEnvironment,
         ...(options.quiet ? { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL || 'WARN' } : {}),
       });
       const api = await startApiAdapter({
@@ -292,8 +377,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         DynamoDbEndpoint: dynamodb.url,
         StsEndpoint: sts.url,
         AccessMode: accessMode,
+        LedgerTable: ledgerTable,
         DemoUsers: created.demoUsers,
       },
+      events: eventBus,
       adminCredentials,
       userPoolSigningKey: {
         ...moto.signingKey.export({ format: 'jwk' }),

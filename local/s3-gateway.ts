@@ -103,7 +103,25 @@ export interface S3GatewayOptions {
   readonly log?: (line: string) => void;
   /** Clock, for tests. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Called after each successful write, copy, multipart completion and delete, in completion order:
+   * what the bucket's event notifications report (see local/storage-events.ts).
+   */
+  readonly onEvent?: (event: StorageWrite) => void;
 }
+
+export interface StorageWrite {
+  readonly name: (typeof EVENT_NAMES)[keyof typeof EVENT_NAMES];
+  readonly bucket: string;
+  readonly key: string;
+}
+
+const EVENT_NAMES = {
+  PutObject: 'ObjectCreated:Put',
+  CopyObject: 'ObjectCreated:Copy',
+  CompleteMultipartUpload: 'ObjectCreated:CompleteMultipartUpload',
+  DeleteObject: 'ObjectRemoved:Delete',
+} as const;
 
 export interface S3Gateway {
   /** Base URL for `endpoint` / `--endpoint-url` / `AWS_ENDPOINT_URL_S3` (path-style by itself). */
@@ -620,6 +638,10 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
             responseHeaders,
           );
       }
+      const eventName = EVENT_NAMES[operation.name as keyof typeof EVENT_NAMES];
+      if (eventName && operation.key !== undefined && status < 300) {
+        options.onEvent?.({ name: eventName, bucket: operation.bucket, key: operation.key });
+      }
       log(`s3: ${described} ${status}`);
     } catch (error) {
       const failure =
@@ -712,7 +734,7 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     // Exactly the keys that were authorized, re-serialized: never the client's bytes.
     const xml = deleteRequestXml({ quiet: request.quiet, entries: permitted });
     const errors = deleteErrorsXml(refused);
-    return forward(
+    const status = await forward(
       req,
       res,
       { path, headers: xmlHeaders(headers, xml, true), body: Buffer.from(xml, 'utf8') },
@@ -721,6 +743,12 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
         ? { transformXml: (answer) => answer.replace(/<\/DeleteResult>\s*$/, `${errors}</DeleteResult>`) }
         : {},
     );
+    if (status === 200) {
+      for (const entry of permitted) {
+        options.onEvent?.({ name: 'ObjectRemoved:Delete', bucket: operation.bucket, key: entry.key });
+      }
+    }
+    return status;
   }
 
   const server = createServer((req, res) => {

@@ -12,6 +12,7 @@ import {
   InternalError,
   MethodNotAllowedError,
   PROBLEM_TYPE_PREFIX,
+  QuotaExceededError,
   ThrottledError,
   ValidationError,
 } from '../../shared/domain/errors';
@@ -53,6 +54,8 @@ type ProblemBody = {
   code: string;
   field?: string;
   errors?: FieldIssue[];
+  usage?: QuotaExceededError['usage'];
+  limit?: QuotaExceededError['limit'];
   requestId?: string;
 };
 
@@ -67,6 +70,10 @@ function problemBody(error: AppError, requestId: string | undefined): ProblemBod
   if (error instanceof InputError) {
     body.field = error.field;
     body.errors = error.issues.map((issue) => ({ field: issue.field, message: issue.message }));
+  }
+  if (error instanceof QuotaExceededError) {
+    body.usage = { ...error.usage };
+    body.limit = { ...error.limit };
   }
   if (requestId !== undefined) body.requestId = requestId;
   return body;

@@ -12,7 +12,7 @@ import { contentType, key, level, sha256 } from './schemas';
 type PresignedRequest = components['schemas']['PresignedRequest'];
 
 /** `POST /files/uploads`: a presigned PUT into the caller's own folder. */
-export function createUploadRoute({ config, identity, storage }: AppDeps) {
+export function createUploadRoute({ config, identity, storage, quotas }: AppDeps) {
   const Body = z.strictObject({
     level,
     key,
@@ -42,6 +42,8 @@ export function createUploadRoute({ config, identity, storage }: AppDeps) {
       if (ifNoneMatch && (await storage.exists(session, fullKey))) {
         throw new ConflictError('an object with this key already exists and overwrite is false');
       }
+      // Holds the size against the quota until the object's event arrives or the URL expires.
+      await quotas?.reserveUpload(identityId, fullKey, input.size, lifetimeSeconds);
       return storage.presignPut(session, {
         key: fullKey,
         contentType: input.contentType,

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import type { components } from '../../shared/api/schema';
-import { ownerPrefix } from '../../shared/domain/keys';
+import { listedKey, ownerPrefix } from '../../shared/domain/keys';
 import type { LevelUploadRule } from '../../shared/domain/upload-rules';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
@@ -19,8 +19,11 @@ function uploadRule(rule: LevelUploadRule): UploadRule {
 
 const Query = z.strictObject({});
 
-/** `GET /me`: who the caller is, where their folders are, and the deployment's limits. */
-export function createGetMeRoute({ config, identity }: AppDeps) {
+/** How many of the newest removed objects `GET /me` lists. */
+export const ME_REJECTIONS = 10;
+
+/** `GET /me`: who the caller is, where their folders are, the deployment's limits, usage and quota. */
+export function createGetMeRoute({ config, identity, ledger, quotas }: AppDeps) {
   const limits: Me['limits'] = {
     maxUploadBytes: config.maxUploadBytes,
     maxUrlLifetimeSeconds: config.maxUrlLifetimeSeconds,
@@ -47,6 +50,38 @@ export function createGetMeRoute({ config, identity }: AppDeps) {
       },
       limits,
     };
+    if (ledger !== undefined && quotas !== undefined) {
+      const [current, rejections] = await Promise.all([
+        quotas.standing(identityId),
+        ledger.rejections(identityId, ME_REJECTIONS),
+      ]);
+      body.usage = {
+        bytes: current.usage.bytes,
+        objects: current.usage.objects,
+        reservedBytes: current.standing.reservedBytes,
+        reservedObjects: current.standing.reservedObjects,
+        levels: {
+          private: { ...current.usage.levels.private },
+          protected: { ...current.usage.levels.protected },
+          public: { ...current.usage.levels.public },
+        },
+      };
+      body.quota = { ...current.quota };
+      // As in listings, a key that breaks the key rules (written around the API) is never returned.
+      body.rejections = rejections.flatMap((rejection) => {
+        const key = listedKey(rejection.level, identityId, rejection.key);
+        if (key === undefined) return [];
+        return [
+          {
+            level: rejection.level,
+            key,
+            reason: rejection.reason,
+            detail: rejection.detail,
+            at: rejection.at,
+          },
+        ];
+      });
+    }
     return json(200, body);
   };
 }

@@ -68,6 +68,11 @@ export interface paths {
      *     does not accept answers 400 (`field: contentType`), a size over its limit answers 413
      *     (`field: size`), and nothing is signed. Content types are compared on `type/subtype`, case-insensitively,
      *     ignoring parameters such as `; charset=utf-8` (which are still signed as sent).
+     *
+     *     When the deployment (or the user) has a quota, an upload that would not fit answers 403 with
+     *     `code: quota_exceeded`, the caller's `usage` (stored and reserved) and the `limit`. An issued URL
+     *     reserves its `size` until its object arrives or the URL expires, so concurrent requests cannot
+     *     together exceed the quota.
      */
     post: operations['createUpload'];
     delete?: never;
@@ -166,6 +171,53 @@ export interface components {
           public: components['schemas']['UploadRule'];
         };
       };
+      usage?: components['schemas']['Usage'];
+      quota?: components['schemas']['Quota'];
+      /**
+       * @description The newest objects removed after upload because they broke a rule (newest first, at most 10, kept
+       *     30 days). Present with `usage`.
+       */
+      rejections?: components['schemas']['Rejection'][];
+    };
+    Counts: {
+      bytes: number;
+      objects: number;
+    };
+    /**
+     * @description What the caller stores, counted from storage's own events (so every byte counts, however it was
+     *     written), plus what issued upload URLs hold in reserve. Present when the deployment keeps a usage ledger.
+     */
+    Usage: {
+      bytes: number;
+      objects: number;
+      reservedBytes: number;
+      reservedObjects: number;
+      levels: {
+        private: components['schemas']['Counts'];
+        protected: components['schemas']['Counts'];
+        public: components['schemas']['Counts'];
+      };
+    };
+    QuotaUsage: {
+      bytes: number;
+      objects: number;
+      reservedBytes: number;
+      reservedObjects: number;
+    };
+    /** @description The caller's limits; an absent field is no limit. */
+    Quota: {
+      bytes?: number;
+      objects?: number;
+    };
+    Rejection: {
+      level: components['schemas']['Level'];
+      /** @description Relative to the caller's folder in `level`. */
+      key: string;
+      /** @enum {string} */
+      reason: 'too_large' | 'type_not_allowed' | 'content_mismatch' | 'quota_exceeded';
+      detail: string;
+      /** Format: date-time */
+      at: string;
     };
     UploadRule: {
       /** @description Largest `size` an upload URL is signed for; larger answers 413. */
@@ -288,6 +340,7 @@ export interface components {
         | 'method_not_allowed'
         | 'conflict'
         | 'payload_too_large'
+        | 'quota_exceeded'
         | 'throttled'
         | 'rate_limited'
         | 'upstream_error'
@@ -300,6 +353,8 @@ export interface components {
         field: string;
         message: string;
       }[];
+      usage?: components['schemas']['QuotaUsage'];
+      limit?: components['schemas']['Quota'];
       requestId?: string;
     };
   };

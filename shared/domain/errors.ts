@@ -15,6 +15,7 @@ export type ProblemCode =
   | 'method_not_allowed'
   | 'conflict'
   | 'payload_too_large'
+  | 'quota_exceeded'
   | 'throttled'
   /** The per-user request limit in front of the API (WAF when deployed, the local API adapter). */
   | 'rate_limited'
@@ -85,6 +86,22 @@ export class ForbiddenError extends AppError {
   readonly code = 'forbidden';
   readonly title = 'Forbidden';
   override name = 'ForbiddenError';
+}
+
+/** An upload that would take the caller past their quota: nothing was signed. */
+export class QuotaExceededError extends AppError {
+  readonly status = 403;
+  readonly code = 'quota_exceeded';
+  readonly title = 'Quota exceeded';
+  override name = 'QuotaExceededError';
+
+  constructor(
+    message: string,
+    readonly usage: { bytes: number; objects: number; reservedBytes: number; reservedObjects: number },
+    readonly limit: { bytes?: number; objects?: number },
+  ) {
+    super(message);
+  }
 }
 
 export class NotFoundError extends AppError {

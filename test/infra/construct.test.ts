@@ -312,7 +312,8 @@ describe('variants', () => {
     const stack = new Stack(app, 'SomeoneElsesStack');
     new UserFilesApi(stack, 'Files', { allowedOrigins: ['https://app.example.com'] });
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    // The API function and the events function.
+    template.resourceCountIs('AWS::Lambda::Function', 2);
     template.resourceCountIs('AWS::Cognito::IdentityPool', 1);
     // The stack that uses the construct decides its outputs.
     expect(template.toJSON().Outputs).toBeUndefined();

@@ -270,11 +270,15 @@ describe('function', () => {
         AUTHENTICATED_ROLE_ARN: { 'Fn::GetAtt': [id(authenticatedRole), 'Arn'] },
         SESSION_DURATION_SECONDS: '43200',
         DEVELOPER_PROVIDER_NAME: `user-files.${synth.stack.stackName}`,
+        LEDGER_TABLE: { Ref: id(synth.stack.userFiles.storageEvents.ledger) },
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
     expect(synth.stack.userFiles.identityDirectory).toBeUndefined();
-    expect(ofType('AWS::DynamoDB::Table')).toEqual([]);
+    // Sealed mode needs no identity directory: the only table is the usage ledger.
+    expect(ofType('AWS::DynamoDB::Table').map(([logicalId]) => logicalId)).toEqual([
+      id(synth.stack.userFiles.storageEvents.ledger),
+    ]);
   });
 
   it('in direct mode, gets the directory table and no developer provider', () => {
@@ -302,8 +306,13 @@ describe('function', () => {
     expect(ofType('AWS::IAM::ManagedPolicy')).toEqual([]);
     const statements = roleStatements(resources, roleId);
     const actions = statements.flatMap((s) => [s.Action].flat());
+    // It also reads the ledger and writes upload reservations into it (quotas).
     expect(actions.sort()).toEqual([
       'cognito-identity:GetOpenIdTokenForDeveloperIdentity',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
@@ -338,10 +347,15 @@ describe('function', () => {
     const tableId = directId(direct.stack.userFiles.identityDirectory);
     const statements = roleStatements(directResources, roleId);
     const actions = statements.flatMap((s) => [s.Action].flat());
-    // It writes its own logs and reads or writes single directory entries, and that is all.
+    // It writes its own logs, reads or writes single directory entries, reads the ledger and writes
+    // reservations into it, and that is all.
     expect(actions.sort()).toEqual([
       'dynamodb:GetItem',
+      'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
@@ -351,6 +365,11 @@ describe('function', () => {
         Effect: 'Allow',
         Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         Resource: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: [{ 'Fn::GetAtt': [directId(direct.stack.userFiles.storageEvents.ledger), 'Arn'] }],
       },
     ]);
   });

@@ -35,7 +35,18 @@ describe('loadConfig', () => {
       authenticatedRoleArn: 'arn:aws:iam::123456789012:role/authenticated',
       sessionDurationSeconds: 43200,
       developerProviderName: 'user-files.Stack',
+      quota: {},
     });
+  });
+
+  test('reads the ledger table and quotas; a quota needs the ledger', () => {
+    const config = loadConfig({ ...minimal, LEDGER_TABLE: 'ledger', QUOTA_BYTES: '1000', QUOTA_OBJECTS: '' });
+    expect(config.ledgerTable).toBe('ledger');
+    expect(config.quota).toEqual({ bytes: 1000 });
+    expect(() => loadConfig({ ...minimal, QUOTA_OBJECTS: '5' })).toThrow(/LEDGER_TABLE: must be set/);
+    expect(() => loadConfig({ ...minimal, LEDGER_TABLE: 'ledger', QUOTA_BYTES: '1e9' })).toThrow(
+      /QUOTA_BYTES/,
+    );
   });
 
   test('reads UPLOAD_RULES per level, MAX_UPLOAD_BYTES where a level names no size', () => {

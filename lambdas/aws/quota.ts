@@ -1,0 +1,70 @@
+/**
+ * Upload reservations against the caller's quota: the one entry point every route that issues an
+ * upload (a presigned PUT, a multipart start) calls before signing. Usage and live reservations are
+ * read, the quota decides, and the reservation is written only if nothing changed the owner's usage
+ * item since (its `version`); otherwise it reads and decides again, so racing requests cannot
+ * overshoot.
+ */
+import { ThrottledError } from '../../shared/domain/errors';
+import { checkQuota, hasLimit, type Quota, type QuotaStanding, standing } from '../../shared/domain/quota';
+import type { Usage } from '../../shared/events/ledger';
+import type { Ledger } from './ledger';
+
+export interface Quotas {
+  /**
+   * Reserves `size` bytes (and one object) for `key` for the URL's lifetime, or throws
+   * QuotaExceededError. With no quota for this owner nothing is written.
+   */
+  reserveUpload(owner: string, key: string, size: number, lifetimeSeconds: number): Promise<void>;
+  /** Usage, live reservations and the owner's effective quota, for `GET /me`. */
+  standing(owner: string): Promise<{ usage: Usage; standing: QuotaStanding; quota: Quota }>;
+}
+
+/** Racing writers each win one round; past this many rounds the caller is asked to retry. */
+const RESERVE_ATTEMPTS = 40;
+
+export function createQuotas(options: {
+  readonly ledger: Ledger;
+  /** The deployment's quota; a per-user override on the usage item replaces it. */
+  readonly quota: Quota;
+  /** Epoch ms. */
+  readonly now: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}): Quotas {
+  const { ledger, now } = options;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const effective = (override: Quota): Quota => ({ ...options.quota, ...override });
+
+  return {
+    async reserveUpload(owner, key, size, lifetimeSeconds) {
+      for (let attempt = 1; attempt <= RESERVE_ATTEMPTS; attempt++) {
+        const record = await ledger.usage(owner);
+        const quota = effective(record.quota);
+        if (!hasLimit(quota)) return;
+        const reservations = await ledger.reservations(owner);
+        const nowSeconds = Math.floor(now() / 1000);
+        const expiresAt = nowSeconds + lifetimeSeconds + 1;
+        // A new URL for the same key replaces that key's reservation, keeping the larger of the two.
+        const previous = reservations.find((r) => r.key === key && r.expiresAt > nowSeconds);
+        checkQuota(quota, standing(record.usage, reservations, nowSeconds, key), size);
+        const reservation = {
+          key,
+          bytes: Math.max(size, previous?.bytes ?? 0),
+          expiresAt: Math.max(expiresAt, previous?.expiresAt ?? 0),
+        };
+        if (await ledger.reserve(owner, reservation, record.version)) return;
+        await sleep(Math.random() * 10 * Math.min(attempt, 5));
+      }
+      throw new ThrottledError('too many uploads are being started at once for this user', 1);
+    },
+
+    async standing(owner) {
+      const [record, reservations] = await Promise.all([ledger.usage(owner), ledger.reservations(owner)]);
+      return {
+        usage: record.usage,
+        standing: standing(record.usage, reservations, Math.floor(now() / 1000)),
+        quota: effective(record.quota),
+      };
+    },
+  };
+}

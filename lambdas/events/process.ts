@@ -1,0 +1,136 @@
+/**
+ * One SQS batch of the bucket's object events: each event is applied to the ledger, then each
+ * created object is checked (its level's rules, its first bytes against its declared type, the
+ * owner's quota) and removed with its reason when it breaks one. A message that fails is reported
+ * in `batchItemFailures`, so SQS retries only it (and, past its receive count, moves it to the DLQ).
+ */
+import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Quota } from '../../shared/domain/quota';
+import type { UploadRules } from '../../shared/domain/upload-rules';
+import {
+  checkStoredObject,
+  type RejectionReason,
+  SNIFF_BYTES,
+  type Verdict,
+} from '../../shared/events/content-check';
+import { parseNotification, type StorageEvent } from '../../shared/events/s3-event';
+import { compareSequencers } from '../../shared/events/sequencer';
+import type { Ledger } from '../aws/ledger';
+
+export interface EventsDeps {
+  readonly bucket: string;
+  readonly ledger: Ledger;
+  readonly s3: S3Client;
+  readonly uploadRules: UploadRules;
+  readonly quota: Quota;
+  /** Names and reasons only: never keys' contents, credentials or URLs. */
+  readonly log: (message: string, fields: Record<string, unknown>) => void;
+}
+
+export type EventsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
+export function createEventsHandler(deps: EventsDeps): EventsHandler {
+  const { bucket, ledger, s3, log } = deps;
+
+  /** The object's first bytes and type, or undefined when it is gone or was replaced since the event. */
+  async function readHead(event: StorageEvent) {
+    try {
+      const output = await s3.send(
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: event.key,
+          Range: `bytes=0-${SNIFF_BYTES - 1}`,
+          ...(event.eTag ? { IfMatch: `"${event.eTag.replace(/"/g, '')}"` } : {}),
+        }),
+      );
+      const head = output.Body ? await output.Body.transformToByteArray() : new Uint8Array();
+      return { head, contentType: output.ContentType };
+    } catch (error) {
+      // 404: deleted since; 412: replaced since (the newer object's own event checks it).
+      const status = statusOf(error);
+      if (status === 404 || status === 412) return undefined;
+      // Without s3:ListBucket a missing key is 403 too. Skip only once the ledger shows it deleted
+      // or replaced; otherwise fail, so SQS retries (and a real denial ends in the DLQ, alarmed).
+      if (status === 403) {
+        const entry = await ledger.entry(event.owner, event.key);
+        if (
+          entry !== undefined &&
+          (entry.deleted || compareSequencers(entry.sequencer, event.sequencer) > 0)
+        ) {
+          return undefined;
+        }
+      }
+      throw error;
+    }
+  }
+
+  async function overQuota(owner: string): Promise<Verdict> {
+    const record = await ledger.usage(owner);
+    const quota = { ...deps.quota, ...record.quota };
+    if (quota.bytes !== undefined && record.usage.bytes > quota.bytes) {
+      return {
+        ok: false,
+        reason: 'quota_exceeded',
+        detail: `${record.usage.bytes} bytes stored, quota ${quota.bytes}`,
+      };
+    }
+    if (quota.objects !== undefined && record.usage.objects > quota.objects) {
+      return {
+        ok: false,
+        reason: 'quota_exceeded',
+        detail: `${record.usage.objects} objects stored, quota ${quota.objects}`,
+      };
+    }
+    return { ok: true };
+  }
+
+  async function reject(event: StorageEvent, reason: RejectionReason, detail: string) {
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: event.key }));
+    await ledger.recordRejection(event.owner, {
+      key: event.key,
+      level: event.level,
+      reason,
+      detail,
+      at: event.eventTime,
+    });
+    log('object removed', { owner: event.owner, level: event.level, reason });
+  }
+
+  async function handleEvent(event: StorageEvent) {
+    const outcome = await ledger.applyEvent(event);
+    // A repeat of the current event is checked again: its first delivery may have failed after the
+    // ledger write. Only older events are skipped (a newer one decides).
+    if (event.kind !== 'created' || outcome === 'stale') return;
+    const stored = await readHead(event);
+    if (stored === undefined) return;
+    let verdict = await checkStoredObject(deps.uploadRules, {
+      level: event.level,
+      size: event.size,
+      contentType: stored.contentType,
+      head: stored.head,
+    });
+    if (verdict.ok) verdict = await overQuota(event.owner);
+    if (!verdict.ok) await reject(event, verdict.reason, verdict.detail);
+  }
+
+  return async (batch) => {
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of batch.Records) {
+      try {
+        for (const event of parseNotification(record.body, bucket)) await handleEvent(event);
+      } catch (error) {
+        log('message failed', {
+          messageId: record.messageId,
+          error: error instanceof Error ? error.name : 'unknown',
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures };
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The bucket's object events, as S3 event notifications deliver them (through SQS: one
+ * notification document per message body). Only records of our own bucket whose key is an owner's
+ * object (`{level}/{identityId}/{path}`) become ledger events; anything else is reported as ignored.
+ */
+import * as z from 'zod';
+import { isIdentityId, LEVELS, type Level } from '../domain/keys';
+import { SEQUENCER } from './sequencer';
+
+export interface StorageEvent {
+  readonly kind: 'created' | 'deleted';
+  /** The full S3 key, decoded. */
+  readonly key: string;
+  readonly owner: string;
+  readonly level: Level;
+  /** Bytes of a created object; 0 for a delete (S3 sends none). */
+  readonly size: number;
+  readonly sequencer: string;
+  readonly eTag?: string;
+  readonly eventTime: string;
+  readonly eventName: string;
+}
+
+const RecordSchema = z.object({
+  eventSource: z.literal('aws:s3'),
+  eventTime: z.string(),
+  eventName: z.string().regex(/^Object(Created|Removed):[A-Za-z]+$/),
+  s3: z.object({
+    bucket: z.object({ name: z.string() }),
+    object: z.object({
+      key: z.string().min(1),
+      size: z.number().int().min(0).optional(),
+      eTag: z.string().optional(),
+      sequencer: z.string().regex(SEQUENCER),
+    }),
+  }),
+});
+
+const NotificationSchema = z.union([
+  z.object({ Records: z.array(z.unknown()) }),
+  // Sent once when the notification is configured: no object event.
+  z.object({ Event: z.literal('s3:TestEvent') }),
+]);
+
+export type S3EventRecord = z.input<typeof RecordSchema>;
+
+/** S3 writes keys form-encoded in notifications: `+` for a space, `%XX` for the rest. */
+export function decodeEventKey(raw: string): string {
+  return decodeURIComponent(raw.replace(/\+/g, ' '));
+}
+
+/** The owner and level of a full key, or undefined for a key outside every owner's folder. */
+export function ownerOf(key: string): { level: Level; owner: string } | undefined {
+  const [level, owner, ...rest] = key.split('/');
+  if (!LEVELS.includes(level as Level) || !isIdentityId(owner) || rest.join('/') === '') return undefined;
+  return { level: level as Level, owner };
+}
+
+export class MalformedEventError extends Error {
+  override name = 'MalformedEventError';
+}
+
+/**
+ * The ledger events of one notification document (a message body). Throws MalformedEventError for
+ * a body that is not a notification; records of another bucket or outside owners' folders are skipped.
+ */
+export function parseNotification(body: string, bucket: string): StorageEvent[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new MalformedEventError('message body is not JSON');
+  }
+  const parsed = NotificationSchema.safeParse(json);
+  if (!parsed.success) throw new MalformedEventError('message body is not an S3 event notification');
+  if (!('Records' in parsed.data)) return [];
+  const events: StorageEvent[] = [];
+  for (const raw of parsed.data.Records) {
+    const record = RecordSchema.safeParse(raw);
+    if (!record.success) throw new MalformedEventError('an S3 event record is malformed');
+    const { eventName, eventTime, s3 } = record.data;
+    if (s3.bucket.name !== bucket) continue;
+    let key: string;
+    try {
+      key = decodeEventKey(s3.object.key);
+    } catch {
+      throw new MalformedEventError('an S3 event key is not form-encoded UTF-8');
+    }
+    const where = ownerOf(key);
+    if (!where) continue;
+    const created = eventName.startsWith('ObjectCreated:');
+    if (created && s3.object.size === undefined) throw new MalformedEventError('a created event has no size');
+    events.push({
+      kind: created ? 'created' : 'deleted',
+      key,
+      owner: where.owner,
+      level: where.level,
+      size: created ? (s3.object.size ?? 0) : 0,
+      sequencer: s3.object.sequencer,
+      ...(s3.object.eTag ? { eTag: s3.object.eTag } : {}),
+      eventTime,
+      eventName,
+    });
+  }
+  return events;
+}
