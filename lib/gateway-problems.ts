@@ -19,14 +19,37 @@ export interface GatewayProblem {
   readonly title: string;
   /** Sent as `Retry-After` (seconds) with the response. */
   readonly retryAfterSeconds?: number;
+  /**
+   * The `detail`, when API Gateway's own message does not tell a client what to do (it is just
+   * "Unauthorized", or "Missing Authentication Token" for a route that does not exist).
+   */
+  readonly detail?: string;
 }
 
+/** What every 401 of the API expects instead. */
+export const UNAUTHORIZED_DETAIL =
+  "Unauthorized: send the signed-in user's Cognito ID token (AuthenticationResult.IdToken, not the access token), unexpired, in the Authorization header.";
+/** What an unknown path or method means: API Gateway's "Missing Authentication Token" misleads. */
+export const NO_SUCH_ROUTE_DETAIL = 'no such route: check the method and path';
+
 export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
-  // Missing, malformed or expired ID token: the Cognito authorizer answers this.
-  { responseType: 'UNAUTHORIZED', status: 401, code: 'unauthorized', title: 'Unauthorized' },
+  // Missing, malformed or expired ID token (or an access token): the Cognito authorizer answers this.
+  {
+    responseType: 'UNAUTHORIZED',
+    status: 401,
+    code: 'unauthorized',
+    title: 'Unauthorized',
+    detail: UNAUTHORIZED_DETAIL,
+  },
   // A REST API answers an unknown resource or method with "Missing Authentication Token" (403);
   // for clients that is simply a route that does not exist.
-  { responseType: 'MISSING_AUTHENTICATION_TOKEN', status: 404, code: 'not_found', title: 'Not Found' },
+  {
+    responseType: 'MISSING_AUTHENTICATION_TOKEN',
+    status: 404,
+    code: 'not_found',
+    title: 'Not Found',
+    detail: NO_SUCH_ROUTE_DETAIL,
+  },
   { responseType: 'RESOURCE_NOT_FOUND', status: 404, code: 'not_found', title: 'Not Found' },
   { responseType: 'ACCESS_DENIED', status: 403, code: 'forbidden', title: 'Forbidden' },
   { responseType: 'EXPIRED_TOKEN', status: 403, code: 'forbidden', title: 'Forbidden' },
@@ -88,7 +111,13 @@ export function gatewayProblemTemplate(problem: GatewayProblem): string {
     status: problem.status,
     code: problem.code,
   });
-  return `${fixed.slice(0, -1)},"detail":$context.error.messageString,"requestId":"$context.requestId"}`;
+  // A fixed detail is data, not a template: `$` and `#` would be read as VTL.
+  if (problem.detail !== undefined && /[$#\\]/.test(problem.detail)) {
+    throw new Error(`the detail of ${problem.responseType} must not hold $, # or \\`);
+  }
+  const detail =
+    problem.detail === undefined ? '$context.error.messageString' : JSON.stringify(problem.detail);
+  return `${fixed.slice(0, -1)},"detail":${detail},"requestId":"$context.requestId"}`;
 }
 
 /**

@@ -127,7 +127,8 @@ function requestTime(date: Date): string {
  */
 interface GatewayAnswer {
   readonly problem: GatewayProblem;
-  readonly message: string;
+  /** The deployed response's fixed detail when it has one, else API Gateway's message. */
+  readonly detail: string;
   /** API Gateway's `x-amzn-ErrorType` header. */
   readonly errorType: string;
 }
@@ -135,10 +136,17 @@ interface GatewayAnswer {
 function gatewayAnswer(responseType: string, message: string, errorType: string): GatewayAnswer {
   const problem = GATEWAY_PROBLEMS.find((p) => p.responseType === responseType);
   if (!problem) throw new Error(`no gateway response ${responseType} in lib/gateway-problems.ts`);
-  return { problem, message, errorType };
+  return { problem, detail: problem.detail ?? message, errorType };
 }
 
 const UNAUTHORIZED = gatewayAnswer('UNAUTHORIZED', 'Unauthorized', 'UnauthorizedException');
+// The common mistake, which the local stack can name: a verified token of the pool, but the
+// access token. (Deployed, the authorizer cannot say more than UNAUTHORIZED's detail.)
+const ACCESS_TOKEN: GatewayAnswer = {
+  ...UNAUTHORIZED,
+  detail:
+    "Unauthorized: this is the user's access token; send the ID token (AuthenticationResult.IdToken) in the Authorization header.",
+};
 const NO_SUCH_ROUTE = gatewayAnswer(
   'MISSING_AUTHENTICATION_TOKEN',
   'Missing Authentication Token',
@@ -327,7 +335,8 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
   const awsJwksUri = CognitoJwtVerifier.parseUserPoolId(options.userPoolId).jwksUri;
   const localJwksUri = `${options.userPoolEndpoint.replace(/\/$/, '')}/${options.userPoolId}/.well-known/jwks.json`;
   const verifier = CognitoJwtVerifier.create(
-    { userPoolId: options.userPoolId, tokenUse: 'id', clientId: null },
+    // Either token use, so an access token can be named as such; only ID tokens go further.
+    { userPoolId: options.userPoolId, tokenUse: null, clientId: null },
     {
       jwksCache: loopbackJwksCache((uri) => {
         if (uri !== awsJwksUri) throw new FetchError(uri, 'unexpected JWKS URI');
@@ -360,7 +369,7 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
       title: problem.title,
       status: problem.status,
       code: problem.code,
-      detail: answer.message,
+      detail: answer.detail,
       requestId,
     });
     res.writeHead(problem.status, {
@@ -483,9 +492,13 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
       }
       return;
     }
+    if (payload.token_use !== 'id' || typeof payload.sub !== 'string' || payload.sub === '') {
+      sendProblem(res, payload.token_use === 'access' ? ACCESS_TOKEN : UNAUTHORIZED, requestId);
+      return;
+    }
 
-    // The verifier requires a non-empty `sub` in an ID token; each user has their own bucket.
-    const waitSeconds = limiter?.take(String(payload.sub));
+    // Each user (the verified, non-empty `sub`) has their own bucket.
+    const waitSeconds = limiter?.take(payload.sub);
     if (waitSeconds !== undefined && waitSeconds > 0) {
       sendRateLimited(res, waitSeconds, requestId);
       return;

@@ -4,18 +4,55 @@ moto signs every user pool's tokens with a private key it ships in its package (
 internet), so anyone could mint tokens the local stack would accept. Before moto's server starts,
 this replaces that key (and the public JWKS moto serves) with the key the stack generated.
 
-Usage: python3 moto-launcher.py <socket path> <key file>
+It also ends when the process that started it dies, however that happens (even SIGKILL): it runs
+in its own process group, so no terminal signal reaches it, and nobody else would stop it.
+
+Usage: python3 moto-launcher.py <socket path> <key file> <parent pid>
 The key file is JSON: {"kid": ..., "private": <private JWK>, "public": <JWKS>}.
 """
 
 import json
+import os
+import shutil
+import signal
 import sys
+import threading
+import time
 
 NOT_INSTALLED = 127
+PR_SET_PDEATHSIG = 1
+PARENT_POLL_SECONDS = 0.25
+
+
+def end_with_parent(parent_pid: int, socket_dir: str) -> None:
+    """Exits (removing the socket directory) on SIGTERM or as soon as `parent_pid` is gone."""
+
+    def stop(*_args) -> None:  # type: ignore[no-untyped-def]
+        shutil.rmtree(socket_dir, ignore_errors=True)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+    try:
+        # Linux: the kernel sends SIGTERM the moment the parent exits.
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+    # Everywhere (and for a parent that died before prctl ran): an orphan gets a new parent.
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_SECONDS)
+        stop()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def main() -> None:
-    socket_path, key_file = sys.argv[1], sys.argv[2]
+    socket_path, key_file, parent_pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    end_with_parent(parent_pid, os.path.dirname(socket_path))
     try:
         import moto.cognitoidp.models as models
         import moto.cognitoidp.responses as responses

@@ -158,7 +158,8 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
 
   let child: ChildProcess;
   try {
-    child = spawn(python, [LAUNCHER, socketPath, keyFile], {
+    // The launcher exits when this process is gone, however it ends (see moto-launcher.py).
+    child = spawn(python, [LAUNCHER, socketPath, keyFile, String(process.pid)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
       env: { ...process.env, PYTHONUNBUFFERED: '1' },

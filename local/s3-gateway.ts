@@ -887,7 +887,8 @@ function forwardHeaders(
 function applyResponseOverrides(headers: OutgoingHttpHeaders, parameters: ReadonlyMap<string, string>): void {
   const stored = headers[STORED_CONTENT_TYPE];
   if (stored !== undefined) {
-    headers['content-type'] = stored;
+    // Node's types allow only a string here; moto sends this header once, as text.
+    headers['content-type'] = Array.isArray(stored) ? stored.join(', ') : String(stored);
     delete headers[STORED_CONTENT_TYPE];
   }
   for (const [parameter, header] of Object.entries(RESPONSE_OVERRIDES)) {

@@ -14,12 +14,16 @@
  *   ALLOWED_ORIGINS               comma-separated browser origins for CORS
  *   MAX_UPLOAD_BYTES, DEFAULT_URL_LIFETIME_SECONDS, MAX_URL_LIFETIME_SECONDS, UPLOAD_RULES: as for
  *                                the function (read from this process's environment)
+ *   LOCAL_STATE_DIR               where outputs.json and the admin keys for `npm run users` go
+ *                                (default .local/)
  * A port given in the environment must be free (else: exit 1 with a message); a default port that
  * is taken is replaced by a free one.
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ADMIN_KEYS_FILE_NAME, removeAdminKeys, writeAdminKeys } from './admin-keys';
+import { endWithParent } from './lifetime';
 import {
   DEFAULT_ALLOWED_ORIGINS,
   type LocalStack,
@@ -30,7 +34,10 @@ import { MotoNotInstalledError } from './moto';
 import { assertPortFree, LOOPBACK, PortInUseError } from './ports';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const OUTPUTS_FILE = join(ROOT, '.local', 'outputs.json');
+// LOCAL_STATE_DIR: where outputs.json and the admin keys for `npm run users` go (tests use their own).
+const STATE_DIR = process.env.LOCAL_STATE_DIR || join(ROOT, '.local');
+const OUTPUTS_FILE = join(STATE_DIR, 'outputs.json');
+const ADMIN_KEYS_FILE = join(STATE_DIR, ADMIN_KEYS_FILE_NAME);
 
 interface PortSetting {
   readonly name: string;
@@ -124,6 +131,7 @@ function banner(outputs: LocalStackOutputs, seconds: number, notes: readonly str
     '',
     'Try it (bash; needs the AWS CLI and curl):',
     '',
+    '  cd "$(mktemp -d)"   # a scratch directory: the calls below write files, never into the repository',
     `  API=${sh(outputs.ApiUrl)}`,
     `  TOKEN=$(aws cognito-idp initiate-auth --region ${outputs.Region} --endpoint-url ${outputs.CognitoIdpEndpoint} \\`,
     `    --client-id ${outputs.UserPoolClientId} --auth-flow USER_PASSWORD_AUTH \\`,
@@ -175,25 +183,11 @@ async function main(): Promise<void> {
   const mode = accessMode();
 
   let stack: LocalStack | undefined;
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      // A second Ctrl-C: do not wait any longer (moto is killed on exit by its supervisor).
-      process.exit(130);
-    }
-    stopping = true;
-    console.log(`\n${signal}: stopping the local stack...`);
-    const done = stack ? stack.stop() : Promise.resolve();
-    done.then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error instanceof Error ? error.message : error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  // Before the stack starts: a signal during the start exits at once, and moto dies with us.
+  endWithParent(async () => {
+    await stack?.stop();
+    await removeAdminKeys(ADMIN_KEYS_FILE);
+  });
 
   stack = await startLocalStack({
     host: LOOPBACK,
@@ -201,13 +195,10 @@ async function main(): Promise<void> {
     allowedOrigins: allowedOrigins(),
     accessMode: mode,
   });
-  if (stopping) {
-    await stack.stop();
-    return;
-  }
   await mkdir(dirname(OUTPUTS_FILE), { recursive: true });
   await writeFile(OUTPUTS_FILE, `${JSON.stringify(stack.outputs, null, 2)}\n`, { mode: 0o600 });
   await chmod(OUTPUTS_FILE, 0o600);
+  await writeAdminKeys(ADMIN_KEYS_FILE, stack.adminCredentials);
   console.log(banner(stack.outputs, (performance.now() - started) / 1000, notes));
 }
 

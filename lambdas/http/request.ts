@@ -35,15 +35,25 @@ export function readHeader(event: APIGatewayProxyEvent, name: string): string | 
 export function authenticate(event: APIGatewayProxyEvent, clientIds: readonly string[]): Caller {
   const authorization = readHeader(event, 'Authorization');
   const idToken = authorization?.replace(BEARER, '').trim();
-  if (!idToken) throw new UnauthorizedError('an ID token is required in the Authorization header');
-  if (!JWT.test(idToken)) throw new UnauthorizedError('the Authorization header does not hold a JWT');
+  if (!idToken)
+    throw new UnauthorizedError("send the signed-in user's Cognito ID token in the Authorization header");
+  if (!JWT.test(idToken))
+    throw new UnauthorizedError(
+      "the Authorization header does not hold a JWT: send the user's Cognito ID token",
+    );
   const claims: unknown = event.requestContext?.authorizer?.claims;
   if (typeof claims !== 'object' || claims === null) {
-    throw new UnauthorizedError('the token was not verified by the authorizer');
+    throw new UnauthorizedError(
+      "the token was not verified by the authorizer: send the user's Cognito ID token",
+    );
   }
   const { sub, aud, token_use: tokenUse, 'cognito:username': username } = claims as Record<string, unknown>;
-  if (typeof sub !== 'string' || sub === '') throw new UnauthorizedError('the verified token has no subject');
-  if (tokenUse !== 'id') throw new UnauthorizedError('an ID token is required, not an access token');
+  if (typeof sub !== 'string' || sub === '')
+    throw new UnauthorizedError("the verified token has no subject: send the user's Cognito ID token");
+  if (tokenUse !== 'id')
+    throw new UnauthorizedError(
+      "this is an access token: send the user's ID token (AuthenticationResult.IdToken)",
+    );
   if (typeof aud !== 'string' || !clientIds.includes(aud)) {
     throw new UnauthorizedError('the ID token was issued to an app client this API does not serve');
   }
@@ -51,7 +61,9 @@ export function authenticate(event: APIGatewayProxyEvent, clientIds: readonly st
   // the same token's, or one user could be served another's cached credentials.
   const payload = tokenPayload(idToken);
   if (payload.sub !== sub || payload.aud !== aud) {
-    throw new UnauthorizedError('the Authorization token is not the one the authorizer verified');
+    throw new UnauthorizedError(
+      'the Authorization token is not the one the authorizer verified: send one ID token',
+    );
   }
   return { sub, username: typeof username === 'string' && username !== '' ? username : sub, idToken };
 }

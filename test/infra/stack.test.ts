@@ -519,7 +519,7 @@ describe('REST API', () => {
         title: expect.any(String),
         status: Number(properties?.StatusCode),
         code: expect.any(String),
-        detail: 'Unauthorized',
+        detail: GATEWAY_PROBLEMS.find((p) => p.responseType === type)?.detail ?? 'Unauthorized',
         requestId: 'c0ffee00-0000-4000-8000-000000000000',
       });
       expect(codes, type).toContain(body.code);
@@ -527,8 +527,38 @@ describe('REST API', () => {
       expect(body.status, type).toBeLessThanOrEqual(599);
     }
     expect(responses.get('UNAUTHORIZED')).toMatchObject({ StatusCode: '401' });
+    expect(responses.get('MISSING_AUTHENTICATION_TOKEN')).toMatchObject({ StatusCode: '404' });
     expect(responses.get('DEFAULT_4XX')?.StatusCode).toMatch(/^4\d\d$/);
     expect(responses.get('DEFAULT_5XX')?.StatusCode).toMatch(/^5\d\d$/);
+  });
+
+  it("says what a 401 expects and that an unknown route does not exist, not just API Gateway's words", () => {
+    const detailOf = (type: string) => {
+      const response = ofType('AWS::ApiGateway::GatewayResponse').find(
+        ([, r]) => r.Properties?.ResponseType === type,
+      )?.[1];
+      const template = ((response?.Properties?.ResponseTemplates ?? {}) as Record<string, string>)[
+        'application/json'
+      ];
+      const body = JSON.parse(
+        (template ?? '{}')
+          .replace('$context.error.messageString', JSON.stringify('Unauthorized'))
+          .replace('$context.requestId', 'c0ffee00-0000-4000-8000-000000000000'),
+      ) as Record<string, unknown>;
+      return { status: response?.Properties?.StatusCode, body };
+    };
+    const unauthorized = detailOf('UNAUTHORIZED');
+    expect(unauthorized.status).toBe('401');
+    expect(unauthorized.body).toMatchObject({ status: 401, code: 'unauthorized', title: 'Unauthorized' });
+    expect(unauthorized.body.detail).toMatch(/Cognito ID token/);
+    expect(unauthorized.body.detail).toMatch(/not the access token/);
+    const noRoute = detailOf('MISSING_AUTHENTICATION_TOKEN');
+    expect(noRoute.status).toBe('404');
+    expect(noRoute.body).toMatchObject({
+      status: 404,
+      code: 'not_found',
+      detail: 'no such route: check the method and path',
+    });
   });
 
   it('stage: throttled, traced, JSON access logs that never include the token', () => {

@@ -120,4 +120,43 @@ describe('the local API adapter', () => {
     expect((await me(mine.idToken)).status).toBe(200);
     expect((await me(mine.idToken)).status).toBe(429);
   });
+
+  it('says what a 401 expects, and names an access token sent instead of the ID token', async () => {
+    const before = invoked.length;
+    const { accessToken } = await signIn(services.userPool.url, pool, alice);
+    const cases = [
+      [undefined, /Cognito ID token .*not the access token/],
+      ['not-a-jwt', /Cognito ID token .*not the access token/],
+      [accessToken, /this is the user's access token; send the ID token/],
+    ] as const;
+    for (const [token, detail] of cases) {
+      const response = await fetch(
+        `${adapter.url}me`,
+        token === undefined ? {} : { headers: { Authorization: token } },
+      );
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({ status: 401, code: 'unauthorized', title: 'Unauthorized' });
+      expect(body.detail).toMatch(detail);
+    }
+    expect(invoked.length).toBe(before);
+  });
+
+  it('answers an unknown path or method 404 "no such route", as the deployed gateway responses do', async () => {
+    const { idToken } = await signIn(services.userPool.url, pool, alice);
+    for (const [method, path] of [
+      ['GET', 'nope'],
+      ['PUT', 'files'],
+      ['POST', 'me'],
+    ] as const) {
+      const response = await fetch(`${adapter.url}${path}`, { method, headers: { Authorization: idToken } });
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect(await response.json()).toMatchObject({
+        status: 404,
+        code: 'not_found',
+        detail: 'no such route: check the method and path',
+      });
+    }
+  });
 });

@@ -141,7 +141,9 @@ describe('loadConfig', () => {
     const saved = process.env.USER_POOL_ID;
     delete process.env.USER_POOL_ID;
     try {
-      await expect(import(`../../../lambdas/handler?fresh=${Date.now()}`)).rejects.toThrow(ConfigError);
+      await expect(import(/* @vite-ignore */ `../../../lambdas/handler?fresh=${Date.now()}`)).rejects.toThrow(
+        ConfigError,
+      );
     } finally {
       if (saved !== undefined) process.env.USER_POOL_ID = saved;
     }

@@ -56,7 +56,9 @@ describe('authentication', () => {
     ],
   ] as Array<[string, Partial<EventInput>]>)('answers 401 for %s, calling nothing', async (_name, change) => {
     const request = { ...me, ...change };
-    expectProblem(request, await harness().call(request), 401, 'unauthorized');
+    const body = expectProblem(request, await harness().call(request), 401, 'unauthorized');
+    // Every 401 says what is expected, not just "Unauthorized".
+    expect(body.detail).toMatch(/ID token/);
     expect(harness().aws.cognito.calls()).toHaveLength(0);
   });
 
