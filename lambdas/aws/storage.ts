@@ -4,20 +4,27 @@
  * refreshed). The endpoint comes from the SDK's standard configuration (`AWS_ENDPOINT_URL_S3`).
  */
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
   ListObjectsV2Command,
+  ListPartsCommand,
+  type ListPartsCommandOutput,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { LRUCache } from 'lru-cache';
-import { NotFoundError, UpstreamError } from '../../shared/domain/errors';
+import { NotFoundError, UpstreamError, ValidationError } from '../../shared/domain/errors';
 import { presignWindow } from '../../shared/domain/expiry';
 import { SHA256_BASE64 } from '../../shared/domain/limits';
+import type { StoredPart } from '../../shared/domain/multipart';
 import { httpStatusOf, isNotFound, RejectedCredentialsError } from './errors';
 import type { IdentityCredentials, IdentitySession } from './identity';
 
@@ -82,6 +89,25 @@ export interface ObjectProperties {
   readonly sha256?: string;
 }
 
+export interface MultipartTarget {
+  /** Full S3 key, already validated. */
+  readonly key: string;
+  readonly uploadId: string;
+}
+
+export interface PartPutInput extends MultipartTarget {
+  readonly partNumber: number;
+  readonly size: number;
+  readonly sha256?: string;
+  readonly lifetimeSeconds: number;
+}
+
+export interface StoredUpload {
+  readonly parts: readonly StoredPart[];
+  /** When storage's lifecycle rule aborts the upload, if the bucket has one. */
+  readonly abortDate?: Date;
+}
+
 export interface Storage {
   presignPut(session: IdentitySession, input: PutInput): Promise<PresignedPut>;
   presignGet(session: IdentitySession, input: GetInput): Promise<PresignedUrl>;
@@ -90,6 +116,21 @@ export interface Storage {
   /** HEAD that answers false for a missing object (other failures still throw). */
   exists(session: IdentitySession, key: string): Promise<boolean>;
   delete(session: IdentitySession, key: string): Promise<void>;
+  /** Starts a multipart upload whose parts carry SHA-256 checksums. */
+  createMultipart(
+    session: IdentitySession,
+    input: { readonly key: string; readonly contentType: string },
+  ): Promise<{ uploadId: string; abortDate?: Date }>;
+  presignUploadPart(session: IdentitySession, input: PartPutInput): Promise<PresignedPut>;
+  /** Every part storage holds (all pages), or only the first `maxParts`. */
+  listParts(session: IdentitySession, input: MultipartTarget, maxParts?: number): Promise<StoredUpload>;
+  /** Completes with exactly `parts`; `ifNoneMatch` makes storage refuse (412) an existing key. */
+  completeMultipart(
+    session: IdentitySession,
+    input: MultipartTarget & { readonly parts: readonly StoredPart[]; readonly ifNoneMatch: boolean },
+  ): Promise<void>;
+  /** Idempotent: an upload that no longer exists is already aborted. */
+  abortMultipart(session: IdentitySession, input: MultipartTarget): Promise<void>;
 }
 
 export interface StorageOptions {
@@ -124,6 +165,31 @@ function headError(error: unknown): unknown {
     ? new RejectedCredentialsError('storage answered 400 to a HEAD', { cause: error })
     : error;
 }
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { name, Code } = error as { name?: unknown; Code?: unknown };
+  return typeof Code === 'string' ? Code : typeof name === 'string' ? name : undefined;
+}
+
+/** A multipart call's error, named: a vanished upload is a 404, a refused part list a 400. */
+function multipartError(error: unknown): unknown {
+  const code = errorCode(error);
+  if (code === 'NoSuchUpload') {
+    return new NotFoundError('no such upload: it was completed, aborted or has expired');
+  }
+  // Storage's own part checks, reached only if the parts changed between our listing and the
+  // completion: the client's doing, so a 400 naming the handle.
+  if (code === 'InvalidPart' || code === 'InvalidPartOrder' || code === 'EntityTooSmall') {
+    return ValidationError.of(
+      'upload',
+      `storage refused the parts (${code}); ask for the progress and retry`,
+    );
+  }
+  return error;
+}
+
+const LIST_PARTS_PAGE = 1000;
 
 export function createStorage(options: StorageOptions): Storage {
   const now = options.now ?? Date.now;
@@ -296,6 +362,125 @@ export function createStorage(options: StorageOptions): Storage {
 
     async delete(session, key) {
       await clientFor(session).send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    },
+
+    async createMultipart(session, input) {
+      const output = await clientFor(session).send(
+        new CreateMultipartUploadCommand({
+          Bucket: bucket,
+          Key: input.key,
+          ContentType: input.contentType,
+          // Every part then has a SHA-256 in storage: verified against the one the client signs,
+          // or computed by storage when the client sends none.
+          ChecksumAlgorithm: 'SHA256',
+        }),
+      );
+      if (output.UploadId === undefined) throw new UpstreamError('storage returned no upload ID');
+      return output.AbortDate === undefined
+        ? { uploadId: output.UploadId }
+        : { uploadId: output.UploadId, abortDate: output.AbortDate };
+    },
+
+    async presignUploadPart(session, input) {
+      const signed = window(session, input.lifetimeSeconds);
+      const headers: Record<string, string> = { 'Content-Length': String(input.size) };
+      const signable = new Set(['content-length']);
+      const unhoistable = new Set<string>();
+      if (input.sha256 !== undefined) {
+        // A header, not a query parameter: storage verifies the body against the header.
+        headers['x-amz-checksum-sha256'] = input.sha256;
+        signable.add('x-amz-checksum-sha256');
+        unhoistable.add('x-amz-checksum-sha256');
+      }
+      const url = await getSignedUrl(
+        clientFor(session),
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: input.key,
+          UploadId: input.uploadId,
+          PartNumber: input.partNumber,
+          ContentLength: input.size,
+          ChecksumSHA256: input.sha256,
+        }),
+        {
+          expiresIn: signed.expiresInSeconds,
+          signingDate: signed.signingDate,
+          signableHeaders: signable,
+          unhoistableHeaders: unhoistable,
+        },
+      );
+      return { url, headers, expiresAt: signed.expiresAt };
+    },
+
+    async listParts(session, input, maxParts) {
+      const parts: StoredPart[] = [];
+      let marker: string | undefined;
+      let abortDate: Date | undefined;
+      // At most 10 pages: an upload has at most 10,000 parts.
+      for (;;) {
+        let output: ListPartsCommandOutput;
+        try {
+          output = await clientFor(session).send(
+            new ListPartsCommand({
+              Bucket: bucket,
+              Key: input.key,
+              UploadId: input.uploadId,
+              MaxParts: maxParts ?? LIST_PARTS_PAGE,
+              PartNumberMarker: marker,
+            }),
+          );
+        } catch (error) {
+          throw multipartError(error);
+        }
+        abortDate ??= output.AbortDate;
+        for (const part of output.Parts ?? []) {
+          if (part.PartNumber === undefined || part.ETag === undefined || part.Size === undefined) continue;
+          const sha256 = part.ChecksumSHA256;
+          parts.push({
+            partNumber: part.PartNumber,
+            size: part.Size,
+            etag: part.ETag,
+            ...(sha256 !== undefined && SHA256_BASE64.test(sha256) ? { sha256 } : {}),
+          });
+        }
+        const next = output.NextPartNumberMarker;
+        if (maxParts !== undefined || !output.IsTruncated || next === undefined || next === marker) break;
+        marker = next;
+      }
+      return abortDate === undefined ? { parts } : { parts, abortDate };
+    },
+
+    async completeMultipart(session, input) {
+      try {
+        await clientFor(session).send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: input.key,
+            UploadId: input.uploadId,
+            IfNoneMatch: input.ifNoneMatch ? '*' : undefined,
+            MultipartUpload: {
+              Parts: input.parts.map((part) => ({
+                PartNumber: part.partNumber,
+                ETag: part.etag,
+                ChecksumSHA256: part.sha256,
+              })),
+            },
+          }),
+        );
+      } catch (error) {
+        throw multipartError(error);
+      }
+    },
+
+    async abortMultipart(session, input) {
+      try {
+        await clientFor(session).send(
+          new AbortMultipartUploadCommand({ Bucket: bucket, Key: input.key, UploadId: input.uploadId }),
+        );
+      } catch (error) {
+        if (errorCode(error) === 'NoSuchUpload') return;
+        throw error;
+      }
     },
   };
 }
