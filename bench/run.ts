@@ -9,15 +9,23 @@
  *   2. Cognito calls over a simulated hour (bench/cognito-calls.ts)
  *   3. bundle size and cold start in fresh processes (bench/cold-start.ts)
  *   4. load on the local stack from a second process (bench/local-load.ts)
+ *   5. large uploads: the client helper vs. the SDK's Upload, and resume waste (bench/multipart.ts,
+ *      in its own process with its own local stack)
  */
 import { parseArgs } from 'node:util';
 import { countCognitoCalls } from './cognito-calls';
 import { measureColdStart } from './cold-start';
 import { measureHandler } from './in-process';
 import { measureLocalLoad } from './local-load';
+import { type MultipartFigures, runMultipart } from './multipart-run';
 import { round, table } from './stats';
 
-const GOALS = { handler_overhead_ratio: 1.5, cognito_calls_per_10k: 200 } as const;
+const GOALS = {
+  handler_overhead_ratio: 1.5,
+  cognito_calls_per_10k: 200,
+  multipart_vs_sdk_ratio: 0.9,
+  resume_waste_ratio: 1.15,
+} as const;
 
 const { values: flags } = parseArgs({
   options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false } },
@@ -46,6 +54,11 @@ async function main(): Promise<number> {
     quick
       ? { seconds: 3, connections: 10, warmupSeconds: 1 }
       : { seconds: 20, connections: 10, warmupSeconds: 3 },
+  );
+
+  progress(`large uploads (${quick ? 64 : 256} MiB, helper vs. SDK, resume)...`);
+  const multipart: MultipartFigures = await runMultipart(
+    quick ? { mib: 64, rounds: 1 } : { mib: 256, rounds: 3 },
   );
 
   const kb = (bytes: number) => round(bytes / 1024);
@@ -93,10 +106,17 @@ async function main(): Promise<number> {
     local_seconds: local.seconds,
     local_connections: local.connections,
     local_users: local.users,
+    multipart_mib_s: round(multipart.multipart_mib_s),
+    sdk_upload_mib_s: round(multipart.sdk_upload_mib_s),
+    multipart_vs_sdk_ratio: round(multipart.multipart_vs_sdk_ratio),
+    resume_waste_ratio: round(multipart.resume_waste_ratio),
+    multipart_mib: multipart.multipart_mib,
   };
   const goalsMet = {
     handler_overhead_ratio: figures.handler_overhead_ratio <= GOALS.handler_overhead_ratio,
     cognito_calls_per_10k: figures.cognito_calls_per_10k <= GOALS.cognito_calls_per_10k,
+    multipart_vs_sdk_ratio: figures.multipart_vs_sdk_ratio >= GOALS.multipart_vs_sdk_ratio,
+    resume_waste_ratio: figures.resume_waste_ratio <= GOALS.resume_waste_ratio,
   };
   const mark = (met: boolean) => (met ? 'ok' : 'MISSED');
   const samples = `median of ${handler.upload_url_us.samples} rounds (p90 in brackets)`;
@@ -184,6 +204,30 @@ async function main(): Promise<number> {
       'autocannon in a second process',
     ],
     ['  errors', String(figures.local_errors), '0', JSON.stringify(local.statuses)],
+    [
+      `multipart upload, ${figures.multipart_mib} MiB`,
+      `${figures.multipart_mib_s} MiB/s`,
+      '',
+      'shared/api/upload.ts: 8 MiB parts, 4 in parallel, SHA-256 each',
+    ],
+    [
+      '  same bytes, SDK lib-storage Upload',
+      `${figures.sdk_upload_mib_s} MiB/s`,
+      '',
+      'same parts, user credentials',
+    ],
+    [
+      '  helper / SDK',
+      String(figures.multipart_vs_sdk_ratio),
+      `>= ${GOALS.multipart_vs_sdk_ratio} ${mark(goalsMet.multipart_vs_sdk_ratio)}`,
+      `median of ${multipart.multipart_rounds} alternating rounds`,
+    ],
+    [
+      'resume waste (sent / size)',
+      String(figures.resume_waste_ratio),
+      `<= ${GOALS.resume_waste_ratio} ${mark(goalsMet.resume_waste_ratio)}`,
+      `killed at 50 %, resumed by a new process (${multipart.resume_resumed_parts} parts kept)`,
+    ],
   ];
   console.log('');
   console.log(table(['figure', 'value', 'goal', 'notes'], rows, ['left', 'right']));

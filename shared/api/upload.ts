@@ -352,24 +352,35 @@ class UploadContext {
     const resumedParts = done.size;
     const pending = Array.from({ length: partCount }, (_, index) => index + 1).filter((n) => !done.has(n));
 
-    const sendPart = async (n: number) => {
+    const sign = async (n: number, sha256: string) => {
+      const signed = await this.#api('POST /files/multipart/parts', () =>
+        client.POST('/files/multipart/parts', {
+          body: { upload: handle, parts: [{ number: n, sha256 }] },
+          signal: this.signal,
+        }),
+      );
+      const part = signed.parts[0];
+      if (part === undefined) throw new UploadError('the API signed no part', undefined);
+      return part;
+    };
+    // Read, hash and sign a part (while the worker's previous part is still being sent) ...
+    const prepare = async (n: number) => {
       const [start, end] = partRange(n);
       const bytes = await this.source.read(start, end);
       const sha256 = await sha256Base64(bytes);
-      await this.#retrying(async () => {
-        const signed = await this.#api('POST /files/multipart/parts', () =>
-          client.POST('/files/multipart/parts', {
-            body: { upload: handle, parts: [{ number: n, sha256 }] },
-            signal: this.signal,
-          }),
-        );
-        const part = signed.parts[0];
-        if (part === undefined) throw new UploadError('the API signed no part', undefined);
-        await this.#put(part.url, part.headers, bytes);
-      });
-      this.#progress(bytes.length);
+      return { n, bytes, sha256, signed: await sign(n, sha256) };
     };
-    await this.#pool(pending, sendPart);
+    // ... then send it, with a fresh URL for every retry.
+    const send = async (part: Awaited<ReturnType<typeof prepare>>) => {
+      let signed: { url: string; headers: Record<string, string> } | undefined = part.signed;
+      await this.#retrying(async () => {
+        const url = signed ?? (await sign(part.n, part.sha256));
+        signed = undefined;
+        await this.#put(url.url, url.headers, part.bytes);
+      });
+      this.#progress(part.bytes.length);
+    };
+    await this.#pool(pending, prepare, send);
 
     try {
       const object = await this.#api('POST /files/multipart/complete', () =>
@@ -417,15 +428,32 @@ class UploadContext {
     }
   }
 
-  /** Runs `work` over `items`, `concurrency` at a time; the first failure stops the rest. */
-  async #pool(items: readonly number[], work: (item: number) => Promise<void>): Promise<void> {
+  /**
+   * Sends `items`, `concurrency` at a time; each worker prepares its next item while sending the
+   * current one (so memory holds at most two parts per worker). The first failure stops the rest.
+   */
+  async #pool<P>(
+    items: readonly number[],
+    prepare: (item: number) => Promise<P>,
+    send: (prepared: P) => Promise<void>,
+  ): Promise<void> {
     const queue = [...items];
     let failure: { error: unknown } | undefined;
+    const take = (): Promise<P> | undefined => {
+      const item = failure === undefined ? queue.shift() : undefined;
+      if (item === undefined) return undefined;
+      const prepared = prepare(item);
+      prepared.catch(() => undefined); // observed where it is awaited; never an unhandled rejection
+      return prepared;
+    };
     const worker = async () => {
-      for (let item = queue.shift(); item !== undefined && failure === undefined; item = queue.shift()) {
+      for (let next = take(); next !== undefined; ) {
         try {
-          await work(item);
+          const current = await next;
+          next = take();
+          await send(current);
         } catch (error) {
+          next = undefined;
           if (failure === undefined) {
             failure = { error };
             // Cancel the parts in flight: their errors are only the consequence.
