@@ -122,6 +122,12 @@ export interface Storage {
     input: { readonly key: string; readonly contentType: string },
   ): Promise<{ uploadId: string; abortDate?: Date }>;
   presignUploadPart(session: IdentitySession, input: PartPutInput): Promise<PresignedPut>;
+  /**
+   * Throws NotFoundError unless the upload exists for this key with these credentials. A success
+   * is remembered for a minute per identity, key and upload (forgotten on complete or abort), so a
+   * client asking for part URLs one part at a time costs one listing, not one per part.
+   */
+  checkUpload(session: IdentitySession, input: MultipartTarget): Promise<void>;
   /** Every part storage holds (all pages), or only the first `maxParts`. */
   listParts(session: IdentitySession, input: MultipartTarget, maxParts?: number): Promise<StoredUpload>;
   /** Completes with exactly `parts`; `ifNoneMatch` makes storage refuse (412) an existing key. */
@@ -190,6 +196,8 @@ function multipartError(error: unknown): unknown {
 }
 
 const LIST_PARTS_PAGE = 1000;
+/** How long a confirmed upload is trusted to exist: only a courtesy, as storage refuses parts of a gone upload. */
+const CONFIRMED_UPLOAD_TTL_MS = 60_000;
 
 export function createStorage(options: StorageOptions): Storage {
   const now = options.now ?? Date.now;
@@ -219,6 +227,10 @@ export function createStorage(options: StorageOptions): Storage {
     return client;
   }
 
+  const confirmedUploads = new LRUCache<string, true>({ max: 1_000, ttl: CONFIRMED_UPLOAD_TTL_MS });
+  const uploadKey = (session: IdentitySession, target: MultipartTarget) =>
+    JSON.stringify([session.identityId, target.key, target.uploadId]);
+
   function window(session: IdentitySession, lifetimeSeconds: number) {
     const credentialsExpireAtMs = session.credentials.expiration.getTime();
     const nowMs = now();
@@ -239,7 +251,7 @@ export function createStorage(options: StorageOptions): Storage {
     return output.Contents?.[0]?.Key === key;
   }
 
-  return {
+  const storage: Storage = {
     async presignPut(session, input) {
       const signed = window(session, input.lifetimeSeconds);
       const headers: Record<string, string> = {
@@ -412,6 +424,13 @@ export function createStorage(options: StorageOptions): Storage {
       return { url, headers, expiresAt: signed.expiresAt };
     },
 
+    async checkUpload(session, input) {
+      const key = uploadKey(session, input);
+      if (confirmedUploads.has(key)) return;
+      await storage.listParts(session, input, 1);
+      confirmedUploads.set(key, true);
+    },
+
     async listParts(session, input, maxParts) {
       const parts: StoredPart[] = [];
       let marker: string | undefined;
@@ -451,6 +470,7 @@ export function createStorage(options: StorageOptions): Storage {
     },
 
     async completeMultipart(session, input) {
+      confirmedUploads.delete(uploadKey(session, input));
       try {
         await clientFor(session).send(
           new CompleteMultipartUploadCommand({
@@ -473,6 +493,7 @@ export function createStorage(options: StorageOptions): Storage {
     },
 
     async abortMultipart(session, input) {
+      confirmedUploads.delete(uploadKey(session, input));
       try {
         await clientFor(session).send(
           new AbortMultipartUploadCommand({ Bucket: bucket, Key: input.key, UploadId: input.uploadId }),
@@ -483,4 +504,5 @@ export function createStorage(options: StorageOptions): Storage {
       }
     },
   };
+  return storage;
 }

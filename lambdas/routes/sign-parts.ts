@@ -46,9 +46,9 @@ export function createSignPartsRoute({ config, identity, storage }: AppDeps) {
     const target = { key: resolved.fullKey, uploadId: resolved.handle.uploadId };
 
     const signed = await identity.withSession(caller, { lifetimeSeconds }, async (session) => {
-      // One listing call proves the upload still exists for this key with these credentials, so a
-      // finished, aborted or invented upload gets 404 instead of URLs that cannot work.
-      await storage.listParts(session, target, 1);
+      // A listing proves the upload exists for this key with these credentials, so a finished,
+      // aborted or invented upload gets 404 instead of URLs that cannot work.
+      await storage.checkUpload(session, target);
       return Promise.all(
         sized.map((part) =>
           storage.presignUploadPart(session, {

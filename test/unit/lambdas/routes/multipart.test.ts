@@ -143,6 +143,20 @@ describe('POST /files/multipart/parts', () => {
     expect(list?.args[0].input).toMatchObject({ Key: fullKey(), UploadId: UPLOAD_ID, MaxParts: 1 });
   });
 
+  test('checks the upload once, not once per request, until it is aborted', async () => {
+    harness().aws.s3.on(ListPartsCommand).resolves({ Parts: [] });
+    const ask = () => harness().call(post('/parts', { upload: handleOf(), parts: [{ number: 1 }] }));
+    expect((await ask()).statusCode).toBe(201);
+    expect((await ask()).statusCode).toBe(201);
+    expect(harness().aws.s3.commandCalls(ListPartsCommand)).toHaveLength(1);
+    // Another identity's request for the same handle is checked on its own.
+    await harness().call(post('/parts', { upload: handleOf(), parts: [{ number: 1 }] }, bob));
+    expect(harness().aws.s3.commandCalls(ListPartsCommand)).toHaveLength(2);
+    expect((await harness().call(post('/abort', { upload: handleOf() }))).statusCode).toBe(204);
+    harness().aws.s3.on(ListPartsCommand).rejects(awsError('NoSuchUpload', 404));
+    expect((await ask()).statusCode).toBe(404);
+  });
+
   test("another user's handle addresses the caller's own folder, never the handle's owner", async () => {
     harness().aws.s3.on(ListPartsCommand).resolves({ Parts: [] });
     const response = await harness().call(
