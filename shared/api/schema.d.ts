@@ -158,7 +158,8 @@ export interface paths {
      * Presigned PUTs for parts of a multipart upload
      * @description Up to 100 parts per call. Each URL signs the part's exact `Content-Length` and, when `sha256` is
      *     given, its checksum (storage refuses another body). Ask again at any time for fresh URLs: that is
-     *     how a client resumes. 404 when the upload no longer exists (completed, aborted or expired).
+     *     how a client resumes. 404 when storage has no such upload (completed, aborted or expired); that
+     *     check is remembered for a minute, and storage itself refuses parts of an upload that has ended.
      */
     post: operations['signUploadParts'];
     delete?: never;
