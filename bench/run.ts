@@ -9,18 +9,23 @@
  *   2. Cognito and STS calls per access mode, over a simulated hour and a user's day (bench/cognito-calls.ts)
  *   3. bundle size and cold start in fresh processes (bench/cold-start.ts)
  *   4. load on the local stack from a second process (bench/local-load.ts)
+ *   5. large uploads: the client helper vs. the SDK's Upload, and resume waste (bench/multipart.ts,
+ *      in its own process with its own local stack)
  */
 import { parseArgs } from 'node:util';
 import { countCognitoCalls, type ModeFigures } from './cognito-calls';
 import { measureColdStart } from './cold-start';
 import { measureHandler } from './in-process';
 import { measureLocalLoad } from './local-load';
+import { type MultipartFigures, runMultipart } from './multipart-run';
 import { round, table } from './stats';
 
 const GOALS = {
   handler_overhead_ratio: 1.5,
   upstream_calls_per_user_day: 6,
   max_url_lifetime_s: 43_200,
+  multipart_vs_sdk_ratio: 0.9,
+  resume_waste_ratio: 1.15,
 } as const;
 
 const { values: flags } = parseArgs({
@@ -68,6 +73,11 @@ async function main(): Promise<number> {
       : { seconds: 20, connections: 10, warmupSeconds: 3 },
   );
 
+  progress(`large uploads (${quick ? 64 : 256} MiB, helper vs. SDK, resume)...`);
+  const multipart: MultipartFigures = await runMultipart(
+    quick ? { mib: 64, rounds: 1 } : { mib: 256, rounds: 3 },
+  );
+
   const kb = (bytes: number) => round(bytes / 1024);
   const figures = {
     bare_presign_us: round(handler.bare_presign_us.median),
@@ -106,6 +116,11 @@ async function main(): Promise<number> {
     local_seconds: local.seconds,
     local_connections: local.connections,
     local_users: local.users,
+    multipart_mib_s: round(multipart.multipart_mib_s),
+    sdk_upload_mib_s: round(multipart.sdk_upload_mib_s),
+    multipart_vs_sdk_ratio: round(multipart.multipart_vs_sdk_ratio),
+    resume_waste_ratio: round(multipart.resume_waste_ratio),
+    multipart_mib: multipart.multipart_mib,
   };
   const goalsMet = {
     handler_overhead_ratio: figures.handler_overhead_ratio <= GOALS.handler_overhead_ratio,
@@ -115,6 +130,8 @@ async function main(): Promise<number> {
     max_url_lifetime_s: Object.values(figures.modes).every(
       (m) => m.max_url_lifetime_s === GOALS.max_url_lifetime_s,
     ),
+    multipart_vs_sdk_ratio: figures.multipart_vs_sdk_ratio >= GOALS.multipart_vs_sdk_ratio,
+    resume_waste_ratio: figures.resume_waste_ratio <= GOALS.resume_waste_ratio,
   };
   const mark = (met: boolean) => (met ? 'ok' : 'MISSED');
   const samples = `median of ${handler.upload_url_us.samples} rounds (p90 in brackets)`;
@@ -214,6 +231,30 @@ async function main(): Promise<number> {
       'autocannon in a second process',
     ],
     ['  errors', String(figures.local_errors), '0', JSON.stringify(local.statuses)],
+    [
+      `multipart upload, ${figures.multipart_mib} MiB`,
+      `${figures.multipart_mib_s} MiB/s`,
+      '',
+      'shared/api/upload.ts: 8 MiB parts, 4 in parallel, SHA-256 each',
+    ],
+    [
+      '  same bytes, SDK lib-storage Upload',
+      `${figures.sdk_upload_mib_s} MiB/s`,
+      '',
+      'same parts, user credentials',
+    ],
+    [
+      '  helper / SDK',
+      String(figures.multipart_vs_sdk_ratio),
+      `>= ${GOALS.multipart_vs_sdk_ratio} ${mark(goalsMet.multipart_vs_sdk_ratio)}`,
+      `median of ${multipart.multipart_rounds} alternating rounds`,
+    ],
+    [
+      'resume waste (sent / size)',
+      String(figures.resume_waste_ratio),
+      `<= ${GOALS.resume_waste_ratio} ${mark(goalsMet.resume_waste_ratio)}`,
+      `killed at 50 %, resumed by a new process (${multipart.resume_resumed_parts} parts kept)`,
+    ],
   ];
   console.log('');
   console.log(table(['figure', 'value', 'goal', 'notes'], rows, ['left', 'right']));

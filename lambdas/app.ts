@@ -16,12 +16,17 @@ import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS } from
 import type { AppDeps } from './deps';
 import { problemResponses, requestLogging } from './http/logging';
 
+import { createAbortMultipartRoute } from './routes/abort-multipart';
+import { createCompleteMultipartRoute } from './routes/complete-multipart';
 import { createDownloadRoute } from './routes/create-download';
 import { createUploadRoute } from './routes/create-upload';
 import { createDeleteFileRoute } from './routes/delete-file';
 import { createGetFilePropertiesRoute } from './routes/get-file-properties';
 import { createGetMeRoute } from './routes/get-me';
+import { createGetMultipartRoute } from './routes/get-multipart';
 import { createListFilesRoute } from './routes/list-files';
+import { createSignPartsRoute } from './routes/sign-parts';
+import { createStartMultipartRoute } from './routes/start-multipart';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -42,6 +47,11 @@ export function createApp(deps: AppDeps): ApiHandler {
     { method: 'POST', path: '/files/uploads', handler: createUploadRoute(deps) },
     { method: 'POST', path: '/files/downloads', handler: createDownloadRoute(deps) },
     { method: 'GET', path: '/files/properties', handler: createGetFilePropertiesRoute(deps) },
+    { method: 'POST', path: '/files/multipart', handler: createStartMultipartRoute(deps) },
+    { method: 'POST', path: '/files/multipart/parts', handler: createSignPartsRoute(deps) },
+    { method: 'POST', path: '/files/multipart/progress', handler: createGetMultipartRoute(deps) },
+    { method: 'POST', path: '/files/multipart/complete', handler: createCompleteMultipartRoute(deps) },
+    { method: 'POST', path: '/files/multipart/abort', handler: createAbortMultipartRoute(deps) },
   ];
   const methodsByPath = new Map<string, string[]>();
   for (const route of table)

@@ -155,6 +155,13 @@ export interface UserFilesApiProps {
    * @default no quota
    */
   readonly quota?: { readonly bytes?: number; readonly objects?: number };
+  // ---- Multipart uploads --------------------------------------------------------------------
+  /**
+   * Whole days after which storage aborts a multipart upload that was never completed, freeing
+   * its parts. A client can resume an upload for as long as it exists.
+   * @default 2
+   */
+  readonly incompleteUploadExpiryDays?: number;
 }
 
 export type AccessMode = 'sealed' | 'direct';
@@ -203,6 +210,8 @@ export class UserFilesApi extends Construct {
   public readonly developerProviderName?: string;
   /** The bucket's events, the usage ledger and the events function. */
   public readonly storageEvents: StorageEvents;
+  /** Days until storage aborts an incomplete multipart upload. */
+  public readonly incompleteUploadExpiryDays: number;
 
   constructor(scope: Construct, id: string, props: UserFilesApiProps) {
     super(scope, id);
@@ -219,6 +228,7 @@ export class UserFilesApi extends Construct {
     validateMaxUploadBytes(this.maxUploadBytes);
     const uploadRules = validateUploadRules(props.uploadRules);
     this.uploadRules = resolveUploadRules(uploadRules, this.maxUploadBytes);
+    this.incompleteUploadExpiryDays = validateIncompleteUploadExpiryDays(props.incompleteUploadExpiryDays);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
@@ -259,7 +269,12 @@ export class UserFilesApi extends Construct {
           maxAge: 3600,
         },
       ],
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      lifecycleRules: [
+        {
+          id: 'AbortIncompleteMultipartUploads',
+          abortIncompleteMultipartUploadAfter: Duration.days(this.incompleteUploadExpiryDays),
+        },
+      ],
       removalPolicy,
       autoDeleteObjects: destroy,
     });
@@ -525,6 +540,12 @@ export class UserFilesApi extends Construct {
     files.addResource('uploads').addMethod('POST', integration, methodOptions);
     files.addResource('downloads').addMethod('POST', integration, methodOptions);
     files.addResource('properties').addMethod('GET', integration, methodOptions);
+    // Multipart uploads: the handle travels in the body, so every operation is a POST.
+    const multipart = files.addResource('multipart');
+    multipart.addMethod('POST', integration, methodOptions);
+    for (const operation of ['parts', 'progress', 'complete', 'abort']) {
+      multipart.addResource(operation).addMethod('POST', integration, methodOptions);
+    }
 
     // API Gateway's own errors: problem documents with CORS headers, so browsers can read them.
     // Gateway responses take static header values only, so with several origins the first one is
@@ -758,4 +779,15 @@ function pascal(snake: string): string {
     .split('_')
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join('');
+}
+
+/** Whole days, at least 1 (S3's lifecycle rules count in days). */
+function validateIncompleteUploadExpiryDays(days: number | undefined): number {
+  const value = days ?? 2;
+  if (!Number.isInteger(value) || value < 1 || value > 3650) {
+    throw new Error(
+      `incompleteUploadExpiryDays must be a whole number of days from 1 to 3650 (got ${value})`,
+    );
+  }
+  return value;
 }

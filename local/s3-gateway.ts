@@ -508,6 +508,22 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     }
   }
 
+  /**
+   * moto checks a conditional write (`If-None-Match: *` on PutObject, CopyObject or
+   * CompleteMultipartUpload) and then writes, without a lock: two racing writers can both win, where
+   * S3 lets exactly one. Writes to one key therefore reach moto one at a time.
+   */
+  const writing = new Map<string, Promise<unknown>>();
+  function oneWriterAt<T>(lockKey: string, work: () => Promise<T>): Promise<T> {
+    const run = (writing.get(lockKey) ?? Promise.resolve()).then(work, work);
+    const settled = run.catch(() => undefined);
+    writing.set(lockKey, settled);
+    void settled.then(() => {
+      if (writing.get(lockKey) === settled) writing.delete(lockKey);
+    });
+    return run;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
     const id = requestId();
     const url = req.url ?? '/';
@@ -560,88 +576,97 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
       const spooled = received.spooled;
       const objectBody = spooled ? { stream: spooled.open(), length: received.summary.length } : undefined;
 
-      let status: number;
-      switch (operation.name) {
-        case 'DeleteObjects':
-          status = await deleteObjects(
-            req,
-            res,
-            operation,
-            verified,
-            context,
-            received.memory,
-            headers,
-            path,
-            responseHeaders,
-          );
-          break;
-        case 'CompleteMultipartUpload': {
-          const xml = completeRequestXml(parseCompleteRequest(received.memory ?? Buffer.alloc(0)));
-          status = await forward(
-            req,
-            res,
-            { path, headers: xmlHeaders(headers, xml, false), body: Buffer.from(xml) },
-            responseHeaders,
-          );
-          if (status === 200) uploads.forget(operation.parameters.get('uploadId') ?? '');
-          break;
-        }
-        case 'CreateMultipartUpload':
-          status = await forward(req, res, { path, headers }, responseHeaders, {
-            transformXml: (xml) => {
-              const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(xml)?.[1];
-              if (uploadId !== undefined && operation.key !== undefined) {
-                uploads.record(unescapeXml(uploadId), operation.bucket, operation.key);
-              }
-              return xml;
-            },
-          });
-          break;
-        case 'AbortMultipartUpload':
-          status = await forward(req, res, { path, headers }, responseHeaders);
-          if (status === 204) uploads.forget(operation.parameters.get('uploadId') ?? '');
-          break;
-        case 'ListObjectsV2':
-          status = await forward(req, res, { path, headers }, responseHeaders, {
-            // moto fails (500) on a token it never issued; S3 answers 400.
-            refuse: (code) =>
-              code === 500 && operation.parameters.has('continuation-token')
-                ? invalidContinuationToken()
-                : undefined,
-          });
-          break;
-        case 'GetObject':
-        case 'HeadObject': {
-          // S3 answers a missing key with 404 only to a caller allowed s3:ListBucket on the bucket
-          // (unconditioned: this check carries no s3:prefix); anyone else learns nothing, gets 403.
-          const hideMissing = !(
-            await authorize(
-              verified,
-              [{ action: 's3:ListBucket', resource: bucketArn(operation.bucket), context: {} }],
-              context,
-            )
-          )[0];
-          status = await forward(req, res, { path, headers }, responseHeaders, {
-            refuse: (code) =>
-              code === 404 && hideMissing
-                ? accessDenied('Access Denied', {}, 'missing key, and no s3:ListBucket to learn so')
-                : undefined,
-            rewriteHeaders: (answer) => applyResponseOverrides(answer, operation.parameters),
-          });
-          break;
-        }
-        default:
-          status = await forward(
-            req,
-            res,
-            { path, headers, ...(objectBody ? { body: objectBody } : {}) },
-            responseHeaders,
-          );
-      }
       const eventName = EVENT_NAMES[operation.name as keyof typeof EVENT_NAMES];
-      if (eventName && operation.key !== undefined && status < 300) {
-        options.onEvent?.({ name: eventName, bucket: operation.bucket, key: operation.key });
-      }
+      const send = async (): Promise<number> => {
+        let status: number;
+        switch (operation.name) {
+          case 'DeleteObjects':
+            status = await deleteObjects(
+              req,
+              res,
+              operation,
+              verified,
+              context,
+              received.memory,
+              headers,
+              path,
+              responseHeaders,
+            );
+            break;
+          case 'CompleteMultipartUpload': {
+            const xml = completeRequestXml(parseCompleteRequest(received.memory ?? Buffer.alloc(0)));
+            status = await forward(
+              req,
+              res,
+              { path, headers: xmlHeaders(headers, xml, false), body: Buffer.from(xml) },
+              responseHeaders,
+            );
+            if (status === 200) uploads.forget(operation.parameters.get('uploadId') ?? '');
+            break;
+          }
+          case 'CreateMultipartUpload':
+            status = await forward(req, res, { path, headers }, responseHeaders, {
+              transformXml: (xml) => {
+                const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(xml)?.[1];
+                if (uploadId !== undefined && operation.key !== undefined) {
+                  uploads.record(unescapeXml(uploadId), operation.bucket, operation.key);
+                }
+                return xml;
+              },
+            });
+            break;
+          case 'AbortMultipartUpload':
+            status = await forward(req, res, { path, headers }, responseHeaders);
+            if (status === 204) uploads.forget(operation.parameters.get('uploadId') ?? '');
+            break;
+          case 'ListObjectsV2':
+            status = await forward(req, res, { path, headers }, responseHeaders, {
+              // moto fails (500) on a token it never issued; S3 answers 400.
+              refuse: (code) =>
+                code === 500 && operation.parameters.has('continuation-token')
+                  ? invalidContinuationToken()
+                  : undefined,
+            });
+            break;
+          case 'GetObject':
+          case 'HeadObject': {
+            // S3 answers a missing key with 404 only to a caller allowed s3:ListBucket on the bucket
+            // (unconditioned: this check carries no s3:prefix); anyone else learns nothing, gets 403.
+            const hideMissing = !(
+              await authorize(
+                verified,
+                [{ action: 's3:ListBucket', resource: bucketArn(operation.bucket), context: {} }],
+                context,
+              )
+            )[0];
+            status = await forward(req, res, { path, headers }, responseHeaders, {
+              refuse: (code) =>
+                code === 404 && hideMissing
+                  ? accessDenied('Access Denied', {}, 'missing key, and no s3:ListBucket to learn so')
+                  : undefined,
+              rewriteHeaders: (answer) => applyResponseOverrides(answer, operation.parameters),
+            });
+            break;
+          }
+          default:
+            status = await forward(
+              req,
+              res,
+              { path, headers, ...(objectBody ? { body: objectBody } : {}) },
+              responseHeaders,
+            );
+        }
+        // Inside the key's turn, so events are sequenced in the order the writes happened.
+        if (eventName && operation.key !== undefined && status < 300) {
+          options.onEvent?.({ name: eventName, bucket: operation.bucket, key: operation.key });
+        }
+        return status;
+      };
+      // A write to one key waits for the one before it, as S3 applies them one after the other.
+      const status =
+        eventName && operation.key !== undefined
+          ? await oneWriterAt(`${operation.bucket}/${operation.key}`, send)
+          : await send();
       log(`s3: ${described} ${status}`);
     } catch (error) {
       const failure =

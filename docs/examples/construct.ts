@@ -23,6 +23,7 @@ export class MyStack extends Stack {
       perUserRateLimit: { limit: 300, window: Duration.minutes(1) }, // or false
       accessMode: 'sealed', // or 'direct'
       sessionDuration: Duration.hours(12), // 1–12 h: the role's MaxSessionDuration and the function's sessions
+      incompleteUploadExpiryDays: 2, // storage aborts unfinished multipart uploads after this
     });
   }
 }

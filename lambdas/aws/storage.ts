@@ -4,21 +4,28 @@
  * refreshed). The endpoint comes from the SDK's standard configuration (`AWS_ENDPOINT_URL_S3`).
  */
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
   ListObjectsV2Command,
+  ListPartsCommand,
+  type ListPartsCommandOutput,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { LRUCache } from 'lru-cache';
-import { NotFoundError, UpstreamError } from '../../shared/domain/errors';
+import { NotFoundError, UpstreamError, ValidationError } from '../../shared/domain/errors';
 import { presignWindow } from '../../shared/domain/expiry';
 import { ownerPrefix } from '../../shared/domain/keys';
 import { SHA256_BASE64 } from '../../shared/domain/limits';
+import type { StoredPart } from '../../shared/domain/multipart';
 import { httpStatusOf, isNotFound, isRejectedCredentials, RejectedCredentialsError } from './errors';
 import type { IdentityCredentials, IdentitySession } from './identity';
 
@@ -83,6 +90,25 @@ export interface ObjectProperties {
   readonly sha256?: string;
 }
 
+export interface MultipartTarget {
+  /** Full S3 key, already validated. */
+  readonly key: string;
+  readonly uploadId: string;
+}
+
+export interface PartPutInput extends MultipartTarget {
+  readonly partNumber: number;
+  readonly size: number;
+  readonly sha256?: string;
+  readonly lifetimeSeconds: number;
+}
+
+export interface StoredUpload {
+  readonly parts: readonly StoredPart[];
+  /** When storage's lifecycle rule aborts the upload, if the bucket has one. */
+  readonly abortDate?: Date;
+}
+
 export interface Storage {
   presignPut(session: IdentitySession, input: PutInput): Promise<PresignedPut>;
   presignGet(session: IdentitySession, input: GetInput): Promise<PresignedUrl>;
@@ -97,6 +123,27 @@ export interface Storage {
   /** HEAD that answers false for a missing object (other failures still throw). */
   exists(session: IdentitySession, key: string): Promise<boolean>;
   delete(session: IdentitySession, key: string): Promise<void>;
+  /** Starts a multipart upload whose parts carry SHA-256 checksums. */
+  createMultipart(
+    session: IdentitySession,
+    input: { readonly key: string; readonly contentType: string },
+  ): Promise<{ uploadId: string; abortDate?: Date }>;
+  presignUploadPart(session: IdentitySession, input: PartPutInput): Promise<PresignedPut>;
+  /**
+   * Throws NotFoundError unless the upload exists for this key with these credentials. A success
+   * is remembered for a minute per identity, key and upload (forgotten on complete or abort), so a
+   * client asking for part URLs one part at a time costs one listing, not one per part.
+   */
+  checkUpload(session: IdentitySession, input: MultipartTarget): Promise<void>;
+  /** Every part storage holds (all pages), or only the first `maxParts`. */
+  listParts(session: IdentitySession, input: MultipartTarget, maxParts?: number): Promise<StoredUpload>;
+  /** Completes with exactly `parts`; `ifNoneMatch` makes storage refuse (412) an existing key. */
+  completeMultipart(
+    session: IdentitySession,
+    input: MultipartTarget & { readonly parts: readonly StoredPart[]; readonly ifNoneMatch: boolean },
+  ): Promise<void>;
+  /** Idempotent: an upload that no longer exists is already aborted. */
+  abortMultipart(session: IdentitySession, input: MultipartTarget): Promise<void>;
 }
 
 export interface StorageOptions {
@@ -140,6 +187,33 @@ function headError(error: unknown): unknown {
     ? new RejectedCredentialsError('storage answered 400 to a HEAD', { cause: error })
     : error;
 }
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { name, Code } = error as { name?: unknown; Code?: unknown };
+  return typeof Code === 'string' ? Code : typeof name === 'string' ? name : undefined;
+}
+
+/** A multipart call's error, named: a vanished upload is a 404, a refused part list a 400. */
+function multipartError(error: unknown): unknown {
+  const code = errorCode(error);
+  if (code === 'NoSuchUpload') {
+    return new NotFoundError('no such upload: it was completed, aborted or has expired');
+  }
+  // Storage's own part checks, reached only if the parts changed between our listing and the
+  // completion: the client's doing, so a 400 naming the handle.
+  if (code === 'InvalidPart' || code === 'InvalidPartOrder' || code === 'EntityTooSmall') {
+    return ValidationError.of(
+      'upload',
+      `storage refused the parts (${code}); ask for the progress and retry`,
+    );
+  }
+  return error;
+}
+
+const LIST_PARTS_PAGE = 1000;
+/** How long a confirmed upload is trusted to exist: only a courtesy, as storage refuses parts of a gone upload. */
+const CONFIRMED_UPLOAD_TTL_MS = 60_000;
 
 export function createStorage(options: StorageOptions): Storage {
   const now = options.now ?? Date.now;
@@ -192,6 +266,9 @@ export function createStorage(options: StorageOptions): Storage {
       if (isRejectedCredentials(error)) throw error;
     }
   }
+  const confirmedUploads = new LRUCache<string, true>({ max: 1_000, ttl: CONFIRMED_UPLOAD_TTL_MS });
+  const uploadKey = (session: IdentitySession, target: MultipartTarget) =>
+    JSON.stringify([session.identityId, target.key, target.uploadId]);
 
   function window(session: IdentitySession, lifetimeSeconds: number) {
     const credentialsExpireAtMs = session.credentials.expiration.getTime();
@@ -213,7 +290,7 @@ export function createStorage(options: StorageOptions): Storage {
     return output.Contents?.[0]?.Key === key;
   }
 
-  return {
+  const storage: Storage = {
     async checkCredentials(session) {
       const { credentials } = session;
       const last = acceptedAt.get(credentials) ?? credentials.obtainedAt;
@@ -353,5 +430,134 @@ export function createStorage(options: StorageOptions): Storage {
       await clientFor(session).send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
       accepted(session);
     },
+
+    async createMultipart(session, input) {
+      const output = await clientFor(session).send(
+        new CreateMultipartUploadCommand({
+          Bucket: bucket,
+          Key: input.key,
+          ContentType: input.contentType,
+          // Every part then has a SHA-256 in storage: verified against the one the client signs,
+          // or computed by storage when the client sends none.
+          ChecksumAlgorithm: 'SHA256',
+        }),
+      );
+      if (output.UploadId === undefined) throw new UpstreamError('storage returned no upload ID');
+      return output.AbortDate === undefined
+        ? { uploadId: output.UploadId }
+        : { uploadId: output.UploadId, abortDate: output.AbortDate };
+    },
+
+    async presignUploadPart(session, input) {
+      const signed = window(session, input.lifetimeSeconds);
+      const headers: Record<string, string> = { 'Content-Length': String(input.size) };
+      const signable = new Set(['content-length']);
+      const unhoistable = new Set<string>();
+      if (input.sha256 !== undefined) {
+        // A header, not a query parameter: storage verifies the body against the header.
+        headers['x-amz-checksum-sha256'] = input.sha256;
+        signable.add('x-amz-checksum-sha256');
+        unhoistable.add('x-amz-checksum-sha256');
+      }
+      const url = await getSignedUrl(
+        clientFor(session),
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: input.key,
+          UploadId: input.uploadId,
+          PartNumber: input.partNumber,
+          ContentLength: input.size,
+          ChecksumSHA256: input.sha256,
+        }),
+        {
+          expiresIn: signed.expiresInSeconds,
+          signingDate: signed.signingDate,
+          signableHeaders: signable,
+          unhoistableHeaders: unhoistable,
+        },
+      );
+      return { url, headers, expiresAt: signed.expiresAt };
+    },
+
+    async checkUpload(session, input) {
+      const key = uploadKey(session, input);
+      if (confirmedUploads.has(key)) return;
+      await storage.listParts(session, input, 1);
+      confirmedUploads.set(key, true);
+    },
+
+    async listParts(session, input, maxParts) {
+      const parts: StoredPart[] = [];
+      let marker: string | undefined;
+      let abortDate: Date | undefined;
+      // At most 10 pages: an upload has at most 10,000 parts.
+      for (;;) {
+        let output: ListPartsCommandOutput;
+        try {
+          output = await clientFor(session).send(
+            new ListPartsCommand({
+              Bucket: bucket,
+              Key: input.key,
+              UploadId: input.uploadId,
+              MaxParts: maxParts ?? LIST_PARTS_PAGE,
+              PartNumberMarker: marker,
+            }),
+          );
+        } catch (error) {
+          throw multipartError(error);
+        }
+        abortDate ??= output.AbortDate;
+        for (const part of output.Parts ?? []) {
+          if (part.PartNumber === undefined || part.ETag === undefined || part.Size === undefined) continue;
+          const sha256 = part.ChecksumSHA256;
+          parts.push({
+            partNumber: part.PartNumber,
+            size: part.Size,
+            etag: part.ETag,
+            ...(sha256 !== undefined && SHA256_BASE64.test(sha256) ? { sha256 } : {}),
+          });
+        }
+        const next = output.NextPartNumberMarker;
+        if (maxParts !== undefined || !output.IsTruncated || next === undefined || next === marker) break;
+        marker = next;
+      }
+      return abortDate === undefined ? { parts } : { parts, abortDate };
+    },
+
+    async completeMultipart(session, input) {
+      confirmedUploads.delete(uploadKey(session, input));
+      try {
+        await clientFor(session).send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: input.key,
+            UploadId: input.uploadId,
+            IfNoneMatch: input.ifNoneMatch ? '*' : undefined,
+            MultipartUpload: {
+              Parts: input.parts.map((part) => ({
+                PartNumber: part.partNumber,
+                ETag: part.etag,
+                ChecksumSHA256: part.sha256,
+              })),
+            },
+          }),
+        );
+      } catch (error) {
+        throw multipartError(error);
+      }
+    },
+
+    async abortMultipart(session, input) {
+      confirmedUploads.delete(uploadKey(session, input));
+      try {
+        await clientFor(session).send(
+          new AbortMultipartUploadCommand({ Bucket: bucket, Key: input.key, UploadId: input.uploadId }),
+        );
+      } catch (error) {
+        if (errorCode(error) === 'NoSuchUpload') return;
+        throw error;
+      }
+    },
   };
+  return storage;
 }

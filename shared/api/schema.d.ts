@@ -126,6 +126,117 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/files/multipart': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start a multipart (large, resumable) upload into the caller's folder
+     * @description For objects too large or too precious for one `PUT`: the object is sent in parts of `partSize`
+     *     bytes (the last holds the remainder), in any order and in parallel, each part retried on its own.
+     *     The same rules as `POST /files/uploads` apply (the level's types and `maxUploadBytes`: 400 or 413,
+     *     `overwrite: false`: 409 at once if the key exists). Keep `upload`: it is all a client needs to
+     *     resume, even after losing everything else. Every part is stored with its SHA-256.
+     */
+    post: operations['startMultipartUpload'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/files/multipart/parts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Presigned PUTs for parts of a multipart upload
+     * @description Up to 100 parts per call. Each URL signs the part's exact `Content-Length` and, when `sha256` is
+     *     given, its checksum (storage refuses another body). Ask again at any time for fresh URLs: that is
+     *     how a client resumes. 404 when storage has no such upload (completed, aborted or expired); that
+     *     check is remembered for a minute, and storage itself refuses parts of an upload that has ended.
+     */
+    post: operations['signUploadParts'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/files/multipart/progress': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The parts storage holds for a multipart upload
+     * @description Read from storage, so it is right even for a client that lost all its state: upload the parts
+     *     that are missing (or hold another size), then complete.
+     */
+    post: operations['getMultipartProgress'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/files/multipart/complete': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Assemble the stored parts into the object
+     * @description The server lists the parts itself and completes only if storage holds exactly parts
+     *     `1..partCount`, each of its agreed size (else 400 naming `upload`, and nothing is created). With
+     *     `overwrite: false` the completion is conditional (`If-None-Match: *`): when another writer got
+     *     there first, 409 and nothing is replaced.
+     */
+    post: operations['completeMultipartUpload'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/files/multipart/abort': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Abandon a multipart upload and free its parts
+     * @description Idempotent: an upload that no longer exists answers 204 too. Part URLs already handed out stop working.
+     */
+    post: operations['abortMultipartUpload'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -307,6 +418,97 @@ export interface components {
       level: components['schemas']['Level'];
       owner: components['schemas']['IdentityId'];
       key: string;
+    };
+    MultipartStartRequest: {
+      level: components['schemas']['Level'];
+      key: components['schemas']['Key'];
+      /**
+       * @description As for `POST /files/uploads`; stored with the object.
+       * @example video/mp4
+       */
+      contentType: string;
+      /** @description The object's exact size in bytes; at most the level's `maxUploadBytes` (else 413) and S3's 5 TiB. */
+      size: number;
+      /**
+       * @description With `false`, never replace an existing object (409 at start, and at completion if another writer won).
+       * @default true
+       */
+      overwrite?: boolean;
+    };
+    /** @description Opaque. Pass it back unchanged; anything else answers 400 naming `upload`. */
+    UploadHandle: string;
+    MultipartUpload: {
+      upload: components['schemas']['UploadHandle'];
+      level: components['schemas']['Level'];
+      owner: components['schemas']['IdentityId'];
+      key: string;
+      size: number;
+      contentType: string;
+      /** @description Bytes in every part but the last (8 MiB, doubled as needed to stay within 10,000 parts). */
+      partSize: number;
+      partCount: number;
+      /**
+       * Format: date-time
+       * @description When storage's lifecycle rule aborts the upload if it is not complete; absent when storage does not say.
+       */
+      expiresAt?: string;
+    };
+    MultipartProgress: {
+      upload: components['schemas']['UploadHandle'];
+      level: components['schemas']['Level'];
+      owner: components['schemas']['IdentityId'];
+      key: string;
+      size: number;
+      contentType: string;
+      /** @description Bytes in every part but the last (8 MiB, doubled as needed to stay within 10,000 parts). */
+      partSize: number;
+      partCount: number;
+      /**
+       * Format: date-time
+       * @description When storage's lifecycle rule aborts the upload if it is not complete; absent when storage does not say.
+       */
+      expiresAt?: string;
+      /** @description The parts storage holds, by number. */
+      parts: components['schemas']['StoredPart'][];
+    };
+    StoredPart: {
+      number: number;
+      size: number;
+      etag: string;
+      /** @description The part's base64 SHA-256, as storage holds it. */
+      sha256?: string;
+    };
+    UploadHandleRequest: {
+      upload: components['schemas']['UploadHandle'];
+    };
+    PartUrlsRequest: {
+      upload: components['schemas']['UploadHandle'];
+      /** @description The parts to sign, each at most once. */
+      parts: {
+        number: number;
+        /** @description The part's base64 SHA-256; signed, so storage verifies the part against it. */
+        sha256?: string;
+      }[];
+    };
+    PartUrls: {
+      parts: {
+        number: number;
+        /** @description The part's exact length (signed). */
+        size: number;
+        /** @enum {string} */
+        method: 'PUT';
+        /** Format: uri */
+        url: string;
+        /** @description Headers the request must carry exactly as given (they are signed). */
+        headers: {
+          [key: string]: string;
+        };
+      }[];
+      /**
+       * Format: date-time
+       * @description When the URLs stop working; ask again for fresh ones.
+       */
+      expiresAt: string;
     };
     FileProperties: {
       level: components['schemas']['Level'];
@@ -681,6 +883,165 @@ export interface operations {
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
+      502: components['responses']['BadGateway'];
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['GatewayTimeout'];
+      default: components['responses']['Problem'];
+    };
+  };
+  startMultipartUpload: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MultipartStartRequest'];
+      };
+    };
+    responses: {
+      /** @description The upload has started. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MultipartUpload'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      502: components['responses']['BadGateway'];
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['GatewayTimeout'];
+      default: components['responses']['Problem'];
+    };
+  };
+  signUploadParts: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PartUrlsRequest'];
+      };
+    };
+    responses: {
+      /** @description Presigned part uploads. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PartUrls'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      502: components['responses']['BadGateway'];
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['GatewayTimeout'];
+      default: components['responses']['Problem'];
+    };
+  };
+  getMultipartProgress: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UploadHandleRequest'];
+      };
+    };
+    responses: {
+      /** @description The upload and its stored parts. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MultipartProgress'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      502: components['responses']['BadGateway'];
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['GatewayTimeout'];
+      default: components['responses']['Problem'];
+    };
+  };
+  completeMultipartUpload: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UploadHandleRequest'];
+      };
+    };
+    responses: {
+      /** @description The object's properties. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FileProperties'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      502: components['responses']['BadGateway'];
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['GatewayTimeout'];
+      default: components['responses']['Problem'];
+    };
+  };
+  abortMultipartUpload: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UploadHandleRequest'];
+      };
+    };
+    responses: {
+      /** @description The upload no longer exists. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
       504: components['responses']['GatewayTimeout'];

@@ -436,6 +436,11 @@ describe('REST API', () => {
         'POST /files/uploads',
         'POST /files/downloads',
         'GET /files/properties',
+        'POST /files/multipart',
+        'POST /files/multipart/parts',
+        'POST /files/multipart/progress',
+        'POST /files/multipart/complete',
+        'POST /files/multipart/abort',
       ].sort(),
     );
     const fnId = id(synth.stack.userFiles.handler);
