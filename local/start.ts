@@ -8,6 +8,7 @@
  *   LOCAL_COGNITO_IDENTITY_PORT   the identity pool endpoint (default 4012)
  *   LOCAL_S3_PORT                 the S3 endpoint, the enforcing gateway (default 4013)
  *   LOCAL_DYNAMODB_PORT           the DynamoDB endpoint, the function's directory table (default 4014)
+ *   CONSOLE_PORT                  the web console (default 5173); its origin is always allowed
  * moto itself listens on no port: only on a Unix socket in a private directory.
  *   ALLOWED_ORIGINS               comma-separated browser origins for CORS
  *   MAX_UPLOAD_BYTES, DEFAULT_URL_LIFETIME_SECONDS, MAX_URL_LIFETIME_SECONDS, UPLOAD_RULES: as for
@@ -18,6 +19,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startConsoleServer, withConsoleOrigin } from './console-server';
 import {
   DEFAULT_ALLOWED_ORIGINS,
   type LocalStack,
@@ -42,6 +44,7 @@ const PORTS = {
   identity: { name: 'LOCAL_COGNITO_IDENTITY_PORT', fallback: 4012, what: 'the identity pool service' },
   s3: { name: 'LOCAL_S3_PORT', fallback: 4013, what: 'the S3 gateway' },
   dynamodb: { name: 'LOCAL_DYNAMODB_PORT', fallback: 4014, what: 'the DynamoDB gateway' },
+  console: { name: 'CONSOLE_PORT', fallback: 5173, what: 'the web console' },
 } satisfies Record<string, PortSetting>;
 
 class UsageError extends Error {}
@@ -160,6 +163,11 @@ async function main(): Promise<void> {
     dynamodb: await choosePort(PORTS.dynamodb, notes),
   };
 
+  // Listening (and building, meanwhile) first: its origin must be in the stack's CORS.
+  const webConsole = await startConsoleServer({
+    port: await choosePort(PORTS.console, notes),
+    outDir: join(ROOT, '.local', 'console'),
+  });
   let stack: LocalStack | undefined;
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -169,7 +177,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     console.log(`\n${signal}: stopping the local stack...`);
-    const done = stack ? stack.stop() : Promise.resolve();
+    const done = Promise.all([stack?.stop(), webConsole.close()]);
     done.then(
       () => process.exit(0),
       (error: unknown) => {
@@ -181,7 +189,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 
-  stack = await startLocalStack({ host: LOOPBACK, ports, allowedOrigins: allowedOrigins() });
+  stack = await startLocalStack({
+    host: LOOPBACK,
+    ports,
+    allowedOrigins: withConsoleOrigin(allowedOrigins(), webConsole.origin),
+  });
+  await webConsole.serve(stack.outputs);
   if (stopping) {
     await stack.stop();
     return;
@@ -190,6 +203,7 @@ async function main(): Promise<void> {
   await writeFile(OUTPUTS_FILE, `${JSON.stringify(stack.outputs, null, 2)}\n`, { mode: 0o600 });
   await chmod(OUTPUTS_FILE, 0o600);
   console.log(banner(stack.outputs, (performance.now() - started) / 1000, notes));
+  console.log(`Web console: ${webConsole.url}  (sign in as a demo user)\n`);
 }
 
 main().catch((error: unknown) => {
