@@ -43,6 +43,7 @@ export function UploadPanel({
     setProblem(undefined);
     // A chosen name applies to a single file; several files keep their own names.
     const chosen = files.length === 1 ? name.trim() : '';
+    let failed = false;
     for (const file of files) {
       const id = nextId++;
       const key = `${prefix}${chosen || file.name}`;
@@ -59,12 +60,14 @@ export function UploadPanel({
         setAnnouncement(`Uploaded ${key}`);
         onUploaded();
       } catch (error) {
+        failed = true;
         update(id, { state: 'failed' });
         setProblem(toShownProblem(error));
         setAnnouncement(`Upload of ${key} failed`);
       }
     }
-    setName('');
+    // A refused name stays, to be corrected.
+    if (!failed) setName('');
   };
 
   return (

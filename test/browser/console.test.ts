@@ -165,6 +165,8 @@ describe('the web console', () => {
     const alert = page.getByRole('alert', { name: 'Upload error' });
     await alert.getByText('Invalid request').waitFor();
     await expect(alert.locator('.problem-detail').textContent()).resolves.toMatch(/^key: .*"\.\."/);
+    // The refused name stays in the field, to be corrected.
+    await expect(page.getByLabel(/^Save as/).inputValue()).resolves.toBe('../escape.txt');
     await screenshot(page, '05-upload-refused');
   });
 
