@@ -82,7 +82,18 @@ describe('the web console', () => {
     ).resolves.toBe(true);
     await screenshot(page, '01-sign-in');
 
-    await page.getByRole('button', { name: `Sign in as ${alice.username}` }).click();
+    // A wrong password: the user pool's refusal, shown.
+    await page.getByLabel('Username').fill(alice.username);
+    await page.getByLabel('Password').fill(`${alice.password}-wrong`);
+    await page.getByLabel('Password').press('Enter');
+    const refusal = page.getByRole('alert', { name: 'Sign-in error' });
+    await refusal.getByText('Sign-in refused').waitFor();
+    await expect(refusal.locator('.problem-detail').textContent()).resolves.not.toBe('');
+    await screenshot(page, '01b-sign-in-refused');
+
+    // The demo user, from the keyboard.
+    await page.getByRole('button', { name: `Sign in as ${alice.username}` }).focus();
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Your identity' }).waitFor();
     const { me } = await apiAs(0);
     await expect(page.getByTestId('username').textContent()).resolves.toBe(me.username);
