@@ -69,6 +69,18 @@ export default defineConfig({
       },
       {
         test: {
+          // The web console in Debian's Chromium (playwright-core) against one local stack and one
+          // console server, both started by the project's global setup.
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/browser/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
           // Faults through the real SDK clients against a fake AWS on loopback, and property-based
           // hostile input against the handler over mocked clients. Quick: no moto, no stack.
           name: 'hardening',

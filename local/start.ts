@@ -8,6 +8,7 @@
  *   LOCAL_COGNITO_IDENTITY_PORT   the identity pool endpoint (default 4012)
  *   LOCAL_S3_PORT                 the S3 endpoint, the enforcing gateway (default 4013)
  *   LOCAL_DYNAMODB_PORT           the DynamoDB endpoint, the function's directory table (default 4014)
+ *   CONSOLE_PORT                  the web console (default 5173); its origin is always allowed
  * moto itself listens on no port: only on a Unix socket in a private directory.
  *   LOCAL_STS_PORT                the STS endpoint (default 4015)
  *   ACCESS_MODE                   sealed (default) or direct: see README "Access modes"
@@ -23,6 +24,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_KEYS_FILE_NAME, removeAdminKeys, writeAdminKeys } from './admin-keys';
+import { startConsoleServer, withConsoleOrigin } from './console-server';
 import { endWithParent } from './lifetime';
 import {
   DEFAULT_ALLOWED_ORIGINS,
@@ -52,6 +54,7 @@ const PORTS = {
   s3: { name: 'LOCAL_S3_PORT', fallback: 4013, what: 'the S3 gateway' },
   dynamodb: { name: 'LOCAL_DYNAMODB_PORT', fallback: 4014, what: 'the DynamoDB gateway' },
   sts: { name: 'LOCAL_STS_PORT', fallback: 4015, what: 'the STS service' },
+  console: { name: 'CONSOLE_PORT', fallback: 5173, what: 'the web console' },
 } satisfies Record<string, PortSetting>;
 
 class UsageError extends Error {}
@@ -182,24 +185,31 @@ async function main(): Promise<void> {
   };
   const mode = accessMode();
 
+  // Listening (and building, meanwhile) first: its origin must be in the stack's CORS.
+  const webConsole = await startConsoleServer({
+    port: await choosePort(PORTS.console, notes),
+    outDir: join(ROOT, '.local', 'console'),
+  });
   let stack: LocalStack | undefined;
   // Before the stack starts: a signal during the start exits at once, and moto dies with us.
   endWithParent(async () => {
-    await stack?.stop();
+    await Promise.all([stack?.stop(), webConsole.close()]);
     await removeAdminKeys(ADMIN_KEYS_FILE);
   });
 
   stack = await startLocalStack({
     host: LOOPBACK,
     ports,
-    allowedOrigins: allowedOrigins(),
+    allowedOrigins: withConsoleOrigin(allowedOrigins(), webConsole.origin),
     accessMode: mode,
   });
+  await webConsole.serve(stack.outputs);
   await mkdir(dirname(OUTPUTS_FILE), { recursive: true });
   await writeFile(OUTPUTS_FILE, `${JSON.stringify(stack.outputs, null, 2)}\n`, { mode: 0o600 });
   await chmod(OUTPUTS_FILE, 0o600);
   await writeAdminKeys(ADMIN_KEYS_FILE, stack.adminCredentials);
   console.log(banner(stack.outputs, (performance.now() - started) / 1000, notes));
+  console.log(`Web console: ${webConsole.url}  (sign in as a demo user)\n`);
 }
 
 main().catch((error: unknown) => {

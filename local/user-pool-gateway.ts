@@ -88,6 +88,10 @@ export const PUBLIC_OPERATIONS: ReadonlySet<string> = new Set([
   'VerifyUserAttribute',
 ]);
 
+/** What the JS SDK and plain fetch clients send in a browser. */
+const CORS_REQUEST_HEADERS =
+  'content-type, x-amz-target, x-amz-user-agent, amz-sdk-invocation-id, amz-sdk-request, authorization, x-amz-date, x-amz-security-token, x-amz-content-sha256';
+
 /** `/{userPoolId}/.well-known/jwks.json`, the pool's public keys. */
 const JWKS_PATH = /^\/([\w-]+_[0-9a-zA-Z]+)\/\.well-known\/jwks\.json$/;
 
@@ -145,6 +149,20 @@ export async function startUserPoolGateway(options: UserPoolGatewayOptions): Pro
 
   const server = createServer((req, res) => {
     const requestId = randomUUID();
+    // As Cognito's endpoint does, so web apps can sign in: any origin, no cookies. What it serves
+    // without credentials needs none; everything else still needs the admin's SigV4 signature.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', 'x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage');
+    if (req.method === 'OPTIONS') {
+      req.resume();
+      res.writeHead(204, {
+        'Access-Control-Allow-Methods': 'GET, POST',
+        'Access-Control-Allow-Headers': CORS_REQUEST_HEADERS,
+        'Access-Control-Max-Age': '86400',
+      });
+      res.end();
+      return;
+    }
     handle(req, res).then(
       (outcome) => log(`cognito-idp: ${outcome}`),
       (error: unknown) => {

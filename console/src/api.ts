@@ -1,0 +1,81 @@
+/**
+ * The console's only way to the API: the generated typed client (`shared/api/client.ts`), with
+ * every failure turned into one shape, the RFC 9457 problem the API answered (or one written here
+ * when there was no answer), so the UI shows every error the same way.
+ */
+import { createFilesClient, type FilesClient } from '../../shared/api/client';
+import type { components } from '../../shared/api/schema';
+import type { Session } from './auth';
+
+export type Level = components['schemas']['Level'];
+export type Me = components['schemas']['Me'];
+export type FileList = components['schemas']['FileList'];
+export type FileItem = components['schemas']['FileItem'];
+export type PresignedRequest = components['schemas']['PresignedRequest'];
+
+export const LEVELS: readonly Level[] = ['private', 'protected', 'public'];
+
+/** What the UI shows of any failure: the problem's `title` and `detail`. */
+export interface ShownProblem {
+  readonly title: string;
+  readonly detail?: string;
+  readonly status?: number;
+  readonly field?: string;
+}
+
+export class ProblemError extends Error {
+  override readonly name = 'ProblemError';
+  constructor(readonly problem: ShownProblem) {
+    super(problem.detail ? `${problem.title}: ${problem.detail}` : problem.title);
+  }
+}
+
+export function createApi(apiUrl: string, session: Session): FilesClient {
+  return createFilesClient({ baseUrl: apiUrl, getIdToken: () => session.idToken() });
+}
+
+function isProblem(body: unknown): body is components['schemas']['Problem'] {
+  return typeof body === 'object' && body !== null && typeof (body as { title?: unknown }).title === 'string';
+}
+
+/** The problem a failed response carries, or one naming its status when the body is not a problem. */
+export function problemOf(error: unknown, response: Response): ShownProblem {
+  if (isProblem(error)) {
+    return {
+      title: error.title,
+      status: error.status,
+      ...(error.detail ? { detail: error.detail } : {}),
+      ...(error.field ? { field: error.field } : {}),
+    };
+  }
+  return {
+    title: `HTTP ${response.status}`,
+    status: response.status,
+    detail: response.statusText || undefined,
+  };
+}
+
+/** The data of a successful call; a ProblemError otherwise. */
+export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
+  if (result.response.ok && result.data !== undefined) return result.data;
+  throw new ProblemError(problemOf(result.error, result.response));
+}
+
+/** For calls without a body (204). */
+export function expectOk(result: { error?: unknown; response: Response }): void {
+  if (!result.response.ok) throw new ProblemError(problemOf(result.error, result.response));
+}
+
+/** Any thrown value as a problem to show: network failures and sign-in refusals included. */
+export function toShownProblem(error: unknown): ShownProblem {
+  if (error instanceof ProblemError) return error.problem;
+  if (error instanceof TypeError) {
+    return {
+      title: 'Network error',
+      detail: 'The request did not reach the server. Is the local stack running?',
+    };
+  }
+  if (error instanceof Error)
+    return { title: error.name === 'SignInError' ? 'Sign-in refused' : 'Error', detail: error.message };
+  return { title: 'Error', detail: String(error) };
+}

@@ -1,0 +1,72 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { FilesClient } from '../../shared/api/client';
+import { createApi, type Me, type ShownProblem, toShownProblem, unwrap } from './api';
+import type { Session } from './auth';
+import type { ConsoleConfig } from './config';
+import { FileBrowser } from './file-browser';
+import { IdentityPanel } from './identity-panel';
+import { ProblemView } from './problem-view';
+import { SignIn } from './sign-in';
+
+export function App({ config }: { config: ConsoleConfig }) {
+  const [session, setSession] = useState<Session>();
+  const api = useMemo(() => (session ? createApi(config.apiUrl, session) : undefined), [config, session]);
+  if (!session || !api) return <SignIn config={config} onSignedIn={setSession} />;
+  return <SignedIn api={api} session={session} onSignOut={() => setSession(undefined)} />;
+}
+
+function SignedIn({
+  api,
+  session,
+  onSignOut,
+}: {
+  api: FilesClient;
+  session: Session;
+  onSignOut: () => void;
+}) {
+  const [me, setMe] = useState<Me>();
+  const [problem, setProblem] = useState<ShownProblem>();
+
+  useEffect(() => {
+    let current = true;
+    api.GET('/me').then(
+      (result) => {
+        if (!current) return;
+        try {
+          setMe(unwrap(result));
+        } catch (error) {
+          setProblem(toShownProblem(error));
+        }
+      },
+      (error: unknown) => current && setProblem(toShownProblem(error)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [api]);
+
+  return (
+    <>
+      <header class="top">
+        <h1>User Files</h1>
+        <span class="who">
+          Signed in as <strong>{session.username}</strong>
+        </span>
+        <button type="button" onClick={onSignOut}>
+          Sign out
+        </button>
+      </header>
+      <main>
+        <ProblemView problem={problem} label="Identity error" />
+        {me ? (
+          <>
+            <IdentityPanel me={me} />
+            <FileBrowser api={api} me={me} />
+          </>
+        ) : (
+          !problem && <p class="loading">Loading your identity…</p>
+        )}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,303 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { FilesClient } from '../../shared/api/client';
+import {
+  expectOk,
+  type FileItem,
+  type FileList,
+  LEVELS,
+  type Level,
+  type Me,
+  type ShownProblem,
+  toShownProblem,
+  unwrap,
+} from './api';
+import { baseName, formatBytes } from './format';
+import { ProblemView } from './problem-view';
+import { UploadPanel } from './upload-panel';
+
+/** One folder of one owner: `owner` undefined means the caller's own. */
+interface Place {
+  readonly level: Level;
+  readonly owner?: string;
+  readonly prefix: string;
+}
+
+const PAGE_SIZES = [10, 25, 50, 100];
+
+export function FileBrowser({ api, me }: { api: FilesClient; me: Me }) {
+  const [place, setPlace] = useState<Place>({ level: 'private', prefix: '' });
+  const [levelInput, setLevelInput] = useState<Level>('private');
+  const [ownerInput, setOwnerInput] = useState('');
+  const [pageSize, setPageSize] = useState(25);
+  // The cursors of the pages after the first one; the last is the page shown.
+  const [cursors, setCursors] = useState<readonly string[]>([]);
+  const [page, setPage] = useState<FileList>();
+  const [loading, setLoading] = useState(false);
+  const [problem, setProblem] = useState<ShownProblem>();
+  const [status, setStatus] = useState('');
+  const [confirming, setConfirming] = useState<string>();
+  const [reloads, setReloads] = useState(0);
+  const latest = useRef(0);
+
+  const own = place.owner === undefined || place.owner === me.identityId;
+  const cursor = cursors[cursors.length - 1];
+
+  useEffect(() => {
+    // Only the newest listing may land: an older answer arriving late is dropped.
+    const request = ++latest.current;
+    setLoading(true);
+    api
+      .GET('/files', {
+        params: {
+          query: {
+            level: place.level,
+            prefix: place.prefix,
+            delimiter: '/',
+            limit: pageSize,
+            ...(place.owner === undefined ? {} : { owner: place.owner }),
+            ...(cursor === undefined ? {} : { cursor }),
+          },
+        },
+      })
+      .then(unwrap)
+      .then(
+        (result) => {
+          if (request !== latest.current) return;
+          setPage(result);
+          setProblem(undefined);
+        },
+        (error: unknown) => {
+          if (request !== latest.current) return;
+          setPage(undefined);
+          setProblem(toShownProblem(error));
+        },
+      )
+      .finally(() => request === latest.current && setLoading(false));
+  }, [api, place, pageSize, cursor, reloads]);
+
+  const go = (next: Place) => {
+    setPlace(next);
+    setCursors([]);
+    setConfirming(undefined);
+    setStatus('');
+  };
+
+  const download = async (item: FileItem) => {
+    setProblem(undefined);
+    try {
+      const presigned = unwrap(
+        await api.POST('/files/downloads', {
+          body: {
+            level: place.level,
+            key: item.key,
+            filename: baseName(item.key),
+            ...(place.owner === undefined ? {} : { owner: place.owner }),
+          },
+        }),
+      );
+      // Signed `Content-Disposition: attachment`: the browser saves it and the page stays. The URL
+      // is a bearer credential, so it is never shown or kept in the page.
+      const link = document.createElement('a');
+      link.href = presigned.url;
+      link.rel = 'noopener noreferrer';
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setStatus(`Downloading ${baseName(item.key)}`);
+    } catch (error) {
+      setProblem(toShownProblem(error));
+    }
+  };
+
+  const remove = async (item: FileItem) => {
+    setConfirming(undefined);
+    setProblem(undefined);
+    try {
+      expectOk(await api.DELETE('/files', { params: { query: { level: place.level, key: item.key } } }));
+      setStatus(`Deleted ${baseName(item.key)}`);
+      setReloads((count) => count + 1);
+    } catch (error) {
+      setProblem(toShownProblem(error));
+    }
+  };
+
+  const segments = place.prefix.split('/').filter(Boolean);
+  const ownerLabel = own ? 'your' : `${place.owner}'s`;
+
+  return (
+    <section aria-labelledby="files-heading" class="panel files">
+      <h2 id="files-heading">Files</h2>
+      <form
+        class="open-folder"
+        onSubmit={(event) => {
+          event.preventDefault();
+          const owner = ownerInput.trim();
+          go({ level: levelInput, prefix: '', ...(levelInput !== 'private' && owner ? { owner } : {}) });
+        }}
+      >
+        <label>
+          Level
+          <select
+            name="level"
+            value={levelInput}
+            onChange={(event) => setLevelInput(event.currentTarget.value as Level)}
+          >
+            {LEVELS.map((level) => (
+              <option key={level} value={level}>
+                {level}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Owner identity ID <span class="hint">(protected and public only; empty for your own)</span>
+          <input
+            name="owner"
+            value={ownerInput}
+            disabled={levelInput === 'private'}
+            placeholder={me.identityId}
+            spellcheck={false}
+            onInput={(event) => setOwnerInput(event.currentTarget.value)}
+          />
+        </label>
+        <button type="submit">Open folder</button>
+      </form>
+
+      <nav aria-label="Folder path" class="breadcrumbs">
+        <ol>
+          <li>
+            <button type="button" onClick={() => go({ ...place, prefix: '' })}>
+              {place.level} ({ownerLabel} folder)
+            </button>
+          </li>
+          {segments.map((segment, index) => (
+            <li key={segments.slice(0, index + 1).join('/')}>
+              <button
+                type="button"
+                aria-current={index === segments.length - 1 ? 'location' : undefined}
+                onClick={() => go({ ...place, prefix: `${segments.slice(0, index + 1).join('/')}/` })}
+              >
+                {segment}
+              </button>
+            </li>
+          ))}
+        </ol>
+      </nav>
+
+      {own && (
+        <UploadPanel
+          // A fresh panel per folder: no earlier folder's transfers or errors linger.
+          key={`${place.level}/${place.prefix}`}
+          api={api}
+          level={place.level}
+          prefix={place.prefix}
+          onUploaded={() => setReloads((count) => count + 1)}
+        />
+      )}
+
+      <ProblemView problem={problem} label="Files error" />
+      <p role="status" class="status">
+        {status}
+      </p>
+
+      <table class="listing" aria-busy={loading}>
+        <caption>
+          {place.level}/{place.prefix} {loading ? '(loading…)' : ''}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Size</th>
+            <th scope="col">Last modified</th>
+            <th scope="col">
+              <span class="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {page?.folders.map((folder) => (
+            <tr key={folder} class="folder">
+              <td colSpan={4}>
+                <button type="button" class="link" onClick={() => go({ ...place, prefix: folder })}>
+                  <span aria-hidden="true">📁 </span>
+                  {baseName(folder.slice(0, -1))}/
+                </button>
+              </td>
+            </tr>
+          ))}
+          {page?.items.map((item) => (
+            <tr key={item.key} data-key={item.key}>
+              <td>{baseName(item.key)}</td>
+              <td>{formatBytes(item.size)}</td>
+              <td>
+                <time dateTime={item.lastModified}>{new Date(item.lastModified).toLocaleString()}</time>
+              </td>
+              <td class="actions">
+                <button type="button" onClick={() => void download(item)}>
+                  Download <span class="visually-hidden">{baseName(item.key)}</span>
+                </button>
+                {own &&
+                  (confirming === item.key ? (
+                    <>
+                      <button type="button" class="danger" onClick={() => void remove(item)}>
+                        Confirm delete <span class="visually-hidden">{baseName(item.key)}</span>
+                      </button>
+                      <button type="button" onClick={() => setConfirming(undefined)}>
+                        Cancel
+                      </button>
+                    </>
+                  ) : (
+                    <button type="button" onClick={() => setConfirming(item.key)}>
+                      Delete <span class="visually-hidden">{baseName(item.key)}</span>
+                    </button>
+                  ))}
+              </td>
+            </tr>
+          ))}
+          {page && page.items.length === 0 && page.folders.length === 0 && (
+            <tr>
+              <td colSpan={4} class="empty">
+                This folder is empty.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+
+      <div class="paging">
+        <button
+          type="button"
+          disabled={cursors.length === 0}
+          onClick={() => setCursors(cursors.slice(0, -1))}
+        >
+          Previous page
+        </button>
+        <span>Page {cursors.length + 1}</span>
+        <button
+          type="button"
+          disabled={!page?.nextCursor}
+          onClick={() => page?.nextCursor && setCursors([...cursors, page.nextCursor])}
+        >
+          Next page
+        </button>
+        <label>
+          Per page
+          <select
+            name="page-size"
+            value={pageSize}
+            onChange={(event) => {
+              setPageSize(Number(event.currentTarget.value));
+              setCursors([]);
+            }}
+          >
+            {PAGE_SIZES.map((size) => (
+              <option key={size} value={size}>
+                {size}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,53 @@
+import { LEVELS, type Me } from './api';
+import { formatBytes } from './format';
+
+/** `GET /me`: who the API says the caller is, and what each level accepts. */
+export function IdentityPanel({ me }: { me: Me }) {
+  return (
+    <section aria-labelledby="identity-heading" class="panel identity">
+      <h2 id="identity-heading">Your identity</h2>
+      <dl>
+        <dt>Username</dt>
+        <dd data-testid="username">{me.username}</dd>
+        <dt>Identity ID</dt>
+        <dd>
+          <code data-testid="identity-id">{me.identityId}</code>
+        </dd>
+        <dt>User-pool sub</dt>
+        <dd>
+          <code>{me.sub}</code>
+        </dd>
+      </dl>
+      <table class="limits">
+        <caption>Upload rules per level</caption>
+        <thead>
+          <tr>
+            <th scope="col">Level</th>
+            <th scope="col">Your folder</th>
+            <th scope="col">Largest upload</th>
+            <th scope="col">Content types</th>
+          </tr>
+        </thead>
+        <tbody>
+          {LEVELS.map((level) => {
+            const rule = me.limits.uploads[level];
+            return (
+              <tr key={level}>
+                <th scope="row">{level}</th>
+                <td>
+                  <code>{me.prefixes[level]}</code>
+                </td>
+                <td>{formatBytes(rule.maxUploadBytes)}</td>
+                <td>{rule.allowedContentTypes ? rule.allowedContentTypes.join(', ') : 'any'}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <p class="hint">
+        Download links last {me.limits.defaultUrlLifetimeSeconds} s by default (at most{' '}
+        {me.limits.maxUrlLifetimeSeconds} s).
+      </p>
+    </section>
+  );
+}
