@@ -543,9 +543,15 @@ export class UserFilesApi extends Construct {
     // cdk-nag writes policy variables as `<name>` in finding IDs.
     const findingId = (resource: string) =>
       `AwsSolutions-IAM5[Resource::${resource.replace(/\$\{([^}]+)\}/g, '<$1>')}]`;
+    const sharedWithCaller = `${nagBucketArn}/shared/*${ownFolder}`;
     for (const statement of document.Statement) {
       for (const resource of statement.Resource) {
-        if (resource.endsWith(ownFolder)) {
+        if (resource === sharedWithCaller && statement.Action.every((a) => a === 's3:GetObject')) {
+          Validations.of(this.authenticatedRole).acknowledge({
+            id: findingId(resource),
+            reason: `Read-only access to what any owner shares with the caller (shared/{owner}/{caller}/...), bound to the caller by the ${IDENTITY_ID_VARIABLE} policy variable; the API refuses identity-shaped path segments in this level, since the wildcard spans "/".`,
+          });
+        } else if (resource.endsWith(ownFolder)) {
           Validations.of(this.authenticatedRole).acknowledge({
             id: findingId(resource),
             reason: `Objects under the caller's own folder: the path is bound to the caller by the ${IDENTITY_ID_VARIABLE} policy variable, which S3 resolves per request.`,
