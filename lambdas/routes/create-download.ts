@@ -2,20 +2,21 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import type { components } from '../../shared/api/schema';
 import { resolveLifetime } from '../../shared/domain/expiry';
-import { resolveOwner, toObjectKey } from '../../shared/domain/keys';
+import { keyIn, resolveFolder } from '../../shared/domain/keys';
 import { inlineSafeType } from '../../shared/domain/media-types';
 import type { AppDeps } from '../deps';
 import { contentDisposition } from '../http/content-disposition';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
-import { key, level, owner } from './schemas';
+import { anyLevel, grantee, key, owner } from './schemas';
 
 type PresignedRequest = components['schemas']['PresignedRequest'];
 
 const Body = z.strictObject({
-  level,
+  level: anyLevel,
   key,
   owner: owner.optional(),
+  grantee: grantee.optional(),
   expiresIn: z.number({ error: 'must be a number of seconds' }).optional(),
   filename: z.string({ error: 'must be a string' }).optional(),
   inline: z.boolean({ error: 'must be true or false' }).optional(),
@@ -43,8 +44,8 @@ export function createDownloadRoute({ config, identity, storage }: AppDeps) {
     // Built now so a bad filename is refused before any AWS call.
     const attachment = contentDisposition('attachment', input.filename);
     const callerId = await identity.identityId(caller);
-    const objectOwner = resolveOwner(input.level, callerId, input.owner);
-    const fullKey = toObjectKey(input.level, objectOwner, input.key);
+    const folder = resolveFolder(input.level, callerId, input);
+    const fullKey = keyIn(folder, input.key);
 
     // Without `inline`, no HEAD: the URL itself is the check (storage answers 403/404 to the
     // download), and the caller's credentials decide what it may read.
@@ -68,7 +69,8 @@ export function createDownloadRoute({ config, identity, storage }: AppDeps) {
       headers: {},
       expiresAt: presigned.expiresAt.toISOString(),
       level: input.level,
-      owner: objectOwner,
+      owner: folder.owner,
+      ...(folder.grantee === undefined ? {} : { grantee: folder.grantee }),
       key: input.key,
     };
     return json(201, body);

@@ -90,7 +90,7 @@ describe('POST /files/downloads', () => {
     ['an empty filename', { filename: '' }, 'filename'],
     ['an over-long filename', { filename: `${'a'.repeat(256)}` }, 'filename'],
     ['a ".." key', { key: '../other/x' }, 'key'],
-    ['an unknown level', { level: 'shared' }, 'level'],
+    ['an unknown level', { level: 'everyone' }, 'level'],
     ['an unknown field', { bucket: 'other' }, 'bucket'],
     ['a non-boolean inline', { inline: 'yes' }, 'inline'],
     ['a bad filename with inline', { inline: true, filename: 'a/b' }, 'filename'],
