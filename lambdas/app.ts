@@ -16,6 +16,7 @@ import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS } from
 import type { AppDeps } from './deps';
 import { problemResponses, requestLogging } from './http/logging';
 
+import { createCopyRoute } from './routes/create-copy';
 import { createDownloadRoute } from './routes/create-download';
 import { createUploadRoute } from './routes/create-upload';
 import { createDeleteFileRoute } from './routes/delete-file';
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps): ApiHandler {
     { method: 'POST', path: '/files/uploads', handler: createUploadRoute(deps) },
     { method: 'POST', path: '/files/downloads', handler: createDownloadRoute(deps) },
     { method: 'GET', path: '/files/properties', handler: createGetFilePropertiesRoute(deps) },
+    { method: 'POST', path: '/files/copies', handler: createCopyRoute(deps) },
   ];
   const methodsByPath = new Map<string, string[]>();
   for (const route of table)
