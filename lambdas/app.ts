@@ -18,6 +18,7 @@ import { problemResponses, requestLogging } from './http/logging';
 
 import { createCopyRoute } from './routes/create-copy';
 import { createDownloadRoute } from './routes/create-download';
+import { createDownloadsRoute } from './routes/create-downloads';
 import { createUploadRoute } from './routes/create-upload';
 import { createDeleteFileRoute } from './routes/delete-file';
 import { createGetFilePropertiesRoute } from './routes/get-file-properties';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): ApiHandler {
     { method: 'POST', path: '/files/downloads', handler: createDownloadRoute(deps) },
     { method: 'GET', path: '/files/properties', handler: createGetFilePropertiesRoute(deps) },
     { method: 'POST', path: '/files/copies', handler: createCopyRoute(deps) },
+    { method: 'POST', path: '/files/downloads/batch', handler: createDownloadsRoute(deps) },
   ];
   const methodsByPath = new Map<string, string[]>();
   for (const route of table)

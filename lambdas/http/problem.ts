@@ -12,6 +12,7 @@ import {
   InternalError,
   MethodNotAllowedError,
   PROBLEM_TYPE_PREFIX,
+  type ProblemCode,
   ThrottledError,
   ValidationError,
 } from '../../shared/domain/errors';
@@ -45,18 +46,19 @@ export function toAppError(error: unknown): AppError {
   return fromAwsError(error) ?? new InternalError('An unexpected error occurred.');
 }
 
-type ProblemBody = {
+export type ProblemBody = {
   type: string;
   title: string;
   status: number;
   detail: string;
-  code: string;
+  code: ProblemCode;
   field?: string;
   errors?: FieldIssue[];
   requestId?: string;
 };
 
-function problemBody(error: AppError, requestId: string | undefined): ProblemBody {
+/** The problem document of `error`; also used for each failed item of a batch answer. */
+export function problemBody(error: AppError, requestId: string | undefined): ProblemBody {
   const body: ProblemBody = {
     type: `${PROBLEM_TYPE_PREFIX}${error.code}`,
     title: error.title,
