@@ -17,7 +17,7 @@ import { measureHandler } from './in-process';
 import { measureLocalLoad } from './local-load';
 import { round, table } from './stats';
 
-const GOALS = { handler_overhead_ratio: 1.5, cognito_calls_per_10k: 200 } as const;
+const GOALS = { handler_overhead_ratio: 1.5, cognito_calls_per_10k: 200, batch_100_ratio: 1.2 } as const;
 
 const { values: flags } = parseArgs({
   options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false } },
@@ -61,6 +61,9 @@ async function main(): Promise<number> {
     handler_overhead_ratio: round(handler.upload_url_us.median / handler.bare_presign_us.median),
     handler_overhead_ratio_paired: round(handler.paired_ratio.median),
     warm_path_cognito_calls: handler.warm_cognito_calls,
+    batch_100_us: round(handler.batch_100_us.median),
+    batch_100_ratio: round(handler.batch_100_us.median / (100 * handler.bare_presign_us.median)),
+    batch_100_ratio_paired_get: round(handler.batch_paired_ratio.median),
     cognito_calls_per_10k: cognito.returning_users.total,
     cognito_get_id_per_10k: cognito.returning_users.getId,
     cognito_get_credentials_per_10k: cognito.returning_users.getCredentials,
@@ -97,6 +100,7 @@ async function main(): Promise<number> {
   const goalsMet = {
     handler_overhead_ratio: figures.handler_overhead_ratio <= GOALS.handler_overhead_ratio,
     cognito_calls_per_10k: figures.cognito_calls_per_10k <= GOALS.cognito_calls_per_10k,
+    batch_100_ratio: figures.batch_100_ratio <= GOALS.batch_100_ratio,
   };
   const mark = (met: boolean) => (met ? 'ok' : 'MISSED');
   const samples = `median of ${handler.upload_url_us.samples} rounds (p90 in brackets)`;
@@ -121,6 +125,18 @@ async function main(): Promise<number> {
       `${figures.handler_overhead_ratio} (paired ${figures.handler_overhead_ratio_paired})`,
       `<= ${GOALS.handler_overhead_ratio} ${mark(goalsMet.handler_overhead_ratio)}`,
       'upload / bare presign',
+    ],
+    [
+      'POST /files/downloads/batch (100), warm',
+      `${figures.batch_100_us} us`,
+      '',
+      'whole handler, in process',
+    ],
+    [
+      'batch ratio',
+      `${figures.batch_100_ratio} (vs 100 bare GETs ${figures.batch_100_ratio_paired_get})`,
+      `<= ${GOALS.batch_100_ratio} ${mark(goalsMet.batch_100_ratio)}`,
+      'batch of 100 / (100 x bare presign)',
     ],
     [
       'Cognito calls on the warm path',
