@@ -21,6 +21,7 @@ import { createDownloadRoute } from './routes/create-download';
 import { createDownloadsRoute } from './routes/create-downloads';
 import { createUploadRoute } from './routes/create-upload';
 import { createDeleteFileRoute } from './routes/delete-file';
+import { createDeleteMyDataRoute } from './routes/delete-my-data';
 import { createGetFilePropertiesRoute } from './routes/get-file-properties';
 import { createGetMeRoute } from './routes/get-me';
 import { createListFilesRoute } from './routes/list-files';
@@ -39,6 +40,7 @@ export const TIMEOUT_EARLY_MS = 250;
 export function createApp(deps: AppDeps): ApiHandler {
   const table: Array<{ method: Method; path: string; handler: RouteHandler }> = [
     { method: 'GET', path: '/me', handler: createGetMeRoute(deps) },
+    { method: 'DELETE', path: '/me/data', handler: createDeleteMyDataRoute(deps) },
     { method: 'GET', path: '/files', handler: createListFilesRoute(deps) },
     { method: 'DELETE', path: '/files', handler: createDeleteFileRoute(deps) },
     { method: 'POST', path: '/files/uploads', handler: createUploadRoute(deps) },

@@ -35,8 +35,9 @@ export interface paths {
      * Delete every object the caller owns, in every level
      * @description Deletes every object under the caller's folders (`private`, `protected`, `public`, and their
      *     outgoing shares under `shared/{identityId}/`), with the caller's own credentials, in batches of
-     *     1,000. Each call does a bounded amount of work: when objects remain it answers 202 with
-     *     `more: true`; call again to continue. 204 means nothing of the caller's is left.
+     *     1,000. Each call does a bounded amount of work (at most 2,000 objects): when it stops before
+     *     finding every folder empty it answers 202 with `more: true`; call again to continue. 204 means
+     *     nothing of the caller's is left.
      *
      *     Not deleted: the user-pool account itself, files others have copied, and incomplete multipart
      *     uploads (storage cannot list them per user; the bucket's lifecycle rule aborts them).
@@ -386,7 +387,7 @@ export interface components {
       /** @description Objects deleted by this call. */
       deleted: number;
       /**
-       * @description Objects remain; call again.
+       * @description Objects may remain; call again.
        * @constant
        */
       more: true;
@@ -605,7 +606,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Some objects were deleted and more remain; call again. */
+      /** @description The work budget ran out before every folder was seen empty; call again. */
       202: {
         headers: {
           [name: string]: unknown;
