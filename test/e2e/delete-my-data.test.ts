@@ -4,7 +4,12 @@
  * user's own credentials find nothing in any of their folders, while what another user shares with
  * them stays. The objects are written straight to storage with the user's identity credentials.
  */
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFreshUser } from './support/fresh-user';
 import { identityCredentials, type Session, signIn, storageAs } from './support/session';
@@ -67,7 +72,6 @@ afterAll(async () => {
   await otherStorage
     ?.send(new ListObjectsV2Command({ Bucket: target.bucketName, Prefix: `shared/${other.identityId}/` }))
     .then(async (page) => {
-      const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
       for (const object of page.Contents ?? [])
         await otherStorage.send(new DeleteObjectCommand({ Bucket: target.bucketName, Key: object.Key }));
     });
