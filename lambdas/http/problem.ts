@@ -27,7 +27,10 @@ export function fromZodError(error: z.ZodError, rootField: string): ValidationEr
   const issues: FieldIssue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) issues.push({ field: key, message: 'is not a known field' });
+      // Nested unknown fields keep their path (`from.colour`), so the name is unambiguous.
+      const path = issue.path.map(String);
+      for (const key of issue.keys)
+        issues.push({ field: [...path, key].join('.'), message: 'is not a known field' });
       continue;
     }
     const field = issue.path.length === 0 ? rootField : issue.path.map(String).join('.');

@@ -172,7 +172,7 @@ describe('POST /files/copies', () => {
       'from.key',
     ],
     ['a target in shared', { to: { level: 'shared', key: 'a' } }, 'to.level'],
-    ['a target owner', { to: { level: 'private', key: 'a', owner: bob.identityId } }, 'owner'],
+    ['a target owner', { to: { level: 'private', key: 'a', owner: bob.identityId } }, 'to.owner'],
     ['a ".." target key', { to: { level: 'private', key: '../a' } }, 'to.key'],
     ['the source itself as target', { to: { level: 'private', key: 'src' } }, 'to.key'],
     ['no from', { from: undefined }, 'from'],
@@ -210,4 +210,12 @@ describe('POST /files/copies', () => {
     expect(beforeCopy).toHaveBeenCalledWith(alice.identityId, 'protected', 42);
     expect(harness().aws.s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
   });
+});
+
+test('an unknown field inside from or to is named with its path', async () => {
+  const request = copy({
+    from: { level: 'private', key: 'a', colour: 'red' },
+    to: { level: 'private', key: 'b' },
+  });
+  expectBadRequest(request, await harness().call(request), 'from.colour');
 });
