@@ -9,10 +9,12 @@
  *   2. Cognito calls over a simulated hour (bench/cognito-calls.ts)
  *   3. bundle size and cold start in fresh processes (bench/cold-start.ts)
  *   4. load on the local stack from a second process (bench/local-load.ts)
+ *   5. DELETE /me/data over many objects on the local stack (bench/delete-all.ts)
  */
 import { parseArgs } from 'node:util';
 import { countCognitoCalls } from './cognito-calls';
 import { measureColdStart } from './cold-start';
+import { measureDeleteAll } from './delete-all';
 import { measureHandler } from './in-process';
 import { measureLocalLoad } from './local-load';
 import { round, table } from './stats';
@@ -47,6 +49,10 @@ async function main(): Promise<number> {
       ? { seconds: 3, connections: 10, warmupSeconds: 1 }
       : { seconds: 20, connections: 10, warmupSeconds: 3 },
   );
+
+  const deleteObjects = quick ? 1_000 : 10_000;
+  progress(`DELETE /me/data over ${deleteObjects} objects...`);
+  const deletion = await measureDeleteAll(deleteObjects);
 
   const kb = (bytes: number) => round(bytes / 1024);
   const figures = {
@@ -96,6 +102,9 @@ async function main(): Promise<number> {
     local_seconds: local.seconds,
     local_connections: local.connections,
     local_users: local.users,
+    delete_all_objects_per_s: round(deletion.objectsPerSecond),
+    delete_all_objects: deletion.objects,
+    delete_all_calls: deletion.calls,
   };
   const goalsMet = {
     handler_overhead_ratio: figures.handler_overhead_ratio <= GOALS.handler_overhead_ratio,
@@ -200,6 +209,12 @@ async function main(): Promise<number> {
       'autocannon in a second process',
     ],
     ['  errors', String(figures.local_errors), '0', JSON.stringify(local.statuses)],
+    [
+      'DELETE /me/data, local stack',
+      `${figures.delete_all_objects_per_s} objects/s`,
+      '',
+      `${figures.delete_all_objects} objects in every level, ${figures.delete_all_calls} calls (202s, then 204)`,
+    ],
   ];
   console.log('');
   console.log(table(['figure', 'value', 'goal', 'notes'], rows, ['left', 'right']));
