@@ -35,19 +35,29 @@ export interface PreparedDownload {
   readonly attachment: string;
 }
 
-/**
- * Every rule of a download that needs no AWS call, for the caller's identity: lifetime, filename,
- * folder and key. Throws the input error naming the field at fault.
- */
-export function prepareDownload(config: Config, callerId: string, input: DownloadInput): PreparedDownload {
+/** The rules of a download that need not know the caller: lifetime and filename. */
+export function downloadRules(config: Config, input: DownloadInput) {
   const lifetimeSeconds = resolveLifetime(input.expiresIn, {
     defaultSeconds: config.defaultUrlLifetimeSeconds,
     maxSeconds: config.maxUrlLifetimeSeconds,
   });
   // Built now so a bad filename is refused before any AWS call.
   const attachment = contentDisposition('attachment', input.filename);
+  return { lifetimeSeconds, attachment };
+}
+
+/**
+ * Every rule of a download that needs no storage call, for the caller's identity: lifetime,
+ * filename, folder and key. Throws the input error naming the field at fault.
+ */
+export function prepareDownload(
+  config: Config,
+  callerId: string,
+  input: DownloadInput,
+  rules = downloadRules(config, input),
+): PreparedDownload {
   const folder = resolveFolder(input.level, callerId, input);
-  return { input, folder, fullKey: keyIn(folder, input.key), lifetimeSeconds, attachment };
+  return { input, folder, fullKey: keyIn(folder, input.key), ...rules };
 }
 
 /**
@@ -91,8 +101,9 @@ export function createDownloadRoute({ config, identity, storage }: AppDeps) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const caller = authenticate(event, config.userPoolClientIds);
     const input = parseBody(event, DownloadBody);
+    const rules = downloadRules(config, input);
     const callerId = await identity.identityId(caller);
-    const prepared = prepareDownload(config, callerId, input);
+    const prepared = prepareDownload(config, callerId, input, rules);
     const body = await identity.withSession(
       caller,
       { lifetimeSeconds: prepared.lifetimeSeconds },

@@ -177,3 +177,15 @@ describe('POST /files/downloads: active content is never rendered inline', () =>
     expect(response.body).not.toContain('X-Amz-Signature');
   });
 });
+
+test('a bad lifetime or filename is refused before any Cognito call', async () => {
+  for (const body of [
+    { level: 'private', key: 'a.txt', expiresIn: 999_999 },
+    { level: 'private', key: 'a.txt', filename: 'a\r\nb' },
+  ]) {
+    const request = download(body);
+    const response = await harness().call(request);
+    expect(response.statusCode, response.body).toBe(400);
+  }
+  expect(harness().aws.cognito.calls()).toHaveLength(0);
+});
