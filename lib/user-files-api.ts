@@ -433,12 +433,16 @@ export class UserFilesApi extends Construct {
     };
     const me = this.api.root.addResource('me');
     me.addMethod('GET', integration, methodOptions);
+    me.addResource('data').addMethod('DELETE', integration, methodOptions);
     const files = this.api.root.addResource('files');
     files.addMethod('GET', integration, methodOptions);
     files.addMethod('DELETE', integration, methodOptions);
     files.addResource('uploads').addMethod('POST', integration, methodOptions);
-    files.addResource('downloads').addMethod('POST', integration, methodOptions);
+    const downloads = files.addResource('downloads');
+    downloads.addMethod('POST', integration, methodOptions);
+    downloads.addResource('batch').addMethod('POST', integration, methodOptions);
     files.addResource('properties').addMethod('GET', integration, methodOptions);
+    files.addResource('copies').addMethod('POST', integration, methodOptions);
 
     // API Gateway's own errors: problem documents with CORS headers, so browsers can read them.
     // Gateway responses take static header values only, so with several origins the first one is

@@ -333,6 +333,9 @@ describe('REST API', () => {
         'POST /files/uploads',
         'POST /files/downloads',
         'GET /files/properties',
+        'POST /files/copies',
+        'POST /files/downloads/batch',
+        'DELETE /me/data',
       ].sort(),
     );
     const fnId = id(synth.stack.userFiles.handler);
