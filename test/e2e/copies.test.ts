@@ -23,7 +23,7 @@ import {
   signIn,
   storageAs,
 } from './support/session';
-import { send } from './support/storage';
+import { send, sha256Base64 } from './support/storage';
 import { type E2eTarget, targetOf } from './support/target';
 
 let stack: LocalStack;
@@ -240,6 +240,46 @@ describe('POST /files/copies', () => {
       params: { query: { level: 'private', key: 'stolen.txt' } },
     });
     expect(stolen.response.status).toBe(404);
+  });
+});
+
+describe('a multipart copy through the local gateway (the adapter with a 5 MiB threshold)', () => {
+  it('copies 11 MiB in three UploadPartCopy ranges, byte for byte; overwrite false then refuses (412 on completion)', async () => {
+    const size = 11 * 1024 * 1024;
+    const bytes = new Uint8Array(size).map((_, i) => (i * 31 + 7) % 251);
+    const presigned = await alice.api.POST('/files/uploads', {
+      body: { level: 'private', key: 'big.bin', contentType: 'application/octet-stream', size },
+    });
+    if (!presigned.data) throw new Error('upload URL expected');
+    expect((await send(presigned.data, { body: bytes })).status).toBe(200);
+    const identity = await identityCredentials(target, alice.idToken);
+    const session: IdentitySession = {
+      identityId: identity.identityId,
+      credentials: { ...identity.credentials, obtainedAt: Date.now() },
+    };
+    const storage = createStorage({
+      bucket: target.bucketName,
+      region: target.region,
+      clientConfig: { endpoint: target.endpoints.s3, forcePathStyle: true, maxAttempts: 1 },
+      multipartCopyThresholdBytes: 5 * 1024 * 1024,
+      copyPartBytes: 5 * 1024 * 1024,
+    });
+    const sourceKey = `private/${alice.identityId}/big.bin`;
+    const targetKey = `protected/${alice.identityId}/big-copy.bin`;
+    const source = await storage.head(session, sourceKey);
+    const copied = await storage.copy(session, { sourceKey, targetKey, source, ifNoneMatch: true });
+    expect(copied.size).toBe(size);
+    const download = await alice.api.POST('/files/downloads', {
+      body: { level: 'protected', key: 'big-copy.bin' },
+    });
+    if (!download.data) throw new Error('download URL expected');
+    const got = new Uint8Array(await (await send(download.data)).arrayBuffer());
+    expect(sha256Base64(got)).toBe(sha256Base64(bytes));
+    await expect(
+      storage.copy(session, { sourceKey, targetKey, source, ifNoneMatch: true }),
+    ).rejects.toMatchObject({
+      code: 'conflict',
+    });
   });
 });
 
