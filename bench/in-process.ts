@@ -14,7 +14,7 @@ import {
   GetOpenIdTokenCommand,
   GetOpenIdTokenForDeveloperIdentityCommand,
 } from '@aws-sdk/client-cognito-identity';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -266,7 +266,15 @@ export interface HandlerFigures {
   readonly paired_ratio: Summary;
   /** Cognito and STS calls made after warm-up: the warm path must make none. */
   readonly warm_cognito_calls: number;
+  /** One warm `POST /files/downloads/batch` of 100 items, whole handler. */
+  readonly batch_100_us: Summary;
+  /** 100 bare GET presigns back to back, measured in the same rounds as the batch. */
+  readonly bare_get_100_us: Summary;
+  /** batch / 100 bare GET presigns, per round. */
+  readonly batch_paired_ratio: Summary;
 }
+
+export const BATCH_ITEMS = 100;
 
 const USERS = 8;
 const KEY = 'photos/2026/holiday/IMG_0042.jpg';
@@ -304,6 +312,11 @@ export async function measureHandler(options: RoundsOptions): Promise<HandlerFig
       apiEvent(user, 'POST', '/files/downloads', { level: 'private', key: KEY }),
     );
     const meEvents = users.map((user) => apiEvent(user, 'GET', '/me'));
+    const batchEvents = users.map((user) =>
+      apiEvent(user, 'POST', '/files/downloads/batch', {
+        items: Array.from({ length: BATCH_ITEMS }, (_, i) => ({ level: 'private', key: `${KEY}.${i}` })),
+      }),
+    );
 
     // The physical limit: the very presign the upload route makes, with one client and fixed credentials.
     const first = users[0] ?? benchUser(1);
@@ -338,6 +351,21 @@ export async function measureHandler(options: RoundsOptions): Promise<HandlerFig
         },
       );
 
+    // The batch's own limit: the GET presign each item makes (attachment disposition included).
+    const bareGet = (i: number) =>
+      getSignedUrl(
+        s3,
+        new GetObjectCommand({
+          Bucket: config.bucketName,
+          Key: `${fullKey}.${i}`,
+          ResponseContentDisposition: 'attachment',
+        }),
+        {
+          expiresIn: config.defaultUrlLifetimeSeconds,
+          signingDate: new Date(Math.floor(Date.now() / 1000) * 1000),
+        },
+      );
+
     let next = 0;
     const pick = <T>(events: readonly T[]): T => events[next++ % events.length] as T;
     const cases = {
@@ -356,12 +384,29 @@ export async function measureHandler(options: RoundsOptions): Promise<HandlerFig
       throw new Error('the upload route did not return a presigned PUT');
     }
     // Warm every user's caches, then every Cognito call would be a cache miss on the warm path.
-    for (const event of [...uploadEvents, ...downloadEvents, ...meEvents]) await app(event, lambdaContext);
+    for (const event of [...uploadEvents, ...downloadEvents, ...meEvents, ...batchEvents])
+      await app(event, lambdaContext);
     const coldCalls = cognito.calls();
 
     const rounds = await measureRounds(cases, options);
+    // A batch is 100 presigns: far fewer calls per round give the same precision.
+    const batchCalls = Math.max(1, Math.round(options.batch / 20));
+    const batchRounds = await measureRounds(
+      {
+        batch: async () => {
+          const result = expectStatus(await app(pick(batchEvents), lambdaContext), 200, 'batch');
+          if (!result.body.includes('"status":201')) throw new Error('the batch signed nothing');
+        },
+        bare100: async () => {
+          for (let i = 0; i < BATCH_ITEMS; i++) await bareGet(i);
+        },
+      },
+      { warmup: Math.max(5, Math.round(options.warmup / 100)), rounds: options.rounds, batch: batchCalls },
+    );
     const warmCalls = cognito.calls();
     s3.destroy();
+    const batch = batchRounds.batch ?? [];
+    const bare100 = batchRounds.bare100 ?? [];
 
     const bare = rounds.bare ?? [];
     const upload = rounds.upload ?? [];
@@ -372,6 +417,9 @@ export async function measureHandler(options: RoundsOptions): Promise<HandlerFig
       me_us: summarize(rounds.me ?? []),
       paired_ratio: summarize(upload.map((value, i) => value / (bare[i] ?? Number.NaN))),
       warm_cognito_calls: totalCalls(warmCalls) - totalCalls(coldCalls),
+      batch_100_us: summarize(batch),
+      bare_get_100_us: summarize(bare100),
+      batch_paired_ratio: summarize(batch.map((value, i) => value / (bare100[i] ?? Number.NaN))),
     };
   } finally {
     cognito.restore();

@@ -11,10 +11,12 @@
  *   4. load on the local stack from a second process (bench/local-load.ts)
  *   5. large uploads: the client helper vs. the SDK's Upload, and resume waste (bench/multipart.ts,
  *      in its own process with its own local stack)
+ *   6. DELETE /me/data over many objects on the local stack (bench/delete-all.ts)
  */
 import { parseArgs } from 'node:util';
 import { countCognitoCalls, type ModeFigures } from './cognito-calls';
 import { measureColdStart } from './cold-start';
+import { measureDeleteAll } from './delete-all';
 import { measureHandler } from './in-process';
 import { measureLocalLoad } from './local-load';
 import { type MultipartFigures, runMultipart } from './multipart-run';
@@ -26,6 +28,7 @@ const GOALS = {
   max_url_lifetime_s: 43_200,
   multipart_vs_sdk_ratio: 0.9,
   resume_waste_ratio: 1.15,
+  batch_100_ratio: 1.2,
 } as const;
 
 const { values: flags } = parseArgs({
@@ -77,6 +80,9 @@ async function main(): Promise<number> {
   const multipart: MultipartFigures = await runMultipart(
     quick ? { mib: 64, rounds: 1 } : { mib: 256, rounds: 3 },
   );
+  const deleteObjects = quick ? 1_000 : 10_000;
+  progress(`DELETE /me/data over ${deleteObjects} objects...`);
+  const deletion = await measureDeleteAll(deleteObjects);
 
   const kb = (bytes: number) => round(bytes / 1024);
   const figures = {
@@ -93,6 +99,9 @@ async function main(): Promise<number> {
     warm_path_cognito_calls: handler.warm_cognito_calls,
     // Per access mode: returning users on a new instance for the per-10k figures.
     modes: { sealed: modeFigures(cognito.sealed), direct: modeFigures(cognito.direct) },
+    batch_100_us: round(handler.batch_100_us.median),
+    batch_100_ratio: round(handler.batch_100_us.median / (100 * handler.bare_presign_us.median)),
+    batch_100_ratio_paired_get: round(handler.batch_paired_ratio.median),
     bundle_kb: kb(cold.builds.bundleBytes),
     source_map_kb: kb(cold.builds.sourceMapBytes),
     unbundled_kb: kb(cold.builds.unbundledBytes),
@@ -121,6 +130,9 @@ async function main(): Promise<number> {
     multipart_vs_sdk_ratio: round(multipart.multipart_vs_sdk_ratio),
     resume_waste_ratio: round(multipart.resume_waste_ratio),
     multipart_mib: multipart.multipart_mib,
+    delete_all_objects_per_s: round(deletion.objectsPerSecond),
+    delete_all_objects: deletion.objects,
+    delete_all_calls: deletion.calls,
   };
   const goalsMet = {
     handler_overhead_ratio: figures.handler_overhead_ratio <= GOALS.handler_overhead_ratio,
@@ -132,6 +144,7 @@ async function main(): Promise<number> {
     ),
     multipart_vs_sdk_ratio: figures.multipart_vs_sdk_ratio >= GOALS.multipart_vs_sdk_ratio,
     resume_waste_ratio: figures.resume_waste_ratio <= GOALS.resume_waste_ratio,
+    batch_100_ratio: figures.batch_100_ratio <= GOALS.batch_100_ratio,
   };
   const mark = (met: boolean) => (met ? 'ok' : 'MISSED');
   const samples = `median of ${handler.upload_url_us.samples} rounds (p90 in brackets)`;
@@ -156,6 +169,18 @@ async function main(): Promise<number> {
       `${figures.handler_overhead_ratio} (paired ${figures.handler_overhead_ratio_paired})`,
       `<= ${GOALS.handler_overhead_ratio} ${mark(goalsMet.handler_overhead_ratio)}`,
       'upload / bare presign',
+    ],
+    [
+      'POST /files/downloads/batch (100), warm',
+      `${figures.batch_100_us} us`,
+      '',
+      'whole handler, in process',
+    ],
+    [
+      'batch ratio',
+      `${figures.batch_100_ratio} (vs 100 bare GETs ${figures.batch_100_ratio_paired_get})`,
+      `<= ${GOALS.batch_100_ratio} ${mark(goalsMet.batch_100_ratio)}`,
+      'batch of 100 / (100 x bare presign)',
     ],
     [
       'Cognito + STS calls on the warm path',
@@ -254,6 +279,12 @@ async function main(): Promise<number> {
       String(figures.resume_waste_ratio),
       `<= ${GOALS.resume_waste_ratio} ${mark(goalsMet.resume_waste_ratio)}`,
       `killed at 50 %, resumed by a new process (${multipart.resume_resumed_parts} parts kept)`,
+    ],
+    [
+      'DELETE /me/data, local stack',
+      `${figures.delete_all_objects_per_s} objects/s`,
+      '',
+      `${figures.delete_all_objects} objects in every level, ${figures.delete_all_calls} calls (202s, then 204)`,
     ],
   ];
   console.log('');

@@ -18,9 +18,12 @@ import { problemResponses, requestLogging } from './http/logging';
 
 import { createAbortMultipartRoute } from './routes/abort-multipart';
 import { createCompleteMultipartRoute } from './routes/complete-multipart';
+import { createCopyRoute } from './routes/create-copy';
 import { createDownloadRoute } from './routes/create-download';
+import { createDownloadsRoute } from './routes/create-downloads';
 import { createUploadRoute } from './routes/create-upload';
 import { createDeleteFileRoute } from './routes/delete-file';
+import { createDeleteMyDataRoute } from './routes/delete-my-data';
 import { createGetFilePropertiesRoute } from './routes/get-file-properties';
 import { createGetMeRoute } from './routes/get-me';
 import { createGetMultipartRoute } from './routes/get-multipart';
@@ -42,6 +45,7 @@ export const TIMEOUT_EARLY_MS = 250;
 export function createApp(deps: AppDeps): ApiHandler {
   const table: Array<{ method: Method; path: string; handler: RouteHandler }> = [
     { method: 'GET', path: '/me', handler: createGetMeRoute(deps) },
+    { method: 'DELETE', path: '/me/data', handler: createDeleteMyDataRoute(deps) },
     { method: 'GET', path: '/files', handler: createListFilesRoute(deps) },
     { method: 'DELETE', path: '/files', handler: createDeleteFileRoute(deps) },
     { method: 'POST', path: '/files/uploads', handler: createUploadRoute(deps) },
@@ -52,6 +56,8 @@ export function createApp(deps: AppDeps): ApiHandler {
     { method: 'POST', path: '/files/multipart/progress', handler: createGetMultipartRoute(deps) },
     { method: 'POST', path: '/files/multipart/complete', handler: createCompleteMultipartRoute(deps) },
     { method: 'POST', path: '/files/multipart/abort', handler: createAbortMultipartRoute(deps) },
+    { method: 'POST', path: '/files/copies', handler: createCopyRoute(deps) },
+    { method: 'POST', path: '/files/downloads/batch', handler: createDownloadsRoute(deps) },
   ];
   const methodsByPath = new Map<string, string[]>();
   for (const route of table)

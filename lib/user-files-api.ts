@@ -534,11 +534,14 @@ export class UserFilesApi extends Construct {
     };
     const me = this.api.root.addResource('me');
     me.addMethod('GET', integration, methodOptions);
+    me.addResource('data').addMethod('DELETE', integration, methodOptions);
     const files = this.api.root.addResource('files');
     files.addMethod('GET', integration, methodOptions);
     files.addMethod('DELETE', integration, methodOptions);
     files.addResource('uploads').addMethod('POST', integration, methodOptions);
-    files.addResource('downloads').addMethod('POST', integration, methodOptions);
+    const downloads = files.addResource('downloads');
+    downloads.addMethod('POST', integration, methodOptions);
+    downloads.addResource('batch').addMethod('POST', integration, methodOptions);
     files.addResource('properties').addMethod('GET', integration, methodOptions);
     // Multipart uploads: the handle travels in the body, so every operation is a POST.
     const multipart = files.addResource('multipart');
@@ -546,6 +549,7 @@ export class UserFilesApi extends Construct {
     for (const operation of ['parts', 'progress', 'complete', 'abort']) {
       multipart.addResource(operation).addMethod('POST', integration, methodOptions);
     }
+    files.addResource('copies').addMethod('POST', integration, methodOptions);
 
     // API Gateway's own errors: problem documents with CORS headers, so browsers can read them.
     // Gateway responses take static header values only, so with several origins the first one is
@@ -650,9 +654,15 @@ export class UserFilesApi extends Construct {
     // cdk-nag writes policy variables as `<name>` in finding IDs.
     const findingId = (resource: string) =>
       `AwsSolutions-IAM5[Resource::${resource.replace(/\$\{([^}]+)\}/g, '<$1>')}]`;
+    const sharedWithCaller = `${nagBucketArn}/shared/*${ownFolder}`;
     for (const statement of document.Statement) {
       for (const resource of statement.Resource) {
-        if (resource.endsWith(ownFolder)) {
+        if (resource === sharedWithCaller && statement.Action.every((a) => a === 's3:GetObject')) {
+          Validations.of(this.authenticatedRole).acknowledge({
+            id: findingId(resource),
+            reason: `Read-only access to what any owner shares with the caller (shared/{owner}/{caller}/...), bound to the caller by the ${IDENTITY_ID_VARIABLE} policy variable; the API refuses identity-shaped path segments in this level, since the wildcard spans "/".`,
+          });
+        } else if (resource.endsWith(ownFolder)) {
           Validations.of(this.authenticatedRole).acknowledge({
             id: findingId(resource),
             reason: `Objects under the caller's own folder: the path is bound to the caller by the ${IDENTITY_ID_VARIABLE} policy variable, which S3 resolves per request.`,

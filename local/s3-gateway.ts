@@ -453,6 +453,62 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     });
   }
 
+  /** moto's answer to a HEAD of one key: its status and ETag. */
+  function upstreamHead(bucket: string, key: string): Promise<{ status: number; etag?: string }> {
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(
+        {
+          agent,
+          host: upstream.hostname,
+          port: upstream.port,
+          method: 'HEAD',
+          path: upstreamPath(bucket, key),
+          // As for every forwarded request: moto applies object ACLs to an anonymous one.
+          headers: { host: upstream.host, authorization: UPSTREAM_AUTHORIZATION },
+        },
+        (response) => {
+          response.resume();
+          const etag = response.headers.etag;
+          resolve({ status: response.statusCode ?? 502, ...(typeof etag === 'string' ? { etag } : {}) });
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+  }
+
+  /**
+   * CopyObject's `If-None-Match: *` (no object at the target) and `x-amz-copy-source-if-match`
+   * (the source still has that ETag), answered as S3 does with 412 PreconditionFailed. Checked just
+   * before forwarding, so not atomic as S3's check is: it shows conditional copies, not races.
+   */
+  async function copyPreconditions(
+    operation: ResolvedOperation,
+    headers: OutgoingHttpHeaders,
+  ): Promise<void> {
+    const failed = (condition: string) =>
+      new S3Error(
+        412,
+        'PreconditionFailed',
+        'At least one of the pre-conditions you specified did not hold',
+        {
+          Condition: condition,
+        },
+      );
+    const source = operation.copySource;
+    const sourceMatch = headers['x-amz-copy-source-if-match'];
+    if (source !== undefined && typeof sourceMatch === 'string') {
+      const head = await upstreamHead(source.bucket, source.key);
+      const unquote = (etag: string) => etag.replaceAll('"', '');
+      if (head.status === 200 && unquote(head.etag ?? '') !== unquote(sourceMatch)) {
+        throw failed('x-amz-copy-source-If-Match');
+      }
+    }
+    if (headers['if-none-match'] === '*' && operation.key !== undefined) {
+      if ((await upstreamHead(operation.bucket, operation.key)).status === 200) throw failed('If-None-Match');
+    }
+  }
+
   /**
    * Receives the body the way its operation needs it (see s3-body.ts), verified. Budgets are taken
    * before the body is read (and before 100-continue), and released by `release`.
@@ -618,6 +674,11 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
           case 'AbortMultipartUpload':
             status = await forward(req, res, { path, headers }, responseHeaders);
             if (status === 204) uploads.forget(operation.parameters.get('uploadId') ?? '');
+            break;
+          case 'CopyObject':
+            // moto ignores a copy's preconditions on the target and on the source; S3 honours both.
+            await copyPreconditions(operation, headers);
+            status = await forward(req, res, { path, headers }, responseHeaders);
             break;
           case 'ListObjectsV2':
             status = await forward(req, res, { path, headers }, responseHeaders, {

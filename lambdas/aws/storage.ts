@@ -6,8 +6,10 @@
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
@@ -18,10 +20,17 @@ import {
   S3Client,
   type S3ClientConfig,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { LRUCache } from 'lru-cache';
-import { NotFoundError, UpstreamError, ValidationError } from '../../shared/domain/errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UpstreamError,
+  ValidationError,
+} from '../../shared/domain/errors';
 import { presignWindow } from '../../shared/domain/expiry';
 import { ownerPrefix } from '../../shared/domain/keys';
 import { SHA256_BASE64 } from '../../shared/domain/limits';
@@ -144,7 +153,34 @@ export interface Storage {
   ): Promise<void>;
   /** Idempotent: an upload that no longer exists is already aborted. */
   abortMultipart(session: IdentitySession, input: MultipartTarget): Promise<void>;
+
+  // ---- Copies and bulk deletes ----
+  /**
+   * Copies `source` to `target` server-side with the session's credentials: one CopyObject up to
+   * `multipartCopyThresholdBytes`, UploadPartCopy parts above. The source is pinned to the ETag the
+   * caller checked (`CopySourceIfMatch`), so a replaced source is never copied under old rules.
+   */
+  copy(session: IdentitySession, input: CopyInput): Promise<ObjectProperties>;
+  /** DeleteObjects of at most 1,000 full keys; throws if storage refuses any of them. */
+  deleteMany(session: IdentitySession, keys: readonly string[]): Promise<void>;
 }
+
+export interface CopyInput {
+  /** Full S3 keys, already validated and authorized by the route. */
+  readonly sourceKey: string;
+  readonly targetKey: string;
+  /** The source as a HEAD just saw it: its size and type decide the rules, its ETag pins it. */
+  readonly source: ObjectProperties;
+  /** Send `If-None-Match: *`, so the copy never replaces an existing object (409). */
+  readonly ifNoneMatch: boolean;
+}
+
+/** S3's limits for one CopyObject and for the parts of a multipart copy. */
+export const MAX_COPY_OBJECT_BYTES = 5 * 1024 ** 3;
+const MIN_PART_BYTES = 5 * 1024 ** 2;
+const MAX_PARTS = 10_000;
+/** The most keys one DeleteObjects takes. */
+export const MAX_DELETE_KEYS = 1000;
 
 export interface StorageOptions {
   readonly bucket: string;
@@ -163,6 +199,10 @@ export interface StorageOptions {
    * @default 300000 (5 min)
    */
   readonly credentialCheckIntervalMs?: number;
+  /** Objects larger than this are copied in parts. @default MAX_COPY_OBJECT_BYTES (5 GiB) */
+  readonly multipartCopyThresholdBytes?: number;
+  /** Part size of a multipart copy, raised as needed to stay within 10,000 parts. @default 512 MiB */
+  readonly copyPartBytes?: number;
 }
 
 /**
@@ -214,6 +254,40 @@ function multipartError(error: unknown): unknown {
 const LIST_PARTS_PAGE = 1000;
 /** How long a confirmed upload is trusted to exist: only a courtesy, as storage refuses parts of a gone upload. */
 const CONFIRMED_UPLOAD_TTL_MS = 60_000;
+/** A key as the path part of `x-amz-copy-source`: each segment URL-encoded, `/` kept. */
+function encodeKeyPath(key: string): string {
+  return key.split('/').map(encodeURIComponent).join('/');
+}
+
+/**
+ * 412 on a copy: either the target exists (`If-None-Match: *`) or the source changed since it was
+ * checked (`CopySourceIfMatch`); both are conflicts the caller can resolve, never a server error.
+ */
+function copyError(error: unknown, ifNoneMatch: boolean): unknown {
+  if (httpStatusOf(error) !== 412 && (error as { name?: unknown })?.name !== 'PreconditionFailed')
+    return error;
+  return new ConflictError(
+    ifNoneMatch
+      ? 'the target already exists and overwrite is false, or the source changed during the copy'
+      : 'the source changed during the copy; try again',
+  );
+}
+
+/** Byte ranges of a multipart copy: at least 5 MiB each (but the last), at most 10,000 parts. */
+export function copyPartRanges(
+  size: number,
+  preferredPartBytes: number,
+): Array<{ start: number; end: number }> {
+  const partBytes = Math.max(MIN_PART_BYTES, preferredPartBytes, Math.ceil(size / MAX_PARTS));
+  const ranges: Array<{ start: number; end: number }> = [];
+  for (let start = 0; start < size; start += partBytes) {
+    ranges.push({ start, end: Math.min(size, start + partBytes) - 1 });
+  }
+  return ranges;
+}
+
+/** Parts copied at once: enough to overlap S3's per-part latency, few enough for one Lambda. */
+const COPY_PART_CONCURRENCY = 4;
 
 export function createStorage(options: StorageOptions): Storage {
   const now = options.now ?? Date.now;
@@ -288,6 +362,67 @@ export function createStorage(options: StorageOptions): Storage {
     );
     // The exact key sorts first among the keys it prefixes.
     return output.Contents?.[0]?.Key === key;
+  }
+
+  const multipartCopyThreshold = options.multipartCopyThresholdBytes ?? MAX_COPY_OBJECT_BYTES;
+  const copyPartBytes = options.copyPartBytes ?? 512 * 1024 ** 2;
+
+  /** A multipart copy, aborted on any failure so no parts are left behind. */
+  async function copyInParts(
+    client: S3Client,
+    copySource: string,
+    input: CopyInput,
+    ifNoneMatch: string | undefined,
+  ): Promise<void> {
+    const created = await client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: bucket,
+        Key: input.targetKey,
+        ContentType: input.source.contentType,
+      }),
+    );
+    const uploadId = created.UploadId;
+    if (uploadId === undefined) throw new UpstreamError('storage did not start the multipart copy');
+    try {
+      const ranges = copyPartRanges(input.source.size, copyPartBytes);
+      const etags: string[] = new Array(ranges.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < ranges.length) {
+          const index = next++;
+          const range = ranges[index] as { start: number; end: number };
+          const part = await client.send(
+            new UploadPartCopyCommand({
+              Bucket: bucket,
+              Key: input.targetKey,
+              UploadId: uploadId,
+              PartNumber: index + 1,
+              CopySource: copySource,
+              CopySourceIfMatch: input.source.etag,
+              CopySourceRange: `bytes=${range.start}-${range.end}`,
+            }),
+          );
+          const etag = part.CopyPartResult?.ETag;
+          if (etag === undefined) throw new UpstreamError('storage did not return a copied part');
+          etags[index] = etag;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(COPY_PART_CONCURRENCY, ranges.length) }, worker));
+      await client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: input.targetKey,
+          UploadId: uploadId,
+          IfNoneMatch: ifNoneMatch,
+          MultipartUpload: { Parts: etags.map((ETag, index) => ({ ETag, PartNumber: index + 1 })) },
+        }),
+      );
+    } catch (error) {
+      await client
+        .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: input.targetKey, UploadId: uploadId }))
+        .catch(() => undefined); // the bucket's lifecycle rule aborts what this could not
+      throw error;
+    }
   }
 
   const storage: Storage = {
@@ -557,6 +692,58 @@ export function createStorage(options: StorageOptions): Storage {
         if (errorCode(error) === 'NoSuchUpload') return;
         throw error;
       }
+    },
+
+    // ---- Copies and bulk deletes ----
+    async copy(session, input) {
+      const client = clientFor(session);
+      const copySource = `${bucket}/${encodeKeyPath(input.sourceKey)}`;
+      const ifNoneMatch = input.ifNoneMatch ? '*' : undefined;
+      const { size, etag } = input.source;
+      try {
+        if (size <= multipartCopyThreshold) {
+          const output = await client.send(
+            new CopyObjectCommand({
+              Bucket: bucket,
+              Key: input.targetKey,
+              CopySource: copySource,
+              CopySourceIfMatch: etag,
+              IfNoneMatch: ifNoneMatch,
+            }),
+          );
+          accepted(session);
+          const result = output.CopyObjectResult;
+          return {
+            ...input.source,
+            etag: result?.ETag ?? etag,
+            lastModified: result?.LastModified ?? new Date(now()),
+          };
+        }
+        await copyInParts(client, copySource, input, ifNoneMatch);
+      } catch (error) {
+        throw copyError(error, input.ifNoneMatch);
+      }
+      accepted(session);
+      return storage.head(session, input.targetKey);
+    },
+
+    async deleteMany(session, keys) {
+      if (keys.length === 0) return;
+      if (keys.length > MAX_DELETE_KEYS) throw new RangeError(`at most ${MAX_DELETE_KEYS} keys at once`);
+      const output = await clientFor(session).send(
+        new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: { Quiet: true, Objects: keys.map((Key) => ({ Key })) },
+        }),
+      );
+      accepted(session);
+      const errors = output.Errors ?? [];
+      if (errors.length === 0) return;
+      // The keys are the caller's own: a refusal is IAM's answer, anything else storage's failure.
+      if (errors.some((error) => error.Code === 'AccessDenied')) {
+        throw new ForbiddenError('storage refused to delete some of your objects');
+      }
+      throw new UpstreamError(`storage failed to delete ${errors.length} of ${keys.length} objects`);
     },
   };
   return storage;

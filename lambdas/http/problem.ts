@@ -12,6 +12,7 @@ import {
   InternalError,
   MethodNotAllowedError,
   PROBLEM_TYPE_PREFIX,
+  type ProblemCode,
   QuotaExceededError,
   ThrottledError,
   ValidationError,
@@ -27,7 +28,10 @@ export function fromZodError(error: z.ZodError, rootField: string): ValidationEr
   const issues: FieldIssue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) issues.push({ field: key, message: 'is not a known field' });
+      // Nested unknown fields keep their path (`from.colour`), so the name is unambiguous.
+      const path = issue.path.map(String);
+      for (const key of issue.keys)
+        issues.push({ field: [...path, key].join('.'), message: 'is not a known field' });
       continue;
     }
     const field = issue.path.length === 0 ? rootField : issue.path.map(String).join('.');
@@ -46,12 +50,12 @@ export function toAppError(error: unknown): AppError {
   return fromAwsError(error) ?? new InternalError('An unexpected error occurred.');
 }
 
-type ProblemBody = {
+export type ProblemBody = {
   type: string;
   title: string;
   status: number;
   detail: string;
-  code: string;
+  code: ProblemCode;
   field?: string;
   errors?: FieldIssue[];
   usage?: QuotaExceededError['usage'];
@@ -59,7 +63,8 @@ type ProblemBody = {
   requestId?: string;
 };
 
-function problemBody(error: AppError, requestId: string | undefined): ProblemBody {
+/** The problem document of `error`; also used for each failed item of a batch answer. */
+export function problemBody(error: AppError, requestId: string | undefined): ProblemBody {
   const body: ProblemBody = {
     type: `${PROBLEM_TYPE_PREFIX}${error.code}`,
     title: error.title,

@@ -1,15 +1,15 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import type { components } from '../../shared/api/schema';
-import { resolveOwner, toObjectKey } from '../../shared/domain/keys';
+import { keyIn, resolveFolder } from '../../shared/domain/keys';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
-import { key, level, owner } from './schemas';
+import { anyLevel, grantee, key, owner } from './schemas';
 
 type FileProperties = components['schemas']['FileProperties'];
 
-const Query = z.strictObject({ level, key, owner: owner.optional() });
+const Query = z.strictObject({ level: anyLevel, key, owner: owner.optional(), grantee: grantee.optional() });
 
 /** `GET /files/properties`: size, content type, ETag, last-modified time (and SHA-256 if stored). */
 export function createGetFilePropertiesRoute({ config, identity, storage }: AppDeps) {
@@ -17,14 +17,15 @@ export function createGetFilePropertiesRoute({ config, identity, storage }: AppD
     const caller = authenticate(event, config.userPoolClientIds);
     const query = parseQuery(event, Query);
     const callerId = await identity.identityId(caller);
-    const objectOwner = resolveOwner(query.level, callerId, query.owner);
-    const fullKey = toObjectKey(query.level, objectOwner, query.key);
+    const folder = resolveFolder(query.level, callerId, query);
+    const fullKey = keyIn(folder, query.key);
 
     const properties = await identity.withSession(caller, {}, (session) => storage.head(session, fullKey));
 
     const body: FileProperties = {
       level: query.level,
-      owner: objectOwner,
+      owner: folder.owner,
+      ...(folder.grantee === undefined ? {} : { grantee: folder.grantee }),
       key: query.key,
       size: properties.size,
       contentType: properties.contentType,

@@ -3,11 +3,11 @@ import * as z from 'zod';
 import type { components } from '../../shared/api/schema';
 import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../../shared/domain/cursor';
 import { ValidationError } from '../../shared/domain/errors';
-import { listedFolder, listedKey, resolveOwner, toListPrefix } from '../../shared/domain/keys';
+import { listedFolderIn, listedKeyIn, listPrefixIn, resolveFolder } from '../../shared/domain/keys';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
-import { level, owner, queryInteger } from './schemas';
+import { anyLevel, grantee, owner, queryInteger } from './schemas';
 
 type FileList = components['schemas']['FileList'];
 
@@ -15,8 +15,9 @@ const DEFAULT_LIST_LIMIT = 100;
 const MAX_LIST_LIMIT = 1000;
 
 const Query = z.strictObject({
-  level,
+  level: anyLevel,
   owner: owner.optional(),
+  grantee: grantee.optional(),
   prefix: z.string().max(1024, 'must be at most 1024 characters').optional(),
   delimiter: z.literal('/', { error: 'must be "/" or omitted' }).optional(),
   limit: queryInteger(1, MAX_LIST_LIMIT).optional(),
@@ -30,9 +31,11 @@ export function createListFilesRoute({ config, identity, storage }: AppDeps) {
     const query = parseQuery(event, Query);
     const relativePrefix = query.prefix ?? '';
     const callerId = await identity.identityId(caller);
-    const folderOwner = resolveOwner(query.level, callerId, query.owner);
-    const prefix = toListPrefix(query.level, folderOwner, relativePrefix);
-    const scope = { level: query.level, owner: folderOwner, prefix: relativePrefix };
+    const folder = resolveFolder(query.level, callerId, query);
+    const prefix = listPrefixIn(folder, relativePrefix);
+    // In `shared` the cursor is bound to both identities, so it cannot be replayed on another share.
+    const scopeOwner = folder.grantee === undefined ? folder.owner : `${folder.owner}/${folder.grantee}`;
+    const scope = { level: query.level, owner: scopeOwner, prefix: relativePrefix };
     const continuationToken = query.cursor === undefined ? undefined : decodeCursor(query.cursor, scope);
 
     const page = await identity.withSession(caller, {}, async (session) => {
@@ -58,7 +61,7 @@ export function createListFilesRoute({ config, identity, storage }: AppDeps) {
     const folders: string[] = [];
     let omitted = 0;
     for (const object of page.objects) {
-      const key = listedKey(query.level, folderOwner, object.key);
+      const key = listedKeyIn(folder, object.key);
       if (key === undefined) omitted += 1;
       else
         items.push({
@@ -69,13 +72,14 @@ export function createListFilesRoute({ config, identity, storage }: AppDeps) {
         });
     }
     for (const prefix of page.folders) {
-      const folder = listedFolder(query.level, folderOwner, prefix);
-      if (folder === undefined) omitted += 1;
-      else folders.push(folder);
+      const sub = listedFolderIn(folder, prefix);
+      if (sub === undefined) omitted += 1;
+      else folders.push(sub);
     }
     const body: FileList = {
       level: query.level,
-      owner: folderOwner,
+      owner: folder.owner,
+      ...(folder.grantee === undefined ? {} : { grantee: folder.grantee }),
       prefix: relativePrefix,
       items,
       folders,

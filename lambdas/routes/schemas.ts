@@ -3,15 +3,21 @@
  * types and simple bounds; the storage rules (keys, owners, prefixes, lifetimes) are the domain's.
  */
 import * as z from 'zod';
-import { LEVELS } from '../../shared/domain/keys';
+import { ALL_LEVELS, LEVELS } from '../../shared/domain/keys';
 import { SHA256_BASE64 } from '../../shared/domain/limits';
 import { MEDIA_TYPE } from '../../shared/domain/media-types';
 
+/** A level the caller writes into. */
 export const level = z.enum(LEVELS, { error: `must be one of ${LEVELS.join(', ')}` });
+
+/** Any level, `shared` included: for reading, listing and deleting. */
+export const anyLevel = z.enum(ALL_LEVELS, { error: `must be one of ${ALL_LEVELS.join(', ')}` });
 
 export const key = z.string({ error: 'must be a string' });
 
 export const owner = z.string({ error: 'must be a string' });
+
+export const grantee = z.string({ error: 'must be a string' });
 
 const MAX_CONTENT_TYPE_LENGTH = 255;
 

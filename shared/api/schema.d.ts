@@ -21,6 +21,33 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/me/data': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Delete every object the caller owns, in every level
+     * @description Deletes every object under the caller's folders (`private`, `protected`, `public`, and their
+     *     outgoing shares under `shared/{identityId}/`), with the caller's own credentials, in batches of
+     *     1,000. Each call does a bounded amount of work (at most 2,000 objects): when it stops before
+     *     finding every folder empty it answers 202 with `more: true`; call again to continue. 204 means
+     *     nothing of the caller's is left.
+     *
+     *     Not deleted: the user-pool account itself, files others have copied, and incomplete multipart
+     *     uploads (storage cannot list them per user; the bucket's lifecycle rule aborts them).
+     */
+    delete: operations['deleteMyData'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/files': {
     parameters: {
       query?: never;
@@ -39,7 +66,8 @@ export interface paths {
     post?: never;
     /**
      * Delete one of the caller's objects
-     * @description Idempotent; deleting a key that does not exist also answers 204.
+     * @description Idempotent; deleting a key that does not exist also answers 204. In `shared`, `grantee` is
+     *     required: only the caller's own shares can be deleted.
      */
     delete: operations['deleteFile'];
     options?: never;
@@ -103,6 +131,53 @@ export interface paths {
      *     unknown types stay attachments.
      */
     post: operations['createDownload'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/files/copies': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Copy (or move) an object into the caller's own folder
+     * @description Copies, with the caller's own credentials, any object the caller may read (its own in any level,
+     *     another owner's `protected`/`public` object, or one shared with it) into one of its own levels.
+     *     The target level's upload rules apply to the source's size and content type (400 / 413).
+     *     `overwrite: false` makes the copy conditional (storage refuses to replace an object: 409).
+     *     `move: true` deletes the source once the copy is complete, and only for the caller's own
+     *     objects (400 otherwise). Objects over 5 GiB are copied in parts.
+     */
+    post: operations['createCopy'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/files/downloads/batch': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Presigned GETs for up to 100 objects
+     * @description Each item follows exactly the rules of `POST /files/downloads`. An item that fails (bad input,
+     *     a missing object for `inline`, ...) gets its own problem document in the answer; the others are
+     *     still signed. Results are in the order of the items.
+     */
+    post: operations['createDownloads'];
     delete?: never;
     options?: never;
     head?: never;
@@ -242,10 +317,15 @@ export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
     /**
-     * @description The access level (see the table above).
+     * @description A level the caller writes into (see the table above).
      * @enum {string}
      */
     Level: 'private' | 'protected' | 'public';
+    /**
+     * @description Any access level, `shared` included (see the table above).
+     * @enum {string}
+     */
+    AnyLevel: 'private' | 'protected' | 'public' | 'shared';
     /**
      * @description A Cognito identity ID, `{region}:{uuid}`.
      * @example us-east-1:0b6c3b5e-8f9e-4c2a-9f3d-2f2b0d2f9c11
@@ -352,8 +432,10 @@ export interface components {
       etag: string;
     };
     FileList: {
-      level: components['schemas']['Level'];
+      level: components['schemas']['AnyLevel'];
       owner: components['schemas']['IdentityId'];
+      /** @description In `shared` only, the identity the owner shares with. */
+      grantee?: components['schemas']['IdentityId'];
       prefix: string;
       items: components['schemas']['FileItem'][];
       /** @description Sub-folders (only with `delimiter=/`), relative to the owner's folder, ending in `/`. */
@@ -388,9 +470,10 @@ export interface components {
       overwrite?: boolean;
     };
     DownloadRequest: {
-      level: components['schemas']['Level'];
+      level: components['schemas']['AnyLevel'];
       key: components['schemas']['Key'];
       owner?: components['schemas']['IdentityId'];
+      grantee?: components['schemas']['IdentityId'];
       /** @description Requested URL lifetime in seconds, at most `maxUrlLifetimeSeconds`. */
       expiresIn?: number;
       /** @description The name the browser saves the download under (signed into Content-Disposition). */
@@ -415,8 +498,10 @@ export interface components {
        * @description When the URL really stops working (never later than the signing credentials).
        */
       expiresAt: string;
-      level: components['schemas']['Level'];
+      level: components['schemas']['AnyLevel'];
       owner: components['schemas']['IdentityId'];
+      /** @description In `shared` only, the identity the owner shares with. */
+      grantee?: components['schemas']['IdentityId'];
       key: string;
     };
     MultipartStartRequest: {
@@ -510,9 +595,62 @@ export interface components {
        */
       expiresAt: string;
     };
+    /** @description An object as the caller addresses it (see `owner` and `grantee` above). */
+    ObjectRef: {
+      level: components['schemas']['AnyLevel'];
+      key: components['schemas']['Key'];
+      owner?: components['schemas']['IdentityId'];
+      grantee?: components['schemas']['IdentityId'];
+    };
+    CopyRequest: {
+      from: components['schemas']['ObjectRef'];
+      /** @description Always in the caller's own folder. */
+      to: {
+        level: components['schemas']['Level'];
+        key: components['schemas']['Key'];
+      };
+      /**
+       * @description With `false`, never replace an existing object (409).
+       * @default true
+       */
+      overwrite?: boolean;
+      /**
+       * @description Delete the source once the copy is complete (only the caller's own objects).
+       * @default false
+       */
+      move?: boolean;
+    };
+    BatchDownloadRequest: {
+      /** @description Each a `DownloadRequest`, checked item by item, so a bad item gets its own problem. */
+      items: components['schemas']['DownloadRequest'][];
+    };
+    BatchDownloadResult: {
+      items: (
+        | {
+            /** @constant */
+            status: 201;
+            download: components['schemas']['PresignedRequest'];
+          }
+        | {
+            status: number;
+            problem: components['schemas']['Problem'];
+          }
+      )[];
+    };
+    DataDeletion: {
+      /** @description Objects deleted by this call. */
+      deleted: number;
+      /**
+       * @description Objects may remain; call again.
+       * @constant
+       */
+      more: true;
+    };
     FileProperties: {
-      level: components['schemas']['Level'];
+      level: components['schemas']['AnyLevel'];
       owner: components['schemas']['IdentityId'];
+      /** @description In `shared` only, the identity the owner shares with. */
+      grantee?: components['schemas']['IdentityId'];
       key: string;
       size: number;
       contentType: string;
@@ -672,12 +810,15 @@ export interface components {
     };
   };
   parameters: {
-    LevelQuery: components['schemas']['Level'];
+    AnyLevelQuery: components['schemas']['AnyLevel'];
     /**
      * @description Identity ID of the folder's owner, for reading another user's `protected` or `public` folder.
-     *     Defaults to the caller. Not allowed with `level=private`.
+     *     Defaults to the caller. Not allowed with `level=private`. With `level=shared`: the owner of a
+     *     share made with the caller.
      */
     OwnerQuery: components['schemas']['IdentityId'];
+    /** @description Only with `level=shared`, for the caller's own shares; the identity they are shared with. */
+    GranteeQuery: components['schemas']['IdentityId'];
     KeyQuery: components['schemas']['Key'];
   };
   requestBodies: never;
@@ -713,15 +854,53 @@ export interface operations {
       default: components['responses']['Problem'];
     };
   };
+  deleteMyData: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The work budget ran out before every folder was seen empty; call again. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DataDeletion'];
+        };
+      };
+      /** @description Nothing of the caller's remains. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      429: components['responses']['TooManyRequests'];
+      502: components['responses']['BadGateway'];
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['GatewayTimeout'];
+      default: components['responses']['Problem'];
+    };
+  };
   listFiles: {
     parameters: {
       query: {
-        level: components['parameters']['LevelQuery'];
+        level: components['parameters']['AnyLevelQuery'];
         /**
          * @description Identity ID of the folder's owner, for reading another user's `protected` or `public` folder.
-         *     Defaults to the caller. Not allowed with `level=private`.
+         *     Defaults to the caller. Not allowed with `level=private`. With `level=shared`: the owner of a
+         *     share made with the caller.
          */
         owner?: components['parameters']['OwnerQuery'];
+        /** @description Only with `level=shared`, for the caller's own shares; the identity they are shared with. */
+        grantee?: components['parameters']['GranteeQuery'];
         /** @description Folder path relative to the owner's folder, such as `photos/`. Empty lists the whole folder. */
         prefix?: string;
         /** @description `/` groups keys into sub-folders; omit it to list recursively. */
@@ -759,8 +938,10 @@ export interface operations {
   deleteFile: {
     parameters: {
       query: {
-        level: components['parameters']['LevelQuery'];
+        level: components['parameters']['AnyLevelQuery'];
         key: components['parameters']['KeyQuery'];
+        /** @description Only with `level=shared`, for the caller's own shares; the identity they are shared with. */
+        grantee?: components['parameters']['GranteeQuery'];
       };
       header?: never;
       path?: never;
@@ -852,16 +1033,85 @@ export interface operations {
       default: components['responses']['Problem'];
     };
   };
+  createCopy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CopyRequest'];
+      };
+    };
+    responses: {
+      /** @description The new object. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FileProperties'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      429: components['responses']['TooManyRequests'];
+      502: components['responses']['BadGateway'];
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['GatewayTimeout'];
+      default: components['responses']['Problem'];
+    };
+  };
+  createDownloads: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BatchDownloadRequest'];
+      };
+    };
+    responses: {
+      /** @description One result per item, in order. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BatchDownloadResult'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      429: components['responses']['TooManyRequests'];
+      502: components['responses']['BadGateway'];
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['GatewayTimeout'];
+      default: components['responses']['Problem'];
+    };
+  };
   getFileProperties: {
     parameters: {
       query: {
-        level: components['parameters']['LevelQuery'];
+        level: components['parameters']['AnyLevelQuery'];
         key: components['parameters']['KeyQuery'];
         /**
          * @description Identity ID of the folder's owner, for reading another user's `protected` or `public` folder.
-         *     Defaults to the caller. Not allowed with `level=private`.
+         *     Defaults to the caller. Not allowed with `level=private`. With `level=shared`: the owner of a
+         *     share made with the caller.
          */
         owner?: components['parameters']['OwnerQuery'];
+        /** @description Only with `level=shared`, for the caller's own shares; the identity they are shared with. */
+        grantee?: components['parameters']['GranteeQuery'];
       };
       header?: never;
       path?: never;

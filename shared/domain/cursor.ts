@@ -8,11 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import { ValidationError } from './errors';
-import type { Level } from './keys';
+import type { AnyLevel } from './keys';
 
 export interface CursorScope {
-  readonly level: Level;
-  /** The owner's identity ID. */
+  readonly level: AnyLevel;
+  /** The owner's identity ID; in `shared`, `{owner}/{grantee}`. */
   readonly owner: string;
   /** The prefix relative to the owner's folder, as the caller sent it ('' for none). */
   readonly prefix: string;

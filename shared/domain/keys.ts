@@ -4,8 +4,17 @@
  */
 import { ValidationError } from './errors';
 
+/** The levels a user writes into, each keyed `{level}/{identityId}/{path}`. */
 export const LEVELS = ['private', 'protected', 'public'] as const;
 export type Level = (typeof LEVELS)[number];
+
+/**
+ * The level sharing writes into, keyed `shared/{ownerId}/{granteeId}/{path}`: the owner reads,
+ * writes, deletes and lists it; the grantee reads it and lists one owner's folder for them.
+ */
+export const SHARED_LEVEL = 'shared';
+export const ALL_LEVELS = [...LEVELS, SHARED_LEVEL] as const;
+export type AnyLevel = (typeof ALL_LEVELS)[number];
 
 /** S3's own limit on a full object key, in UTF-8 bytes. */
 export const MAX_S3_KEY_BYTES = 1024;
@@ -22,6 +31,70 @@ const FORBIDDEN_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2
 
 export function isIdentityId(value: unknown): value is string {
   return typeof value === 'string' && IDENTITY_ID_PATTERN.test(value);
+}
+
+/**
+ * Anything shaped like an identity ID, in any case. In the `shared` level the policy grants reads of
+ * `shared/{any}/{sub}/{any}` (a `*` on each side), and IAM's `*` crosses `/`: a path segment equal to a third user's identity
+ * ID would make that user a grantee of the key. Such segments are refused there.
+ */
+const IDENTITY_ID_SHAPE = /^[a-z0-9-]+:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whose files a request addresses, as the full S3 prefix of that folder (ending in `/`). */
+export interface Folder {
+  readonly level: AnyLevel;
+  /** The identity whose folder it is. */
+  readonly owner: string;
+  /** `shared` only: the identity the owner shares these files with. */
+  readonly grantee?: string;
+  readonly prefix: string;
+}
+
+export function levelFolder(level: Level, owner: string): Folder {
+  return { level, owner, prefix: ownerPrefix(level, owner) };
+}
+
+export function sharedFolder(owner: string, grantee: string): Folder {
+  return { level: SHARED_LEVEL, owner, grantee, prefix: `${SHARED_LEVEL}/${owner}/${grantee}/` };
+}
+
+/** The whole of an owner's outgoing shares, `shared/{owner}/`: only for the owner's own use. */
+export function sharedRootPrefix(owner: string): string {
+  return `${SHARED_LEVEL}/${owner}/`;
+}
+
+export interface FolderSelector {
+  readonly owner?: string | undefined;
+  readonly grantee?: string | undefined;
+}
+
+/**
+ * The folder a request addresses. In `private`/`protected`/`public`: the caller's own unless
+ * `owner` names another identity (`protected`/`public` only). In `shared`: exactly one of
+ * `grantee` (the caller's shares with that identity, `shared/{caller}/{grantee}/`) or `owner`
+ * (what that identity shares with the caller, `shared/{owner}/{caller}/`).
+ */
+export function resolveFolder(level: AnyLevel, callerIdentityId: string, selector: FolderSelector): Folder {
+  const { owner, grantee } = selector;
+  if (level !== SHARED_LEVEL) {
+    if (grantee !== undefined) {
+      throw ValidationError.of('grantee', `must only be given for level "${SHARED_LEVEL}"`);
+    }
+    return levelFolder(level, resolveOwner(level, callerIdentityId, owner));
+  }
+  if ((owner === undefined) === (grantee === undefined)) {
+    throw ValidationError.of(
+      owner === undefined ? 'grantee' : 'owner',
+      `level "${SHARED_LEVEL}" takes exactly one of grantee (files you share) or owner (files shared with you)`,
+    );
+  }
+  const other = (owner ?? grantee) as string;
+  const field = owner === undefined ? 'grantee' : 'owner';
+  if (!isIdentityId(other)) {
+    throw ValidationError.of(field, 'must be a Cognito identity ID such as "us-east-1:<uuid>"');
+  }
+  if (other === callerIdentityId) throw ValidationError.of(field, 'must be another identity than yours');
+  return owner === undefined ? sharedFolder(callerIdentityId, other) : sharedFolder(other, callerIdentityId);
 }
 
 /** The owner's folder in a level, as a full S3 key prefix ending in `/`. */
@@ -60,41 +133,64 @@ function segmentProblem(segments: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** In `shared`, a segment shaped like an identity ID would widen the key's readers (see above). */
+function sharedSegmentProblem(level: AnyLevel, segments: readonly string[]): string | undefined {
+  if (level !== SHARED_LEVEL) return undefined;
+  return segments.some((segment) => IDENTITY_ID_SHAPE.test(segment))
+    ? `must not contain a segment shaped like an identity ID ("region:uuid") in level "${SHARED_LEVEL}"`
+    : undefined;
+}
+
+function pathProblem(level: AnyLevel, value: string, segments: readonly string[]): string | undefined {
+  return characterProblem(value) ?? segmentProblem(segments) ?? sharedSegmentProblem(level, segments);
+}
+
 function byteLength(value: string): number {
   return Buffer.byteLength(value, 'utf8');
 }
 
 /**
- * Validates an object key relative to the owner's folder and returns the full S3 key
- * (`{level}/{owner}/{key}`). Throws a ValidationError naming `field`.
+ * Validates an object key relative to a folder and returns the full S3 key (`{folder}{key}`).
+ * Throws a ValidationError naming `field`.
  */
-export function toObjectKey(level: Level, owner: string, key: unknown, field = 'key'): string {
+export function keyIn(folder: Folder, key: unknown, field = 'key'): string {
   if (typeof key !== 'string' || key.length === 0)
     throw ValidationError.of(field, 'must be a non-empty string');
-  const problem = characterProblem(key) ?? segmentProblem(key.split('/'));
+  const problem = pathProblem(folder.level, key, key.split('/'));
   if (problem) throw ValidationError.of(field, problem);
-  const full = ownerPrefix(level, owner) + key;
+  const full = folder.prefix + key;
   if (byteLength(full) > MAX_S3_KEY_BYTES) {
     throw ValidationError.of(
       field,
-      `is too long: the full S3 key "${level}/{identityId}/{key}" must be at most ${MAX_S3_KEY_BYTES} bytes`,
+      `is too long: the full S3 key "${folderPattern(folder.level)}{key}" must be at most ${MAX_S3_KEY_BYTES} bytes`,
     );
   }
   return full;
 }
 
+function folderPattern(level: AnyLevel): string {
+  return level === SHARED_LEVEL ? `${level}/{ownerId}/{granteeId}/` : `${level}/{identityId}/`;
+}
+
+/** `keyIn` for the owner's folder of a level: `{level}/{owner}/{key}`. */
+export function toObjectKey(level: Level, owner: string, key: unknown, field = 'key'): string {
+  return keyIn(levelFolder(level, owner), key, field);
+}
+
 /**
- * Validates a listing prefix relative to the owner's folder (empty, a folder path ending in `/`, or
- * a partial name) and returns the full S3 prefix. Throws a ValidationError naming `field`.
+ * Validates a listing prefix relative to a folder (empty, a folder path ending in `/`, or a partial
+ * name) and returns the full S3 prefix. Throws a ValidationError naming `field`.
  */
-export function toListPrefix(level: Level, owner: string, prefix: unknown, field = 'prefix'): string {
-  if (prefix === undefined || prefix === '') return ownerPrefix(level, owner);
+export function listPrefixIn(folder: Folder, prefix: unknown, field = 'prefix'): string {
+  if (prefix === undefined || prefix === '') return folder.prefix;
   if (typeof prefix !== 'string') throw ValidationError.of(field, 'must be a string');
-  const problem =
-    characterProblem(prefix) ??
-    segmentProblem((prefix.endsWith('/') ? prefix.slice(0, -1) : prefix).split('/'));
+  const problem = pathProblem(
+    folder.level,
+    prefix,
+    (prefix.endsWith('/') ? prefix.slice(0, -1) : prefix).split('/'),
+  );
   if (problem) throw ValidationError.of(field, problem);
-  const full = ownerPrefix(level, owner) + prefix;
+  const full = folder.prefix + prefix;
   if (byteLength(full) > MAX_S3_KEY_BYTES) {
     throw ValidationError.of(
       field,
@@ -104,27 +200,38 @@ export function toListPrefix(level: Level, owner: string, prefix: unknown, field
   return full;
 }
 
-/**
- * The key of a listed object relative to the owner's folder, or undefined when it breaks the key
- * rules. Anyone with the owner's credentials can write keys around the API (`../`, bidi overrides,
- * `\\`...); a listing must never hand those to clients that trust the rules.
- */
-export function listedKey(level: Level, owner: string, fullKey: string): string | undefined {
-  const prefix = ownerPrefix(level, owner);
-  if (!fullKey.startsWith(prefix)) return undefined;
-  const key = fullKey.slice(prefix.length);
-  if (key.length === 0 || byteLength(fullKey) > MAX_S3_KEY_BYTES) return undefined;
-  return (characterProblem(key) ?? segmentProblem(key.split('/'))) ? undefined : key;
+/** `listPrefixIn` for the owner's folder of a level. */
+export function toListPrefix(level: Level, owner: string, prefix: unknown, field = 'prefix'): string {
+  return listPrefixIn(levelFolder(level, owner), prefix, field);
 }
 
 /**
- * A listed common prefix (a sub-folder, ending in `/`) relative to the owner's folder, or undefined
- * when it breaks the key rules (as for `listedKey`).
+ * The key of a listed object relative to its folder, or undefined when it breaks the key rules.
+ * Anyone with the owner's credentials can write keys around the API (`../`, bidi overrides,
+ * `\\`...); a listing must never hand those to clients that trust the rules.
  */
+export function listedKeyIn(folder: Folder, fullKey: string): string | undefined {
+  if (!fullKey.startsWith(folder.prefix)) return undefined;
+  const key = fullKey.slice(folder.prefix.length);
+  if (key.length === 0 || byteLength(fullKey) > MAX_S3_KEY_BYTES) return undefined;
+  return pathProblem(folder.level, key, key.split('/')) ? undefined : key;
+}
+
+export function listedKey(level: Level, owner: string, fullKey: string): string | undefined {
+  return listedKeyIn(levelFolder(level, owner), fullKey);
+}
+
+/**
+ * A listed common prefix (a sub-folder, ending in `/`) relative to its folder, or undefined when
+ * it breaks the key rules (as for `listedKeyIn`).
+ */
+export function listedFolderIn(folder: Folder, fullPrefix: string): string | undefined {
+  if (!fullPrefix.startsWith(folder.prefix) || !fullPrefix.endsWith('/')) return undefined;
+  const sub = fullPrefix.slice(folder.prefix.length);
+  if (sub.length < 2 || byteLength(fullPrefix) > MAX_S3_KEY_BYTES) return undefined;
+  return pathProblem(folder.level, sub, sub.slice(0, -1).split('/')) ? undefined : sub;
+}
+
 export function listedFolder(level: Level, owner: string, fullPrefix: string): string | undefined {
-  const prefix = ownerPrefix(level, owner);
-  if (!fullPrefix.startsWith(prefix) || !fullPrefix.endsWith('/')) return undefined;
-  const folder = fullPrefix.slice(prefix.length);
-  if (folder.length < 2 || byteLength(fullPrefix) > MAX_S3_KEY_BYTES) return undefined;
-  return (characterProblem(folder) ?? segmentProblem(folder.slice(0, -1).split('/'))) ? undefined : folder;
+  return listedFolderIn(levelFolder(level, owner), fullPrefix);
 }

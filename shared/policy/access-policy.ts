@@ -1,6 +1,6 @@
 /**
  * The identity pool's authenticated-role policy: the one document that decides what each user may
- * do in S3 (DESIGN section 2). Built here once, from the bucket ARN, and used unchanged by the CDK
+ * do in S3. Built here once, from the bucket ARN, and used unchanged by the CDK
  * stack (`lib/`) and by the local stack's S3 gateway (`local/`), so what is deployed is what is
  * enforced locally. Pure: plain JSON, no CDK or SDK types, so `bucketArn` may be a CDK token.
  */
@@ -61,22 +61,27 @@ export function buildAuthenticatedRolePolicy(props: AccessPolicyProps): PolicyDo
           `${bucketArn}/private/${id}/*`,
           `${bucketArn}/protected/${id}/*`,
           `${bucketArn}/public/${id}/*`,
+          // The caller's outgoing shares, `shared/{owner}/{grantee}/{path}`.
+          `${bucketArn}/shared/${id}/*`,
         ],
       },
       {
+        // The second resource is what others share with the caller. IAM's `*` crosses `/`, so it
+        // also matches a key whose path holds the caller's identity ID as a segment: the API
+        // refuses such segments in this level.
         Sid: 'ReadSharedObjects',
         Effect: 'Allow',
         Action: ['s3:GetObject'],
-        Resource: [`${bucketArn}/protected/*`, `${bucketArn}/public/*`],
+        Resource: [`${bucketArn}/protected/*`, `${bucketArn}/public/*`, `${bucketArn}/shared/*/${id}/*`],
       },
       {
         // Listing is an action on the bucket, so it is scoped by the s3:prefix condition. Absent
         // prefix (the bucket root) matches nothing, so it is refused.
-        Sid: 'ListOwnPrivateFolder',
+        Sid: 'ListOwnPrivateAndSharingFolders',
         Effect: 'Allow',
         Action: ['s3:ListBucket'],
         Resource: [bucketArn],
-        Condition: { StringLike: { 's3:prefix': [`private/${id}/*`] } },
+        Condition: { StringLike: { 's3:prefix': [`private/${id}/*`, `shared/${id}/*`] } },
       },
       {
         // One named owner's folder at a time: the prefix must reach past `{level}/{owner}/`, so
@@ -86,6 +91,15 @@ export function buildAuthenticatedRolePolicy(props: AccessPolicyProps): PolicyDo
         Action: ['s3:ListBucket'],
         Resource: [bucketArn],
         Condition: { StringLike: { 's3:prefix': ['protected/*/*', 'public/*/*'] } },
+      },
+      {
+        // What one named owner shares with the caller: the prefix must name an owner and end in
+        // the caller's own segment, so `shared/` and `shared/{owner}/` stay unlistable.
+        Sid: 'ListOneOwnersSharesWithMe',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: [bucketArn],
+        Condition: { StringLike: { 's3:prefix': [`shared/*/${id}/`, `shared/*/${id}/*`] } },
       },
     ],
   };

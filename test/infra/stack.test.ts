@@ -441,6 +441,9 @@ describe('REST API', () => {
         'POST /files/multipart/progress',
         'POST /files/multipart/complete',
         'POST /files/multipart/abort',
+        'POST /files/copies',
+        'POST /files/downloads/batch',
+        'DELETE /me/data',
       ].sort(),
     );
     const fnId = id(synth.stack.userFiles.handler);

@@ -1,5 +1,5 @@
 /**
- * The isolation matrix of DESIGN section 2, as data: who may do what in whose folder. Shared by the
+ * The isolation matrix, as data: who may do what in whose folder. Shared by the
  * policy tests of the synthesized policy and by the mutation proof, so both judge the same cases.
  */
 import { isAllowed } from '../../local/policy-engine';
@@ -13,6 +13,8 @@ export const IDENTITY_POOL_ID = 'us-east-1:0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0'
 export const IDENTITIES = {
   A: 'us-east-1:1b7c9d2e-3f40-4a51-9b62-7c83d94ea5f6',
   B: 'us-east-1:8e2f0a1b-6c3d-4e5f-a071-b2c3d4e5f607',
+  /** A third user, for the `shared` level: neither the owner nor the grantee of A's shares with B. */
+  C: 'eu-west-1:3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f',
 } as const;
 export type Caller = keyof typeof IDENTITIES;
 
@@ -51,7 +53,7 @@ export interface ObjectCase {
   readonly allowed: boolean;
 }
 
-/** DESIGN section 2: owners do everything in their folder; others only read protected and public. */
+/** Owners do everything in their folder; others only read protected and public. */
 export const OBJECT_CASES: readonly ObjectCase[] = (['A', 'B'] as const).flatMap((caller) =>
   LEVELS.flatMap((level) =>
     OBJECT_ACTIONS.flatMap((action) =>
@@ -140,6 +142,118 @@ export async function listAllowed(policy: PolicyDocument, c: ListCase): Promise<
   const prefix = listPrefix(c);
   const extra: Record<string, string> = {};
   if (prefix !== undefined) extra['s3:prefix'] = prefix;
+  if (c.delimiter !== undefined) extra['s3:delimiter'] = c.delimiter;
+  return isAllowed({
+    policy,
+    action: 's3:ListBucket',
+    resource: BUCKET_ARN,
+    context: identityContext(c.caller, extra),
+  });
+}
+
+/** The `shared` level, `shared/{owner}/{grantee}/{path}`, seen by its owner, its grantee and a third user. */
+export type SharedRole = 'owner' | 'grantee' | 'third';
+
+/** Who plays each role for a share from `owner` to `grantee`; the third is whoever is left. */
+export const SHARES: readonly { readonly owner: Caller; readonly grantee: Caller; readonly third: Caller }[] =
+  [
+    { owner: 'A', grantee: 'B', third: 'C' },
+    { owner: 'B', grantee: 'C', third: 'A' },
+    { owner: 'C', grantee: 'A', third: 'B' },
+  ];
+
+export interface SharedObjectCase {
+  readonly owner: Caller;
+  readonly grantee: Caller;
+  readonly role: SharedRole;
+  readonly caller: Caller;
+  readonly action: ObjectAction;
+  readonly allowed: boolean;
+}
+
+/** The owner does everything in its shares; the grantee only reads them; a third user nothing. */
+export const SHARED_OBJECT_CASES: readonly SharedObjectCase[] = SHARES.flatMap((share) =>
+  (['owner', 'grantee', 'third'] as const).flatMap((role) =>
+    OBJECT_ACTIONS.map((action) => ({
+      owner: share.owner,
+      grantee: share.grantee,
+      role,
+      caller: share[role],
+      action,
+      allowed: role === 'owner' || (role === 'grantee' && action === 's3:GetObject'),
+    })),
+  ),
+);
+
+export function sharedObjectKey(owner: Caller, grantee: Caller, path = 'docs/report.pdf'): string {
+  return `shared/${IDENTITIES[owner]}/${IDENTITIES[grantee]}/${path}`;
+}
+
+export async function sharedObjectAllowed(
+  policy: PolicyDocument,
+  c: Pick<SharedObjectCase, 'owner' | 'grantee' | 'caller' | 'action'>,
+  path?: string,
+): Promise<boolean> {
+  return isAllowed({
+    policy,
+    action: c.action,
+    resource: `${BUCKET_ARN}/${sharedObjectKey(c.owner, c.grantee, path)}`,
+    context: identityContext(c.caller),
+  });
+}
+
+export interface SharedListCase {
+  readonly name: string;
+  readonly caller: Caller;
+  /** `{A}`, `{B}`, `{C}` are replaced by the identities. */
+  readonly prefix: string;
+  readonly delimiter?: string;
+  readonly allowed: boolean;
+}
+
+const everyone = (
+  name: string,
+  prefix: string,
+  allowedFor: readonly Caller[],
+  delimiter?: string,
+): SharedListCase[] =>
+  (['A', 'B', 'C'] as const).map((caller) => ({
+    name,
+    caller,
+    prefix,
+    allowed: allowedFor.includes(caller),
+    ...(delimiter === undefined ? {} : { delimiter }),
+  }));
+
+/** A shares with B; C is the third user. */
+export const SHARED_LIST_CASES: readonly SharedListCase[] = [
+  ...everyone('the level root shared/', 'shared/', []),
+  ...everyone('the level root shared/, delimiter', 'shared/', [], '/'),
+  ...everyone('the level without slash', 'shared', []),
+  ...everyone('a partial owner', 'shared/us-east-1:', []),
+  ...everyone("A's whole outgoing shares", 'shared/{A}/', ['A']),
+  ...everyone("A's whole outgoing shares, delimiter", 'shared/{A}/', ['A'], '/'),
+  ...everyone("A's outgoing shares without slash", 'shared/{A}', []),
+  ...everyone("A's shares, partial grantee", 'shared/{A}/us-east-1:', ['A']),
+  ...everyone("A's shares with B", 'shared/{A}/{B}/', ['A', 'B']),
+  ...everyone("A's shares with B, delimiter", 'shared/{A}/{B}/', ['A', 'B'], '/'),
+  ...everyone("A's shares with B, subfolder", 'shared/{A}/{B}/docs/', ['A', 'B']),
+  ...everyone("A's shares with B, partial name", 'shared/{A}/{B}/rep', ['A', 'B']),
+  ...everyone("A's shares with B without slash", 'shared/{A}/{B}', ['A']),
+  ...everyone("A's shares with C", 'shared/{A}/{C}/', ['A', 'C']),
+  ...everyone("B's shares with A", 'shared/{B}/{A}/', ['A', 'B']),
+  ...everyone('any owner shares with B (wildcard owner is a literal "*")', 'shared/*/{B}/', ['B']),
+];
+
+export function sharedListPrefix(c: Pick<SharedListCase, 'prefix'>): string {
+  return c.prefix
+    .replaceAll('{A}', IDENTITIES.A)
+    .replaceAll('{B}', IDENTITIES.B)
+    .replaceAll('{C}', IDENTITIES.C);
+}
+
+export async function sharedListAllowed(policy: PolicyDocument, c: SharedListCase): Promise<boolean> {
+  const extra: Record<string, string> = { 's3:prefix': sharedListPrefix(c) };
   if (c.delimiter !== undefined) extra['s3:delimiter'] = c.delimiter;
   return isAllowed({
     policy,

@@ -4,7 +4,17 @@
  */
 import { describe, expect, test } from 'vitest';
 import { buildAuthenticatedRolePolicy } from '../../shared/policy/access-policy';
-import { BUCKET_ARN, LIST_CASES, listAllowed, OBJECT_CASES, objectAllowed } from './matrix';
+import {
+  BUCKET_ARN,
+  LIST_CASES,
+  listAllowed,
+  OBJECT_CASES,
+  objectAllowed,
+  SHARED_LIST_CASES,
+  SHARED_OBJECT_CASES,
+  sharedListAllowed,
+  sharedObjectAllowed,
+} from './matrix';
 
 const mutated = buildAuthenticatedRolePolicy({ bucketArn: BUCKET_ARN, identityVariable: '*' });
 
@@ -44,5 +54,31 @@ describe('with the identity variable replaced by "*"', () => {
         "B: other's private subfolder",
       ].sort(),
     );
+  });
+});
+
+describe('shared level, with the identity variable replaced by "*"', () => {
+  test('every write, delete and multipart action of the grantee and third user, and every read of the third, flips to allowed', async () => {
+    const broken: string[] = [];
+    for (const c of SHARED_OBJECT_CASES) {
+      if ((await sharedObjectAllowed(mutated, c)) !== c.allowed) broken.push(`${c.role} ${c.action}`);
+    }
+    const expected = SHARED_OBJECT_CASES.filter((c) => !c.allowed).map((c) => `${c.role} ${c.action}`);
+    // 3 shares x (grantee: 4 actions + third: 5 actions) = 27 isolation failures.
+    expect(expected).toHaveLength(27);
+    expect(broken).toEqual(expected);
+    expect(broken).toContain('third s3:GetObject');
+    expect(broken).toContain('grantee s3:PutObject');
+  });
+
+  test('the third user may list the shares of others, and anyone a whole owner’s shares', async () => {
+    const broken: string[] = [];
+    for (const c of SHARED_LIST_CASES) {
+      if ((await sharedListAllowed(mutated, c)) !== c.allowed) broken.push(`${c.caller}: ${c.name}`);
+    }
+    expect(broken).toContain("C: A's shares with B");
+    expect(broken).toContain("B: A's whole outgoing shares");
+    // The level root stays closed: it names no owner, whatever the variable.
+    expect(broken.filter((name) => name.includes('level root'))).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The authenticated role as synthesized, judged by a real IAM policy engine over the isolation
- * matrix of DESIGN section 2: two identities x three levels x every object action, in their own
- * folder and in the other's, and the listings that must and must not work.
+ * matrix: two identities x three levels x every object action, in their own folder and in the
+ * other's; the `shared` level for three identities (owner, grantee, third); and the listings that
+ * must and must not work.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { isAllowed } from '../../local/policy-engine';
@@ -19,13 +20,20 @@ import {
 import {
   BUCKET_ARN,
   BUCKET_NAME,
+  IDENTITIES,
   IDENTITY_POOL_ID,
+  identityContext,
   LIST_CASES,
   listAllowed,
   listPrefix,
   OBJECT_CASES,
   objectAllowed,
   objectKey,
+  SHARED_LIST_CASES,
+  SHARED_OBJECT_CASES,
+  sharedListAllowed,
+  sharedListPrefix,
+  sharedObjectAllowed,
 } from './matrix';
 
 let role: SynthesizedRole;
@@ -75,6 +83,74 @@ describe('listing: only inside one named owner’s folder, never private ones of
       expect(prefix).toMatch(/^(private|protected|public)\/[a-z]{2}(-[a-z]+)+-\d:[0-9a-f-]{36}\//);
     }
   });
+});
+
+describe('shared level: the owner does everything, the grantee reads, a third user nothing', () => {
+  test.each(SHARED_OBJECT_CASES)(
+    '$caller ($role) $action in shared/$owner/$grantee/ -> allowed: $allowed',
+    async (c) => {
+      await expect(sharedObjectAllowed(role.policy, c)).resolves.toBe(c.allowed);
+    },
+  );
+
+  test('the matrix covers three shares, each with its owner, grantee and third user, every action', () => {
+    expect(SHARED_OBJECT_CASES).toHaveLength(3 * 3 * 5);
+    expect(SHARED_OBJECT_CASES.filter((c) => c.role === 'third' && c.allowed)).toEqual([]);
+    expect(SHARED_OBJECT_CASES.filter((c) => c.role === 'grantee' && c.allowed).map((c) => c.action)).toEqual(
+      Array(3).fill('s3:GetObject'),
+    );
+  });
+
+  test.each(SHARED_LIST_CASES)('$caller lists $name -> allowed: $allowed', async (c) => {
+    await expect(sharedListAllowed(role.policy, c)).resolves.toBe(c.allowed);
+  });
+
+  test('no listing of shared/ or of a whole owner’s shares is allowed to anyone but that owner', () => {
+    for (const c of SHARED_LIST_CASES.filter((c) => c.allowed)) {
+      const prefix = sharedListPrefix(c);
+      if (prefix.startsWith(`shared/${IDENTITIES[c.caller]}/`)) continue; // the caller's own shares
+      // Anyone else's listing ends in the caller's own segment: one owner's shares with the caller.
+      expect(prefix).toMatch(new RegExp(`^shared/[^/]+/${IDENTITIES[c.caller]}/`));
+    }
+  });
+
+  // IAM's `*` spans "/": the grantee pattern also matches a key whose path holds a third user's
+  // identity ID as a segment. This is why the API refuses identity-shaped segments in `shared`.
+  test('a third user CAN read a share whose path holds their identity ID as a segment (so the API must refuse such paths)', async () => {
+    const share = { owner: 'A', grantee: 'B', caller: 'C', action: 's3:GetObject' } as const;
+    await expect(sharedObjectAllowed(role.policy, share, 'docs/report.pdf')).resolves.toBe(false);
+    await expect(sharedObjectAllowed(role.policy, share, `docs/${IDENTITIES.C}/report.pdf`)).resolves.toBe(
+      true,
+    );
+    await expect(sharedObjectAllowed(role.policy, share, `${IDENTITIES.C}/report.pdf`)).resolves.toBe(true);
+    // ...and list it, through the same wildcard.
+    await expect(
+      sharedListAllowed(role.policy, {
+        name: 'third user via a path segment',
+        caller: 'C',
+        prefix: `shared/{A}/{B}/docs/{C}/`,
+        allowed: true,
+      }),
+    ).resolves.toBe(true);
+  });
+
+  // s3:prefix is not a condition key of s3:ListBucketMultipartUploads, so the action cannot be
+  // scoped to a folder: granting it would list every user's in-progress upload keys.
+  test.each(['A', 'B', 'C'] as const)(
+    '%s may not list multipart uploads, under any prefix',
+    async (caller) => {
+      for (const prefix of [undefined, `private/${IDENTITIES[caller]}/`, `shared/${IDENTITIES[caller]}/`]) {
+        await expect(
+          isAllowed({
+            policy: role.policy,
+            action: 's3:ListBucketMultipartUploads',
+            resource: BUCKET_ARN,
+            context: identityContext(caller, prefix === undefined ? {} : { 's3:prefix': prefix }),
+          }),
+        ).resolves.toBe(false);
+      }
+    },
+  );
 });
 
 describe('trust policy', () => {

@@ -7,12 +7,16 @@ import { describe, expect, test } from 'vitest';
 import { ValidationError } from '../../shared/domain/errors';
 import {
   isIdentityId,
+  keyIn,
   LEVELS,
   type Level,
   listedFolder,
   listedKey,
+  listedKeyIn,
+  listPrefixIn,
   MAX_S3_KEY_BYTES,
   ownerPrefix,
+  resolveFolder,
   resolveOwner,
   toListPrefix,
   toObjectKey,
@@ -259,5 +263,65 @@ describe('listedFolder', () => {
   test('leaves out prefixes outside the requested folder or without the delimiter', () => {
     expect(listedFolder('private', A, `private/${B}/photos/`)).toBeUndefined();
     expect(listedFolder('private', A, `private/${A}/photos`)).toBeUndefined();
+  });
+});
+
+describe('the shared level: shared/{owner}/{grantee}/{path}', () => {
+  const C = 'us-west-2:3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
+
+  test('the owner addresses a share by grantee, the grantee by owner', () => {
+    expect(resolveFolder('shared', A, { grantee: B })).toEqual({
+      level: 'shared',
+      owner: A,
+      grantee: B,
+      prefix: `shared/${A}/${B}/`,
+    });
+    expect(resolveFolder('shared', B, { owner: A }).prefix).toBe(`shared/${A}/${B}/`);
+    expect(keyIn(resolveFolder('shared', A, { grantee: B }), 'docs/a.txt')).toBe(
+      `shared/${A}/${B}/docs/a.txt`,
+    );
+  });
+
+  test.each([
+    ['neither owner nor grantee', {}, 'grantee'],
+    ['both owner and grantee', { owner: B, grantee: C }, 'owner'],
+    ['a grantee that is not an identity ID', { grantee: 'bob' }, 'grantee'],
+    ['an owner that is not an identity ID', { owner: `${B}/x` }, 'owner'],
+    ['the caller as grantee', { grantee: A }, 'grantee'],
+    ['the caller as owner', { owner: A }, 'owner'],
+  ])('%s is refused naming %s', (_name, selector, field) => {
+    expectRefused(() => resolveFolder('shared', A, selector), field);
+  });
+
+  test('grantee is refused in the other levels', () => {
+    for (const level of LEVELS) expectRefused(() => resolveFolder(level, A, { grantee: B }), 'grantee');
+    expect(resolveFolder('protected', A, { owner: B }).prefix).toBe(`protected/${B}/`);
+  });
+
+  // IAM's `*` spans "/": `shared/*/${C}/*` would match such a key and let C read it.
+  test.each([
+    ['a third identity as a segment', `docs/${C}/a.txt`],
+    ['the grantee itself as a segment', `${B}/a.txt`],
+    ['an upper-cased identity', `${C.toUpperCase()}/a.txt`],
+    ['an identity as the last segment', `docs/${C}`],
+  ])('a key with %s is refused in shared, and allowed elsewhere', (_name, key) => {
+    const folder = resolveFolder('shared', A, { grantee: B });
+    expectRefused(() => keyIn(folder, key), 'key');
+    expectRefused(() => listPrefixIn(folder, `${key}/`), 'prefix');
+    expect(listedKeyIn(folder, folder.prefix + key)).toBeUndefined();
+    expect(toObjectKey('private', A, key)).toBe(`private/${A}/${key}`);
+  });
+
+  test('segments merely containing an identity-like text are ordinary', () => {
+    const folder = resolveFolder('shared', A, { grantee: B });
+    expect(keyIn(folder, `docs/copy of ${C}/a.txt`)).toBe(`shared/${A}/${B}/docs/copy of ${C}/a.txt`);
+    expect(keyIn(folder, `docs/${C}.txt`)).toBe(`shared/${A}/${B}/docs/${C}.txt`);
+  });
+
+  test('the 1,024-byte limit counts the whole shared key', () => {
+    const folder = resolveFolder('shared', A, { grantee: B });
+    const room = MAX_S3_KEY_BYTES - Buffer.byteLength(folder.prefix);
+    expect(keyIn(folder, 'a'.repeat(room))).toHaveLength(MAX_S3_KEY_BYTES);
+    expectRefused(() => keyIn(folder, 'a'.repeat(room + 1)), 'key');
   });
 });

@@ -90,7 +90,7 @@ describe('POST /files/downloads', () => {
     ['an empty filename', { filename: '' }, 'filename'],
     ['an over-long filename', { filename: `${'a'.repeat(256)}` }, 'filename'],
     ['a ".." key', { key: '../other/x' }, 'key'],
-    ['an unknown level', { level: 'shared' }, 'level'],
+    ['an unknown level', { level: 'everyone' }, 'level'],
     ['an unknown field', { bucket: 'other' }, 'bucket'],
     ['a non-boolean inline', { inline: 'yes' }, 'inline'],
     ['a bad filename with inline', { inline: true, filename: 'a/b' }, 'filename'],
@@ -176,4 +176,16 @@ describe('POST /files/downloads: active content is never rendered inline', () =>
     expectContract(request, response);
     expect(response.body).not.toContain('X-Amz-Signature');
   });
+});
+
+test('a bad lifetime or filename is refused before any Cognito call', async () => {
+  for (const body of [
+    { level: 'private', key: 'a.txt', expiresIn: 999_999 },
+    { level: 'private', key: 'a.txt', filename: 'a\r\nb' },
+  ]) {
+    const request = download(body);
+    const response = await harness().call(request);
+    expect(response.statusCode, response.body).toBe(400);
+  }
+  expect(harness().aws.cognito.calls()).toHaveLength(0);
 });

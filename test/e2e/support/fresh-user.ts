@@ -1,0 +1,40 @@
+/**
+ * A user of its own for a test that changes everything a user owns (`DELETE /me/data`), so the
+ * suite's shared users, used by other files at the same time, are never touched. Needs the local
+ * stack's admin keys (AdminCreateUser is IAM-authorized).
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+  CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider';
+import type { E2eTarget, TestUser } from './target';
+
+export async function createFreshUser(target: E2eTarget, name: string): Promise<TestUser> {
+  const credentials = target.localSecrets?.adminCredentials;
+  if (!credentials) throw new Error('a fresh user needs the local stack’s admin keys (local target only)');
+  const idp = new CognitoIdentityProviderClient({
+    region: target.region,
+    endpoint: target.endpoints.cognitoIdp,
+    credentials,
+  });
+  const user = {
+    username: `${name}-${randomBytes(4).toString('hex')}@example.com`,
+    password: `Fresh-${randomBytes(9).toString('base64url')}1!`,
+  };
+  try {
+    await idp.send(new AdminCreateUserCommand({ UserPoolId: target.userPoolId, Username: user.username }));
+    await idp.send(
+      new AdminSetUserPasswordCommand({
+        UserPoolId: target.userPoolId,
+        Username: user.username,
+        Password: user.password,
+        Permanent: true,
+      }),
+    );
+    return user;
+  } finally {
+    idp.destroy();
+  }
+}
