@@ -35,14 +35,23 @@ let bobIdentity: IdentityCredentials;
 
 const text = (value: string) => new TextEncoder().encode(value);
 
+/**
+ * A real 1x1 PNG: the events function removes an object whose bytes are not its declared type, so
+ * an image must be one.
+ */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+  'base64',
+);
+
 async function upload(
   user: Session,
   level: 'private' | 'protected' | 'public',
   key: string,
   type: string,
-  body: string,
+  body: string | Uint8Array,
 ) {
-  const bytes = text(body);
+  const bytes = typeof body === 'string' ? text(body) : body;
   const presigned = await user.api.POST('/files/uploads', {
     body: { level, key, contentType: type, size: bytes.length },
   });
@@ -76,7 +85,7 @@ beforeAll(async () => {
   bobIdentity = await identityCredentials(target, bob.idToken);
   await Promise.all([
     upload(alice, 'private', 'notes.txt', 'text/plain', 'alice private notes'),
-    upload(alice, 'private', 'pic.png', 'image/png', 'not really a png'),
+    upload(alice, 'private', 'pic.png', 'image/png', PNG),
     upload(alice, 'protected', 'open.txt', 'text/plain', 'alice protected file'),
     upload(alice, 'private', 'secret.txt', 'text/plain', 'alice secret'),
   ]);
@@ -125,7 +134,10 @@ describe('POST /files/copies', () => {
       },
     });
     expect(moved.response.status).toBe(201);
-    expect(await read(alice, { level: 'public', key: 'pic.png' })).toBe('not really a png');
+    const target = await alice.api.GET('/files/properties', {
+      params: { query: { level: 'public', key: 'pic.png' } },
+    });
+    expect(target.data).toMatchObject({ size: PNG.length, contentType: 'image/png' });
     const source = await alice.api.GET('/files/properties', {
       params: { query: { level: 'private', key: 'pic.png' } },
     });

@@ -1,5 +1,5 @@
-import { GetCredentialsForIdentityCommand } from '@aws-sdk/client-cognito-identity';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { AssumeRoleWithWebIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, test } from 'vitest';
 import {
   alice,
@@ -41,7 +41,7 @@ describe('POST /files/downloads/batch', () => {
       expect(decodeURIComponent(url.pathname)).toBe(`/private/${alice.identityId}/docs/${i}.pdf`);
       expect(url.searchParams.get('response-content-disposition')).toBe('attachment');
     });
-    expect(harness().aws.cognito.commandCalls(GetCredentialsForIdentityCommand)).toHaveLength(1);
+    expect(harness().aws.sts.commandCalls(AssumeRoleWithWebIdentityCommand)).toHaveLength(1);
     expect(harness().aws.s3.calls()).toHaveLength(0);
   });
 
@@ -106,7 +106,7 @@ describe('POST /files/downloads/batch', () => {
       .resolves({ ContentType: 'image/png', ContentLength: 1, ETag: '"e"', LastModified: new Date(0) });
     const response = await harness().call(batch([{ level: 'private', key: 'a.png', inline: true }]));
     expect(results(response)[0]?.status).toBe(201);
-    expect(harness().aws.cognito.commandCalls(GetCredentialsForIdentityCommand)).toHaveLength(2);
+    expect(harness().aws.sts.commandCalls(AssumeRoleWithWebIdentityCommand)).toHaveLength(2);
   });
 
   test.each([
