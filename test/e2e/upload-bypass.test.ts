@@ -28,7 +28,9 @@ async function uploadUrl(
   extra: { overwrite?: boolean; sha256?: string } = {},
 ): Promise<Presigned> {
   const result = await alice.api.POST('/files/uploads', {
-    body: { level: 'protected', key, contentType: 'image/png', size: body.length, ...extra },
+    // Random bytes, declared as what they are: the events function removes an object whose bytes
+    // break its declared type, which would race the overwrite checks below.
+    body: { level: 'protected', key, contentType: 'application/octet-stream', size: body.length, ...extra },
   });
   if (!result.data) throw new Error(`upload URL expected, got ${result.response.status}`);
   return result.data;
@@ -49,7 +51,7 @@ describe('storage refuses a presigned upload sent with', () => {
     ['a shorter body', 31],
     ['an empty body', 0],
   ])('%s than signed', async (_name, size) => {
-    const key = `${prefix}length-${size}.png`;
+    const key = `${prefix}length-${size}.bin`;
     const upload = await uploadUrl(key, randomBody(32));
     const response = await send(upload, { body: randomBody(size) });
     expect(response.status).toBe(403);
@@ -57,22 +59,24 @@ describe('storage refuses a presigned upload sent with', () => {
     expect(await stored(key)).toBe(false);
   });
 
-  it.each([['text/html'], ['image/svg+xml'], ['IMAGE/PNG'], ['image/png; charset=utf-8']])(
-    'another content type: %s',
-    async (contentType) => {
-      const key = `${prefix}type.png`;
-      const body = randomBody(16);
-      const upload = await uploadUrl(key, body);
-      const headers = { ...without(upload.headers, 'content-type'), 'Content-Type': contentType };
-      const response = await send(upload, { headers, body });
-      expect(response.status).toBe(403);
-      expect(await s3ErrorCode(response)).toBe('SignatureDoesNotMatch');
-      expect(await stored(key)).toBe(false);
-    },
-  );
+  it.each([
+    ['text/html'],
+    ['image/svg+xml'],
+    ['APPLICATION/OCTET-STREAM'],
+    ['application/octet-stream; charset=utf-8'],
+  ])('another content type: %s', async (contentType) => {
+    const key = `${prefix}type.bin`;
+    const body = randomBody(16);
+    const upload = await uploadUrl(key, body);
+    const headers = { ...without(upload.headers, 'content-type'), 'Content-Type': contentType };
+    const response = await send(upload, { headers, body });
+    expect(response.status).toBe(403);
+    expect(await s3ErrorCode(response)).toBe('SignatureDoesNotMatch');
+    expect(await stored(key)).toBe(false);
+  });
 
   it('no If-None-Match when it was signed (overwrite: false), so it cannot replace an object', async () => {
-    const key = `${prefix}kept.png`;
+    const key = `${prefix}kept.bin`;
     const body = randomBody(16);
     const upload = await uploadUrl(key, body, { overwrite: false });
     expect(upload.headers).toMatchObject({ 'If-None-Match': '*' });
@@ -86,7 +90,7 @@ describe('storage refuses a presigned upload sent with', () => {
   });
 
   it('no checksum header when a SHA-256 was signed', async () => {
-    const key = `${prefix}checked.png`;
+    const key = `${prefix}checked.bin`;
     const body = randomBody(16);
     const upload = await uploadUrl(key, body, { sha256: sha256Base64(body) });
     const response = await send(upload, { headers: without(upload.headers, 'x-amz-checksum-sha256'), body });
