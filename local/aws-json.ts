@@ -36,7 +36,8 @@ export interface Caller {
 
 /** The principals one front door knows; identity-pool credentials are recognized to be refused. */
 export interface Principals {
-  readonly admin: StaticCredentials;
+  /** The stack's admin keys; a service no admin may call (the identity pool) names none. */
+  readonly admin?: StaticCredentials;
   readonly function?: StaticCredentials;
   /** The events function's role keys. */
   readonly events?: StaticCredentials;
@@ -128,7 +129,10 @@ export function targetOperation(req: IncomingMessage, prefix: string): string | 
   return /^[A-Za-z0-9]{1,128}$/.test(operation) ? operation : undefined;
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
+/** What verification reads of a request: its method, path and headers. */
+export type SignedJsonRequest = Pick<IncomingMessage, 'method' | 'url' | 'headers'>;
+
+function header(req: SignedJsonRequest, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(',') : value;
 }
@@ -149,7 +153,7 @@ interface Signer {
 }
 
 function findSigner(principals: Principals, accessKeyId: string): Signer | undefined {
-  if (safeEqual(accessKeyId, principals.admin.accessKeyId)) {
+  if (principals.admin && safeEqual(accessKeyId, principals.admin.accessKeyId)) {
     return { caller: { kind: 'admin', arn: ADMIN_ARN }, secretAccessKey: principals.admin.secretAccessKey };
   }
   if (principals.function && safeEqual(accessKeyId, principals.function.accessKeyId)) {
@@ -192,14 +196,15 @@ export interface VerifyJsonOptions {
  * AwsJsonError a JSON-protocol AWS service answers otherwise.
  */
 export async function verifyJsonSignature(
-  req: IncomingMessage,
+  req: SignedJsonRequest,
   body: Buffer,
   options: VerifyJsonOptions,
 ): Promise<Caller> {
   const now = options.now ?? Date.now();
   const authorization = header(req, 'authorization');
   if (authorization === undefined) {
-    throw new AwsJsonError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+    // AWS's common errors: MissingAuthenticationToken is a 403.
+    throw new AwsJsonError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
   }
   if (!authorization.startsWith(`${ALGORITHM} `)) {
     throw incompleteSignature(`Authorization header requires the ${ALGORITHM} algorithm.`);

@@ -12,11 +12,11 @@ import { createSign, generateKeyPairSync, type KeyObject, randomUUID } from 'nod
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { JwtVerifier } from 'aws-jwt-verify';
 import { FetchError, JwtBaseError } from 'aws-jwt-verify/error';
+import { AwsJsonError, type StaticCredentials, verifyJsonSignature } from './aws-json';
 import type { CredentialStore, IdentityPool } from './credential-store';
 import { CredentialStoreFullError, parseProviderName } from './credential-store';
 import { loopbackJwksCache } from './jwks';
 import { closeServer, LOOPBACK, listen } from './ports';
-import { ServiceAuthError, type SigningCredentials, verifyServiceSignature } from './service-sigv4';
 
 export interface IdentityServiceOptions {
   /** @default '127.0.0.1' */
@@ -45,7 +45,7 @@ export interface IdentityServiceOptions {
    * The only credentials allowed to call `GetOpenIdTokenForDeveloperIdentity` (the function's
    * role, in AWS). Absent: nobody may.
    */
-  readonly developerCredentials?: SigningCredentials;
+  readonly developerCredentials?: StaticCredentials;
 }
 
 export interface IdentityService {
@@ -284,15 +284,18 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   /** Only the developer credentials, correctly signed, may act for a developer provider. */
   async function verifyDeveloper(raw: RawRequest): Promise<void> {
     const developer = options.developerCredentials;
-    const signer = await verifyServiceSignature(raw, {
-      service: 'cognito-identity',
-      region,
-      // Identity credentials a user obtained are recognised too, so that they meet the refusal
-      // IAM would give them (their role has no Cognito permission) rather than "unknown key".
-      credentialsFor: (accessKeyId) =>
-        developer?.accessKeyId === accessKeyId ? developer : store.findCredentials(accessKeyId),
-    });
-    if (signer !== developer?.accessKeyId) {
+    // Identity credentials a user obtained are recognised too, so that they meet the refusal IAM
+    // would give them (their role has no Cognito permission) rather than "unknown key".
+    const caller = await verifyJsonSignature(
+      { method: raw.method, url: raw.path, headers: raw.headers },
+      raw.body,
+      {
+        service: 'cognito-identity',
+        region,
+        principals: { ...(developer ? { function: developer } : {}), store },
+      },
+    );
+    if (caller.kind !== 'function') {
       throw new CognitoIdentityError(
         'AccessDeniedException',
         'User is not authorized to perform: cognito-identity:GetOpenIdTokenForDeveloperIdentity',
@@ -459,10 +462,10 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
       const failure =
         error instanceof CognitoIdentityError
           ? error
-          : error instanceof ServiceAuthError
+          : error instanceof AwsJsonError
             ? new CognitoIdentityError(error.type, error.message, error.status)
             : new CognitoIdentityError('InternalErrorException', 'An internal error occurred.', 500);
-      if (!(error instanceof CognitoIdentityError || error instanceof ServiceAuthError))
+      if (!(error instanceof CognitoIdentityError || error instanceof AwsJsonError))
         log(`identity: ${operationName} failed: ${error instanceof Error ? error.name : typeof error}`);
       log(`identity: ${operationName || target || req.method} ${failure.status} ${failure.type}`);
       res.setHeader('x-amzn-ErrorType', failure.type);

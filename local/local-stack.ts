@@ -25,7 +25,6 @@ import { startIdentityService } from './identity-service';
 import { startMoto } from './moto';
 import { LOOPBACK } from './ports';
 import { type StorageWrite, startS3Gateway } from './s3-gateway';
-import type { SigningCredentials } from './service-sigv4';
 import { type DeliveryFaults, faultsFromEnv, type StorageEvents, startStorageEvents } from './storage-events';
 import { startStsService } from './sts-service';
 import { startUserPoolGateway } from './user-pool-gateway';
@@ -109,7 +108,7 @@ export interface LocalStack {
    * The function's own credentials (its role, in AWS): the only ones that may call
    * `GetOpenIdTokenForDeveloperIdentity`. New on every start; never written to the outputs.
    */
-  readonly functionCredentials: SigningCredentials;
+  readonly functionCredentials: StaticCredentials;
   /** Sealed mode: the identity pool's developer provider name. */
   readonly developerProviderName?: string;
   readonly authenticatedRoleArn: string;

@@ -36,7 +36,7 @@ describe('the user pool from a browser origin', () => {
       },
       body: JSON.stringify({ UserPoolId: 'us-east-1_x', Username: 'mallory' }),
     });
-    expect(answer.status).toBe(400);
+    expect(answer.status).toBe(403);
     expect(answer.headers.get('access-control-allow-origin')).toBe('*');
     expect(((await answer.json()) as { __type?: string }).__type).toBe('MissingAuthenticationTokenException');
   });

@@ -149,7 +149,7 @@ describe('user pool: IAM-authorized operations only with the admin keys', () => 
     const input = operations[name as keyof typeof operations]().input;
     await expect(
       unsigned(stack.outputs.CognitoIdpEndpoint, `AWSCognitoIdentityProviderService.${name}`, input),
-    ).resolves.toEqual({ status: 400, type: 'MissingAuthenticationTokenException' });
+    ).resolves.toEqual({ status: 403, type: 'MissingAuthenticationTokenException' });
   });
 
   it.each(Object.keys(operations))(
@@ -278,7 +278,7 @@ describe('DynamoDB: only the function, only GetItem/PutItem on its table', () =>
   it('unsigned: MissingAuthenticationTokenException', async () => {
     await expect(
       unsigned(stack.outputs.DynamoDbEndpoint, 'DynamoDB_20120810.Scan', { TableName: TABLE }),
-    ).resolves.toEqual({ status: 400, type: 'MissingAuthenticationTokenException' });
+    ).resolves.toEqual({ status: 403, type: 'MissingAuthenticationTokenException' });
   });
 
   it('unknown keys: UnrecognizedClientException; a wrong secret: InvalidSignatureException', async () => {
