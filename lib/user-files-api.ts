@@ -643,7 +643,7 @@ export class UserFilesApi extends Construct {
 
   /**
    * cdk-nag's IAM5 reports every wildcard resource of the authenticated role. Each one is part of
-   * the access model (DESIGN section 2); anything else the builder might add stays reported.
+   * the access model (docs/architecture.md, "Storage layout"); anything else the builder might add stays reported.
    */
   private acknowledgeAuthenticatedRoleWildcards(): void {
     const cfnBucket = this.bucket.node.defaultChild as s3.CfnBucket;
@@ -671,7 +671,7 @@ export class UserFilesApi extends Construct {
           Validations.of(this.authenticatedRole).acknowledge({
             id: findingId(resource),
             reason:
-              'Read-only access to protected and public files of any owner, as DESIGN section 2 requires; listing them stays limited to one named owner by s3:prefix conditions.',
+              'Read-only access to protected and public files of any owner, as the access model requires (docs/architecture.md); listing them stays limited to one named owner by s3:prefix conditions.',
           });
         }
       }

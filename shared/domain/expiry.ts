@@ -1,5 +1,5 @@
 /**
- * URL lifetime rules (DESIGN section 3). Pure: no AWS SDK. A presigned URL stops working at the
+ * URL lifetime rules (docs/architecture.md). Pure: no AWS SDK. A presigned URL stops working at the
  * earlier of its own expiry (X-Amz-Date + X-Amz-Expires) and its signing credentials' expiry, so
  * the lifetime we sign is capped by the credentials and `expiresAt` reports the real end.
  */

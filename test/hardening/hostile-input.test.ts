@@ -180,7 +180,7 @@ function allowedFolders(sent: Sent): string[] {
   return folders;
 }
 
-/** DESIGN's key rules, checked independently of the code under test. */
+/** The key rules (docs/architecture.md), checked independently of the code under test. */
 function expectSafeRemainder(remainder: string, isPrefix: boolean) {
   expect(remainder.isWellFormed()).toBe(true);
   expect(remainder.normalize('NFC')).toBe(remainder);

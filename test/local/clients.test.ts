@@ -1,5 +1,5 @@
 /**
- * Any standard AWS client must work against the local stack (DESIGN section 5): boto3 and the AWS
+ * Any standard AWS client must work against the local stack (docs/architecture.md, "The local stack"): boto3 and the AWS
  * CLI get an identity ID and credentials from the identity service, work in their own folder
  * through the S3 gateway, and are refused in another identity's folder.
  */
