@@ -492,7 +492,7 @@ export function parseCompleteRequest(body: Buffer): CompletedPart[] {
   const root = parseStrictXml(body);
   if (root.name !== 'CompleteMultipartUpload') throw malformedXml();
   const groups = childrenOf(root, { Part: { min: 1, max: MAX_PARTS } });
-  return (groups.get('Part') ?? []).map((part): CompletedPart => {
+  const parts = (groups.get('Part') ?? []).map((part): CompletedPart => {
     const schema: Record<string, { min: number; max: number }> = {
       PartNumber: { min: 1, max: 1 },
       ETag: { min: 1, max: 1 },
@@ -511,6 +511,15 @@ export function parseCompleteRequest(body: Buffer): CompletedPart[] {
     }
     return { partNumber: Number(partNumber), etag, checksums };
   });
+  // As S3: parts must be listed in ascending order, each once (moto answers EntityTooSmall instead).
+  if (parts.some((part, index) => index > 0 && part.partNumber <= (parts[index - 1]?.partNumber ?? 0))) {
+    throw new S3Error(
+      400,
+      'InvalidPartOrder',
+      'The list of parts was not in ascending order. Parts must be ordered by part number.',
+    );
+  }
+  return parts;
 }
 
 /** The CompleteMultipartUpload body moto gets, rebuilt from the parsed parts. */

@@ -373,7 +373,9 @@ describe('abort', () => {
       expect(aborted.response.status).toBe(204);
     }
     const response = await put(part, new Uint8Array(randomBytes(8 * MIB)));
-    expect(response.ok).toBe(false);
+    // As S3: the upload is gone, whoever asks.
+    expect(response.status).toBe(404);
+    expect(await response.text()).toContain('<Code>NoSuchUpload</Code>');
     const again = await alice.api.POST('/files/multipart/parts', {
       body: { upload: started.upload, parts: [{ number: 1 }] },
     });
@@ -426,6 +428,17 @@ describe("storage's multipart errors, with the user's own credentials", () => {
         { PartNumber: 2, ETag: two.ETag },
       ]),
     ).rejects.toMatchObject({ name: 'EntityTooSmall', $metadata: { httpStatusCode: 400 } });
+  });
+
+  it('InvalidPartOrder: parts listed out of ascending order', async () => {
+    const one = await part(1, small);
+    const two = await part(2, small);
+    await expect(
+      complete([
+        { PartNumber: 2, ETag: two.ETag },
+        { PartNumber: 1, ETag: one.ETag },
+      ]),
+    ).rejects.toMatchObject({ name: 'InvalidPartOrder', $metadata: { httpStatusCode: 400 } });
   });
 
   it('InvalidPart: an ETag storage does not hold', async () => {

@@ -86,6 +86,20 @@ describe('the strict XML reader', () => {
       expect(() => parseCompleteRequest(xml(text)), text).toThrow(malformed);
     }
   });
+
+  it('refuses parts out of ascending order or repeated, as S3 does (InvalidPartOrder)', () => {
+    const part = (n: number) => `<Part><PartNumber>${n}</PartNumber><ETag>e</ETag></Part>`;
+    for (const order of [
+      [2, 1],
+      [1, 1],
+      [1, 3, 2],
+    ]) {
+      const text = `<CompleteMultipartUpload>${order.map(part).join('')}</CompleteMultipartUpload>`;
+      expect(() => parseCompleteRequest(xml(text)), text).toThrow(
+        expect.objectContaining({ code: 'InvalidPartOrder', status: 400 }),
+      );
+    }
+  });
 });
 
 describe('copy sources and keys', () => {
