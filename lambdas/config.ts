@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { MAX_SIGV4_EXPIRES_SECONDS } from '../shared/domain/expiry';
-import { MAX_SINGLE_PUT_BYTES } from '../shared/domain/limits';
+import { MAX_OBJECT_BYTES } from '../shared/domain/limits';
 import {
   describeRuleIssues,
   resolveUploadRules,
@@ -120,7 +120,7 @@ const EnvSchema = z
           .filter((item) => item !== ''),
       )
       .pipe(z.array(origin).min(1, 'must list at least one origin')),
-    MAX_UPLOAD_BYTES: integer(0, MAX_SINGLE_PUT_BYTES, 104_857_600),
+    MAX_UPLOAD_BYTES: integer(0, MAX_OBJECT_BYTES, 104_857_600),
     DEFAULT_URL_LIFETIME_SECONDS: integer(1, MAX_SIGV4_EXPIRES_SECONDS, 900),
     MAX_URL_LIFETIME_SECONDS: integer(1, MAX_SIGV4_EXPIRES_SECONDS, 3600),
     IDENTITY_DIRECTORY_TABLE: optional(

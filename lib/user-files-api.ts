@@ -11,7 +11,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { MAX_SIGV4_EXPIRES_SECONDS } from '../shared/domain/expiry';
-import { MAX_SINGLE_PUT_BYTES } from '../shared/domain/limits';
+import { MAX_OBJECT_BYTES } from '../shared/domain/limits';
 import {
   describeRuleIssues,
   resolveUploadRules,
@@ -89,7 +89,8 @@ export interface UserFilesApiProps {
    */
   readonly maxUrlLifetime?: Duration;
   /**
-   * Largest object, in bytes, an upload URL is signed for (at most 5 GiB, S3's single-PUT limit).
+   * Largest object, in bytes, a user may upload (at most 5 TiB, S3's largest object). One presigned
+   * PUT takes at most 5 GiB; anything larger goes through a multipart upload.
    * @default 104857600 (100 MiB)
    */
   readonly maxUploadBytes?: number;
@@ -126,7 +127,7 @@ export interface UserFilesApiProps {
 
   // ---- Upload rules -----------------------------------------------------------------------
   /**
-   * Per access level: `maxUploadBytes` (1 byte to 5 GiB; default `maxUploadBytes` above) and
+   * Per access level: `maxUploadBytes` (1 byte to 5 TiB; default `maxUploadBytes` above) and
    * `allowedContentTypes` (`type/subtype` or `type/*`, compared case-insensitively without
    * parameters; default: any type). Uploads outside them get 413 (size) or 400 (type), unsigned.
    * @default every level: `maxUploadBytes`, any content type
@@ -769,8 +770,8 @@ function validatePerUserRateLimit(limit: PerUserRateLimit): Required<PerUserRate
 }
 
 function validateMaxUploadBytes(bytes: number): void {
-  if (!Number.isSafeInteger(bytes) || bytes < 1 || bytes > MAX_SINGLE_PUT_BYTES) {
-    throw new Error(`UserFilesApi: maxUploadBytes must be an integer from 1 to 5 GiB (got ${bytes}).`);
+  if (!Number.isSafeInteger(bytes) || bytes < 1 || bytes > MAX_OBJECT_BYTES) {
+    throw new Error(`UserFilesApi: maxUploadBytes must be an integer from 1 to 5 TiB (got ${bytes}).`);
   }
 }
 

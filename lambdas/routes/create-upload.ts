@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import type { components } from '../../shared/api/schema';
-import { ConflictError } from '../../shared/domain/errors';
+import { ConflictError, PayloadTooLargeError } from '../../shared/domain/errors';
 import { toObjectKey } from '../../shared/domain/keys';
+import { MAX_SINGLE_PUT_BYTES } from '../../shared/domain/limits';
 import { checkUpload } from '../../shared/domain/upload-rules';
 import type { AppDeps } from '../deps';
 import { authenticate, parseBody } from '../http/request';
@@ -31,6 +32,12 @@ export function createUploadRoute({ config, identity, storage, quotas }: AppDeps
     const input = parseBody(event, Body);
     // The level's size and type rules, before any AWS call: a refused upload costs nothing.
     checkUpload(config.uploadRules, input.level, input.contentType, input.size);
+    if (input.size > MAX_SINGLE_PUT_BYTES) {
+      throw PayloadTooLargeError.of(
+        'size',
+        `one PUT takes at most ${MAX_SINGLE_PUT_BYTES} bytes (5 GiB, S3's limit): start a multipart upload (POST /files/multipart)`,
+      );
+    }
     const identityId = await identity.identityId(caller);
     // Uploads only ever go to the caller's own folder: there is no owner to choose.
     const fullKey = toObjectKey(input.level, identityId, input.key);

@@ -411,7 +411,7 @@ export interface components {
       at: string;
     };
     UploadRule: {
-      /** @description Largest `size` an upload URL is signed for; larger answers 413. */
+      /** @description Largest `size` an upload (single or multipart) may have, up to 5 TiB; larger answers 413. One `POST /files/uploads` takes at most 5 GiB. */
       maxUploadBytes: number;
       /**
        * @description Accepted `type/subtype` or `type/*` entries, lower case; a `contentType` outside them answers 400.
@@ -744,7 +744,7 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
-    /** @description The declared `size` is over the level's `maxUploadBytes` (`field` is `size`). Nothing was signed. */
+    /** @description The declared `size` is over the level's `maxUploadBytes`, or over 5 GiB for one presigned PUT (use `POST /files/multipart`); `field` is `size`. Nothing was signed. */
     PayloadTooLarge: {
       headers: {
         [name: string]: unknown;

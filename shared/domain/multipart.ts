@@ -15,6 +15,7 @@
 import * as z from 'zod';
 import { ValidationError } from './errors';
 import { LEVELS, type Level } from './keys';
+import { MAX_OBJECT_BYTES } from './limits';
 import { MEDIA_TYPE } from './media-types';
 
 export const MIB = 1024 * 1024;
@@ -23,7 +24,7 @@ export const MIN_PART_BYTES = 8 * MIB;
 /** S3's limits for one multipart upload. */
 export const MAX_PARTS = 10_000;
 export const MAX_PART_BYTES = 5 * 1024 * MIB;
-export const MAX_MULTIPART_BYTES = 5 * 1024 * 1024 * MIB;
+export const MAX_MULTIPART_BYTES = MAX_OBJECT_BYTES;
 /** Part URLs one request may ask for. */
 export const MAX_PART_URLS_PER_REQUEST = 100;
 

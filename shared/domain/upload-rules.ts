@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { PayloadTooLargeError, ValidationError } from './errors';
 import { LEVELS, type Level } from './keys';
-import { MAX_SINGLE_PUT_BYTES } from './limits';
+import { MAX_OBJECT_BYTES } from './limits';
 import { inMediaRange, MEDIA_RANGE, mediaTypeEssence } from './media-types';
 
 export interface LevelUploadRule {
@@ -29,7 +29,7 @@ const LevelRuleSchema = z.strictObject({
     .number({ error: 'must be a number of bytes' })
     .int('must be a whole number of bytes')
     .min(1, 'must be at least 1')
-    .max(MAX_SINGLE_PUT_BYTES, `must be at most ${MAX_SINGLE_PUT_BYTES} (5 GiB, S3's single-PUT limit)`)
+    .max(MAX_OBJECT_BYTES, `must be at most ${MAX_OBJECT_BYTES} (5 TiB, S3's largest object)`)
     .optional(),
   allowedContentTypes: z
     .array(mediaRange, { error: 'must be a list of content types' })

@@ -68,9 +68,9 @@ describe('UserFilesApi props', () => {
     expect(build({ allowedOrigins, sessionDuration: Duration.hours(1) }).sessionDuration.toHours()).toBe(1);
   });
 
-  it('rejects an upload limit that a single presigned PUT cannot carry', () => {
+  it('rejects an upload limit S3 cannot store (5 TiB at most)', () => {
     const allowedOrigins = ['https://app.example.com'];
-    for (const maxUploadBytes of [0, -1, 1.5, 5 * 1024 ** 3 + 1, Number.NaN]) {
+    for (const maxUploadBytes of [0, -1, 1.5, 5 * 1024 ** 4 + 1, Number.NaN]) {
       expect(() => build({ allowedOrigins, maxUploadBytes }), String(maxUploadBytes)).toThrow(
         /maxUploadBytes/,
       );
@@ -84,8 +84,8 @@ describe('UserFilesApi props', () => {
       'uploadRules.private.maxUploadBytes: must be at least 1',
     ],
     [
-      'a size over 5 GiB',
-      { public: { maxUploadBytes: 5 * 1024 ** 3 + 1 } },
+      'a size over 5 TiB',
+      { public: { maxUploadBytes: 5 * 1024 ** 4 + 1 } },
       'uploadRules.public.maxUploadBytes',
     ],
     [

@@ -40,8 +40,8 @@ describe('UploadRulesSchema', () => {
     ['a size of 0', { private: { maxUploadBytes: 0 } }, 'x.private.maxUploadBytes: must be at least 1'],
     ['a fractional size', { private: { maxUploadBytes: 1.5 } }, 'x.private.maxUploadBytes: must be a whole'],
     [
-      'a size over 5 GiB',
-      { public: { maxUploadBytes: 5 * 1024 ** 3 + 1 } },
+      'a size over 5 TiB',
+      { public: { maxUploadBytes: 5 * 1024 ** 4 + 1 } },
       'x.public.maxUploadBytes: must be at most',
     ],
     ['a size as a string', { public: { maxUploadBytes: '10' } }, 'x.public.maxUploadBytes: must be a number'],

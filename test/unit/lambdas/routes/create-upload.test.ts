@@ -259,3 +259,33 @@ describe('POST /files/uploads with per-level rules', () => {
     expect((await ruled().call(at('protected', 'image/png', 101))).statusCode).toBe(201);
   });
 });
+
+describe('POST /files/uploads above 5 GiB', () => {
+  const large = useHarness({
+    config: loadConfig({
+      ...ENV,
+      UPLOAD_RULES: JSON.stringify({ private: { maxUploadBytes: 10 * 1024 ** 3 } }),
+    }),
+  });
+
+  test('a level may allow more than one PUT takes: 413 naming size points to multipart, nothing signed', async () => {
+    const request = upload({
+      level: 'private',
+      key: 'big.bin',
+      contentType: 'video/mp4',
+      size: 5 * 1024 ** 3 + 1,
+    });
+    const response = await large().call(request);
+    expect(response.statusCode, response.body).toBe(413);
+    expectContract(request, response);
+    expect(parse(response)).toMatchObject({
+      code: 'payload_too_large',
+      field: 'size',
+      detail: expect.stringContaining('POST /files/multipart'),
+    });
+    expect(large().storageCalls()).toBe(0);
+    // The same level still signs one PUT of exactly 5 GiB.
+    const fits = upload({ level: 'private', key: 'big.bin', contentType: 'video/mp4', size: 5 * 1024 ** 3 });
+    expect((await large().call(fits)).statusCode).toBe(201);
+  });
+});
