@@ -1,5 +1,5 @@
 /**
- * The local API Gateway adapter's own decisions, with a stub function behind it: it accepts an ID
+ * The local API Gateway adapter's own decisions, with a recording handler behind it: it accepts an ID
  * token of any app client of the pool (as the deployed Cognito authorizer does, so the handler's
  * own app-client check is what is tested), and it enforces the per-user request limit the deployed
  * stack's WAF does, keyed by the verified `sub`, answering a 429 problem with `Retry-After`.
