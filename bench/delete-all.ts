@@ -2,7 +2,8 @@
  * `DELETE /me/data` against the whole local stack: one fresh user with `objects` objects spread over
  * every level and their outgoing shares (written straight to storage with the user's own identity
  * credentials, concurrently), then the API called until it answers 204. The figure is objects
- * deleted per second of those calls, each 202 and the final 204 included.
+ * deleted per second of those calls, each 202 and the final 204 included. Run in its own process
+ * (`runDeleteAll`): a process can serve only one local stack.
  */
 import {
   CognitoIdentityClient,
@@ -11,6 +12,7 @@ import {
 } from '@aws-sdk/client-cognito-identity';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startLocalStack } from '../local/local-stack';
+import { runChild } from './child';
 import { createUsers, signIn } from './users';
 
 export interface DeleteAllFigures {
@@ -25,7 +27,8 @@ async function identityClient(outputs: { Region: string; CognitoIdentityEndpoint
 }
 
 export async function measureDeleteAll(objects: number): Promise<DeleteAllFigures> {
-  const stack = await startLocalStack({ quiet: true });
+  // Direct mode: the objects are written straight to storage with the user's own credentials.
+  const stack = await startLocalStack({ quiet: true, accessMode: 'direct' });
   try {
     const { outputs } = stack;
     const [user] = await signIn(outputs, await createUsers(stack, 1, 'bench-eraser'));
@@ -83,4 +86,20 @@ export async function measureDeleteAll(objects: number): Promise<DeleteAllFigure
   } finally {
     await stack.stop();
   }
+}
+
+/** Runs this module in a second process and returns its figures. */
+export function runDeleteAll(objects: number): Promise<DeleteAllFigures> {
+  return runChild<DeleteAllFigures>({
+    script: 'bench/delete-all.ts',
+    env: { BENCH_DELETE_ALL: JSON.stringify({ objects }) },
+    timeoutMs: 600_000,
+  });
+}
+
+// As the child: the job from the environment, the figures as JSON on the last line.
+const job = process.env.BENCH_DELETE_ALL;
+if (job !== undefined) {
+  const { objects } = JSON.parse(job) as { objects: number };
+  console.log(JSON.stringify(await measureDeleteAll(objects)));
 }

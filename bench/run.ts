@@ -16,7 +16,7 @@
 import { parseArgs } from 'node:util';
 import { countCognitoCalls, type ModeFigures } from './cognito-calls';
 import { measureColdStart } from './cold-start';
-import { measureDeleteAll } from './delete-all';
+import { runDeleteAll } from './delete-all';
 import { measureHandler } from './in-process';
 import { measureLocalLoad } from './local-load';
 import { type MultipartFigures, runMultipart } from './multipart-run';
@@ -82,7 +82,7 @@ async function main(): Promise<number> {
   );
   const deleteObjects = quick ? 1_000 : 10_000;
   progress(`DELETE /me/data over ${deleteObjects} objects...`);
-  const deletion = await measureDeleteAll(deleteObjects);
+  const deletion = await runDeleteAll(deleteObjects);
 
   const kb = (bytes: number) => round(bytes / 1024);
   const figures = {
