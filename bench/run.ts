@@ -12,12 +12,15 @@
  *   5. large uploads: the client helper vs. the SDK's Upload, and resume waste (bench/multipart.ts,
  *      in its own process with its own local stack)
  *   6. DELETE /me/data over many objects on the local stack (bench/delete-all.ts)
+ *   7. the usage ledger under duplicated and reordered events, and the events function's throughput,
+ *      in process (bench/ledger-events.ts)
  */
 import { parseArgs } from 'node:util';
 import { countCognitoCalls, type ModeFigures } from './cognito-calls';
 import { measureColdStart } from './cold-start';
 import { runDeleteAll } from './delete-all';
 import { measureHandler } from './in-process';
+import { measureLedgerEvents } from './ledger-events';
 import { measureLocalLoad } from './local-load';
 import { type MultipartFigures, runMultipart } from './multipart-run';
 import { round, table } from './stats';
@@ -29,6 +32,7 @@ const GOALS = {
   multipart_vs_sdk_ratio: 0.9,
   resume_waste_ratio: 1.15,
   batch_100_ratio: 1.2,
+  ledger_drift: 0,
 } as const;
 
 const { values: flags } = parseArgs({
@@ -83,6 +87,8 @@ async function main(): Promise<number> {
   const deleteObjects = quick ? 1_000 : 10_000;
   progress(`DELETE /me/data over ${deleteObjects} objects...`);
   const deletion = await runDeleteAll(deleteObjects);
+  progress('ledger under duplicated and reordered events, events function throughput...');
+  const ledgerEvents = await measureLedgerEvents({ rounds: quick ? 2 : 5 });
 
   const kb = (bytes: number) => round(bytes / 1024);
   const figures = {
@@ -133,6 +139,13 @@ async function main(): Promise<number> {
     delete_all_objects_per_s: round(deletion.objectsPerSecond),
     delete_all_objects: deletion.objects,
     delete_all_calls: deletion.calls,
+    ledger_drift: ledgerEvents.ledgerDrift,
+    ledger_drift_events_function: ledgerEvents.handlerDrift,
+    ledger_events: ledgerEvents.events,
+    ledger_deliveries: ledgerEvents.deliveries,
+    events_per_s: round(ledgerEvents.eventsPerSecond.median),
+    events_p90_per_s: round(ledgerEvents.eventsPerSecond.p90),
+    events_failures: ledgerEvents.failures,
   };
   const goalsMet = {
     handler_overhead_ratio: figures.handler_overhead_ratio <= GOALS.handler_overhead_ratio,
@@ -145,6 +158,9 @@ async function main(): Promise<number> {
     multipart_vs_sdk_ratio: figures.multipart_vs_sdk_ratio >= GOALS.multipart_vs_sdk_ratio,
     resume_waste_ratio: figures.resume_waste_ratio <= GOALS.resume_waste_ratio,
     batch_100_ratio: figures.batch_100_ratio <= GOALS.batch_100_ratio,
+    ledger_drift:
+      figures.ledger_drift === GOALS.ledger_drift &&
+      figures.ledger_drift_events_function === GOALS.ledger_drift,
   };
   const mark = (met: boolean) => (met ? 'ok' : 'MISSED');
   const samples = `median of ${handler.upload_url_us.samples} rounds (p90 in brackets)`;
@@ -286,6 +302,18 @@ async function main(): Promise<number> {
       '',
       `${figures.delete_all_objects} objects in every level, ${figures.delete_all_calls} calls (202s, then 204)`,
     ],
+    [
+      'ledger drift (fields off)',
+      `${figures.ledger_drift} (events function ${figures.ledger_drift_events_function})`,
+      `${GOALS.ledger_drift} ${mark(goalsMet.ledger_drift)}`,
+      `${figures.ledger_events} events, ${figures.ledger_deliveries} deliveries (20 % twice, 20 % reordered), ${ledgerEvents.owners} owners, ${ledgerEvents.keys} keys`,
+    ],
+    [
+      'events function, in process',
+      `${figures.events_per_s} [p90 ${figures.events_p90_per_s}] events/s`,
+      '',
+      `SQS batches of 10, in-memory ledger and S3 fake; ${figures.events_failures} failed messages`,
+    ],
   ];
   console.log('');
   console.log(table(['figure', 'value', 'goal', 'notes'], rows, ['left', 'right']));
@@ -294,7 +322,11 @@ async function main(): Promise<number> {
     `Node ${process.version}, ${quick ? 'quick run (smoke: noisier figures)' : 'full run'}, ${((performance.now() - started) / 1000).toFixed(0)} s.`,
   );
 
-  const failed = figures.local_errors > 0 || figures.warm_path_cognito_calls > 0;
+  const failed =
+    figures.local_errors > 0 ||
+    figures.warm_path_cognito_calls > 0 ||
+    !goalsMet.ledger_drift ||
+    figures.events_failures > 0;
   if (flags.json) {
     console.log(
       JSON.stringify({ ...figures, goals: GOALS, goals_met: goalsMet, quick, node: process.version }),

@@ -28,6 +28,10 @@ export class UserFilesStack extends Stack {
     new CfnOutput(this, 'IdentityPoolId', { value: identityPool.ref });
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the REST API, ending in /.' });
+    new CfnOutput(this, 'LedgerTable', {
+      value: this.userFiles.storageEvents.ledger.tableName,
+      description: 'Usage ledger (DynamoDB): npm run audit compares it with a listing of the bucket.',
+    });
     new CfnOutput(this, 'AccessMode', {
       value: this.userFiles.accessMode,
       description:

@@ -14,7 +14,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { createLedger } from '../lambdas/aws/ledger';
 import { loadEventsConfig } from '../lambdas/events/config';
 import { createEventsHandler } from '../lambdas/events/process';
+import type { PolicyDocument } from '../shared/policy/access-policy';
 import { buildEventsFunctionPolicy } from '../shared/policy/events-policy';
+import type { SessionCredentials } from './admin-keys';
 import type { LambdaProxyHandler } from './api-adapter';
 import { startApiAdapter } from './api-adapter';
 import type { StaticCredentials } from './aws-json';
@@ -114,6 +116,11 @@ export interface LocalStack {
   readonly authenticatedRoleArn: string;
   /** The bucket's event delivery to the events function: `drain()` waits until it is idle. */
   readonly events: StorageEvents;
+  /**
+   * Read-only credentials for `npm run audit`: `s3:ListBucket` on the bucket and nothing else (the
+   * ledger it reads with the admin keys). Issued at start, valid while the stack runs.
+   */
+  readonly auditCredentials: SessionCredentials;
   /** Stops every part, moto's process included; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -140,6 +147,17 @@ async function loadHandler(environment: Record<string, string>): Promise<LambdaP
   handlerEnvironment = key;
   const module = await import('../lambdas/handler');
   return module.handler as unknown as LambdaProxyHandler;
+}
+
+/** The audit credential outlives any realistic `npm start` session (a year). */
+const AUDIT_CREDENTIALS_LIFETIME_SECONDS = 365 * 24 * 3600;
+
+/** What `npm run audit` may do in the bucket: list it, nothing more. */
+export function buildAuditPolicy(bucketArn: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'ListForAudit', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn] }],
+  };
 }
 
 /** Random long-lived keys in AWS's shape (an access key ID of 20 characters, a 40-character secret). */
@@ -286,6 +304,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       'arn:aws:iam::000000000000:role/user-files-local-events',
       buildEventsFunctionPolicy(`arn:aws:s3:::${created.bucketName}`),
     );
+    // The audit lists the whole bucket; it needs no object's bytes, so it gets ListBucket alone.
+    const auditCredentials = store.issueRoleCredentials(
+      'arn:aws:iam::000000000000:role/user-files-local-audit',
+      buildAuditPolicy(`arn:aws:s3:::${created.bucketName}`),
+      AUDIT_CREDENTIALS_LIFETIME_SECONDS,
+    );
     const eventsDynamo = new DynamoDBClient({
       region,
       endpoint: dynamodb.url,
@@ -381,6 +405,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       events: eventBus,
       adminCredentials,
+      auditCredentials: {
+        accessKeyId: auditCredentials.accessKeyId,
+        secretAccessKey: auditCredentials.secretAccessKey,
+        sessionToken: auditCredentials.sessionToken,
+      },
       userPoolSigningKey: {
         ...moto.signingKey.export({ format: 'jwk' }),
         kid: moto.signingKeyId,

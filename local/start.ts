@@ -207,7 +207,7 @@ async function main(): Promise<void> {
   await mkdir(dirname(OUTPUTS_FILE), { recursive: true });
   await writeFile(OUTPUTS_FILE, `${JSON.stringify(stack.outputs, null, 2)}\n`, { mode: 0o600 });
   await chmod(OUTPUTS_FILE, 0o600);
-  await writeAdminKeys(ADMIN_KEYS_FILE, stack.adminCredentials);
+  await writeAdminKeys(ADMIN_KEYS_FILE, stack.adminCredentials, stack.auditCredentials);
   console.log(banner(stack.outputs, (performance.now() - started) / 1000, notes));
   console.log(`Web console: ${webConsole.url}  (sign in as a demo user)\n`);
 }

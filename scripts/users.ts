@@ -42,10 +42,10 @@ interface Target {
   readonly outputsFile: string;
 }
 
-type Outputs = Record<string, unknown>;
+export type Outputs = Record<string, unknown>;
 
 /** The stack's outputs: flat (`npm start`), or nested under the stack name (`cdk deploy --outputs-file`). */
-function findOutputs(json: unknown, file: string, stack: string | undefined): Outputs {
+export function findOutputs(json: unknown, file: string, stack: string | undefined): Outputs {
   const has = (value: unknown): value is Outputs =>
     typeof value === 'object' && value !== null && 'UserPoolId' in value && 'Region' in value;
   if (stack === undefined && has(json)) return json;

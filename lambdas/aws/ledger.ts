@@ -97,7 +97,8 @@ function toEntry(item: Record<string, AttributeValue>): ObjectEntry {
   };
 }
 
-function toUsage(item: Record<string, AttributeValue> | undefined): Usage {
+/** A usage item's counts (absent attributes count 0); the audit reads them the same way. */
+export function toUsage(item: Record<string, AttributeValue> | undefined): Usage {
   if (item === undefined) return EMPTY_USAGE;
   const level = (name: Level) => ({ bytes: num(item[`${name}Bytes`]), objects: num(item[`${name}Objects`]) });
   return {

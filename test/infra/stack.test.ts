@@ -658,7 +658,7 @@ describe('per-user rate limit', () => {
 });
 
 describe('outputs', () => {
-  it('are exactly the seven the clients and the local stack share', () => {
+  it('are exactly the eight the clients, the scripts and the local stack share', () => {
     const outputs = synth.template.toJSON().Outputs as Record<string, { Value: Json }>;
     expect(Object.keys(outputs).sort()).toEqual(
       [
@@ -666,6 +666,7 @@ describe('outputs', () => {
         'ApiUrl',
         'BucketName',
         'IdentityPoolId',
+        'LedgerTable',
         'Region',
         'UserPoolClientId',
         'UserPoolId',
@@ -679,5 +680,6 @@ describe('outputs', () => {
     expect(outputs.IdentityPoolId?.Value).toEqual({ Ref: Stack.of(synth.stack).getLogicalId(identityPool) });
     expect(outputs.BucketName?.Value).toEqual({ Ref: id(bucket) });
     expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain('.execute-api.');
+    expect(outputs.LedgerTable?.Value).toEqual({ Ref: id(synth.stack.userFiles.storageEvents.ledger) });
   });
 });
