@@ -3,17 +3,15 @@ import { Aws, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-l
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Quota } from '../shared/domain/quota';
 import { buildEventsFunctionPolicy } from '../shared/policy/events-policy';
-
-const PROJECT_ROOT = join(import.meta.dirname, '..');
+import { BUNDLED_FUNCTION, BUNDLING, PROJECT_ROOT } from './bundled-function';
 
 export interface StorageEventsProps {
   readonly bucket: s3.Bucket;
@@ -136,17 +134,12 @@ export class StorageEvents extends Construct {
     this.apiEnvironment = apiEnvironment;
 
     this.function = new NodejsFunction(this, 'Function', {
+      ...BUNDLED_FUNCTION,
       entry: join(PROJECT_ROOT, 'lambdas', 'events', 'handler.ts'),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout,
       role: this.role,
       logGroup: this.logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         BUCKET_NAME: bucket.bucketName,
         MAX_UPLOAD_BYTES: String(props.maxUploadBytes),
@@ -154,18 +147,7 @@ export class StorageEvents extends Construct {
         ...apiEnvironment,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node22',
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
-        externalModules: [],
-        bundleAwsSDK: true,
-      },
+      bundling: BUNDLING,
     });
     this.function.addEventSource(
       new SqsEventSource(this.queue, {

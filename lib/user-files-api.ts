@@ -4,8 +4,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -26,10 +25,10 @@ import {
   COGNITO_IDENTITY_PRINCIPAL,
   IDENTITY_ID_VARIABLE,
 } from '../shared/policy/access-policy';
+import { BUNDLED_FUNCTION, BUNDLING, PROJECT_ROOT } from './bundled-function';
 import { GATEWAY_PROBLEMS, gatewayProblemTemplate, rateLimitedProblem } from './gateway-problems';
 import { StorageEvents } from './storage-events';
 
-const PROJECT_ROOT = join(import.meta.dirname, '..');
 const RATE_LIMITED_BODY = 'rate_limited';
 
 /**
@@ -414,17 +413,12 @@ export class UserFilesApi extends Construct {
     }
 
     this.handler = new NodejsFunction(this, 'Handler', {
+      ...BUNDLED_FUNCTION,
       entry: join(PROJECT_ROOT, 'lambdas', 'handler.ts'),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: 1024,
       timeout: Duration.seconds(10),
       role: this.handlerRole,
       logGroup: this.handlerLogGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         USER_POOL_ID: this.userPool.userPoolId,
         // The handler serves only ID tokens of this app client: the authorizer accepts any client's.
@@ -445,22 +439,7 @@ export class UserFilesApi extends Construct {
         // Stack traces point into the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        // Local esbuild only: no Docker here or in CI.
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Node 22 syntax runs on the Node 24 runtime and on the Node 20+ used locally.
-        target: 'node22',
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // CommonJS dependencies bundled into ESM still call `require` for Node built-ins.
-        banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
-        // Bundle the pinned AWS SDK instead of the runtime's, so what is tested is what runs.
-        externalModules: [],
-        bundleAwsSDK: true,
-      },
+      bundling: BUNDLING,
     });
 
     // ---- Storage events (lib/storage-events.ts) -------------------------------------------------

@@ -71,22 +71,10 @@ const DEFAULT_TOKEN_DURATION_SECONDS = 900;
 /** Cognito's own validation pattern for identity (and identity pool) IDs. */
 const ID_PATTERN = /^[\w-]+:[0-9a-f-]+$/;
 
-/** An error in the AWS JSON protocol's shape; `status` 400 unless the service itself failed. */
-export class CognitoIdentityError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = type;
-  }
-}
-
-const tooManyRequests = (message: string) => new CognitoIdentityError('TooManyRequestsException', message);
-const notAuthorized = (message: string) => new CognitoIdentityError('NotAuthorizedException', message);
-const invalidParameter = (message: string) => new CognitoIdentityError('InvalidParameterException', message);
-const validation = (message: string) => new CognitoIdentityError('ValidationException', message);
+const tooManyRequests = (message: string) => new AwsJsonError('TooManyRequestsException', message);
+const notAuthorized = (message: string) => new AwsJsonError('NotAuthorizedException', message);
+const invalidParameter = (message: string) => new AwsJsonError('InvalidParameterException', message);
+const validation = (message: string) => new AwsJsonError('ValidationException', message);
 
 type Input = Record<string, unknown>;
 
@@ -198,7 +186,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
       return String(payload.sub);
     } catch (error) {
       if (error instanceof FetchError) {
-        throw new CognitoIdentityError(
+        throw new AwsJsonError(
           'ExternalServiceException',
           'The identity provider could not be reached to verify the login token.',
         );
@@ -215,7 +203,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   function poolById(id: string): IdentityPool {
     const pool = store.getIdentityPool(id);
     if (!pool || pool.region !== region) {
-      throw new CognitoIdentityError('ResourceNotFoundException', `IdentityPool '${id}' not found.`);
+      throw new AwsJsonError('ResourceNotFoundException', `IdentityPool '${id}' not found.`);
     }
     return pool;
   }
@@ -296,7 +284,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
       },
     );
     if (caller.kind !== 'function') {
-      throw new CognitoIdentityError(
+      throw new AwsJsonError(
         'AccessDeniedException',
         'User is not authorized to perform: cognito-identity:GetOpenIdTokenForDeveloperIdentity',
       );
@@ -432,23 +420,22 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
     try {
       if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {
-        throw new CognitoIdentityError('UnknownOperationException', 'Unknown operation', 404);
+        throw new AwsJsonError('UnknownOperationException', 'Unknown operation', 404);
       }
       const body = await readBody(req);
       const operation = Object.hasOwn(operations, operationName) ? operations[operationName] : undefined;
-      if (!operation)
-        throw new CognitoIdentityError('UnknownOperationException', `Unknown operation ${target}`);
+      if (!operation) throw new AwsJsonError('UnknownOperationException', `Unknown operation ${target}`);
       let input: unknown;
       try {
         input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
       } catch {
-        throw new CognitoIdentityError(
+        throw new AwsJsonError(
           'SerializationException',
           'Start of structure or map found where not expected.',
         );
       }
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-        throw new CognitoIdentityError('SerializationException', 'The request body must be a JSON object.');
+        throw new AwsJsonError('SerializationException', 'The request body must be a JSON object.');
       }
       const output = await operation(input as Input, {
         method: req.method ?? 'POST',
@@ -460,12 +447,10 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
       send(res, 200, output);
     } catch (error) {
       const failure =
-        error instanceof CognitoIdentityError
+        error instanceof AwsJsonError
           ? error
-          : error instanceof AwsJsonError
-            ? new CognitoIdentityError(error.type, error.message, error.status)
-            : new CognitoIdentityError('InternalErrorException', 'An internal error occurred.', 500);
-      if (!(error instanceof CognitoIdentityError || error instanceof AwsJsonError))
+          : new AwsJsonError('InternalErrorException', 'An internal error occurred.', 500);
+      if (!(error instanceof AwsJsonError))
         log(`identity: ${operationName} failed: ${error instanceof Error ? error.name : typeof error}`);
       log(`identity: ${operationName || target || req.method} ${failure.status} ${failure.type}`);
       res.setHeader('x-amzn-ErrorType', failure.type);
@@ -523,7 +508,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new CognitoIdentityError('SerializationException', 'The request body is too large.'));
+        reject(new AwsJsonError('SerializationException', 'The request body is too large.'));
         req.destroy();
         return;
       }
