@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createFilesClient } from '../../../shared/api/client';
 import {
   localStorageStore,
@@ -201,7 +201,12 @@ describe('upload()', () => {
     const server = fakeServer();
     const data = body(40 * MIB + 7);
     const progress: UploadProgress[] = [];
-    const result = await upload({ ...base(server, data), onProgress: (p) => progress.push(p) });
+    // Storage holds every part until 4 are in flight: parallelism is shown, not left to timing.
+    const release = server.hold();
+    const uploading = upload({ ...base(server, data), onProgress: (p) => progress.push(p) });
+    await vi.waitFor(() => expect(server.maxInFlight()).toBe(4), { timeout: 10_000 });
+    release();
+    const result = await uploading;
     expect(result).toMatchObject({
       multipart: true,
       size: data.length,
@@ -224,7 +229,11 @@ describe('upload()', () => {
 
   test('honours concurrency', async () => {
     const server = fakeServer();
-    await upload({ ...base(server, body(40 * MIB)), concurrency: 2 });
+    const release = server.hold();
+    const uploading = upload({ ...base(server, body(40 * MIB)), concurrency: 2 });
+    await vi.waitFor(() => expect(server.maxInFlight()).toBe(2), { timeout: 10_000 });
+    release();
+    await uploading;
     expect(server.maxInFlight()).toBe(2);
   });
 
