@@ -53,7 +53,8 @@ export function createShareRoute({ config, identity, storage, userPool }: AppDep
       level: SHARED_LEVEL,
       key: input.key,
       grantee: granteeId,
-      granteeUsername: grantee.username,
+      // As asked: with email usernames the pool's own username is an opaque ID.
+      granteeUsername: input.with,
     };
     return json(201, body);
   };

@@ -656,7 +656,7 @@ export interface components {
       level: 'shared';
       key: components['schemas']['Key'];
       grantee: components['schemas']['IdentityId'];
-      /** @description The grantee's username in the user pool. */
+      /** @description The grantee as `with` named them (their username or alias). */
       granteeUsername: string;
     };
     BatchDownloadRequest: {
