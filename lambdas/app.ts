@@ -21,6 +21,7 @@ import { createCompleteMultipartRoute } from './routes/complete-multipart';
 import { createCopyRoute } from './routes/create-copy';
 import { createDownloadRoute } from './routes/create-download';
 import { createDownloadsRoute } from './routes/create-downloads';
+import { createShareRoute } from './routes/create-share';
 import { createUploadRoute } from './routes/create-upload';
 import { createDeleteFileRoute } from './routes/delete-file';
 import { createDeleteMyDataRoute } from './routes/delete-my-data';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): ApiHandler {
     { method: 'POST', path: '/files/multipart/abort', handler: createAbortMultipartRoute(deps) },
     { method: 'POST', path: '/files/copies', handler: createCopyRoute(deps) },
     { method: 'POST', path: '/files/downloads/batch', handler: createDownloadsRoute(deps) },
+    { method: 'POST', path: '/files/shares', handler: createShareRoute(deps) },
   ];
   const methodsByPath = new Map<string, string[]>();
   for (const route of table)

@@ -5,6 +5,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
@@ -19,6 +20,7 @@ import { createLedger, createLedgerClient, type Ledger } from './aws/ledger';
 import { createQuotas, type Quotas } from './aws/quota';
 import type { RetryOptions } from './aws/retry';
 import { createStorage, type Storage } from './aws/storage';
+import { createUserPool, createUserPoolClient, type UserPool } from './aws/user-pool';
 import type { Config } from './config';
 import { createLogger } from './http/logging';
 
@@ -26,6 +28,8 @@ export interface AppDeps {
   readonly config: Config;
   readonly identity: IdentityService;
   readonly storage: Storage;
+  /** The user pool, to resolve whom a share names. */
+  readonly userPool: UserPool;
   readonly logger: Logger;
   /** The usage ledger and quotas, when `config.ledgerTable` is set. */
   readonly ledger?: Ledger;
@@ -37,6 +41,7 @@ export interface DepsOptions {
   readonly now?: () => number;
   readonly cognitoClient?: CognitoIdentityClient;
   readonly stsClient?: STSClient;
+  readonly userPoolClient?: CognitoIdentityProviderClient;
   /** The identity directory's client, when `config.identityDirectoryTable` is set. */
   readonly dynamoClient?: DynamoDBClient;
   /** The ledger's client, when `config.ledgerTable` is set. @default `dynamoClient` or a new one */
@@ -91,6 +96,11 @@ export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
           operation,
           error: error instanceof Error ? error.name : 'unknown',
         }),
+    }),
+    userPool: createUserPool({
+      client: options.userPoolClient ?? createUserPoolClient(config.region),
+      userPoolId: config.userPoolId,
+      retry: options.retry,
     }),
     storage: createStorage({
       bucket: config.bucketName,

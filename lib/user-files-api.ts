@@ -395,6 +395,8 @@ export class UserFilesApi extends Construct {
     });
     this.handlerLogGroup.grantWrite(this.handlerRole);
     this.identityDirectory?.grant(this.handlerRole, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    // Sharing names the grantee by username: one user's record, of this pool only.
+    this.userPool.grant(this.handlerRole, 'cognito-idp:AdminGetUser');
     if (sealed) {
       // It can mint a token for ANY identity of this pool: the identifier it asks for is built from
       // the authorizer-verified claims in one place (lambdas/aws/identity.ts).
@@ -530,6 +532,7 @@ export class UserFilesApi extends Construct {
       multipart.addResource(operation).addMethod('POST', integration, methodOptions);
     }
     files.addResource('copies').addMethod('POST', integration, methodOptions);
+    files.addResource('shares').addMethod('POST', integration, methodOptions);
 
     // API Gateway's own errors: problem documents with CORS headers, so browsers can read them.
     // Gateway responses take static header values only, so with several origins the first one is

@@ -210,12 +210,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       events: eventsCredentials,
       store,
     };
+    // Set once the bootstrap has created the pool: the function may look up its users only.
+    let functionUserPoolId: string | undefined;
     const userPool = await startUserPoolGateway({
       host,
       port: ports.userPool ?? 0,
       moto,
       principals,
       region,
+      functionUserPoolId: () => functionUserPoolId,
       ...(log ? { log } : {}),
     });
     stops.push(() => userPool.close());
@@ -279,6 +282,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sessionDurationSeconds,
       ...(options.policyIdentityVariable ? { policyIdentityVariable: options.policyIdentityVariable } : {}),
     });
+    functionUserPoolId = created.userPoolId;
 
     const quota = options.quota ?? {
       ...(process.env.QUOTA_BYTES ? { bytes: Number(process.env.QUOTA_BYTES) } : {}),
@@ -354,6 +358,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         // calls (the DynamoDB gateway lets them GetItem/PutItem that table and nothing else).
         // Per-user S3 clients are built with the callers' credentials and never read these.
         AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
+        // AdminGetUser for sharing (the user pool's front door lets these keys call nothing else).
+        AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: userPool.url,
         AWS_ACCESS_KEY_ID: functionCredentials.accessKeyId,
         AWS_SECRET_ACCESS_KEY: functionCredentials.secretAccessKey,
         // Overrides one inherited from the shell, which would not match these keys.

@@ -33,6 +33,11 @@ export interface UserPoolGatewayOptions {
   readonly principals: Principals;
   /** @default 'us-east-1' */
   readonly region?: string;
+  /**
+   * The pool whose users the function may look up (its role's `cognito-idp:AdminGetUser` on that
+   * pool's ARN); read per request, as the pool is created after the gateway starts.
+   */
+  readonly functionUserPoolId?: () => string | undefined;
   /** One line per request: operation and outcome, never tokens or passwords. @default silent */
   readonly log?: (line: string) => void;
 }
@@ -88,6 +93,9 @@ export const PUBLIC_OPERATIONS: ReadonlySet<string> = new Set([
   'VerifyUserAttribute',
 ]);
 
+/** The one IAM-authorized operation the function's role is granted, on its own pool. */
+const FUNCTION_OPERATION = 'AdminGetUser';
+
 /** What the JS SDK and plain fetch clients send in a browser. */
 const CORS_REQUEST_HEADERS =
   'content-type, x-amz-target, x-amz-user-agent, amz-sdk-invocation-id, amz-sdk-request, authorization, x-amz-date, x-amz-security-token, x-amz-content-sha256';
@@ -126,8 +134,14 @@ export async function startUserPoolGateway(options: UserPoolGatewayOptions): Pro
         region,
         principals: options.principals,
       });
-      if (caller.kind !== 'admin') {
-        const poolId = parseJsonObject(body).UserPoolId;
+      const poolId = parseJsonObject(body).UserPoolId;
+      const functionPool = options.functionUserPoolId?.();
+      const functionMayCall =
+        caller.kind === 'function' &&
+        operation === FUNCTION_OPERATION &&
+        functionPool !== undefined &&
+        poolId === functionPool;
+      if (caller.kind !== 'admin' && !functionMayCall) {
         const resource = `arn:aws:cognito-idp:${region}:000000000000:userpool/${typeof poolId === 'string' ? poolId : '*'}`;
         throw accessDenied(caller, `cognito-idp:${operation}`, resource);
       }

@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-cognito-identity';
 import { AssumeRoleWithWebIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { ExpiringCache } from '../../shared/cache/expiring-cache';
-import { UnauthorizedError, UpstreamError } from '../../shared/domain/errors';
+import { UnauthorizedError, UpstreamError, UserNotReadyError } from '../../shared/domain/errors';
 import { credentialsUsableUntil, shouldRefreshForLifetime } from '../../shared/domain/expiry';
 import { isIdentityId } from '../../shared/domain/keys';
 import type { AccessMode } from '../config';
@@ -57,6 +57,12 @@ export interface SessionOptions {
 
 export interface IdentityService {
   identityId(caller: Caller): Promise<string>;
+  /**
+   * Another user's identity ID, without a session, for a `sub` the user pool itself answered (never
+   * one from a request): sealed mode derives it from the developer login; direct mode has it only
+   * once the user has signed in (UserNotReadyError before).
+   */
+  identityIdOfUser(sub: string): Promise<string>;
   session(caller: Caller, options?: SessionOptions): Promise<IdentitySession>;
   /**
    * Runs `work` with the caller's session; if storage rejects the credentials themselves (expired
@@ -252,8 +258,8 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
     return { identityId, credentials: await assumeRole(identityId, output.Token) };
   }
 
-  /** Sealed mode: one signed call yields the identity ID and its token; then STS. */
-  async function fetchSealed(caller: Caller): Promise<Minted> {
+  /** Sealed mode: the identity ID (and a token) of a developer login, signed by the function's role. */
+  async function developerIdentity(caller: Pick<Caller, 'sub'>) {
     const output = await withRetries(
       () =>
         client.send(
@@ -268,7 +274,13 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
     if (!isIdentityId(output.IdentityId) || !output.Token) {
       throw new UpstreamError('GetOpenIdTokenForDeveloperIdentity returned no valid identity');
     }
-    return { identityId: output.IdentityId, credentials: await assumeRole(output.IdentityId, output.Token) };
+    return { identityId: output.IdentityId, token: output.Token };
+  }
+
+  /** Sealed mode: one signed call yields the identity ID and its token; then STS. */
+  async function fetchSealed(caller: Caller): Promise<Minted> {
+    const { identityId, token } = await developerIdentity(caller);
+    return { identityId, credentials: await assumeRole(identityId, token) };
   }
 
   const { directory, onDirectoryError } = options;
@@ -359,6 +371,17 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
       // Sealed mode learns the ID with the credentials; their cache makes the next request free.
       if (mode === 'sealed') return (await session(caller)).identityId;
       return identities.get(identityKey(caller), () => resolve(caller));
+    },
+    async identityIdOfUser(sub) {
+      // The token is dropped: no session is ever made for a user who is not the caller.
+      if (mode === 'sealed') return (await developerIdentity({ sub })).identityId;
+      // Only the directory knows a direct-mode identity without the user's own token; its entries
+      // are written by this function alone, after GetId with that user's token.
+      const found = directory === undefined ? undefined : await directory.lookup(userPoolId, sub);
+      if (found === undefined) {
+        throw new UserNotReadyError('that user has not signed in yet: they have no identity to share with');
+      }
+      return found;
     },
     session,
     async withSession(caller, sessionOptions, work) {

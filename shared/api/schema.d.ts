@@ -162,6 +162,31 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/files/shares': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Share one of the caller's objects with one user, named by username
+     * @description Resolves `with` (a username, or an email alias as the user pool allows) in this deployment's
+     *     user pool to that user's identity ID, then copies, with the caller's own credentials, the
+     *     caller's object `{level, key}` to `shared/{caller}/{grantee}/{key}`, which only the grantee (and
+     *     the caller) may read. Sharing with yourself is refused (400, `field` `with`); an unknown user is
+     *     404 `no_such_user`; in the `direct` access mode a user who has never signed in has no identity
+     *     yet: 409 `user_not_ready`. Revoke with `DELETE /files?level=shared&key=&grantee=`.
+     */
+    post: operations['createShare'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/files/downloads/batch': {
     parameters: {
       query?: never;
@@ -620,6 +645,20 @@ export interface components {
        */
       move?: boolean;
     };
+    ShareRequest: {
+      level: components['schemas']['Level'];
+      key: components['schemas']['Key'];
+      /** @description The other user's username (or email alias) in this user pool. */
+      with: string;
+    };
+    Share: {
+      /** @constant */
+      level: 'shared';
+      key: components['schemas']['Key'];
+      grantee: components['schemas']['IdentityId'];
+      /** @description The grantee as `with` named them (their username or alias). */
+      granteeUsername: string;
+    };
     BatchDownloadRequest: {
       /** @description Each a `DownloadRequest`, checked item by item, so a bad item gets its own problem. */
       items: components['schemas']['DownloadRequest'][];
@@ -679,6 +718,8 @@ export interface components {
         | 'not_found'
         | 'method_not_allowed'
         | 'conflict'
+        | 'no_such_user'
+        | 'user_not_ready'
         | 'payload_too_large'
         | 'quota_exceeded'
         | 'throttled'
@@ -1053,6 +1094,41 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['FileProperties'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      429: components['responses']['TooManyRequests'];
+      502: components['responses']['BadGateway'];
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['GatewayTimeout'];
+      default: components['responses']['Problem'];
+    };
+  };
+  createShare: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ShareRequest'];
+      };
+    };
+    responses: {
+      /** @description The share. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Share'];
         };
       };
       400: components['responses']['BadRequest'];

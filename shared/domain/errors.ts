@@ -14,6 +14,10 @@ export type ProblemCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'conflict'
+  /** `POST /files/shares`: nobody in the user pool has that username. */
+  | 'no_such_user'
+  /** `POST /files/shares` in direct mode: the user has never signed in, so has no identity yet. */
+  | 'user_not_ready'
   | 'payload_too_large'
   | 'quota_exceeded'
   | 'throttled'
@@ -131,6 +135,22 @@ export class ConflictError extends AppError {
   readonly code = 'conflict';
   readonly title = 'Conflict';
   override name = 'ConflictError';
+}
+
+/** The user a share names is not in the user pool. */
+export class NoSuchUserError extends AppError {
+  readonly status = 404;
+  readonly code = 'no_such_user';
+  readonly title = 'No such user';
+  override name = 'NoSuchUserError';
+}
+
+/** The user a share names has no identity yet (direct mode: they have never signed in). */
+export class UserNotReadyError extends AppError {
+  readonly status = 409;
+  readonly code = 'user_not_ready';
+  readonly title = 'User not ready';
+  override name = 'UserNotReadyError';
 }
 
 /** An upstream service throttled us past our retries; the caller should retry later. */

@@ -309,6 +309,7 @@ describe('function', () => {
     // It also reads the ledger and writes upload reservations into it (quotas).
     expect(actions.sort()).toEqual([
       'cognito-identity:GetOpenIdTokenForDeveloperIdentity',
+      'cognito-idp:AdminGetUser',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
@@ -350,6 +351,7 @@ describe('function', () => {
     // It writes its own logs, reads or writes single directory entries, reads the ledger and writes
     // reservations into it, and that is all.
     expect(actions.sort()).toEqual([
+      'cognito-idp:AdminGetUser',
       'dynamodb:GetItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -358,6 +360,14 @@ describe('function', () => {
       'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+    ]);
+    // Sharing looks up one user of this pool, by name.
+    expect(statements.filter((s) => [s.Action].flat().includes('cognito-idp:AdminGetUser'))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'cognito-idp:AdminGetUser',
+        Resource: { 'Fn::GetAtt': [directId(direct.stack.userFiles.userPool), 'Arn'] },
+      },
     ]);
     const directory = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
     expect(directory).toEqual([
@@ -443,6 +453,7 @@ describe('REST API', () => {
         'POST /files/multipart/abort',
         'POST /files/copies',
         'POST /files/downloads/batch',
+        'POST /files/shares',
         'DELETE /me/data',
       ].sort(),
     );
