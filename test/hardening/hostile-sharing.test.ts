@@ -39,6 +39,8 @@ import {
 } from './support/hostile';
 
 const RUNS = 300;
+/** Fixed: the coverage checks after each property must not depend on a lucky draw. */
+const COVERAGE_SEED = 20_261_201;
 const LEVELS4 = ['private', 'protected', 'public', 'shared'] as const;
 const IDENTITY_ID =
   /^[a-z]{2}(-[a-z]+)+-\d{1,2}:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -215,7 +217,7 @@ describe('hostile input to the sharing-era routes: never 5xx, nothing outside th
         }
         if (response.statusCode === 201) copied += 1;
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, seed: COVERAGE_SEED },
     );
     expect(copied).toBeGreaterThan(RUNS / 40);
   });
@@ -288,7 +290,7 @@ describe('hostile input to the sharing-era routes: never 5xx, nothing outside th
           ).toBe(true);
         }
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, seed: COVERAGE_SEED },
     );
     expect(signed).toBeGreaterThan(RUNS / 10);
   });
