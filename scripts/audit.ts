@@ -18,7 +18,6 @@
  * run it again.
  */
 
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,7 +27,7 @@ import { toUsage, USAGE_SK } from '../lambdas/aws/ledger';
 import { ADMIN_KEYS_FILE_NAME, readAdminKeys } from '../local/admin-keys';
 import { addDelta, EMPTY_USAGE, type Usage, usageDrift } from '../shared/events/ledger';
 import { ownerOf } from '../shared/events/s3-event';
-import { findOutputs, UsageError } from './users';
+import { readOutputs, UsageError } from './users';
 
 const DEFAULT_OUTPUTS = join(dirname(fileURLToPath(import.meta.url)), '..', '.local', 'outputs.json');
 const USAGE = 'usage: npm run audit [-- --outputs <file>] [-- --stack <name>]';
@@ -97,16 +96,7 @@ interface Target {
 }
 
 async function loadTarget(outputsFile: string, stack: string | undefined): Promise<Target> {
-  let text: string;
-  try {
-    text = await readFile(outputsFile, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    throw new UsageError(
-      `${outputsFile} does not exist: start the local stack (npm start), or pass --outputs <file> of cdk deploy --outputs-file`,
-    );
-  }
-  const outputs = findOutputs(JSON.parse(text) as unknown, outputsFile, stack);
+  const outputs = await readOutputs(outputsFile, stack);
   const { Region: region, BucketName: bucket, LedgerTable: ledgerTable } = outputs;
   if (typeof region !== 'string' || typeof bucket !== 'string' || typeof ledgerTable !== 'string') {
     throw new UsageError(

@@ -65,7 +65,8 @@ export function findOutputs(json: unknown, file: string, stack: string | undefin
   );
 }
 
-async function loadTarget(outputsFile: string, stack: string | undefined): Promise<Target> {
+/** The stack's outputs from `.local/outputs.json` or a `cdk deploy --outputs-file` file. */
+export async function readOutputs(outputsFile: string, stack: string | undefined): Promise<Outputs> {
   let text: string;
   try {
     text = await readFile(outputsFile, 'utf8');
@@ -75,7 +76,11 @@ async function loadTarget(outputsFile: string, stack: string | undefined): Promi
       `${outputsFile} does not exist: start the local stack (npm start), or pass --outputs <file> of cdk deploy --outputs-file`,
     );
   }
-  const outputs = findOutputs(JSON.parse(text) as unknown, outputsFile, stack);
+  return findOutputs(JSON.parse(text) as unknown, outputsFile, stack);
+}
+
+async function loadTarget(outputsFile: string, stack: string | undefined): Promise<Target> {
+  const outputs = await readOutputs(outputsFile, stack);
   const region = outputs.Region;
   const userPoolId = outputs.UserPoolId;
   if (typeof region !== 'string' || typeof userPoolId !== 'string') {
