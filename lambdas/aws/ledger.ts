@@ -17,7 +17,7 @@ import {
   TransactionCanceledException,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { Level } from '../../shared/domain/keys';
+import type { AnyLevel, Level } from '../../shared/domain/keys';
 import type { Quota, Reservation } from '../../shared/domain/quota';
 import type { RejectionReason } from '../../shared/events/content-check';
 import { EMPTY_USAGE, type ObjectEntry, planEvent, type Usage } from '../../shared/events/ledger';
@@ -100,11 +100,19 @@ function toEntry(item: Record<string, AttributeValue>): ObjectEntry {
 /** A usage item's counts (absent attributes count 0); the audit reads them the same way. */
 export function toUsage(item: Record<string, AttributeValue> | undefined): Usage {
   if (item === undefined) return EMPTY_USAGE;
-  const level = (name: Level) => ({ bytes: num(item[`${name}Bytes`]), objects: num(item[`${name}Objects`]) });
+  const level = (name: AnyLevel) => ({
+    bytes: num(item[`${name}Bytes`]),
+    objects: num(item[`${name}Objects`]),
+  });
   return {
     bytes: num(item.bytes),
     objects: num(item.objects),
-    levels: { private: level('private'), protected: level('protected'), public: level('public') },
+    levels: {
+      private: level('private'),
+      protected: level('protected'),
+      public: level('public'),
+      shared: level('shared'),
+    },
   };
 }
 

@@ -64,6 +64,7 @@ export function createGetMeRoute({ config, identity, ledger, quotas }: AppDeps) 
           private: { ...current.usage.levels.private },
           protected: { ...current.usage.levels.protected },
           public: { ...current.usage.levels.public },
+          shared: { ...current.usage.levels.shared },
         },
       };
       body.quota = { ...current.quota };

@@ -187,6 +187,31 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/files/shared-with-me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What other users share with the caller
+     * @description Every object another user has shared with the caller (`POST /files/shares`), ordered by
+     *     owner, then key. The list comes from a share index that storage's own events keep, so a
+     *     share or a revoke appears here within seconds, not instantly. It is for discovery only: download
+     *     an item with `POST /files/downloads {level: shared, owner, key}`, which is signed with the
+     *     caller's own credentials, so IAM still decides. Pages are at most `limit` items; pass
+     *     `nextCursor` back as `cursor`.
+     */
+    get: operations['listSharedWithMe'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/files/downloads/batch': {
     parameters: {
       query?: never;
@@ -412,6 +437,8 @@ export interface components {
         private: components['schemas']['Counts'];
         protected: components['schemas']['Counts'];
         public: components['schemas']['Counts'];
+        /** @description The copies the caller shares with others; they count toward the caller's quota. */
+        shared: components['schemas']['Counts'];
       };
     };
     QuotaUsage: {
@@ -658,6 +685,22 @@ export interface components {
       grantee: components['schemas']['IdentityId'];
       /** @description The grantee as `with` named them (their username or alias). */
       granteeUsername: string;
+    };
+    SharedItem: {
+      /** @description Who shares it; pass it as `owner` with `level=shared` to download or list. */
+      owner: components['schemas']['IdentityId'];
+      key: components['schemas']['Key'];
+      size: number;
+      /**
+       * Format: date-time
+       * @description When the shared copy was (last) written.
+       */
+      sharedAt: string;
+    };
+    SharedWithMe: {
+      items: components['schemas']['SharedItem'][];
+      /** @description Present when there are more items. */
+      nextCursor?: string;
     };
     BatchDownloadRequest: {
       /** @description Each a `DownloadRequest`, checked item by item, so a bad item gets its own problem. */
@@ -1137,6 +1180,38 @@ export interface operations {
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       413: components['responses']['PayloadTooLarge'];
+      429: components['responses']['TooManyRequests'];
+      502: components['responses']['BadGateway'];
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['GatewayTimeout'];
+      default: components['responses']['Problem'];
+    };
+  };
+  listSharedWithMe: {
+    parameters: {
+      query?: {
+        /** @description Most items in one page. */
+        limit?: number;
+        /** @description The `nextCursor` of the previous page, unchanged. */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of what is shared with the caller. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SharedWithMe'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];

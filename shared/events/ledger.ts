@@ -3,14 +3,14 @@
  * delete leaves a tombstone, so a late or repeated event changes nothing; per owner, usage is the
  * sum of the live objects. `planEvent` is what the DynamoDB adapter applies in one transaction.
  */
-import { LEVELS, type Level } from '../domain/keys';
+import { ALL_LEVELS, type AnyLevel } from '../domain/keys';
 import type { StorageEvent } from './s3-event';
 import { compareSequencers } from './sequencer';
 
 export interface ObjectEntry {
   readonly key: string;
   readonly owner: string;
-  readonly level: Level;
+  readonly level: AnyLevel;
   /** 0 for a tombstone. */
   readonly size: number;
   readonly sequencer: string;
@@ -23,11 +23,11 @@ export interface Counts {
 }
 
 export interface Usage extends Counts {
-  readonly levels: Readonly<Record<Level, Counts>>;
+  readonly levels: Readonly<Record<AnyLevel, Counts>>;
 }
 
 export interface UsageDelta {
-  readonly level: Level;
+  readonly level: AnyLevel;
   readonly bytes: number;
   readonly objects: number;
 }
@@ -44,6 +44,7 @@ export const EMPTY_USAGE: Usage = {
     private: { bytes: 0, objects: 0 },
     protected: { bytes: 0, objects: 0 },
     public: { bytes: 0, objects: 0 },
+    shared: { bytes: 0, objects: 0 },
   },
 };
 
@@ -84,7 +85,7 @@ export function addDelta(usage: Usage, delta: UsageDelta): Usage {
 }
 
 /** Usage summed from a listing of live objects (what the audit compares the ledger with). */
-export function usageOf(objects: Iterable<{ readonly level: Level; readonly size: number }>): Usage {
+export function usageOf(objects: Iterable<{ readonly level: AnyLevel; readonly size: number }>): Usage {
   let usage = EMPTY_USAGE;
   for (const object of objects)
     usage = addDelta(usage, { level: object.level, bytes: object.size, objects: 1 });
@@ -117,7 +118,7 @@ export function usageDrift(owner: string, ledger: Usage, actual: Usage): string[
   };
   compare('bytes', ledger.bytes, actual.bytes);
   compare('objects', ledger.objects, actual.objects);
-  for (const level of LEVELS) {
+  for (const level of ALL_LEVELS) {
     compare(`${level}.bytes`, ledger.levels[level].bytes, actual.levels[level].bytes);
     compare(`${level}.objects`, ledger.levels[level].objects, actual.levels[level].objects);
   }
