@@ -7,6 +7,10 @@ this replaces that key (and the public JWKS moto serves) with the key the stack 
 It also ends when the process that started it dies, however that happens (even SIGKILL): it runs
 in its own process group, so no terminal signal reaches it, and nobody else would stop it.
 
+And it makes DynamoDB transactions cost what they touch: moto deep-copies a whole table for every
+item of a TransactWriteItems, to roll back, which on a ledger of thousands of items makes each
+storage event take a good part of a second.
+
 Usage: python3 moto-launcher.py <socket path> <key file> <parent pid>
 The key file is JSON: {"kid": ..., "private": <private JWK>, "public": <JWKS>}.
 """
@@ -48,6 +52,64 @@ def end_with_parent(parent_pid: int, socket_dir: str) -> None:
         stop()
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def cheap_transactions() -> None:
+    """Rolls a failed TransactWriteItems back from copies of the items it names, not of the tables.
+
+    Same outcome as moto's own rollback: every item the transaction names is put back as it was.
+    The local DynamoDB front door sends moto one request at a time, so nothing interleaves.
+    """
+    import copy
+
+    import moto.dynamodb.models as dynamodb_models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    backend = dynamodb_models.DynamoDBBackend
+    if not hasattr(backend, "transact_write_items") or getattr(dynamodb_models, "copy", None) is not copy:
+        sys.exit("moto-launcher: moto.dynamodb no longer rolls transactions back as expected")
+    original = backend.transact_write_items
+
+    class _TablesByReference:
+        """`copy` inside moto.dynamodb.models: tables are kept by reference (restored below)."""
+
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(copy, name)
+
+        @staticmethod
+        def deepcopy(value, memo=None):  # type: ignore[no-untyped-def]
+            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    dynamodb_models.copy = _TablesByReference()
+
+    def transact_write_items(self, transact_items):  # type: ignore[no-untyped-def]
+        saved = []
+        for entry in transact_items:
+            try:
+                _, op = next(iter(entry.items()))
+                table = self.get_table(op["TableName"])
+                key = op["Item"] if "Item" in op else op["Key"]
+                hash_key = DynamoType(key[table.hash_key_attr])
+                range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+                before = table.get_item(hash_key, range_key)
+            except Exception:  # noqa: BLE001 - moto reports a malformed entry itself
+                continue
+            saved.append((table, hash_key, range_key, copy.deepcopy(before)))
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table, hash_key, range_key, before in reversed(saved):
+                table.delete_item(hash_key, range_key)
+                if before is None:
+                    continue
+                if range_key is None:
+                    table.items[hash_key] = before
+                else:
+                    table.items[hash_key][range_key] = before
+            raise
+
+    backend.transact_write_items = transact_write_items
 
 
 def main() -> None:
@@ -95,6 +157,7 @@ def main() -> None:
 
     models.jwt = _Jwt()
 
+    cheap_transactions()
     moto_main(["-H", f"unix://{socket_path}"])
 
 

@@ -195,7 +195,7 @@ describe('quota', () => {
     expect(standing.quota?.bytes).toBe((current?.bytes ?? 0) + 5000);
   });
 
-  it('a share is a copy its owner stores: it counts toward their usage and quota', async () => {
+  it('a share is a copy its owner stores: it counts toward their usage and quota, as copies and moves do', async () => {
     const prefix = runPrefix('share-quota');
     await upload(alice, 'private', `${prefix}x.bin`, 'application/octet-stream', randomBody(1000));
     await upload(alice, 'private', `${prefix}z.bin`, 'application/octet-stream', randomBody(1000));
@@ -231,6 +231,22 @@ describe('quota', () => {
       });
       expect(second.response.status).toBe(403);
       expect(second.error).toMatchObject({ code: 'quota_exceeded' });
+      // Copies and moves store a second copy first: the quota refuses them too, and the source stays.
+      for (const move of [false, true]) {
+        const copy = await alice.api.POST('/files/copies', {
+          body: {
+            from: { level: 'private', key: `${prefix}z.bin` },
+            to: { level: 'protected', key: `${prefix}z.bin` },
+            move,
+          },
+        });
+        expect(copy.response.status).toBe(403);
+        expect(copy.error).toMatchObject({ code: 'quota_exceeded' });
+      }
+      const source = await alice.api.GET('/files/properties', {
+        params: { query: { level: 'private', key: `${prefix}z.bin` } },
+      });
+      expect(source.data?.size).toBe(1000);
     } finally {
       await setQuota('REMOVE quotaBytes');
       dynamo.destroy();
