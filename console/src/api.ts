@@ -13,6 +13,7 @@ export type Me = components['schemas']['Me'];
 export type FileList = components['schemas']['FileList'];
 export type FileItem = components['schemas']['FileItem'];
 export type SharedItem = components['schemas']['SharedItem'];
+export type SharedWithMe = components['schemas']['SharedWithMe'];
 export type Share = components['schemas']['Share'];
 
 /** The levels a user writes to. */

@@ -16,6 +16,8 @@ interface Transfer {
   readonly state: 'uploading' | 'paused' | 'done' | 'failed' | 'cancelled';
   /** Parts storage already held when the last run started (a resume that continued). */
   readonly resumedParts?: number;
+  /** Body bytes the last run sent to storage. */
+  readonly sentBytes?: number;
 }
 
 let nextId = 0;
@@ -56,6 +58,7 @@ export function UploadPanel({
           state: 'done',
           loaded: job.request.file.size,
           resumedParts: outcome.result.resumedParts,
+          sentBytes: outcome.result.bytesSent,
         });
         uploads.current.delete(id);
         setAnnouncement(`Uploaded ${key}`);
@@ -181,7 +184,13 @@ export function UploadPanel({
       {transfers.length > 0 && (
         <ul class="transfers">
           {transfers.map((transfer) => (
-            <li key={transfer.id} class={transfer.state} data-transfer={transfer.name}>
+            <li
+              key={transfer.id}
+              class={transfer.state}
+              data-transfer={transfer.name}
+              data-stored={transfer.stored}
+              data-sent={transfer.sentBytes}
+            >
               <span class="transfer-name">{transfer.name}</span>
               <progress
                 max={transfer.total || 1}
@@ -223,7 +232,7 @@ function describeTransfer(transfer: Transfer): string {
       return `paused: ${formatBytes(transfer.stored)} of ${formatBytes(transfer.total)} stored`;
     case 'done':
       return transfer.resumedParts
-        ? `${formatBytes(transfer.total)} ✓ (resumed: ${transfer.resumedParts} part${transfer.resumedParts === 1 ? '' : 's'} were already stored)`
+        ? `${formatBytes(transfer.total)} ✓ (resumed: ${transfer.resumedParts} part${transfer.resumedParts === 1 ? ' was' : 's were'} already stored, ${formatBytes(transfer.sentBytes ?? 0)} sent)`
         : `${formatBytes(transfer.total)} ✓`;
     case 'cancelled':
       return 'cancelled';
