@@ -14,8 +14,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import type { Ledger, Rejection } from '../lambdas/aws/ledger';
-import { createEventsHandler } from '../lambdas/events/process';
+import { createEventsHandler, type EventsLedger } from '../lambdas/events/process';
 import { resolveUploadRules } from '../shared/domain/upload-rules';
 import {
   EMPTY_USAGE,
@@ -97,6 +96,7 @@ function workload(random: () => number, count: number, keys: number, owners: num
     events.push({
       kind: created ? 'created' : 'deleted',
       key: name.key,
+      path: name.key.split('/').slice(2).join('/'),
       owner: name.owner,
       level: name.level,
       size: created ? 1 + Math.floor(random() * 50_000) : 0,
@@ -144,9 +144,8 @@ function trueUsage(events: readonly StorageEvent[]): Map<string, Usage> {
   return new Map([...live].map(([owner, objects]) => [owner, usageOf(objects)]));
 }
 
-/** The `Ledger` port over `MemoryLedger`: the DynamoDB adapter's answers, without DynamoDB. */
-function memoryLedgerPort(memory: MemoryLedger): Ledger {
-  const rejections: Rejection[] = [];
+/** The events function's ledger over `MemoryLedger`: the DynamoDB adapter's answers, without DynamoDB. */
+function memoryLedgerPort(memory: MemoryLedger): EventsLedger {
   return {
     async applyEvent(event) {
       if (memory.apply(event)) return 'applied';
@@ -161,17 +160,8 @@ function memoryLedgerPort(memory: MemoryLedger): Ledger {
     async usage(owner) {
       return { usage: memory.usageOf(owner), quota: {}, version: undefined };
     },
-    async reservations() {
-      return [];
-    },
-    async reserve() {
-      return true;
-    },
-    async recordRejection(_owner, rejection) {
-      rejections.push(rejection);
-    },
-    async rejections(_owner, limit) {
-      return rejections.slice(-limit).reverse();
+    async recordRejection() {
+      throw new Error('every bench object is valid: a rejection is a bug');
     },
   };
 }

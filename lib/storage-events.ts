@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ALL_LEVELS } from '../shared/domain/keys';
 import type { Quota } from '../shared/domain/quota';
 import { buildEventsFunctionPolicy } from '../shared/policy/events-policy';
 import { BUNDLED_FUNCTION, BUNDLING, PROJECT_ROOT } from './bundled-function';
@@ -119,7 +120,7 @@ export class StorageEvents extends Construct {
     );
     const cfnBucketLogicalId = Stack.of(this).getLogicalId(cfnBucket);
     Validations.of(this.role).acknowledge(
-      ...['private', 'protected', 'public'].map((level) => ({
+      ...ALL_LEVELS.map((level) => ({
         id: `AwsSolutions-IAM5[Resource::<${cfnBucketLogicalId}.Arn>/${level}/*]`,
         reason:
           'Every object of one level: the function inspects and removes whatever any owner uploads there, so it cannot be narrowed to one key.',
@@ -158,9 +159,19 @@ export class StorageEvents extends Construct {
     );
   }
 
-  /** What the API function may do on the ledger: read usage and rejections, write reservations. */
+  /**
+   * What the API function may do on the ledger: read usage, rejections and the share index, write
+   * reservations, and (BatchWriteItem) remove a user's whole partition for `DELETE /me/data`.
+   */
   grantApi(role: iam.IGrantable): void {
-    this.ledger.grant(role, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    this.ledger.grant(
+      role,
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:BatchWriteItem',
+    );
   }
 }
 

@@ -394,7 +394,13 @@ export class UserFilesApi extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
     this.handlerLogGroup.grantWrite(this.handlerRole);
-    this.identityDirectory?.grant(this.handlerRole, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    // DeleteItem: `DELETE /me/data` removes the caller's entry.
+    this.identityDirectory?.grant(
+      this.handlerRole,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+    );
     // Sharing names the grantee by username: one user's record, of this pool only.
     this.userPool.grant(this.handlerRole, 'cognito-idp:AdminGetUser');
     if (sealed) {
@@ -533,6 +539,7 @@ export class UserFilesApi extends Construct {
     }
     files.addResource('copies').addMethod('POST', integration, methodOptions);
     files.addResource('shares').addMethod('POST', integration, methodOptions);
+    files.addResource('shared-with-me').addMethod('GET', integration, methodOptions);
 
     // API Gateway's own errors: problem documents with CORS headers, so browsers can read them.
     // Gateway responses take static header values only, so with several origins the first one is

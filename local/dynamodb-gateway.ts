@@ -1,8 +1,8 @@
 /**
  * The local DynamoDB front door: DynamoDB's JSON protocol (`X-Amz-Target: DynamoDB_20120810.<Op>`)
  * in front of moto, where the identity directory table lives. Every request must be SigV4-signed
- * (service `dynamodb`); the function's keys may do only what its deployed role allows (GetItem and
- * PutItem on the directory table), the stack's admin keys may manage tables (the bootstrap's
+ * (service `dynamodb`); the function's keys may do only what its deployed role allows (GetItem,
+ * PutItem and DeleteItem on the directory table), the stack's admin keys may manage tables (the bootstrap's
  * CreateTable), and anyone else is refused as DynamoDB refuses.
  */
 import { randomUUID } from 'node:crypto';
@@ -50,7 +50,7 @@ const TARGET_PREFIX = 'DynamoDB_20120810.';
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 const MAX_BODY_BYTES = 1024 * 1024;
 /** The function role's statement in lib/user-files-api.ts. */
-const FUNCTION_ACTIONS: ReadonlySet<string> = new Set(['GetItem', 'PutItem']);
+const FUNCTION_ACTIONS: ReadonlySet<string> = new Set(['GetItem', 'PutItem', 'DeleteItem']);
 /** The bootstrap's needs: create the table and wait for it. */
 const ADMIN_ACTIONS: ReadonlySet<string> = new Set(['CreateTable', 'DescribeTable', 'GetItem']);
 /**
@@ -59,7 +59,7 @@ const ADMIN_ACTIONS: ReadonlySet<string> = new Set(['CreateTable', 'DescribeTabl
  * (the audit, a per-user quota) reads it all and updates usage items.
  */
 const LEDGER_RIGHTS: Readonly<Record<'function' | 'events' | 'admin', ReadonlySet<string>>> = {
-  function: new Set(['GetItem', 'Query', 'PutItem', 'UpdateItem']),
+  function: new Set(['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem']),
   events: new Set(['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem']),
   admin: new Set(['Query', 'Scan', 'UpdateItem', 'UpdateTimeToLive']),
 };
@@ -127,6 +127,17 @@ export async function startDynamoDbGateway(options: DynamoDbGatewayOptions): Pro
           );
         }
         if (!may(action, itemTable)) throw accessDenied(caller, `dynamodb:${action}`, arn(itemTable));
+      }
+    } else if (operation === 'BatchWriteItem') {
+      // Authorized on every table it writes, as IAM does.
+      const tables =
+        typeof input.RequestItems === 'object' && input.RequestItems !== null
+          ? Object.keys(input.RequestItems)
+          : [];
+      if (tables.length === 0)
+        throw new AwsJsonError('ValidationException', 'RequestItems must name a table.');
+      for (const itemTable of tables) {
+        if (!may(operation, itemTable)) throw accessDenied(caller, `dynamodb:${operation}`, arn(itemTable));
       }
     } else {
       table = typeof input.TableName === 'string' ? input.TableName : undefined;

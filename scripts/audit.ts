@@ -5,8 +5,8 @@
  * could not read the bucket or the ledger.
  *
  * Keys are counted as the events function counts them (`ownerOf`: `{level}/{identityId}/{path}`
- * in private, protected or public); anything else (the `shared` level, stray keys) the ledger does
- * not count either, and is only reported as a number.
+ * in private, protected or public, and a share `shared/{owner}/{grantee}/{path}` for its owner);
+ * anything else (stray keys) the ledger does not count either, and is only reported as a number.
  *
  * Outputs and credentials as `npm run users`: for the local stack (default .local/outputs.json), the
  * running stack's admin keys (ledger `Scan`) and its read-only audit credential (S3 `ListBucket`

@@ -5,6 +5,7 @@
  * token against the identity, so a wrong entry can never yield another user's credentials.
  */
 import {
+  DeleteItemCommand,
   DynamoDBClient,
   type DynamoDBClientConfig,
   GetItemCommand,
@@ -16,6 +17,7 @@ export interface IdentityDirectory {
   /** The recorded identity ID, or undefined when there is none (or it is not one). */
   lookup(userPoolId: string, sub: string): Promise<string | undefined>;
   record(userPoolId: string, sub: string, identityId: string): Promise<void>;
+  remove(userPoolId: string, sub: string): Promise<void>;
 }
 
 /**
@@ -70,6 +72,11 @@ export function createIdentityDirectory(options: {
           TableName: tableName,
           Item: { id: { S: directoryKey(userPoolId, sub) }, identityId: { S: identityId } },
         }),
+      );
+    },
+    async remove(userPoolId, sub) {
+      await client.send(
+        new DeleteItemCommand({ TableName: tableName, Key: { id: { S: directoryKey(userPoolId, sub) } } }),
       );
     },
   };

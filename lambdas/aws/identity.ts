@@ -63,6 +63,11 @@ export interface IdentityService {
    * once the user has signed in (UserNotReadyError before).
    */
   identityIdOfUser(sub: string): Promise<string>;
+  /**
+   * Drops the caller's identity-directory entry (direct mode; sealed mode keeps none), for
+   * `DELETE /me/data`. Their next request records it again, as on a first sign-in.
+   */
+  forget(caller: Caller): Promise<void>;
   session(caller: Caller, options?: SessionOptions): Promise<IdentitySession>;
   /**
    * Runs `work` with the caller's session; if storage rejects the credentials themselves (expired
@@ -382,6 +387,10 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
         throw new UserNotReadyError('that user has not signed in yet: they have no identity to share with');
       }
       return found;
+    },
+    async forget(caller) {
+      identities.delete(identityKey(caller));
+      await directory?.remove(userPoolId, caller.sub);
     },
     session,
     async withSession(caller, sessionOptions, work) {

@@ -18,9 +18,12 @@ import { parseNotification, type StorageEvent } from '../../shared/events/s3-eve
 import { compareSequencers } from '../../shared/events/sequencer';
 import type { Ledger } from '../aws/ledger';
 
+/** What the events function does with the ledger. */
+export type EventsLedger = Pick<Ledger, 'applyEvent' | 'entry' | 'usage' | 'recordRejection'>;
+
 export interface EventsDeps {
   readonly bucket: string;
-  readonly ledger: Ledger;
+  readonly ledger: EventsLedger;
   readonly s3: S3Client;
   readonly uploadRules: UploadRules;
   readonly quota: Quota;

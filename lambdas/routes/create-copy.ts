@@ -26,7 +26,7 @@ const Body = z.strictObject({
  * How long a copy's size is held against the quota: the copy completes within the request, and its
  * object's event then replaces the reservation.
  */
-const COPY_RESERVATION_SECONDS = 15 * 60;
+export const COPY_RESERVATION_SECONDS = 15 * 60;
 
 /**
  * `POST /files/copies`: a server-side copy, with the caller's own credentials, of any object they

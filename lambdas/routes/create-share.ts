@@ -6,6 +6,7 @@ import { keyIn, SHARED_LEVEL, sharedFolder, toObjectKey } from '../../shared/dom
 import type { AppDeps } from '../deps';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
+import { COPY_RESERVATION_SECONDS } from './create-copy';
 import { key, level } from './schemas';
 
 type Share = components['schemas']['Share'];
@@ -28,7 +29,7 @@ const Body = z.strictObject({
  * never by an identity ID from the request; the copy is made with the caller's own credentials, so
  * storage still refuses anything that is not the caller's to read or write.
  */
-export function createShareRoute({ config, identity, storage, userPool }: AppDeps) {
+export function createShareRoute({ config, identity, storage, userPool, quotas }: AppDeps) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const caller = authenticate(event, config.userPoolClientIds);
     const input = parseBody(event, Body);
@@ -45,6 +46,8 @@ export function createShareRoute({ config, identity, storage, userPool }: AppDep
 
     await identity.withSession(caller, {}, async (session) => {
       const source = await storage.head(session, sourceKey);
+      // A share is a copy the caller stores: it counts toward their quota like any other.
+      await quotas?.reserveUpload(callerId, targetKey, source.size, COPY_RESERVATION_SECONDS);
       // Sharing again replaces the share with the object as it is now.
       await storage.copy(session, { sourceKey, targetKey, source, ifNoneMatch: false });
     });

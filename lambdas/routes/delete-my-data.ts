@@ -15,30 +15,25 @@ export interface DeleteMyDataOptions {
   /** No new batch starts after this long, well inside API Gateway's 29 s. @default 10000 */
   readonly timeBudgetMs?: number;
   readonly now?: () => number;
-  /**
-   * Run once nothing of the caller's is left in storage, before the 204: where the ledger, the
-   * identity directory and the share index drop the caller's entries. A failure fails the call,
-   * which the client repeats (every step is idempotent).
-   */
-  readonly afterObjectsDeleted?: ReadonlyArray<(identityId: string) => Promise<void>>;
 }
 
 const Query = z.strictObject({});
 
 /**
  * `DELETE /me/data`: every object under the caller's folders, in every level and their outgoing
- * shares, listed and deleted with the caller's own session, so IAM bounds what can go. Each request
- * does a bounded amount of work: 202 `{more: true}` means call again; 204 means nothing is left.
- * What the listing returns is deleted only if it is under the prefix that was listed.
+ * shares, listed and deleted with the caller's own session, so IAM bounds what can go. Once storage
+ * holds nothing of theirs, their ledger partition (usage, entries, rejections, incoming shares) and
+ * their identity-directory entry go too. Each request does a bounded amount of work: 202
+ * `{more: true}` means call again; 204 means nothing is left. Every step is idempotent, so a failed
+ * call is simply repeated. What a listing returns is deleted only if it is under the prefix listed.
  */
 export function createDeleteMyDataRoute(
-  { config, identity, storage }: AppDeps,
+  { config, identity, storage, ledger }: AppDeps,
   options: DeleteMyDataOptions = {},
 ) {
   const maxBatches = options.maxBatchesPerCall ?? 2;
   const timeBudgetMs = options.timeBudgetMs ?? 10_000;
   const now = options.now ?? Date.now;
-  const hooks = options.afterObjectsDeleted ?? [];
 
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const caller = authenticate(event, config.userPoolClientIds);
@@ -65,11 +60,20 @@ export function createDeleteMyDataRoute(
       return { count, more: false };
     });
 
-    if (deleted.more) {
+    const more = deleted.more || !(await forgetEntries());
+    if (more) {
       const body: DataDeletion = { deleted: deleted.count, more: true };
       return json(202, body);
     }
-    for (const hook of hooks) await hook(identityId);
     return noContent();
+
+    /** The caller's entries outside storage; false when the time ran out first. */
+    async function forgetEntries(): Promise<boolean> {
+      if (ledger !== undefined && !(await ledger.purge(identityId, () => now() - started >= timeBudgetMs))) {
+        return false;
+      }
+      await identity.forget(caller);
+      return true;
+    }
   };
 }

@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import type { components } from '../../shared/api/schema';
-import { listedKey, ownerPrefix } from '../../shared/domain/keys';
+import { levelFolder, listedKeyIn, ownerPrefix, sharedFolder } from '../../shared/domain/keys';
 import type { LevelUploadRule } from '../../shared/domain/upload-rules';
+import { ownerOf } from '../../shared/events/s3-event';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
@@ -70,11 +71,18 @@ export function createGetMeRoute({ config, identity, ledger, quotas }: AppDeps) 
       body.quota = { ...current.quota };
       // As in listings, a key that breaks the key rules (written around the API) is never returned.
       body.rejections = rejections.flatMap((rejection) => {
-        const key = listedKey(rejection.level, identityId, rejection.key);
+        const where = ownerOf(rejection.key);
+        if (where === undefined || where.owner !== identityId) return [];
+        const folder =
+          where.grantee === undefined
+            ? levelFolder(where.level, identityId)
+            : sharedFolder(identityId, where.grantee);
+        const key = listedKeyIn(folder, rejection.key);
         if (key === undefined) return [];
         return [
           {
-            level: rejection.level,
+            level: where.level,
+            ...(where.grantee === undefined ? {} : { grantee: where.grantee }),
             key,
             reason: rejection.reason,
             detail: rejection.detail,

@@ -178,7 +178,8 @@ export interface paths {
      *     caller's object `{level, key}` to `shared/{caller}/{grantee}/{key}`, which only the grantee (and
      *     the caller) may read. Sharing with yourself is refused (400, `field` `with`); an unknown user is
      *     404 `no_such_user`; in the `direct` access mode a user who has never signed in has no identity
-     *     yet: 409 `user_not_ready`. Revoke with `DELETE /files?level=shared&key=&grantee=`.
+     *     yet: 409 `user_not_ready`. The copy counts toward the caller's quota (403 `quota_exceeded`).
+     *     The grantee finds it in `GET /files/shared-with-me`. Revoke with `DELETE /files?level=shared&key=&grantee=`.
      */
     post: operations['createShare'];
     delete?: never;
@@ -453,8 +454,10 @@ export interface components {
       objects?: number;
     };
     Rejection: {
-      level: components['schemas']['Level'];
-      /** @description Relative to the caller's folder in `level`. */
+      level: components['schemas']['AnyLevel'];
+      /** @description In `shared` only, whom the removed share was made with. */
+      grantee?: components['schemas']['IdentityId'];
+      /** @description Relative to the caller's folder in `level` (in `shared`, to the share with `grantee`). */
       key: string;
       /** @enum {string} */
       reason: 'too_large' | 'type_not_allowed' | 'content_mismatch' | 'quota_exceeded';

@@ -6,7 +6,7 @@
  * sniff anyway (`application/octet-stream`) make no claim and are not compared.
  */
 import { fileTypeFromBuffer } from 'file-type';
-import type { Level } from '../domain/keys';
+import { type AnyLevel, SHARED_LEVEL } from '../domain/keys';
 import { inMediaRange, mediaTypeEssence } from '../domain/media-types';
 import type { UploadRules } from '../domain/upload-rules';
 
@@ -70,7 +70,8 @@ function sameType(declared: string, sniffed: string): boolean {
 }
 
 export interface StoredObjectFacts {
-  readonly level: Level;
+  /** A share has no rules of its own: it is a copy of an object its level's rules admitted. */
+  readonly level: AnyLevel;
   readonly size: number;
   readonly contentType: string | undefined;
   /** The object's first bytes (up to SNIFF_BYTES). */
@@ -78,8 +79,8 @@ export interface StoredObjectFacts {
 }
 
 export async function checkStoredObject(rules: UploadRules, facts: StoredObjectFacts): Promise<Verdict> {
-  const rule = rules[facts.level];
-  if (facts.size > rule.maxUploadBytes) {
+  const rule = facts.level === SHARED_LEVEL ? undefined : rules[facts.level];
+  if (rule !== undefined && facts.size > rule.maxUploadBytes) {
     return {
       ok: false,
       reason: 'too_large',
@@ -90,7 +91,7 @@ export async function checkStoredObject(rules: UploadRules, facts: StoredObjectF
   if (declared === undefined) {
     return { ok: false, reason: 'type_not_allowed', detail: 'the stored content type is not a media type' };
   }
-  const allowed = rule.allowedContentTypes;
+  const allowed = rule?.allowedContentTypes;
   if (allowed !== undefined && !allowed.some((range) => inMediaRange(declared, range))) {
     return {
       ok: false,

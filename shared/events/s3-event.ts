@@ -1,10 +1,11 @@
 /**
  * The bucket's object events, as S3 event notifications deliver them (through SQS: one
  * notification document per message body). Only records of our own bucket whose key is an owner's
- * object (`{level}/{identityId}/{path}`) become ledger events; anything else is reported as ignored.
+ * object (`{level}/{identityId}/{path}`, or a share `shared/{ownerId}/{granteeId}/{path}`) become
+ * ledger events; anything else is skipped.
  */
 import * as z from 'zod';
-import { isIdentityId, LEVELS, type Level } from '../domain/keys';
+import { type AnyLevel, isIdentityId, LEVELS, type Level, SHARED_LEVEL } from '../domain/keys';
 import { SEQUENCER } from './sequencer';
 
 export interface StorageEvent {
@@ -12,7 +13,11 @@ export interface StorageEvent {
   /** The full S3 key, decoded. */
   readonly key: string;
   readonly owner: string;
-  readonly level: Level;
+  readonly level: AnyLevel;
+  /** In `shared` only: whom the owner shares the object with. */
+  readonly grantee?: string;
+  /** The key relative to its folder (`{level}/{owner}/`, or `shared/{owner}/{grantee}/`). */
+  readonly path: string;
   /** Bytes of a created object; 0 for a delete (S3 sends none). */
   readonly size: number;
   readonly sequencer: string;
@@ -49,11 +54,26 @@ export function decodeEventKey(raw: string): string {
   return decodeURIComponent(raw.replace(/\+/g, ' '));
 }
 
+export type KeyOwner =
+  | { readonly level: Level; readonly owner: string; readonly grantee?: undefined; readonly path: string }
+  | {
+      readonly level: typeof SHARED_LEVEL;
+      readonly owner: string;
+      readonly grantee: string;
+      readonly path: string;
+    };
+
 /** The owner and level of a full key, or undefined for a key outside every owner's folder. */
-export function ownerOf(key: string): { level: Level; owner: string } | undefined {
+export function ownerOf(key: string): KeyOwner | undefined {
   const [level, owner, ...rest] = key.split('/');
-  if (!LEVELS.includes(level as Level) || !isIdentityId(owner) || rest.join('/') === '') return undefined;
-  return { level: level as Level, owner };
+  if (!isIdentityId(owner)) return undefined;
+  if (level === SHARED_LEVEL) {
+    const [grantee, ...path] = rest;
+    if (!isIdentityId(grantee) || path.join('/') === '') return undefined;
+    return { level, owner, grantee, path: path.join('/') };
+  }
+  if (!LEVELS.includes(level as Level) || rest.join('/') === '') return undefined;
+  return { level: level as Level, owner, path: rest.join('/') };
 }
 
 export class MalformedEventError extends Error {
@@ -95,6 +115,8 @@ export function parseNotification(body: string, bucket: string): StorageEvent[] 
       key,
       owner: where.owner,
       level: where.level,
+      ...(where.grantee === undefined ? {} : { grantee: where.grantee }),
+      path: where.path,
       size: created ? (s3.object.size ?? 0) : 0,
       sequencer: s3.object.sequencer,
       ...(s3.object.eTag ? { eTag: s3.object.eTag } : {}),

@@ -3,6 +3,7 @@
  * bytes) and delete one that broke a rule. Built once, used by the CDK stack and by the local S3
  * gateway, like the authenticated role's policy.
  */
+import { ALL_LEVELS } from '../domain/keys';
 import type { PolicyDocument } from './access-policy';
 
 export const EVENTS_FUNCTION_S3_ACTIONS = ['s3:GetObject', 's3:DeleteObject'] as const;
@@ -15,7 +16,7 @@ export function buildEventsFunctionPolicy(bucketArn: string): PolicyDocument {
         Sid: 'InspectAndRemoveOwnersObjects',
         Effect: 'Allow',
         Action: [...EVENTS_FUNCTION_S3_ACTIONS],
-        Resource: ['private', 'protected', 'public'].map((level) => `${bucketArn}/${level}/*`),
+        Resource: ALL_LEVELS.map((level) => `${bucketArn}/${level}/*`),
       },
     ],
   };

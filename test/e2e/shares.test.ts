@@ -1,7 +1,8 @@
 /**
- * Sharing by username: A shares with B; B downloads with their own session; C is refused by the API
- * and by storage; unknown and self are refused; revoking makes B's download fail. Fresh users, so
- * the suite's shared users are untouched.
+ * Sharing by username: A shares with B; B finds it in `GET /files/shared-with-me` and downloads it
+ * with their own session; C sees nothing and is refused by the API and by storage; unknown and self
+ * are refused; revoking makes B's download fail and removes it from B's list. Fresh users, so the
+ * suite's shared users are untouched.
  */
 import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,8 @@ import { runPrefix, send } from './support/storage';
 import { e2eTarget } from './support/target';
 
 const target = e2eTarget();
+/** The share index follows storage's events: a share or revoke shows within seconds. */
+const INDEX_WAIT = { timeout: 20_000, interval: 200 };
 const prefix = runPrefix('shares');
 const key = `${prefix}report.txt`;
 const text = 'for B only';
@@ -38,6 +41,11 @@ describe('POST /files/shares', () => {
     const shared = await a.api.POST('/files/shares', { body: { level: 'private', key, with: b.username } });
     expect(shared.response.status).toBe(201);
     expect(shared.data).toEqual({ level: 'shared', key, grantee: b.identityId, granteeUsername: b.username });
+
+    await expect
+      .poll(async () => (await b.api.GET('/files/shared-with-me')).data?.items, INDEX_WAIT)
+      .toEqual([{ owner: a.identityId, key, size: text.length, sharedAt: expect.any(String) }]);
+    expect((await c.api.GET('/files/shared-with-me')).data).toEqual({ items: [] });
 
     const download = await b.api.POST('/files/downloads', {
       body: { level: 'shared', owner: a.identityId, key },
@@ -77,6 +85,59 @@ describe('POST /files/shares', () => {
     });
     if (!after.data) throw new Error(`download URL expected, got ${after.response.status}`);
     expect((await send(after.data)).status).not.toBe(200);
+    await expect
+      .poll(async () => (await b.api.GET('/files/shared-with-me')).data?.items, INDEX_WAIT)
+      .toEqual([]);
+  });
+
+  it('shared-with-me pages with a cursor bound to its caller', async () => {
+    const keys = ['page/1.txt', 'page/2.txt', 'page/3.txt'].map((name) => `${prefix}${name}`);
+    for (const pageKey of keys) {
+      const copied = await a.api.POST('/files/copies', {
+        body: { from: { level: 'private', key }, to: { level: 'private', key: pageKey } },
+      });
+      expect(copied.response.status).toBe(201);
+      const shared = await a.api.POST('/files/shares', {
+        body: { level: 'private', key: pageKey, with: c.username },
+      });
+      expect(shared.response.status).toBe(201);
+    }
+    await expect
+      .poll(async () => (await c.api.GET('/files/shared-with-me')).data?.items.length, INDEX_WAIT)
+      .toBe(3);
+
+    const first = await c.api.GET('/files/shared-with-me', { params: { query: { limit: 2 } } });
+    expect(first.data?.items.map((item) => item.key)).toEqual(keys.slice(0, 2));
+    const cursor = first.data?.nextCursor;
+    if (cursor === undefined) throw new Error('a second page was expected');
+    const second = await c.api.GET('/files/shared-with-me', { params: { query: { limit: 2, cursor } } });
+    expect(second.data?.items.map((item) => item.key)).toEqual(keys.slice(2));
+    expect(second.data?.nextCursor).toBeUndefined();
+
+    // C's cursor is C's: B presenting it is told so, by field.
+    const replayed = await b.api.GET('/files/shared-with-me', { params: { query: { cursor } } });
+    expect(replayed.response.status).toBe(400);
+    expect(replayed.error).toMatchObject({ code: 'invalid_request', field: 'cursor' });
+
+    for (const pageKey of keys) {
+      await a.api.DELETE('/files', {
+        params: { query: { level: 'shared', key: pageKey, grantee: c.identityId } },
+      });
+      await a.api.DELETE('/files', { params: { query: { level: 'private', key: pageKey } } });
+    }
+  });
+
+  it.each([
+    ['limit', { limit: 0 }],
+    ['limit', { limit: 1001 }],
+    ['cursor', { cursor: 'not-a-cursor' }],
+    ['owner', { owner: 'us-east-1:00000000-0000-4000-8000-000000000000' }],
+  ])('shared-with-me refuses a bad %s by name', async (field, query) => {
+    const answer = await b.api.GET('/files/shared-with-me', {
+      params: { query: query as { limit?: number; cursor?: string } },
+    });
+    expect(answer.response.status).toBe(400);
+    expect(answer.error).toMatchObject({ code: 'invalid_request', field });
   });
 
   it('answers 404 no_such_user for an unknown username', async () => {

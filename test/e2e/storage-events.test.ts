@@ -194,4 +194,46 @@ describe('quota', () => {
     expect(standing.usage?.reservedObjects).toBe(5);
     expect(standing.quota?.bytes).toBe((current?.bytes ?? 0) + 5000);
   });
+
+  it('a share is a copy its owner stores: it counts toward their usage and quota', async () => {
+    const prefix = runPrefix('share-quota');
+    await upload(alice, 'private', `${prefix}x.bin`, 'application/octet-stream', randomBody(1000));
+    await upload(alice, 'private', `${prefix}z.bin`, 'application/octet-stream', randomBody(1000));
+    await stack.events.drain();
+    const before = (await me(alice)).usage;
+    const dynamo = new DynamoDBClient({
+      region: target.region,
+      endpoint: stack.outputs.DynamoDbEndpoint,
+      credentials: stack.adminCredentials,
+    });
+    const setQuota = (expression: string, values?: Record<string, { N: string }>) =>
+      dynamo.send(
+        new UpdateItemCommand({
+          TableName: stack.outputs.LedgerTable,
+          Key: { pk: { S: alice.identityId }, sk: { S: USAGE_SK } },
+          UpdateExpression: expression,
+          ...(values ? { ExpressionAttributeValues: values } : {}),
+        }),
+      );
+    try {
+      await setQuota('SET quotaBytes = :bytes', { ':bytes': { N: String((before?.bytes ?? 0) + 1500) } });
+      const first = await alice.api.POST('/files/shares', {
+        body: { level: 'private', key: `${prefix}x.bin`, with: bob.username },
+      });
+      expect(first.response.status).toBe(201);
+      await stack.events.drain();
+      const after = (await me(alice)).usage;
+      expect(after?.bytes).toBe((before?.bytes ?? 0) + 1000);
+      expect(after?.levels.shared.bytes).toBe((before?.levels.shared.bytes ?? 0) + 1000);
+
+      const second = await alice.api.POST('/files/shares', {
+        body: { level: 'private', key: `${prefix}z.bin`, with: bob.username },
+      });
+      expect(second.response.status).toBe(403);
+      expect(second.error).toMatchObject({ code: 'quota_exceeded' });
+    } finally {
+      await setQuota('REMOVE quotaBytes');
+      dynamo.destroy();
+    }
+  });
 });

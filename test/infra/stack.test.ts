@@ -306,10 +306,12 @@ describe('function', () => {
     expect(ofType('AWS::IAM::ManagedPolicy')).toEqual([]);
     const statements = roleStatements(resources, roleId);
     const actions = statements.flatMap((s) => [s.Action].flat());
-    // It also reads the ledger and writes upload reservations into it (quotas).
+    // It also reads the ledger and the share index, writes upload reservations into it (quotas), and
+    // removes one user's partition for DELETE /me/data (BatchWriteItem).
     expect(actions.sort()).toEqual([
       'cognito-identity:GetOpenIdTokenForDeveloperIdentity',
       'cognito-idp:AdminGetUser',
+      'dynamodb:BatchWriteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
@@ -348,10 +350,12 @@ describe('function', () => {
     const tableId = directId(direct.stack.userFiles.identityDirectory);
     const statements = roleStatements(directResources, roleId);
     const actions = statements.flatMap((s) => [s.Action].flat());
-    // It writes its own logs, reads or writes single directory entries, reads the ledger and writes
-    // reservations into it, and that is all.
+    // It writes its own logs, reads, writes or removes single directory entries, reads the ledger,
+    // writes reservations into it and removes one user's partition, and that is all.
     expect(actions.sort()).toEqual([
       'cognito-idp:AdminGetUser',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -373,12 +377,18 @@ describe('function', () => {
     expect(directory).toEqual([
       {
         Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
         Resource: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
       },
       {
         Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Action: [
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:BatchWriteItem',
+        ],
         Resource: [{ 'Fn::GetAtt': [directId(direct.stack.userFiles.storageEvents.ledger), 'Arn'] }],
       },
     ]);
@@ -454,6 +464,7 @@ describe('REST API', () => {
         'POST /files/copies',
         'POST /files/downloads/batch',
         'POST /files/shares',
+        'GET /files/shared-with-me',
         'DELETE /me/data',
       ].sort(),
     );

@@ -1,19 +1,21 @@
 /**
  * `npm run audit` against a real local stack: after uploads through the API and their events, the
  * ledger matches the bucket; a usage item edited behind the events function's back is reported with
- * its owner and the difference. The audit's S3 credential may list the bucket and do nothing else.
+ * its owner and the difference; after `DELETE /me/data` neither the ledger nor the audit holds
+ * anything of that user. The audit's S3 credential may list the bucket and do nothing else.
  */
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { USAGE_SK } from '../../lambdas/aws/ledger';
+import { TOMBSTONE_TTL_SECONDS, USAGE_SK } from '../../lambdas/aws/ledger';
 import { ADMIN_KEYS_FILE_NAME, readAdminKeys, writeAdminKeys } from '../../local/admin-keys';
 import { type LocalStack, startLocalStack } from '../../local/local-stack';
 import { runAudit } from '../../scripts/audit';
 import { UsageError } from '../../scripts/users';
+import { createFreshUser } from '../e2e/support/fresh-user';
 import { type Session, signIn } from '../e2e/support/session';
 import { randomBody, send } from '../e2e/support/storage';
 import { targetOf } from '../e2e/support/target';
@@ -56,6 +58,27 @@ async function audit(): Promise<{ drifting: number; lines: string[] }> {
   const lines: string[] = [];
   const drifting = await runAudit(['--outputs', outputsFile], (line) => lines.push(line));
   return { drifting, lines };
+}
+
+/** Every item of `owner`'s ledger partition, read with the stack's admin keys. */
+async function ledgerItems(owner: string) {
+  const dynamodb = new DynamoDBClient({
+    region: stack.outputs.Region,
+    endpoint: stack.outputs.DynamoDbEndpoint,
+    credentials: stack.adminCredentials,
+  });
+  try {
+    const output = await dynamodb.send(
+      new QueryCommand({
+        TableName: stack.outputs.LedgerTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: owner } },
+      }),
+    );
+    return output.Items ?? [];
+  } finally {
+    dynamodb.destroy();
+  }
 }
 
 function s3As(credentials: LocalStack['auditCredentials']): S3Client {
@@ -130,6 +153,50 @@ describe('npm run audit (local stack)', () => {
     expect(text).toContain(`${bob.identityId} protected.bytes: ledger 307, actual 300`);
     expect(text).not.toContain(alice.identityId);
     expect(drifted.lines.at(-1)).toMatch(/^1 of 2 owner\(s\) drift/);
+  });
+
+  it('after DELETE /me/data, nothing of the user is left in the ledger, the share index or the audit', async () => {
+    const eraser = await signIn(targetOf(stack), await createFreshUser(targetOf(stack), 'audit-eraser'));
+    await upload(eraser, 'private', 'gone/a.bin', 10);
+    await upload(eraser, 'public', 'gone/b.bin', 20);
+    await upload(bob, 'private', 'audit/for-eraser.bin', 30);
+    await stack.events.drain();
+    const outgoing = await eraser.api.POST('/files/shares', {
+      body: { level: 'private', key: 'gone/a.bin', with: bob.username },
+    });
+    expect(outgoing.response.status).toBe(201);
+    const incoming = await bob.api.POST('/files/shares', {
+      body: { level: 'private', key: 'audit/for-eraser.bin', with: eraser.username },
+    });
+    expect(incoming.response.status).toBe(201);
+    await stack.events.drain();
+    expect((await eraser.api.GET('/me')).data?.usage).toMatchObject({ bytes: 40, objects: 3 });
+    expect((await eraser.api.GET('/files/shared-with-me')).data?.items).toHaveLength(1);
+    expect((await bob.api.GET('/files/shared-with-me')).data?.items).toEqual([
+      expect.objectContaining({ owner: eraser.identityId, key: 'gone/a.bin' }),
+    ]);
+    expect(await ledgerItems(eraser.identityId)).not.toHaveLength(0);
+
+    let status = 0;
+    for (let call = 0; call < 5 && status !== 204; call++) {
+      status = (await eraser.api.DELETE('/me/data')).response.status;
+    }
+    expect(status).toBe(204);
+    await stack.events.drain();
+
+    // Late delete events may leave tombstones, each expiring; never usage, shares or rejections.
+    const left = await ledgerItems(eraser.identityId);
+    const horizon = Math.floor(Date.now() / 1000) + TOMBSTONE_TTL_SECONDS + 60;
+    for (const item of left) {
+      expect(item.sk?.S).toMatch(/^object#/);
+      expect(item.deleted?.BOOL).toBe(true);
+      expect(Number(item.expiresAt?.N)).toBeLessThan(horizon);
+    }
+    expect((await bob.api.GET('/files/shared-with-me')).data?.items).toEqual([]);
+    const result = await audit();
+    expect(result.lines.join('\n')).not.toContain(eraser.identityId);
+    // The share bob made stays bob's, and still counts for him.
+    expect((await bob.api.GET('/me')).data?.usage?.levels.shared).toEqual({ bytes: 30, objects: 1 });
   });
 
   it('refuses a keys file without the audit credential, and a stack that is not running', async () => {

@@ -10,6 +10,7 @@ function event(kind: 'created' | 'deleted', name: string, sequencer: string, siz
   return {
     kind,
     key: `private/${OWNER}/${name}`,
+    path: name,
     owner: OWNER,
     level: 'private',
     size: kind === 'created' ? size : 0,

@@ -33,6 +33,21 @@ describe('parseNotification', () => {
     ]);
   });
 
+  it('a share names its owner, grantee and path; a share without a grantee identity is skipped', () => {
+    const GRANTEE = 'eu-west-1:99999999-8888-7777-6666-555555555555';
+    const body = JSON.stringify({
+      Records: [
+        record(`shared/${OWNER}/${GRANTEE}/docs/a.txt`),
+        record(`shared/${OWNER}/not-an-identity/a.txt`),
+        record(`shared/${OWNER}/${GRANTEE}/`),
+        record(`shared/${OWNER}/a.txt`),
+      ],
+    });
+    expect(parseNotification(body, 'files')).toEqual([
+      expect.objectContaining({ level: 'shared', owner: OWNER, grantee: GRANTEE, path: 'docs/a.txt' }),
+    ]);
+  });
+
   it('a delete has size 0; other buckets, foreign keys and the test event are skipped', () => {
     const body = JSON.stringify({
       Records: [

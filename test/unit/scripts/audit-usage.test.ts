@@ -1,6 +1,6 @@
 /**
- * The audit's arithmetic: keys count as the events function counts them (`shared/` and stray keys
- * not at all), and an owner on one side only is drift.
+ * The audit's arithmetic: keys count as the events function counts them (a share for its owner,
+ * stray keys not at all), and an owner on one side only is drift.
  */
 import { describe, expect, it } from 'vitest';
 import { compareUsage, usageFromListing } from '../../../scripts/audit';
@@ -16,6 +16,7 @@ describe('usageFromListing', () => {
       { key: `public/${ALICE}/dir/b.txt`, size: 5 },
       { key: `protected/${BOB}/c.txt`, size: 7 },
       { key: `shared/${ALICE}/${BOB}/d.txt`, size: 1000 },
+      { key: `shared/${ALICE}/not-an-identity/e.txt`, size: 1 },
       { key: 'stray.txt', size: 3 },
       { key: `private/${ALICE}/`, size: 0 },
     ]);
@@ -24,6 +25,7 @@ describe('usageFromListing', () => {
       usageOf([
         { level: 'private', size: 10 },
         { level: 'public', size: 5 },
+        { level: 'shared', size: 1000 },
       ]),
     );
     expect(usage.get(BOB)).toEqual(usageOf([{ level: 'protected', size: 7 }]));

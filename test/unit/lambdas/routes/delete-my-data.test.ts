@@ -78,30 +78,29 @@ describe('DELETE /me/data', () => {
     );
   });
 
-  test('nothing to delete: 204 at once, and the clean-up hooks run only then', async () => {
+  test('nothing to delete: 204 at once, and only then is the caller forgotten by the identity directory', async () => {
     bucketWith([]);
-    const hook = vi.fn(async () => undefined);
-    const route = createDeleteMyDataRoute(harness().app.deps, { afterObjectsDeleted: [hook] });
+    const forget = vi.spyOn(harness().app.deps.identity, 'forget');
+    const route = createDeleteMyDataRoute(harness().app.deps);
     const response = await route(event(request));
     expect(response.statusCode).toBe(204);
-    expect(hook).toHaveBeenCalledWith(alice.identityId);
+    expect(forget).toHaveBeenCalledWith(expect.objectContaining({ sub: alice.sub }));
     expect(harness().aws.s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
   });
 
   test('the time budget stops a call between batches', async () => {
     bucketWith(own('private', 3000));
     let t = 0;
-    const hook = vi.fn(async () => undefined);
+    const forget = vi.spyOn(harness().app.deps.identity, 'forget');
     const route = createDeleteMyDataRoute(harness().app.deps, {
       maxBatchesPerCall: 100,
       timeBudgetMs: 10,
       now: () => (t += 6),
-      afterObjectsDeleted: [hook],
     });
     const response = await route(event(request));
     expect(response.statusCode).toBe(202);
     expect(JSON.parse(response.body)).toEqual({ deleted: 1000, more: true });
-    expect(hook).not.toHaveBeenCalled();
+    expect(forget).not.toHaveBeenCalled();
   });
 
   test('a listed key outside the listed prefix is never deleted', async () => {
