@@ -63,10 +63,11 @@ export function UploadPanel({
         uploads.current.delete(id);
         setAnnouncement(`Uploaded ${key}`);
         onUploaded();
-      } else {
-        update(id, { state: outcome.state });
-        setAnnouncement(`Upload of ${key} ${outcome.state}`);
+      } else if (outcome.state === 'paused') {
+        update(id, { state: 'paused' });
+        setAnnouncement(`Upload of ${key} paused`);
       }
+      // Cancelled: shown by `cancel`, once storage has abandoned the upload.
       return true;
     } catch (error) {
       update(id, { state: 'failed' });
@@ -119,8 +120,10 @@ export function UploadPanel({
     const job = uploads.current.get(id);
     uploads.current.delete(id);
     try {
-      await job?.cancel();
-      update(id, { state: 'cancelled' });
+      if ((await job?.cancel()) !== 'done') {
+        update(id, { state: 'cancelled' });
+        setAnnouncement(`Upload of ${job?.request.key ?? 'a file'} cancelled`);
+      }
     } catch (error) {
       setProblem(error instanceof UploadProblem ? error.problem : toShownProblem(error));
     }
@@ -199,7 +202,7 @@ export function UploadPanel({
               />
               <span class="transfer-state">{describeTransfer(transfer)}</span>
               <span class="transfer-actions">
-                {transfer.multipart && transfer.state === 'uploading' && (
+                {transfer.multipart && transfer.state === 'uploading' && !finishing(transfer) && (
                   <button type="button" onClick={() => pause(transfer.id)}>
                     Pause <span class="visually-hidden">upload of {transfer.name}</span>
                   </button>
@@ -209,7 +212,8 @@ export function UploadPanel({
                     Resume <span class="visually-hidden">upload of {transfer.name}</span>
                   </button>
                 )}
-                {(transfer.state === 'uploading' || transfer.state === 'paused') && (
+                {(transfer.state === 'paused' ||
+                  (transfer.state === 'uploading' && !finishing(transfer))) && (
                   <button type="button" class="danger" onClick={() => void cancel(transfer.id)}>
                     Cancel <span class="visually-hidden">upload of {transfer.name}</span>
                   </button>
@@ -221,6 +225,11 @@ export function UploadPanel({
       )}
     </section>
   );
+}
+
+/** Every byte stored: the upload is being completed, too late to pause or cancel. */
+function finishing(transfer: Transfer): boolean {
+  return transfer.stored >= transfer.total;
 }
 
 function describeTransfer(transfer: Transfer): string {

@@ -93,6 +93,7 @@ export class FileUpload {
   readonly #sending = new Map<object, number>();
   #stored = 0;
   #controller: AbortController | undefined;
+  #running: Promise<UploadOutcome> | undefined;
   #stop: 'paused' | 'cancelled' | undefined;
 
   constructor(
@@ -109,8 +110,21 @@ export class FileUpload {
     this.onProgress({ stored: this.#stored, sending, total: this.request.file.size });
   }
 
+  /**
+   * Every byte is stored and the helper is completing the upload: too late to pause or cancel, as
+   * an aborted completion may still have happened in storage.
+   */
+  get finishing(): boolean {
+    return this.#stored >= this.request.file.size;
+  }
+
   /** Starts, or resumes after a pause: parts storage already holds are not sent again. */
-  async run(): Promise<UploadOutcome> {
+  run(): Promise<UploadOutcome> {
+    this.#running = this.#run();
+    return this.#running;
+  }
+
+  async #run(): Promise<UploadOutcome> {
     const controller = new AbortController();
     this.#controller = controller;
     this.#stop = undefined;
@@ -151,14 +165,21 @@ export class FileUpload {
   }
 
   pause(): void {
+    if (this.finishing) return;
     this.#stop = 'paused';
     this.#controller?.abort();
   }
 
-  /** Stops it and abandons a multipart upload, so storage frees its parts. */
-  async cancel(): Promise<void> {
+  /**
+   * Stops it, waits for the run to end (so no handle arrives later), then abandons the multipart
+   * upload, so storage frees its parts. `done` when the upload completed first.
+   */
+  async cancel(): Promise<'cancelled' | 'done'> {
+    if (this.finishing) return 'done';
     this.#stop = 'cancelled';
     this.#controller?.abort();
+    const outcome = await this.#running?.catch(() => undefined);
+    if (outcome?.state === 'done') return 'done';
     const handles = [...this.#handles.values()];
     this.#handles.clear();
     for (const handle of handles) {
@@ -170,6 +191,7 @@ export class FileUpload {
         });
       }
     }
+    return 'cancelled';
   }
 }
 
