@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, launchBrowser, screenshot } from './support/browser';
-import { apiAs, MiB, put, row, sha256 } from './support/console-helpers';
+import { apiAs, limitUpload, MiB, put, row, sha256 } from './support/console-helpers';
 import { consoleTarget, demoUser } from './support/target';
 
 /** The little of the page's DOM the in-page functions use (this program is typed without the DOM lib). */
@@ -89,12 +89,7 @@ describe('the web console', () => {
     });
     // A bounded link, so the 20 MiB take long enough to show progress on a fast loopback.
     const cdp = await browser.context.newCDPSession(page);
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: 40 * MiB,
-    });
+    await limitUpload(cdp, 40 * MiB);
 
     await page.getByLabel('Drop files here, or choose files').setInputFiles(file);
     await page.getByRole('progressbar', { name: 'Upload of big.bin' }).waitFor();
@@ -104,12 +99,7 @@ describe('the web console', () => {
     });
     await screenshot(page, '03-upload-progress');
     await row(page, 'big.bin').waitFor({ timeout: 30_000 });
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: -1,
-    });
+    await limitUpload(cdp, -1);
 
     const seen = await page.evaluate(() => (globalThis as unknown as InPage).progressSeen);
     const intermediate = seen.filter((value) => value > 0 && value < bytes.length);
