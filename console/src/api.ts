@@ -8,12 +8,18 @@ import type { components } from '../../shared/api/schema';
 import type { Session } from './auth';
 
 export type Level = components['schemas']['Level'];
+export type AnyLevel = components['schemas']['AnyLevel'];
 export type Me = components['schemas']['Me'];
 export type FileList = components['schemas']['FileList'];
 export type FileItem = components['schemas']['FileItem'];
-export type PresignedRequest = components['schemas']['PresignedRequest'];
+export type SharedItem = components['schemas']['SharedItem'];
+export type SharedWithMe = components['schemas']['SharedWithMe'];
+export type Share = components['schemas']['Share'];
 
+/** The levels a user writes to. */
 export const LEVELS: readonly Level[] = ['private', 'protected', 'public'];
+/** The levels a user browses: `shared` holds the caller's own shares, by grantee. */
+export const ALL_LEVELS: readonly AnyLevel[] = [...LEVELS, 'shared'];
 
 /** What the UI shows of any failure: the problem's `title` and `detail`. */
 export interface ShownProblem {
@@ -64,6 +70,28 @@ export function unwrap<T>(result: { data?: T; error?: unknown; response: Respons
 /** For calls without a body (204). */
 export function expectOk(result: { error?: unknown; response: Response }): void {
   if (!result.response.ok) throw new ProblemError(problemOf(result.error, result.response));
+}
+
+/**
+ * The same client, remembering the last problem the API answered, for callers (the upload helper)
+ * that report failures in their own shape: the page still shows the API's title and detail.
+ */
+export function recordingProblems(api: FilesClient): {
+  client: FilesClient;
+  last(): ShownProblem | undefined;
+} {
+  let last: ShownProblem | undefined;
+  const record = <R extends { error?: unknown; response: Response }>(result: R): R => {
+    if (!result.response.ok) last = problemOf(result.error, result.response);
+    return result;
+  };
+  // The helper only POSTs. openapi-fetch's methods are generic per path, hence the one cast.
+  const post = api.POST as (...args: unknown[]) => Promise<{ error?: unknown; response: Response }>;
+  const client: FilesClient = {
+    ...api,
+    POST: ((...args: unknown[]) => post(...args).then(record)) as FilesClient['POST'],
+  };
+  return { client, last: () => last };
 }
 
 /** Any thrown value as a problem to show: network failures and sign-in refusals included. */

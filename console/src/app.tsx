@@ -6,6 +6,7 @@ import type { ConsoleConfig } from './config';
 import { FileBrowser } from './file-browser';
 import { IdentityPanel } from './identity-panel';
 import { ProblemView } from './problem-view';
+import { SharedWithMe } from './shared-with-me';
 import { SignIn } from './sign-in';
 
 export function App({ config }: { config: ConsoleConfig }) {
@@ -26,6 +27,9 @@ function SignedIn({
 }) {
   const [me, setMe] = useState<Me>();
   const [problem, setProblem] = useState<ShownProblem>();
+  // Usage follows storage's events: reloaded on request and after every change made here.
+  const [reloads, setReloads] = useState(0);
+  const reload = () => setReloads((count) => count + 1);
 
   useEffect(() => {
     let current = true;
@@ -34,6 +38,7 @@ function SignedIn({
         if (!current) return;
         try {
           setMe(unwrap(result));
+          setProblem(undefined);
         } catch (error) {
           setProblem(toShownProblem(error));
         }
@@ -43,7 +48,7 @@ function SignedIn({
     return () => {
       current = false;
     };
-  }, [api]);
+  }, [api, reloads]);
 
   return (
     <>
@@ -60,8 +65,9 @@ function SignedIn({
         <ProblemView problem={problem} label="Identity error" />
         {me ? (
           <>
-            <IdentityPanel me={me} />
-            <FileBrowser api={api} me={me} />
+            <IdentityPanel me={me} onRefresh={reload} />
+            <FileBrowser api={api} me={me} onChanged={reload} />
+            <SharedWithMe api={api} />
           </>
         ) : (
           !problem && <p class="loading">Loading your identity…</p>

@@ -1,33 +1,46 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
 import {
+  ALL_LEVELS,
+  type AnyLevel,
   expectOk,
   type FileItem,
   type FileList,
-  LEVELS,
-  type Level,
   type Me,
+  type Share,
   type ShownProblem,
   toShownProblem,
   unwrap,
 } from './api';
+import { CopyDialog } from './copy-dialog';
+import { type DownloadRef, download as save } from './download';
 import { baseName, formatBytes } from './format';
 import { ProblemView } from './problem-view';
+import { ShareDialog } from './share-dialog';
 import { UploadPanel } from './upload-panel';
 
-/** One folder of one owner: `owner` undefined means the caller's own. */
+/**
+ * One folder of one owner: `owner` undefined means the caller's own. In `shared`, the caller's own
+ * shares are listed by `grantee` (whom they are shared with), a share with the caller by `owner`.
+ */
 interface Place {
-  readonly level: Level;
+  readonly level: AnyLevel;
   readonly owner?: string;
+  readonly grantee?: string;
   readonly prefix: string;
 }
 
+/** A dialog open on one file. */
+type Acting = { readonly action: 'share' | 'copy'; readonly item: FileItem };
+
 const PAGE_SIZES = [10, 25, 50, 100];
 
-export function FileBrowser({ api, me }: { api: FilesClient; me: Me }) {
+export function FileBrowser({ api, me, onChanged }: { api: FilesClient; me: Me; onChanged: () => void }) {
   const [place, setPlace] = useState<Place>({ level: 'private', prefix: '' });
-  const [levelInput, setLevelInput] = useState<Level>('private');
+  const [levelInput, setLevelInput] = useState<AnyLevel>('private');
   const [ownerInput, setOwnerInput] = useState('');
+  const [granteeInput, setGranteeInput] = useState('');
+  const [acting, setActing] = useState<Acting>();
   const [pageSize, setPageSize] = useState(25);
   // The cursors of the pages after the first one; the last is the page shown.
   const [cursors, setCursors] = useState<readonly string[]>([]);
@@ -40,6 +53,10 @@ export function FileBrowser({ api, me }: { api: FilesClient; me: Me }) {
   const latest = useRef(0);
 
   const own = place.owner === undefined || place.owner === me.identityId;
+  const reload = () => {
+    setReloads((count) => count + 1);
+    onChanged();
+  };
   const cursor = cursors[cursors.length - 1];
 
   useEffect(() => {
@@ -55,6 +72,7 @@ export function FileBrowser({ api, me }: { api: FilesClient; me: Me }) {
             delimiter: '/',
             limit: pageSize,
             ...(place.owner === undefined ? {} : { owner: place.owner }),
+            ...(place.grantee === undefined ? {} : { grantee: place.grantee }),
             ...(cursor === undefined ? {} : { cursor }),
           },
         },
@@ -82,27 +100,18 @@ export function FileBrowser({ api, me }: { api: FilesClient; me: Me }) {
     setStatus('');
   };
 
+  /** How the API addresses a file of this folder. */
+  const refOf = (item: FileItem): DownloadRef => ({
+    level: place.level,
+    key: item.key,
+    ...(place.owner === undefined ? {} : { owner: place.owner }),
+    ...(place.grantee === undefined ? {} : { grantee: place.grantee }),
+  });
+
   const download = async (item: FileItem) => {
     setProblem(undefined);
     try {
-      const presigned = unwrap(
-        await api.POST('/files/downloads', {
-          body: {
-            level: place.level,
-            key: item.key,
-            filename: baseName(item.key),
-            ...(place.owner === undefined ? {} : { owner: place.owner }),
-          },
-        }),
-      );
-      // Signed `Content-Disposition: attachment`: the browser saves it and the page stays. The URL
-      // is a bearer credential, so it is never shown or kept in the page.
-      const link = document.createElement('a');
-      link.href = presigned.url;
-      link.rel = 'noopener noreferrer';
-      document.body.append(link);
-      link.click();
-      link.remove();
+      await save(api, refOf(item));
       setStatus(`Downloading ${baseName(item.key)}`);
     } catch (error) {
       setProblem(toShownProblem(error));
@@ -113,16 +122,27 @@ export function FileBrowser({ api, me }: { api: FilesClient; me: Me }) {
     setConfirming(undefined);
     setProblem(undefined);
     try {
-      expectOk(await api.DELETE('/files', { params: { query: { level: place.level, key: item.key } } }));
-      setStatus(`Deleted ${baseName(item.key)}`);
-      setReloads((count) => count + 1);
+      const grantee = place.grantee === undefined ? {} : { grantee: place.grantee };
+      expectOk(
+        await api.DELETE('/files', { params: { query: { level: place.level, key: item.key, ...grantee } } }),
+      );
+      setStatus(`${place.level === 'shared' ? 'Revoked' : 'Deleted'} ${baseName(item.key)}`);
+      reload();
     } catch (error) {
       setProblem(toShownProblem(error));
     }
   };
 
   const segments = place.prefix.split('/').filter(Boolean);
-  const ownerLabel = own ? 'your' : `${place.owner}'s`;
+  const ownerLabel =
+    place.grantee !== undefined
+      ? `your shares with ${place.grantee}`
+      : own
+        ? 'your folder'
+        : `${place.owner}'s folder`;
+  const deleteLabel = place.level === 'shared' ? 'Revoke' : 'Delete';
+  // Uploads into `shared` are refused: sharing creates those objects.
+  const writable = own && place.level !== 'shared';
 
   return (
     <section aria-labelledby="files-heading" class="panel files">
@@ -132,7 +152,13 @@ export function FileBrowser({ api, me }: { api: FilesClient; me: Me }) {
         onSubmit={(event) => {
           event.preventDefault();
           const owner = ownerInput.trim();
-          go({ level: levelInput, prefix: '', ...(levelInput !== 'private' && owner ? { owner } : {}) });
+          const grantee = granteeInput.trim();
+          go({
+            level: levelInput,
+            prefix: '',
+            ...(levelInput !== 'private' && owner ? { owner } : {}),
+            ...(levelInput === 'shared' && grantee ? { grantee } : {}),
+          });
         }}
       >
         <label>
@@ -140,9 +166,9 @@ export function FileBrowser({ api, me }: { api: FilesClient; me: Me }) {
           <select
             name="level"
             value={levelInput}
-            onChange={(event) => setLevelInput(event.currentTarget.value as Level)}
+            onChange={(event) => setLevelInput(event.currentTarget.value as AnyLevel)}
           >
-            {LEVELS.map((level) => (
+            {ALL_LEVELS.map((level) => (
               <option key={level} value={level}>
                 {level}
               </option>
@@ -150,7 +176,7 @@ export function FileBrowser({ api, me }: { api: FilesClient; me: Me }) {
           </select>
         </label>
         <label>
-          Owner identity ID <span class="hint">(protected and public only; empty for your own)</span>
+          Owner identity ID <span class="hint">(not private; empty for your own)</span>
           <input
             name="owner"
             value={ownerInput}
@@ -160,6 +186,16 @@ export function FileBrowser({ api, me }: { api: FilesClient; me: Me }) {
             onInput={(event) => setOwnerInput(event.currentTarget.value)}
           />
         </label>
+        <label>
+          Grantee identity ID <span class="hint">(shared: your shares with this user)</span>
+          <input
+            name="grantee"
+            value={granteeInput}
+            disabled={levelInput !== 'shared'}
+            spellcheck={false}
+            onInput={(event) => setGranteeInput(event.currentTarget.value)}
+          />
+        </label>
         <button type="submit">Open folder</button>
       </form>
 
@@ -167,7 +203,7 @@ export function FileBrowser({ api, me }: { api: FilesClient; me: Me }) {
         <ol>
           <li>
             <button type="button" onClick={() => go({ ...place, prefix: '' })}>
-              {place.level} ({ownerLabel} folder)
+              {place.level} ({ownerLabel})
             </button>
           </li>
           {segments.map((segment, index) => (
@@ -184,14 +220,14 @@ export function FileBrowser({ api, me }: { api: FilesClient; me: Me }) {
         </ol>
       </nav>
 
-      {own && (
+      {writable && (
         <UploadPanel
           // A fresh panel per folder: no earlier folder's transfers or errors linger.
           key={`${place.level}/${place.prefix}`}
           api={api}
           level={place.level}
           prefix={place.prefix}
-          onUploaded={() => setReloads((count) => count + 1)}
+          onUploaded={reload}
         />
       )}
 
@@ -236,11 +272,20 @@ export function FileBrowser({ api, me }: { api: FilesClient; me: Me }) {
                 <button type="button" onClick={() => void download(item)}>
                   Download <span class="visually-hidden">{baseName(item.key)}</span>
                 </button>
+                {writable && (
+                  <button type="button" onClick={() => setActing({ action: 'share', item })}>
+                    Share… <span class="visually-hidden">{baseName(item.key)}</span>
+                  </button>
+                )}
+                <button type="button" onClick={() => setActing({ action: 'copy', item })}>
+                  Copy… <span class="visually-hidden">{baseName(item.key)}</span>
+                </button>
                 {own &&
                   (confirming === item.key ? (
                     <>
                       <button type="button" class="danger" onClick={() => void remove(item)}>
-                        Confirm delete <span class="visually-hidden">{baseName(item.key)}</span>
+                        Confirm {deleteLabel.toLowerCase()}{' '}
+                        <span class="visually-hidden">{baseName(item.key)}</span>
                       </button>
                       <button type="button" onClick={() => setConfirming(undefined)}>
                         Cancel
@@ -248,7 +293,7 @@ export function FileBrowser({ api, me }: { api: FilesClient; me: Me }) {
                     </>
                   ) : (
                     <button type="button" onClick={() => setConfirming(item.key)}>
-                      Delete <span class="visually-hidden">{baseName(item.key)}</span>
+                      {deleteLabel} <span class="visually-hidden">{baseName(item.key)}</span>
                     </button>
                   ))}
               </td>
@@ -298,6 +343,28 @@ export function FileBrowser({ api, me }: { api: FilesClient; me: Me }) {
           </select>
         </label>
       </div>
+
+      {acting?.action === 'share' && place.level !== 'shared' && (
+        <ShareDialog
+          api={api}
+          level={place.level}
+          fileKey={acting.item.key}
+          onShared={(share: Share) => {
+            setGranteeInput(share.grantee);
+            onChanged();
+          }}
+          onClose={() => setActing(undefined)}
+        />
+      )}
+      {acting?.action === 'copy' && (
+        <CopyDialog
+          api={api}
+          from={refOf(acting.item)}
+          canMove={own}
+          onCopied={reload}
+          onClose={() => setActing(undefined)}
+        />
+      )}
     </section>
   );
 }

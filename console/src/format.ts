@@ -14,3 +14,9 @@ export function formatBytes(bytes: number): string {
 export function baseName(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
 }
+
+/** An identity ID (`{region}:{uuid}`) shortened for a table cell; the full ID goes in its title. */
+export function shortId(identityId: string): string {
+  const [region, uuid = ''] = identityId.split(':');
+  return uuid.length > 8 ? `${region}:${uuid.slice(0, 8)}…` : identityId;
+}

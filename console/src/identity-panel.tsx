@@ -1,8 +1,9 @@
 import { LEVELS, type Me } from './api';
 import { formatBytes } from './format';
+import { UsagePanel } from './usage-panel';
 
 /** `GET /me`: who the API says the caller is, and what each level accepts. */
-export function IdentityPanel({ me }: { me: Me }) {
+export function IdentityPanel({ me, onRefresh }: { me: Me; onRefresh: () => void }) {
   return (
     <section aria-labelledby="identity-heading" class="panel identity">
       <h2 id="identity-heading">Your identity</h2>
@@ -48,6 +49,7 @@ export function IdentityPanel({ me }: { me: Me }) {
         Download links last {me.limits.defaultUrlLifetimeSeconds} s by default (at most{' '}
         {me.limits.maxUrlLifetimeSeconds} s).
       </p>
+      <UsagePanel me={me} onRefresh={onRefresh} />
     </section>
   );
 }

@@ -1,11 +1,17 @@
 /**
- * Uploading one file: ask the API for a presigned PUT (content type, exact size and SHA-256 signed,
- * so storage refuses any other body), then send it with XMLHttpRequest, the one browser API that
- * reports upload progress. This is the single place to switch to the shared upload helper
- * (`shared/api/upload.ts`, multipart with pause/resume) once it exists.
+ * One file's upload through the shared helper (`shared/api/upload.ts`), which decides single PUT or
+ * multipart, checksums every part and resumes from its store. This file adds what a page needs
+ * around it: pause (abort, keeping the multipart upload), resume (the helper finds the parts
+ * storage holds and sends only the rest), cancel (abort, then abandon the multipart upload), and
+ * byte-level progress, which fetch cannot report for request bodies, so storage PUTs go through
+ * XMLHttpRequest.
  */
 import type { FilesClient } from '../../shared/api/client';
-import { type Level, type PresignedRequest, ProblemError, unwrap } from './api';
+import { UploadError, type UploadResult, type UploadStore, upload } from '../../shared/api/upload';
+import { type Level, recordingProblems, type ShownProblem } from './api';
+
+/** Bodies above this go multipart (the helper's default, named so the page knows which can pause). */
+export const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
 
 export interface UploadRequest {
   readonly level: Level;
@@ -15,80 +21,192 @@ export interface UploadRequest {
   readonly overwrite?: boolean;
 }
 
-export type ProgressListener = (loaded: number, total: number) => void;
+/** `stored`: bytes storage holds; `sending`: bytes of requests still in flight. */
+export type ProgressListener = (progress: { stored: number; sending: number; total: number }) => void;
+
+export type UploadOutcome =
+  | { readonly state: 'done'; readonly result: UploadResult }
+  | { readonly state: 'paused' }
+  | { readonly state: 'cancelled' };
+
+/** A refusal, as the API's problem when it sent one; storage's S3 error code otherwise. */
+export class UploadProblem extends Error {
+  override readonly name = 'UploadProblem';
+  constructor(readonly problem: ShownProblem) {
+    super(problem.detail ? `${problem.title}: ${problem.detail}` : problem.title);
+  }
+}
 
 /** Headers a page may not set; the browser sends them itself (Content-Length is the body's). */
 const BROWSER_OWNED = new Set(['content-length', 'host', 'connection']);
 
-function base64(bytes: ArrayBuffer): string {
-  let binary = '';
-  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
-/** Storage answers errors in S3's XML: `<Error><Code>…</Code><Message>…</Message></Error>`. */
-function storageProblem(status: number, body: string): ProblemError {
-  const xml = new DOMParser().parseFromString(body, 'application/xml');
-  const code = xml.querySelector('Error > Code')?.textContent ?? '';
-  const message = xml.querySelector('Error > Message')?.textContent ?? '';
-  return new ProblemError({
-    title: `Storage refused the upload (${status}${code ? ` ${code}` : ''})`,
-    status,
-    ...(message ? { detail: message } : {}),
-  });
-}
-
-export function putWithProgress(
-  presigned: PresignedRequest,
-  body: Blob,
-  onProgress: ProgressListener,
-  signal?: AbortSignal,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open(presigned.method, presigned.url);
-    for (const [name, value] of Object.entries(presigned.headers)) {
-      if (!BROWSER_OWNED.has(name.toLowerCase())) xhr.setRequestHeader(name, value);
-    }
-    xhr.upload.onprogress = (event) =>
-      onProgress(event.loaded, event.lengthComputable ? event.total : body.size);
-    xhr.onload = () => {
-      if (xhr.status >= 200 && xhr.status < 300) {
-        onProgress(body.size, body.size);
-        resolve();
-      } else {
-        reject(storageProblem(xhr.status, xhr.responseText));
+/**
+ * A fetch for storage PUTs over XMLHttpRequest, reporting each request's bytes as they go. It only
+ * serves the helper's use: a URL, method, headers, a byte body and a signal.
+ */
+function xhrFetch(onSending: (request: object, loaded: number | undefined) => void): typeof fetch {
+  return (input, init = {}) =>
+    new Promise<Response>((resolve, reject) => {
+      const signal = init.signal;
+      if (signal?.aborted) return reject(signal.reason);
+      const xhr = new XMLHttpRequest();
+      const done = () => onSending(xhr, undefined);
+      xhr.open(init.method ?? 'GET', String(input));
+      for (const [name, value] of new Headers(init.headers)) {
+        if (!BROWSER_OWNED.has(name)) xhr.setRequestHeader(name, value);
       }
-    };
-    xhr.onerror = () =>
-      reject(new ProblemError({ title: 'Upload failed', detail: 'The connection to storage failed.' }));
-    xhr.onabort = () => reject(new ProblemError({ title: 'Upload cancelled' }));
-    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
-    xhr.send(body);
-  });
+      xhr.upload.onprogress = (event) => onSending(xhr, event.loaded);
+      xhr.onload = () => {
+        done();
+        const etag = xhr.getResponseHeader('ETag');
+        const empty = xhr.status === 204 || xhr.status === 304;
+        resolve(
+          new Response(empty ? null : xhr.responseText, {
+            status: xhr.status,
+            headers: etag ? { ETag: etag } : {},
+          }),
+        );
+      };
+      // A TypeError, as fetch's network failure: the helper retries it.
+      xhr.onerror = () => {
+        done();
+        reject(new TypeError('the connection to storage failed'));
+      };
+      xhr.onabort = () => {
+        done();
+        reject(signal?.reason ?? new DOMException('aborted', 'AbortError'));
+      };
+      signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+      xhr.send((init.body as XMLHttpRequestBodyInit | null | undefined) ?? null);
+    });
 }
 
-export async function uploadFile(
-  api: FilesClient,
-  request: UploadRequest,
-  onProgress: ProgressListener,
-  signal?: AbortSignal,
-): Promise<void> {
-  const { file } = request;
-  // The checksum is signed into the URL: storage verifies the bytes it receives are these.
-  const sha256 = base64(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
-  const presigned = unwrap(
-    await api.POST('/files/uploads', {
-      body: {
-        level: request.level,
-        key: request.key,
+export class FileUpload {
+  readonly multipart: boolean;
+  /** This upload's own store: at most one multipart handle, so cancel knows what to abandon. */
+  readonly #handles = new Map<string, string>();
+  readonly #store: UploadStore = {
+    get: (id) => this.#handles.get(id),
+    set: (id, value) => void this.#handles.set(id, value),
+    delete: (id) => void this.#handles.delete(id),
+  };
+  readonly #sending = new Map<object, number>();
+  #stored = 0;
+  #controller: AbortController | undefined;
+  #running: Promise<UploadOutcome> | undefined;
+  #stop: 'paused' | 'cancelled' | undefined;
+
+  constructor(
+    readonly api: FilesClient,
+    readonly request: UploadRequest,
+    readonly onProgress: ProgressListener,
+  ) {
+    this.multipart = request.file.size > MULTIPART_THRESHOLD;
+  }
+
+  #report(): void {
+    let sending = 0;
+    for (const loaded of this.#sending.values()) sending += loaded;
+    this.onProgress({ stored: this.#stored, sending, total: this.request.file.size });
+  }
+
+  /**
+   * Every byte is stored and the helper is completing the upload: too late to pause or cancel, as
+   * an aborted completion may still have happened in storage.
+   */
+  get finishing(): boolean {
+    return this.#stored >= this.request.file.size;
+  }
+
+  /** Starts, or resumes after a pause: parts storage already holds are not sent again. */
+  run(): Promise<UploadOutcome> {
+    this.#running = this.#run();
+    return this.#running;
+  }
+
+  async #run(): Promise<UploadOutcome> {
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.#stop = undefined;
+    this.#stored = 0;
+    const recorder = recordingProblems(this.api);
+    const { file, level, key } = this.request;
+    this.#report();
+    try {
+      const result = await upload({
+        client: recorder.client,
+        level,
+        key,
+        body: file,
         contentType: file.type || 'application/octet-stream',
-        size: file.size,
-        sha256,
-        ...(request.overwrite === false ? { overwrite: false } : {}),
-      },
-    }),
-  );
-  onProgress(0, file.size);
-  await putWithProgress(presigned, file, onProgress, signal);
+        ...(this.request.overwrite === false ? { overwrite: false } : {}),
+        store: this.#store,
+        multipartThreshold: MULTIPART_THRESHOLD,
+        signal: controller.signal,
+        fetch: xhrFetch((request, loaded) => {
+          if (loaded === undefined) this.#sending.delete(request);
+          else this.#sending.set(request, loaded);
+          this.#report();
+        }),
+        onProgress: ({ sentBytes }) => {
+          this.#stored = sentBytes;
+          this.#report();
+        },
+      });
+      return { state: 'done', result };
+    } catch (error) {
+      if (controller.signal.aborted && this.#stop) return { state: this.#stop };
+      throw new UploadProblem(describe(error, recorder.last()));
+    } finally {
+      // What a paused or failed run leaves is what storage holds.
+      this.#sending.clear();
+      this.#report();
+    }
+  }
+
+  pause(): void {
+    if (this.finishing) return;
+    this.#stop = 'paused';
+    this.#controller?.abort();
+  }
+
+  /**
+   * Stops it, waits for the run to end (so no handle arrives later), then abandons the multipart
+   * upload, so storage frees its parts. `done` when the upload completed first.
+   */
+  async cancel(): Promise<'cancelled' | 'done'> {
+    if (this.finishing) return 'done';
+    this.#stop = 'cancelled';
+    this.#controller?.abort();
+    const outcome = await this.#running?.catch(() => undefined);
+    if (outcome?.state === 'done') return 'done';
+    const handles = [...this.#handles.values()];
+    this.#handles.clear();
+    for (const handle of handles) {
+      const result = await this.api.POST('/files/multipart/abort', { body: { upload: handle } });
+      if (!result.response.ok) {
+        throw new UploadProblem({
+          title: 'The upload could not be abandoned',
+          status: result.response.status,
+        });
+      }
+    }
+    return 'cancelled';
+  }
+}
+
+/** The API's own problem for a refusal it answered; storage's status and code for the rest. */
+function describe(error: unknown, lastProblem: ShownProblem | undefined): ShownProblem {
+  if (error instanceof UploadError) {
+    if (lastProblem && lastProblem.status === error.status) return lastProblem;
+    if (error.status === undefined) return { title: 'Upload failed', detail: error.message };
+    return {
+      title: `Storage refused the upload (${error.status}${error.code ? ` ${error.code}` : ''})`,
+      status: error.status,
+    };
+  }
+  if (error instanceof TypeError) {
+    return { title: 'Upload failed', detail: 'The connection to the API or storage failed.' };
+  }
+  return { title: 'Upload failed', detail: error instanceof Error ? error.message : String(error) };
 }

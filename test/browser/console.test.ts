@@ -4,43 +4,15 @@
  * page through a folder; open another user's protected folder by identity ID; and every refusal
  * shown as the API's problem (title and detail).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signIn } from '../../console/src/auth';
-import { createFilesClient, type FilesClient } from '../../shared/api/client';
-import type { components } from '../../shared/api/schema';
 import { type Browser, launchBrowser, screenshot } from './support/browser';
+import { apiAs, limitUpload, MiB, put, row, sha256 } from './support/console-helpers';
 import { consoleTarget, demoUser } from './support/target';
-
-type Me = components['schemas']['Me'];
-
-const MiB = 1024 * 1024;
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-async function apiAs(index: number): Promise<{ api: FilesClient; identityId: string; me: Me }> {
-  const target = consoleTarget();
-  const user = demoUser(index);
-  const session = await signIn(target.userPool, user.username, user.password);
-  const api = createFilesClient({ baseUrl: target.apiUrl, getIdToken: () => session.idToken() });
-  const me = await api.GET('/me');
-  if (!me.data) throw new Error(`GET /me failed: ${me.response.status}`);
-  return { api, identityId: me.data.identityId, me: me.data };
-}
-
-/** Stores `body` through the API's presigned PUT, as any client would. */
-async function put(api: FilesClient, level: 'private' | 'protected', key: string, body: string) {
-  const bytes = new TextEncoder().encode(body);
-  const { data } = await api.POST('/files/uploads', {
-    body: { level, key, contentType: 'text/plain', size: bytes.length },
-  });
-  if (!data) throw new Error(`upload URL for ${key} refused`);
-  const stored = await fetch(data.url, { method: data.method, headers: data.headers, body: bytes });
-  if (!stored.ok) throw new Error(`PUT ${key}: ${stored.status}`);
-}
 
 /** The little of the page's DOM the in-page functions use (this program is typed without the DOM lib). */
 interface InPage {
@@ -52,10 +24,6 @@ interface InPage {
   MutationObserver: new (
     callback: (records: { target: { tagName: string; value?: number } }[]) => void,
   ) => { observe(target: unknown, options: object): void };
-}
-
-function row(page: Page, name: string) {
-  return page.getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
 }
 
 describe('the web console', () => {
@@ -121,12 +89,7 @@ describe('the web console', () => {
     });
     // A bounded link, so the 20 MiB take long enough to show progress on a fast loopback.
     const cdp = await browser.context.newCDPSession(page);
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: 40 * MiB,
-    });
+    await limitUpload(cdp, 40 * MiB);
 
     await page.getByLabel('Drop files here, or choose files').setInputFiles(file);
     await page.getByRole('progressbar', { name: 'Upload of big.bin' }).waitFor();
@@ -136,12 +99,7 @@ describe('the web console', () => {
     });
     await screenshot(page, '03-upload-progress');
     await row(page, 'big.bin').waitFor({ timeout: 30_000 });
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: -1,
-    });
+    await limitUpload(cdp, -1);
 
     const seen = await page.evaluate(() => (globalThis as unknown as InPage).progressSeen);
     const intermediate = seen.filter((value) => value > 0 && value < bytes.length);

@@ -1,0 +1,97 @@
+import { ALL_LEVELS, type Me } from './api';
+import { formatBytes } from './format';
+
+const REASONS: Record<NonNullable<Me['rejections']>[number]['reason'], string> = {
+  too_large: 'too large',
+  type_not_allowed: 'type not allowed',
+  content_mismatch: 'content does not match its type',
+  quota_exceeded: 'over quota',
+};
+
+/**
+ * `GET /me`'s `usage`, `quota` and `rejections`, present when the deployment keeps a usage ledger.
+ * Usage is counted from storage's own events, so it trails an upload by a moment.
+ */
+export function UsagePanel({ me, onRefresh }: { me: Me; onRefresh: () => void }) {
+  const { usage, quota, rejections } = me;
+  return (
+    <section aria-labelledby="usage-heading" class="usage">
+      <h3 id="usage-heading">Storage used</h3>
+      {usage ? (
+        <>
+          <table class="usage-levels">
+            <caption class="visually-hidden">Usage per level</caption>
+            <thead>
+              <tr>
+                <th scope="col">Level</th>
+                <th scope="col">Bytes</th>
+                <th scope="col">Objects</th>
+              </tr>
+            </thead>
+            <tbody>
+              {ALL_LEVELS.map((level) => (
+                <tr key={level} data-level={level} data-bytes={usage.levels[level].bytes}>
+                  <th scope="row">{level}</th>
+                  <td>{formatBytes(usage.levels[level].bytes)}</td>
+                  <td>{usage.levels[level].objects}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr data-level="total">
+                <th scope="row">total</th>
+                <td data-testid="usage-bytes">{formatBytes(usage.bytes)}</td>
+                <td data-testid="usage-objects">{usage.objects}</td>
+              </tr>
+              <tr>
+                <th scope="row">reserved by open uploads</th>
+                <td>{formatBytes(usage.reservedBytes)}</td>
+                <td>{usage.reservedObjects}</td>
+              </tr>
+            </tfoot>
+          </table>
+          <p data-testid="quota">
+            Quota:{' '}
+            {quota?.bytes === undefined && quota?.objects === undefined
+              ? 'none'
+              : [
+                  quota.bytes === undefined ? undefined : `${formatBytes(quota.bytes)}`,
+                  quota.objects === undefined ? undefined : `${quota.objects} objects`,
+                ]
+                  .filter(Boolean)
+                  .join(', ')}
+          </p>
+          {quota?.bytes !== undefined && (
+            <progress
+              class="quota-meter"
+              max={quota.bytes}
+              value={Math.min(usage.bytes + usage.reservedBytes, quota.bytes)}
+              aria-label="Quota used (stored and reserved bytes)"
+            />
+          )}
+        </>
+      ) : (
+        <p class="hint">This deployment keeps no usage ledger.</p>
+      )}
+      {rejections && rejections.length > 0 && (
+        <>
+          <h4>Recently removed uploads</h4>
+          <ul class="rejections" aria-label="Recently removed uploads">
+            {rejections.map((rejection) => (
+              <li key={`${rejection.at}/${rejection.level}/${rejection.key}`}>
+                <code>
+                  {rejection.level}/{rejection.key}
+                </code>
+                : {REASONS[rejection.reason]} ({rejection.detail}),{' '}
+                <time dateTime={rejection.at}>{new Date(rejection.at).toLocaleString()}</time>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <button type="button" onClick={onRefresh}>
+        Refresh usage
+      </button>
+    </section>
+  );
+}
