@@ -35,7 +35,8 @@ export async function measureLocalLoad(options: {
   connections: number;
   warmupSeconds: number;
 }): Promise<LocalLoadFigures> {
-  const stack = await startLocalStack({ quiet: true });
+  // Capacity, not the per-user limit (100/s by default): two users would meet it at once.
+  const stack = await startLocalStack({ quiet: true, userRateLimit: false });
   try {
     const { outputs } = stack;
     const users = await signIn(outputs, outputs.DemoUsers);

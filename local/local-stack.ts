@@ -17,7 +17,7 @@ import { createEventsHandler } from '../lambdas/events/process';
 import type { PolicyDocument } from '../shared/policy/access-policy';
 import { buildEventsFunctionPolicy } from '../shared/policy/events-policy';
 import type { SessionCredentials } from './admin-keys';
-import type { LambdaProxyHandler } from './api-adapter';
+import type { ApiAdapterOptions, LambdaProxyHandler } from './api-adapter';
 import { startApiAdapter } from './api-adapter';
 import type { StaticCredentials } from './aws-json';
 import { bootstrap, type DemoUser } from './bootstrap';
@@ -75,6 +75,8 @@ export interface LocalStackOptions {
   readonly quota?: { readonly bytes?: number; readonly objects?: number };
   /** How storage events are delivered. @default `EVENTS_DUPLICATE` / `EVENTS_REORDER` / `EVENTS_DELAY_MS` (none) */
   readonly eventFaults?: DeliveryFaults;
+  /** The API's per-user request limit (see `ApiAdapterOptions`); `false` for none. @default the adapter's */
+  readonly userRateLimit?: ApiAdapterOptions['userRateLimit'];
 }
 
 /** The deployed stack's outputs, plus the local endpoints and the demo users. */
@@ -387,6 +389,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         region,
         userPoolEndpoint: userPool.url,
         allowedOrigins,
+        ...(options.userRateLimit === undefined ? {} : { userRateLimit: options.userRateLimit }),
       });
       stops.push(() => api.close());
       apiUrl = api.url;
