@@ -4,7 +4,13 @@
  * read, the quota decides, and the reservation is written only if nothing changed the owner's usage
  * item since (its `version`); otherwise it reads and decides again, so racing requests cannot
  * overshoot.
+ *
+ * Without a deployment quota, most users have no limit at all, yet a per-user override could give
+ * one: a user found without one is not read again for `NO_LIMIT_RECHECK_MS`, so their upload URLs
+ * cost no DynamoDB call. An override therefore applies within that time (and the events function
+ * enforces it on whatever was stored meanwhile).
  */
+import { ExpiringCache } from '../../shared/cache/expiring-cache';
 import { ThrottledError } from '../../shared/domain/errors';
 import { checkQuota, hasLimit, type Quota, type QuotaStanding, standing } from '../../shared/domain/quota';
 import type { Usage } from '../../shared/events/ledger';
@@ -22,6 +28,10 @@ export interface Quotas {
 
 /** Racing writers each win one round; past this many rounds the caller is asked to retry. */
 const RESERVE_ATTEMPTS = 40;
+/** How long a user found without any limit is taken to still have none. */
+export const NO_LIMIT_RECHECK_MS = 60_000;
+/** Users remembered as unlimited, per instance. */
+const NO_LIMIT_ENTRIES = 10_000;
 
 export function createQuotas(options: {
   readonly ledger: Ledger;
@@ -34,13 +44,23 @@ export function createQuotas(options: {
   const { ledger, now } = options;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const effective = (override: Quota): Quota => ({ ...options.quota, ...override });
+  const deploymentLimited = hasLimit(options.quota);
+  const unlimited = new ExpiringCache<string, { readonly seenAt: number }>({
+    max: NO_LIMIT_ENTRIES,
+    expiresAt: (entry) => entry.seenAt + NO_LIMIT_RECHECK_MS,
+    now,
+  });
 
   return {
     async reserveUpload(owner, key, size, lifetimeSeconds) {
+      if (!deploymentLimited && unlimited.peek(owner) !== undefined) return;
       for (let attempt = 1; attempt <= RESERVE_ATTEMPTS; attempt++) {
         const record = await ledger.usage(owner);
         const quota = effective(record.quota);
-        if (!hasLimit(quota)) return;
+        if (!hasLimit(quota)) {
+          if (!deploymentLimited) await unlimited.get(owner, async () => ({ seenAt: now() }));
+          return;
+        }
         const reservations = await ledger.reservations(owner);
         const nowSeconds = Math.floor(now() / 1000);
         const expiresAt = nowSeconds + lifetimeSeconds + 1;

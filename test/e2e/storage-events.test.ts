@@ -12,6 +12,7 @@ import { type LocalStack, startLocalStack } from '../../local/local-stack';
 import { LEVELS, type Level } from '../../shared/domain/keys';
 import { usageOf } from '../../shared/events/ledger';
 import { SAMPLES } from '../unit/events/samples';
+import { createFreshUser } from './support/fresh-user';
 import { identityCredentials, type Session, signIn, storageAs } from './support/session';
 import { randomBody, runPrefix, send } from './support/storage';
 import { type E2eTarget, targetOf } from './support/target';
@@ -147,31 +148,39 @@ describe('checks after upload', () => {
   });
 });
 
+/**
+ * A fresh user with a per-user quota override on their ledger usage item, as an administrator sets
+ * one, before their first upload (an instance takes a user it found unlimited to stay so for a minute).
+ */
+async function userWithQuota(name: string, bytes: number): Promise<Session> {
+  const session = await signIn(target, await createFreshUser(target, name));
+  const dynamo = new DynamoDBClient({
+    region: target.region,
+    endpoint: stack.outputs.DynamoDbEndpoint,
+    credentials: stack.adminCredentials,
+  });
+  try {
+    await dynamo.send(
+      new UpdateItemCommand({
+        TableName: stack.outputs.LedgerTable,
+        Key: { pk: { S: session.identityId }, sk: { S: USAGE_SK } },
+        UpdateExpression: 'SET quotaBytes = :bytes',
+        ExpressionAttributeValues: { ':bytes': { N: String(bytes) } },
+      }),
+    );
+  } finally {
+    dynamo.destroy();
+  }
+  return session;
+}
+
 describe('quota', () => {
   it('20 racing upload requests for a quota that fits 5 get exactly 5 URLs; the rest 403 quota_exceeded', async () => {
-    // A per-user override on the ledger's usage item, as an administrator sets one.
-    const dynamo = new DynamoDBClient({
-      region: target.region,
-      endpoint: stack.outputs.DynamoDbEndpoint,
-      credentials: stack.adminCredentials,
-    });
-    const current = (await me(bob)).usage;
-    try {
-      await dynamo.send(
-        new UpdateItemCommand({
-          TableName: stack.outputs.LedgerTable,
-          Key: { pk: { S: bob.identityId }, sk: { S: USAGE_SK } },
-          UpdateExpression: 'SET quotaBytes = :bytes',
-          ExpressionAttributeValues: { ':bytes': { N: String((current?.bytes ?? 0) + 5 * 1000) } },
-        }),
-      );
-    } finally {
-      dynamo.destroy();
-    }
+    const racer = await userWithQuota('quota-racer', 5 * 1000);
     const prefix = runPrefix('quota');
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        bob.api.POST('/files/uploads', {
+        racer.api.POST('/files/uploads', {
           body: {
             level: 'private',
             key: `${prefix}${i}.bin`,
@@ -188,68 +197,49 @@ describe('quota', () => {
       | { code?: string; limit?: { bytes?: number }; usage?: { reservedBytes?: number } }
       | undefined;
     expect(refused?.code).toBe('quota_exceeded');
-    expect(refused?.limit?.bytes).toBe((current?.bytes ?? 0) + 5000);
+    expect(refused?.limit?.bytes).toBe(5000);
     expect(refused?.usage?.reservedBytes).toBe(5000);
-    const standing = await me(bob);
+    const standing = await me(racer);
     expect(standing.usage?.reservedObjects).toBe(5);
-    expect(standing.quota?.bytes).toBe((current?.bytes ?? 0) + 5000);
+    expect(standing.quota?.bytes).toBe(5000);
   });
 
   it('a share is a copy its owner stores: it counts toward their usage and quota, as copies and moves do', async () => {
+    const owner = await userWithQuota('share-quota', 3500);
     const prefix = runPrefix('share-quota');
-    await upload(alice, 'private', `${prefix}x.bin`, 'application/octet-stream', randomBody(1000));
-    await upload(alice, 'private', `${prefix}z.bin`, 'application/octet-stream', randomBody(1000));
+    await upload(owner, 'private', `${prefix}x.bin`, 'application/octet-stream', randomBody(1000));
+    await upload(owner, 'private', `${prefix}z.bin`, 'application/octet-stream', randomBody(1000));
     await stack.events.drain();
-    const before = (await me(alice)).usage;
-    const dynamo = new DynamoDBClient({
-      region: target.region,
-      endpoint: stack.outputs.DynamoDbEndpoint,
-      credentials: stack.adminCredentials,
+    const first = await owner.api.POST('/files/shares', {
+      body: { level: 'private', key: `${prefix}x.bin`, with: bob.username },
     });
-    const setQuota = (expression: string, values?: Record<string, { N: string }>) =>
-      dynamo.send(
-        new UpdateItemCommand({
-          TableName: stack.outputs.LedgerTable,
-          Key: { pk: { S: alice.identityId }, sk: { S: USAGE_SK } },
-          UpdateExpression: expression,
-          ...(values ? { ExpressionAttributeValues: values } : {}),
-        }),
-      );
-    try {
-      await setQuota('SET quotaBytes = :bytes', { ':bytes': { N: String((before?.bytes ?? 0) + 1500) } });
-      const first = await alice.api.POST('/files/shares', {
-        body: { level: 'private', key: `${prefix}x.bin`, with: bob.username },
-      });
-      expect(first.response.status).toBe(201);
-      await stack.events.drain();
-      const after = (await me(alice)).usage;
-      expect(after?.bytes).toBe((before?.bytes ?? 0) + 1000);
-      expect(after?.levels.shared.bytes).toBe((before?.levels.shared.bytes ?? 0) + 1000);
+    expect(first.response.status).toBe(201);
+    await stack.events.drain();
+    const after = (await me(owner)).usage;
+    expect(after?.bytes).toBe(3000);
+    expect(after?.levels.shared).toEqual({ bytes: 1000, objects: 1 });
 
-      const second = await alice.api.POST('/files/shares', {
-        body: { level: 'private', key: `${prefix}z.bin`, with: bob.username },
+    // 3,000 stored; another 1,000 would pass 3,500.
+    const second = await owner.api.POST('/files/shares', {
+      body: { level: 'private', key: `${prefix}z.bin`, with: bob.username },
+    });
+    expect(second.response.status).toBe(403);
+    expect(second.error).toMatchObject({ code: 'quota_exceeded' });
+    // Copies and moves store a second copy first: the quota refuses them too, and the source stays.
+    for (const move of [false, true]) {
+      const copy = await owner.api.POST('/files/copies', {
+        body: {
+          from: { level: 'private', key: `${prefix}z.bin` },
+          to: { level: 'protected', key: `${prefix}z.bin` },
+          move,
+        },
       });
-      expect(second.response.status).toBe(403);
-      expect(second.error).toMatchObject({ code: 'quota_exceeded' });
-      // Copies and moves store a second copy first: the quota refuses them too, and the source stays.
-      for (const move of [false, true]) {
-        const copy = await alice.api.POST('/files/copies', {
-          body: {
-            from: { level: 'private', key: `${prefix}z.bin` },
-            to: { level: 'protected', key: `${prefix}z.bin` },
-            move,
-          },
-        });
-        expect(copy.response.status).toBe(403);
-        expect(copy.error).toMatchObject({ code: 'quota_exceeded' });
-      }
-      const source = await alice.api.GET('/files/properties', {
-        params: { query: { level: 'private', key: `${prefix}z.bin` } },
-      });
-      expect(source.data?.size).toBe(1000);
-    } finally {
-      await setQuota('REMOVE quotaBytes');
-      dynamo.destroy();
+      expect(copy.response.status).toBe(403);
+      expect(copy.error).toMatchObject({ code: 'quota_exceeded' });
     }
+    const source = await owner.api.GET('/files/properties', {
+      params: { query: { level: 'private', key: `${prefix}z.bin` } },
+    });
+    expect(source.data?.size).toBe(1000);
   });
 });
