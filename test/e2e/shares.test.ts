@@ -159,6 +159,31 @@ describe('POST /files/shares', () => {
     expect(answer.error).toMatchObject({ code: 'invalid_request', field });
   });
 
+  it(
+    'a user who has never signed in: sealed mode shares at once (found at first sign-in); direct mode answers 409',
+    async () => {
+      const newcomer = await createFreshUser(target, 'share-newcomer');
+      const answer = await a.api.POST('/files/shares', {
+        body: { level: 'private', key, with: newcomer.username },
+      });
+      if (target.accessMode === 'direct') {
+        expect(answer.response.status).toBe(409);
+        expect(answer.error).toMatchObject({ code: 'user_not_ready' });
+        return;
+      }
+      expect(answer.response.status).toBe(201);
+      const session = await signIn(target, newcomer);
+      expect(answer.data?.grantee).toBe(session.identityId);
+      await expect
+        .poll(async () => (await session.api.GET('/files/shared-with-me')).data?.items, INDEX_WAIT)
+        .toEqual([expect.objectContaining({ owner: a.identityId, key })]);
+      await a.api.DELETE('/files', {
+        params: { query: { level: 'shared', key, grantee: session.identityId } },
+      });
+    },
+    INDEX_TEST_TIMEOUT,
+  );
+
   it('answers 404 no_such_user for an unknown username', async () => {
     const answer = await a.api.POST('/files/shares', {
       body: { level: 'private', key, with: `nobody-${Date.now()}@example.com` },
