@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
-import { LEVELS, type Level, type ShownProblem, toShownProblem, unwrap } from './api';
-import { Dialog, ResultView } from './dialog';
+import { LEVELS, type Level, unwrap } from './api';
+import { Dialog, ResultView, useFormAction } from './dialog';
 import type { DownloadRef } from './download';
 import { formatBytes } from './format';
 import { ProblemView } from './problem-view';
@@ -28,15 +28,10 @@ export function CopyDialog({
   const [key, setKey] = useState(from.key);
   const [overwrite, setOverwrite] = useState(false);
   const [move, setMove] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<ShownProblem>();
-  const [result, setResult] = useState<string>();
+  const { busy, problem, result, run } = useFormAction();
 
-  const submit = async () => {
-    setBusy(true);
-    setProblem(undefined);
-    setResult(undefined);
-    try {
+  const submit = () =>
+    run(async () => {
       const copied = unwrap(
         await api.POST('/files/copies', {
           body: {
@@ -52,16 +47,9 @@ export function CopyDialog({
           },
         }),
       );
-      setResult(
-        `${canMove && move ? 'Moved' : 'Copied'} to ${level}/${key.trim()} (${formatBytes(copied.size)}).`,
-      );
       onCopied();
-    } catch (error) {
-      setProblem(toShownProblem(error));
-    } finally {
-      setBusy(false);
-    }
-  };
+      return `${canMove && move ? 'Moved' : 'Copied'} to ${level}/${key.trim()} (${formatBytes(copied.size)}).`;
+    });
 
   return (
     <Dialog

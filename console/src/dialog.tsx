@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { type ShownProblem, toShownProblem } from './api';
 
 /**
  * A modal form on the native `<dialog>`: it traps focus, closes on Escape and gives focus back to
@@ -67,4 +68,27 @@ export function ResultView({ message }: { message: string | undefined }) {
       {message}
     </p>
   );
+}
+
+/**
+ * A dialog's one action: `run(work)` marks it busy, clears the last outcome, then shows the message
+ * `work` resolves to, or the problem it fails with.
+ */
+export function useFormAction() {
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<ShownProblem>();
+  const [result, setResult] = useState<string>();
+  const run = async (work: () => Promise<string>) => {
+    setBusy(true);
+    setProblem(undefined);
+    setResult(undefined);
+    try {
+      setResult(await work());
+    } catch (error) {
+      setProblem(toShownProblem(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, problem, result, run };
 }

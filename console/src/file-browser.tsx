@@ -15,6 +15,7 @@ import {
 import { CopyDialog } from './copy-dialog';
 import { type DownloadRef, download as save } from './download';
 import { baseName, formatBytes } from './format';
+import { Pager } from './pager';
 import { ProblemView } from './problem-view';
 import { ShareDialog } from './share-dialog';
 import { UploadPanel } from './upload-panel';
@@ -309,22 +310,12 @@ export function FileBrowser({ api, me, onChanged }: { api: FilesClient; me: Me; 
         </tbody>
       </table>
 
-      <div class="paging">
-        <button
-          type="button"
-          disabled={cursors.length === 0}
-          onClick={() => setCursors(cursors.slice(0, -1))}
-        >
-          Previous page
-        </button>
-        <span>Page {cursors.length + 1}</span>
-        <button
-          type="button"
-          disabled={!page?.nextCursor}
-          onClick={() => page?.nextCursor && setCursors([...cursors, page.nextCursor])}
-        >
-          Next page
-        </button>
+      <Pager
+        cursors={cursors}
+        setCursors={setCursors}
+        nextCursor={page?.nextCursor}
+        labels={{ previous: 'Previous page', next: 'Next page' }}
+      >
         <label>
           Per page
           <select
@@ -342,7 +333,7 @@ export function FileBrowser({ api, me, onChanged }: { api: FilesClient; me: Me; 
             ))}
           </select>
         </label>
-      </div>
+      </Pager>
 
       {acting?.action === 'share' && place.level !== 'shared' && (
         <ShareDialog

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
-import { type Level, type Share, type ShownProblem, toShownProblem, unwrap } from './api';
-import { Dialog, ResultView } from './dialog';
+import { type Level, type Share, unwrap } from './api';
+import { Dialog, ResultView, useFormAction } from './dialog';
 import { ProblemView } from './problem-view';
 
 /** `POST /files/shares`: copies one of the caller's files to `shared/{caller}/{grantee}/`. */
@@ -19,26 +19,16 @@ export function ShareDialog({
   onClose: () => void;
 }) {
   const [username, setUsername] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<ShownProblem>();
-  const [share, setShare] = useState<Share>();
+  const { busy, problem, result, run } = useFormAction();
 
-  const submit = async () => {
-    setBusy(true);
-    setProblem(undefined);
-    setShare(undefined);
-    try {
-      const made = unwrap(
+  const submit = () =>
+    run(async () => {
+      const share = unwrap(
         await api.POST('/files/shares', { body: { level, key: fileKey, with: username.trim() } }),
       );
-      setShare(made);
-      onShared(made);
-    } catch (error) {
-      setProblem(toShownProblem(error));
-    } finally {
-      setBusy(false);
-    }
-  };
+      onShared(share);
+      return `Shared ${share.key} with ${share.granteeUsername} (identity ${share.grantee}). Revoke it from the shared level.`;
+    });
 
   return (
     <Dialog
@@ -60,12 +50,7 @@ export function ShareDialog({
         />
       </label>
       <ProblemView problem={problem} label="Share error" />
-      <ResultView
-        message={
-          share &&
-          `Shared ${share.key} with ${share.granteeUsername} (identity ${share.grantee}). Revoke it from the shared level.`
-        }
-      />
+      <ResultView message={result} />
     </Dialog>
   );
 }

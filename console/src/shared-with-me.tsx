@@ -4,6 +4,7 @@ import { type SharedWithMe as Page, type ShownProblem, toShownProblem, unwrap } 
 import { CopyDialog } from './copy-dialog';
 import { download } from './download';
 import { baseName, formatBytes, shortId } from './format';
+import { Pager } from './pager';
 import { ProblemView } from './problem-view';
 
 const PAGE_SIZE = 25;
@@ -113,23 +114,12 @@ export function SharedWithMe({ api }: { api: FilesClient }) {
           )}
         </tbody>
       </table>
-      <div class="paging">
-        <button
-          type="button"
-          disabled={cursors.length === 0}
-          onClick={() => setCursors(cursors.slice(0, -1))}
-        >
-          Previous shares
-        </button>
-        <span>Page {cursors.length + 1}</span>
-        <button
-          type="button"
-          disabled={!page?.nextCursor}
-          onClick={() => page?.nextCursor && setCursors([...cursors, page.nextCursor])}
-        >
-          More shares
-        </button>
-      </div>
+      <Pager
+        cursors={cursors}
+        setCursors={setCursors}
+        nextCursor={page?.nextCursor}
+        labels={{ previous: 'Previous shares', next: 'More shares' }}
+      />
       {copying && (
         <CopyDialog
           api={api}
