@@ -1,14 +1,12 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
 import {
   ALL_LEVELS,
   type AnyLevel,
   expectOk,
   type FileItem,
-  type FileList,
   type Me,
   type Share,
-  type ShownProblem,
   toShownProblem,
   unwrap,
 } from './api';
@@ -19,6 +17,7 @@ import { Pager } from './pager';
 import { ProblemView } from './problem-view';
 import { ShareDialog } from './share-dialog';
 import { UploadPanel } from './upload-panel';
+import { useNewest } from './use-newest';
 
 /**
  * One folder of one owner: `owner` undefined means the caller's own. In `shared`, the caller's own
@@ -45,13 +44,9 @@ export function FileBrowser({ api, me, onChanged }: { api: FilesClient; me: Me; 
   const [pageSize, setPageSize] = useState(25);
   // The cursors of the pages after the first one; the last is the page shown.
   const [cursors, setCursors] = useState<readonly string[]>([]);
-  const [page, setPage] = useState<FileList>();
-  const [loading, setLoading] = useState(false);
-  const [problem, setProblem] = useState<ShownProblem>();
   const [status, setStatus] = useState('');
   const [confirming, setConfirming] = useState<string>();
   const [reloads, setReloads] = useState(0);
-  const latest = useRef(0);
 
   const own = place.owner === undefined || place.owner === me.identityId;
   const reload = () => {
@@ -60,39 +55,30 @@ export function FileBrowser({ api, me, onChanged }: { api: FilesClient; me: Me; 
   };
   const cursor = cursors[cursors.length - 1];
 
-  useEffect(() => {
-    // Only the newest listing may land: an older answer arriving late is dropped.
-    const request = ++latest.current;
-    setLoading(true);
-    api
-      .GET('/files', {
-        params: {
-          query: {
-            level: place.level,
-            prefix: place.prefix,
-            delimiter: '/',
-            limit: pageSize,
-            ...(place.owner === undefined ? {} : { owner: place.owner }),
-            ...(place.grantee === undefined ? {} : { grantee: place.grantee }),
-            ...(cursor === undefined ? {} : { cursor }),
+  const {
+    value: page,
+    loading,
+    problem,
+    setProblem,
+  } = useNewest(
+    async () =>
+      unwrap(
+        await api.GET('/files', {
+          params: {
+            query: {
+              level: place.level,
+              prefix: place.prefix,
+              delimiter: '/',
+              limit: pageSize,
+              ...(place.owner === undefined ? {} : { owner: place.owner }),
+              ...(place.grantee === undefined ? {} : { grantee: place.grantee }),
+              ...(cursor === undefined ? {} : { cursor }),
+            },
           },
-        },
-      })
-      .then(unwrap)
-      .then(
-        (result) => {
-          if (request !== latest.current) return;
-          setPage(result);
-          setProblem(undefined);
-        },
-        (error: unknown) => {
-          if (request !== latest.current) return;
-          setPage(undefined);
-          setProblem(toShownProblem(error));
-        },
-      )
-      .finally(() => request === latest.current && setLoading(false));
-  }, [api, place, pageSize, cursor, reloads]);
+        }),
+      ),
+    [api, place, pageSize, cursor, reloads],
+  );
 
   const go = (next: Place) => {
     setPlace(next);

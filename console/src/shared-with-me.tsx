@@ -1,11 +1,12 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
-import { type SharedWithMe as Page, type ShownProblem, toShownProblem, unwrap } from './api';
+import { toShownProblem, unwrap } from './api';
 import { CopyDialog } from './copy-dialog';
 import { download } from './download';
 import { baseName, formatBytes, shortId } from './format';
 import { Pager } from './pager';
 import { ProblemView } from './problem-view';
+import { useNewest } from './use-newest';
 
 const PAGE_SIZE = 25;
 
@@ -15,37 +16,25 @@ const PAGE_SIZE = 25;
  */
 export function SharedWithMe({ api }: { api: FilesClient }) {
   const [cursors, setCursors] = useState<readonly string[]>([]);
-  const [page, setPage] = useState<Page>();
-  const [loading, setLoading] = useState(false);
-  const [problem, setProblem] = useState<ShownProblem>();
   const [status, setStatus] = useState('');
   const [reloads, setReloads] = useState(0);
   const [copying, setCopying] = useState<{ owner: string; key: string }>();
-  const latest = useRef(0);
   const cursor = cursors[cursors.length - 1];
 
-  useEffect(() => {
-    const request = ++latest.current;
-    setLoading(true);
-    api
-      .GET('/files/shared-with-me', {
-        params: { query: { limit: PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) } },
-      })
-      .then(unwrap)
-      .then(
-        (result) => {
-          if (request !== latest.current) return;
-          setPage(result);
-          setProblem(undefined);
-        },
-        (error: unknown) => {
-          if (request !== latest.current) return;
-          setPage(undefined);
-          setProblem(toShownProblem(error));
-        },
-      )
-      .finally(() => request === latest.current && setLoading(false));
-  }, [api, cursor, reloads]);
+  const {
+    value: page,
+    loading,
+    problem,
+    setProblem,
+  } = useNewest(
+    async () =>
+      unwrap(
+        await api.GET('/files/shared-with-me', {
+          params: { query: { limit: PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) } },
+        }),
+      ),
+    [api, cursor, reloads],
+  );
 
   const save = async (owner: string, key: string) => {
     setProblem(undefined);

@@ -1,0 +1,33 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { type ShownProblem, toShownProblem } from './api';
+
+/**
+ * Loads with `load` whenever `deps` change, keeping only the newest answer: an older request that
+ * lands late is dropped. A failure clears the value and shows its problem; `setProblem` lets the
+ * component report its other actions' problems in the same place.
+ */
+export function useNewest<T>(load: () => Promise<T>, deps: readonly unknown[]) {
+  const [value, setValue] = useState<T>();
+  const [loading, setLoading] = useState(false);
+  const [problem, setProblem] = useState<ShownProblem>();
+  const latest = useRef(0);
+  useEffect(() => {
+    const request = ++latest.current;
+    setLoading(true);
+    load()
+      .then(
+        (result) => {
+          if (request !== latest.current) return;
+          setValue(result);
+          setProblem(undefined);
+        },
+        (error: unknown) => {
+          if (request !== latest.current) return;
+          setValue(undefined);
+          setProblem(toShownProblem(error));
+        },
+      )
+      .finally(() => request === latest.current && setLoading(false));
+  }, deps);
+  return { value, loading, problem, setProblem };
+}
