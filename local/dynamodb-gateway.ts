@@ -1,9 +1,9 @@
 /**
  * The local DynamoDB front door: DynamoDB's JSON protocol (`X-Amz-Target: DynamoDB_20120810.<Op>`)
- * in front of moto, where the identity directory table lives. Every request must be SigV4-signed
- * (service `dynamodb`); the function's keys may do only what its deployed role allows (GetItem,
- * PutItem and DeleteItem on the directory table), the stack's admin keys may manage tables (the bootstrap's
- * CreateTable), and anyone else is refused as DynamoDB refuses.
+ * in front of moto, where the identity directory and the ledger tables live. Every request must be
+ * SigV4-signed (service `dynamodb`); the API function's and the events function's keys may do only
+ * what their deployed roles allow (`FUNCTION_ACTIONS`, `LEDGER_RIGHTS`), the stack's admin keys may
+ * manage tables and read the ledger, and anyone else is refused as DynamoDB refuses.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

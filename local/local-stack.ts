@@ -40,7 +40,7 @@ export interface LocalStackPorts {
   readonly identity?: number;
   /** The S3 endpoint (the gateway). */
   readonly s3?: number;
-  /** The DynamoDB endpoint (the gateway in front of the identity directory table). */
+  /** The DynamoDB endpoint (the gateway in front of the identity directory and ledger tables). */
   readonly dynamodb?: number;
   /** The STS endpoint. */
   readonly sts?: number;

@@ -1,6 +1,6 @@
 /**
  * Runs `moto_server` (Python moto 5): the local user pool (cognito-idp), the identity directory
- * table and the object storage. moto checks no signatures, so it listens on a Unix socket in a
+ * and ledger tables and the object storage. moto checks no signatures, so it listens on a Unix socket in a
  * private (0700) directory and never on TCP: callers reach it only through the stack's front doors
  * (the user-pool and DynamoDB gateways, the S3 gateway), which check them as AWS does.
  *
