@@ -39,9 +39,10 @@ export function createListSharedWithMeRoute({ config, identity }: AppDeps, ledge
     }
 
     const page = await ledger.sharedWith(callerId, { limit: query.limit ?? DEFAULT_LIMIT, after });
-    // Shares written around the API may break the key rules: like listings, they are left out.
+    // Shares written around the API may break the key rules, or be a user's "share" with
+    // themselves: like listings, they are left out.
     const items = page.items.flatMap((share) => {
-      if (!isIdentityId(share.owner)) return [];
+      if (!isIdentityId(share.owner) || share.owner === callerId) return [];
       const folder = sharedFolder(share.owner, callerId);
       const key = listedKeyIn(folder, `${folder.prefix}${share.path}`);
       if (key === undefined) return [];

@@ -68,6 +68,7 @@ describe('GET /files/shared-with-me', () => {
       share('b\u202Etxt.exe'),
       share('c.txt', 'not-an-identity'),
       share(`x/${alice.identityId}/y.txt`),
+      share('mine.txt', alice.identityId),
     ]);
     const request: EventInput = { method: 'GET', path: '/files/shared-with-me' };
     const response = await call(ledger);
