@@ -29,6 +29,7 @@ import { createGetFilePropertiesRoute } from './routes/get-file-properties';
 import { createGetMeRoute } from './routes/get-me';
 import { createGetMultipartRoute } from './routes/get-multipart';
 import { createListFilesRoute } from './routes/list-files';
+import { createListMySharesRoute } from './routes/list-my-shares';
 import { createListSharedWithMeRoute } from './routes/list-shared-with-me';
 import { createSignPartsRoute } from './routes/sign-parts';
 import { createStartMultipartRoute } from './routes/start-multipart';
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps): ApiHandler {
     { method: 'POST', path: '/files/copies', handler: createCopyRoute(deps) },
     { method: 'POST', path: '/files/downloads/batch', handler: createDownloadsRoute(deps) },
     { method: 'POST', path: '/files/shares', handler: createShareRoute(deps) },
+    { method: 'GET', path: '/files/shares', handler: createListMySharesRoute(deps) },
     // The share index lives in the ledger: a deployment without one has no such route.
     ...(deps.ledger
       ? [

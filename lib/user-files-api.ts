@@ -538,7 +538,9 @@ export class UserFilesApi extends Construct {
       multipart.addResource(operation).addMethod('POST', integration, methodOptions);
     }
     files.addResource('copies').addMethod('POST', integration, methodOptions);
-    files.addResource('shares').addMethod('POST', integration, methodOptions);
+    const shares = files.addResource('shares');
+    shares.addMethod('POST', integration, methodOptions);
+    shares.addMethod('GET', integration, methodOptions);
     files.addResource('shared-with-me').addMethod('GET', integration, methodOptions);
 
     // API Gateway's own errors: problem documents with CORS headers, so browsers can read them.

@@ -6,6 +6,7 @@ import type { ConsoleConfig } from './config';
 import { FileBrowser } from './file-browser';
 import { IdentityPanel } from './identity-panel';
 import { ProblemView } from './problem-view';
+import { SharedByMe } from './shared-by-me';
 import { SharedWithMe } from './shared-with-me';
 import { SignIn } from './sign-in';
 
@@ -68,6 +69,7 @@ function SignedIn({
             <IdentityPanel me={me} onRefresh={reload} />
             <FileBrowser api={api} me={me} onChanged={reload} />
             <SharedWithMe api={api} />
+            <SharedByMe api={api} changes={reloads} onChanged={reload} />
           </>
         ) : (
           !problem && <p class="loading">Loading your identity…</p>

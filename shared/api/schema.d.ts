@@ -169,7 +169,15 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * What the caller shares, with whom
+     * @description Every share the caller has made (`shared/{caller}/{grantee}/{key}`), all grantees at once,
+     *     listed from storage with the caller's own credentials, ordered by grantee then key. Revoke one
+     *     with `DELETE /files?level=shared&key=&grantee=`. Pages are at most `limit` items; pass
+     *     `nextCursor` back as `cursor`. Keys that break the key rules (written around the API) are left
+     *     out and counted in `omitted`, as in `GET /files`.
+     */
+    get: operations['listMyShares'];
     put?: never;
     /**
      * Share one of the caller's objects with one user, named by username
@@ -689,6 +697,23 @@ export interface components {
       /** @description The grantee as `with` named them (their username or alias). */
       granteeUsername: string;
     };
+    MyShare: {
+      grantee: components['schemas']['IdentityId'];
+      key: components['schemas']['Key'];
+      size: number;
+      /**
+       * Format: date-time
+       * @description When the shared copy was (last) written.
+       */
+      lastModified: string;
+    };
+    MyShares: {
+      items: components['schemas']['MyShare'][];
+      /** @description Entries of this page left out because their key breaks the key rules. */
+      omitted: number;
+      /** @description Present when there are more items. */
+      nextCursor?: string;
+    };
     SharedItem: {
       /** @description Who shares it; pass it as `owner` with `level=shared` to download or list. */
       owner: components['schemas']['IdentityId'];
@@ -1148,6 +1173,39 @@ export interface operations {
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       413: components['responses']['PayloadTooLarge'];
+      429: components['responses']['TooManyRequests'];
+      502: components['responses']['BadGateway'];
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['GatewayTimeout'];
+      default: components['responses']['Problem'];
+    };
+  };
+  listMyShares: {
+    parameters: {
+      query?: {
+        /** @description Most items in one page. */
+        limit?: number;
+        /** @description The `nextCursor` of the previous page, unchanged. */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of the caller's shares. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MyShares'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];

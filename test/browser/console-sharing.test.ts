@@ -1,7 +1,8 @@
 /**
  * Sharing, "Shared with me" and copies in the console, in real browsers: Alice shares a 20 MiB file
  * with Bob by username, Bob (his own browser) finds it under "Shared with me" and downloads it
- * byte-exact, Alice revokes it from her `shared` level and it leaves Bob's list; files are copied,
+ * byte-exact, Alice finds it in her `shared` level and under "Shared by me", revokes it there, and it
+ * leaves Bob's list; files are copied,
  * moved and renamed between levels, and copied out of another owner's folder. Alice's `protected`
  * level is this file's alone (other files run beside it); copies land under `public/moves/`.
  */
@@ -86,15 +87,23 @@ describe('sharing and copying in the console', () => {
     const saved = await readFile(await (await downloading).path());
     expect(sha256(saved)).toBe(sha256(bytes));
 
-    // Alice revokes it from her shared level (the grantee field was filled by the share).
+    // Alice's shared level lists it for Bob (the grantee field was filled by the share).
     await page.getByLabel(/^Level/).selectOption('shared');
     await page.getByLabel(/^Owner identity ID/).fill('');
     await expect(page.getByLabel(/^Grantee identity ID/).inputValue()).resolves.toBe(bobId);
     await page.getByRole('button', { name: 'Open folder' }).click();
     await page.getByRole('button', { name: 'sharing/', exact: true }).click();
-    await row(page, 'big.bin').getByRole('button', { name: 'Revoke big.bin' }).click();
-    await row(page, 'big.bin').getByRole('button', { name: 'Confirm revoke big.bin' }).click();
-    await page.getByRole('status').filter({ hasText: 'Revoked big.bin' }).waitFor();
+    await row(page, 'big.bin').waitFor();
+
+    // "Shared by me" lists every share at once, with whom; Alice revokes it there.
+    const mine = page.getByRole('region', { name: 'Shared by me' });
+    const outgoing = row(page, 'sharing/big.bin', mine);
+    await outgoing.waitFor();
+    await expect(outgoing.locator('code').getAttribute('title')).resolves.toBe(bobId);
+    await screenshot(page, '17-shared-by-me');
+    await outgoing.getByRole('button', { name: 'Revoke sharing/big.bin' }).click();
+    await mine.getByRole('status').filter({ hasText: 'Revoked big.bin' }).waitFor();
+    await outgoing.waitFor({ state: 'detached' });
 
     await refreshSharedWithMe(bobPage, 'sharing/big.bin', false);
     const refused = await (await apiAs(1)).api.POST('/files/downloads', {

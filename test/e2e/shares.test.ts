@@ -57,6 +57,12 @@ describe('POST /files/shares', () => {
         .poll(async () => (await b.api.GET('/files/shared-with-me')).data?.items, INDEX_WAIT)
         .toEqual([{ owner: a.identityId, key, size: text.length, sharedAt: expect.any(String) }]);
       expect((await c.api.GET('/files/shared-with-me')).data).toEqual({ items: [] });
+      // A sees the share among their own, straight from storage; B and C see none of A's.
+      const mine = await a.api.GET('/files/shares');
+      expect(mine.data?.items).toEqual([
+        { grantee: b.identityId, key, size: text.length, lastModified: expect.any(String) },
+      ]);
+      expect((await b.api.GET('/files/shares')).data).toEqual({ items: [], omitted: 0 });
 
       const download = await b.api.POST('/files/downloads', {
         body: { level: 'shared', owner: a.identityId, key },
@@ -93,6 +99,7 @@ describe('POST /files/shares', () => {
         params: { query: { level: 'shared', key, grantee: b.identityId } },
       });
       expect(revoked.response.status).toBe(204);
+      expect((await a.api.GET('/files/shares')).data?.items).toEqual([]);
       const after = await b.api.POST('/files/downloads', {
         body: { level: 'shared', owner: a.identityId, key },
       });
@@ -130,6 +137,22 @@ describe('POST /files/shares', () => {
       const second = await c.api.GET('/files/shared-with-me', { params: { query: { limit: 2, cursor } } });
       expect(second.data?.items.map((item) => item.key)).toEqual(keys.slice(2));
       expect(second.data?.nextCursor).toBeUndefined();
+
+      const mineFirst = await a.api.GET('/files/shares', { params: { query: { limit: 2 } } });
+      expect(mineFirst.data?.items).toHaveLength(2);
+      const mineCursor = mineFirst.data?.nextCursor;
+      if (mineCursor === undefined) throw new Error('a second page of A’s shares was expected');
+      const mineSecond = await a.api.GET('/files/shares', {
+        params: { query: { limit: 2, cursor: mineCursor } },
+      });
+      expect(
+        [...(mineFirst.data?.items ?? []), ...(mineSecond.data?.items ?? [])].map((item) => item.key),
+      ).toEqual(keys);
+      // A's cursor of their shares is not a cursor of C's shared-with-me, nor of anyone else's shares.
+      const crossed = await c.api.GET('/files/shared-with-me', { params: { query: { cursor: mineCursor } } });
+      expect(crossed.error).toMatchObject({ code: 'invalid_request', field: 'cursor' });
+      const stolen = await c.api.GET('/files/shares', { params: { query: { cursor: mineCursor } } });
+      expect(stolen.error).toMatchObject({ code: 'invalid_request', field: 'cursor' });
 
       // C's cursor is C's: B presenting it is told so, by field.
       const replayed = await b.api.GET('/files/shared-with-me', { params: { query: { cursor } } });

@@ -464,6 +464,7 @@ describe('REST API', () => {
         'POST /files/copies',
         'POST /files/downloads/batch',
         'POST /files/shares',
+        'GET /files/shares',
         'GET /files/shared-with-me',
         'DELETE /me/data',
       ].sort(),
