@@ -212,6 +212,7 @@ export function FileBrowser({ api, me, onChanged }: { api: FilesClient; me: Me; 
           // A fresh panel per folder: no earlier folder's transfers or errors linger.
           key={`${place.level}/${place.prefix}`}
           api={api}
+          identityId={me.identityId}
           level={place.level}
           prefix={place.prefix}
           onUploaded={reload}

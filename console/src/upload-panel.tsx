@@ -1,9 +1,9 @@
-import { useRef, useState } from 'preact/hooks';
+import { useMemo, useRef, useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
 import { type Level, type ShownProblem, toShownProblem } from './api';
 import { formatBytes } from './format';
 import { ProblemView } from './problem-view';
-import { FileUpload, UploadProblem } from './upload';
+import { FileUpload, handleStore, UploadProblem } from './upload';
 
 interface Transfer {
   readonly id: number;
@@ -25,15 +25,19 @@ let nextId = 0;
 /** Upload into the folder shown, by picking or dropping files; each with its progress and controls. */
 export function UploadPanel({
   api,
+  identityId,
   level,
   prefix,
   onUploaded,
 }: {
   api: FilesClient;
+  /** Whose unfinished uploads this browser remembers (see `handleStore`). */
+  identityId: string;
   level: Level;
   prefix: string;
   onUploaded: () => void;
 }) {
+  const handles = useMemo(() => handleStore(identityId), [identityId]);
   const [name, setName] = useState('');
   const [keepExisting, setKeepExisting] = useState(false);
   const [transfers, setTransfers] = useState<readonly Transfer[]>([]);
@@ -85,11 +89,15 @@ export function UploadPanel({
     const runs = files.map((file) => {
       const id = nextId++;
       const key = `${prefix}${chosen || file.name}`;
-      const job = new FileUpload(api, { level, key, file, overwrite: !keepExisting }, (progress) =>
-        update(id, {
-          loaded: Math.min(progress.stored + progress.sending, progress.total),
-          stored: progress.stored,
-        }),
+      const job = new FileUpload(
+        api,
+        { level, key, file, overwrite: !keepExisting },
+        (progress) =>
+          update(id, {
+            loaded: Math.min(progress.stored + progress.sending, progress.total),
+            stored: progress.stored,
+          }),
+        handles,
       );
       uploads.current.set(id, job);
       setTransfers((all) => [

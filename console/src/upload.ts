@@ -4,14 +4,40 @@
  * around it: pause (abort, keeping the multipart upload), resume (the helper finds the parts
  * storage holds and sends only the rest), cancel (abort, then abandon the multipart upload), and
  * byte-level progress, which fetch cannot report for request bodies, so storage PUTs go through
- * XMLHttpRequest.
+ * XMLHttpRequest. Multipart handles are kept in `localStorage` (per user), so after a reload or a
+ * closed tab, picking the same file again for the same key resumes where storage left off.
  */
 import type { FilesClient } from '../../shared/api/client';
-import { UploadError, type UploadResult, type UploadStore, upload } from '../../shared/api/upload';
+import {
+  localStorageStore,
+  UploadError,
+  type UploadResult,
+  type UploadStore,
+  upload,
+} from '../../shared/api/upload';
 import { type Level, recordingProblems, type ShownProblem } from './api';
 
 /** Bodies above this go multipart (the helper's default, named so the page knows which can pause). */
 export const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
+
+/**
+ * Where a user's unfinished multipart uploads are remembered in this browser. The handle names only
+ * an upload in the caller's own folder, and the API checks it again with their own session. Falls
+ * back to memory where `localStorage` is unavailable.
+ */
+export function handleStore(identityId: string): UploadStore {
+  const prefix = `user-files-upload:${identityId}:`;
+  try {
+    return localStorageStore(undefined, prefix);
+  } catch {
+    const handles = new Map<string, string>();
+    return {
+      get: (id) => handles.get(id),
+      set: (id, value) => void handles.set(id, value),
+      delete: (id) => void handles.delete(id),
+    };
+  }
+}
 
 export interface UploadRequest {
   readonly level: Level;
@@ -83,13 +109,9 @@ function xhrFetch(onSending: (request: object, loaded: number | undefined) => vo
 
 export class FileUpload {
   readonly multipart: boolean;
-  /** This upload's own store: at most one multipart handle, so cancel knows what to abandon. */
-  readonly #handles = new Map<string, string>();
-  readonly #store: UploadStore = {
-    get: (id) => this.#handles.get(id),
-    set: (id, value) => void this.#handles.set(id, value),
-    delete: (id) => void this.#handles.delete(id),
-  };
+  /** The entries of `handles` this upload used, so cancel knows what to abandon. */
+  readonly #ids = new Set<string>();
+  readonly #store: UploadStore;
   readonly #sending = new Map<object, number>();
   #stored = 0;
   #controller: AbortController | undefined;
@@ -100,8 +122,20 @@ export class FileUpload {
     readonly api: FilesClient,
     readonly request: UploadRequest,
     readonly onProgress: ProgressListener,
+    readonly handles: UploadStore,
   ) {
     this.multipart = request.file.size > MULTIPART_THRESHOLD;
+    this.#store = {
+      get: (id) => {
+        this.#ids.add(id);
+        return handles.get(id);
+      },
+      set: (id, value) => {
+        this.#ids.add(id);
+        return handles.set(id, value);
+      },
+      delete: (id) => handles.delete(id),
+    };
   }
 
   #report(): void {
@@ -180,9 +214,9 @@ export class FileUpload {
     this.#controller?.abort();
     const outcome = await this.#running?.catch(() => undefined);
     if (outcome?.state === 'done') return 'done';
-    const handles = [...this.#handles.values()];
-    this.#handles.clear();
-    for (const handle of handles) {
+    for (const id of this.#ids) {
+      const handle = await this.handles.get(id);
+      if (handle === undefined) continue;
       const result = await this.api.POST('/files/multipart/abort', { body: { upload: handle } });
       if (!result.response.ok) {
         throw new UploadProblem({
@@ -190,6 +224,7 @@ export class FileUpload {
           status: result.response.status,
         });
       }
+      await this.handles.delete(id);
     }
     return 'cancelled';
   }

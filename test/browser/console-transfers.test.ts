@@ -1,7 +1,8 @@
 /**
  * The console's uploads through the shared helper, in a real browser: a 20 MiB file goes multipart,
  * is paused mid-way (nothing moves while paused; storage holds the parts sent), resumes where it
- * stopped (the parts stored are not sent again) and arrives byte-exact; a cancelled upload leaves
+ * stopped (the parts stored are not sent again) and arrives byte-exact, even after a reload (the
+ * same file picked again); a cancelled upload leaves
  * nothing listed and its multipart upload abandoned; and the usage panel shows the new bytes.
  * Alice's `public` level under `transfers/` is this file's alone (other files run beside it).
  */
@@ -222,5 +223,47 @@ describe('uploads in the console', () => {
     await expect(usage.locator('tr[data-level="shared"]').count()).resolves.toBe(1);
     await expect(usage.getByTestId('quota').textContent()).resolves.toBe('Quota: none');
     await screenshot(page, '12-usage');
+  });
+
+  it('a paused upload outlives a reload: picking the same file again resumes it, sending only the rest', async () => {
+    const bytes = randomBytes(SIZE);
+    const file = join(work, 'reload.bin');
+    await writeFile(file, bytes);
+    const name = 'transfers/reload.bin';
+    const transfer = page.locator(`li[data-transfer="${name}"]`);
+    await openLevel(page, 'public');
+
+    const parts = await holdParts(page, (partNumber) => partNumber === '1');
+    const started = page.waitForResponse(isMultipartStart);
+    await page.getByLabel(/^Save as/).fill(name);
+    await page.getByLabel('Drop files here, or choose files').setInputFiles(file);
+    await started;
+    await parts.holding;
+    await expect
+      .poll(async () => Number(await transfer.getAttribute('data-stored')), { timeout: 20_000 })
+      .toBe(8 * MiB);
+    await transfer.getByRole('button', { name: /^Pause/ }).click();
+    await transfer.getByText(/^paused: /).waitFor();
+    await parts.release();
+
+    // The page is gone (and with it the session); the multipart handle is remembered for this user.
+    await page.reload();
+    await signInAs(page, 0);
+    await openLevel(page, 'public');
+    const restarted = page.waitForResponse(isMultipartStart, { timeout: 3_000 }).then(
+      () => true,
+      () => false,
+    );
+    await page.getByLabel(/^Save as/).fill(name);
+    await page.getByLabel('Drop files here, or choose files').setInputFiles(file);
+    await transfer.getByText(/✓/).waitFor({ timeout: 30_000 });
+    await expect(restarted).resolves.toBe(false);
+    await expect(transfer.textContent()).resolves.toMatch(/resumed: 1 part was already stored/);
+    expect(Number(await transfer.getAttribute('data-sent'))).toBe(SIZE - 8 * MiB);
+
+    await page.getByRole('button', { name: 'transfers/', exact: true }).click();
+    const downloading = page.waitForEvent('download');
+    await row(page, 'reload.bin').getByRole('button', { name: 'Download reload.bin' }).click();
+    expect(sha256(await readFile(await (await downloading).path()))).toBe(sha256(bytes));
   });
 });
