@@ -33,6 +33,26 @@ export const NO_LIMIT_RECHECK_MS = 60_000;
 /** Users remembered as unlimited, per instance. */
 const NO_LIMIT_ENTRIES = 10_000;
 
+/**
+ * Owners found without any limit, remembered for NO_LIMIT_RECHECK_MS, and only when the deployment
+ * has no quota (then a limit can only come from a per-user override): both the API and the events
+ * function skip reading such an owner's usage until then.
+ */
+export function unlimitedOwners(deploymentQuota: Quota, now: () => number) {
+  const deploymentLimited = hasLimit(deploymentQuota);
+  const seen = new ExpiringCache<string, { readonly seenAt: number }>({
+    max: NO_LIMIT_ENTRIES,
+    expiresAt: (entry) => entry.seenAt + NO_LIMIT_RECHECK_MS,
+    now,
+  });
+  return {
+    known: (owner: string): boolean => !deploymentLimited && seen.peek(owner) !== undefined,
+    async remember(owner: string): Promise<void> {
+      if (!deploymentLimited) await seen.get(owner, async () => ({ seenAt: now() }));
+    },
+  };
+}
+
 export function createQuotas(options: {
   readonly ledger: Ledger;
   /** The deployment's quota; a per-user override on the usage item replaces it. */
@@ -44,21 +64,16 @@ export function createQuotas(options: {
   const { ledger, now } = options;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const effective = (override: Quota): Quota => ({ ...options.quota, ...override });
-  const deploymentLimited = hasLimit(options.quota);
-  const unlimited = new ExpiringCache<string, { readonly seenAt: number }>({
-    max: NO_LIMIT_ENTRIES,
-    expiresAt: (entry) => entry.seenAt + NO_LIMIT_RECHECK_MS,
-    now,
-  });
+  const unlimited = unlimitedOwners(options.quota, now);
 
   return {
     async reserveUpload(owner, key, size, lifetimeSeconds) {
-      if (!deploymentLimited && unlimited.peek(owner) !== undefined) return;
+      if (unlimited.known(owner)) return;
       for (let attempt = 1; attempt <= RESERVE_ATTEMPTS; attempt++) {
         const record = await ledger.usage(owner);
         const quota = effective(record.quota);
         if (!hasLimit(quota)) {
-          if (!deploymentLimited) await unlimited.get(owner, async () => ({ seenAt: now() }));
+          await unlimited.remember(owner);
           return;
         }
         const reservations = await ledger.reservations(owner);

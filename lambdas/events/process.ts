@@ -6,7 +6,7 @@
  */
 import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { Quota } from '../../shared/domain/quota';
+import { hasLimit, type Quota } from '../../shared/domain/quota';
 import type { UploadRules } from '../../shared/domain/upload-rules';
 import {
   checkStoredObject,
@@ -17,6 +17,7 @@ import {
 import { parseNotification, type StorageEvent } from '../../shared/events/s3-event';
 import { compareSequencers } from '../../shared/events/sequencer';
 import type { Ledger } from '../aws/ledger';
+import { unlimitedOwners } from '../aws/quota';
 
 /** What the events function does with the ledger. */
 export type EventsLedger = Pick<Ledger, 'applyEvent' | 'entry' | 'usage' | 'recordRejection'>;
@@ -29,6 +30,8 @@ export interface EventsDeps {
   readonly quota: Quota;
   /** Names and reasons only: never keys' contents, credentials or URLs. */
   readonly log: (message: string, fields: Record<string, unknown>) => void;
+  /** Epoch ms. @default Date.now */
+  readonly now?: () => number;
 }
 
 export type EventsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
@@ -39,6 +42,7 @@ function statusOf(error: unknown): number | undefined {
 
 export function createEventsHandler(deps: EventsDeps): EventsHandler {
   const { bucket, ledger, s3, log } = deps;
+  const unlimited = unlimitedOwners(deps.quota, deps.now ?? Date.now);
 
   /** The object's first bytes and type, or undefined when it is gone or was replaced since the event. */
   async function readHead(event: StorageEvent) {
@@ -73,8 +77,13 @@ export function createEventsHandler(deps: EventsDeps): EventsHandler {
   }
 
   async function overQuota(owner: string): Promise<Verdict> {
+    if (unlimited.known(owner)) return { ok: true };
     const record = await ledger.usage(owner);
     const quota = { ...deps.quota, ...record.quota };
+    if (!hasLimit(quota)) {
+      await unlimited.remember(owner);
+      return { ok: true };
+    }
     if (quota.bytes !== undefined && record.usage.bytes > quota.bytes) {
       return {
         ok: false,
