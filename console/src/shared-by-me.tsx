@@ -4,7 +4,7 @@ import { expectOk, toShownProblem, unwrap } from './api';
 import { baseName, formatBytes, shortId } from './format';
 import { Pager } from './pager';
 import { ProblemView } from './problem-view';
-import { useNewest } from './use-newest';
+import { useCursorPages } from './use-newest';
 
 const PAGE_SIZE = 25;
 
@@ -21,23 +21,22 @@ export function SharedByMe({
   changes: number;
   onChanged: () => void;
 }) {
-  const [cursors, setCursors] = useState<readonly string[]>([]);
   const [status, setStatus] = useState('');
-  const cursor = cursors[cursors.length - 1];
 
   const {
     value: page,
     loading,
     problem,
     setProblem,
-  } = useNewest(
-    async () =>
+    pager,
+  } = useCursorPages(
+    async (cursor) =>
       unwrap(
         await api.GET('/files/shares', {
           params: { query: { limit: PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) } },
         }),
       ),
-    [api, cursor, changes],
+    [api, changes],
   );
 
   const revoke = async (grantee: string, key: string) => {
@@ -100,12 +99,7 @@ export function SharedByMe({
           )}
         </tbody>
       </table>
-      <Pager
-        cursors={cursors}
-        setCursors={setCursors}
-        nextCursor={page?.nextCursor}
-        labels={{ previous: 'Previous', next: 'More' }}
-      />
+      <Pager {...pager} labels={{ previous: 'Previous', next: 'More' }} />
     </section>
   );
 }

@@ -6,7 +6,7 @@ import { download } from './download';
 import { baseName, formatBytes, shortId } from './format';
 import { Pager } from './pager';
 import { ProblemView } from './problem-view';
-import { useNewest } from './use-newest';
+import { useCursorPages } from './use-newest';
 
 const PAGE_SIZE = 25;
 
@@ -15,25 +15,24 @@ const PAGE_SIZE = 25;
  * from storage events, so a new share or a revoke shows after a moment: hence Refresh.
  */
 export function SharedWithMe({ api }: { api: FilesClient }) {
-  const [cursors, setCursors] = useState<readonly string[]>([]);
   const [status, setStatus] = useState('');
   const [reloads, setReloads] = useState(0);
   const [copying, setCopying] = useState<{ owner: string; key: string }>();
-  const cursor = cursors[cursors.length - 1];
 
   const {
     value: page,
     loading,
     problem,
     setProblem,
-  } = useNewest(
-    async () =>
+    pager,
+  } = useCursorPages(
+    async (cursor) =>
       unwrap(
         await api.GET('/files/shared-with-me', {
           params: { query: { limit: PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) } },
         }),
       ),
-    [api, cursor, reloads],
+    [api, reloads],
   );
 
   const save = async (owner: string, key: string) => {
@@ -103,12 +102,7 @@ export function SharedWithMe({ api }: { api: FilesClient }) {
           )}
         </tbody>
       </table>
-      <Pager
-        cursors={cursors}
-        setCursors={setCursors}
-        nextCursor={page?.nextCursor}
-        labels={{ previous: 'Previous shares', next: 'More shares' }}
-      />
+      <Pager {...pager} labels={{ previous: 'Previous shares', next: 'More shares' }} />
       {copying && (
         <CopyDialog
           api={api}

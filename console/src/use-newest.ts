@@ -31,3 +31,17 @@ export function useNewest<T>(load: () => Promise<T>, deps: readonly unknown[]) {
   }, deps);
   return { value, loading, problem, setProblem };
 }
+
+/**
+ * One page at a time of an opaque-cursor listing, newest answer only: `pager` feeds `<Pager>`, and
+ * the first page is loaded again whenever `deps` change.
+ */
+export function useCursorPages<T extends { readonly nextCursor?: string }>(
+  load: (cursor: string | undefined) => Promise<T>,
+  deps: readonly unknown[],
+) {
+  const [cursors, setCursors] = useState<readonly string[]>([]);
+  const cursor = cursors[cursors.length - 1];
+  const result = useNewest(() => load(cursor), [...deps, cursor]);
+  return { ...result, pager: { cursors, setCursors, nextCursor: result.value?.nextCursor } };
+}

@@ -36,6 +36,7 @@ function isPartPut(route: Route): boolean {
  */
 async function holdParts(page: Page, passes: (partNumber: string | null) => boolean) {
   const held: Route[] = [];
+  let released = false;
   let first!: () => void;
   const holding = new Promise<void>((resolve) => {
     first = resolve;
@@ -47,16 +48,22 @@ async function holdParts(page: Page, passes: (partNumber: string | null) => bool
       if (!isPartPut(route) || passes(new URL(route.request().url()).searchParams.get('partNumber'))) {
         return route.fallback();
       }
+      // Once released, a held part must never reach storage, however late it comes.
+      if (released) return route.abort();
       held.push(route);
       first();
     },
   );
   return {
     holding,
-    /** Drops the held requests (the page has abandoned them) and lets new ones through. */
+    /**
+     * Drops the held requests (the page has abandoned them), then lets new ones through. Dropped
+     * first: a request still held when its route is removed could otherwise go on to storage.
+     */
     async release() {
-      await page.unrouteAll({ behavior: 'ignoreErrors' });
+      released = true;
       await Promise.all(held.map((route) => route.abort().catch(() => undefined)));
+      await page.unrouteAll({ behavior: 'wait' });
     },
   };
 }
@@ -237,7 +244,7 @@ describe('uploads in the console', () => {
     const started = page.waitForResponse(isMultipartStart);
     await page.getByLabel(/^Save as/).fill(name);
     await page.getByLabel('Drop files here, or choose files').setInputFiles(file);
-    await started;
+    const start = (await (await started).json()) as { upload: string };
     await parts.holding;
     await expect
       .poll(async () => Number(await transfer.getAttribute('data-stored')), { timeout: 20_000 })
@@ -245,6 +252,10 @@ describe('uploads in the console', () => {
     await transfer.getByRole('button', { name: /^Pause/ }).click();
     await transfer.getByText(/^paused: /).waitFor();
     await parts.release();
+    // What storage holds now is what the resume must find and not send again.
+    const { api } = await apiAs(0);
+    const held = await api.POST('/files/multipart/progress', { body: { upload: start.upload } });
+    expect(held.data?.parts.map((part) => part.number)).toEqual([1]);
 
     // The page is gone (and with it the session); the multipart handle is remembered for this user.
     await page.reload();
