@@ -60,20 +60,15 @@ export function createDeleteMyDataRoute(
       return { count, more: false };
     });
 
-    const more = deleted.more || !(await forgetEntries());
-    if (more) {
+    // Only once storage holds nothing of theirs: the caller's entries outside it.
+    const finished =
+      !deleted.more &&
+      (ledger === undefined || (await ledger.purge(identityId, () => now() - started >= timeBudgetMs)));
+    if (!finished) {
       const body: DataDeletion = { deleted: deleted.count, more: true };
       return json(202, body);
     }
+    await identity.forget(caller);
     return noContent();
-
-    /** The caller's entries outside storage; false when the time ran out first. */
-    async function forgetEntries(): Promise<boolean> {
-      if (ledger !== undefined && !(await ledger.purge(identityId, () => now() - started >= timeBudgetMs))) {
-        return false;
-      }
-      await identity.forget(caller);
-      return true;
-    }
   };
 }
