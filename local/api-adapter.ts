@@ -16,6 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import { GATEWAY_PROBLEMS, type GatewayProblem, rateLimitedProblem } from '../lib/gateway-problems';
 import { PROBLEM_TYPE_PREFIX } from '../shared/domain/errors';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS } from '../shared/http/cors';
+import { readLimitedBody } from './http-body';
 import { loopbackJwksCache } from './jwks';
 import { closeServer, listen } from './ports';
 
@@ -165,24 +166,6 @@ const INTEGRATION_FAILURE = gatewayAnswer(
 );
 
 class BodyTooLargeError extends Error {}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLargeError());
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /** Header maps the way API Gateway builds them: original casing, last value wins in `headers`. */
 function headerMaps(
@@ -468,7 +451,7 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
 
     let body: Buffer;
     try {
-      body = await readBody(req);
+      body = await readLimitedBody(req, MAX_BODY_BYTES, () => new BodyTooLargeError());
     } catch (error) {
       if (!(error instanceof BodyTooLargeError)) throw error;
       sendProblem(res, TOO_LARGE, requestId);

@@ -12,6 +12,7 @@ import { type Agent, type IncomingMessage, request, type ServerResponse } from '
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { type CredentialStore, safeEqual } from './credential-store';
+import { readLimitedBody } from './http-body';
 
 export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -90,21 +91,11 @@ export function sendError(res: ServerResponse, error: AwsJsonError, requestId: s
 
 /** Reads a request body up to `limit` bytes (an AWS-style 413 beyond). */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new AwsJsonError('SerializationException', 'Request body too large', 413));
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+  return readLimitedBody(
+    req,
+    limit,
+    () => new AwsJsonError('SerializationException', 'Request body too large', 413),
+  );
 }
 
 /** A JSON object body, or the SerializationException AWS answers for anything else. */

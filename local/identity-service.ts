@@ -15,6 +15,7 @@ import { FetchError, JwtBaseError } from 'aws-jwt-verify/error';
 import { AwsJsonError, type StaticCredentials, verifyJsonSignature } from './aws-json';
 import type { CredentialStore, IdentityPool } from './credential-store';
 import { CredentialStoreFullError, parseProviderName } from './credential-store';
+import { readLimitedBody } from './http-body';
 import { loopbackJwksCache } from './jwks';
 import { closeServer, LOOPBACK, listen } from './ports';
 
@@ -422,7 +423,11 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
       if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {
         throw new AwsJsonError('UnknownOperationException', 'Unknown operation', 404);
       }
-      const body = await readBody(req);
+      const body = await readLimitedBody(
+        req,
+        MAX_BODY_BYTES,
+        () => new AwsJsonError('SerializationException', 'The request body is too large.'),
+      );
       const operation = Object.hasOwn(operations, operationName) ? operations[operationName] : undefined;
       if (!operation) throw new AwsJsonError('UnknownOperationException', `Unknown operation ${target}`);
       let input: unknown;
@@ -499,24 +504,6 @@ function send(res: ServerResponse, status: number, body: unknown, contentType = 
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new AwsJsonError('SerializationException', 'The request body is too large.'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function signJwt(key: KeyObject, kid: string, payload: Record<string, unknown>): string {

@@ -11,6 +11,7 @@ import { createVerify, type KeyObject, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { XmlNode } from '@aws-sdk/xml-builder';
 import type { CredentialStore, IdentityPool, TrustPolicyDocument } from './credential-store';
+import { readLimitedBody } from './http-body';
 import { COGNITO_IDENTITY_ISSUER } from './identity-service';
 import { evaluate } from './policy-engine';
 import { closeServer, LOOPBACK, listen } from './ports';
@@ -211,7 +212,11 @@ export async function startStsService(options: StsServiceOptions): Promise<StsSe
     const requestId = randomUUID();
     let action = '';
     try {
-      const body = await readBody(req);
+      const body = await readLimitedBody(
+        req,
+        MAX_BODY_BYTES,
+        () => new StsError('ValidationError', 'The request body is too large.', 413),
+      );
       const url = new URL(req.url ?? '/', 'http://sts.local');
       // The Query protocol: parameters in a form body (POST) or in the query string (GET).
       const params = req.method === 'POST' ? new URLSearchParams(body.toString('utf8')) : url.searchParams;
@@ -268,22 +273,4 @@ function send(res: ServerResponse, status: number, xml: string, requestId: strin
     'x-amzn-RequestId': requestId,
   });
   res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new StsError('ValidationError', 'The request body is too large.', 413));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
