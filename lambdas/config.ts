@@ -88,6 +88,13 @@ const origin = z.string().refine((value) => {
   return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
 }, 'each origin must be "*" or exactly scheme://host[:port], with no path or trailing slash');
 
+/** A comma-separated variable as its non-empty, trimmed entries. */
+const commaList = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
 const EnvSchema = z
   .object({
     AWS_REGION: z.string().regex(REGION, 'must be an AWS region such as us-east-1'),
@@ -96,12 +103,7 @@ const EnvSchema = z
       .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}_[0-9A-Za-z]+$/, 'must look like us-east-1_AbC123'),
     USER_POOL_CLIENT_IDS: z
       .string()
-      .transform((value) =>
-        value
-          .split(',')
-          .map((item) => item.trim())
-          .filter((item) => item !== ''),
-      )
+      .transform(commaList)
       .pipe(
         z
           .array(z.string().regex(/^[\w+]{1,128}$/, 'each entry must be a Cognito app client ID'))
@@ -113,12 +115,7 @@ const EnvSchema = z
     BUCKET_NAME: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
     ALLOWED_ORIGINS: z
       .string()
-      .transform((value) =>
-        value
-          .split(',')
-          .map((item) => item.trim())
-          .filter((item) => item !== ''),
-      )
+      .transform(commaList)
       .pipe(z.array(origin).min(1, 'must list at least one origin')),
     MAX_UPLOAD_BYTES: integer(0, MAX_OBJECT_BYTES, 104_857_600),
     DEFAULT_URL_LIFETIME_SECONDS: integer(1, MAX_SIGV4_EXPIRES_SECONDS, 900),
