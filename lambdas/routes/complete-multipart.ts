@@ -1,13 +1,11 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
-import type { components } from '../../shared/api/schema';
 import { checkCompleteParts } from '../../shared/domain/multipart';
 import type { AppDeps } from '../deps';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
+import { fileProperties } from './file-properties';
 import { resolveUpload, uploadField } from './multipart-handle';
-
-type FileProperties = components['schemas']['FileProperties'];
 
 const Body = z.strictObject({ upload: uploadField });
 
@@ -33,16 +31,6 @@ export function createCompleteMultipartRoute({ config, identity, storage }: AppD
       return storage.head(session, fullKey);
     });
 
-    const body: FileProperties = {
-      level: handle.level,
-      owner: identityId,
-      key: handle.key,
-      size: properties.size,
-      contentType: properties.contentType,
-      etag: properties.etag,
-      lastModified: properties.lastModified.toISOString(),
-    };
-    if (properties.sha256 !== undefined) body.sha256 = properties.sha256;
-    return json(200, body);
+    return json(200, fileProperties({ level: handle.level, owner: identityId, key: handle.key }, properties));
   };
 }

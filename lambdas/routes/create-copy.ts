@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
-import type { components } from '../../shared/api/schema';
 import { ValidationError } from '../../shared/domain/errors';
 import { keyIn, resolveFolder, toObjectKey } from '../../shared/domain/keys';
 import { checkUpload } from '../../shared/domain/upload-rules';
@@ -8,9 +7,8 @@ import type { AppDeps } from '../deps';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
 import { underField } from './fields';
+import { fileProperties } from './file-properties';
 import { anyLevel, grantee, key, level, owner } from './schemas';
-
-type FileProperties = components['schemas']['FileProperties'];
 
 const Body = z.strictObject({
   from: z.strictObject(
@@ -67,16 +65,6 @@ export function createCopyRoute({ config, identity, storage, quotas }: AppDeps) 
       return result;
     });
 
-    const body: FileProperties = {
-      level: input.to.level,
-      owner: callerId,
-      key: input.to.key,
-      size: copied.size,
-      contentType: copied.contentType,
-      etag: copied.etag,
-      lastModified: copied.lastModified.toISOString(),
-    };
-    if (copied.sha256 !== undefined) body.sha256 = copied.sha256;
-    return json(201, body);
+    return json(201, fileProperties({ level: input.to.level, owner: callerId, key: input.to.key }, copied));
   };
 }

@@ -1,13 +1,11 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
-import type { components } from '../../shared/api/schema';
 import { keyIn, resolveFolder } from '../../shared/domain/keys';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
+import { fileProperties } from './file-properties';
 import { anyLevel, grantee, key, owner } from './schemas';
-
-type FileProperties = components['schemas']['FileProperties'];
 
 const Query = z.strictObject({ level: anyLevel, key, owner: owner.optional(), grantee: grantee.optional() });
 
@@ -22,17 +20,12 @@ export function createGetFilePropertiesRoute({ config, identity, storage }: AppD
 
     const properties = await identity.withSession(caller, {}, (session) => storage.head(session, fullKey));
 
-    const body: FileProperties = {
-      level: query.level,
-      owner: folder.owner,
-      ...(folder.grantee === undefined ? {} : { grantee: folder.grantee }),
-      key: query.key,
-      size: properties.size,
-      contentType: properties.contentType,
-      etag: properties.etag,
-      lastModified: properties.lastModified.toISOString(),
-    };
-    if (properties.sha256 !== undefined) body.sha256 = properties.sha256;
-    return json(200, body);
+    return json(
+      200,
+      fileProperties(
+        { level: query.level, owner: folder.owner, grantee: folder.grantee, key: query.key },
+        properties,
+      ),
+    );
   };
 }
