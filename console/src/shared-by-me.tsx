@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
 import { expectOk, toShownProblem, unwrap } from './api';
-import { baseName, formatBytes, shortId } from './format';
+import { baseName, formatBytes, IdentityId } from './format';
 import { Pager } from './pager';
 import { ProblemView } from './problem-view';
 import { useCursorPages } from './use-newest';
@@ -73,10 +73,7 @@ export function SharedByMe({
           {page?.items.map((item) => (
             <tr key={`${item.grantee}/${item.key}`} data-key={item.key}>
               <td>
-                <code title={item.grantee} data-grantee={item.grantee}>
-                  <span aria-hidden="true">{shortId(item.grantee)}</span>
-                  <span class="visually-hidden">{item.grantee}</span>
-                </code>
+                <IdentityId id={item.grantee} />
               </td>
               <td>{item.key}</td>
               <td>{formatBytes(item.size)}</td>

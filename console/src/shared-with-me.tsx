@@ -3,7 +3,7 @@ import type { FilesClient } from '../../shared/api/client';
 import { toShownProblem, unwrap } from './api';
 import { CopyDialog } from './copy-dialog';
 import { download } from './download';
-import { baseName, formatBytes, shortId } from './format';
+import { baseName, formatBytes, IdentityId } from './format';
 import { Pager } from './pager';
 import { ProblemView } from './problem-view';
 import { useCursorPages } from './use-newest';
@@ -72,11 +72,7 @@ export function SharedWithMe({ api }: { api: FilesClient }) {
           {page?.items.map((item) => (
             <tr key={`${item.owner}/${item.key}`} data-key={item.key}>
               <td>
-                {/* Shortened to read; the full ID in the title and for screen readers. */}
-                <code title={item.owner} data-owner={item.owner}>
-                  <span aria-hidden="true">{shortId(item.owner)}</span>
-                  <span class="visually-hidden">{item.owner}</span>
-                </code>
+                <IdentityId id={item.owner} />
               </td>
               <td>{item.key}</td>
               <td>{formatBytes(item.size)}</td>

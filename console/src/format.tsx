@@ -16,7 +16,17 @@ export function baseName(key: string): string {
 }
 
 /** An identity ID (`{region}:{uuid}`) shortened for a table cell; the full ID goes in its title. */
-export function shortId(identityId: string): string {
+function shortId(identityId: string): string {
   const [region, uuid = ''] = identityId.split(':');
   return uuid.length > 8 ? `${region}:${uuid.slice(0, 8)}…` : identityId;
+}
+
+/** An identity ID shortened to read; the full ID in the title and for screen readers. */
+export function IdentityId({ id }: { id: string }) {
+  return (
+    <code title={id}>
+      <span aria-hidden="true">{shortId(id)}</span>
+      <span class="visually-hidden">{id}</span>
+    </code>
+  );
 }
