@@ -27,6 +27,7 @@ import {
   totalCalls,
   type UpstreamCalls,
 } from './in-process';
+import { seeded } from './stats';
 
 export interface HourCalls {
   readonly getId: number;
@@ -84,18 +85,6 @@ function mockedDirectory() {
       puts: mock.commandCalls(PutItemCommand).length,
     }),
     restore: () => mock.restore(),
-  };
-}
-
-/** mulberry32: a small seeded generator, so every run serves the same request sequence. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
 

@@ -26,7 +26,7 @@ import {
 } from '../shared/events/ledger';
 import type { StorageEvent } from '../shared/events/s3-event';
 import { compareSequencers } from '../shared/events/sequencer';
-import { type Summary, summarize } from './stats';
+import { type Summary, seeded, summarize } from './stats';
 
 const BUCKET = 'user-files-bench';
 const LEVELS = ['private', 'protected', 'public'] as const;
@@ -58,18 +58,6 @@ export interface LedgerEventsFigures {
   readonly eventsPerSecond: Summary;
   /** Messages the function reported failed, over all runs: 0 expected. */
   readonly failures: number;
-}
-
-/** mulberry32: small, fast, seeded. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const identityId = (n: number) => `us-east-1:${n.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`;
@@ -234,7 +222,7 @@ export interface LedgerWorkload {
 }
 
 export function ledgerWorkload(options: LedgerEventsOptions = {}): LedgerWorkload {
-  const random = generator(20_261_201);
+  const random = seeded(20_261_201);
   const events = workload(random, options.events ?? 10_000, options.keys ?? 300, options.owners ?? 40);
   const deliveries = deliver(random, events, options.duplicate ?? 0.2, options.reorder ?? 0.2);
   return { events, deliveries, truth: trueUsage(events) };
