@@ -13,9 +13,9 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createApp } from '../lambdas/app';
-import { loadConfig } from '../lambdas/config';
-import { createDeps } from '../lambdas/deps';
+import { createApp } from '../lambdas/api/app';
+import { loadConfig } from '../lambdas/api/config';
+import { createDeps } from '../lambdas/api/deps';
 import {
   apiEvent,
   BENCH_ENV,

@@ -16,7 +16,7 @@ import { apiEvent, BENCH_ENV, benchUser } from './in-process';
 import { type Summary, summarize } from './stats';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ENTRY = join(ROOT, 'lambdas', 'handler.ts');
+const ENTRY = join(ROOT, 'lambdas', 'api', 'handler.ts');
 /** Inside the project, so the unbundled build resolves packages from its node_modules. */
 const OUT = join(ROOT, 'node_modules', '.cache', 'user-files-bench');
 

@@ -11,7 +11,7 @@ import {
   GetIdCommand,
 } from '@aws-sdk/client-cognito-identity';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { startLocalStack } from '../local/local-stack';
+import { startLocalStack } from '../local/stack/local-stack';
 import { runChild } from './child';
 import { createUsers, signIn } from './users';
 

@@ -6,7 +6,7 @@
  * under test runs in a fresh process and can only be reached through `AWS_ENDPOINT_URL_*`.
  */
 import { createServer } from 'node:http';
-import { closeServer, LOOPBACK, listen } from '../local/ports';
+import { closeServer, LOOPBACK, listen } from '../local/stack/ports';
 
 export interface FakeCognitoIdentity {
   readonly url: string;

@@ -19,9 +19,9 @@ import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createApp } from '../lambdas/app';
-import { type Config, loadConfig } from '../lambdas/config';
-import { createDeps } from '../lambdas/deps';
+import { createApp } from '../lambdas/api/app';
+import { type Config, loadConfig } from '../lambdas/api/config';
+import { createDeps } from '../lambdas/api/deps';
 import { measureRounds, type RoundsOptions, type Summary, summarize } from './stats';
 
 /** The function's environment as the stack sets it (ids shaped like real ones). */

@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { startLocalStack } from '../local/local-stack';
+import { startLocalStack } from '../local/stack/local-stack';
 import { runChild } from './child';
 import type { SoakResult } from './soak-driver';
 import { MiB, round, table } from './stats';

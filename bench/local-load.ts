@@ -3,7 +3,7 @@
  * adapter verifying each ID token, the deployed handler, the local identity pool behind it), driven
  * by autocannon from a second process at a fixed concurrency for a fixed time.
  */
-import { startLocalStack } from '../local/local-stack';
+import { startLocalStack } from '../local/stack/local-stack';
 import { runChild } from './child';
 import { signIn } from './users';
 

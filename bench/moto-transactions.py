@@ -1,5 +1,5 @@
 """`python3 bench/moto-transactions.py`: what one DynamoDB transaction costs in moto on a ledger of
-5,000 items, as moto ships and with the local stack's rollback (local/moto-launcher.py), and that a
+5,000 items, as moto ships and with the local stack's rollback (local/moto/launcher.py), and that a
 failed transaction still rolls back. Prints the figures and their ratio."""
 
 import importlib.util
@@ -76,7 +76,7 @@ def measure() -> tuple[float, str]:
 
 def main() -> None:
     shipped, shipped_rollback = measure()
-    path = os.path.join(os.path.dirname(__file__), "..", "local", "moto-launcher.py")
+    path = os.path.join(os.path.dirname(__file__), "..", "local", "moto", "launcher.py")
     spec = importlib.util.spec_from_file_location("moto_launcher", path)
     assert spec and spec.loader
     launcher = importlib.util.module_from_spec(spec)

@@ -24,7 +24,7 @@ import {
 } from '@aws-sdk/client-cognito-identity';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { startLocalStack } from '../local/local-stack';
+import { startLocalStack } from '../local/stack/local-stack';
 import { createFilesClient } from '../shared/api/client';
 import { upload } from '../shared/api/upload';
 import { fileSource } from '../shared/api/upload-node';

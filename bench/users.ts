@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { createPoolUser, type DemoUser, passwordSignIn } from '../local/bootstrap';
-import type { LocalStack, LocalStackOutputs } from '../local/local-stack';
+import { createPoolUser, type DemoUser, passwordSignIn } from '../local/stack/bootstrap';
+import type { LocalStack, LocalStackOutputs } from '../local/stack/local-stack';
 
 export interface SignedIn {
   readonly username: string;

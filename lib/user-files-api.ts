@@ -422,7 +422,7 @@ export class UserFilesApi extends Construct {
 
     this.handler = new NodejsFunction(this, 'Handler', {
       ...BUNDLED_FUNCTION,
-      entry: join(PROJECT_ROOT, 'lambdas', 'handler.ts'),
+      entry: join(PROJECT_ROOT, 'lambdas', 'api', 'handler.ts'),
       memorySize: 1024,
       timeout: Duration.seconds(10),
       role: this.handlerRole,

@@ -23,17 +23,17 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ADMIN_KEYS_FILE_NAME, removeAdminKeys, writeAdminKeys } from './admin-keys';
-import { startConsoleServer, withConsoleOrigin } from './console-server';
-import { endWithParent } from './lifetime';
+import { startConsoleServer, withConsoleOrigin } from './console/server';
+import { MotoNotInstalledError } from './moto/moto';
+import { ADMIN_KEYS_FILE_NAME, removeAdminKeys, writeAdminKeys } from './stack/admin-keys';
+import { endWithParent } from './stack/lifetime';
 import {
   DEFAULT_ALLOWED_ORIGINS,
   type LocalStack,
   type LocalStackOutputs,
   startLocalStack,
-} from './local-stack';
-import { MotoNotInstalledError } from './moto';
-import { assertPortFree, LOOPBACK, PortInUseError } from './ports';
+} from './stack/local-stack';
+import { assertPortFree, LOOPBACK, PortInUseError } from './stack/ports';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // LOCAL_STATE_DIR: where outputs.json and the admin keys for `npm run users` go (tests use their own).

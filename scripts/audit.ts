@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { toUsage, USAGE_SK } from '../lambdas/aws/ledger';
-import { ADMIN_KEYS_FILE_NAME, readAdminKeys } from '../local/admin-keys';
+import { ADMIN_KEYS_FILE_NAME, readAdminKeys } from '../local/stack/admin-keys';
 import { addDelta, EMPTY_USAGE, type Usage, usageDrift } from '../shared/events/ledger';
 import { ownerOf } from '../shared/events/s3-event';
 import { readOutputs, UsageError } from './users';

@@ -25,8 +25,8 @@ import {
   ListUsersCommand,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { ADMIN_KEYS_FILE_NAME, readAdminKeys } from '../local/admin-keys';
-import { createPoolUser } from '../local/bootstrap';
+import { ADMIN_KEYS_FILE_NAME, readAdminKeys } from '../local/stack/admin-keys';
+import { createPoolUser } from '../local/stack/bootstrap';
 
 const DEFAULT_OUTPUTS = join(dirname(fileURLToPath(import.meta.url)), '..', '.local', 'outputs.json');
 const USAGE =

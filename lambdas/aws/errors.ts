@@ -1,6 +1,6 @@
 /**
  * Classifies AWS SDK (and transport) errors into the API's error hierarchy. The HTTP mapping itself
- * happens once, in `lambdas/http/problem.ts`; this module only decides which AppError a failure is.
+ * happens once, in `lambdas/api/http/problem.ts`; this module only decides which AppError a failure is.
  * Messages from AWS are never copied into the result: they name ARNs, keys and roles.
  */
 

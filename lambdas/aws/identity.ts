@@ -22,7 +22,7 @@ import { ExpiringCache } from '../../shared/cache/expiring-cache';
 import { UnauthorizedError, UpstreamError, UserNotReadyError } from '../../shared/domain/errors';
 import { credentialsUsableUntil, shouldRefreshForLifetime } from '../../shared/domain/expiry';
 import { isIdentityId } from '../../shared/domain/keys';
-import type { AccessMode } from '../config';
+import type { AccessMode } from '../api/config';
 import { isRejectedCredentials, isStaleIdentity, isTransient } from './errors';
 import type { IdentityDirectory } from './identity-directory';
 import { DEFAULT_RETRY, type RetryOptions, withRetries } from './retry';

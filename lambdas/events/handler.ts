@@ -5,7 +5,7 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { createLedger, createLedgerClient } from '../aws/ledger';
-import { createLogger } from '../http/logging';
+import { createLogger } from '../logging';
 import { loadEventsConfig } from './config';
 import { createEventsHandler } from './process';
 

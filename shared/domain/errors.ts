@@ -1,6 +1,6 @@
 /**
  * The one error hierarchy of the API. Every failure a handler can meet is one of these; the HTTP
- * adapter maps them to RFC 9457 problem responses in one place (`lambdas/http/problem.ts`).
+ * adapter maps them to RFC 9457 problem responses in one place (`lambdas/api/http/problem.ts`).
  */
 
 /** A problem's `type` is this prefix and its `code`. */

@@ -11,7 +11,7 @@ import {
   CreateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPoolUser } from '../../local/bootstrap';
+import { createPoolUser } from '../../local/stack/bootstrap';
 import { validateResponse } from '../support/openapi-validator';
 import { signInTokens } from './support/session';
 import { e2eTarget, type TestUser } from './support/target';

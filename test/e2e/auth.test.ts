@@ -4,7 +4,7 @@
  * preflight is answered without a token, and unknown routes are refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/local-stack';
+import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import { validateResponse } from '../support/openapi-validator';
 import { apiFor, signInTokens } from './support/session';
 import { e2eTarget } from './support/target';

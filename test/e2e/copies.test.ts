@@ -15,7 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdentitySession } from '../../lambdas/aws/identity';
 import { createStorage, type Storage } from '../../lambdas/aws/storage';
-import { type LocalStack, startLocalStack } from '../../local/local-stack';
+import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import {
   type IdentityCredentials,
   identityCredentials,

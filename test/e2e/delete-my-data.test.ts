@@ -14,7 +14,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/local-stack';
+import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import { createFreshUser } from './support/fresh-user';
 import { identityCredentials, type Session, signIn, storageAs } from './support/session';
 import { type E2eTarget, e2eTarget, targetOf } from './support/target';

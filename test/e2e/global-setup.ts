@@ -5,7 +5,7 @@
  * mode; `global-setup-direct.ts` runs the suite against a direct-mode one.
  */
 import type { TestProject } from 'vitest/node';
-import { startLocalStack } from '../../local/local-stack';
+import { startLocalStack } from '../../local/stack/local-stack';
 import { targetFromOutputsFile, targetOf } from './support/target';
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {

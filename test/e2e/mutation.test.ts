@@ -6,7 +6,7 @@
  * URL, lists his private folder, overwrites and deletes his files.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/local-stack';
+import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import { ALL_DENIED, probeCrossUser, seedVictim } from './support/isolation';
 import { apiFor, deleteAllUnder, identityCredentials, signInTokens } from './support/session';
 import { runPrefix } from './support/storage';

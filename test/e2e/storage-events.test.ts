@@ -8,7 +8,7 @@ import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { USAGE_SK } from '../../lambdas/aws/ledger';
-import { type LocalStack, startLocalStack } from '../../local/local-stack';
+import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import { LEVELS, type Level } from '../../shared/domain/keys';
 import { usageOf } from '../../shared/events/ledger';
 import { SAMPLES } from '../unit/events/samples';

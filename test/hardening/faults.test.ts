@@ -6,7 +6,7 @@
  * internals, and never with a change half made or a URL handed out that should not be.
  */
 import { it as base, describe, expect } from 'vitest';
-import { TIMEOUT_EARLY_MS } from '../../lambdas/app';
+import { TIMEOUT_EARLY_MS } from '../../lambdas/api/app';
 import { DEFAULT_RETRY } from '../../lambdas/aws/retry';
 import { alice, type EventInput, parse } from '../unit/support/fixtures';
 import { ATTEMPT_TIMEOUT_MS, appAgainst, expectProblem } from './support/app';

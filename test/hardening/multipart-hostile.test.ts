@@ -16,7 +16,7 @@ import {
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { loadConfig } from '../../lambdas/config';
+import { loadConfig } from '../../lambdas/api/config';
 import { encodeHandle, MIB, partBytes, planParts } from '../../shared/domain/multipart';
 import {
   alice,

@@ -48,7 +48,7 @@ describe('function bundle', () => {
   it('bundles the handler and its AWS SDK, and nothing from the local stack', () => {
     const map = JSON.parse(readFileSync(join(bundleDir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
     const sources = map.sources.map((source) => source.replaceAll('\\', '/'));
-    expect(sources.some((source) => source.endsWith('lambdas/handler.ts'))).toBe(true);
+    expect(sources.some((source) => source.endsWith('lambdas/api/handler.ts'))).toBe(true);
     expect(sources.some((source) => source.includes('node_modules/@aws-sdk/client-s3/'))).toBe(true);
     expect(sources.some((source) => source.includes('node_modules/@aws-sdk/client-cognito-identity/'))).toBe(
       true,

@@ -5,7 +5,7 @@
 import { App, type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lambdas/config';
+import { loadConfig } from '../../lambdas/api/config';
 import { DEFAULT_ALLOWED_ORIGINS, userFilesPropsFromContext } from '../../lib/app-context';
 import { UserFilesApi, type UserFilesApiProps } from '../../lib/user-files-api';
 import { synthesize } from '../support/synth';

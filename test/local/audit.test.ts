@@ -11,8 +11,8 @@ import { DynamoDBClient, QueryCommand, UpdateItemCommand } from '@aws-sdk/client
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOMBSTONE_TTL_SECONDS, USAGE_SK } from '../../lambdas/aws/ledger';
-import { ADMIN_KEYS_FILE_NAME, readAdminKeys, writeAdminKeys } from '../../local/admin-keys';
-import { type LocalStack, startLocalStack } from '../../local/local-stack';
+import { ADMIN_KEYS_FILE_NAME, readAdminKeys, writeAdminKeys } from '../../local/stack/admin-keys';
+import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import { runAudit } from '../../scripts/audit';
 import { UsageError } from '../../scripts/users';
 import { createFreshUser } from '../e2e/support/fresh-user';

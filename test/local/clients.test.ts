@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import type { IdentityPool } from '../../local/credential-store';
+import type { IdentityPool } from '../../local/core/credential-store';
 import {
   createBucket,
   createUser,

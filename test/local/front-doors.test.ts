@@ -22,8 +22,8 @@ import {
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { passwordSignIn } from '../../local/bootstrap';
-import { type LocalStack, startLocalStack } from '../../local/local-stack';
+import { passwordSignIn } from '../../local/stack/bootstrap';
+import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import { decodeJwtPart, motoBuiltInSigningKey, signJwt } from './support';
 
 const run = promisify(execFile);

@@ -15,17 +15,17 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
-import { passwordSignIn } from '../../local/bootstrap';
+import { type IdentityService, startIdentityService } from '../../local/cognito-identity/service';
+import { startUserPoolGateway, type UserPoolGateway } from '../../local/cognito-idp/gateway';
 import {
   type CredentialStore,
   cognitoProviderName,
   createCredentialStore,
   type IdentityPool,
-} from '../../local/credential-store';
-import { type IdentityService, startIdentityService } from '../../local/identity-service';
-import { type MotoServer, startMoto } from '../../local/moto';
-import { type S3Gateway, startS3Gateway } from '../../local/s3-gateway';
-import { startUserPoolGateway, type UserPoolGateway } from '../../local/user-pool-gateway';
+} from '../../local/core/credential-store';
+import { type MotoServer, startMoto } from '../../local/moto/moto';
+import { type S3Gateway, startS3Gateway } from '../../local/s3/gateway';
+import { passwordSignIn } from '../../local/stack/bootstrap';
 import { buildAuthenticatedRolePolicy } from '../../shared/policy/access-policy';
 
 export const REGION = 'us-east-1';

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEYS_FILE_NAME, writeAdminKeys } from '../../local/admin-keys';
-import { passwordSignIn } from '../../local/bootstrap';
-import { type LocalStack, startLocalStack } from '../../local/local-stack';
+import { ADMIN_KEYS_FILE_NAME, writeAdminKeys } from '../../local/stack/admin-keys';
+import { passwordSignIn } from '../../local/stack/bootstrap';
+import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import { runUsers, UsageError } from '../../scripts/users';
 
 let stack: LocalStack;

@@ -4,7 +4,7 @@
  * content, and repeated decisions come from the cache.
  */
 import { describe, expect, test, vi } from 'vitest';
-import { evaluate, isAllowed } from '../../local/policy-engine';
+import { evaluate, isAllowed } from '../../local/core/policy-engine';
 import {
   buildAuthenticatedRolePolicy,
   IDENTITY_ID_VARIABLE,

@@ -1,5 +1,5 @@
 /**
- * `@cloud-copilot/iam-simulate` is AGPL-3.0: it stays behind `local/policy-engine.ts`, and nothing
+ * `@cloud-copilot/iam-simulate` is AGPL-3.0: it stays behind `local/core/policy-engine.ts`, and nothing
  * the Lambda bundle or the CDK app is built from may import that module.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -28,13 +28,13 @@ function importsOf(file: string): string[] {
 const files = sourceFiles(ROOT);
 
 describe('the AGPL policy engine stays out of what is deployed', () => {
-  test('outside the tests, only local/policy-engine.ts imports @cloud-copilot/iam-simulate', () => {
+  test('outside the tests, only local/core/policy-engine.ts imports @cloud-copilot/iam-simulate', () => {
     const importers = files.filter(
       (file) =>
         !file.startsWith('test/') &&
         importsOf(file).some((specifier) => specifier.startsWith('@cloud-copilot/')),
     );
-    expect(importers).toEqual(['local/policy-engine.ts']);
+    expect(importers).toEqual(['local/core/policy-engine.ts']);
   });
 
   test('nothing under lambdas/, lib/, bin/ or shared/ imports the policy engine or local/', () => {
@@ -47,7 +47,7 @@ describe('the AGPL policy engine stays out of what is deployed', () => {
   });
 
   test('the import scanner sees the engine’s own import (it can fail)', () => {
-    expect(importsOf('local/policy-engine.ts')).toContain('@cloud-copilot/iam-simulate');
-    expect(importsOf('test/policy/matrix.ts')).toContain('../../local/policy-engine');
+    expect(importsOf('local/core/policy-engine.ts')).toContain('@cloud-copilot/iam-simulate');
+    expect(importsOf('test/policy/matrix.ts')).toContain('../../local/core/policy-engine');
   });
 });

@@ -2,7 +2,7 @@
  * The isolation matrix, as data: who may do what in whose folder. Shared by the
  * policy tests of the synthesized policy and by the mutation proof, so both judge the same cases.
  */
-import { isAllowed } from '../../local/policy-engine';
+import { isAllowed } from '../../local/core/policy-engine';
 import { LEVELS, type Level } from '../../shared/domain/keys';
 import type { PolicyDocument } from '../../shared/policy/access-policy';
 

@@ -5,7 +5,7 @@
  * must and must not work.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { isAllowed } from '../../local/policy-engine';
+import { isAllowed } from '../../local/core/policy-engine';
 import {
   authenticatedRoleTrustConditions,
   buildAuthenticatedRolePolicy,

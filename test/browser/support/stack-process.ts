@@ -6,8 +6,8 @@
  * parent goes away.
  */
 import { join } from 'node:path';
-import { type ConsoleServer, startConsoleServer } from '../../../local/console-server';
-import { type LocalStack, startLocalStack } from '../../../local/local-stack';
+import { type ConsoleServer, startConsoleServer } from '../../../local/console/server';
+import { type LocalStack, startLocalStack } from '../../../local/stack/local-stack';
 import type { ConsoleTarget } from './target';
 
 export type StackMessage =

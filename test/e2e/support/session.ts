@@ -13,7 +13,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Middleware } from 'openapi-fetch';
 import { createIdentityService, createStsClient } from '../../../lambdas/aws/identity';
-import { passwordSignIn } from '../../../local/bootstrap';
+import { passwordSignIn } from '../../../local/stack/bootstrap';
 import { createFilesClient } from '../../../shared/api/client';
 import { validateResponse } from '../../support/openapi-validator';
 import type { E2eTarget, TestUser } from './target';

@@ -1,10 +1,10 @@
 /**
  * A local stack in a process of its own, for a second e2e project: the handler is loaded once per
- * process (see `loadHandler` in local/local-stack.ts), so a stack in another access mode cannot
+ * process (see `loadHandler` in local/stack/local-stack.ts), so a stack in another access mode cannot
  * share the first one's. Started by `global-setup-direct.ts`: prints one `READY <json>` line (the
  * target), stops everything on SIGTERM or when its parent goes away.
  */
-import { type AccessMode, startLocalStack } from '../../../local/local-stack';
+import { type AccessMode, startLocalStack } from '../../../local/stack/local-stack';
 import { targetOf } from './target';
 
 const mode = process.argv[2] as AccessMode;

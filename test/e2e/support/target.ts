@@ -5,7 +5,7 @@
 import type { JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { inject } from 'vitest';
-import type { LocalStack } from '../../../local/local-stack';
+import type { LocalStack } from '../../../local/stack/local-stack';
 
 export interface TestUser {
   readonly username: string;

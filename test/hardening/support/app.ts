@@ -6,7 +6,8 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { expect } from 'vitest';
-import { createApp } from '../../../lambdas/app';
+import { createApp } from '../../../lambdas/api/app';
+import { createDeps } from '../../../lambdas/api/deps';
 import {
   COGNITO_TIMEOUTS,
   createCognitoIdentityClient,
@@ -14,7 +15,6 @@ import {
 } from '../../../lambdas/aws/identity';
 import { DEFAULT_RETRY, type RetryOptions } from '../../../lambdas/aws/retry';
 import { S3_TIMEOUTS } from '../../../lambdas/aws/storage';
-import { createDeps } from '../../../lambdas/deps';
 import {
   capturingLogger,
   config,

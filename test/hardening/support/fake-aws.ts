@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { closeServer, freePort, LOOPBACK, listen } from '../../../local/ports';
-import { errorXml, S3Error } from '../../../local/s3-errors';
+import { errorXml, S3Error } from '../../../local/s3/errors';
+import { closeServer, freePort, LOOPBACK, listen } from '../../../local/stack/ports';
 
 export type Operation =
   | 'GetId'

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ConfigError, loadConfig } from '../../../lambdas/config';
+import { ConfigError, loadConfig } from '../../../lambdas/api/config';
 import { ENV } from '../support/fixtures';
 
 const minimal = {
@@ -141,9 +141,9 @@ describe('loadConfig', () => {
     const saved = process.env.USER_POOL_ID;
     delete process.env.USER_POOL_ID;
     try {
-      await expect(import(/* @vite-ignore */ `../../../lambdas/handler?fresh=${Date.now()}`)).rejects.toThrow(
-        ConfigError,
-      );
+      await expect(
+        import(/* @vite-ignore */ `../../../lambdas/api/handler?fresh=${Date.now()}`),
+      ).rejects.toThrow(ConfigError);
     } finally {
       if (saved !== undefined) process.env.USER_POOL_ID = saved;
     }

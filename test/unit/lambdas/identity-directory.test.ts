@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { type Config, loadConfig } from '../../../lambdas/api/config';
 import { createDirectoryClient, DIRECTORY_TIMEOUTS } from '../../../lambdas/aws/identity-directory';
-import { type Config, loadConfig } from '../../../lambdas/config';
 import {
   alice,
   bob,

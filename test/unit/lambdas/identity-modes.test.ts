@@ -8,8 +8,8 @@ import {
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleWithWebIdentityCommand } from '@aws-sdk/client-sts';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { toAppError } from '../../../lambdas/api/http/problem';
 import { createIdentityService, developerIdentifier } from '../../../lambdas/aws/identity';
-import { toAppError } from '../../../lambdas/http/problem';
 import { ThrottledError, UnauthorizedError, UpstreamError } from '../../../shared/domain/errors';
 import {
   alice,

@@ -2,12 +2,12 @@ import { CognitoIdentityClient, GetIdCommand, GetOpenIdTokenCommand } from '@aws
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { HttpResponse } from '@smithy/protocol-http';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { toAppError } from '../../../lambdas/api/http/problem';
 import {
   createCognitoIdentityClient,
   createIdentityService,
   createStsClient,
 } from '../../../lambdas/aws/identity';
-import { toAppError } from '../../../lambdas/http/problem';
 import { ThrottledError, UpstreamError } from '../../../shared/domain/errors';
 import {
   alice,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
+import { problemResponse, toAppError } from '../../../lambdas/api/http/problem';
 import { fromAwsError, isTransient } from '../../../lambdas/aws/errors';
-import { problemResponse, toAppError } from '../../../lambdas/http/problem';
 import {
   ConflictError,
   ForbiddenError,

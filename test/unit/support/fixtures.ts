@@ -14,9 +14,9 @@ import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, expect, vi } from 'vitest';
-import { createApp } from '../../../lambdas/app';
-import { type Config, loadConfig } from '../../../lambdas/config';
-import { createDeps, type DepsOptions } from '../../../lambdas/deps';
+import { createApp } from '../../../lambdas/api/app';
+import { type Config, loadConfig } from '../../../lambdas/api/config';
+import { createDeps, type DepsOptions } from '../../../lambdas/api/deps';
 import { validateResponse } from '../../support/openapi-validator';
 
 export const ENV = {

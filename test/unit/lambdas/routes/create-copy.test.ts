@@ -1,7 +1,7 @@
 import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, test, vi } from 'vitest';
-import { loadConfig } from '../../../../lambdas/config';
-import { createCopyRoute } from '../../../../lambdas/routes/create-copy';
+import { loadConfig } from '../../../../lambdas/api/config';
+import { createCopyRoute } from '../../../../lambdas/api/routes/create-copy';
 import {
   alice,
   awsError,

@@ -1,6 +1,6 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
-import { loadConfig } from '../../../../lambdas/config';
+import { loadConfig } from '../../../../lambdas/api/config';
 import {
   alice,
   awsError,

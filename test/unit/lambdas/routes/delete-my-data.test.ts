@@ -1,6 +1,6 @@
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, test, vi } from 'vitest';
-import { createDeleteMyDataRoute } from '../../../../lambdas/routes/delete-my-data';
+import { createDeleteMyDataRoute } from '../../../../lambdas/api/routes/delete-my-data';
 import {
   alice,
   awsError,

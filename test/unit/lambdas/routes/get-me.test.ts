@@ -1,6 +1,6 @@
 import { GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity';
 import { describe, expect, test } from 'vitest';
-import { loadConfig } from '../../../../lambdas/config';
+import { loadConfig } from '../../../../lambdas/api/config';
 import { alice, ENV, expectBadRequest, expectContract, parse, useHarness } from '../../support/fixtures';
 
 const harness = useHarness();

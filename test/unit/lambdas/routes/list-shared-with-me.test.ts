@@ -4,8 +4,8 @@
  * (shares written around the API may not), and its cursor continues exactly where the page ended.
  */
 import { describe, expect, test, vi } from 'vitest';
+import { createListSharedWithMeRoute } from '../../../../lambdas/api/routes/list-shared-with-me';
 import type { IncomingShare, Ledger } from '../../../../lambdas/aws/ledger';
-import { createListSharedWithMeRoute } from '../../../../lambdas/routes/list-shared-with-me';
 import {
   alice,
   bob,

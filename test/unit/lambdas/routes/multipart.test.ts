@@ -6,7 +6,7 @@ import {
   ListPartsCommand,
 } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
-import { loadConfig } from '../../../../lambdas/config';
+import { loadConfig } from '../../../../lambdas/api/config';
 import { decodeHandle, encodeHandle, MIB, type UploadHandle } from '../../../../shared/domain/multipart';
 import {
   alice,

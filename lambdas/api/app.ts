@@ -1,0 +1,114 @@
+/**
+ * The HTTP application: middy over a router of per-route modules. Everything per instance (clients,
+ * caches, logger) arrives in `deps`, so `createApp(createDeps(config))` is a fresh instance.
+ *
+ * Middleware order matters for errors: `onError` runs in reverse, so a failure is first turned into
+ * its problem response, then gets CORS headers, then is logged with its final status, and last the
+ * logger's per-request keys are reset.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpRouterHandler, { type Method, type Route } from '@middy/http-router';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { MethodNotAllowedError, NotFoundError, UpstreamTimeoutError } from '../../shared/domain/errors';
+import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS } from '../../shared/http/cors';
+import { problemResponses, requestLogging } from '../logging';
+import type { AppDeps } from './deps';
+
+import { createAbortMultipartRoute } from './routes/abort-multipart';
+import { createCompleteMultipartRoute } from './routes/complete-multipart';
+import { createCopyRoute } from './routes/create-copy';
+import { createDownloadRoute } from './routes/create-download';
+import { createDownloadsRoute } from './routes/create-downloads';
+import { createShareRoute } from './routes/create-share';
+import { createUploadRoute } from './routes/create-upload';
+import { createDeleteFileRoute } from './routes/delete-file';
+import { createDeleteMyDataRoute } from './routes/delete-my-data';
+import { createGetFilePropertiesRoute } from './routes/get-file-properties';
+import { createGetMeRoute } from './routes/get-me';
+import { createGetMultipartRoute } from './routes/get-multipart';
+import { createListFilesRoute } from './routes/list-files';
+import { createListMySharesRoute } from './routes/list-my-shares';
+import { createListSharedWithMeRoute } from './routes/list-shared-with-me';
+import { createSignPartsRoute } from './routes/sign-parts';
+import { createStartMultipartRoute } from './routes/start-multipart';
+
+export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+/**
+ * How long before the function's own timeout middy gives up on the route and answers 504. Its
+ * default (5 ms) leaves the error middlewares and the runtime no room: a slower answer is killed
+ * with the function and reaches the client as API Gateway's bare 502, without CORS headers.
+ */
+export const TIMEOUT_EARLY_MS = 250;
+
+export function createApp(deps: AppDeps): ApiHandler {
+  const table: Array<{ method: Method; path: string; handler: RouteHandler }> = [
+    { method: 'GET', path: '/me', handler: createGetMeRoute(deps) },
+    { method: 'DELETE', path: '/me/data', handler: createDeleteMyDataRoute(deps) },
+    { method: 'GET', path: '/files', handler: createListFilesRoute(deps) },
+    { method: 'DELETE', path: '/files', handler: createDeleteFileRoute(deps) },
+    { method: 'POST', path: '/files/uploads', handler: createUploadRoute(deps) },
+    { method: 'POST', path: '/files/downloads', handler: createDownloadRoute(deps) },
+    { method: 'GET', path: '/files/properties', handler: createGetFilePropertiesRoute(deps) },
+    { method: 'POST', path: '/files/multipart', handler: createStartMultipartRoute(deps) },
+    { method: 'POST', path: '/files/multipart/parts', handler: createSignPartsRoute(deps) },
+    { method: 'POST', path: '/files/multipart/progress', handler: createGetMultipartRoute(deps) },
+    { method: 'POST', path: '/files/multipart/complete', handler: createCompleteMultipartRoute(deps) },
+    { method: 'POST', path: '/files/multipart/abort', handler: createAbortMultipartRoute(deps) },
+    { method: 'POST', path: '/files/copies', handler: createCopyRoute(deps) },
+    { method: 'POST', path: '/files/downloads/batch', handler: createDownloadsRoute(deps) },
+    { method: 'POST', path: '/files/shares', handler: createShareRoute(deps) },
+    { method: 'GET', path: '/files/shares', handler: createListMySharesRoute(deps) },
+    // The share index lives in the ledger: a deployment without one has no such route.
+    ...(deps.ledger
+      ? [
+          {
+            method: 'GET' as const,
+            path: '/files/shared-with-me',
+            handler: createListSharedWithMeRoute(deps, deps.ledger),
+          },
+        ]
+      : []),
+  ];
+  const methodsByPath = new Map<string, string[]>();
+  for (const route of table)
+    methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);
+
+  const routes: Route<APIGatewayProxyEvent, APIGatewayProxyResult>[] = table;
+  const router = httpRouterHandler<APIGatewayProxyEvent, APIGatewayProxyResult>({
+    routes,
+    notFoundResponse: ({ method, path }) => {
+      const allowed = methodsByPath.get(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
+      if (allowed === undefined) throw new NotFoundError('no such route');
+      throw new MethodNotAllowedError(`${method} is not supported here`, allowed);
+    },
+  });
+
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(router, {
+    timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
+    timeoutEarlyResponse: () => {
+      throw new UpstreamTimeoutError('upstream services did not answer within the time left');
+    },
+  })
+    .use(injectLambdaContext(deps.logger, { resetKeys: true, logEvent: false })) // the event holds the ID token
+    .use(requestLogging(deps.logger))
+    .use(
+      httpCors({
+        // Echoes the request's Origin only when it is listed; unlisted origins get no CORS headers.
+        origins: [...deps.config.allowedOrigins],
+        methods: 'GET,POST,DELETE,OPTIONS',
+        headers: CORS_ALLOWED_HEADERS.join(','),
+        exposeHeaders: CORS_EXPOSED_HEADERS.join(','),
+        maxAge: CORS_MAX_AGE_SECONDS,
+        // Answer preflights here too, for front doors (such as the local API adapter) that pass
+        // OPTIONS through; API Gateway answers them itself.
+        disableBeforePreflightResponse: false,
+      }),
+    )
+    .use(problemResponses(deps.logger));
+  return handler as ApiHandler;
+}

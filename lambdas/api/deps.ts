@@ -1,0 +1,113 @@
+/**
+ * What the routes depend on, and the real wiring: one Cognito and one STS client, one identity service and one
+ * storage adapter (with their caches) per Lambda instance. Tests and benchmarks call `createDeps`
+ * again for a fresh instance, substituting the clock, the Cognito client, retries or the logger.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import type { STSClient } from '@aws-sdk/client-sts';
+import {
+  createCognitoIdentityClient,
+  createIdentityService,
+  createStsClient,
+  type IdentityService,
+} from '../aws/identity';
+import { createDirectoryClient, createIdentityDirectory } from '../aws/identity-directory';
+import { createLedger, createLedgerClient, type Ledger } from '../aws/ledger';
+import { createQuotas, type Quotas } from '../aws/quota';
+import type { RetryOptions } from '../aws/retry';
+import { createStorage, type Storage } from '../aws/storage';
+import { createUserPool, createUserPoolClient, type UserPool } from '../aws/user-pool';
+import { createLogger } from '../logging';
+import type { Config } from './config';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly identity: IdentityService;
+  readonly storage: Storage;
+  /** The user pool, to resolve whom a share names. */
+  readonly userPool: UserPool;
+  readonly logger: Logger;
+  /** The usage ledger and quotas, when `config.ledgerTable` is set. */
+  readonly ledger?: Ledger;
+  readonly quotas?: Quotas;
+}
+
+export interface DepsOptions {
+  /** Wall clock in epoch ms. @default Date.now */
+  readonly now?: () => number;
+  readonly cognitoClient?: CognitoIdentityClient;
+  readonly stsClient?: STSClient;
+  readonly userPoolClient?: CognitoIdentityProviderClient;
+  /** The identity directory's client, when `config.identityDirectoryTable` is set. */
+  readonly dynamoClient?: DynamoDBClient;
+  /** The ledger's client, when `config.ledgerTable` is set. @default `dynamoClient` or a new one */
+  readonly ledgerClient?: DynamoDBClient;
+  readonly retry?: RetryOptions;
+  readonly logger?: Logger;
+  readonly s3ClientConfig?: Partial<S3ClientConfig>;
+  /** Stop serving cached credentials this long before they expire. @default 300000 */
+  readonly refreshMarginMs?: number;
+}
+
+export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? createLogger();
+  const table = config.identityDirectoryTable;
+  // Sealed mode never resolves an identity through the directory: the developer login yields it.
+  const directory =
+    table === undefined || config.accessMode === 'sealed'
+      ? undefined
+      : createIdentityDirectory({
+          client: options.dynamoClient ?? createDirectoryClient(config.region),
+          tableName: table,
+        });
+  const ledger =
+    config.ledgerTable === undefined
+      ? undefined
+      : createLedger({
+          client: options.ledgerClient ?? options.dynamoClient ?? createLedgerClient(config.region),
+          tableName: config.ledgerTable,
+          now,
+        });
+  return {
+    config,
+    ...(ledger ? { ledger, quotas: createQuotas({ ledger, quota: config.quota, now }) } : {}),
+    identity: createIdentityService({
+      mode: config.accessMode,
+      client: options.cognitoClient ?? createCognitoIdentityClient(config.region),
+      sts: options.stsClient ?? createStsClient(config.region),
+      roleArn: config.authenticatedRoleArn,
+      sessionDurationSeconds: config.sessionDurationSeconds,
+      ...(config.developerProviderName ? { developerProviderName: config.developerProviderName } : {}),
+      userPoolId: config.userPoolId,
+      identityPoolId: config.identityPoolId,
+      loginsKey: config.loginsKey,
+      now,
+      retry: options.retry,
+      refreshMarginMs: options.refreshMarginMs,
+      directory,
+      // The error's name only: the request goes on with GetId, and nothing of the caller is logged.
+      onDirectoryError: (operation, error) =>
+        logger.warn('identity directory unavailable', {
+          operation,
+          error: error instanceof Error ? error.name : 'unknown',
+        }),
+    }),
+    userPool: createUserPool({
+      client: options.userPoolClient ?? createUserPoolClient(config.region),
+      userPoolId: config.userPoolId,
+      retry: options.retry,
+    }),
+    storage: createStorage({
+      bucket: config.bucketName,
+      region: config.region,
+      now,
+      clientConfig: options.s3ClientConfig,
+    }),
+    logger,
+  };
+}

@@ -1,0 +1,36 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod';
+import { checkCompleteParts } from '../../../shared/domain/multipart';
+import type { AppDeps } from '../deps';
+import { authenticate, parseBody } from '../http/request';
+import { json } from '../http/response';
+import { fileProperties } from './file-properties';
+import { resolveUpload, uploadField } from './multipart-handle';
+
+const Body = z.strictObject({ upload: uploadField });
+
+/**
+ * `POST /files/multipart/complete`: the server lists the parts itself and completes only with
+ * exactly the agreed parts, so a client cannot assemble an object of another size than the one
+ * the rules were checked against.
+ */
+export function createCompleteMultipartRoute({ config, identity, storage }: AppDeps) {
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const caller = authenticate(event, config.userPoolClientIds);
+    const input = parseBody(event, Body);
+    const identityId = await identity.identityId(caller);
+    const { handle, plan, fullKey } = resolveUpload(input.upload, identityId, config.uploadRules);
+    const target = { key: fullKey, uploadId: handle.uploadId };
+
+    const properties = await identity.withSession(caller, {}, async (session) => {
+      const stored = await storage.listParts(session, target);
+      const parts = checkCompleteParts(plan, stored.parts);
+      // Conditional when overwrite is false: a writer that got there first makes storage answer
+      // 412, which is our 409.
+      await storage.completeMultipart(session, { ...target, parts, ifNoneMatch: !handle.overwrite });
+      return storage.head(session, fullKey);
+    });
+
+    return json(200, fileProperties({ level: handle.level, owner: identityId, key: handle.key }, properties));
+  };
+}

@@ -1,0 +1,70 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod';
+import { ValidationError } from '../../../shared/domain/errors';
+import { keyIn, resolveFolder, toObjectKey } from '../../../shared/domain/keys';
+import { checkUpload } from '../../../shared/domain/upload-rules';
+import type { AppDeps } from '../deps';
+import { authenticate, parseBody } from '../http/request';
+import { json } from '../http/response';
+import { underField } from './fields';
+import { fileProperties } from './file-properties';
+import { anyLevel, grantee, key, level, owner } from './schemas';
+
+const Body = z.strictObject({
+  from: z.strictObject(
+    { level: anyLevel, key, owner: owner.optional(), grantee: grantee.optional() },
+    { error: 'must be an object {level, key, owner?, grantee?}' },
+  ),
+  to: z.strictObject({ level, key }, { error: 'must be an object {level, key}' }),
+  overwrite: z.boolean({ error: 'must be true or false' }).optional(),
+  move: z.boolean({ error: 'must be true or false' }).optional(),
+});
+
+/**
+ * How long a copy's size is held against the quota: the copy completes within the request, and its
+ * object's event then replaces the reservation.
+ */
+export const COPY_RESERVATION_SECONDS = 15 * 60;
+
+/**
+ * `POST /files/copies`: a server-side copy, with the caller's own credentials, of any object they
+ * may read into one of their own levels; `move` then deletes the source, only when it is theirs.
+ * The target level's upload rules apply to the source as a HEAD sees it, and the copy is pinned to
+ * that HEAD's ETag, so what is copied is what was checked.
+ */
+export function createCopyRoute({ config, identity, storage, quotas }: AppDeps) {
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const caller = authenticate(event, config.userPoolClientIds);
+    const input = parseBody(event, Body);
+    const callerId = await identity.identityId(caller);
+    const source = await underField('from', () => {
+      const folder = resolveFolder(input.from.level, callerId, input.from);
+      return { folder, key: keyIn(folder, input.from.key) };
+    });
+    // Copies only ever land in the caller's own folder: there is no owner to choose.
+    const targetKey = await underField('to', () => toObjectKey(input.to.level, callerId, input.to.key));
+    if (input.move && source.folder.owner !== callerId) {
+      throw ValidationError.of('move', 'only your own objects can be moved; copy this one instead');
+    }
+    if (source.key === targetKey) throw ValidationError.of('to.key', 'must differ from the source');
+
+    const copied = await identity.withSession(caller, {}, async (session) => {
+      const properties = await storage.head(session, source.key);
+      await underField('from', () =>
+        checkUpload(config.uploadRules, input.to.level, properties.contentType, properties.size),
+      );
+      await quotas?.reserveUpload(callerId, targetKey, properties.size, COPY_RESERVATION_SECONDS);
+      const result = await storage.copy(session, {
+        sourceKey: source.key,
+        targetKey,
+        source: properties,
+        ifNoneMatch: input.overwrite === false,
+      });
+      // Only once the copy is complete: a failed copy leaves the source where it was.
+      if (input.move) await storage.delete(session, source.key);
+      return result;
+    });
+
+    return json(201, fileProperties({ level: input.to.level, owner: callerId, key: input.to.key }, copied));
+  };
+}

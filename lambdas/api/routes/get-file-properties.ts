@@ -1,0 +1,31 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod';
+import { keyIn, resolveFolder } from '../../../shared/domain/keys';
+import type { AppDeps } from '../deps';
+import { authenticate, parseQuery } from '../http/request';
+import { json } from '../http/response';
+import { fileProperties } from './file-properties';
+import { anyLevel, grantee, key, owner } from './schemas';
+
+const Query = z.strictObject({ level: anyLevel, key, owner: owner.optional(), grantee: grantee.optional() });
+
+/** `GET /files/properties`: size, content type, ETag, last-modified time (and SHA-256 if stored). */
+export function createGetFilePropertiesRoute({ config, identity, storage }: AppDeps) {
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const caller = authenticate(event, config.userPoolClientIds);
+    const query = parseQuery(event, Query);
+    const callerId = await identity.identityId(caller);
+    const folder = resolveFolder(query.level, callerId, query);
+    const fullKey = keyIn(folder, query.key);
+
+    const properties = await identity.withSession(caller, {}, (session) => storage.head(session, fullKey));
+
+    return json(
+      200,
+      fileProperties(
+        { level: query.level, owner: folder.owner, grantee: folder.grantee, key: query.key },
+        properties,
+      ),
+    );
+  };
+}

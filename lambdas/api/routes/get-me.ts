@@ -1,0 +1,96 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod';
+import type { components } from '../../../shared/api/schema';
+import { levelFolder, listedKeyIn, ownerPrefix, sharedFolder } from '../../../shared/domain/keys';
+import type { LevelUploadRule } from '../../../shared/domain/upload-rules';
+import { ownerOf } from '../../../shared/events/s3-event';
+import type { AppDeps } from '../deps';
+import { authenticate, parseQuery } from '../http/request';
+import { json } from '../http/response';
+
+type Me = components['schemas']['Me'];
+type UploadRule = components['schemas']['UploadRule'];
+
+function uploadRule(rule: LevelUploadRule): UploadRule {
+  const { maxUploadBytes, allowedContentTypes } = rule;
+  return allowedContentTypes === undefined
+    ? { maxUploadBytes }
+    : { maxUploadBytes, allowedContentTypes: [...allowedContentTypes] };
+}
+
+const Query = z.strictObject({});
+
+/** How many of the newest removed objects `GET /me` lists. */
+export const ME_REJECTIONS = 10;
+
+/** `GET /me`: who the caller is, where their folders are, the deployment's limits, usage and quota. */
+export function createGetMeRoute({ config, identity, ledger, quotas }: AppDeps) {
+  const limits: Me['limits'] = {
+    maxUploadBytes: config.maxUploadBytes,
+    maxUrlLifetimeSeconds: config.maxUrlLifetimeSeconds,
+    defaultUrlLifetimeSeconds: config.defaultUrlLifetimeSeconds,
+    uploads: {
+      private: uploadRule(config.uploadRules.private),
+      protected: uploadRule(config.uploadRules.protected),
+      public: uploadRule(config.uploadRules.public),
+    },
+  };
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const caller = authenticate(event, config.userPoolClientIds);
+    parseQuery(event, Query);
+    // Only the identity ID is needed: no credentials are fetched for this route.
+    const identityId = await identity.identityId(caller);
+    const body: Me = {
+      identityId,
+      sub: caller.sub,
+      username: caller.username,
+      prefixes: {
+        private: ownerPrefix('private', identityId),
+        protected: ownerPrefix('protected', identityId),
+        public: ownerPrefix('public', identityId),
+      },
+      limits,
+    };
+    if (ledger !== undefined && quotas !== undefined) {
+      const [current, rejections] = await Promise.all([
+        quotas.standing(identityId),
+        ledger.rejections(identityId, ME_REJECTIONS),
+      ]);
+      body.usage = {
+        bytes: current.usage.bytes,
+        objects: current.usage.objects,
+        reservedBytes: current.standing.reservedBytes,
+        reservedObjects: current.standing.reservedObjects,
+        levels: {
+          private: { ...current.usage.levels.private },
+          protected: { ...current.usage.levels.protected },
+          public: { ...current.usage.levels.public },
+          shared: { ...current.usage.levels.shared },
+        },
+      };
+      body.quota = { ...current.quota };
+      // As in listings, a key that breaks the key rules (written around the API) is never returned.
+      body.rejections = rejections.flatMap((rejection) => {
+        const where = ownerOf(rejection.key);
+        if (where === undefined || where.owner !== identityId) return [];
+        const folder =
+          where.grantee === undefined
+            ? levelFolder(where.level, identityId)
+            : sharedFolder(identityId, where.grantee);
+        const key = listedKeyIn(folder, rejection.key);
+        if (key === undefined) return [];
+        return [
+          {
+            level: where.level,
+            ...(where.grantee === undefined ? {} : { grantee: where.grantee }),
+            key,
+            reason: rejection.reason,
+            detail: rejection.detail,
+            at: rejection.at,
+          },
+        ];
+      });
+    }
+    return json(200, body);
+  };
+}

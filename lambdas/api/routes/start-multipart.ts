@@ -1,0 +1,63 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod';
+import { ConflictError } from '../../../shared/domain/errors';
+import { toObjectKey } from '../../../shared/domain/keys';
+import { encodeHandle, MAX_MULTIPART_BYTES, planParts } from '../../../shared/domain/multipart';
+import { checkUpload } from '../../../shared/domain/upload-rules';
+import type { AppDeps } from '../deps';
+import { authenticate, parseBody } from '../http/request';
+import { json } from '../http/response';
+import { describeUpload } from './multipart-handle';
+import { contentType, key, level } from './schemas';
+
+/** `POST /files/multipart`: starts a multipart upload in the caller's own folder. */
+/**
+ * How long a multipart upload's size is held against the quota when its object never arrives: the
+ * bucket's default lifecycle for incomplete uploads (2 days); the object's event releases it sooner.
+ */
+const MULTIPART_RESERVATION_SECONDS = 2 * 24 * 3600;
+
+export function createStartMultipartRoute({ config, identity, storage, quotas }: AppDeps) {
+  const Body = z.strictObject({
+    level,
+    key,
+    contentType,
+    size: z
+      .number({ error: 'must be a number of bytes' })
+      .int('must be a whole number of bytes')
+      .min(1, 'must be at least 1 (send an empty object with POST /files/uploads)')
+      .max(MAX_MULTIPART_BYTES, `must be at most ${MAX_MULTIPART_BYTES} (5 TiB, S3's limit)`),
+    overwrite: z.boolean({ error: 'must be true or false' }).optional(),
+  });
+
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const caller = authenticate(event, config.userPoolClientIds);
+    const input = parseBody(event, Body);
+    // The same rules as a single upload, before any AWS call.
+    checkUpload(config.uploadRules, input.level, input.contentType, input.size);
+    const plan = planParts(input.size);
+    const identityId = await identity.identityId(caller);
+    const fullKey = toObjectKey(input.level, identityId, input.key);
+    const overwrite = input.overwrite !== false;
+
+    const started = await identity.withSession(caller, {}, async (session) => {
+      // Answer 409 at once; the conditional completion still guards the race.
+      if (!overwrite && (await storage.exists(session, fullKey))) {
+        throw new ConflictError('an object with this key already exists and overwrite is false');
+      }
+      await quotas?.reserveUpload(identityId, fullKey, input.size, MULTIPART_RESERVATION_SECONDS);
+      return storage.createMultipart(session, { key: fullKey, contentType: input.contentType });
+    });
+
+    const handle = {
+      level: input.level,
+      key: input.key,
+      size: input.size,
+      contentType: input.contentType,
+      overwrite,
+      uploadId: started.uploadId,
+    };
+    const upload = encodeHandle(handle);
+    return json(201, describeUpload(upload, { handle, plan, fullKey }, identityId, started.abortDate));
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * The local user pool's front door (the `CognitoIdpEndpoint`): Cognito's JSON protocol
+ * (`X-Amz-Target: AWSCognitoIdentityProviderService.<Op>`) in front of moto, checking callers as
+ * Cognito does. The operations Cognito serves without IAM credentials (sign-up, sign-in and those
+ * the user's own access token authorizes) pass through; every other one (Admin*, ListUsers,
+ * CreateUserPool, ...) needs a SigV4 signature by the stack's admin credentials. The public JWKS of
+ * each pool is served; nothing else of moto is reachable.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  AWS_JSON_CONTENT_TYPE,
+  AwsJsonError,
+  accessDenied,
+  forwardToMoto,
+  type Principals,
+  parseJsonObject,
+  readBody,
+  sendError,
+  targetOperation,
+  verifyJsonSignature,
+} from '../core/aws-json';
+import type { MotoServer } from '../moto/moto';
+import { closeServer, LOOPBACK, listen } from '../stack/ports';
+
+export interface UserPoolGatewayOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** 0 or omitted: a free port. */
+  readonly port?: number;
+  readonly moto: Pick<MotoServer, 'agent'>;
+  /** Who may call the IAM-authorized operations (the admin); identity-pool keys are refused. */
+  readonly principals: Principals;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /**
+   * The pool whose users the function may look up (its role's `cognito-idp:AdminGetUser` on that
+   * pool's ARN); read per request, as the pool is created after the gateway starts.
+   */
+  readonly functionUserPoolId?: () => string | undefined;
+  /** One line per request: operation and outcome, never tokens or passwords. @default silent */
+  readonly log?: (line: string) => void;
+}
+
+export interface UserPoolGateway {
+  /** Base URL, for `endpoint` / `--endpoint-url` / `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
+const MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * The operations Cognito's service model marks as callable without SigV4: public ones (sign-up,
+ * sign-in, password reset) and those authorized by the user's access token or session.
+ */
+export const PUBLIC_OPERATIONS: ReadonlySet<string> = new Set([
+  'AssociateSoftwareToken',
+  'ChangePassword',
+  'CompleteWebAuthnRegistration',
+  'ConfirmDevice',
+  'ConfirmForgotPassword',
+  'ConfirmSignUp',
+  'DeleteUser',
+  'DeleteUserAttributes',
+  'DeleteWebAuthnCredential',
+  'ForgetDevice',
+  'ForgotPassword',
+  'GetDevice',
+  'GetTokensFromRefreshToken',
+  'GetUser',
+  'GetUserAttributeVerificationCode',
+  'GetUserAuthFactors',
+  'GlobalSignOut',
+  'InitiateAuth',
+  'ListDevices',
+  'ListUserSessions',
+  'ListWebAuthnCredentials',
+  'ResendConfirmationCode',
+  'RespondToAuthChallenge',
+  'RevokeToken',
+  'RevokeUserSession',
+  'SetUserMFAPreference',
+  'SetUserSettings',
+  'SignUp',
+  'StartWebAuthnRegistration',
+  'UpdateAuthEventFeedback',
+  'UpdateDeviceStatus',
+  'UpdateUserAttributes',
+  'VerifySoftwareToken',
+  'VerifyUserAttribute',
+]);
+
+/** The one IAM-authorized operation the function's role is granted, on its own pool. */
+const FUNCTION_OPERATION = 'AdminGetUser';
+
+/** What the JS SDK and plain fetch clients send in a browser. */
+const CORS_REQUEST_HEADERS =
+  'content-type, x-amz-target, x-amz-user-agent, amz-sdk-invocation-id, amz-sdk-request, authorization, x-amz-date, x-amz-security-token, x-amz-content-sha256';
+
+/** `/{userPoolId}/.well-known/jwks.json`, the pool's public keys. */
+const JWKS_PATH = /^\/([\w-]+_[0-9a-zA-Z]+)\/\.well-known\/jwks\.json$/;
+
+export async function startUserPoolGateway(options: UserPoolGatewayOptions): Promise<UserPoolGateway> {
+  const host = options.host ?? LOOPBACK;
+  const region = options.region ?? 'us-east-1';
+  const log = options.log ?? (() => {});
+  const { agent } = options.moto;
+  // moto reads the region of a request from its host name, as AWS's endpoints carry it.
+  const upstreamHost = `cognito-idp.${region}.amazonaws.com`;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<string> {
+    const path = req.url ?? '/';
+    if (req.method === 'GET' && JWKS_PATH.test(path)) {
+      const status = await forwardToMoto(agent, res, {
+        method: 'GET',
+        path,
+        headers: { host: upstreamHost },
+      });
+      return `jwks ${status}`;
+    }
+    if (req.method !== 'POST' || path !== '/') {
+      req.resume();
+      throw new AwsJsonError('UnknownOperationException', 'Not found.', 404);
+    }
+    const body = await readBody(req, MAX_BODY_BYTES);
+    const operation = targetOperation(req, TARGET_PREFIX);
+    if (!operation) throw new AwsJsonError('UnknownOperationException', 'Unknown operation.');
+    if (!PUBLIC_OPERATIONS.has(operation)) {
+      const caller = await verifyJsonSignature(req, body, {
+        service: 'cognito-idp',
+        region,
+        principals: options.principals,
+      });
+      const poolId = parseJsonObject(body).UserPoolId;
+      const functionPool = options.functionUserPoolId?.();
+      const functionMayCall =
+        caller.kind === 'function' &&
+        operation === FUNCTION_OPERATION &&
+        functionPool !== undefined &&
+        poolId === functionPool;
+      if (caller.kind !== 'admin' && !functionMayCall) {
+        const resource = `arn:aws:cognito-idp:${region}:000000000000:userpool/${typeof poolId === 'string' ? poolId : '*'}`;
+        throw accessDenied(caller, `cognito-idp:${operation}`, resource);
+      }
+    }
+    // What was authorized, re-serialized: moto sees the operation and these parameters, nothing else.
+    const input = parseJsonObject(body);
+    const status = await forwardToMoto(agent, res, {
+      method: 'POST',
+      path: '/',
+      headers: {
+        host: upstreamHost,
+        'content-type': AWS_JSON_CONTENT_TYPE,
+        'x-amz-target': `${TARGET_PREFIX}${operation}`,
+      },
+      body: Buffer.from(JSON.stringify(input), 'utf8'),
+    });
+    return `${operation} ${status}`;
+  }
+
+  const server = createServer((req, res) => {
+    const requestId = randomUUID();
+    // As Cognito's endpoint does, so web apps can sign in: any origin, no cookies. What it serves
+    // without credentials needs none; everything else still needs the admin's SigV4 signature.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', 'x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage');
+    if (req.method === 'OPTIONS') {
+      req.resume();
+      res.writeHead(204, {
+        'Access-Control-Allow-Methods': 'GET, POST',
+        'Access-Control-Allow-Headers': CORS_REQUEST_HEADERS,
+        'Access-Control-Max-Age': '86400',
+      });
+      res.end();
+      return;
+    }
+    handle(req, res).then(
+      (outcome) => log(`cognito-idp: ${outcome}`),
+      (error: unknown) => {
+        const refusal =
+          error instanceof AwsJsonError
+            ? error
+            : new AwsJsonError('InternalErrorException', 'Internal error.', 500);
+        if (!(error instanceof AwsJsonError)) {
+          log(`cognito-idp: unexpected ${error instanceof Error ? error.name : typeof error}`);
+        } else {
+          log(`cognito-idp: refused ${refusal.type}`);
+        }
+        if (res.headersSent) res.destroy();
+        else sendError(res, refusal, requestId);
+      },
+    );
+  });
+  const port = await listen(server, host, options.port ?? 0, 'the user pool gateway');
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () => closeServer(server),
+  };
+}

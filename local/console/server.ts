@@ -1,0 +1,184 @@
+/**
+ * The web console behind `npm start`: `console/` built by Vite into a directory when the server
+ * starts (while the stack boots), then served as static files on loopback, with `config.json` made
+ * from the stack's outputs. The page is only a client of the API, the user pool and storage; this
+ * server has no other endpoint.
+ */
+
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ConsoleConfig } from '../../console/src/config';
+import type { LocalStackOutputs } from '../stack/local-stack';
+import { closeServer, LOOPBACK, listen } from '../stack/ports';
+
+const CONSOLE_SOURCE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'console');
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+export interface ConsoleServerOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** 0 or omitted: a free port. */
+  readonly port?: number;
+  /** Where the build goes (emptied first). */
+  readonly outDir: string;
+}
+
+export interface ConsoleServer {
+  /** What a browser opens: `http://localhost:{port}/`, the origin the stack's CORS must allow. */
+  readonly url: string;
+  readonly origin: string;
+  readonly port: number;
+  /** Serves `config.json` for this stack, once the build is done (its failure is thrown here). */
+  serve(outputs: LocalStackOutputs): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Builds `console/` with Vite (Preact's JSX, relative asset paths, no source maps). */
+export async function buildConsole(outDir: string): Promise<void> {
+  // Loaded only here: nothing else in the local stack needs Vite.
+  const { build } = await import('vite');
+  await build({
+    configFile: false,
+    root: CONSOLE_SOURCE,
+    base: './',
+    logLevel: 'warn',
+    oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+    build: { outDir, emptyOutDir: true, reportCompressedSize: false },
+  });
+}
+
+/**
+ * What the page needs from the stack's outputs; the demo users' passwords only because this is the
+ * local stack (a deployed console's config has none). No admin key ever goes here.
+ */
+export function consoleConfig(outputs: LocalStackOutputs): ConsoleConfig {
+  return {
+    apiUrl: outputs.ApiUrl,
+    region: outputs.Region,
+    userPool: { endpoint: outputs.CognitoIdpEndpoint, clientId: outputs.UserPoolClientId },
+    demoUsers: outputs.DemoUsers.map(({ username, password }) => ({ username, password })),
+  };
+}
+
+/** The allowed CORS origins with the console's added, so the page can call the API and storage. */
+export function withConsoleOrigin(origins: readonly string[], origin: string): readonly string[] {
+  return origins.includes(origin) ? origins : [...origins, origin];
+}
+
+/** Only the page's own files, and connections only to the stack's endpoints. */
+function contentSecurityPolicy(outputs: LocalStackOutputs | undefined): string {
+  const endpoints = outputs
+    ? [outputs.ApiUrl, outputs.CognitoIdpEndpoint, outputs.S3Endpoint].map((url) => new URL(url).origin)
+    : [];
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `connect-src 'self' ${endpoints.join(' ')}`.trim(),
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
+  const host = options.host ?? LOOPBACK;
+  const root = resolve(options.outDir);
+  let outputs: LocalStackOutputs | undefined;
+  let built: Promise<void> | undefined;
+  let port = 0;
+
+  const send = (res: ServerResponse, status: number, type: string, body: string, extra = {}) => {
+    res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...extra });
+    res.end(body);
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader('Content-Security-Policy', contentSecurityPolicy(outputs));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    // `config.json` holds the demo passwords: a page on another site that rebinds its host name to
+    // 127.0.0.1 reaches this port, but with its own Host header, which is refused here.
+    if (req.headers.host !== `localhost:${port}` && req.headers.host !== `${host}:${port}`) {
+      send(res, 421, 'text/plain; charset=utf-8', 'Open the console at its printed URL.\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed.\n', { Allow: 'GET, HEAD' });
+      return;
+    }
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://console.invalid').pathname);
+    } catch {
+      send(res, 400, 'text/plain; charset=utf-8', 'Bad path.\n');
+      return;
+    }
+    if (path === '/config.json') {
+      if (!outputs) {
+        send(res, 503, 'text/plain; charset=utf-8', 'The local stack is still starting.\n', {
+          'Retry-After': '1',
+        });
+        return;
+      }
+      send(res, 200, 'application/json', JSON.stringify(consoleConfig(outputs)));
+      return;
+    }
+    await built;
+    const file = resolve(root, `.${path === '/' ? '/index.html' : path}`);
+    const info = file.startsWith(`${root}${sep}`) ? await stat(file).catch(() => undefined) : undefined;
+    if (!info?.isFile()) {
+      send(res, 404, 'text/plain; charset=utf-8', 'Not found.\n');
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Length': info.size,
+      // Vite names every asset by its content hash; the page and its config are always fetched anew.
+      'Cache-Control': path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-store',
+    });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    createReadStream(file).pipe(res);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (res.headersSent) res.destroy();
+      else send(res, 500, 'text/plain; charset=utf-8', 'The console build failed; see the terminal.\n');
+    });
+  });
+  port = await listen(server, host, options.port ?? 0, 'the web console');
+  built = buildConsole(root);
+  // Reported by serve(); a request meanwhile answers 500.
+  built.catch(() => undefined);
+  const origin = `http://localhost:${port}`;
+  return {
+    url: `${origin}/`,
+    origin,
+    port,
+    async serve(stackOutputs) {
+      await built;
+      outputs = stackOutputs;
+    },
+    async close() {
+      await built?.catch(() => undefined);
+      await closeServer(server);
+    },
+  };
+}

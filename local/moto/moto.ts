@@ -1,0 +1,236 @@
+/**
+ * Runs `moto_server` (Python moto 5): the local user pool (cognito-idp), the identity directory
+ * and ledger tables and the object storage. moto checks no signatures, so it listens on a Unix socket in a
+ * private (0700) directory and never on TCP: callers reach it only through the stack's front doors
+ * (the user-pool and DynamoDB gateways, the S3 gateway), which check them as AWS does.
+ *
+ * moto is started through `launcher.py`, which swaps the token-signing key moto ships in its
+ * package (public, so anyone could mint accepted tokens) for a key generated here, at every start.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync, type JsonWebKey, type KeyObject, randomBytes } from 'node:crypto';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const MOTO_INSTALL_HINT = 'pip install "moto[server]"';
+
+const LAUNCHER = join(dirname(fileURLToPath(import.meta.url)), 'launcher.py');
+
+/** `moto_server` is not on PATH (or not installed for the active Python). */
+export class MotoNotInstalledError extends Error {
+  constructor(detail: string) {
+    super(
+      `moto_server was not found (${detail}). The local stack needs Python moto 5 with its server: ` +
+        `install it with \`${MOTO_INSTALL_HINT}\` (Python 3.9 or newer) and make sure \`moto_server\` is on PATH.`,
+    );
+    this.name = 'MotoNotInstalledError';
+  }
+}
+
+export interface MotoOptions {
+  /** @default 20000 */
+  readonly readyTimeoutMs?: number;
+  /** The moto_server whose Python runs the launcher. @default 'moto_server' (resolved on PATH) */
+  readonly command?: string;
+}
+
+export interface MotoServer {
+  /** The Unix socket moto listens on, inside a directory only this user can enter. */
+  readonly socketPath: string;
+  /** Connects every request to the socket, whatever host the request names (http and SDK clients). */
+  readonly agent: Agent;
+  /** The key moto signs user-pool tokens with (RS256), generated at this start. */
+  readonly signingKey: KeyObject;
+  readonly signingKeyId: string;
+  /** Stops moto and its children and removes the socket directory; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+const OUTPUT_TAIL_BYTES = 4096;
+const STOP_GRACE_MS = 3000;
+/** The launcher's exit code when its Python cannot import moto. */
+const NOT_INSTALLED_EXIT = 127;
+
+/** Keeps the last few KB of a child's output: enough to explain a failed start, bounded in memory. */
+function tail(stream: NodeJS.ReadableStream | null): () => string {
+  let text = '';
+  stream?.on('data', (chunk: Buffer) => {
+    text = (text + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
+  });
+  return () => text.trim();
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || exited(child)) return;
+  try {
+    // moto runs in its own process group (detached), so this reaches anything it started too.
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The Python that has moto: the interpreter named in `moto_server`'s shebang (pip writes its own
+ * Python there), else the `python3` beside it (pyenv shims, venv bin directories).
+ */
+export function motoPython(command = 'moto_server'): string {
+  const candidates = command.includes('/')
+    ? [command]
+    : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir || '.', command));
+  const found = candidates.find(executable);
+  if (!found) throw new MotoNotInstalledError(`\`${command}\` is not on PATH`);
+  const firstLine = readFileSync(found, 'utf8').slice(0, 512).split('\n', 1)[0] ?? '';
+  const shebang = /^#!\s*(\S*python[\d.]*)\s*$/.exec(firstLine)?.[1];
+  if (shebang && executable(shebang)) return shebang;
+  const beside = join(dirname(found), 'python3');
+  return executable(beside) ? beside : 'python3';
+}
+
+/** An http.Agent whose every connection goes to `socketPath`. */
+export function unixSocketAgent(socketPath: string): Agent {
+  const agent = new Agent({ keepAlive: true });
+  // Agent.createConnection is Node's documented hook for where a connection goes.
+  (agent as unknown as { createConnection: () => ReturnType<typeof connect> }).createConnection = () =>
+    connect(socketPath);
+  return agent;
+}
+
+function answers(agent: Agent): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = request({ agent, host: 'moto', path: '/moto-api/', timeout: 1000 }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(true));
+      response.on('error', () => resolve(false));
+    });
+    probe.on('timeout', () => probe.destroy());
+    probe.on('error', () => resolve(false));
+    probe.end();
+  });
+}
+
+export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
+  const command = options.command ?? 'moto_server';
+  const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
+  const python = motoPython(command);
+
+  // mkdtemp creates the directory 0700: only this user can reach the socket inside.
+  const dir = await mkdtemp(join(tmpdir(), 'user-files-moto-'));
+  const socketPath = join(dir, 'moto.sock');
+  const keyFile = join(dir, 'signing-key.json');
+  const signingKeyId = randomBytes(12).toString('base64url');
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const publicJwk: JsonWebKey = {
+    ...publicKey.export({ format: 'jwk' }),
+    kid: signingKeyId,
+    alg: 'RS256',
+    use: 'sig',
+  };
+  await writeFile(
+    keyFile,
+    JSON.stringify({
+      kid: signingKeyId,
+      private: { ...privateKey.export({ format: 'jwk' }), kid: signingKeyId, alg: 'RS256' },
+      public: { keys: [publicJwk] },
+    }),
+    { mode: 0o600 },
+  );
+  const agent = unixSocketAgent(socketPath);
+  const removeDir = () => rm(dir, { recursive: true, force: true });
+
+  let child: ChildProcess;
+  try {
+    // The launcher exits when this process is gone, however it ends (see launcher.py).
+    child = spawn(python, [LAUNCHER, socketPath, keyFile, String(process.pid)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    });
+  } catch (error) {
+    await removeDir();
+    throw error;
+  }
+  // moto logs every request; keep draining so it never blocks, but keep only a short tail.
+  const stdout = tail(child.stdout);
+  const stderr = tail(child.stderr);
+  const output = () => [stderr(), stdout()].filter(Boolean).join('\n');
+
+  // A crashed test run must not leave moto behind.
+  const killOnExit = () => signalGroup(child, 'SIGKILL');
+  process.once('exit', killOnExit);
+
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      process.off('exit', killOnExit);
+      agent.destroy();
+      if (child.pid !== undefined && !exited(child)) {
+        signalGroup(child, 'SIGTERM');
+        const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), STOP_GRACE_MS);
+        await exit;
+        clearTimeout(timer);
+      }
+      await removeDir();
+    })();
+    return closing;
+  };
+
+  const failure = async (): Promise<Error> => {
+    const raced = await Promise.race([spawnError, exit.then((code) => code)]);
+    if (raced instanceof Error) {
+      const code = (raced as NodeJS.ErrnoException).code;
+      return code === 'ENOENT'
+        ? new MotoNotInstalledError(`\`${python}\` (the Python of \`${command}\`) is not on PATH`)
+        : new Error(`could not start ${python} ${LAUNCHER}: ${raced.message}`);
+    }
+    const text = output();
+    // pyenv and similar shims exit 127 when the active Python has no moto; so does the launcher.
+    if (raced === NOT_INSTALLED_EXIT || /command not found/i.test(text))
+      return new MotoNotInstalledError(text || `exit ${NOT_INSTALLED_EXIT}`);
+    return new Error(`moto_server exited with code ${raced} before it was ready:\n${text}`);
+  };
+
+  const deadline = Date.now() + readyTimeoutMs;
+  let dead = false;
+  const died = failure().then((error) => {
+    dead = true;
+    return error;
+  });
+  while (!dead) {
+    if (await answers(agent)) {
+      // moto has read its key; the private half need not stay on disk.
+      await rm(keyFile, { force: true });
+      return { socketPath, agent, signingKey: privateKey, signingKeyId, close };
+    }
+    if (Date.now() > deadline) {
+      await close();
+      throw new Error(
+        `moto_server did not answer on ${socketPath} within ${readyTimeoutMs} ms:\n${output()}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await close();
+  throw await died;
+}

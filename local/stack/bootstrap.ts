@@ -1,0 +1,301 @@
+/**
+ * Creates what `cdk deploy` would create, against the local services: a user pool with a password
+ * policy, a public app client, two demo users, the bucket with its CORS rules, and the identity
+ * pool whose authenticated role carries the same policy document the stack deploys, and the
+ * sub-to-identity directory table.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Agent } from 'node:http';
+import {
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  InitiateAuthCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  authenticatedRoleTrustConditions,
+  buildAuthenticatedRolePolicy,
+  COGNITO_IDENTITY_PRINCIPAL,
+} from '../../shared/policy/access-policy';
+import type { StaticCredentials } from '../core/aws-json';
+import { type CredentialStore, cognitoProviderName } from '../core/credential-store';
+
+export interface DemoUser {
+  /** The sign-in name: an email address, as the pool (like the deployed one) signs in by email. */
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface BootstrapOptions {
+  readonly region: string;
+  /** The front doors the bootstrap calls with the admin credentials, as `cdk deploy` calls AWS. */
+  readonly endpoints: { readonly userPool: string; readonly dynamodb: string };
+  readonly adminCredentials: StaticCredentials;
+  /** Reaches moto's own S3 (raw storage behind the S3 gateway) on its socket, to create the bucket. */
+  readonly motoAgent: Agent;
+  readonly allowedOrigins: readonly string[];
+  /** Where the identity pool is registered, for the local identity service and S3 gateway. */
+  readonly store: CredentialStore;
+  /** @default 'user-files-local' */
+  readonly bucketName?: string;
+  /** @default 'user-files-local-identity-directory' */
+  readonly identityDirectoryTable?: string;
+  /** The usage ledger table (lib/storage-events.ts); undefined: none. */
+  readonly ledgerTable?: string;
+  /**
+   * Only for mutation tests: replaces the policy's identity variable (see `buildAuthenticatedRolePolicy`).
+   * @default the real `${cognito-identity.amazonaws.com:sub}`
+   */
+  readonly policyIdentityVariable?: string;
+  /**
+   * The identity pool's login configuration, as the stack's `accessMode` sets it: `sealed`, a
+   * developer provider only; `direct`, the user pool's app client. @default 'sealed'
+   */
+  readonly accessMode?: 'sealed' | 'direct';
+  /** The authenticated role's MaxSessionDuration. @default 43200 */
+  readonly sessionDurationSeconds?: number;
+}
+
+export interface BootstrapResult {
+  readonly userPoolId: string;
+  readonly userPoolClientId: string;
+  readonly identityPoolId: string;
+  readonly bucketName: string;
+  readonly identityDirectoryTable: string;
+  readonly authenticatedRoleArn: string;
+  /** Sealed mode only. */
+  readonly developerProviderName?: string;
+  readonly demoUsers: readonly DemoUser[];
+}
+
+/** The stack's developer provider name is `user-files.{stackName}`; the local stack's name is `local`. */
+export const LOCAL_DEVELOPER_PROVIDER_NAME = 'user-files.local';
+
+/**
+ * A fresh password per run that meets the pool's policy: demo users never share a known password,
+ * even on loopback.
+ */
+function demoPassword(): string {
+  return `Demo-${randomBytes(9).toString('base64url')}-7a`;
+}
+
+export async function bootstrap(options: BootstrapOptions): Promise<BootstrapResult> {
+  const { region, endpoints, adminCredentials } = options;
+  const bucketName = options.bucketName ?? 'user-files-local';
+  const identityDirectoryTable = options.identityDirectoryTable ?? 'user-files-local-identity-directory';
+  const idp = new CognitoIdentityProviderClient({
+    region,
+    endpoint: endpoints.userPool,
+    credentials: adminCredentials,
+  });
+  // The bucket is created in moto itself (the S3 gateway serves identity credentials only); moto
+  // checks no signatures, and the socket's directory admits only this user.
+  const s3 = new S3Client({
+    region,
+    endpoint: 'http://127.0.0.1',
+    forcePathStyle: true,
+    credentials: adminCredentials,
+    requestHandler: { httpAgent: options.motoAgent },
+  });
+  const dynamo = new DynamoDBClient({ region, endpoint: endpoints.dynamodb, credentials: adminCredentials });
+  try {
+    // The stack's table (lib/user-files-api.ts): a string partition key `id`, billed per request.
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: identityDirectoryTable,
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    if (options.ledgerTable !== undefined) await createLedgerTable(dynamo, options.ledgerTable);
+
+    const pool = await idp.send(
+      new CreateUserPoolCommand({
+        PoolName: 'user-files-local',
+        Policies: {
+          PasswordPolicy: {
+            MinimumLength: 12,
+            RequireUppercase: true,
+            RequireLowercase: true,
+            RequireNumbers: true,
+            RequireSymbols: true,
+            TemporaryPasswordValidityDays: 3,
+          },
+        },
+        // As deployed (`signInAliases: { email: true }`): users sign in with their email address,
+        // and `cognito:username` is a generated UUID.
+        UsernameAttributes: ['email'],
+        AutoVerifiedAttributes: ['email'],
+        Schema: [{ Name: 'email', AttributeDataType: 'String', Required: true, Mutable: true }],
+      }),
+    );
+    const userPoolId = pool.UserPool?.Id;
+    if (!userPoolId) throw new Error('moto returned no user pool ID');
+
+    const client = await idp.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: userPoolId,
+        ClientName: 'user-files-local-app',
+        GenerateSecret: false,
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        PreventUserExistenceErrors: 'ENABLED',
+      }),
+    );
+    const userPoolClientId = client.UserPoolClient?.ClientId;
+    if (!userPoolClientId) throw new Error('moto returned no app client ID');
+
+    const demoUsers: DemoUser[] = ['alice@example.com', 'bob@example.com'].map((username) => ({
+      username,
+      password: demoPassword(),
+    }));
+    await Promise.all(demoUsers.map((user) => createPoolUser(idp, userPoolId, user)));
+
+    await s3.send(new CreateBucketCommand({ Bucket: bucketName }));
+    await s3.send(
+      new PutBucketCorsCommand({
+        Bucket: bucketName,
+        CORSConfiguration: {
+          CORSRules: [
+            {
+              AllowedOrigins: [...options.allowedOrigins],
+              // The same rule as the stack's bucket (lib/user-files-api.ts).
+              AllowedMethods: ['GET', 'PUT', 'HEAD'],
+              AllowedHeaders: ['*'],
+              ExposeHeaders: ['ETag', 'x-amz-checksum-sha256'],
+              MaxAgeSeconds: 3600,
+            },
+          ],
+        },
+      }),
+    );
+
+    // What CreateIdentityPool + SetIdentityPoolRoles do in the stack: per access mode a developer
+    // provider alone (sealed) or the user pool's app client (direct), and the authenticated role
+    // with the builder's policy, the stack's trust policy and maximum session duration.
+    const sealed = (options.accessMode ?? 'sealed') === 'sealed';
+    const identityPoolId = `${region}:${randomUUID()}`;
+    const authenticatedRoleArn = 'arn:aws:iam::000000000000:role/user-files-local-authenticated';
+    const identityPool = options.store.createIdentityPool({
+      id: identityPoolId,
+      name: 'user_files_local',
+      region,
+      providers: sealed
+        ? []
+        : [{ providerName: cognitoProviderName(region, userPoolId), clientId: userPoolClientId }],
+      ...(sealed ? { developerProviderName: LOCAL_DEVELOPER_PROVIDER_NAME } : {}),
+      authenticatedRole: {
+        arn: authenticatedRoleArn,
+        policy: buildAuthenticatedRolePolicy({
+          bucketArn: `arn:aws:s3:::${bucketName}`,
+          ...(options.policyIdentityVariable ? { identityVariable: options.policyIdentityVariable } : {}),
+        }),
+        trustPolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Federated: COGNITO_IDENTITY_PRINCIPAL },
+              Action: 'sts:AssumeRoleWithWebIdentity',
+              Condition: authenticatedRoleTrustConditions(identityPoolId),
+            },
+          ],
+        },
+        maxSessionDurationSeconds: options.sessionDurationSeconds ?? 43_200,
+      },
+    });
+
+    return {
+      userPoolId,
+      userPoolClientId,
+      identityPoolId: identityPool.id,
+      bucketName,
+      identityDirectoryTable,
+      authenticatedRoleArn,
+      ...(sealed ? { developerProviderName: LOCAL_DEVELOPER_PROVIDER_NAME } : {}),
+      demoUsers,
+    };
+  } finally {
+    idp.destroy();
+    s3.destroy();
+    dynamo.destroy();
+  }
+}
+
+/** The stack's ledger table: `pk` (owner) and `sk` (item kind and key), with TTL on `expiresAt`. */
+async function createLedgerTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await dynamo.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    }),
+  );
+}
+
+/**
+ * Creates a confirmed user of a pool that signs in by email (as the deployed one does), with a
+ * permanent password, so the first sign-in gets tokens rather than a NEW_PASSWORD_REQUIRED challenge.
+ */
+export async function createPoolUser(
+  idp: CognitoIdentityProviderClient,
+  userPoolId: string,
+  user: DemoUser,
+): Promise<void> {
+  await idp.send(
+    new AdminCreateUserCommand({
+      UserPoolId: userPoolId,
+      Username: user.username,
+      MessageAction: 'SUPPRESS',
+      UserAttributes: [
+        { Name: 'email', Value: user.username },
+        { Name: 'email_verified', Value: 'true' },
+      ],
+    }),
+  );
+  await idp.send(
+    new AdminSetUserPasswordCommand({
+      UserPoolId: userPoolId,
+      Username: user.username,
+      Password: user.password,
+      Permanent: true,
+    }),
+  );
+}
+
+/** A fresh USER_PASSWORD_AUTH sign-in: the user's ID and access tokens. */
+export async function passwordSignIn(
+  idp: CognitoIdentityProviderClient,
+  clientId: string,
+  user: DemoUser,
+): Promise<{ idToken: string; accessToken: string }> {
+  const result = await idp.send(
+    new InitiateAuthCommand({
+      ClientId: clientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
+    }),
+  );
+  const idToken = result.AuthenticationResult?.IdToken;
+  const accessToken = result.AuthenticationResult?.AccessToken;
+  if (!idToken || !accessToken)
+    throw new Error(`sign-in of ${user.username} returned no tokens (a challenge?)`);
+  return { idToken, accessToken };
+}
