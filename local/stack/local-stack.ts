@@ -14,6 +14,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { createLedger } from '../../lambdas/aws/ledger';
 import { loadEventsConfig } from '../../lambdas/events/config';
 import { createEventsHandler } from '../../lambdas/events/process';
+import { type AccessMode, readEnvironment, writeEnvironment } from '../../shared/contract/environment';
 import type { PolicyDocument } from '../../shared/policy/access-policy';
 import { buildEventsFunctionPolicy } from '../../shared/policy/events-policy';
 import type { ApiAdapterOptions, LambdaProxyHandler } from '../apigateway/adapter';
@@ -51,7 +52,7 @@ export interface LocalStackPorts {
   readonly sts?: number;
 }
 
-export type AccessMode = 'sealed' | 'direct';
+export type { AccessMode } from '../../shared/contract/environment';
 
 export interface LocalStackOptions {
   /** @default '127.0.0.1' */
@@ -154,6 +155,26 @@ async function loadHandler(environment: Record<string, string>): Promise<LambdaP
   handlerEnvironment = key;
   const module = await import('../../lambdas/api/handler');
   return module.handler as unknown as LambdaProxyHandler;
+}
+
+/**
+ * What a deployer sets for both functions: the options, else `npm start`'s own environment, read
+ * by the contract's parsers so a bad value stops the start with the message a function would give.
+ */
+function deploymentSettings(options: LocalStackOptions, env = process.env) {
+  const read = readEnvironment(
+    [
+      'maxUploadBytes',
+      'uploadRules',
+      'quotaBytes',
+      'quotaObjects',
+      'defaultUrlLifetimeSeconds',
+      'maxUrlLifetimeSeconds',
+    ],
+    { ...env, ...(options.uploadRules === undefined ? {} : { UPLOAD_RULES: options.uploadRules }) },
+  );
+  if (options.quota === undefined) return read;
+  return { ...read, quotaBytes: options.quota.bytes, quotaObjects: options.quota.objects };
 }
 
 /** The audit credential outlives any realistic `npm start` session (a year). */
@@ -291,26 +312,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     functionUserPoolId = created.userPoolId;
 
-    const quota = options.quota ?? {
-      ...(process.env.QUOTA_BYTES ? { bytes: Number(process.env.QUOTA_BYTES) } : {}),
-      ...(process.env.QUOTA_OBJECTS ? { objects: Number(process.env.QUOTA_OBJECTS) } : {}),
-    };
-    const quotaEnvironment = {
-      LEDGER_TABLE: ledgerTable,
-      ...(quota.bytes === undefined ? {} : { QUOTA_BYTES: String(quota.bytes) }),
-      ...(quota.objects === undefined ? {} : { QUOTA_OBJECTS: String(quota.objects) }),
-    };
-    const uploadRules = options.uploadRules ?? process.env.UPLOAD_RULES;
+    const deployment = { bucketName: created.bucketName, ledgerTable, ...deploymentSettings(options) };
     // The events function: its configuration parsed as the deployed one parses its variables, its
     // DynamoDB calls signed with its own keys, its S3 calls with its role's credentials, authorized
     // by the gateway against the role policy the stack deploys.
-    const eventsConfig = loadEventsConfig({
-      AWS_REGION: region,
-      BUCKET_NAME: created.bucketName,
-      MAX_UPLOAD_BYTES: process.env.MAX_UPLOAD_BYTES,
-      UPLOAD_RULES: uploadRules,
-      ...quotaEnvironment,
-    });
+    const eventsConfig = loadEventsConfig({ AWS_REGION: region, ...writeEnvironment(deployment) });
     const roleCredentials = store.issueRoleCredentials(
       'arn:aws:iam::000000000000:role/user-files-local-events',
       buildEventsFunctionPolicy(`arn:aws:s3:::${created.bucketName}`),
@@ -371,19 +377,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         AWS_SECRET_ACCESS_KEY: functionCredentials.secretAccessKey,
         // Overrides one inherited from the shell, which would not match these keys.
         AWS_SESSION_TOKEN: '',
-        ACCESS_MODE: accessMode,
-        AUTHENTICATED_ROLE_ARN: created.authenticatedRoleArn,
-        SESSION_DURATION_SECONDS: String(sessionDurationSeconds),
-        ...(created.developerProviderName ? { DEVELOPER_PROVIDER_NAME: created.developerProviderName } : {}),
-        // Only direct mode resolves identities through the directory (as the stack wires it).
-        ...(accessMode === 'direct' ? { IDENTITY_DIRECTORY_TABLE: created.identityDirectoryTable } : {}),
-        USER_POOL_ID: created.userPoolId,
-        USER_POOL_CLIENT_IDS: created.userPoolClientId,
-        IDENTITY_POOL_ID: created.identityPoolId,
-        BUCKET_NAME: created.bucketName,
-        ALLOWED_ORIGINS: allowedOrigins.join(','),
-        ...(options.uploadRules === undefined ? {} : { UPLOAD_RULES: options.uploadRules }),
-        ...quotaEnvironment,
+        ...writeEnvironment({
+          ...deployment,
+          accessMode,
+          authenticatedRoleArn: created.authenticatedRoleArn,
+          sessionDurationSeconds,
+          developerProviderName: created.developerProviderName,
+          // Only direct mode resolves identities through the directory (as the stack wires it).
+          identityDirectoryTable: accessMode === 'direct' ? created.identityDirectoryTable : undefined,
+          userPoolId: created.userPoolId,
+          userPoolClientIds: [created.userPoolClientId],
+          identityPoolId: created.identityPoolId,
+          allowedOrigins,
+        }),
         ...(options.quiet ? { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL || 'WARN' } : {}),
       });
       const api = await startApiAdapter({

@@ -49,11 +49,21 @@ export type UploadRulesInput = z.input<typeof UploadRulesSchema>;
 
 /** Each issue as `prefix.path.to.value: message`, for a config or synth error. */
 export function describeRuleIssues(error: z.ZodError, prefix: string): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`));
-    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    return `${prefix}${path.join('')}: ${issue.message}${keys}`;
-  });
+  return error.issues.map((issue) => describeIssueAt(prefix, issue));
+}
+
+/** One issue as `prefix.path.to.value: message` (with the unknown keys named, if any). */
+export function describeIssueAt(
+  prefix: string,
+  issue: {
+    readonly path: readonly PropertyKey[];
+    readonly message: string;
+    readonly keys?: readonly string[];
+  },
+): string {
+  const path = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`));
+  const keys = issue.keys ? ` (${issue.keys.join(', ')})` : '';
+  return `${prefix}${path.join('')}: ${issue.message}${keys}`;
 }
 
 /** The rules of every level, `defaultMaxUploadBytes` wherever a level names no size. */

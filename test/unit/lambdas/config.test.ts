@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       authenticatedRoleArn: 'arn:aws:iam::123456789012:role/authenticated',
       sessionDurationSeconds: 43200,
       developerProviderName: 'user-files.Stack',
+      incompleteUploadExpiryDays: 2,
       quota: {},
     });
   });
