@@ -10,13 +10,9 @@ import { json } from '../http/response';
 import { describeUpload } from './multipart-handle';
 import { contentType, key, level } from './schemas';
 
-/** `POST /files/multipart`: starts a multipart upload in the caller's own folder. */
-/**
- * How long a multipart upload's size is held against the quota when its object never arrives: the
- * bucket's default lifecycle for incomplete uploads (2 days); the object's event releases it sooner.
- */
-const MULTIPART_RESERVATION_SECONDS = 2 * 24 * 3600;
+const DAY_SECONDS = 24 * 3600;
 
+/** `POST /files/multipart`: starts a multipart upload in the caller's own folder. */
 export function createStartMultipartRoute({ config, identity, storage, quotas }: AppDeps) {
   const Body = z.strictObject({
     level,
@@ -45,7 +41,10 @@ export function createStartMultipartRoute({ config, identity, storage, quotas }:
       if (!overwrite && (await storage.exists(session, fullKey))) {
         throw new ConflictError('an object with this key already exists and overwrite is false');
       }
-      await quotas?.reserveUpload(identityId, fullKey, input.size, MULTIPART_RESERVATION_SECONDS);
+      // Held as long as the bucket's lifecycle keeps the unfinished upload, so a resumable upload
+      // keeps its reservation; the object's event releases it sooner.
+      const holdSeconds = config.incompleteUploadExpiryDays * DAY_SECONDS;
+      await quotas?.reserveUpload(identityId, fullKey, input.size, holdSeconds);
       return storage.createMultipart(session, { key: fullKey, contentType: input.contentType });
     });
 

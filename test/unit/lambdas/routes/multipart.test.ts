@@ -5,8 +5,9 @@ import {
   HeadObjectCommand,
   ListPartsCommand,
 } from '@aws-sdk/client-s3';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { loadConfig } from '../../../../lambdas/api/config';
+import { createStartMultipartRoute } from '../../../../lambdas/api/routes/start-multipart';
 import { decodeHandle, encodeHandle, MIB, type UploadHandle } from '../../../../shared/domain/multipart';
 import {
   alice,
@@ -14,17 +15,19 @@ import {
   bob,
   ENV,
   type EventInput,
+  event,
   expectBadRequest,
   expectContract,
   parse,
   useHarness,
 } from '../../support/fixtures';
 
-const config = loadConfig({
+const env = {
   ...ENV,
   MAX_UPLOAD_BYTES: String(1024 * MIB),
   UPLOAD_RULES: JSON.stringify({ public: { maxUploadBytes: 64 * MIB, allowedContentTypes: ['video/*'] } }),
-});
+};
+const config = loadConfig(env);
 const harness = useHarness({ config });
 const SHA = 'LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=';
 const UPLOAD_ID = 'mpu-0001.abc_def';
@@ -54,6 +57,20 @@ function storedParts(sizes: number[]) {
 }
 
 describe('POST /files/multipart (start)', () => {
+  test('holds the quota reservation as long as the bucket keeps the unfinished upload', async () => {
+    harness().aws.s3.on(CreateMultipartUploadCommand).resolves({ UploadId: UPLOAD_ID });
+    const reserveUpload = vi.fn(async () => {});
+    const deps = harness().app.deps;
+    const route = createStartMultipartRoute({
+      ...deps,
+      config: loadConfig({ ...env, INCOMPLETE_UPLOAD_EXPIRY_DAYS: '30' }),
+      quotas: { reserveUpload, standing: vi.fn() },
+    });
+    const response = await route(event(post('', valid)));
+    expect(response.statusCode, response.body).toBe(201);
+    expect(reserveUpload).toHaveBeenCalledWith(alice.identityId, fullKey(), valid.size, 30 * 24 * 3600);
+  });
+
   test('starts an upload with SHA-256 part checksums in the caller folder and plans the parts', async () => {
     harness().aws.s3.on(CreateMultipartUploadCommand).resolves({ UploadId: UPLOAD_ID });
     const request = post('', valid);
