@@ -9,8 +9,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
-import httpRouterHandler, { type Method, type Route } from '@middy/http-router';
+import httpRouterHandler, { type Route } from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { type RouteId, servedRoutes } from '../../shared/contract/routes';
 import { MethodNotAllowedError, NotFoundError, UpstreamTimeoutError } from '../../shared/domain/errors';
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS } from '../../shared/http/cors';
 import { problemResponses, requestLogging } from '../logging';
@@ -45,35 +46,38 @@ type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResu
  */
 export const TIMEOUT_EARLY_MS = 250;
 
+/** Each route of the contract's list, by its id: a route added there fails to compile until served. */
+function routeHandlers(deps: AppDeps): Record<RouteId, RouteHandler> {
+  const sharedWithMe = deps.ledger ? createListSharedWithMeRoute(deps, deps.ledger) : undefined;
+  return {
+    getMe: createGetMeRoute(deps),
+    deleteMyData: createDeleteMyDataRoute(deps),
+    listFiles: createListFilesRoute(deps),
+    deleteFile: createDeleteFileRoute(deps),
+    createUpload: createUploadRoute(deps),
+    createDownload: createDownloadRoute(deps),
+    getFileProperties: createGetFilePropertiesRoute(deps),
+    startMultipart: createStartMultipartRoute(deps),
+    signParts: createSignPartsRoute(deps),
+    getMultipart: createGetMultipartRoute(deps),
+    completeMultipart: createCompleteMultipartRoute(deps),
+    abortMultipart: createAbortMultipartRoute(deps),
+    createCopy: createCopyRoute(deps),
+    createDownloads: createDownloadsRoute(deps),
+    createShare: createShareRoute(deps),
+    listMyShares: createListMySharesRoute(deps),
+    // Served only with a ledger (servedRoutes); never reached without one.
+    listSharedWithMe: sharedWithMe ?? (() => Promise.reject(new NotFoundError('no such route'))),
+  };
+}
+
 export function createApp(deps: AppDeps): ApiHandler {
-  const table: Array<{ method: Method; path: string; handler: RouteHandler }> = [
-    { method: 'GET', path: '/me', handler: createGetMeRoute(deps) },
-    { method: 'DELETE', path: '/me/data', handler: createDeleteMyDataRoute(deps) },
-    { method: 'GET', path: '/files', handler: createListFilesRoute(deps) },
-    { method: 'DELETE', path: '/files', handler: createDeleteFileRoute(deps) },
-    { method: 'POST', path: '/files/uploads', handler: createUploadRoute(deps) },
-    { method: 'POST', path: '/files/downloads', handler: createDownloadRoute(deps) },
-    { method: 'GET', path: '/files/properties', handler: createGetFilePropertiesRoute(deps) },
-    { method: 'POST', path: '/files/multipart', handler: createStartMultipartRoute(deps) },
-    { method: 'POST', path: '/files/multipart/parts', handler: createSignPartsRoute(deps) },
-    { method: 'POST', path: '/files/multipart/progress', handler: createGetMultipartRoute(deps) },
-    { method: 'POST', path: '/files/multipart/complete', handler: createCompleteMultipartRoute(deps) },
-    { method: 'POST', path: '/files/multipart/abort', handler: createAbortMultipartRoute(deps) },
-    { method: 'POST', path: '/files/copies', handler: createCopyRoute(deps) },
-    { method: 'POST', path: '/files/downloads/batch', handler: createDownloadsRoute(deps) },
-    { method: 'POST', path: '/files/shares', handler: createShareRoute(deps) },
-    { method: 'GET', path: '/files/shares', handler: createListMySharesRoute(deps) },
-    // The share index lives in the ledger: a deployment without one has no such route.
-    ...(deps.ledger
-      ? [
-          {
-            method: 'GET' as const,
-            path: '/files/shared-with-me',
-            handler: createListSharedWithMeRoute(deps, deps.ledger),
-          },
-        ]
-      : []),
-  ];
+  const handlers = routeHandlers(deps);
+  const table = servedRoutes(deps.ledger !== undefined).map(({ id, method, path }) => ({
+    method,
+    path,
+    handler: handlers[id],
+  }));
   const methodsByPath = new Map<string, string[]>();
   for (const route of table)
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);

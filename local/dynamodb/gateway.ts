@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { TABLE_GRANTS } from '../../shared/contract/grants';
 import {
   AwsJsonError,
   accessDenied,
@@ -49,18 +50,17 @@ export interface DynamoDbGateway {
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 const MAX_BODY_BYTES = 1024 * 1024;
-/** The function role's statement in lib/user-files-api.ts. */
-const FUNCTION_ACTIONS: ReadonlySet<string> = new Set(['GetItem', 'PutItem', 'DeleteItem']);
+/** The API function's rights on the directory, as the construct grants them. */
+const FUNCTION_ACTIONS: ReadonlySet<string> = new Set(TABLE_GRANTS.api.directory);
 /** The bootstrap's needs: create the table and wait for it. */
 const ADMIN_ACTIONS: ReadonlySet<string> = new Set(['CreateTable', 'DescribeTable', 'GetItem']);
 /**
- * Each function's rights on the ledger, as lib/storage-events.ts grants them: the API reads usage
- * and writes reservations; the events function applies events and records rejections; the admin
- * (the audit, a per-user quota) reads it all and updates usage items.
+ * Each function's rights on the ledger, as the construct grants them; the admin (the audit, a
+ * per-user quota) reads it all and updates usage items.
  */
 const LEDGER_RIGHTS: Readonly<Record<'function' | 'events' | 'admin', ReadonlySet<string>>> = {
-  function: new Set(['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem']),
-  events: new Set(['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem']),
+  function: new Set(TABLE_GRANTS.api.ledger),
+  events: new Set(TABLE_GRANTS.events.ledger),
   admin: new Set(['Query', 'Scan', 'UpdateItem', 'UpdateTimeToLive']),
 };
 /** TransactWriteItems is authorized as the operation of each item, on each item's table. */

@@ -1,0 +1,23 @@
+/**
+ * The DynamoDB rights each function's role holds on each table, listed once: the construct grants
+ * them (`dynamodb:` + action) and the local DynamoDB front door authorizes by them. An infra test
+ * checks the synthesized roles hold exactly these.
+ */
+export const TABLE_GRANTS = {
+  api: {
+    /** Direct mode's sub-to-identity directory; `DELETE /me/data` removes the caller's entry. */
+    directory: ['GetItem', 'PutItem', 'DeleteItem'],
+    /** Reads usage, writes reservations, and removes a deleted user's partition. */
+    ledger: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+  },
+  events: {
+    /** Applies events, records rejections and expires tombstones. */
+    ledger: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+  },
+} as const;
+
+export type FunctionName = keyof typeof TABLE_GRANTS;
+
+/** The IAM actions of a list of DynamoDB operations. */
+export const dynamoDbActions = (operations: readonly string[]): string[] =>
+  operations.map((operation) => `dynamodb:${operation}`);
