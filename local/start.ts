@@ -8,15 +8,17 @@
  *   LOCAL_COGNITO_IDENTITY_PORT   the identity pool endpoint (default 4012)
  *   LOCAL_S3_PORT                 the S3 endpoint, the enforcing gateway (default 4013)
  *   LOCAL_DYNAMODB_PORT           the DynamoDB endpoint, the function's directory table (default 4014)
- *   CONSOLE_PORT                  the web console (default 5173); its origin is always allowed
- * moto itself listens on no port: only on a Unix socket in a private directory.
  *   LOCAL_STS_PORT                the STS endpoint (default 4015)
- *   ACCESS_MODE                   sealed (default) or direct: see README "Access modes"
+ *   CONSOLE_PORT                  the web console (default 5173); its origin is always allowed
+ *   ACCESS_MODE                   sealed (default) or direct: see docs/access-modes.md
  *   ALLOWED_ORIGINS               comma-separated browser origins for CORS
  *   MAX_UPLOAD_BYTES, DEFAULT_URL_LIFETIME_SECONDS, MAX_URL_LIFETIME_SECONDS, UPLOAD_RULES: as for
  *                                the function (read from this process's environment)
+ *   QUOTA_BYTES, QUOTA_OBJECTS    a per-user quota for both functions (default none)
+ *   EVENTS_DUPLICATE, EVENTS_REORDER, EVENTS_DELAY_MS: storage-event delivery faults (default none)
  *   LOCAL_STATE_DIR               where outputs.json and the admin keys for `npm run users` go
  *                                (default .local/)
+ * moto itself listens on no port: only on a Unix socket in a private directory (docs/local-stack.md).
  * A port given in the environment must be free (else: exit 1 with a message); a default port that
  * is taken is replaced by a free one.
  */
@@ -104,35 +106,76 @@ function sh(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-function banner(outputs: LocalStackOutputs, seconds: number, notes: readonly string[]): string {
+/** The lines that differ by access mode: who may call the identity pool and STS, what the tables hold. */
+function modeLines(mode: LocalStackOutputs['AccessMode']): {
+  identity: string[];
+  sts: string;
+  mode: string;
+  tables: string;
+} {
+  if (mode === 'sealed') {
+    return {
+      tables: 'the usage ledger and share index',
+      mode: 'sealed: storage only through the API (ACCESS_MODE=direct lets users get their own credentials)',
+      identity: [
+        "                          only the API function's keys (SigV4): GetOpenIdTokenForDeveloperIdentity;",
+        '                          user ID tokens are refused (GetId, GetCredentialsForIdentity, GetOpenIdToken)',
+      ],
+      sts: 'an OpenID token of the identity pool, which only the API function can obtain',
+    };
+  }
+  return {
+    tables: 'the usage ledger and share index, and the identity directory',
+    mode: 'direct: users may also get their own identity credentials (the API rules are advisory)',
+    identity: [
+      '                          anyone with a valid ID token of this pool; credentials bound to that identity',
+    ],
+    sts: 'anyone with a valid OpenID token of the identity pool, as the role trust policy allows',
+  };
+}
+
+function banner(
+  outputs: LocalStackOutputs,
+  consoleUrl: string,
+  seconds: number,
+  notes: readonly string[],
+): string {
   const [alice, bob] = outputs.DemoUsers;
   const outputsPath = relative(process.cwd(), OUTPUTS_FILE) || OUTPUTS_FILE;
+  const byMode = modeLines(outputs.AccessMode);
   const lines = [
     '',
     `User Files API: local stack ready in ${seconds.toFixed(1)} s (Ctrl-C stops it)`,
     ...notes.map((note) => `  note: ${note}`),
     '',
+    `  Web console             ${consoleUrl}   sign in as a demo user below`,
+    `  Access mode             ${byMode.mode}`,
+    `  Outputs                 ${outputsPath}   (endpoints, pool IDs, demo users; no keys)`,
+    '',
+    'Endpoints, and who may call them:',
     `  API (ApiUrl)            ${outputs.ApiUrl}`,
-    '                          anyone; every route needs a valid ID token of this pool',
+    '                          anyone with a valid ID token of this pool; the handler then requires its app client',
     `  Cognito user pool       ${outputs.CognitoIdpEndpoint}   pool ${outputs.UserPoolId}, app client ${outputs.UserPoolClientId}`,
-    '                          sign-up/sign-in and token-authorized calls: anyone; Admin*, ListUsers, ...:',
-    '                          only the stack itself (SigV4, admin keys generated at start, never written)',
+    '                          sign-up, sign-in and calls a user access token authorizes: anyone;',
+    '                          Admin*, ListUsers, ...: only the stack admin keys (generated at start, never printed),',
+    '                          and AdminGetUser on this pool by the API function',
     `  Cognito identity pool   ${outputs.CognitoIdentityEndpoint}   pool ${outputs.IdentityPoolId}`,
-    '                          anyone with a valid ID token; credentials bound to that user',
-    `  S3 (IAM-enforcing)      ${outputs.S3Endpoint}   bucket ${outputs.BucketName}`,
-    "                          SigV4 by a user's identity credentials; the role policy: own folder only",
-    `  DynamoDB                ${outputs.DynamoDbEndpoint}   the identity directory, the usage ledger and share index`,
-    "                          only the functions' keys, each with its deployed role's rights; nobody else",
-    '  moto                    no port: a Unix socket in a private directory, reached only through the above',
+    ...byMode.identity,
     `  STS                     ${outputs.StsEndpoint}`,
-    `  Access mode             ${outputs.AccessMode}${outputs.AccessMode === 'sealed' ? ' (storage only through the API; ACCESS_MODE=direct for SDK/CLI access)' : ' (users may also use their own identity credentials)'}`,
+    `                          ${byMode.sts}`,
+    `  S3 (IAM-enforcing)      ${outputs.S3Endpoint}   bucket ${outputs.BucketName}`,
+    '                          SigV4 by an identity session, then the role policy: own folders, and reads of',
+    "                          others' protected and public files and of shares with the caller;",
+    "                          also the events function's role and the audit's list-only credential",
+    `  DynamoDB                ${outputs.DynamoDbEndpoint}   ${byMode.tables}`,
+    "                          only the functions' keys (each with its deployed role's rights) and the admin keys",
+    '  moto                    no port: a Unix socket in a private directory, reached only through the above',
     `  Region                  ${outputs.Region}`,
-    `  Outputs                 ${outputsPath}`,
     '',
     'Demo users (new passwords on every start):',
     ...outputs.DemoUsers.map((user) => `  ${user.username.padEnd(20)} ${user.password}`),
     '',
-    'Try it (bash; needs the AWS CLI and curl):',
+    'Try the API (bash; needs the AWS CLI and curl):',
     '',
     '  cd "$(mktemp -d)"   # a scratch directory: the calls below write files, never into the repository',
     `  API=${sh(outputs.ApiUrl)}`,
@@ -208,8 +251,7 @@ async function main(): Promise<void> {
   await writeFile(OUTPUTS_FILE, `${JSON.stringify(stack.outputs, null, 2)}\n`, { mode: 0o600 });
   await chmod(OUTPUTS_FILE, 0o600);
   await writeAdminKeys(ADMIN_KEYS_FILE, stack.adminCredentials, stack.auditCredentials);
-  console.log(banner(stack.outputs, (performance.now() - started) / 1000, notes));
-  console.log(`Web console: ${webConsole.url}  (sign in as a demo user)\n`);
+  console.log(banner(stack.outputs, webConsole.url, (performance.now() - started) / 1000, notes));
 }
 
 main().catch((error: unknown) => {

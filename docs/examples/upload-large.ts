@@ -1,5 +1,5 @@
 /**
- * The README's large-upload example, kept compiling by `npm test` (tsconfig includes docs/examples).
+ * The large-upload example of docs/uploads.md, kept compiling by `npm test` (tsconfig includes docs/examples).
  * Node: a file of any size, 4 parts at a time, resumable by the next run of this script.
  */
 import { createFilesClient } from '../../shared/api/client';

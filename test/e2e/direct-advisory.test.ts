@@ -1,5 +1,5 @@
 /**
- * Direct mode (the e2e-direct project): the README's AWS CLI lab works, so a rule the API applies
+ * Direct mode (the e2e-direct project): the AWS CLI lab of docs/access-modes.md works, so a rule the API applies
  * (here: no overwrite of an existing key) is advisory; isolation still holds by IAM.
  */
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -36,7 +36,7 @@ describe('direct mode', () => {
       body: { level: 'private', key, contentType: 'text/plain', size: 6, overwrite: false },
     });
     expect(refused.response.status).toBe(409);
-    // ...but the README's lab gets the user credentials that storage accepts for their own folder.
+    // ...but the docs' lab gets the user credentials that storage accepts for their own folder.
     const own = await identityCredentials(target, alice.idToken);
     expect(own.identityId).toBe(alice.identityId);
     const s3 = storageAs(target, own);

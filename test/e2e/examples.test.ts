@@ -1,5 +1,5 @@
 /**
- * The README's code samples (docs/examples/*.ts, embedded verbatim; test/unit/readme-examples.test.ts
+ * The code samples of docs/api.md (docs/examples/*.ts, embedded verbatim; test/unit/readme-examples.test.ts
  * checks that) run as written: sign in, refresh, upload and download through the API.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ afterAll(async () => {
   await cleanup?.();
 });
 
-describe('README examples', () => {
+describe('docs/api.md examples', () => {
   it('signs in with a password and refreshes the ID token with the refresh token', async () => {
     const session = await signIn(config, user.username, user.password);
     expect(

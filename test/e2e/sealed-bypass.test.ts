@@ -1,5 +1,5 @@
 /**
- * Sealed mode (the e2e project): every step of the README's AWS CLI lab is refused, and no
+ * Sealed mode (the e2e project): every step of the AWS CLI lab in docs/access-modes.md is refused, and no
  * credential a user can obtain reaches storage, while the API serves them as ever.
  */
 import { execFile } from 'node:child_process';
@@ -48,7 +48,7 @@ async function uploadThroughApi(key: string, body: string) {
   expect(put.status).toBe(200);
 }
 
-describe('sealed mode: the README’s AWS CLI lab, step by step', () => {
+describe('sealed mode: the AWS CLI lab of docs/access-modes.md, step by step', () => {
   it('GetId with the ID token is refused', async () => {
     await expect(
       cognito.send(new GetIdCommand({ IdentityPoolId: target.identityPoolId, Logins: logins() })),

@@ -127,7 +127,7 @@ const byCommand = (members: readonly Member[], pattern: RegExp): Member => {
 };
 
 describe.runIf(process.platform === 'linux')('npm start ends with everything it started', () => {
-  it('starts on Node 24 without SDK warnings, prints scratch-directory calls, and dies with Ctrl-C', {
+  it('starts on Node 24 without SDK warnings, prints the console first and scratch-directory calls, and dies with Ctrl-C', {
     timeout: 45_000,
   }, async () => {
     const { npm, members, output } = await startNpm();
@@ -137,6 +137,15 @@ describe.runIf(process.platform === 'linux')('npm start ends with everything it 
     expect(output()).not.toMatch(/NodeVersionSupportWarning|NodeDeprecationWarning/);
     // The example calls write files: only after moving to a scratch directory.
     const text = output();
+    // The console first, then the endpoints, the demo users and the calls; the default mode is sealed.
+    const consoleLine = text.search(/^ {2}Web console {13}http:\/\/localhost:\d+\//m);
+    expect(consoleLine).toBeGreaterThan(text.indexOf('local stack ready'));
+    expect(consoleLine).toBeLessThan(text.indexOf('Endpoints, and who may call them:'));
+    expect(text.indexOf('Endpoints, and who may call them:')).toBeLessThan(text.indexOf('Demo users'));
+    expect(text.indexOf('Demo users')).toBeLessThan(text.indexOf('Try the API'));
+    expect(text).toContain('Access mode             sealed: storage only through the API');
+    expect(text).toContain('user ID tokens are refused (GetId, GetCredentialsForIdentity, GetOpenIdToken)');
+    expect(text).not.toContain('anyone with a valid ID token of this pool; credentials bound');
     const scratch = text.indexOf('cd "$(mktemp -d)"');
     expect(scratch).toBeGreaterThan(0);
     expect(scratch).toBeLessThan(text.indexOf('> hello.txt'));
