@@ -103,127 +103,142 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
   });
   const dynamo = new DynamoDBClient({ region, endpoint: endpoints.dynamodb, credentials: adminCredentials });
   try {
-    // The stack's table (lib/user-files-api.ts): a string partition key `id`, billed per request.
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: identityDirectoryTable,
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createDirectoryTable(dynamo, identityDirectoryTable);
     if (options.ledgerTable !== undefined) await createLedgerTable(dynamo, options.ledgerTable);
-
-    const pool = await idp.send(
-      new CreateUserPoolCommand({
-        PoolName: 'user-files-local',
-        Policies: {
-          PasswordPolicy: {
-            MinimumLength: 12,
-            RequireUppercase: true,
-            RequireLowercase: true,
-            RequireNumbers: true,
-            RequireSymbols: true,
-            TemporaryPasswordValidityDays: 3,
-          },
-        },
-        // As deployed (`signInAliases: { email: true }`): users sign in with their email address,
-        // and `cognito:username` is a generated UUID.
-        UsernameAttributes: ['email'],
-        AutoVerifiedAttributes: ['email'],
-        Schema: [{ Name: 'email', AttributeDataType: 'String', Required: true, Mutable: true }],
-      }),
-    );
-    const userPoolId = pool.UserPool?.Id;
-    if (!userPoolId) throw new Error('moto returned no user pool ID');
-
-    const client = await idp.send(
-      new CreateUserPoolClientCommand({
-        UserPoolId: userPoolId,
-        ClientName: 'user-files-local-app',
-        GenerateSecret: false,
-        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-        PreventUserExistenceErrors: 'ENABLED',
-      }),
-    );
-    const userPoolClientId = client.UserPoolClient?.ClientId;
-    if (!userPoolClientId) throw new Error('moto returned no app client ID');
-
-    const demoUsers: DemoUser[] = ['alice@example.com', 'bob@example.com'].map((username) => ({
-      username,
-      password: demoPassword(),
-    }));
-    await Promise.all(demoUsers.map((user) => createPoolUser(idp, userPoolId, user)));
-
-    await s3.send(new CreateBucketCommand({ Bucket: bucketName }));
-    await s3.send(
-      new PutBucketCorsCommand({
-        Bucket: bucketName,
-        CORSConfiguration: {
-          CORSRules: [
-            {
-              AllowedOrigins: [...options.allowedOrigins],
-              // The same rule as the stack's bucket (lib/user-files-api.ts).
-              AllowedMethods: ['GET', 'PUT', 'HEAD'],
-              AllowedHeaders: ['*'],
-              ExposeHeaders: ['ETag', 'x-amz-checksum-sha256'],
-              MaxAgeSeconds: 3600,
-            },
-          ],
-        },
-      }),
-    );
-
-    // What CreateIdentityPool + SetIdentityPoolRoles do in the stack: per access mode a developer
-    // provider alone (sealed) or the user pool's app client (direct), and the authenticated role
-    // with the builder's policy, the stack's trust policy and maximum session duration.
-    const sealed = (options.accessMode ?? 'sealed') === 'sealed';
-    const identityPoolId = `${region}:${randomUUID()}`;
-    const authenticatedRoleArn = 'arn:aws:iam::000000000000:role/user-files-local-authenticated';
-    const identityPool = options.store.createIdentityPool({
-      id: identityPoolId,
-      name: 'user_files_local',
-      region,
-      providers: sealed
-        ? []
-        : [{ providerName: cognitoProviderName(region, userPoolId), clientId: userPoolClientId }],
-      ...(sealed ? { developerProviderName: LOCAL_DEVELOPER_PROVIDER_NAME } : {}),
-      authenticatedRole: {
-        arn: authenticatedRoleArn,
-        policy: buildAuthenticatedRolePolicy({
-          bucketArn: `arn:aws:s3:::${bucketName}`,
-          ...(options.policyIdentityVariable ? { identityVariable: options.policyIdentityVariable } : {}),
-        }),
-        trustPolicy: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Federated: COGNITO_IDENTITY_PRINCIPAL },
-              Action: 'sts:AssumeRoleWithWebIdentity',
-              Condition: authenticatedRoleTrustConditions(identityPoolId),
-            },
-          ],
-        },
-        maxSessionDurationSeconds: options.sessionDurationSeconds ?? 43_200,
-      },
-    });
-
-    return {
-      userPoolId,
-      userPoolClientId,
-      identityPoolId: identityPool.id,
-      bucketName,
-      identityDirectoryTable,
-      authenticatedRoleArn,
-      ...(sealed ? { developerProviderName: LOCAL_DEVELOPER_PROVIDER_NAME } : {}),
-      demoUsers,
-    };
+    const pool = await createUserPool(idp);
+    await createBucket(s3, bucketName, options.allowedOrigins);
+    const identity = createIdentityPool(options, bucketName, pool);
+    return { ...pool, ...identity, bucketName, identityDirectoryTable };
   } finally {
     idp.destroy();
     s3.destroy();
     dynamo.destroy();
   }
+}
+
+/** The stack's directory table: a string partition key `id`, billed per request. */
+async function createDirectoryTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+}
+
+/** The stack's user pool and app client, with two demo users of fresh passwords. */
+async function createUserPool(idp: CognitoIdentityProviderClient) {
+  const pool = await idp.send(
+    new CreateUserPoolCommand({
+      PoolName: 'user-files-local',
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 12,
+          RequireUppercase: true,
+          RequireLowercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+          TemporaryPasswordValidityDays: 3,
+        },
+      },
+      // As deployed (`signInAliases: { email: true }`): users sign in with their email address,
+      // and `cognito:username` is a generated UUID.
+      UsernameAttributes: ['email'],
+      AutoVerifiedAttributes: ['email'],
+      Schema: [{ Name: 'email', AttributeDataType: 'String', Required: true, Mutable: true }],
+    }),
+  );
+  const userPoolId = pool.UserPool?.Id;
+  if (!userPoolId) throw new Error('moto returned no user pool ID');
+  const client = await idp.send(
+    new CreateUserPoolClientCommand({
+      UserPoolId: userPoolId,
+      ClientName: 'user-files-local-app',
+      GenerateSecret: false,
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      PreventUserExistenceErrors: 'ENABLED',
+    }),
+  );
+  const userPoolClientId = client.UserPoolClient?.ClientId;
+  if (!userPoolClientId) throw new Error('moto returned no app client ID');
+  const demoUsers: DemoUser[] = ['alice@example.com', 'bob@example.com'].map((username) => ({
+    username,
+    password: demoPassword(),
+  }));
+  await Promise.all(demoUsers.map((user) => createPoolUser(idp, userPoolId, user)));
+  return { userPoolId, userPoolClientId, demoUsers };
+}
+
+/** The files bucket with the stack's CORS rule (see lib/files-bucket.ts). */
+async function createBucket(s3: S3Client, bucketName: string, allowedOrigins: readonly string[]) {
+  await s3.send(new CreateBucketCommand({ Bucket: bucketName }));
+  await s3.send(
+    new PutBucketCorsCommand({
+      Bucket: bucketName,
+      CORSConfiguration: {
+        CORSRules: [
+          {
+            AllowedOrigins: [...allowedOrigins],
+            AllowedMethods: ['GET', 'PUT', 'HEAD'],
+            AllowedHeaders: ['*'],
+            ExposeHeaders: ['ETag', 'x-amz-checksum-sha256'],
+            MaxAgeSeconds: 3600,
+          },
+        ],
+      },
+    }),
+  );
+}
+
+/**
+ * What CreateIdentityPool + SetIdentityPoolRoles do in the stack: per access mode a developer
+ * provider alone (sealed) or the user pool's app client (direct), and the authenticated role with
+ * the builder's policy, the stack's trust policy and maximum session duration.
+ */
+function createIdentityPool(
+  options: BootstrapOptions,
+  bucketName: string,
+  pool: { readonly userPoolId: string; readonly userPoolClientId: string },
+) {
+  const { region } = options;
+  const sealed = (options.accessMode ?? 'sealed') === 'sealed';
+  const identityPoolId = `${region}:${randomUUID()}`;
+  const authenticatedRoleArn = 'arn:aws:iam::000000000000:role/user-files-local-authenticated';
+  const identityPool = options.store.createIdentityPool({
+    id: identityPoolId,
+    name: 'user_files_local',
+    region,
+    providers: sealed
+      ? []
+      : [{ providerName: cognitoProviderName(region, pool.userPoolId), clientId: pool.userPoolClientId }],
+    ...(sealed ? { developerProviderName: LOCAL_DEVELOPER_PROVIDER_NAME } : {}),
+    authenticatedRole: {
+      arn: authenticatedRoleArn,
+      policy: buildAuthenticatedRolePolicy({
+        bucketArn: `arn:aws:s3:::${bucketName}`,
+        ...(options.policyIdentityVariable ? { identityVariable: options.policyIdentityVariable } : {}),
+      }),
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Federated: COGNITO_IDENTITY_PRINCIPAL },
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Condition: authenticatedRoleTrustConditions(identityPoolId),
+          },
+        ],
+      },
+      maxSessionDurationSeconds: options.sessionDurationSeconds ?? 43_200,
+    },
+  });
+  return {
+    identityPoolId: identityPool.id,
+    authenticatedRoleArn,
+    ...(sealed ? { developerProviderName: LOCAL_DEVELOPER_PROVIDER_NAME } : {}),
+  };
 }
 
 /** The stack's ledger table: `pk` (owner) and `sk` (item kind and key), with TTL on `expiresAt`. */
