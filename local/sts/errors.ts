@@ -1,0 +1,18 @@
+/** STS errors as the Query protocol answers them (`<ErrorResponse><Error><Type/><Code/>...`). */
+
+/** An STS error: `<ErrorResponse><Error><Type/><Code/><Message/></Error>...`. */
+export class StsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+export const validationError = (message: string) => new StsError('ValidationError', message);
+export const invalidToken = (message: string) => new StsError('InvalidIdentityToken', message);
+export const accessDenied = () =>
+  new StsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', 403);
