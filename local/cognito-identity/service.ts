@@ -106,9 +106,10 @@ function identityContext(options: IdentityServiceOptions): IdentityContext {
     region: options.region ?? 'us-east-1',
     lifetimeSeconds: options.credentialLifetimeSeconds ?? 3600,
     log,
+    // The limit is checked first: a bad one fails before a signing key is generated.
+    issuance: issuanceLimiter(options.issuanceLimit ?? { perSecond: 5, burst: 30 }, options.now ?? Date.now),
     logins: loginVerifier(options.userPoolEndpoint.replace(/\/+$/, ''), log),
     openIdTokens: openIdTokenIssuer(),
-    issuance: issuanceLimiter(options.issuanceLimit ?? { perSecond: 5, burst: 30 }, options.now ?? Date.now),
     ...(options.developerCredentials ? { developerCredentials: options.developerCredentials } : {}),
   };
 }

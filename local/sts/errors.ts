@@ -1,4 +1,4 @@
-/** STS errors as the Query protocol answers them (`<ErrorResponse><Error><Type/><Code/>...`). */
+/** The errors the local STS answers, with the codes and wording STS uses. */
 
 /** An STS error: `<ErrorResponse><Error><Type/><Code/><Message/></Error>...`. */
 export class StsError extends Error {
