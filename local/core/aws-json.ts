@@ -7,20 +7,26 @@
  * use) under the caller's date and signed headers, over the body's own SHA-256, and comparing in
  * constant time.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { type Agent, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { type CredentialStore, safeEqual } from './credential-store';
 import { readLimitedBody } from './http-body';
+import {
+  ALGORITHM,
+  authorizationFields,
+  type ParsedCredential,
+  parseAmzDate,
+  parseCredential,
+  SIGNED_HEADERS,
+  signatureOf,
+  signaturesEqual,
+} from './sigv4-parts';
 
 export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
-const ALGORITHM = 'AWS4-HMAC-SHA256';
 /** AWS's JSON services refuse a request signed more than 5 minutes away from their clock. */
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
-const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
-const SIGNED_HEADERS = /^[a-z0-9!#$%&'*+.^_`|~-]+(;[a-z0-9!#$%&'*+.^_`|~-]+)*$/;
-const HEX_SIGNATURE = /^[0-9a-f]{64}$/;
 
 /** Long-lived keys the stack generates at start (the admin's, the function's); kept in memory only. */
 export interface StaticCredentials {
@@ -128,14 +134,6 @@ function header(req: SignedJsonRequest, name: string): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }
 
-function parseAmzDate(value: string | undefined): Date | undefined {
-  const match = value === undefined ? null : AMZ_DATE.exec(value);
-  if (!match) return undefined;
-  const [, year, month, day, hour, minute, second] = match.map(Number);
-  const date = new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, day, hour, minute, second));
-  return date.toISOString().replace(/[-:]|\.\d{3}/g, '') === value ? date : undefined;
-}
-
 interface Signer {
   readonly caller: Caller;
   readonly secretAccessKey: string;
@@ -192,6 +190,29 @@ export async function verifyJsonSignature(
   options: VerifyJsonOptions,
 ): Promise<Caller> {
   const now = options.now ?? Date.now();
+  const authorization = parseAuthorization(req);
+  const date = checkDateAndScope(req, authorization.credential, options);
+  const signer = authenticate(req, options.principals, authorization.credential.accessKeyId);
+  checkFreshness(req, date, signer, now);
+  checkPayloadHash(req, body);
+  const expected = await resign(req, body, authorization, signer, date);
+  if (!expected || !signaturesEqual(expected, authorization.signature)) {
+    throw invalidSignature(
+      'The request signature we calculated does not match the signature you provided. Check your AWS ' +
+        'Secret Access Key and signing method. Consult the service documentation for details.',
+    );
+  }
+  return signer.caller;
+}
+
+/** The fields of the request's `Authorization`, checked for shape. */
+interface JsonAuthorization {
+  readonly credential: ParsedCredential;
+  readonly signedHeaders: readonly string[];
+  readonly signature: string;
+}
+
+function parseAuthorization(req: SignedJsonRequest): JsonAuthorization {
   const authorization = header(req, 'authorization');
   if (authorization === undefined) {
     // AWS's common errors: MissingAuthenticationToken is a 403.
@@ -200,19 +221,15 @@ export async function verifyJsonSignature(
   if (!authorization.startsWith(`${ALGORITHM} `)) {
     throw incompleteSignature(`Authorization header requires the ${ALGORITHM} algorithm.`);
   }
-  const fields = new Map<string, string>();
-  for (const part of authorization.slice(ALGORITHM.length + 1).split(',')) {
-    const equals = part.indexOf('=');
-    if (equals === -1)
-      throw incompleteSignature(`Authorization header has a malformed field: ${part.trim()}`);
-    fields.set(part.slice(0, equals).trim(), part.slice(equals + 1).trim());
-  }
-  const credential = fields.get('Credential')?.split('/');
+  const fields = authorizationFields(authorization, (field) =>
+    incompleteSignature(`Authorization header has a malformed field: ${field}`),
+  );
+  const credentialField = fields.get('Credential');
+  const credential = credentialField === undefined ? undefined : parseCredential(credentialField);
   const signedHeadersField = fields.get('SignedHeaders');
   const signature = fields.get('Signature');
   if (
-    credential?.length !== 5 ||
-    credential.some((part) => part === '') ||
+    !credential ||
     signedHeadersField === undefined ||
     !SIGNED_HEADERS.test(signedHeadersField) ||
     signature === undefined
@@ -221,32 +238,38 @@ export async function verifyJsonSignature(
       "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.",
     );
   }
-  const [accessKeyId, scopeDate, region, service, terminator] = credential as [
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
   const signedHeaders = signedHeadersField.split(';');
   if (!signedHeaders.includes('host')) throw invalidSignature("'Host' must be a signed header.");
+  return { credential, signedHeaders, signature };
+}
+
+/** The request's X-Amz-Date, once the credential is scoped to it, this region and this service. */
+function checkDateAndScope(
+  req: SignedJsonRequest,
+  credential: ParsedCredential,
+  options: VerifyJsonOptions,
+): Date {
   const date = parseAmzDate(header(req, 'x-amz-date'));
   if (!date)
     throw incompleteSignature('Authorization header requires existence of a valid X-Amz-Date header.');
-  if (scopeDate !== header(req, 'x-amz-date')?.slice(0, 8)) {
+  if (credential.date !== header(req, 'x-amz-date')?.slice(0, 8)) {
     throw invalidSignature('Credential should be scoped to the date of X-Amz-Date.');
   }
-  if (region !== options.region) {
-    throw invalidSignature(`Credential should be scoped to a valid region, not '${region}'.`);
+  if (credential.region !== options.region) {
+    throw invalidSignature(`Credential should be scoped to a valid region, not '${credential.region}'.`);
   }
-  if (service !== options.service) {
+  if (credential.service !== options.service) {
     throw invalidSignature(`Credential should be scoped to correct service: '${options.service}'.`);
   }
-  if (terminator !== 'aws4_request') {
+  if (credential.terminator !== 'aws4_request') {
     throw invalidSignature("Credential should be scoped with a valid terminator: 'aws4_request'.");
   }
+  return date;
+}
 
-  const signer = findSigner(options.principals, accessKeyId);
+/** The known signer of the access key, once the request carries its session token (and only then). */
+function authenticate(req: SignedJsonRequest, principals: Principals, accessKeyId: string): Signer {
+  const signer = findSigner(principals, accessKeyId);
   if (!signer) throw unrecognizedClient();
   const token = header(req, 'x-amz-security-token');
   if (
@@ -256,6 +279,10 @@ export async function verifyJsonSignature(
   ) {
     throw unrecognizedClient();
   }
+  return signer;
+}
+
+function checkFreshness(req: SignedJsonRequest, date: Date, signer: Signer, now: number): void {
   if (Math.abs(now - date.getTime()) > MAX_CLOCK_SKEW_MS) {
     throw invalidSignature(
       `Signature expired: ${header(req, 'x-amz-date')} is now earlier than ${new Date(now - MAX_CLOCK_SKEW_MS).toISOString()}.`,
@@ -264,23 +291,35 @@ export async function verifyJsonSignature(
   if (signer.expiration && now >= signer.expiration.getTime()) {
     throw new AwsJsonError('ExpiredTokenException', 'The security token included in the request is expired');
   }
+}
 
-  // The body's own hash: a client-supplied x-amz-content-sha256 must match it, never replace it.
+/** The body's own hash: a client-supplied x-amz-content-sha256 must match it, never replace it. */
+function checkPayloadHash(req: SignedJsonRequest, body: Buffer): void {
   const payloadHash = createHash('sha256').update(body).digest('hex');
   const claimedHash = header(req, 'x-amz-content-sha256');
   if (claimedHash !== undefined && claimedHash !== payloadHash) {
     throw invalidSignature('The provided x-amz-content-sha256 header does not match what was computed.');
   }
+}
+
+/** The signature of the request, re-signed under the caller's date and signed headers. */
+async function resign(
+  req: SignedJsonRequest,
+  body: Buffer,
+  { credential, signedHeaders }: JsonAuthorization,
+  signer: Signer,
+  date: Date,
+): Promise<string | undefined> {
   const headers: Record<string, string> = {};
   for (const name of signedHeaders) {
     const value = header(req, name);
     if (value !== undefined) headers[name] = value;
   }
   const resigned = await new SignatureV4({
-    service,
-    region,
+    service: credential.service,
+    region: credential.region,
     credentials: {
-      accessKeyId,
+      accessKeyId: credential.accessKeyId,
       secretAccessKey: signer.secretAccessKey,
       ...(signer.sessionToken ? { sessionToken: signer.sessionToken } : {}),
     },
@@ -298,18 +337,7 @@ export async function verifyJsonSignature(
     },
     { signingDate: date, signableHeaders: new Set(signedHeaders) },
   );
-  const expected = /Signature=([0-9a-f]{64})$/.exec(String(resigned.headers.authorization))?.[1];
-  if (
-    !expected ||
-    !HEX_SIGNATURE.test(signature) ||
-    !timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(signature, 'hex'))
-  ) {
-    throw invalidSignature(
-      'The request signature we calculated does not match the signature you provided. Check your AWS ' +
-        'Secret Access Key and signing method. Consult the service documentation for details.',
-    );
-  }
-  return signer.caller;
+  return signatureOf(resigned.headers.authorization);
 }
 
 /** Upstream response headers worth passing back; moto's own server headers stay behind. */

@@ -7,16 +7,24 @@
  * The signature is recomputed with `@smithy/signature-v4` (the signer the SDK uses), by re-signing
  * the request with the client's date and signed headers (`uriEscapePath: false`, as S3 signs the
  * path as sent) and compared in constant time. Payload hashes and checksums are checked later, by
- * `s3-payload.ts`, once the body has been read.
+ * `local/s3/payload.ts`, once the body has been read.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { HttpRequest } from '@smithy/types';
 import { accessDenied, invalidAccessKeyId, S3Error, signatureDoesNotMatch } from '../s3/errors';
 import { type CredentialStore, type IssuedCredentials, safeEqual } from './credential-store';
+import {
+  ALGORITHM,
+  authorizationFields,
+  type ParsedCredential,
+  parseAmzDate,
+  parseCredential,
+  SIGNED_HEADERS,
+  signatureOf,
+  signaturesEqual,
+} from './sigv4-parts';
 
-const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 export const STREAMING_UNSIGNED_PAYLOAD_TRAILER = 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
 /** S3 refuses a request whose time is more than 15 minutes off its own clock. */
@@ -97,34 +105,6 @@ export function headerValue(request: SignedRequest, name: string): string | unde
   return values && values.length > 0 ? values.join(',') : undefined;
 }
 
-const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
-
-function parseAmzDate(value: string | undefined): Date | undefined {
-  const match = value === undefined ? null : AMZ_DATE.exec(value);
-  if (!match) return undefined;
-  const [, year, month, day, hour, minute, second] = match.map(Number);
-  const date = new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, day, hour, minute, second));
-  // Reject dates that do not round-trip (month 13, Feb 30...).
-  return date.toISOString().replace(/[-:]|\.\d{3}/g, '') === value ? date : undefined;
-}
-
-interface ParsedCredential {
-  readonly accessKeyId: string;
-  readonly date: string;
-  readonly region: string;
-  readonly service: string;
-  readonly terminator: string;
-}
-
-function parseCredential(value: string): ParsedCredential | undefined {
-  const parts = value.split('/');
-  if (parts.length !== 5 || parts.some((part) => part === '')) return undefined;
-  const [accessKeyId, date, region, service, terminator] = parts as [string, string, string, string, string];
-  return { accessKeyId, date, region, service, terminator };
-}
-
-const SIGNED_HEADERS = /^[a-z0-9!#$%&'*+.^_`|~-]+(;[a-z0-9!#$%&'*+.^_`|~-]+)*$/;
-const HEX_SIGNATURE = /^[0-9a-f]{64}$/;
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 const PAYLOAD_MODES = new Set([
   UNSIGNED_PAYLOAD,
@@ -134,11 +114,6 @@ const PAYLOAD_MODES = new Set([
   'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD',
   'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER',
 ]);
-
-function signaturesEqual(expected: string, provided: string): boolean {
-  if (!HEX_SIGNATURE.test(provided)) return false;
-  return timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(provided, 'hex'));
-}
 
 /** How one authentication style reports a malformed field (header vs query errors differ in S3). */
 type Malformed = (message: string) => S3Error;
@@ -323,19 +298,60 @@ function notSupported(): S3Error {
   );
 }
 
+/** The fields of a header-signed request's `Authorization`, checked for shape. */
+interface HeaderAuthorization {
+  readonly credential: ParsedCredential;
+  readonly signedHeaders: readonly string[];
+  readonly signature: string;
+}
+
+/** What re-signing needs besides the request and the credentials. */
+interface Signing {
+  readonly date: Date;
+  readonly signedHeaders: readonly string[];
+  readonly contentSha256: string;
+}
+
 async function verifyHeaderSigned(
   request: SignedRequest,
   authorization: string,
   options: VerifyOptions,
 ): Promise<VerifiedSignature> {
   const now = options.now ?? Date.now();
+  const { credential, signedHeaders, signature } = parseAuthorizationHeader(authorization);
+  const date = parseAmzDate(headerValue(request, 'x-amz-date'));
+  if (!date) throw accessDenied('AWS authentication requires a valid Date or x-amz-date header');
+  checkScope(credential, date, options.region, headerMalformed);
+
+  const credentials = lookUp(options.store, credential.accessKeyId);
+  checkToken(credentials, headerValue(request, 'x-amz-security-token'));
+  checkClockSkew(request, date, now);
+  checkNotExpired(credentials, now);
+
+  const contentSha256 = declaredContentSha256(request);
+  checkAllAmzHeadersSigned(request, new Set(signedHeaders));
+  const expected = await resignHeaderSigned(request, credentials, options.region, {
+    date,
+    signedHeaders,
+    contentSha256,
+  });
+  if (!expected || !signaturesEqual(expected, signature)) throw signatureDoesNotMatch();
+
+  return {
+    credentials,
+    authType: 'REST-HEADER',
+    signingDate: date,
+    signedHeaders,
+    contentSha256,
+    amzParameters: amzParameters(request, request.query),
+  };
+}
+
+function parseAuthorizationHeader(authorization: string): HeaderAuthorization {
   if (!authorization.startsWith(`${ALGORITHM} `)) throw notSupported();
-  const fields = new Map<string, string>();
-  for (const part of authorization.slice(ALGORITHM.length + 1).split(',')) {
-    const equals = part.indexOf('=');
-    if (equals === -1) throw headerMalformed(`the field "${part.trim()}" is not a name=value pair`);
-    fields.set(part.slice(0, equals).trim(), part.slice(equals + 1).trim());
-  }
+  const fields = authorizationFields(authorization, (field) =>
+    headerMalformed(`the field "${field}" is not a name=value pair`),
+  );
   const credentialField = fields.get('Credential');
   const signedHeadersField = fields.get('SignedHeaders');
   const signature = fields.get('Signature');
@@ -351,27 +367,25 @@ async function verifyHeaderSigned(
   if (signature === undefined) throw headerMalformed('the Signature field is missing.');
   const signedHeaders = signedHeadersField.split(';');
   if (!signedHeaders.includes('host')) throw headerMalformed('the SignedHeaders must include host.');
+  return { credential, signedHeaders, signature };
+}
 
-  const date = parseAmzDate(headerValue(request, 'x-amz-date'));
-  if (!date) throw accessDenied('AWS authentication requires a valid Date or x-amz-date header');
-  checkScope(credential, date, options.region, headerMalformed);
+function checkClockSkew(request: SignedRequest, date: Date, now: number): void {
+  if (Math.abs(now - date.getTime()) <= MAX_CLOCK_SKEW_MS) return;
+  throw new S3Error(
+    403,
+    'RequestTimeTooSkewed',
+    'The difference between the request time and the current time is too large.',
+    {
+      RequestTime: headerValue(request, 'x-amz-date') ?? '',
+      ServerTime: serverTime(now),
+      MaxAllowedSkewMilliseconds: String(MAX_CLOCK_SKEW_MS),
+    },
+  );
+}
 
-  const credentials = lookUp(options.store, credential.accessKeyId);
-  checkToken(credentials, headerValue(request, 'x-amz-security-token'));
-  if (Math.abs(now - date.getTime()) > MAX_CLOCK_SKEW_MS) {
-    throw new S3Error(
-      403,
-      'RequestTimeTooSkewed',
-      'The difference between the request time and the current time is too large.',
-      {
-        RequestTime: headerValue(request, 'x-amz-date') ?? '',
-        ServerTime: serverTime(now),
-        MaxAllowedSkewMilliseconds: String(MAX_CLOCK_SKEW_MS),
-      },
-    );
-  }
-  checkNotExpired(credentials, now);
-
+/** The payload hash or mode a header-signed request declares; S3 requires one. */
+function declaredContentSha256(request: SignedRequest): string {
   const contentSha256 = headerValue(request, CONTENT_SHA256);
   if (contentSha256 === undefined) {
     throw new S3Error(400, 'InvalidRequest', `Missing required header for this request: ${CONTENT_SHA256}`);
@@ -385,40 +399,96 @@ async function verifyHeaderSigned(
       { ArgumentName: CONTENT_SHA256, ArgumentValue: contentSha256 },
     );
   }
-  const signedSet = new Set(signedHeaders);
-  checkAllAmzHeadersSigned(request, signedSet);
+  return contentSha256;
+}
 
-  // Re-sign: the signed headers as received, plus x-amz-content-sha256 (the payload hash) even if
-  // the client left it unsigned, in which case it must not enter the canonical headers.
+/** The signature of a header-signed request, re-signed under the client's date and signed headers. */
+async function resignHeaderSigned(
+  request: SignedRequest,
+  credentials: IssuedCredentials,
+  region: string,
+  { date, signedHeaders, contentSha256 }: Signing,
+): Promise<string | undefined> {
+  const signedSet = new Set(signedHeaders);
+  // The signed headers as received, plus x-amz-content-sha256 (the payload hash) even if the
+  // client left it unsigned, in which case it must not enter the canonical headers.
   const headers = signedHeaderValues(request, signedHeaders);
   headers[CONTENT_SHA256] = contentSha256;
-  const signer = signerFor(credentials, options.region, signedSet.has('x-amz-security-token'));
+  const signer = signerFor(credentials, region, signedSet.has('x-amz-security-token'));
   const resigned = await signer.sign(httpRequest(request, request.query, headers), {
     signingDate: date,
     signableHeaders: signedSet,
     ...(signedSet.has(CONTENT_SHA256) ? {} : { unsignableHeaders: new Set([CONTENT_SHA256]) }),
   });
-  const expected = /Signature=([0-9a-f]{64})$/.exec(String(resigned.headers.authorization))?.[1];
-  if (!expected || !signaturesEqual(expected, signature)) throw signatureDoesNotMatch();
+  return signatureOf(resigned.headers.authorization);
+}
 
-  return {
-    credentials,
-    authType: 'REST-HEADER',
-    signingDate: date,
-    signedHeaders,
-    contentSha256,
-    amzParameters: amzParameters(request, request.query),
-  };
+/** A presigned request's authentication parameters, checked for shape. */
+interface PresignedAuthorization {
+  readonly credential: ParsedCredential;
+  readonly date: Date;
+  /** `X-Amz-Expires` as given (S3 quotes it back) and in seconds. */
+  readonly expiresField: string;
+  readonly expiresSeconds: number;
+  readonly signedHeaders: readonly string[];
+  readonly signature: string;
+  readonly securityToken: string | undefined;
+}
+
+/** How a presigned request is re-signed: its payload hash and the headers that carry it. */
+interface PresignedPayload {
+  readonly contentSha256: string;
+  readonly headers: Record<string, string>;
+  readonly unhoistable: Set<string>;
+  readonly unsignable: Set<string>;
+  /** The query's X-Amz-Content-Sha256, re-signed as a header rather than left in the query. */
+  readonly queryParameter: QueryParameter | undefined;
 }
 
 async function verifyPresigned(request: SignedRequest, options: VerifyOptions): Promise<VerifiedSignature> {
   const now = options.now ?? Date.now();
-  const auth = new Map<string, string>();
-  for (const parameter of request.query) {
-    if (!PRESIGN_PARAMETER_SET.has(parameter.name)) continue;
-    if (auth.has(parameter.name)) throw queryMalformed(`${parameter.name} must be given once.`);
-    auth.set(parameter.name, parameter.value);
+  const auth = parsePresigned(request);
+  checkScope(auth.credential, auth.date, options.region, (message) =>
+    queryMalformed(`Error parsing the X-Amz-Credential parameter; ${message}`),
+  );
+
+  const credentials = lookUp(options.store, auth.credential.accessKeyId);
+  checkToken(credentials, auth.securityToken);
+  const expiresAt = checkPresignedWindow(auth, now);
+  checkNotExpired(credentials, now);
+  const signedSet = new Set(auth.signedHeaders);
+  checkAllAmzHeadersSigned(request, signedSet);
+
+  const payload = presignedPayload(request, auth.signedHeaders);
+  const rest = request.query.filter(
+    (parameter) => !PRESIGN_PARAMETER_SET.has(parameter.name) && parameter !== payload.queryParameter,
+  );
+  const signer = signerFor(credentials, options.region, true);
+  const resigned = await signer.presign(httpRequest(request, rest, payload.headers), {
+    signingDate: auth.date,
+    expiresIn: auth.expiresSeconds,
+    signableHeaders: signedSet,
+    unsignableHeaders: payload.unsignable,
+    unhoistableHeaders: payload.unhoistable,
+  });
+  const expected = resigned.query?.['X-Amz-Signature'];
+  if (typeof expected !== 'string' || !signaturesEqual(expected, auth.signature)) {
+    throw signatureDoesNotMatch();
   }
+
+  return {
+    credentials,
+    authType: 'REST-QUERY-STRING',
+    signingDate: auth.date,
+    signedHeaders: auth.signedHeaders,
+    contentSha256: payload.contentSha256,
+    amzParameters: amzParameters(request, rest),
+    expiresAt,
+  };
+}
+
+function parsePresigned(request: SignedRequest): PresignedAuthorization {
+  const auth = presignParameters(request);
   const algorithm = auth.get('X-Amz-Algorithm');
   if (algorithm !== undefined && algorithm !== ALGORITHM) {
     throw queryMalformed(`X-Amz-Algorithm only supports "${ALGORITHM}"`);
@@ -450,6 +520,28 @@ async function verifyPresigned(request: SignedRequest, options: VerifyOptions): 
   }
   const date = parseAmzDate(dateField);
   if (!date) throw queryMalformed("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+  const expiresSeconds = parseExpires(expiresField);
+  if (!SIGNED_HEADERS.test(signedHeadersField)) {
+    throw queryMalformed('X-Amz-SignedHeaders must be a ;-separated list of lowercase header names.');
+  }
+  const signedHeaders = signedHeadersField.split(';');
+  if (!signedHeaders.includes('host')) throw queryMalformed('X-Amz-SignedHeaders must include host.');
+  const securityToken = auth.get('X-Amz-Security-Token');
+  return { credential, date, expiresField, expiresSeconds, signedHeaders, signature, securityToken };
+}
+
+/** The `X-Amz-*` authentication parameters of the query, each of which may be given once. */
+function presignParameters(request: SignedRequest): Map<string, string> {
+  const auth = new Map<string, string>();
+  for (const parameter of request.query) {
+    if (!PRESIGN_PARAMETER_SET.has(parameter.name)) continue;
+    if (auth.has(parameter.name)) throw queryMalformed(`${parameter.name} must be given once.`);
+    auth.set(parameter.name, parameter.value);
+  }
+  return auth;
+}
+
+function parseExpires(expiresField: string): number {
   if (!/^\d+$/.test(expiresField)) {
     throw queryMalformed(
       expiresField.startsWith('-')
@@ -463,40 +555,36 @@ async function verifyPresigned(request: SignedRequest, options: VerifyOptions): 
       `X-Amz-Expires must be less than a week (in seconds) that is; ${MAX_PRESIGNED_EXPIRES_SECONDS}`,
     );
   }
-  if (!SIGNED_HEADERS.test(signedHeadersField)) {
-    throw queryMalformed('X-Amz-SignedHeaders must be a ;-separated list of lowercase header names.');
-  }
-  const signedHeaders = signedHeadersField.split(';');
-  if (!signedHeaders.includes('host')) throw queryMalformed('X-Amz-SignedHeaders must include host.');
-  checkScope(credential, date, options.region, (message) =>
-    queryMalformed(`Error parsing the X-Amz-Credential parameter; ${message}`),
-  );
+  return expiresSeconds;
+}
 
-  const credentials = lookUp(options.store, credential.accessKeyId);
-  checkToken(credentials, auth.get('X-Amz-Security-Token'));
-  if (date.getTime() - now > MAX_CLOCK_SKEW_MS) throw accessDenied('Request is not valid yet');
-  const expiresAt = new Date(date.getTime() + expiresSeconds * 1000);
+/** The moment a presigned URL stops working, once it is valid now (not early, not expired). */
+function checkPresignedWindow(auth: PresignedAuthorization, now: number): Date {
+  if (auth.date.getTime() - now > MAX_CLOCK_SKEW_MS) throw accessDenied('Request is not valid yet');
+  const expiresAt = new Date(auth.date.getTime() + auth.expiresSeconds * 1000);
   if (now > expiresAt.getTime()) {
     throw accessDenied('Request has expired', {
-      'X-Amz-Expires': expiresField,
+      'X-Amz-Expires': auth.expiresField,
       Expires: serverTime(expiresAt.getTime()),
       ServerTime: serverTime(now),
     });
   }
-  checkNotExpired(credentials, now);
-  const signedSet = new Set(signedHeaders);
-  checkAllAmzHeadersSigned(request, signedSet);
+  return expiresAt;
+}
 
-  // The payload hash of a presigned request: X-Amz-Content-Sha256 from the query (re-signed under
-  // its original casing, which the canonical query keeps), a signed header, or UNSIGNED-PAYLOAD.
-  const queryContentSha = request.query.find((parameter) => parameter.name.toLowerCase() === CONTENT_SHA256);
+/**
+ * The payload hash of a presigned request: X-Amz-Content-Sha256 from the query (re-signed under
+ * its original casing, which the canonical query keeps), a signed header, or UNSIGNED-PAYLOAD.
+ */
+function presignedPayload(request: SignedRequest, signedHeaders: readonly string[]): PresignedPayload {
+  const queryParameter = request.query.find((parameter) => parameter.name.toLowerCase() === CONTENT_SHA256);
   const headers = signedHeaderValues(request, signedHeaders);
   const unhoistable = new Set(signedHeaders.filter((name) => name.startsWith('x-amz-')));
   const unsignable = new Set<string>();
   let contentSha256: string;
-  if (queryContentSha) {
-    contentSha256 = queryContentSha.value;
-    headers[queryContentSha.name] = queryContentSha.value;
+  if (queryParameter) {
+    contentSha256 = queryParameter.value;
+    headers[queryParameter.name] = queryParameter.value;
   } else if (headers[CONTENT_SHA256] !== undefined) {
     contentSha256 = headers[CONTENT_SHA256];
   } else {
@@ -512,27 +600,5 @@ async function verifyPresigned(request: SignedRequest, options: VerifyOptions): 
       'X-Amz-Content-Sha256 must be UNSIGNED-PAYLOAD or a valid sha256 value.',
     );
   }
-  const rest = request.query.filter(
-    (parameter) => !PRESIGN_PARAMETER_SET.has(parameter.name) && parameter !== queryContentSha,
-  );
-  const signer = signerFor(credentials, options.region, true);
-  const resigned = await signer.presign(httpRequest(request, rest, headers), {
-    signingDate: date,
-    expiresIn: expiresSeconds,
-    signableHeaders: signedSet,
-    unsignableHeaders: unsignable,
-    unhoistableHeaders: unhoistable,
-  });
-  const expected = resigned.query?.['X-Amz-Signature'];
-  if (typeof expected !== 'string' || !signaturesEqual(expected, signature)) throw signatureDoesNotMatch();
-
-  return {
-    credentials,
-    authType: 'REST-QUERY-STRING',
-    signingDate: date,
-    signedHeaders,
-    contentSha256,
-    amzParameters: amzParameters(request, rest),
-    expiresAt,
-  };
+  return { contentSha256, headers, unhoistable, unsignable, queryParameter };
 }

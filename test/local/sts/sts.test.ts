@@ -174,7 +174,7 @@ describe('the JS SDK STS client', () => {
 describe('other clients', () => {
   it.concurrent('boto3 assumes the role, works in its own folder and is refused in another', async () => {
     const { identityId, token } = await openIdToken(`${stack.outputs.UserPoolId}:boto3-user`);
-    const { stdout } = await run('python3', [join(import.meta.dirname, 'fixtures', 'boto3-sts.py')], {
+    const { stdout } = await run('python3', [join(import.meta.dirname, '..', 'fixtures', 'boto3-sts.py')], {
       env: childEnv({
         REGION: stack.outputs.Region,
         STS_URL: stack.outputs.StsEndpoint,

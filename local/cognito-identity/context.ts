@@ -1,0 +1,35 @@
+/**
+ * What the identity pool's operations share for the life of the service: the credential store, the
+ * region it serves, the login verifier, the OpenID token issuer and the issuance throttle.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { StaticCredentials } from '../core/aws-json';
+import type { CredentialStore } from '../core/credential-store';
+import type { Input } from './input';
+import type { IssuanceLimiter } from './issuance-limiter';
+import type { LoginVerifier } from './login-verifier';
+import type { OpenIdTokenIssuer } from './open-id-tokens';
+
+export interface IdentityContext {
+  readonly store: CredentialStore;
+  readonly region: string;
+  /** Lifetime of credentials from `GetCredentialsForIdentity`. */
+  readonly lifetimeSeconds: number;
+  readonly log: (line: string) => void;
+  readonly logins: LoginVerifier;
+  readonly openIdTokens: OpenIdTokenIssuer;
+  readonly issuance: IssuanceLimiter;
+  /** The only credentials allowed to call `GetOpenIdTokenForDeveloperIdentity`. */
+  readonly developerCredentials?: StaticCredentials;
+}
+
+/** What an operation may need of the raw request: signed operations verify it. */
+export interface RawRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: Buffer;
+}
+
+/** One Cognito Identity operation: its JSON input to its JSON output. */
+export type Operation = (context: IdentityContext, input: Input, raw: RawRequest) => Promise<unknown>;
