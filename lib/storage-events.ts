@@ -23,7 +23,7 @@ export interface StorageEventsProps {
   /** The API function's `UPLOAD_RULES` and `MAX_UPLOAD_BYTES`: both functions apply the same rules. */
   readonly uploadRulesJson?: string;
   readonly maxUploadBytes: number;
-  /** Per-user quota; a field left out is no limit. */
+  /** Per-user quota (validated by `UserFilesApi`); a field left out is no limit. */
   readonly quota: Quota;
   /** Applies to the ledger and the log group. */
   readonly removalPolicy: RemovalPolicy;
@@ -49,7 +49,6 @@ export class StorageEvents extends Construct {
   constructor(scope: Construct, id: string, props: StorageEventsProps) {
     super(scope, id);
     const { bucket, removalPolicy } = props;
-    validateQuota(props.quota);
     this.ledger = ledgerTable(this, removalPolicy);
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -209,12 +208,4 @@ function eventsRole(
     })),
   );
   return role;
-}
-
-function validateQuota(quota: Quota): void {
-  for (const [name, value] of Object.entries(quota)) {
-    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
-      throw new Error(`UserFilesApi: quota.${name} must be a whole number (got ${value}).`);
-    }
-  }
 }

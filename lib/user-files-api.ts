@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -9,15 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { MAX_SIGV4_EXPIRES_SECONDS } from '../shared/domain/expiry';
-import { MAX_OBJECT_BYTES } from '../shared/domain/limits';
-import {
-  describeRuleIssues,
-  resolveUploadRules,
-  type UploadRules,
-  type UploadRulesInput,
-  UploadRulesSchema,
-} from '../shared/domain/upload-rules';
+import { resolveUploadRules, type UploadRules, type UploadRulesInput } from '../shared/domain/upload-rules';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS } from '../shared/http/cors';
 import {
   authenticatedRoleTrustConditions,
@@ -28,6 +20,7 @@ import {
 import { BUNDLED_FUNCTION, BUNDLING, PROJECT_ROOT } from './bundled-function';
 import { GATEWAY_PROBLEMS, gatewayProblemTemplate, rateLimitedProblem } from './gateway-problems';
 import { StorageEvents } from './storage-events';
+import { type ResolvedProps, validateProps } from './validate-props';
 
 const RATE_LIMITED_BODY = 'rate_limited';
 
@@ -165,7 +158,6 @@ export interface UserFilesApiProps {
 }
 
 export type AccessMode = 'sealed' | 'direct';
-const ACCESS_MODES: readonly string[] = ['sealed', 'direct'];
 
 /**
  * A per-user file store: an S3 bucket, a Cognito user pool and identity pool, and a REST API whose
@@ -217,26 +209,19 @@ export class UserFilesApi extends Construct {
     super(scope, id);
 
     // Validate everything first, so a bad prop fails before any resource exists.
-    this.allowedOrigins = validateOrigins(props.allowedOrigins);
-    this.defaultUrlLifetime = props.defaultUrlLifetime ?? Duration.minutes(15);
-    this.maxUrlLifetime = props.maxUrlLifetime ?? Duration.hours(1);
-    this.accessMode = validateAccessMode(props.accessMode ?? 'sealed');
-    this.sessionDuration = validateSessionDuration(props.sessionDuration ?? Duration.hours(12));
-    validateLifetimes(this.defaultUrlLifetime, this.maxUrlLifetime, this.sessionDuration);
+    const settings = validateProps(withDefaults(props));
+    const { removalPolicy, logRetention, uploadRules, perUserRateLimit } = settings;
+    this.allowedOrigins = settings.allowedOrigins;
+    this.defaultUrlLifetime = settings.defaultUrlLifetime;
+    this.maxUrlLifetime = settings.maxUrlLifetime;
+    this.accessMode = settings.accessMode;
+    this.sessionDuration = settings.sessionDuration;
     const sealed = this.accessMode === 'sealed';
-    this.maxUploadBytes = props.maxUploadBytes ?? 100 * 1024 * 1024;
-    validateMaxUploadBytes(this.maxUploadBytes);
-    const uploadRules = validateUploadRules(props.uploadRules);
+    this.maxUploadBytes = settings.maxUploadBytes;
     this.uploadRules = resolveUploadRules(uploadRules, this.maxUploadBytes);
-    this.incompleteUploadExpiryDays = validateIncompleteUploadExpiryDays(props.incompleteUploadExpiryDays);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.incompleteUploadExpiryDays = settings.incompleteUploadExpiryDays;
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    const throttlingRateLimit = props.throttlingRateLimit ?? 50;
-    const throttlingBurstLimit = props.throttlingBurstLimit ?? 100;
-    validateThrottling(throttlingRateLimit, throttlingBurstLimit);
-    const perUserRateLimit =
-      props.perUserRateLimit === false ? undefined : validatePerUserRateLimit(props.perUserRateLimit ?? {});
+    const { throttlingRateLimit, throttlingBurstLimit } = settings;
 
     // ---- Storage ----------------------------------------------------------------------------
     // Needs no access logs of its own: cdk-nag (S1) and S3 treat a log destination as the end of
@@ -455,7 +440,7 @@ export class UserFilesApi extends Construct {
       bucket: this.bucket,
       maxUploadBytes: this.maxUploadBytes,
       ...(uploadRules === undefined ? {} : { uploadRulesJson: JSON.stringify(uploadRules) }),
-      quota: props.quota ?? {},
+      quota: settings.quota,
       removalPolicy,
       logRetention,
     });
@@ -671,108 +656,28 @@ export class UserFilesApi extends Construct {
   }
 }
 
-function validateOrigins(origins: readonly string[]): readonly string[] {
-  if (origins.length === 0) {
-    throw new Error('UserFilesApi: allowedOrigins must name at least one origin.');
-  }
-  for (const origin of origins) {
-    if (Token.isUnresolved(origin)) {
-      throw new Error('UserFilesApi: allowedOrigins must be literal strings, not tokens.');
-    }
-    if (origin.includes('*')) {
-      throw new Error(
-        `UserFilesApi: allowedOrigins may not contain '*' (got '${origin}'); list each origin.`,
-      );
-    }
-    // Scheme, host and optional port, exactly as a browser sends it in `Origin`. The strict pattern
-    // also keeps quotes and commas out of the header values and the comma-joined variable.
-    if (!/^https?:\/\/(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/.test(origin)) {
-      throw new Error(
-        `UserFilesApi: '${origin}' is not an origin; use scheme://host[:port] in lower case, without a path.`,
-      );
-    }
-  }
-  return [...new Set(origins)];
-}
-
-function validateAccessMode(mode: string): AccessMode {
-  if (!ACCESS_MODES.includes(mode)) {
-    throw new Error(`UserFilesApi: accessMode must be 'sealed' or 'direct' (got '${mode}').`);
-  }
-  return mode as AccessMode;
-}
-
-/** STS and IAM bound a role session (and a role's MaxSessionDuration) to 1-12 hours. */
-function validateSessionDuration(duration: Duration): Duration {
-  const seconds = duration.toSeconds();
-  if (!Number.isInteger(seconds) || seconds < 3_600 || seconds > 43_200) {
-    throw new Error(
-      `UserFilesApi: sessionDuration must be 1 to 12 hours in whole seconds (got ${seconds} s).`,
-    );
-  }
-  return duration;
-}
-
-function validateLifetimes(defaultLifetime: Duration, maxLifetime: Duration, session: Duration): void {
-  const defaultSeconds = defaultLifetime.toSeconds();
-  const maxSeconds = maxLifetime.toSeconds();
-  const sessionSeconds = session.toSeconds();
-  if (!Number.isInteger(maxSeconds) || maxSeconds < 1 || maxSeconds > MAX_SIGV4_EXPIRES_SECONDS) {
-    throw new Error(
-      `UserFilesApi: maxUrlLifetime must be 1 s to 7 days in whole seconds (got ${maxSeconds} s).`,
-    );
-  }
-  if (maxSeconds > sessionSeconds) {
-    throw new Error(
-      `UserFilesApi: maxUrlLifetime (${maxSeconds} s) must not exceed sessionDuration (${sessionSeconds} s): no URL outlives the session that signs it.`,
-    );
-  }
-  if (!Number.isInteger(defaultSeconds) || defaultSeconds < 1 || defaultSeconds > maxSeconds) {
-    throw new Error(
-      `UserFilesApi: defaultUrlLifetime must be 1 s to maxUrlLifetime in whole seconds (got ${defaultSeconds} s).`,
-    );
-  }
-}
-
-function validateThrottling(rateLimit: number, burstLimit: number): void {
-  if (!Number.isFinite(rateLimit) || rateLimit <= 0) {
-    throw new Error(`UserFilesApi: throttlingRateLimit must be a positive number (got ${rateLimit}).`);
-  }
-  if (!Number.isSafeInteger(burstLimit) || burstLimit < 1) {
-    throw new Error(`UserFilesApi: throttlingBurstLimit must be a positive integer (got ${burstLimit}).`);
-  }
-}
-
-const WAF_WINDOWS_SECONDS = [60, 120, 300, 600];
-
-function validatePerUserRateLimit(limit: PerUserRateLimit): Required<PerUserRateLimit> {
-  const resolved = { limit: limit.limit ?? 300, window: limit.window ?? Duration.minutes(1) };
-  if (!Number.isSafeInteger(resolved.limit) || resolved.limit < 10 || resolved.limit > 2_000_000_000) {
-    throw new Error(
-      `UserFilesApi: perUserRateLimit.limit must be an integer from 10 to 2,000,000,000 (got ${resolved.limit}).`,
-    );
-  }
-  if (!WAF_WINDOWS_SECONDS.includes(resolved.window.toSeconds())) {
-    throw new Error(
-      `UserFilesApi: perUserRateLimit.window must be 1, 2, 5 or 10 minutes (got ${resolved.window.toSeconds()} s).`,
-    );
-  }
-  return resolved;
-}
-
-function validateMaxUploadBytes(bytes: number): void {
-  if (!Number.isSafeInteger(bytes) || bytes < 1 || bytes > MAX_OBJECT_BYTES) {
-    throw new Error(`UserFilesApi: maxUploadBytes must be an integer from 1 to 5 TiB (got ${bytes}).`);
-  }
-}
-
-function validateUploadRules(rules: UploadRulesInput | undefined) {
-  if (rules === undefined) return undefined;
-  const result = UploadRulesSchema.safeParse(rules);
-  if (!result.success) {
-    throw new Error(`UserFilesApi: ${describeRuleIssues(result.error, 'uploadRules').join('; ')}.`);
-  }
-  return result.data;
+/** Every prop with its documented default, resolved once. */
+function withDefaults(props: UserFilesApiProps): ResolvedProps {
+  const rateLimit = props.perUserRateLimit;
+  return {
+    allowedOrigins: props.allowedOrigins,
+    defaultUrlLifetime: props.defaultUrlLifetime ?? Duration.minutes(15),
+    maxUrlLifetime: props.maxUrlLifetime ?? Duration.hours(1),
+    maxUploadBytes: props.maxUploadBytes ?? 100 * 1024 * 1024,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    throttlingRateLimit: props.throttlingRateLimit ?? 50,
+    throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
+    perUserRateLimit:
+      rateLimit === false
+        ? false
+        : { limit: rateLimit?.limit ?? 300, window: rateLimit?.window ?? Duration.minutes(1) },
+    logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    uploadRules: props.uploadRules,
+    accessMode: props.accessMode ?? 'sealed',
+    sessionDuration: props.sessionDuration ?? Duration.hours(12),
+    quota: props.quota ?? {},
+    incompleteUploadExpiryDays: props.incompleteUploadExpiryDays ?? 2,
+  };
 }
 
 function pascal(snake: string): string {
@@ -781,15 +686,4 @@ function pascal(snake: string): string {
     .split('_')
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join('');
-}
-
-/** Whole days, at least 1 (S3's lifecycle rules count in days). */
-function validateIncompleteUploadExpiryDays(days: number | undefined): number {
-  const value = days ?? 2;
-  if (!Number.isInteger(value) || value < 1 || value > 3650) {
-    throw new Error(
-      `incompleteUploadExpiryDays must be a whole number of days from 1 to 3650 (got ${value})`,
-    );
-  }
-  return value;
 }

@@ -187,6 +187,14 @@ describe('UserFilesApi props', () => {
     );
   });
 
+  it('rejects a quota that is not a whole number', () => {
+    const allowedOrigins = ['https://app.example.com'];
+    expect(() => build({ allowedOrigins, quota: { bytes: -1 } })).toThrow(
+      /^UserFilesApi: quota.bytes must be a whole number \(got -1\)/,
+    );
+    expect(() => build({ allowedOrigins, quota: { objects: 1.5 } })).toThrow(/quota.objects/);
+  });
+
   it('applies the documented defaults and exposes what it creates', () => {
     const api = build({ allowedOrigins: ['https://app.example.com'] });
     expect(api.defaultUrlLifetime.toSeconds()).toBe(900);
