@@ -5,7 +5,8 @@ import { MAX_SIGV4_EXPIRES_SECONDS } from '../shared/domain/expiry';
 import { MAX_OBJECT_BYTES } from '../shared/domain/limits';
 import type { Quota } from '../shared/domain/quota';
 import { describeRuleIssues, type UploadRulesInput, UploadRulesSchema } from '../shared/domain/upload-rules';
-import type { AccessMode, PerUserRateLimit } from './user-files-api';
+import type { PerUserRateLimit } from './rate-limit';
+import type { AccessMode } from './users-and-identity';
 
 /** `UserFilesApiProps` with every documented default filled in: what `validateProps` checks. */
 export interface ResolvedProps {
