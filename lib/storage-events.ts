@@ -14,13 +14,18 @@ import type { Quota } from '../shared/domain/quota';
 import { buildEventsFunctionPolicy } from '../shared/policy/events-policy';
 import { BUNDLED_FUNCTION, BUNDLING, PROJECT_ROOT } from './bundled-function';
 
+/** The events function's timeout; the queue hides a message for six of them, as AWS advises for SQS sources. */
+const FUNCTION_TIMEOUT = Duration.seconds(30);
+
 export interface StorageEventsProps {
+  /** The files bucket whose object events are consumed; its notifications are set here. */
   readonly bucket: s3.Bucket;
   /** The API function's `UPLOAD_RULES` and `MAX_UPLOAD_BYTES`: both functions apply the same rules. */
   readonly uploadRulesJson?: string;
   readonly maxUploadBytes: number;
-  /** Per-user quota; a field left out is no limit. */
+  /** Per-user quota (validated by `UserFilesApi`); a field left out is no limit. */
   readonly quota: Quota;
+  /** Applies to the ledger and the log group. */
   readonly removalPolicy: RemovalPolicy;
   readonly logRetention: logs.RetentionDays;
 }
@@ -43,21 +48,8 @@ export class StorageEvents extends Construct {
 
   constructor(scope: Construct, id: string, props: StorageEventsProps) {
     super(scope, id);
-    const { bucket, quota, removalPolicy } = props;
-    validateQuota(quota);
-
-    this.ledger = new dynamodb.Table(this, 'Ledger', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      // Reservations and rejection records expire on their own.
-      timeToLiveAttribute: 'expiresAt',
-      removalPolicy,
-    });
-
-    const timeout = Duration.seconds(30);
+    const { bucket, removalPolicy } = props;
+    this.ledger = ledgerTable(this, removalPolicy);
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -67,87 +59,23 @@ export class StorageEvents extends Construct {
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      visibilityTimeout: timeout.plus(Duration.seconds(timeout.toSeconds() * 5)),
+      visibilityTimeout: FUNCTION_TIMEOUT.plus(Duration.seconds(FUNCTION_TIMEOUT.toSeconds() * 5)),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
     });
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-      alarmDescription: 'Storage events failed 5 times and wait in the dead-letter queue: usage may drift.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    // The notification is set on the bucket itself instead of with addEventNotification, whose
-    // custom resource is another function with S3 rights. S3 checks the queue policy when the
-    // configuration is set, hence the dependency; the policy names the account, not the bucket,
-    // which would make a cycle.
-    this.queue.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'BucketEvents',
-        principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
-        actions: ['sqs:SendMessage'],
-        resources: [this.queue.queueArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
-    );
-    // enforceSSL already made the queue's one policy; a second QueuePolicy would replace it.
-    const queuePolicy = this.queue.node.findChild('Policy');
-    const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
-    cfnBucket.addPropertyOverride('NotificationConfiguration.QueueConfigurations', [
-      { Event: 's3:ObjectCreated:*', Queue: this.queue.queueArn },
-      { Event: 's3:ObjectRemoved:*', Queue: this.queue.queueArn },
-    ]);
-    cfnBucket.node.addDependency(queuePolicy);
+    this.deadLetterAlarm = deadLetterAlarm(this, this.deadLetterQueue);
+    sendBucketEvents(bucket, this.queue);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy });
-    this.role = new iam.Role(this, 'Role', {
-      description: 'User Files events function: reads and removes uploaded objects, keeps the usage ledger.',
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      inlinePolicies: {
-        Objects: iam.PolicyDocument.fromJson(buildEventsFunctionPolicy(bucket.bucketArn)),
-      },
-    });
-    this.logGroup.grantWrite(this.role);
-    this.ledger.grant(
-      this.role,
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-    );
-    const cfnBucketLogicalId = Stack.of(this).getLogicalId(cfnBucket);
-    Validations.of(this.role).acknowledge(
-      ...ALL_LEVELS.map((level) => ({
-        id: `AwsSolutions-IAM5[Resource::<${cfnBucketLogicalId}.Arn>/${level}/*]`,
-        reason:
-          'Every object of one level: the function inspects and removes whatever any owner uploads there, so it cannot be narrowed to one key.',
-      })),
-    );
-
-    const apiEnvironment: Record<string, string> = {
-      LEDGER_TABLE: this.ledger.tableName,
-      ...(quota.bytes === undefined ? {} : { QUOTA_BYTES: String(quota.bytes) }),
-      ...(quota.objects === undefined ? {} : { QUOTA_OBJECTS: String(quota.objects) }),
-    };
-    this.apiEnvironment = apiEnvironment;
-
+    this.role = eventsRole(this, bucket, this.logGroup, this.ledger);
+    this.apiEnvironment = ledgerEnvironment(this.ledger, props.quota);
     this.function = new NodejsFunction(this, 'Function', {
       ...BUNDLED_FUNCTION,
       entry: join(PROJECT_ROOT, 'lambdas', 'events', 'handler.ts'),
       memorySize: 512,
-      timeout,
+      timeout: FUNCTION_TIMEOUT,
       role: this.role,
       logGroup: this.logGroup,
-      environment: {
-        BUCKET_NAME: bucket.bucketName,
-        MAX_UPLOAD_BYTES: String(props.maxUploadBytes),
-        ...(props.uploadRulesJson === undefined ? {} : { UPLOAD_RULES: props.uploadRulesJson }),
-        ...apiEnvironment,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
+      environment: eventsFunctionEnvironment(props, this.apiEnvironment),
       bundling: BUNDLING,
     });
     this.function.addEventSource(
@@ -175,10 +103,109 @@ export class StorageEvents extends Construct {
   }
 }
 
-function validateQuota(quota: Quota): void {
-  for (const [name, value] of Object.entries(quota)) {
-    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
-      throw new Error(`UserFilesApi: quota.${name} must be a whole number (got ${value}).`);
-    }
-  }
+/** The ledger and quota variables, read by both functions. */
+function ledgerEnvironment(ledger: dynamodb.Table, quota: Quota): Record<string, string> {
+  return {
+    LEDGER_TABLE: ledger.tableName,
+    ...(quota.bytes === undefined ? {} : { QUOTA_BYTES: String(quota.bytes) }),
+    ...(quota.objects === undefined ? {} : { QUOTA_OBJECTS: String(quota.objects) }),
+  };
+}
+
+/** Every variable the events function reads (lambdas/events), in this one place. */
+function eventsFunctionEnvironment(
+  props: StorageEventsProps,
+  ledger: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return {
+    BUCKET_NAME: props.bucket.bucketName,
+    MAX_UPLOAD_BYTES: String(props.maxUploadBytes),
+    ...(props.uploadRulesJson === undefined ? {} : { UPLOAD_RULES: props.uploadRulesJson }),
+    ...ledger,
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+}
+
+function ledgerTable(scope: Construct, removalPolicy: RemovalPolicy): dynamodb.Table {
+  return new dynamodb.Table(scope, 'Ledger', {
+    partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    // Reservations and rejection records expire on their own.
+    timeToLiveAttribute: 'expiresAt',
+    removalPolicy,
+  });
+}
+
+function deadLetterAlarm(scope: Construct, deadLetterQueue: sqs.Queue): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, 'DeadLettersAlarm', {
+    alarmDescription: 'Storage events failed 5 times and wait in the dead-letter queue: usage may drift.',
+    metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+}
+
+/**
+ * The notification is set on the bucket itself instead of with addEventNotification, whose custom
+ * resource is another function with S3 rights. S3 checks the queue policy when the configuration
+ * is set, hence the dependency; the policy names the account, not the bucket, which would make a
+ * cycle.
+ */
+function sendBucketEvents(bucket: s3.Bucket, queue: sqs.Queue): void {
+  queue.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'BucketEvents',
+      principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+      actions: ['sqs:SendMessage'],
+      resources: [queue.queueArn],
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+    }),
+  );
+  // enforceSSL already made the queue's one policy; a second QueuePolicy would replace it.
+  const queuePolicy = queue.node.findChild('Policy');
+  const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
+  cfnBucket.addPropertyOverride('NotificationConfiguration.QueueConfigurations', [
+    { Event: 's3:ObjectCreated:*', Queue: queue.queueArn },
+    { Event: 's3:ObjectRemoved:*', Queue: queue.queueArn },
+  ]);
+  cfnBucket.node.addDependency(queuePolicy);
+}
+
+/** Reads and removes objects in every level, keeps the ledger, writes its own logs. */
+function eventsRole(
+  scope: Construct,
+  bucket: s3.Bucket,
+  logGroup: logs.LogGroup,
+  ledger: dynamodb.Table,
+): iam.Role {
+  const role = new iam.Role(scope, 'Role', {
+    description: 'User Files events function: reads and removes uploaded objects, keeps the usage ledger.',
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    inlinePolicies: {
+      Objects: iam.PolicyDocument.fromJson(buildEventsFunctionPolicy(bucket.bucketArn)),
+    },
+  });
+  logGroup.grantWrite(role);
+  ledger.grant(
+    role,
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+  );
+  const cfnBucketLogicalId = Stack.of(scope).getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
+  Validations.of(role).acknowledge(
+    ...ALL_LEVELS.map((level) => ({
+      id: `AwsSolutions-IAM5[Resource::<${cfnBucketLogicalId}.Arn>/${level}/*]`,
+      reason:
+        'Every object of one level: the function inspects and removes whatever any owner uploads there, so it cannot be narrowed to one key.',
+    })),
+  );
+  return role;
 }

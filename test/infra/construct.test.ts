@@ -16,6 +16,15 @@ function build(props: UserFilesApiProps): UserFilesApi {
   return new UserFilesApi(new Stack(app, 'Test'), 'UserFiles', props);
 }
 
+/** The API function's variables, found by its logical ID (the events function has its own). */
+function handlerVariables(api: UserFilesApi): Record<string, unknown> {
+  const stack = Stack.of(api);
+  const resources = Template.fromStack(stack).toJSON().Resources;
+  const handler = resources[stack.getLogicalId(api.handler.node.defaultChild as CfnResource)];
+  expect(handler?.Type).toBe('AWS::Lambda::Function');
+  return handler.Properties.Environment.Variables;
+}
+
 describe('UserFilesApi props', () => {
   it.each([['*'], ['https://*.example.com'], ['http://localhost:5173', '*']])(
     'rejects a wildcard origin: %s',
@@ -121,8 +130,7 @@ describe('UserFilesApi props', () => {
       protected: { maxUploadBytes: 5000 },
       public: { maxUploadBytes: 10, allowedContentTypes: ['image/*'] },
     });
-    const variables = Template.fromStack(Stack.of(api)).findResources('AWS::Lambda::Function');
-    const env = Object.values(variables)[0]?.Properties.Environment.Variables as Record<string, unknown>;
+    const env = handlerVariables(api);
     expect(env.UPLOAD_RULES).toBe('{"public":{"maxUploadBytes":10,"allowedContentTypes":["image/*"]}}');
     const handlerConfig = loadConfig({
       AWS_REGION: 'us-east-1',
@@ -144,8 +152,7 @@ describe('UserFilesApi props', () => {
   it('without upload rules, sets no UPLOAD_RULES and every level has maxUploadBytes', () => {
     const api = build({ allowedOrigins: ['https://app.example.com'] });
     expect(api.uploadRules.protected).toEqual({ maxUploadBytes: 104_857_600 });
-    const functions = Template.fromStack(Stack.of(api)).findResources('AWS::Lambda::Function');
-    expect(Object.values(functions)[0]?.Properties.Environment.Variables).not.toHaveProperty('UPLOAD_RULES');
+    expect(handlerVariables(api)).not.toHaveProperty('UPLOAD_RULES');
   });
 
   it('sets the stage throttle and the per-user rate limit from props, or neither web ACL nor cost', () => {
@@ -185,6 +192,14 @@ describe('UserFilesApi props', () => {
     expect(() => build({ allowedOrigins, perUserRateLimit: { window: Duration.minutes(3) } })).toThrow(
       /perUserRateLimit.window/,
     );
+  });
+
+  it('rejects a quota that is not a whole number', () => {
+    const allowedOrigins = ['https://app.example.com'];
+    expect(() => build({ allowedOrigins, quota: { bytes: -1 } })).toThrow(
+      /^UserFilesApi: quota.bytes must be a whole number \(got -1\)/,
+    );
+    expect(() => build({ allowedOrigins, quota: { objects: 1.5 } })).toThrow(/quota.objects/);
   });
 
   it('applies the documented defaults and exposes what it creates', () => {

@@ -1,0 +1,254 @@
+import { join } from 'node:path';
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS } from '../shared/http/cors';
+import { BUNDLED_FUNCTION, BUNDLING, PROJECT_ROOT } from './bundled-function';
+import { GATEWAY_PROBLEMS, gatewayProblemTemplate } from './gateway-problems';
+import type { StorageEvents } from './storage-events';
+import type { UsersAndIdentity } from './users-and-identity';
+import type { ValidatedProps } from './validate-props';
+
+/**
+ * One JSON line per request. Gateway errors (authorizer refusals, throttling) show up with their
+ * message; the caller is identified by user-pool `sub`, never by token.
+ */
+const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: apigw.AccessLogField.contextRequestId(),
+    extendedRequestId: apigw.AccessLogField.contextExtendedRequestId(),
+    requestTime: apigw.AccessLogField.contextRequestTime(),
+    ip: apigw.AccessLogField.contextIdentitySourceIp(),
+    userAgent: apigw.AccessLogField.contextIdentityUserAgent(),
+    httpMethod: apigw.AccessLogField.contextHttpMethod(),
+    resourcePath: apigw.AccessLogField.contextResourcePath(),
+    protocol: apigw.AccessLogField.contextProtocol(),
+    status: apigw.AccessLogField.contextStatus(),
+    responseLength: apigw.AccessLogField.contextResponseLength(),
+    responseLatency: apigw.AccessLogField.contextResponseLatency(),
+    integrationLatency: apigw.AccessLogField.contextIntegrationLatency(),
+    errorType: apigw.AccessLogField.contextErrorResponseType(),
+    errorMessage: apigw.AccessLogField.contextErrorMessage(),
+    sub: apigw.AccessLogField.contextAuthorizerClaims('sub'),
+    xrayTraceId: apigw.AccessLogField.contextXrayTraceId(),
+  }),
+);
+
+/** The validated settings `UserFilesApiProps` documents, and the resources the function uses. */
+export interface ApiFunctionProps
+  extends Pick<
+    ValidatedProps,
+    | 'allowedOrigins'
+    | 'defaultUrlLifetime'
+    | 'maxUrlLifetime'
+    | 'maxUploadBytes'
+    | 'uploadRules'
+    | 'accessMode'
+    | 'sessionDuration'
+    | 'throttlingRateLimit'
+    | 'throttlingBurstLimit'
+    | 'logRetention'
+    | 'removalPolicy'
+  > {
+  /** The files bucket: named to the function, reached only with each caller's credentials. */
+  readonly bucket: s3.IBucket;
+  /** The pools, the authenticated role and (direct mode) the identity directory. */
+  readonly users: UsersAndIdentity;
+  /** The usage ledger the function reserves uploads in and reports usage from. */
+  readonly storageEvents: StorageEvents;
+}
+
+/**
+ * The API: one Lambda function that signs URLs and calls S3 with each caller's own identity-pool
+ * credentials (its own role has no S3 permission), behind a REST API with a Cognito authorizer,
+ * problem-document gateway responses, CORS and a stage throttle. Adds them to `scope` under the
+ * IDs they have always had, so a deployed API keeps its URL.
+ */
+export class ApiFunction {
+  public readonly handlerLogGroup: logs.LogGroup;
+  public readonly handlerRole: iam.Role;
+  public readonly handler: NodejsFunction;
+  public readonly accessLogGroup: logs.LogGroup;
+  public readonly api: apigw.RestApi;
+  public readonly authorizer: apigw.CognitoUserPoolsAuthorizer;
+
+  constructor(scope: Construct, props: ApiFunctionProps) {
+    const { removalPolicy, logRetention: retention } = props;
+    this.handlerLogGroup = new logs.LogGroup(scope, 'HandlerLogs', { retention, removalPolicy });
+    this.handlerRole = handlerRole(scope, props.accessMode === 'sealed');
+    this.handlerLogGroup.grantWrite(this.handlerRole);
+    props.users.grantApi(this.handlerRole);
+    props.storageEvents.grantApi(this.handlerRole);
+    this.handler = new NodejsFunction(scope, 'Handler', {
+      ...BUNDLED_FUNCTION,
+      entry: join(PROJECT_ROOT, 'lambdas', 'api', 'handler.ts'),
+      memorySize: 1024,
+      timeout: Duration.seconds(10),
+      role: this.handlerRole,
+      logGroup: this.handlerLogGroup,
+      environment: apiFunctionEnvironment(props),
+      bundling: BUNDLING,
+    });
+
+    this.accessLogGroup = new logs.LogGroup(scope, 'ApiAccessLogs', { retention, removalPolicy });
+    this.api = restApi(scope, this.accessLogGroup, props);
+    this.authorizer = new apigw.CognitoUserPoolsAuthorizer(scope, 'Authorizer', {
+      cognitoUserPools: [props.users.userPool],
+      identitySource: apigw.IdentitySource.header('Authorization'),
+    });
+    addRoutes(this.api, this.handler, this.authorizer);
+    addGatewayProblems(this.api, props.allowedOrigins[0]);
+    // RestApi adds an `Endpoint` output of its own; the stack that uses this construct decides its
+    // outputs (UserFilesStack names it ApiUrl).
+    this.api.node.tryRemoveChild('Endpoint');
+  }
+}
+
+/**
+ * Every variable the API function reads (lambdas/api/config.ts), in this one place. Tokens resolve
+ * to the resources' names and IDs at deploy time.
+ */
+function apiFunctionEnvironment(props: ApiFunctionProps): Record<string, string> {
+  const { users } = props;
+  return {
+    USER_POOL_ID: users.userPool.userPoolId,
+    // The handler serves only ID tokens of this app client: the authorizer accepts any client's.
+    USER_POOL_CLIENT_IDS: users.userPoolClient.userPoolClientId,
+    IDENTITY_POOL_ID: users.identityPool.ref,
+    BUCKET_NAME: props.bucket.bucketName,
+    ALLOWED_ORIGINS: props.allowedOrigins.join(','),
+    MAX_UPLOAD_BYTES: String(props.maxUploadBytes),
+    DEFAULT_URL_LIFETIME_SECONDS: String(props.defaultUrlLifetime.toSeconds()),
+    MAX_URL_LIFETIME_SECONDS: String(props.maxUrlLifetime.toSeconds()),
+    ...(users.identityDirectory ? { IDENTITY_DIRECTORY_TABLE: users.identityDirectory.tableName } : {}),
+    ACCESS_MODE: props.accessMode,
+    AUTHENTICATED_ROLE_ARN: users.authenticatedRole.roleArn,
+    SESSION_DURATION_SECONDS: String(props.sessionDuration.toSeconds()),
+    ...(users.developerProviderName ? { DEVELOPER_PROVIDER_NAME: users.developerProviderName } : {}),
+    // Only what was given: the function fills in MAX_UPLOAD_BYTES as the construct did.
+    ...(props.uploadRules === undefined ? {} : { UPLOAD_RULES: JSON.stringify(props.uploadRules) }),
+    // Stack traces point into the TypeScript sources through the bundled source map.
+    NODE_OPTIONS: '--enable-source-maps',
+    // The usage ledger and quota, as the events function reads them too.
+    ...props.storageEvents.apiEnvironment,
+  };
+}
+
+/**
+ * Our own role instead of the default one: it gets only log writes to its own group (no
+ * AWSLambdaBasicExecutionRole with `*` resources), then what the pools and the ledger grant it,
+ * and, by design, no S3 permission at all.
+ */
+function handlerRole(scope: Construct, sealed: boolean): iam.Role {
+  return new iam.Role(scope, 'HandlerRole', {
+    description: sealed
+      ? "User Files API function: writes its logs and gets developer-login tokens of its identity pool. S3 is reached with callers' credentials."
+      : "User Files API function: writes its logs and identity-directory entries. S3 is reached with callers' credentials.",
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+  });
+}
+
+function restApi(scope: Construct, accessLogGroup: logs.LogGroup, props: ApiFunctionProps): apigw.RestApi {
+  const api = new apigw.RestApi(scope, 'Api', {
+    description: "User Files API: presigned S3 URLs signed with each caller's own identity credentials.",
+    endpointTypes: [apigw.EndpointType.REGIONAL],
+    // The API Gateway CloudWatch role is an account-wide setting; a construct must not own it.
+    cloudWatchRole: false,
+    deployOptions: {
+      stageName: 'v1',
+      tracingEnabled: true,
+      accessLogDestination: new apigw.LogGroupLogDestination(accessLogGroup),
+      accessLogFormat: ACCESS_LOG_FORMAT,
+      throttlingRateLimit: props.throttlingRateLimit,
+      throttlingBurstLimit: props.throttlingBurstLimit,
+    },
+    defaultCorsPreflightOptions: {
+      allowOrigins: [...props.allowedOrigins],
+      allowHeaders: CORS_ALLOWED_HEADERS,
+      allowMethods: CORS_ALLOWED_METHODS,
+      maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+    },
+  });
+  Validations.of(api).acknowledge(
+    {
+      id: 'AwsSolutions-APIG2',
+      reason:
+        'Requests are validated in the function against openapi.yaml (zod), so every 400 is a problem document naming the offending field; API Gateway validation would answer with a generic message instead.',
+    },
+    {
+      id: 'AwsSolutions-APIG6',
+      reason:
+        'Execution logging needs the account-wide API Gateway CloudWatch role, which a reusable construct must not set; structured JSON access logs and X-Ray tracing are enabled on the stage instead.',
+    },
+  );
+  return api;
+}
+
+/** Every route of openapi.yaml, in this one place: all of them reach the one function, signed in. */
+function addRoutes(
+  api: apigw.RestApi,
+  handler: NodejsFunction,
+  authorizer: apigw.CognitoUserPoolsAuthorizer,
+): void {
+  // One integration for every route; one invoke permission for the whole API, not one per method.
+  const integration = new apigw.LambdaIntegration(handler, { scopePermissionToMethod: false });
+  const options: apigw.MethodOptions = { authorizer, authorizationType: apigw.AuthorizationType.COGNITO };
+  const me = api.root.addResource('me');
+  me.addMethod('GET', integration, options);
+  me.addResource('data').addMethod('DELETE', integration, options);
+  const files = api.root.addResource('files');
+  files.addMethod('GET', integration, options);
+  files.addMethod('DELETE', integration, options);
+  files.addResource('uploads').addMethod('POST', integration, options);
+  const downloads = files.addResource('downloads');
+  downloads.addMethod('POST', integration, options);
+  downloads.addResource('batch').addMethod('POST', integration, options);
+  files.addResource('properties').addMethod('GET', integration, options);
+  // Multipart uploads: the handle travels in the body, so every operation is a POST.
+  const multipart = files.addResource('multipart');
+  multipart.addMethod('POST', integration, options);
+  for (const operation of ['parts', 'progress', 'complete', 'abort']) {
+    multipart.addResource(operation).addMethod('POST', integration, options);
+  }
+  files.addResource('copies').addMethod('POST', integration, options);
+  const shares = files.addResource('shares');
+  shares.addMethod('POST', integration, options);
+  shares.addMethod('GET', integration, options);
+  files.addResource('shared-with-me').addMethod('GET', integration, options);
+}
+
+/**
+ * API Gateway's own errors: problem documents with CORS headers, so browsers can read them.
+ * Gateway responses take static header values only, so with several origins the first one is
+ * sent (the function's own responses echo whichever allowed origin called).
+ */
+function addGatewayProblems(api: apigw.RestApi, firstOrigin: string | undefined): void {
+  const corsHeaders = {
+    'Access-Control-Allow-Origin': `'${firstOrigin}'`,
+    'Access-Control-Allow-Headers': `'${CORS_ALLOWED_HEADERS.join(',')}'`,
+    'Content-Type': "'application/problem+json'",
+  };
+  for (const problem of GATEWAY_PROBLEMS) {
+    api.addGatewayResponse(`GatewayResponse${pascal(problem.responseType)}`, {
+      type: apigw.ResponseType.of(problem.responseType),
+      statusCode: String(problem.status),
+      responseHeaders:
+        problem.retryAfterSeconds === undefined
+          ? corsHeaders
+          : { ...corsHeaders, 'Retry-After': `'${problem.retryAfterSeconds}'` },
+      templates: { 'application/json': gatewayProblemTemplate(problem) },
+    });
+  }
+}
+
+function pascal(snake: string): string {
+  return snake
+    .toLowerCase()
+    .split('_')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+}

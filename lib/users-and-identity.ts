@@ -1,0 +1,240 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import {
+  authenticatedRoleTrustConditions,
+  buildAuthenticatedRolePolicy,
+  COGNITO_IDENTITY_PRINCIPAL,
+  IDENTITY_ID_VARIABLE,
+} from '../shared/policy/access-policy';
+
+/**
+ * `sealed`: only the API function can obtain storage credentials (a developer provider).
+ * `direct`: the user pool is the identity pool's login provider, so users may reach S3 themselves.
+ */
+export type AccessMode = 'sealed' | 'direct';
+
+export interface UsersAndIdentityProps {
+  /** The files bucket the authenticated role's policy is about. */
+  readonly bucket: s3.Bucket;
+  /** Decides the identity pool's login provider and whether the identity directory exists. */
+  readonly accessMode: AccessMode;
+  /** The authenticated role's maximum session duration (1 to 12 hours). */
+  readonly sessionDuration: Duration;
+  /** Applies to the user pool and the identity directory; `DESTROY` also lifts deletion protection. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * Who the users are and what they may touch: the user pool and its app client, the identity pool,
+ * its authenticated role (trust and the policy `buildAuthenticatedRolePolicy` builds: the whole
+ * access model), and in direct mode the sub-to-identity directory. Adds them to `scope` under the
+ * IDs they have always had: replacing the user pool or identity pool would lose every user and
+ * every identity ID (the users' folder names).
+ */
+export class UsersAndIdentity {
+  public readonly userPool: cognito.UserPool;
+  public readonly userPoolClient: cognito.UserPoolClient;
+  /** Sealed mode: the identity pool's developer provider name, `user-files.{stackName}`. */
+  public readonly developerProviderName?: string;
+  public readonly identityPool: cognito.CfnIdentityPool;
+  /** The role every signed-in identity assumes; its policy is the whole access model. */
+  public readonly authenticatedRole: iam.Role;
+  public readonly identityPoolRoleAttachment: cognito.CfnIdentityPoolRoleAttachment;
+  /**
+   * Direct mode only: the sub-to-identity directory, `{userPoolId}#{sub}` to identity ID, so a
+   * returning user on a cold function instance costs no Cognito `GetId` (a low, account-wide
+   * quota). Sealed mode needs none: the developer login yields the identity ID.
+   */
+  public readonly identityDirectory?: dynamodb.Table;
+
+  constructor(scope: Construct, props: UsersAndIdentityProps) {
+    const sealed = props.accessMode === 'sealed';
+    this.userPool = userPool(scope, props.removalPolicy);
+    this.userPoolClient = appClient(this.userPool);
+    if (sealed) this.developerProviderName = `user-files.${Stack.of(scope).stackName}`;
+    this.identityPool = this.createIdentityPool(scope);
+    this.authenticatedRole = authenticatedRole(scope, this.identityPool, props);
+    this.identityPoolRoleAttachment = new cognito.CfnIdentityPoolRoleAttachment(scope, 'IdentityPoolRoles', {
+      identityPoolId: this.identityPool.ref,
+      roles: { authenticated: this.authenticatedRole.roleArn },
+    });
+    if (!sealed) this.identityDirectory = identityDirectory(scope, props.removalPolicy);
+  }
+
+  /**
+   * What the API function needs of users and identities: one user's record (sharing names the
+   * grantee by username), its directory entries (direct), or developer-login tokens (sealed).
+   */
+  grantApi(grantee: iam.IGrantable): void {
+    // DeleteItem: `DELETE /me/data` removes the caller's entry.
+    this.identityDirectory?.grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+    this.userPool.grant(grantee, 'cognito-idp:AdminGetUser');
+    if (this.developerProviderName === undefined) return;
+    // It can mint a token for ANY identity of this pool: the identifier it asks for is built from
+    // the authorizer-verified claims in one place (lambdas/aws/identity.ts).
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cognito-identity:GetOpenIdTokenForDeveloperIdentity'],
+        resources: [
+          Stack.of(this.identityPool).formatArn({
+            service: 'cognito-identity',
+            resource: 'identitypool',
+            resourceName: this.identityPool.ref,
+          }),
+        ],
+      }),
+    );
+  }
+
+  /**
+   * Sealed: a developer provider and NO user-pool provider, so a user's ID token is no login of
+   * this pool (GetId, GetCredentialsForIdentity and GetOpenIdToken refuse it); only the function,
+   * signing with its role, gets tokens. The classic flow lets the function assume the role through
+   * STS for sessions longer than GetCredentialsForIdentity's fixed hour.
+   */
+  private createIdentityPool(scope: Construct): cognito.CfnIdentityPool {
+    return new cognito.CfnIdentityPool(scope, 'IdentityPool', {
+      allowUnauthenticatedIdentities: false,
+      allowClassicFlow: true,
+      ...(this.developerProviderName
+        ? { developerProviderName: this.developerProviderName }
+        : {
+            cognitoIdentityProviders: [
+              {
+                providerName: this.userPool.userPoolProviderName,
+                clientId: this.userPoolClient.userPoolClientId,
+                // Refuse tokens of users who signed out globally or were disabled.
+                serverSideTokenCheck: true,
+              },
+            ],
+          }),
+    });
+  }
+}
+
+function userPool(scope: Construct, removalPolicy: RemovalPolicy): cognito.UserPool {
+  const pool = new cognito.UserPool(scope, 'UserPool', {
+    selfSignUpEnabled: true,
+    signInAliases: { email: true },
+    autoVerify: { email: true },
+    standardAttributes: { email: { required: true, mutable: true } },
+    passwordPolicy: {
+      minLength: 12,
+      requireLowercase: true,
+      requireUppercase: true,
+      requireDigits: true,
+      requireSymbols: true,
+      tempPasswordValidity: Duration.days(3),
+    },
+    accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+    mfa: cognito.Mfa.OPTIONAL,
+    mfaSecondFactor: { otp: true, sms: false },
+    featurePlan: cognito.FeaturePlan.ESSENTIALS,
+    deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
+    removalPolicy,
+  });
+  Validations.of(pool).acknowledge(
+    {
+      id: 'AwsSolutions-COG2',
+      reason:
+        "MFA is offered (TOTP, optional) but not forced: requiring it changes the sign-up flow of every client app, which is the deployer's decision, not this construct's.",
+    },
+    {
+      id: 'AwsSolutions-COG8',
+      reason:
+        'Threat protection needs the paid Plus feature plan; the pool uses Essentials so the construct deploys at no extra cost. Deployers can raise the plan on `userPool`.',
+    },
+  );
+  return pool;
+}
+
+function appClient(pool: cognito.UserPool): cognito.UserPoolClient {
+  return pool.addClient('Client', {
+    // A public client (browser, mobile): it cannot keep a secret.
+    generateSecret: false,
+    authFlows: { userSrp: true, userPassword: true },
+    disableOAuth: true,
+    preventUserExistenceErrors: true,
+    enableTokenRevocation: true,
+    idTokenValidity: Duration.hours(1),
+    accessTokenValidity: Duration.hours(1),
+    refreshTokenValidity: Duration.days(30),
+  });
+}
+
+function authenticatedRole(
+  scope: Construct,
+  identityPool: cognito.CfnIdentityPool,
+  props: UsersAndIdentityProps,
+): iam.Role {
+  const role = new iam.Role(scope, 'AuthenticatedRole', {
+    description: 'Assumed by signed-in Cognito identities; scopes each user to its own S3 folders.',
+    maxSessionDuration: props.sessionDuration,
+    assumedBy: new iam.FederatedPrincipal(
+      COGNITO_IDENTITY_PRINCIPAL,
+      authenticatedRoleTrustConditions(identityPool.ref),
+      'sts:AssumeRoleWithWebIdentity',
+    ),
+    inlinePolicies: {
+      UserFiles: iam.PolicyDocument.fromJson(
+        buildAuthenticatedRolePolicy({ bucketArn: props.bucket.bucketArn }),
+      ),
+    },
+  });
+  acknowledgeAuthenticatedRoleWildcards(role, props.bucket);
+  return role;
+}
+
+/**
+ * cdk-nag's IAM5 reports every wildcard resource of the authenticated role. Each one is part of
+ * the access model (docs/architecture.md, "Storage layout"); anything else the builder might add
+ * stays reported.
+ */
+function acknowledgeAuthenticatedRoleWildcards(role: iam.Role, bucket: s3.Bucket): void {
+  const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
+  const nagBucketArn = `<${Stack.of(bucket).getLogicalId(cfnBucket)}.Arn>`;
+  const document = buildAuthenticatedRolePolicy({ bucketArn: nagBucketArn });
+  // cdk-nag writes policy variables as `<name>` in finding IDs.
+  const findingId = (resource: string) =>
+    `AwsSolutions-IAM5[Resource::${resource.replace(/\$\{([^}]+)\}/g, '<$1>')}]`;
+  for (const statement of document.Statement) {
+    const readOnly = statement.Action.every((action) => action === 's3:GetObject');
+    for (const resource of statement.Resource) {
+      const reason = wildcardReason(nagBucketArn, resource, readOnly);
+      if (reason) Validations.of(role).acknowledge({ id: findingId(resource), reason });
+    }
+  }
+}
+
+/** Why one wildcard resource of the access model is intended; undefined: not one of them. */
+function wildcardReason(bucketArn: string, resource: string, readOnly: boolean): string | undefined {
+  const ownFolder = `/${IDENTITY_ID_VARIABLE}/*`;
+  if (resource === `${bucketArn}/shared/*${ownFolder}` && readOnly) {
+    return `Read-only access to what any owner shares with the caller (shared/{owner}/{caller}/...), bound to the caller by the ${IDENTITY_ID_VARIABLE} policy variable; the API refuses identity-shaped path segments in this level, since the wildcard spans "/".`;
+  }
+  if (resource.endsWith(ownFolder)) {
+    return `Objects under the caller's own folder: the path is bound to the caller by the ${IDENTITY_ID_VARIABLE} policy variable, which S3 resolves per request.`;
+  }
+  if ([`${bucketArn}/protected/*`, `${bucketArn}/public/*`].includes(resource) && readOnly) {
+    return 'Read-only access to protected and public files of any owner, as the access model requires (docs/architecture.md); listing them stays limited to one named owner by s3:prefix conditions.';
+  }
+  return undefined;
+}
+
+/**
+ * Holds no secret (an identity ID grants nothing without the user's token), but it is user data:
+ * encrypted, recoverable, and kept unless the deployer says otherwise.
+ */
+function identityDirectory(scope: Construct, removalPolicy: RemovalPolicy): dynamodb.Table {
+  return new dynamodb.Table(scope, 'IdentityDirectory', {
+    partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    removalPolicy,
+  });
+}

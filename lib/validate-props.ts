@@ -1,0 +1,171 @@
+import { type Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as z from 'zod';
+import { MAX_SIGV4_EXPIRES_SECONDS } from '../shared/domain/expiry';
+import { MAX_OBJECT_BYTES } from '../shared/domain/limits';
+import type { Quota } from '../shared/domain/quota';
+import { describeRuleIssues, type UploadRulesInput, UploadRulesSchema } from '../shared/domain/upload-rules';
+import type { PerUserRateLimit } from './rate-limit';
+import type { AccessMode } from './users-and-identity';
+
+/** `UserFilesApiProps` with every documented default filled in: what `validateProps` checks. */
+export interface ResolvedProps {
+  readonly allowedOrigins: readonly string[];
+  readonly defaultUrlLifetime: Duration;
+  readonly maxUrlLifetime: Duration;
+  readonly maxUploadBytes: number;
+  readonly removalPolicy: RemovalPolicy;
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+  /** `false`: no web ACL. */
+  readonly perUserRateLimit: Required<PerUserRateLimit> | false;
+  readonly logRetention: logs.RetentionDays;
+  /** As given: undefined leaves every level at `maxUploadBytes` and any content type. */
+  readonly uploadRules: UploadRulesInput | undefined;
+  readonly accessMode: AccessMode;
+  readonly sessionDuration: Duration;
+  readonly quota: Quota;
+  readonly incompleteUploadExpiryDays: number;
+}
+
+/** Upload rules as the schema reads them (content types lower-cased, duplicates dropped). */
+export type ParsedUploadRules = z.output<typeof UploadRulesSchema>;
+
+/** What `validateProps` returns: origins without duplicates, upload rules parsed. */
+export interface ValidatedProps extends Omit<ResolvedProps, 'uploadRules'> {
+  readonly uploadRules: ParsedUploadRules | undefined;
+}
+
+const ACCESS_MODES: readonly string[] = ['sealed', 'direct'];
+const WAF_WINDOWS_SECONDS = [60, 120, 300, 600];
+
+/**
+ * Checks every prop before any resource exists, in a fixed order (the first bad prop is the one
+ * reported), and throws an error naming the prop.
+ */
+export function validateProps(props: ResolvedProps): ValidatedProps {
+  const allowedOrigins = validateOrigins(props.allowedOrigins);
+  validateAccessMode(props.accessMode);
+  validateSessionDuration(props.sessionDuration);
+  validateLifetimes(props.defaultUrlLifetime, props.maxUrlLifetime, props.sessionDuration);
+  validateMaxUploadBytes(props.maxUploadBytes);
+  const uploadRules = validateUploadRules(props.uploadRules);
+  validateIncompleteUploadExpiryDays(props.incompleteUploadExpiryDays);
+  validateThrottling(props.throttlingRateLimit, props.throttlingBurstLimit);
+  if (props.perUserRateLimit) validatePerUserRateLimit(props.perUserRateLimit);
+  validateQuota(props.quota);
+  return { ...props, allowedOrigins, uploadRules };
+}
+
+function validateOrigins(origins: readonly string[]): readonly string[] {
+  if (origins.length === 0) {
+    throw new Error('UserFilesApi: allowedOrigins must name at least one origin.');
+  }
+  for (const origin of origins) {
+    if (Token.isUnresolved(origin)) {
+      throw new Error('UserFilesApi: allowedOrigins must be literal strings, not tokens.');
+    }
+    if (origin.includes('*')) {
+      throw new Error(
+        `UserFilesApi: allowedOrigins may not contain '*' (got '${origin}'); list each origin.`,
+      );
+    }
+    // Scheme, host and optional port, exactly as a browser sends it in `Origin`. The strict pattern
+    // also keeps quotes and commas out of the header values and the comma-joined variable.
+    if (!/^https?:\/\/(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/.test(origin)) {
+      throw new Error(
+        `UserFilesApi: '${origin}' is not an origin; use scheme://host[:port] in lower case, without a path.`,
+      );
+    }
+  }
+  return [...new Set(origins)];
+}
+
+function validateAccessMode(mode: string): void {
+  if (!ACCESS_MODES.includes(mode)) {
+    throw new Error(`UserFilesApi: accessMode must be 'sealed' or 'direct' (got '${mode}').`);
+  }
+}
+
+/** STS and IAM bound a role session (and a role's MaxSessionDuration) to 1-12 hours. */
+function validateSessionDuration(duration: Duration): void {
+  const seconds = duration.toSeconds();
+  if (!Number.isInteger(seconds) || seconds < 3_600 || seconds > 43_200) {
+    throw new Error(
+      `UserFilesApi: sessionDuration must be 1 to 12 hours in whole seconds (got ${seconds} s).`,
+    );
+  }
+}
+
+function validateLifetimes(defaultLifetime: Duration, maxLifetime: Duration, session: Duration): void {
+  const defaultSeconds = defaultLifetime.toSeconds();
+  const maxSeconds = maxLifetime.toSeconds();
+  const sessionSeconds = session.toSeconds();
+  if (!Number.isInteger(maxSeconds) || maxSeconds < 1 || maxSeconds > MAX_SIGV4_EXPIRES_SECONDS) {
+    throw new Error(
+      `UserFilesApi: maxUrlLifetime must be 1 s to 7 days in whole seconds (got ${maxSeconds} s).`,
+    );
+  }
+  if (maxSeconds > sessionSeconds) {
+    throw new Error(
+      `UserFilesApi: maxUrlLifetime (${maxSeconds} s) must not exceed sessionDuration (${sessionSeconds} s): no URL outlives the session that signs it.`,
+    );
+  }
+  if (!Number.isInteger(defaultSeconds) || defaultSeconds < 1 || defaultSeconds > maxSeconds) {
+    throw new Error(
+      `UserFilesApi: defaultUrlLifetime must be 1 s to maxUrlLifetime in whole seconds (got ${defaultSeconds} s).`,
+    );
+  }
+}
+
+function validateMaxUploadBytes(bytes: number): void {
+  if (!Number.isSafeInteger(bytes) || bytes < 1 || bytes > MAX_OBJECT_BYTES) {
+    throw new Error(`UserFilesApi: maxUploadBytes must be an integer from 1 to 5 TiB (got ${bytes}).`);
+  }
+}
+
+function validateUploadRules(rules: UploadRulesInput | undefined): ParsedUploadRules | undefined {
+  if (rules === undefined) return undefined;
+  const result = UploadRulesSchema.safeParse(rules);
+  if (!result.success) {
+    throw new Error(`UserFilesApi: ${describeRuleIssues(result.error, 'uploadRules').join('; ')}.`);
+  }
+  return result.data;
+}
+
+/** Whole days, at least 1 (S3's lifecycle rules count in days). */
+function validateIncompleteUploadExpiryDays(days: number): void {
+  if (!Number.isInteger(days) || days < 1 || days > 3650) {
+    throw new Error(`incompleteUploadExpiryDays must be a whole number of days from 1 to 3650 (got ${days})`);
+  }
+}
+
+function validateThrottling(rateLimit: number, burstLimit: number): void {
+  if (!Number.isFinite(rateLimit) || rateLimit <= 0) {
+    throw new Error(`UserFilesApi: throttlingRateLimit must be a positive number (got ${rateLimit}).`);
+  }
+  if (!Number.isSafeInteger(burstLimit) || burstLimit < 1) {
+    throw new Error(`UserFilesApi: throttlingBurstLimit must be a positive integer (got ${burstLimit}).`);
+  }
+}
+
+function validatePerUserRateLimit({ limit, window }: Required<PerUserRateLimit>): void {
+  if (!Number.isSafeInteger(limit) || limit < 10 || limit > 2_000_000_000) {
+    throw new Error(
+      `UserFilesApi: perUserRateLimit.limit must be an integer from 10 to 2,000,000,000 (got ${limit}).`,
+    );
+  }
+  if (!WAF_WINDOWS_SECONDS.includes(window.toSeconds())) {
+    throw new Error(
+      `UserFilesApi: perUserRateLimit.window must be 1, 2, 5 or 10 minutes (got ${window.toSeconds()} s).`,
+    );
+  }
+}
+
+function validateQuota(quota: Quota): void {
+  for (const [name, value] of Object.entries(quota)) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
+      throw new Error(`UserFilesApi: quota.${name} must be a whole number (got ${value}).`);
+    }
+  }
+}
