@@ -48,7 +48,7 @@ export function parseDeleteRequest(body: Buffer): DeleteRequest {
 }
 
 /** The checks for one DeleteObjects entry: each key needs s3:DeleteObject (or ...Version). */
-export function deleteEntryCheck(bucket: string, entry: DeleteEntry): AuthorizationCheck {
+function deleteEntryCheck(bucket: string, entry: DeleteEntry): AuthorizationCheck {
   return {
     action: entry.versionId === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion',
     resource: objectArn(bucket, entry.key),
@@ -70,7 +70,7 @@ export function deleteRequestXml(request: DeleteRequest): string {
 }
 
 /** The `<Error>` elements S3 reports for keys it refused to delete. */
-export function deleteErrorsXml(entries: readonly DeleteEntry[]): string {
+function deleteErrorsXml(entries: readonly DeleteEntry[]): string {
   return entries
     .map((entry) => {
       const error = new XmlNode('Error').addChildNode(XmlNode.of('Key', entry.key));
