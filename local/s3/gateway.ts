@@ -30,6 +30,7 @@ import { deleteObjects } from './batch-delete';
 import { BucketCors } from './bucket-cors';
 import type { Exchange, GatewayContext } from './context';
 import { copyObject } from './copy';
+import type { CorsRequest } from './cors';
 import { asS3Error, respondError, S3Error } from './errors';
 import { forwardHeaders, forwardQuery, nameChecksumAlgorithm } from './forwarding';
 import {
@@ -118,6 +119,12 @@ interface Progress {
   bodyRead: boolean;
   /** Gives back the body's budget and file, once the answer is sent. */
   release: () => Promise<void>;
+}
+
+/** The request as CORS sees it: its Origin and method (nothing without an Origin). */
+function corsRequest({ req, method }: Incoming): CorsRequest | undefined {
+  const origin = req.headers.origin;
+  return origin ? { origin, method } : undefined;
 }
 
 function requestId(): string {
@@ -248,8 +255,7 @@ async function prepare(ctx: GatewayContext, incoming: Incoming, progress: Progre
   progress.release = body.release;
   progress.bodyRead = true;
 
-  const origin = req.headers.origin;
-  const cors = await ctx.cors.headers(progress.bucket, origin ? { origin, method } : undefined);
+  const cors = await ctx.cors.headers(progress.bucket, corsRequest(incoming));
   const trailerChecksum = body.summary.trailerChecksum;
   if (trailerChecksum) headers[trailerChecksum[0]] = trailerChecksum[1];
   if (operation.checksumsDescribeBody) nameChecksumAlgorithm(headers);
@@ -288,7 +294,7 @@ async function refuse(
   progress: Progress,
   error: unknown,
 ): Promise<void> {
-  const { req, res, method } = incoming;
+  const { req, res } = incoming;
   const failure = asS3Error(error);
   if (!(error instanceof S3Error))
     ctx.log(`s3: ${progress.described} failed: ${error instanceof Error ? error.name : typeof error}`);
@@ -299,10 +305,9 @@ async function refuse(
     res.destroy();
     return;
   }
-  const origin = req.headers.origin;
   let cors: Record<string, string> = {};
   try {
-    cors = await ctx.cors.headers(progress.bucket, origin ? { origin, method } : undefined);
+    cors = await ctx.cors.headers(progress.bucket, corsRequest(incoming));
   } catch {
     // CORS headers are a courtesy on errors.
   }
