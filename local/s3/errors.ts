@@ -1,9 +1,13 @@
 /**
  * S3's error responses, as the local S3 gateway sends them: the same codes, status codes and XML
  * shape (`<Error><Code/><Message/><RequestId/></Error>`) as S3, so every SDK and the CLI report a
- * refusal exactly as they would against AWS.
+ * refusal exactly as they would against AWS; and how one is sent while a body may still be coming.
  */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { XmlNode } from '@aws-sdk/xml-builder';
+
+/** Request bodies up to this size are read and dropped before an early refusal, so clients see it. */
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 
 export class S3Error extends Error {
   constructor(
@@ -49,4 +53,48 @@ export function errorXml(error: S3Error, requestId: string, resource?: string): 
   if (resource !== undefined) node.addChildNode(XmlNode.of('Resource', resource));
   node.addChildNode(XmlNode.of('RequestId', requestId));
   return `<?xml version="1.0" encoding="UTF-8"?>\n${node.toString()}`;
+}
+
+/** Whatever went wrong, as S3 would say it: unexpected failures are S3's 500 InternalError. */
+export function asS3Error(error: unknown): S3Error {
+  return error instanceof S3Error
+    ? error
+    : new S3Error(500, 'InternalError', 'We encountered an internal error. Please try again.');
+}
+
+export async function respondError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: S3Error,
+  id: string,
+  cors: Record<string, string>,
+  /** `not-sent`: the client waits for 100-continue, so the body never comes on this connection. */
+  body: 'read' | 'not-sent' | 'unread',
+): Promise<void> {
+  const xml = req.method === 'HEAD' ? '' : errorXml(error, id);
+  const headers: OutgoingHttpHeaders = {
+    ...cors,
+    'content-type': 'application/xml',
+    'content-length': Buffer.byteLength(xml),
+    'x-amz-request-id': id,
+  };
+  if (body === 'not-sent' && !req.complete) headers.connection = 'close';
+  if (body === 'unread' && !req.complete) {
+    // The client may still be sending: drain a modest body so it reads our answer instead of a
+    // reset connection; a larger one gets the answer and the connection closed.
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared <= DRAIN_LIMIT_BYTES) {
+      await new Promise<void>((resolve) => {
+        req.on('end', resolve);
+        req.on('close', resolve);
+        req.on('error', () => resolve());
+        req.resume();
+      });
+    } else {
+      headers.connection = 'close';
+    }
+  }
+  if (res.destroyed) return;
+  res.writeHead(error.status, headers);
+  res.end(xml);
 }

@@ -5,19 +5,19 @@
  * policies, CORS or versioning configuration, ListBuckets, object ACLs and tags, ...) is refused
  * before the policy is even asked, as the deployed role grants none of it.
  */
-import { XmlNode } from '@aws-sdk/xml-builder';
 import type { QueryParameter } from '../core/sigv4-verify';
-import { accessDenied, malformedXml, S3Error } from './errors';
-import { childrenOf, leafText, parseStrictXml } from './xml';
+import type { AuthorizationCheck } from './authorize';
+import { type CopySource, copyChecks, parseCopySource } from './copy';
+import { accessDenied, S3Error } from './errors';
+import { RESPONSE_OVERRIDES } from './forwarding';
+import { bucketArn, objectArn, parsePath } from './paths';
+import { writeChecks } from './write-checks';
 
-export interface AuthorizationCheck {
-  readonly action: string;
-  readonly resource: string;
-  /** Condition keys specific to this check (on top of the request's common keys). */
-  readonly context: Readonly<Record<string, string | string[]>>;
-  /** For DeleteObjects: the key this check is about. */
-  readonly key?: string;
-}
+// Re-exported so request parsing keeps one import; each strict parser lives beside its family.
+export { deleteRequestXml, parseDeleteRequest } from './batch-delete';
+export { copySourceHeader, parseCopySource } from './copy';
+export { completeRequestXml, parseCompleteRequest } from './multipart';
+export { encodeKey, parsePath } from './paths';
 
 export type OperationName =
   | 'GetObject'
@@ -50,12 +50,6 @@ export interface S3Operation {
 /** An operation with the S3 query parameters it was resolved from (what moto gets as its query). */
 export type ResolvedOperation = S3Operation & { readonly parameters: ReadonlyMap<string, string> };
 
-export interface CopySource {
-  readonly bucket: string;
-  readonly key: string;
-  readonly versionId?: string;
-}
-
 export interface OperationRequest {
   readonly method: string;
   readonly rawPath: string;
@@ -66,42 +60,6 @@ export interface OperationRequest {
 
 /** Parameters any request may carry: the SDK's operation hint and the signature's own parameters. */
 const ALWAYS_ALLOWED = new Set(['x-id']);
-const RESPONSE_OVERRIDES = [
-  'response-cache-control',
-  'response-content-disposition',
-  'response-content-encoding',
-  'response-content-language',
-  'response-content-type',
-  'response-expires',
-];
-
-function objectArn(bucket: string, key: string): string {
-  return `arn:aws:s3:::${bucket}/${key}`;
-}
-
-export function bucketArn(bucket: string): string {
-  return `arn:aws:s3:::${bucket}`;
-}
-
-function decodePathSegment(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw new S3Error(400, 'InvalidURI', "Couldn't parse the specified URI.");
-  }
-}
-
-/** Splits a path-style request path into bucket and key (undefined for bucket-level requests). */
-export function parsePath(rawPath: string): { bucket?: string; key?: string } {
-  if (!rawPath.startsWith('/')) throw new S3Error(400, 'InvalidURI', "Couldn't parse the specified URI.");
-  const rest = rawPath.slice(1);
-  if (rest === '') return {};
-  const slash = rest.indexOf('/');
-  if (slash === -1) return { bucket: decodePathSegment(rest) };
-  const bucket = decodePathSegment(rest.slice(0, slash));
-  const key = decodePathSegment(rest.slice(slash + 1));
-  return key === '' ? { bucket } : { bucket, key };
-}
 
 /**
  * The S3 parameters of the request: everything but the signature's own and hoisted `x-amz-*` ones.
@@ -132,103 +90,6 @@ function onlyParameters(
   for (const name of parameters.keys()) {
     if (!ALWAYS_ALLOWED.has(name) && !allowed.includes(name)) refuse(`${operation}?${name}`);
   }
-}
-
-/** Extra actions S3 requires when a write also sets ACLs, tags or object-lock settings. */
-function writeSideEffects(amz: ReadonlyMap<string, string>): string[] {
-  const actions: string[] = [];
-  if (amz.has('x-amz-acl') || [...amz.keys()].some((name) => name.startsWith('x-amz-grant-'))) {
-    actions.push('s3:PutObjectAcl');
-  }
-  if (amz.has('x-amz-tagging')) actions.push('s3:PutObjectTagging');
-  if (amz.has('x-amz-object-lock-mode') || amz.has('x-amz-object-lock-retain-until-date')) {
-    actions.push('s3:PutObjectRetention');
-  }
-  if (amz.has('x-amz-object-lock-legal-hold')) actions.push('s3:PutObjectLegalHold');
-  return actions;
-}
-
-function writeContext(amz: ReadonlyMap<string, string>): Record<string, string> {
-  const context: Record<string, string> = {};
-  for (const name of [
-    'x-amz-acl',
-    'x-amz-server-side-encryption',
-    'x-amz-server-side-encryption-aws-kms-key-id',
-    'x-amz-storage-class',
-    'x-amz-metadata-directive',
-    'x-amz-copy-source',
-  ]) {
-    const value = amz.get(name);
-    if (value !== undefined) context[`s3:${name}`] = value;
-  }
-  return context;
-}
-
-function writeChecks(bucket: string, key: string, amz: ReadonlyMap<string, string>): AuthorizationCheck[] {
-  const resource = objectArn(bucket, key);
-  const context = writeContext(amz);
-  return ['s3:PutObject', ...writeSideEffects(amz)].map((action) => ({ action, resource, context }));
-}
-
-/** `x-amz-copy-source`: `[/]{bucket}/{url-encoded key}[?versionId=...]`, nothing else. */
-export function parseCopySource(value: string): CopySource {
-  const invalid = () =>
-    new S3Error(
-      400,
-      'InvalidArgument',
-      'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
-    );
-  const question = value.indexOf('?');
-  const rawSource = question === -1 ? value : value.slice(0, question);
-  const rawQuery = question === -1 ? undefined : value.slice(question + 1);
-  const source = decodePathSegment(rawSource.startsWith('/') ? rawSource.slice(1) : rawSource);
-  const slash = source.indexOf('/');
-  if (slash <= 0 || slash === source.length - 1) throw invalid();
-  let versionId: string | undefined;
-  if (rawQuery !== undefined) {
-    if (!/^versionId=[^&=?]+$/.test(rawQuery)) throw invalid();
-    versionId = decodePathSegment(rawQuery.slice('versionId='.length));
-  }
-  return {
-    bucket: source.slice(0, slash),
-    key: source.slice(slash + 1),
-    ...(versionId ? { versionId } : {}),
-  };
-}
-
-/** The `x-amz-copy-source` moto gets: the authorized source, re-encoded unambiguously. */
-export function copySourceHeader(source: CopySource): string {
-  const path = `${encodeURIComponent(source.bucket)}/${encodeKey(source.key)}`;
-  return source.versionId === undefined ? path : `${path}?versionId=${encodeURIComponent(source.versionId)}`;
-}
-
-/**
- * A key as a path, each segment percent-encoded; `.` and `..` segments too, so no HTTP layer on
- * the way can resolve them into another key.
- */
-export function encodeKey(key: string): string {
-  return key
-    .split('/')
-    .map((segment) =>
-      segment === '.' || segment === '..' ? segment.replaceAll('.', '%2E') : encodeURIComponent(segment),
-    )
-    .join('/');
-}
-
-function copyChecks(
-  bucket: string,
-  key: string,
-  amz: ReadonlyMap<string, string>,
-  source: CopySource,
-): AuthorizationCheck[] {
-  return [
-    {
-      action: source.versionId ? 's3:GetObjectVersion' : 's3:GetObject',
-      resource: objectArn(source.bucket, source.key),
-      context: {},
-    },
-    ...writeChecks(bucket, key, amz),
-  ];
 }
 
 function listContext(parameters: Map<string, string>): Record<string, string> {
@@ -286,6 +147,101 @@ function bucketOperation(
   refuse(`${method} bucket${[...parameters.keys()].map((name) => ` ?${name}`).join('')}`);
 }
 
+/** An object-level request, as the per-method mappings below read it. */
+interface ObjectRequest {
+  readonly method: string;
+  readonly amz: ReadonlyMap<string, string>;
+  readonly bucket: string;
+  readonly key: string;
+  readonly resource: string;
+  readonly parameters: Map<string, string>;
+  readonly copySource: CopySource | undefined;
+  readonly base: { readonly bucket: string; readonly key: string; readonly checksumsDescribeBody: false };
+}
+
+function readOperation(request: ObjectRequest): S3Operation {
+  const { method, parameters, resource, base } = request;
+  if (method === 'GET' && parameters.has('uploadId')) {
+    onlyParameters(parameters, ['uploadId', 'max-parts', 'part-number-marker'], 'ListParts');
+    return {
+      ...base,
+      name: 'ListParts',
+      checks: [{ action: 's3:ListMultipartUploadParts', resource, context: {} }],
+    };
+  }
+  const name = method === 'GET' ? 'GetObject' : 'HeadObject';
+  onlyParameters(parameters, ['partNumber', 'versionId', ...Object.keys(RESPONSE_OVERRIDES)], name);
+  const action = parameters.has('versionId') ? 's3:GetObjectVersion' : 's3:GetObject';
+  return { ...base, name, checks: [{ action, resource, context: {} }] };
+}
+
+function uploadPartOperation(request: ObjectRequest): S3Operation {
+  const { bucket, key, parameters, resource, base, copySource } = request;
+  onlyParameters(parameters, ['uploadId', 'partNumber'], 'UploadPart');
+  if (!parameters.has('uploadId') || !parameters.has('partNumber'))
+    refuse('UploadPart without uploadId and partNumber');
+  if (copySource !== undefined) {
+    return {
+      ...base,
+      name: 'UploadPartCopy',
+      checks: copyChecks(bucket, key, new Map(), copySource),
+      copySource,
+    };
+  }
+  return {
+    ...base,
+    name: 'UploadPart',
+    checks: [{ action: 's3:PutObject', resource, context: {} }],
+    checksumsDescribeBody: true,
+  };
+}
+
+function putOperation(request: ObjectRequest): S3Operation {
+  const { bucket, key, amz, parameters, base, copySource } = request;
+  if (parameters.has('uploadId') || parameters.has('partNumber')) return uploadPartOperation(request);
+  onlyParameters(parameters, [], copySource === undefined ? 'PutObject' : 'CopyObject');
+  if (copySource !== undefined) {
+    return { ...base, name: 'CopyObject', checks: copyChecks(bucket, key, amz, copySource), copySource };
+  }
+  return { ...base, name: 'PutObject', checks: writeChecks(bucket, key, amz), checksumsDescribeBody: true };
+}
+
+function postOperation(request: ObjectRequest): S3Operation | undefined {
+  const { bucket, key, amz, parameters, resource, base } = request;
+  if (parameters.has('uploads')) {
+    onlyParameters(parameters, ['uploads'], 'CreateMultipartUpload');
+    return { ...base, name: 'CreateMultipartUpload', checks: writeChecks(bucket, key, amz) };
+  }
+  if (parameters.has('uploadId')) {
+    onlyParameters(parameters, ['uploadId'], 'CompleteMultipartUpload');
+    return {
+      ...base,
+      name: 'CompleteMultipartUpload',
+      checks: [{ action: 's3:PutObject', resource, context: {} }],
+    };
+  }
+  return undefined;
+}
+
+function deleteOperation(request: ObjectRequest): S3Operation {
+  const { amz, parameters, resource, base } = request;
+  if (parameters.has('uploadId')) {
+    onlyParameters(parameters, ['uploadId'], 'AbortMultipartUpload');
+    return {
+      ...base,
+      name: 'AbortMultipartUpload',
+      checks: [{ action: 's3:AbortMultipartUpload', resource, context: {} }],
+    };
+  }
+  onlyParameters(parameters, ['versionId'], 'DeleteObject');
+  const action = parameters.has('versionId') ? 's3:DeleteObjectVersion' : 's3:DeleteObject';
+  const checks: AuthorizationCheck[] = [{ action, resource, context: {} }];
+  if (amz.has('x-amz-bypass-governance-retention')) {
+    checks.push({ action: 's3:BypassGovernanceRetention', resource, context: {} });
+  }
+  return { ...base, name: 'DeleteObject', checks };
+}
+
 function objectOperation(
   request: OperationRequest,
   bucket: string,
@@ -294,95 +250,24 @@ function objectOperation(
 ): S3Operation {
   const method = request.method.toUpperCase();
   const amz = request.amzParameters;
-  const resource = objectArn(bucket, key);
-  const base = { bucket, key, checksumsDescribeBody: false };
   const copyHeader = amz.get('x-amz-copy-source');
-  const copySource = copyHeader === undefined ? undefined : parseCopySource(copyHeader);
-  const versioned = parameters.has('versionId');
-  switch (method) {
-    case 'GET':
-    case 'HEAD': {
-      if (method === 'GET' && parameters.has('uploadId')) {
-        onlyParameters(parameters, ['uploadId', 'max-parts', 'part-number-marker'], 'ListParts');
-        return {
-          ...base,
-          name: 'ListParts',
-          checks: [{ action: 's3:ListMultipartUploadParts', resource, context: {} }],
-        };
-      }
-      const name = method === 'GET' ? 'GetObject' : 'HeadObject';
-      onlyParameters(parameters, ['partNumber', 'versionId', ...RESPONSE_OVERRIDES], name);
-      return {
-        ...base,
-        name,
-        checks: [{ action: versioned ? 's3:GetObjectVersion' : 's3:GetObject', resource, context: {} }],
-      };
-    }
-    case 'PUT': {
-      if (parameters.has('uploadId') || parameters.has('partNumber')) {
-        onlyParameters(parameters, ['uploadId', 'partNumber'], 'UploadPart');
-        if (!parameters.has('uploadId') || !parameters.has('partNumber'))
-          refuse('UploadPart without uploadId and partNumber');
-        if (copySource !== undefined) {
-          return {
-            ...base,
-            name: 'UploadPartCopy',
-            checks: copyChecks(bucket, key, new Map(), copySource),
-            copySource,
-          };
-        }
-        return {
-          ...base,
-          name: 'UploadPart',
-          checks: [{ action: 's3:PutObject', resource, context: {} }],
-          checksumsDescribeBody: true,
-        };
-      }
-      onlyParameters(parameters, [], copySource === undefined ? 'PutObject' : 'CopyObject');
-      if (copySource !== undefined) {
-        return { ...base, name: 'CopyObject', checks: copyChecks(bucket, key, amz, copySource), copySource };
-      }
-      return {
-        ...base,
-        name: 'PutObject',
-        checks: writeChecks(bucket, key, amz),
-        checksumsDescribeBody: true,
-      };
-    }
-    case 'POST': {
-      if (parameters.has('uploads')) {
-        onlyParameters(parameters, ['uploads'], 'CreateMultipartUpload');
-        return { ...base, name: 'CreateMultipartUpload', checks: writeChecks(bucket, key, amz) };
-      }
-      if (parameters.has('uploadId')) {
-        onlyParameters(parameters, ['uploadId'], 'CompleteMultipartUpload');
-        return {
-          ...base,
-          name: 'CompleteMultipartUpload',
-          checks: [{ action: 's3:PutObject', resource, context: {} }],
-        };
-      }
-      break;
-    }
-    case 'DELETE': {
-      if (parameters.has('uploadId')) {
-        onlyParameters(parameters, ['uploadId'], 'AbortMultipartUpload');
-        return {
-          ...base,
-          name: 'AbortMultipartUpload',
-          checks: [{ action: 's3:AbortMultipartUpload', resource, context: {} }],
-        };
-      }
-      onlyParameters(parameters, ['versionId'], 'DeleteObject');
-      const checks: AuthorizationCheck[] = [
-        { action: versioned ? 's3:DeleteObjectVersion' : 's3:DeleteObject', resource, context: {} },
-      ];
-      if (amz.has('x-amz-bypass-governance-retention')) {
-        checks.push({ action: 's3:BypassGovernanceRetention', resource, context: {} });
-      }
-      return { ...base, name: 'DeleteObject', checks };
-    }
-  }
+  const objectRequest: ObjectRequest = {
+    method,
+    amz,
+    bucket,
+    key,
+    resource: objectArn(bucket, key),
+    parameters,
+    // Parsed whatever the method: a malformed copy source is refused as such on any request.
+    copySource: copyHeader === undefined ? undefined : parseCopySource(copyHeader),
+    base: { bucket, key, checksumsDescribeBody: false },
+  };
+  let operation: S3Operation | undefined;
+  if (method === 'GET' || method === 'HEAD') operation = readOperation(objectRequest);
+  else if (method === 'PUT') operation = putOperation(objectRequest);
+  else if (method === 'POST') operation = postOperation(objectRequest);
+  else if (method === 'DELETE') operation = deleteOperation(objectRequest);
+  if (operation) return operation;
   refuse(`${method} object${[...parameters.keys()].map((name) => ` ?${name}`).join('')}`);
 }
 
@@ -396,141 +281,4 @@ export function resolveOperation(request: OperationRequest): ResolvedOperation {
       ? bucketOperation(request, bucket, parameters)
       : objectOperation(request, bucket, key, parameters);
   return { ...operation, parameters };
-}
-
-export interface DeleteEntry {
-  readonly key: string;
-  readonly versionId?: string;
-}
-
-export interface DeleteRequest {
-  readonly quiet: boolean;
-  readonly entries: readonly DeleteEntry[];
-}
-
-const MAX_DELETE_KEYS = 1000;
-const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
-
-/**
- * Parses a DeleteObjects body, strictly: `<Delete><Quiet/>?<Object><Key/><VersionId/>?</Object>+</Delete>`.
- * Conditional-delete fields (ETag, LastModifiedTime, Size) are refused rather than dropped, since
- * the rebuilt body would otherwise delete unconditionally.
- */
-export function parseDeleteRequest(body: Buffer): DeleteRequest {
-  const root = parseStrictXml(body);
-  if (root.name !== 'Delete') throw malformedXml();
-  const groups = childrenOf(root, {
-    Quiet: { min: 0, max: 1 },
-    Object: { min: 1, max: MAX_DELETE_KEYS },
-  });
-  const quiet = leafText(groups.get('Quiet')?.[0]);
-  if (quiet !== undefined && quiet !== 'true' && quiet !== 'false') throw malformedXml();
-  const entries = (groups.get('Object') ?? []).map((object): DeleteEntry => {
-    const fields = childrenOf(object, { Key: { min: 1, max: 1 }, VersionId: { min: 0, max: 1 } });
-    const key = leafText(fields.get('Key')?.[0]);
-    const versionId = leafText(fields.get('VersionId')?.[0]);
-    if (!key || versionId === '') throw malformedXml();
-    return versionId === undefined ? { key } : { key, versionId };
-  });
-  return { quiet: quiet === 'true', entries };
-}
-
-/** The checks for one DeleteObjects entry: each key needs s3:DeleteObject (or ...Version). */
-export function deleteEntryCheck(bucket: string, entry: DeleteEntry): AuthorizationCheck {
-  return {
-    action: entry.versionId === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion',
-    resource: objectArn(bucket, entry.key),
-    context: {},
-    key: entry.key,
-  };
-}
-
-/** A DeleteObjects body for the allowed subset of a request. */
-export function deleteRequestXml(request: DeleteRequest): string {
-  const root = new XmlNode('Delete').addAttribute('xmlns', S3_NAMESPACE);
-  if (request.quiet) root.addChildNode(XmlNode.of('Quiet', 'true'));
-  for (const entry of request.entries) {
-    const object = new XmlNode('Object').addChildNode(XmlNode.of('Key', entry.key));
-    if (entry.versionId !== undefined) object.addChildNode(XmlNode.of('VersionId', entry.versionId));
-    root.addChildNode(object);
-  }
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${root.toString()}`;
-}
-
-/** The `<Error>` elements S3 reports for keys it refused to delete. */
-export function deleteErrorsXml(entries: readonly DeleteEntry[]): string {
-  return entries
-    .map((entry) => {
-      const error = new XmlNode('Error').addChildNode(XmlNode.of('Key', entry.key));
-      if (entry.versionId !== undefined) error.addChildNode(XmlNode.of('VersionId', entry.versionId));
-      return error
-        .addChildNode(XmlNode.of('Code', 'AccessDenied'))
-        .addChildNode(XmlNode.of('Message', 'Access Denied'))
-        .toString();
-    })
-    .join('');
-}
-
-export interface CompletedPart {
-  readonly partNumber: number;
-  readonly etag: string;
-  /** `[element name, value]` of the part's checksums (ChecksumCRC32, ...). */
-  readonly checksums: readonly (readonly [string, string])[];
-}
-
-const PART_CHECKSUMS = [
-  'ChecksumCRC32',
-  'ChecksumCRC32C',
-  'ChecksumCRC64NVME',
-  'ChecksumSHA1',
-  'ChecksumSHA256',
-] as const;
-const MAX_PARTS = 10_000;
-
-/** Parses a CompleteMultipartUpload body, strictly: `<CompleteMultipartUpload><Part>...</Part>+</...>`. */
-export function parseCompleteRequest(body: Buffer): CompletedPart[] {
-  const root = parseStrictXml(body);
-  if (root.name !== 'CompleteMultipartUpload') throw malformedXml();
-  const groups = childrenOf(root, { Part: { min: 1, max: MAX_PARTS } });
-  const parts = (groups.get('Part') ?? []).map((part): CompletedPart => {
-    const schema: Record<string, { min: number; max: number }> = {
-      PartNumber: { min: 1, max: 1 },
-      ETag: { min: 1, max: 1 },
-    };
-    for (const name of PART_CHECKSUMS) schema[name] = { min: 0, max: 1 };
-    const fields = childrenOf(part, schema);
-    const partNumber = leafText(fields.get('PartNumber')?.[0]) ?? '';
-    const etag = leafText(fields.get('ETag')?.[0]) ?? '';
-    if (!/^[1-9][0-9]{0,4}$/.test(partNumber) || Number(partNumber) > MAX_PARTS || etag === '') {
-      throw malformedXml();
-    }
-    const checksums: [string, string][] = [];
-    for (const name of PART_CHECKSUMS) {
-      const value = leafText(fields.get(name)?.[0]);
-      if (value !== undefined) checksums.push([name, value]);
-    }
-    return { partNumber: Number(partNumber), etag, checksums };
-  });
-  // As S3: parts must be listed in ascending order, each once (moto answers EntityTooSmall instead).
-  if (parts.some((part, index) => index > 0 && part.partNumber <= (parts[index - 1]?.partNumber ?? 0))) {
-    throw new S3Error(
-      400,
-      'InvalidPartOrder',
-      'The list of parts was not in ascending order. Parts must be ordered by part number.',
-    );
-  }
-  return parts;
-}
-
-/** The CompleteMultipartUpload body moto gets, rebuilt from the parsed parts. */
-export function completeRequestXml(parts: readonly CompletedPart[]): string {
-  const root = new XmlNode('CompleteMultipartUpload').addAttribute('xmlns', S3_NAMESPACE);
-  for (const part of parts) {
-    const node = new XmlNode('Part')
-      .addChildNode(XmlNode.of('PartNumber', String(part.partNumber)))
-      .addChildNode(XmlNode.of('ETag', part.etag));
-    for (const [name, value] of part.checksums) node.addChildNode(XmlNode.of(name, value));
-    root.addChildNode(node);
-  }
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${root.toString()}`;
 }

@@ -2,6 +2,7 @@
  * A strict reader for the small XML documents S3 requests carry (DeleteObjects,
  * CompleteMultipartUpload). The gateway authorizes what this reader returns and forwards a body
  * re-serialized from it, never the client's bytes, so no other parser can see another document.
+ * Those rebuilt documents take their namespace and declaration from here too.
  *
  * Refused, as S3 refuses them: anything but UTF-8, a DOCTYPE (and so any internal subset or entity
  * definition), processing instructions other than the leading XML declaration, undefined entity
@@ -191,4 +192,12 @@ export function leafText(element: XmlElement | undefined): string | undefined {
   if (element === undefined) return undefined;
   if (element.children.length > 0) throw malformedXml();
   return element.text;
+}
+
+/** The namespace of every document the gateway writes for moto or the client. */
+export const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+/** A document the gateway writes (a rebuilt request body, a result), with S3's declaration. */
+export function xmlDocument(root: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${root}`;
 }

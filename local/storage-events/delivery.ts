@@ -7,10 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Agent } from 'node:http';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { SQSEvent } from 'aws-lambda';
 import type { EventsHandler } from '../../lambdas/events/process';
 import type { StorageWrite } from '../s3/gateway';
+import { type Message, s3EventRecord, sqsRecord } from './notification';
 
 export interface DeliveryFaults {
   /** Fraction of messages delivered twice. @default 0 */
@@ -50,12 +51,6 @@ export interface StorageEvents {
   close(): Promise<void>;
 }
 
-interface Message {
-  readonly id: string;
-  readonly body: string;
-  receives: number;
-}
-
 /** Parses DeliveryFaults from `EVENTS_DUPLICATE`, `EVENTS_REORDER` and `EVENTS_DELAY_MS`. */
 export function faultsFromEnv(env: Record<string, string | undefined>): DeliveryFaults {
   const fraction = (name: string) => {
@@ -72,175 +67,164 @@ export function faultsFromEnv(env: Record<string, string | undefined>): Delivery
   return { duplicate: fraction('EVENTS_DUPLICATE'), reorder: fraction('EVENTS_REORDER'), delayMs };
 }
 
+/** How the queue's event source mapping delivers: `StorageEventsOptions` with defaults applied. */
+interface QueueSettings {
+  readonly region: string;
+  readonly handler: EventsHandler;
+  readonly faults: DeliveryFaults;
+  readonly batchSize: number;
+  readonly maxReceiveCount: number;
+  readonly retryDelayMs: number;
+  readonly random: () => number;
+}
+
+/** The queue and its event source mapping: batches, redelivery after a failure, dead letters. */
+class Queue {
+  private readonly queue: Message[] = [];
+  /** Messages held back by the reorder fault, to go out after later ones. */
+  private readonly held: Message[] = [];
+  readonly deadLetters: string[] = [];
+  readonly stats = { emitted: 0, received: 0 };
+  /** Messages still being written, or waiting to be delivered again. */
+  private pending = 0;
+  private pumping: Promise<void> | undefined;
+  private idle: (() => void)[] = [];
+  private closed = false;
+
+  constructor(private readonly settings: QueueSettings) {}
+
+  /** Sends the message whose body `prepared` resolves to; drain() waits for it meanwhile. */
+  send(prepared: Promise<string>): void {
+    this.stats.emitted += 1;
+    this.pending += 1;
+    prepared
+      .then((body) => this.enqueue({ id: randomUUID(), body, receives: 0 }))
+      .finally(() => {
+        this.pending -= 1;
+        this.settle();
+      });
+  }
+
+  drain(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.idle.push(resolve);
+      this.settle();
+    });
+  }
+
+  /** Stops delivering (after the batch in flight) and releases whoever waits in drain(). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.pumping;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiting = this.idle;
+    this.idle = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  private settle(): void {
+    if (this.pending === 0 && this.queue.length === 0 && this.held.length === 0 && !this.pumping) this.wake();
+  }
+
+  private enqueue(message: Message): void {
+    const { faults, random } = this.settings;
+    if (random() < (faults.reorder ?? 0)) this.held.push(message);
+    else this.queue.push(message);
+    if (random() < (faults.duplicate ?? 0)) this.queue.push({ ...message, receives: 0 });
+    this.pump();
+  }
+
+  private pump(): void {
+    this.pumping ??= this.deliverAll().finally(() => {
+      this.pumping = undefined;
+      if (!this.closed && (this.queue.length > 0 || this.held.length > 0)) this.pump();
+      else this.settle();
+    });
+  }
+
+  private async deliverAll(): Promise<void> {
+    const { queue, held, settings } = this;
+    while (!this.closed && (queue.length > 0 || held.length > 0)) {
+      // Held messages go out after the ones queued behind them: delivered out of order.
+      if (queue.length === 0) queue.push(...held.splice(0));
+      const batch = queue.splice(0, settings.batchSize);
+      if (held.length > 0 && settings.random() < 0.5) queue.push(...held.splice(0, 1));
+      if (settings.faults.delayMs)
+        await new Promise((resolve) => setTimeout(resolve, settings.faults.delayMs));
+      const failed = await this.deliver(batch);
+      for (const message of batch) {
+        if (!failed.has(message.id)) continue;
+        if (message.receives >= settings.maxReceiveCount) this.deadLetters.push(message.body);
+        else this.retryLater(message);
+      }
+    }
+  }
+
+  /** Delivers one batch to the handler; resolves with the IDs of the messages that failed. */
+  private async deliver(batch: Message[]): Promise<Set<string>> {
+    for (const message of batch) message.receives += 1;
+    this.stats.received += batch.length;
+    const event: SQSEvent = { Records: batch.map((message) => sqsRecord(message, this.settings.region)) };
+    try {
+      const response = await this.settings.handler(event);
+      return new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+    } catch {
+      return new Set(batch.map((message) => message.id));
+    }
+  }
+
+  /**
+   * As SQS's visibility timeout: a failed message comes back only after a while (growing with its
+   * receives), by when the events it waited for have usually arrived.
+   */
+  private retryLater(message: Message): void {
+    this.pending += 1;
+    setTimeout(() => {
+      this.pending -= 1;
+      if (this.closed) return this.settle();
+      this.queue.push(message);
+      this.pump();
+    }, this.settings.retryDelayMs * message.receives);
+  }
+}
+
 export function startStorageEvents(options: StorageEventsOptions): StorageEvents {
-  const random = options.random ?? Math.random;
-  const faults = options.faults ?? {};
-  const batchSize = options.batchSize ?? 10;
-  const maxReceiveCount = options.maxReceiveCount ?? 5;
-  const retryDelayMs = options.retryDelayMs ?? 100;
+  const { region } = options;
   const s3 = new S3Client({
-    region: options.region,
+    region,
     endpoint: 'http://127.0.0.1',
     forcePathStyle: true,
     credentials: options.adminCredentials,
     requestHandler: { httpAgent: options.motoAgent },
   });
+  const queue = new Queue({
+    region,
+    handler: options.handler,
+    faults: options.faults ?? {},
+    batchSize: options.batchSize ?? 10,
+    maxReceiveCount: options.maxReceiveCount ?? 5,
+    retryDelayMs: options.retryDelayMs ?? 100,
+    random: options.random ?? Math.random,
+  });
   // One counter for all keys: rising per key as S3's are. Unpadded hex, so widths differ as they may.
   let sequence = 0x1_0000_0000n;
-  const queue: Message[] = [];
-  const held: Message[] = [];
-  const deadLetters: string[] = [];
-  const stats = { emitted: 0, received: 0 };
-  let pending = 0;
-  let pumping: Promise<void> | undefined;
-  let idle: (() => void)[] = [];
-  let closed = false;
-
-  const settle = () => {
-    if (pending === 0 && queue.length === 0 && held.length === 0 && !pumping) {
-      const waiting = idle;
-      idle = [];
-      for (const resolve of waiting) resolve();
-    }
-  };
-
-  async function record(write: StorageWrite, sequencer: string, eventTime: string) {
-    const object: Record<string, unknown> = { key: encodeKey(write.key), sequencer };
-    if (write.name.startsWith('ObjectCreated:')) {
-      try {
-        const head = await s3.send(new HeadObjectCommand({ Bucket: write.bucket, Key: write.key }));
-        object.size = head.ContentLength ?? 0;
-        if (head.ETag) object.eTag = head.ETag.replace(/"/g, '');
-      } catch {
-        // Deleted already: S3's event still reports the write; its own delete event follows.
-        object.size = 0;
-      }
-    }
-    return {
-      eventVersion: '2.1',
-      eventSource: 'aws:s3',
-      awsRegion: options.region,
-      eventTime,
-      eventName: write.name,
-      userIdentity: { principalId: 'AWS:LOCAL' },
-      requestParameters: { sourceIPAddress: '127.0.0.1' },
-      responseElements: { 'x-amz-request-id': randomUUID().slice(0, 16), 'x-amz-id-2': randomUUID() },
-      s3: {
-        s3SchemaVersion: '1.0',
-        configurationId: 'StorageEvents',
-        bucket: {
-          name: write.bucket,
-          ownerIdentity: { principalId: 'LOCAL' },
-          arn: `arn:aws:s3:::${write.bucket}`,
-        },
-        object,
-      },
-    };
-  }
-
-  function enqueue(message: Message) {
-    if (random() < (faults.reorder ?? 0)) held.push(message);
-    else queue.push(message);
-    if (random() < (faults.duplicate ?? 0)) queue.push({ ...message, receives: 0 });
-    pump();
-  }
-
-  function sqsRecord(message: Message): SQSRecord {
-    return {
-      messageId: message.id,
-      receiptHandle: randomUUID(),
-      body: message.body,
-      attributes: {
-        ApproximateReceiveCount: String(message.receives),
-        SentTimestamp: String(Date.now()),
-        SenderId: 'AROALOCAL',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: `arn:aws:sqs:${options.region}:000000000000:user-files-local-events`,
-      awsRegion: options.region,
-    };
-  }
-
-  function pump() {
-    pumping ??= (async () => {
-      while (!closed && (queue.length > 0 || held.length > 0)) {
-        // Held messages go out after the ones queued behind them: delivered out of order.
-        if (queue.length === 0) queue.push(...held.splice(0));
-        const batch = queue.splice(0, batchSize);
-        if (held.length > 0 && random() < 0.5) queue.push(...held.splice(0, 1));
-        if (faults.delayMs) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
-        for (const message of batch) message.receives += 1;
-        stats.received += batch.length;
-        const event: SQSEvent = { Records: batch.map(sqsRecord) };
-        let failed: Set<string>;
-        try {
-          const response = await options.handler(event);
-          failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
-        } catch {
-          failed = new Set(batch.map((message) => message.id));
-        }
-        for (const message of batch) {
-          if (!failed.has(message.id)) continue;
-          if (message.receives >= maxReceiveCount) {
-            deadLetters.push(message.body);
-            continue;
-          }
-          // As SQS's visibility timeout: a failed message comes back only after a while (growing
-          // with its receives), by when the events it waited for have usually arrived.
-          pending += 1;
-          setTimeout(() => {
-            pending -= 1;
-            if (closed) return settle();
-            queue.push(message);
-            pump();
-          }, retryDelayMs * message.receives);
-        }
-      }
-    })().finally(() => {
-      pumping = undefined;
-      if (!closed && (queue.length > 0 || held.length > 0)) pump();
-      else settle();
-    });
-  }
-
   return {
     onEvent(write) {
       sequence += 1n;
       const sequencer = sequence.toString(16).toUpperCase();
       const eventTime = new Date().toISOString();
-      stats.emitted += 1;
-      pending += 1;
-      record(write, sequencer, eventTime)
-        .then((document) =>
-          enqueue({ id: randomUUID(), body: JSON.stringify({ Records: [document] }), receives: 0 }),
-        )
-        .finally(() => {
-          pending -= 1;
-          settle();
-        });
+      const record = s3EventRecord(s3, region, write, sequencer, eventTime);
+      queue.send(record.then((document) => JSON.stringify({ Records: [document] })));
     },
-    drain: () =>
-      new Promise<void>((resolve) => {
-        idle.push(resolve);
-        settle();
-      }),
-    deadLetters,
-    stats,
+    drain: () => queue.drain(),
+    deadLetters: queue.deadLetters,
+    stats: queue.stats,
     async close() {
-      closed = true;
-      await pumping;
+      await queue.close();
       s3.destroy();
-      const waiting = idle;
-      idle = [];
-      for (const resolve of waiting) resolve();
     },
   };
-}
-
-/** As S3 writes keys in notifications: form-encoded (a space as `+`). */
-export function encodeKey(key: string): string {
-  return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
 }
