@@ -6,6 +6,8 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { type ApiSettings, type Written, writeEnvironment } from '../shared/contract/environment';
+import { servedRoutes } from '../shared/contract/routes';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS } from '../shared/http/cors';
 import { BUNDLED_FUNCTION, BUNDLING, PROJECT_ROOT } from './bundled-function';
 import { GATEWAY_PROBLEMS, gatewayProblemTemplate } from './gateway-problems';
@@ -53,6 +55,8 @@ export interface ApiFunctionProps
     | 'throttlingBurstLimit'
     | 'logRetention'
     | 'removalPolicy'
+    | 'quota'
+    | 'incompleteUploadExpiryDays'
   > {
   /** The files bucket: named to the function, reached only with each caller's credentials. */
   readonly bucket: s3.IBucket;
@@ -109,32 +113,35 @@ export class ApiFunction {
 }
 
 /**
- * Every variable the API function reads (lambdas/api/config.ts), in this one place. Tokens resolve
- * to the resources' names and IDs at deploy time.
+ * Every variable the API function reads, written as the contract defines them. Tokens resolve to
+ * the resources' names and IDs at deploy time.
  */
 function apiFunctionEnvironment(props: ApiFunctionProps): Record<string, string> {
   const { users } = props;
   return {
-    USER_POOL_ID: users.userPool.userPoolId,
-    // The handler serves only ID tokens of this app client: the authorizer accepts any client's.
-    USER_POOL_CLIENT_IDS: users.userPoolClient.userPoolClientId,
-    IDENTITY_POOL_ID: users.identityPool.ref,
-    BUCKET_NAME: props.bucket.bucketName,
-    ALLOWED_ORIGINS: props.allowedOrigins.join(','),
-    MAX_UPLOAD_BYTES: String(props.maxUploadBytes),
-    DEFAULT_URL_LIFETIME_SECONDS: String(props.defaultUrlLifetime.toSeconds()),
-    MAX_URL_LIFETIME_SECONDS: String(props.maxUrlLifetime.toSeconds()),
-    ...(users.identityDirectory ? { IDENTITY_DIRECTORY_TABLE: users.identityDirectory.tableName } : {}),
-    ACCESS_MODE: props.accessMode,
-    AUTHENTICATED_ROLE_ARN: users.authenticatedRole.roleArn,
-    SESSION_DURATION_SECONDS: String(props.sessionDuration.toSeconds()),
-    ...(users.developerProviderName ? { DEVELOPER_PROVIDER_NAME: users.developerProviderName } : {}),
-    // Only what was given: the function fills in MAX_UPLOAD_BYTES as the construct did.
-    ...(props.uploadRules === undefined ? {} : { UPLOAD_RULES: JSON.stringify(props.uploadRules) }),
+    ...writeEnvironment({
+      userPoolId: users.userPool.userPoolId,
+      // The handler serves only ID tokens of this app client: the authorizer accepts any client's.
+      userPoolClientIds: [users.userPoolClient.userPoolClientId],
+      identityPoolId: users.identityPool.ref,
+      bucketName: props.bucket.bucketName,
+      allowedOrigins: [...props.allowedOrigins],
+      maxUploadBytes: props.maxUploadBytes,
+      defaultUrlLifetimeSeconds: props.defaultUrlLifetime.toSeconds(),
+      maxUrlLifetimeSeconds: props.maxUrlLifetime.toSeconds(),
+      identityDirectoryTable: users.identityDirectory?.tableName,
+      ledgerTable: props.storageEvents.ledger.tableName,
+      quotaBytes: props.quota.bytes,
+      quotaObjects: props.quota.objects,
+      uploadRules: props.uploadRules,
+      accessMode: props.accessMode,
+      authenticatedRoleArn: users.authenticatedRole.roleArn,
+      sessionDurationSeconds: props.sessionDuration.toSeconds(),
+      developerProviderName: users.developerProviderName,
+      incompleteUploadExpiryDays: props.incompleteUploadExpiryDays,
+    } satisfies Written<ApiSettings>),
     // Stack traces point into the TypeScript sources through the bundled source map.
     NODE_OPTIONS: '--enable-source-maps',
-    // The usage ledger and quota, as the events function reads them too.
-    ...props.storageEvents.apiEnvironment,
   };
 }
 
@@ -197,28 +204,10 @@ function addRoutes(
   // One integration for every route; one invoke permission for the whole API, not one per method.
   const integration = new apigw.LambdaIntegration(handler, { scopePermissionToMethod: false });
   const options: apigw.MethodOptions = { authorizer, authorizationType: apigw.AuthorizationType.COGNITO };
-  const me = api.root.addResource('me');
-  me.addMethod('GET', integration, options);
-  me.addResource('data').addMethod('DELETE', integration, options);
-  const files = api.root.addResource('files');
-  files.addMethod('GET', integration, options);
-  files.addMethod('DELETE', integration, options);
-  files.addResource('uploads').addMethod('POST', integration, options);
-  const downloads = files.addResource('downloads');
-  downloads.addMethod('POST', integration, options);
-  downloads.addResource('batch').addMethod('POST', integration, options);
-  files.addResource('properties').addMethod('GET', integration, options);
-  // Multipart uploads: the handle travels in the body, so every operation is a POST.
-  const multipart = files.addResource('multipart');
-  multipart.addMethod('POST', integration, options);
-  for (const operation of ['parts', 'progress', 'complete', 'abort']) {
-    multipart.addResource(operation).addMethod('POST', integration, options);
+  // Every deployment has a ledger, so every route of the contract is served.
+  for (const route of servedRoutes(true)) {
+    api.root.resourceForPath(route.path).addMethod(route.method, integration, options);
   }
-  files.addResource('copies').addMethod('POST', integration, options);
-  const shares = files.addResource('shares');
-  shares.addMethod('POST', integration, options);
-  shares.addMethod('GET', integration, options);
-  files.addResource('shared-with-me').addMethod('GET', integration, options);
 }
 
 /**

@@ -9,7 +9,7 @@ export const DEFAULT_ALLOWED_ORIGINS = ['http://localhost:5173'];
  * The construct's props from CDK context (`cdk.json` or `-c key=value`):
  * `allowedOrigins` (comma-separated), `removalPolicy` (`retain` | `destroy`), `maxUploadBytes`,
  * `defaultUrlLifetimeSeconds`, `maxUrlLifetimeSeconds`, `uploadRules` (JSON, or an object in
- * `cdk.json`), `accessMode` (`sealed` | `direct`), `sessionDurationSeconds`. Values from `-c` arrive as strings.
+ * `cdk.json`), `accessMode` (`sealed` | `direct`), `sessionDurationSeconds`, `incompleteUploadExpiryDays`. Values from `-c` arrive as strings.
  * Unset keys keep the construct's defaults; the construct validates the values.
  */
 export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
@@ -19,6 +19,7 @@ export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
   const defaultSeconds = optionalNumber(node, 'defaultUrlLifetimeSeconds');
   const maxSeconds = optionalNumber(node, 'maxUrlLifetimeSeconds');
   const uploadRules = optionalJson(node, 'uploadRules');
+  const incompleteUploadExpiryDays = optionalNumber(node, 'incompleteUploadExpiryDays');
   return {
     allowedOrigins: origins === undefined ? DEFAULT_ALLOWED_ORIGINS : parseOrigins(origins),
     ...(removal === undefined ? {} : { removalPolicy: parseRemovalPolicy(removal) }),
@@ -27,6 +28,7 @@ export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
     ...(maxSeconds === undefined ? {} : { maxUrlLifetime: Duration.seconds(maxSeconds) }),
     // The construct validates the shape and names the offending rule.
     ...(uploadRules === undefined ? {} : { uploadRules: uploadRules as UserFilesApiProps['uploadRules'] }),
+    ...(incompleteUploadExpiryDays === undefined ? {} : { incompleteUploadExpiryDays }),
     ...accessContext(node),
   };
 }

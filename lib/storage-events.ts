@@ -9,10 +9,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { type EventsSettings, type Written, writeEnvironment } from '../shared/contract/environment';
+import { dynamoDbActions, TABLE_GRANTS } from '../shared/contract/grants';
 import { ALL_LEVELS } from '../shared/domain/keys';
 import type { Quota } from '../shared/domain/quota';
 import { buildEventsFunctionPolicy } from '../shared/policy/events-policy';
 import { BUNDLED_FUNCTION, BUNDLING, PROJECT_ROOT } from './bundled-function';
+import type { ParsedUploadRules } from './validate-props';
 
 /** The events function's timeout; the queue hides a message for six of them, as AWS advises for SQS sources. */
 const FUNCTION_TIMEOUT = Duration.seconds(30);
@@ -20,8 +23,8 @@ const FUNCTION_TIMEOUT = Duration.seconds(30);
 export interface StorageEventsProps {
   /** The files bucket whose object events are consumed; its notifications are set here. */
   readonly bucket: s3.Bucket;
-  /** The API function's `UPLOAD_RULES` and `MAX_UPLOAD_BYTES`: both functions apply the same rules. */
-  readonly uploadRulesJson?: string;
+  /** The API function's upload rules and default size: both functions apply the same rules. */
+  readonly uploadRules: ParsedUploadRules | undefined;
   readonly maxUploadBytes: number;
   /** Per-user quota (validated by `UserFilesApi`); a field left out is no limit. */
   readonly quota: Quota;
@@ -43,8 +46,6 @@ export class StorageEvents extends Construct {
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
   public readonly function: NodejsFunction;
-  /** The variables the API function needs to reserve uploads and report usage. */
-  public readonly apiEnvironment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: StorageEventsProps) {
     super(scope, id);
@@ -67,7 +68,6 @@ export class StorageEvents extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy });
     this.role = eventsRole(this, bucket, this.logGroup, this.ledger);
-    this.apiEnvironment = ledgerEnvironment(this.ledger, props.quota);
     this.function = new NodejsFunction(this, 'Function', {
       ...BUNDLED_FUNCTION,
       entry: join(PROJECT_ROOT, 'lambdas', 'events', 'handler.ts'),
@@ -75,7 +75,7 @@ export class StorageEvents extends Construct {
       timeout: FUNCTION_TIMEOUT,
       role: this.role,
       logGroup: this.logGroup,
-      environment: eventsFunctionEnvironment(props, this.apiEnvironment),
+      environment: eventsFunctionEnvironment(props, this.ledger),
       bundling: BUNDLING,
     });
     this.function.addEventSource(
@@ -92,36 +92,24 @@ export class StorageEvents extends Construct {
    * reservations, and (BatchWriteItem) remove a user's whole partition for `DELETE /me/data`.
    */
   grantApi(role: iam.IGrantable): void {
-    this.ledger.grant(
-      role,
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:BatchWriteItem',
-    );
+    this.ledger.grant(role, ...dynamoDbActions(TABLE_GRANTS.api.ledger));
   }
 }
 
-/** The ledger and quota variables, read by both functions. */
-function ledgerEnvironment(ledger: dynamodb.Table, quota: Quota): Record<string, string> {
-  return {
-    LEDGER_TABLE: ledger.tableName,
-    ...(quota.bytes === undefined ? {} : { QUOTA_BYTES: String(quota.bytes) }),
-    ...(quota.objects === undefined ? {} : { QUOTA_OBJECTS: String(quota.objects) }),
-  };
-}
-
-/** Every variable the events function reads (lambdas/events), in this one place. */
+/** Every variable the events function reads, written as the contract defines them. */
 function eventsFunctionEnvironment(
   props: StorageEventsProps,
-  ledger: Readonly<Record<string, string>>,
+  ledger: dynamodb.Table,
 ): Record<string, string> {
   return {
-    BUCKET_NAME: props.bucket.bucketName,
-    MAX_UPLOAD_BYTES: String(props.maxUploadBytes),
-    ...(props.uploadRulesJson === undefined ? {} : { UPLOAD_RULES: props.uploadRulesJson }),
-    ...ledger,
+    ...writeEnvironment({
+      bucketName: props.bucket.bucketName,
+      ledgerTable: ledger.tableName,
+      maxUploadBytes: props.maxUploadBytes,
+      uploadRules: props.uploadRules,
+      quotaBytes: props.quota.bytes,
+      quotaObjects: props.quota.objects,
+    } satisfies Written<EventsSettings>),
     NODE_OPTIONS: '--enable-source-maps',
   };
 }
@@ -191,14 +179,7 @@ function eventsRole(
     },
   });
   logGroup.grantWrite(role);
-  ledger.grant(
-    role,
-    'dynamodb:GetItem',
-    'dynamodb:Query',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-  );
+  ledger.grant(role, ...dynamoDbActions(TABLE_GRANTS.events.ledger));
   const cfnBucketLogicalId = Stack.of(scope).getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
   Validations.of(role).acknowledge(
     ...ALL_LEVELS.map((level) => ({

@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { DEFAULTS } from '../shared/contract/environment';
 import { resolveUploadRules, type UploadRules, type UploadRulesInput } from '../shared/domain/upload-rules';
 import { ApiFunction } from './api-function';
 import { FilesBucket } from './files-bucket';
@@ -216,9 +217,9 @@ function withDefaults(props: UserFilesApiProps): ResolvedProps {
   const rateLimit = props.perUserRateLimit;
   return {
     allowedOrigins: props.allowedOrigins,
-    defaultUrlLifetime: props.defaultUrlLifetime ?? Duration.minutes(15),
-    maxUrlLifetime: props.maxUrlLifetime ?? Duration.hours(1),
-    maxUploadBytes: props.maxUploadBytes ?? 100 * 1024 * 1024,
+    defaultUrlLifetime: props.defaultUrlLifetime ?? Duration.seconds(DEFAULTS.defaultUrlLifetimeSeconds),
+    maxUrlLifetime: props.maxUrlLifetime ?? Duration.seconds(DEFAULTS.maxUrlLifetimeSeconds),
+    maxUploadBytes: props.maxUploadBytes ?? DEFAULTS.maxUploadBytes,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     throttlingRateLimit: props.throttlingRateLimit ?? 50,
     throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
@@ -228,10 +229,10 @@ function withDefaults(props: UserFilesApiProps): ResolvedProps {
         : { limit: rateLimit?.limit ?? 300, window: rateLimit?.window ?? Duration.minutes(1) },
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     uploadRules: props.uploadRules,
-    accessMode: props.accessMode ?? 'sealed',
-    sessionDuration: props.sessionDuration ?? Duration.hours(12),
+    accessMode: props.accessMode ?? DEFAULTS.accessMode,
+    sessionDuration: props.sessionDuration ?? Duration.seconds(DEFAULTS.sessionDurationSeconds),
     quota: props.quota ?? {},
-    incompleteUploadExpiryDays: props.incompleteUploadExpiryDays ?? 2,
+    incompleteUploadExpiryDays: props.incompleteUploadExpiryDays ?? DEFAULTS.incompleteUploadExpiryDays,
   };
 }
 
@@ -240,7 +241,7 @@ function storageEvents(scope: Construct, bucket: s3.Bucket, settings: ValidatedP
   return new StorageEvents(scope, 'StorageEvents', {
     bucket,
     maxUploadBytes: settings.maxUploadBytes,
-    ...(settings.uploadRules === undefined ? {} : { uploadRulesJson: JSON.stringify(settings.uploadRules) }),
+    uploadRules: settings.uploadRules,
     quota: settings.quota,
     removalPolicy: settings.removalPolicy,
     logRetention: settings.logRetention,

@@ -4,6 +4,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import type { AccessMode } from '../shared/contract/environment';
+import { dynamoDbActions, TABLE_GRANTS } from '../shared/contract/grants';
 import {
   authenticatedRoleTrustConditions,
   buildAuthenticatedRolePolicy,
@@ -15,7 +17,7 @@ import {
  * `sealed`: only the API function can obtain storage credentials (a developer provider).
  * `direct`: the user pool is the identity pool's login provider, so users may reach S3 themselves.
  */
-export type AccessMode = 'sealed' | 'direct';
+export type { AccessMode } from '../shared/contract/environment';
 
 export interface UsersAndIdentityProps {
   /** The files bucket the authenticated role's policy is about. */
@@ -70,8 +72,7 @@ export class UsersAndIdentity {
    * grantee by username), its directory entries (direct), or developer-login tokens (sealed).
    */
   grantApi(grantee: iam.IGrantable): void {
-    // DeleteItem: `DELETE /me/data` removes the caller's entry.
-    this.identityDirectory?.grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+    this.identityDirectory?.grant(grantee, ...dynamoDbActions(TABLE_GRANTS.api.directory));
     this.userPool.grant(grantee, 'cognito-idp:AdminGetUser');
     if (this.developerProviderName === undefined) return;
     // It can mint a token for ANY identity of this pool: the identifier it asks for is built from

@@ -1,12 +1,10 @@
 import { type Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as z from 'zod';
-import { MAX_SIGV4_EXPIRES_SECONDS } from '../shared/domain/expiry';
-import { MAX_OBJECT_BYTES } from '../shared/domain/limits';
+import { ACCESS_MODES, type AccessMode, BOUNDS } from '../shared/contract/environment';
 import type { Quota } from '../shared/domain/quota';
 import { describeRuleIssues, type UploadRulesInput, UploadRulesSchema } from '../shared/domain/upload-rules';
 import type { PerUserRateLimit } from './rate-limit';
-import type { AccessMode } from './users-and-identity';
 
 /** `UserFilesApiProps` with every documented default filled in: what `validateProps` checks. */
 export interface ResolvedProps {
@@ -36,7 +34,6 @@ export interface ValidatedProps extends Omit<ResolvedProps, 'uploadRules'> {
   readonly uploadRules: ParsedUploadRules | undefined;
 }
 
-const ACCESS_MODES: readonly string[] = ['sealed', 'direct'];
 const WAF_WINDOWS_SECONDS = [60, 120, 300, 600];
 
 /**
@@ -82,7 +79,7 @@ function validateOrigins(origins: readonly string[]): readonly string[] {
 }
 
 function validateAccessMode(mode: string): void {
-  if (!ACCESS_MODES.includes(mode)) {
+  if (!(ACCESS_MODES as readonly string[]).includes(mode)) {
     throw new Error(`UserFilesApi: accessMode must be 'sealed' or 'direct' (got '${mode}').`);
   }
 }
@@ -90,7 +87,8 @@ function validateAccessMode(mode: string): void {
 /** STS and IAM bound a role session (and a role's MaxSessionDuration) to 1-12 hours. */
 function validateSessionDuration(duration: Duration): void {
   const seconds = duration.toSeconds();
-  if (!Number.isInteger(seconds) || seconds < 3_600 || seconds > 43_200) {
+  const { min, max } = BOUNDS.sessionDurationSeconds;
+  if (!Number.isInteger(seconds) || seconds < min || seconds > max) {
     throw new Error(
       `UserFilesApi: sessionDuration must be 1 to 12 hours in whole seconds (got ${seconds} s).`,
     );
@@ -101,7 +99,8 @@ function validateLifetimes(defaultLifetime: Duration, maxLifetime: Duration, ses
   const defaultSeconds = defaultLifetime.toSeconds();
   const maxSeconds = maxLifetime.toSeconds();
   const sessionSeconds = session.toSeconds();
-  if (!Number.isInteger(maxSeconds) || maxSeconds < 1 || maxSeconds > MAX_SIGV4_EXPIRES_SECONDS) {
+  const { min, max } = BOUNDS.urlLifetimeSeconds;
+  if (!Number.isInteger(maxSeconds) || maxSeconds < min || maxSeconds > max) {
     throw new Error(
       `UserFilesApi: maxUrlLifetime must be 1 s to 7 days in whole seconds (got ${maxSeconds} s).`,
     );
@@ -111,7 +110,7 @@ function validateLifetimes(defaultLifetime: Duration, maxLifetime: Duration, ses
       `UserFilesApi: maxUrlLifetime (${maxSeconds} s) must not exceed sessionDuration (${sessionSeconds} s): no URL outlives the session that signs it.`,
     );
   }
-  if (!Number.isInteger(defaultSeconds) || defaultSeconds < 1 || defaultSeconds > maxSeconds) {
+  if (!Number.isInteger(defaultSeconds) || defaultSeconds < min || defaultSeconds > maxSeconds) {
     throw new Error(
       `UserFilesApi: defaultUrlLifetime must be 1 s to maxUrlLifetime in whole seconds (got ${defaultSeconds} s).`,
     );
@@ -119,7 +118,8 @@ function validateLifetimes(defaultLifetime: Duration, maxLifetime: Duration, ses
 }
 
 function validateMaxUploadBytes(bytes: number): void {
-  if (!Number.isSafeInteger(bytes) || bytes < 1 || bytes > MAX_OBJECT_BYTES) {
+  const { min, max } = BOUNDS.maxUploadBytes;
+  if (!Number.isSafeInteger(bytes) || bytes < min || bytes > max) {
     throw new Error(`UserFilesApi: maxUploadBytes must be an integer from 1 to 5 TiB (got ${bytes}).`);
   }
 }
@@ -135,7 +135,8 @@ function validateUploadRules(rules: UploadRulesInput | undefined): ParsedUploadR
 
 /** Whole days, at least 1 (S3's lifecycle rules count in days). */
 function validateIncompleteUploadExpiryDays(days: number): void {
-  if (!Number.isInteger(days) || days < 1 || days > 3650) {
+  const { min, max } = BOUNDS.incompleteUploadExpiryDays;
+  if (!Number.isInteger(days) || days < min || days > max) {
     throw new Error(`incompleteUploadExpiryDays must be a whole number of days from 1 to 3650 (got ${days})`);
   }
 }

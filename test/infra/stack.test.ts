@@ -271,6 +271,7 @@ describe('function', () => {
         SESSION_DURATION_SECONDS: '43200',
         DEVELOPER_PROVIDER_NAME: `user-files.${synth.stack.stackName}`,
         LEDGER_TABLE: { Ref: id(synth.stack.userFiles.storageEvents.ledger) },
+        INCOMPLETE_UPLOAD_EXPIRY_DAYS: '2',
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
