@@ -55,12 +55,74 @@ export function copyPartRanges(
   return ranges;
 }
 
-/** One multipart copy: where from, where to, and the upload its parts go to. */
+/** One multipart copy: the caller's client, where from, where to, and the part size asked for. */
 interface PartsCopy {
+  readonly bucket: string;
   readonly client: S3Client;
   readonly copySource: string;
   readonly input: CopyInput;
-  readonly uploadId: string;
+  readonly partBytes: number;
+}
+
+/** Copies every range into the upload, `COPY_PART_CONCURRENCY` at a time; the parts' ETags in order. */
+async function copyParts(job: PartsCopy, uploadId: string): Promise<string[]> {
+  const { bucket, client, copySource, input } = job;
+  const ranges = copyPartRanges(input.source.size, job.partBytes);
+  const etags: string[] = new Array(ranges.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < ranges.length) {
+      const index = next++;
+      const range = ranges[index] as { start: number; end: number };
+      const part = await client.send(
+        new UploadPartCopyCommand({
+          Bucket: bucket,
+          Key: input.targetKey,
+          UploadId: uploadId,
+          PartNumber: index + 1,
+          CopySource: copySource,
+          CopySourceIfMatch: input.source.etag,
+          CopySourceRange: `bytes=${range.start}-${range.end}`,
+        }),
+      );
+      const etag = part.CopyPartResult?.ETag;
+      if (etag === undefined) throw new UpstreamError('storage did not return a copied part');
+      etags[index] = etag;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(COPY_PART_CONCURRENCY, ranges.length) }, worker));
+  return etags;
+}
+
+/** A multipart copy, aborted on any failure so no parts are left behind. */
+async function copyInParts(job: PartsCopy): Promise<void> {
+  const { bucket, client, input } = job;
+  const created = await client.send(
+    new CreateMultipartUploadCommand({
+      Bucket: bucket,
+      Key: input.targetKey,
+      ContentType: input.source.contentType,
+    }),
+  );
+  const uploadId = created.UploadId;
+  if (uploadId === undefined) throw new UpstreamError('storage did not start the multipart copy');
+  try {
+    const etags = await copyParts(job, uploadId);
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: input.targetKey,
+        UploadId: uploadId,
+        IfNoneMatch: input.ifNoneMatch ? '*' : undefined,
+        MultipartUpload: { Parts: etags.map((ETag, index) => ({ ETag, PartNumber: index + 1 })) },
+      }),
+    );
+  } catch (error) {
+    await client
+      .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: input.targetKey, UploadId: uploadId }))
+      .catch(() => undefined); // the bucket's lifecycle rule aborts what this could not
+    throw error;
+  }
 }
 
 export function createCopier(
@@ -72,70 +134,6 @@ export function createCopier(
   const { bucket, now, clientFor, accepted } = context;
   const multipartCopyThreshold = options.multipartCopyThresholdBytes ?? MAX_COPY_OBJECT_BYTES;
   const copyPartBytes = options.copyPartBytes ?? 512 * 1024 ** 2;
-
-  /** Copies every range into the upload, `COPY_PART_CONCURRENCY` at a time; the parts' ETags in order. */
-  async function copyParts({ client, copySource, input, uploadId }: PartsCopy): Promise<string[]> {
-    const ranges = copyPartRanges(input.source.size, copyPartBytes);
-    const etags: string[] = new Array(ranges.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < ranges.length) {
-        const index = next++;
-        const range = ranges[index] as { start: number; end: number };
-        const part = await client.send(
-          new UploadPartCopyCommand({
-            Bucket: bucket,
-            Key: input.targetKey,
-            UploadId: uploadId,
-            PartNumber: index + 1,
-            CopySource: copySource,
-            CopySourceIfMatch: input.source.etag,
-            CopySourceRange: `bytes=${range.start}-${range.end}`,
-          }),
-        );
-        const etag = part.CopyPartResult?.ETag;
-        if (etag === undefined) throw new UpstreamError('storage did not return a copied part');
-        etags[index] = etag;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(COPY_PART_CONCURRENCY, ranges.length) }, worker));
-    return etags;
-  }
-
-  /** A multipart copy, aborted on any failure so no parts are left behind. */
-  async function copyInParts(
-    client: S3Client,
-    copySource: string,
-    input: CopyInput,
-    ifNoneMatch: string | undefined,
-  ): Promise<void> {
-    const created = await client.send(
-      new CreateMultipartUploadCommand({
-        Bucket: bucket,
-        Key: input.targetKey,
-        ContentType: input.source.contentType,
-      }),
-    );
-    const uploadId = created.UploadId;
-    if (uploadId === undefined) throw new UpstreamError('storage did not start the multipart copy');
-    try {
-      const etags = await copyParts({ client, copySource, input, uploadId });
-      await client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: bucket,
-          Key: input.targetKey,
-          UploadId: uploadId,
-          IfNoneMatch: ifNoneMatch,
-          MultipartUpload: { Parts: etags.map((ETag, index) => ({ ETag, PartNumber: index + 1 })) },
-        }),
-      );
-    } catch (error) {
-      await client
-        .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: input.targetKey, UploadId: uploadId }))
-        .catch(() => undefined); // the bucket's lifecycle rule aborts what this could not
-      throw error;
-    }
-  }
 
   return {
     async copy(session, input) {
@@ -162,7 +160,7 @@ export function createCopier(
             lastModified: result?.LastModified ?? new Date(now()),
           };
         }
-        await copyInParts(client, copySource, input, ifNoneMatch);
+        await copyInParts({ bucket, client, copySource, input, partBytes: copyPartBytes });
       } catch (error) {
         throw copyError(error, input.ifNoneMatch);
       }

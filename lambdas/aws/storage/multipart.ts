@@ -66,32 +66,50 @@ function storedParts(output: ListPartsCommandOutput): StoredPart[] {
   });
 }
 
+/** One page of the upload's parts. */
+async function listPage(
+  { bucket, clientFor }: StorageContext,
+  session: IdentitySession,
+  input: MultipartTarget,
+  page: { readonly maxParts: number; readonly marker: string | undefined },
+): Promise<ListPartsCommandOutput> {
+  try {
+    return await clientFor(session).send(
+      new ListPartsCommand({
+        Bucket: bucket,
+        Key: input.key,
+        UploadId: input.uploadId,
+        MaxParts: page.maxParts,
+        PartNumberMarker: page.marker,
+      }),
+    );
+  } catch (error) {
+    throw multipartError(error);
+  }
+}
+
+/** The completion of exactly `parts`; `If-None-Match: *` when the key must not exist yet. */
+function completeCommand(bucket: string, input: Parameters<Storage['completeMultipart']>[1]) {
+  return new CompleteMultipartUploadCommand({
+    Bucket: bucket,
+    Key: input.key,
+    UploadId: input.uploadId,
+    IfNoneMatch: input.ifNoneMatch ? '*' : undefined,
+    MultipartUpload: {
+      Parts: input.parts.map((part) => ({
+        PartNumber: part.partNumber,
+        ETag: part.etag,
+        ChecksumSHA256: part.sha256,
+      })),
+    },
+  });
+}
+
 export function createMultipartOperations(context: StorageContext): MultipartOperations {
   const { bucket, clientFor } = context;
   const confirmedUploads = new LRUCache<string, true>({ max: 1_000, ttl: CONFIRMED_UPLOAD_TTL_MS });
   const uploadKey = (session: IdentitySession, target: MultipartTarget) =>
     JSON.stringify([session.identityId, target.key, target.uploadId]);
-
-  async function listPage(
-    session: IdentitySession,
-    input: MultipartTarget,
-    maxParts: number,
-    marker?: string,
-  ) {
-    try {
-      return await clientFor(session).send(
-        new ListPartsCommand({
-          Bucket: bucket,
-          Key: input.key,
-          UploadId: input.uploadId,
-          MaxParts: maxParts,
-          PartNumberMarker: marker,
-        }),
-      );
-    } catch (error) {
-      throw multipartError(error);
-    }
-  }
 
   const operations: MultipartOperations = {
     async createMultipart(session, input) {
@@ -124,7 +142,10 @@ export function createMultipartOperations(context: StorageContext): MultipartOpe
       let abortDate: Date | undefined;
       // At most 10 pages: an upload has at most 10,000 parts.
       for (;;) {
-        const output = await listPage(session, input, maxParts ?? LIST_PARTS_PAGE, marker);
+        const output = await listPage(context, session, input, {
+          maxParts: maxParts ?? LIST_PARTS_PAGE,
+          marker,
+        });
         abortDate ??= output.AbortDate;
         parts.push(...storedParts(output));
         const next = output.NextPartNumberMarker;
@@ -137,21 +158,7 @@ export function createMultipartOperations(context: StorageContext): MultipartOpe
     async completeMultipart(session, input) {
       confirmedUploads.delete(uploadKey(session, input));
       try {
-        await clientFor(session).send(
-          new CompleteMultipartUploadCommand({
-            Bucket: bucket,
-            Key: input.key,
-            UploadId: input.uploadId,
-            IfNoneMatch: input.ifNoneMatch ? '*' : undefined,
-            MultipartUpload: {
-              Parts: input.parts.map((part) => ({
-                PartNumber: part.partNumber,
-                ETag: part.etag,
-                ChecksumSHA256: part.sha256,
-              })),
-            },
-          }),
-        );
+        await clientFor(session).send(completeCommand(bucket, input));
       } catch (error) {
         throw multipartError(error);
       }
