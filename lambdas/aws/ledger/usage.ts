@@ -6,11 +6,61 @@ import {
   type AttributeValue,
   GetItemCommand,
   QueryCommand,
+  type TransactWriteItem,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { Reservation } from '../../../shared/domain/quota';
 import { isConditionFailure, n, num, optionalNum, reservationSk, s, toUsage, USAGE_SK } from './items';
-import type { Ledger, LedgerContext } from './types';
+import type { Ledger, LedgerContext, UsageRecord } from './types';
+
+/** The usage item as a record: counts, the per-user quota override, and `version`. */
+function toUsageRecord(item: Record<string, AttributeValue> | undefined): UsageRecord {
+  const quotaBytes = optionalNum(item?.quotaBytes);
+  const quotaObjects = optionalNum(item?.quotaObjects);
+  return {
+    usage: toUsage(item),
+    quota: {
+      ...(quotaBytes === undefined ? {} : { bytes: quotaBytes }),
+      ...(quotaObjects === undefined ? {} : { objects: quotaObjects }),
+    },
+    version: optionalNum(item?.version),
+  };
+}
+
+/** The reservation item, written only if the usage item's `version` is still the one read (then bumped). */
+function reservationWrites(
+  tableName: string,
+  owner: string,
+  reservation: Reservation,
+  version: number | undefined,
+): TransactWriteItem[] {
+  return [
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          pk: s(owner),
+          sk: s(reservationSk(reservation.key)),
+          bytes: n(reservation.bytes),
+          expiresAt: n(reservation.expiresAt),
+        },
+      },
+    },
+    {
+      Update: {
+        TableName: tableName,
+        Key: { pk: s(owner), sk: s(USAGE_SK) },
+        UpdateExpression: 'ADD #version :one',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: {
+          ':one': n(1),
+          ...(version === undefined ? {} : { ':version': n(version) }),
+        },
+        ConditionExpression: version === undefined ? 'attribute_not_exists(#version)' : '#version = :version',
+      },
+    },
+  ];
+}
 
 export function createUsageLedger(
   context: LedgerContext,
@@ -25,17 +75,7 @@ export function createUsageLedger(
           ConsistentRead: true,
         }),
       );
-      const item = output.Item;
-      const quotaBytes = optionalNum(item?.quotaBytes);
-      const quotaObjects = optionalNum(item?.quotaObjects);
-      return {
-        usage: toUsage(item),
-        quota: {
-          ...(quotaBytes === undefined ? {} : { bytes: quotaBytes }),
-          ...(quotaObjects === undefined ? {} : { objects: quotaObjects }),
-        },
-        version: optionalNum(item?.version),
-      };
+      return toUsageRecord(output.Item);
     },
 
     async reservations(owner) {
@@ -67,33 +107,7 @@ export function createUsageLedger(
       try {
         await client.send(
           new TransactWriteItemsCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: {
-                    pk: s(owner),
-                    sk: s(reservationSk(reservation.key)),
-                    bytes: n(reservation.bytes),
-                    expiresAt: n(reservation.expiresAt),
-                  },
-                },
-              },
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: { pk: s(owner), sk: s(USAGE_SK) },
-                  UpdateExpression: 'ADD #version :one',
-                  ExpressionAttributeNames: { '#version': 'version' },
-                  ExpressionAttributeValues: {
-                    ':one': n(1),
-                    ...(version === undefined ? {} : { ':version': n(version) }),
-                  },
-                  ConditionExpression:
-                    version === undefined ? 'attribute_not_exists(#version)' : '#version = :version',
-                },
-              },
-            ],
+            TransactItems: reservationWrites(tableName, owner, reservation, version),
           }),
         );
         return true;
