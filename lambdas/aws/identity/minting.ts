@@ -12,7 +12,7 @@ import {
 import { UpstreamError } from '../../../shared/domain/errors';
 import { isIdentityId } from '../../../shared/domain/keys';
 import { isTransient } from '../errors';
-import { type RetryOptions, withRetries } from '../retry';
+import { withRetries } from '../retry';
 import { type AssumeRoleOptions, assumeRole, upstreamUnlessTransient } from './assume-role';
 import { developerIdentifier } from './developer-login';
 import type { Caller, IdentityCredentials, IdentityServiceOptions } from './types';
@@ -38,7 +38,7 @@ type MinterOptions = Pick<
   IdentityServiceOptions,
   'client' | 'identityPoolId' | 'loginsKey' | 'userPoolId' | 'developerProviderName'
 > &
-  AssumeRoleOptions & { readonly retry: RetryOptions };
+  AssumeRoleOptions;
 
 export function createMinter(options: MinterOptions): Minter {
   const { client, identityPoolId, userPoolId, retry } = options;
