@@ -2,18 +2,22 @@
  * A small stand-in for Cognito Identity (AWS JSON 1.1), STS (Query) and S3 (REST XML) on 127.0.0.1,
  * for driving the handler's REAL AWS SDK clients over real HTTP: retries, timeouts,
  * deserialization and error classification all run as in production. Healthy by default (stable
- * identity IDs, OpenID tokens, fresh credentials per STS call, an in-memory bucket); `fail()` makes the next N calls of one operation
- * answer a fault instead. Every attempt is recorded, so tests can bound the upstream calls.
+ * identity IDs, OpenID tokens for user-pool and developer logins, fresh credentials per STS call,
+ * an in-memory bucket); `fail()` makes the next N calls of one operation answer a fault instead.
+ * Every attempt is recorded, so tests can bound the upstream calls. No signature is checked. The
+ * hardening tests drive it in process; the cold-start bench reaches it from fresh processes
+ * through `AWS_ENDPOINT_URL_*`.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { errorXml, S3Error } from '../../../local/s3/errors';
-import { closeServer, freePort, LOOPBACK, listen } from '../../../local/stack/ports';
+import { errorXml, S3Error } from '../../local/s3/errors';
+import { closeServer, freePort, LOOPBACK, listen } from '../../local/stack/ports';
 
 export type Operation =
   | 'GetId'
   | 'GetOpenIdToken'
+  | 'GetOpenIdTokenForDeveloperIdentity'
   | 'AssumeRoleWithWebIdentity'
   | 'HeadObject'
   | 'DeleteObject'
@@ -53,7 +57,7 @@ export interface FakeAws {
   readonly url: string;
   readonly attempts: readonly Attempt[];
   readonly objects: Map<string, StoredObject>;
-  /** Identity IDs handed out, by ID token. */
+  /** Identity IDs handed out, by login. */
   readonly identities: ReadonlyMap<string, string>;
   /** The next `times` calls of `operation` answer `fault` (every call when omitted). */
   fail(operation: Operation, fault: Fault, times?: number): void;
@@ -66,7 +70,18 @@ export interface FakeAws {
 
 export const CREDENTIAL_LIFETIME_MS = 3_600_000;
 
-/** Starts the fake; `tokens` maps each accepted ID token to its identity ID. */
+/** The identity operations: what a request costs the function upstream before it can sign. */
+export const IDENTITY_OPERATIONS = [
+  'GetId',
+  'GetOpenIdToken',
+  'GetOpenIdTokenForDeveloperIdentity',
+  'AssumeRoleWithWebIdentity',
+] as const satisfies readonly Operation[];
+
+/**
+ * Starts the fake; `tokens` maps each accepted login (an ID token in direct mode, a developer
+ * identifier `{userPoolId}:{sub}` in sealed mode) to its identity ID.
+ */
 export async function startFakeAws(tokens: Readonly<Record<string, string>>): Promise<FakeAws> {
   const started = performance.now();
   const attempts: Attempt[] = [];
@@ -93,7 +108,9 @@ export async function startFakeAws(tokens: Readonly<Record<string, string>>): Pr
     const target = request.headers['x-amz-target'];
     if (typeof target === 'string') {
       const name = target.split('.').pop();
-      return name === 'GetId' || name === 'GetOpenIdToken' ? name : 'Unknown';
+      return name === 'GetId' || name === 'GetOpenIdToken' || name === 'GetOpenIdTokenForDeveloperIdentity'
+        ? name
+        : 'Unknown';
     }
     if (
       request.method === 'POST' &&
@@ -134,6 +151,7 @@ export async function startFakeAws(tokens: Readonly<Record<string, string>>): Pr
     switch (operation) {
       case 'GetId':
       case 'GetOpenIdToken':
+      case 'GetOpenIdTokenForDeveloperIdentity':
         return cognito(response, operation, JSON.parse(body || '{}') as Record<string, unknown>);
       case 'AssumeRoleWithWebIdentity':
         return assumeRole(response, new URLSearchParams(body));
@@ -182,7 +200,7 @@ export async function startFakeAws(tokens: Readonly<Record<string, string>>): Pr
       '<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult>' +
         `<SubjectFromWebIdentityToken>${identityId}</SubjectFromWebIdentityToken><Credentials>` +
         `<AccessKeyId>ASIAFAKE${issued}</AccessKeyId><SecretAccessKey>fake-secret-${issued}</SecretAccessKey>` +
-        `<SessionToken>fake-session-${issued}</SessionToken><Expiration>${expiration}</Expiration>` +
+        `<SessionToken>${sessionToken(issued)}</SessionToken><Expiration>${expiration}</Expiration>` +
         '</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>',
     );
   }
@@ -251,6 +269,12 @@ export async function startFakeAws(tokens: Readonly<Record<string, string>>): Pr
 /** A loopback URL nothing listens on: connecting to it is refused. */
 export async function refusedUrl(): Promise<string> {
   return `http://${LOOPBACK}:${await freePort()}`;
+}
+
+/** As long as a real one (about 1 KB): it is part of every URL signed with the session. */
+function sessionToken(issued: number): string {
+  const prefix = `fake-session-${issued}-`;
+  return prefix.padEnd(1_000, 't');
 }
 
 function json(response: ServerResponse, status: number, body: unknown) {
