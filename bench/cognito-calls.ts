@@ -127,14 +127,14 @@ function mixedEvent(user: BenchUser, i: number, pick: number) {
       : apiEvent(user, 'GET', '/me');
 }
 
-async function countMode(
-  mode: 'sealed' | 'direct',
-  requests: number,
-  userCount: number,
-): Promise<ModeFigures> {
+/**
+ * One access mode's world: a fake clock every cache reads, Cognito, STS, storage and (direct) the
+ * directory mocked, new Lambda instances on demand, and one seeded random stream (the workload is
+ * the same on every run).
+ */
+function simulation(mode: 'sealed' | 'direct', users: readonly BenchUser[]) {
   let clock = Date.UTC(2026, 0, 1);
   const now = () => clock;
-  const users = Array.from({ length: userCount }, (_, i) => benchUser(i + 1));
   const cognito = mockedCognito(users, now);
   const directory = mockedDirectory();
   // Storage accepts every credential set: the handler's periodic credential check on presign-only
@@ -159,7 +159,8 @@ async function countMode(
         now,
       }),
     );
-  const serve = async (app: ReturnType<typeof instance>, event: ReturnType<typeof apiEvent>, i: number) => {
+  type Instance = ReturnType<typeof instance>;
+  const serve = async (app: Instance, event: ReturnType<typeof apiEvent>, i: number) => {
     const result = await app(event, lambdaContext);
     if (result.statusCode !== 200 && result.statusCode !== 201) {
       throw new Error(`request ${i} answered ${result.statusCode}: ${result.body.slice(0, 200)}`);
@@ -171,46 +172,75 @@ async function countMode(
     }
     return result;
   };
+  /** `count` mixed requests spread evenly over `spanMs`, and the upstream calls they cost. */
+  const serveSpan = async (
+    app: Instance,
+    spanMs: number,
+    count: number,
+    pickUser: () => BenchUser,
+  ): Promise<HourCalls> => {
+    const before = cognito.calls();
+    const directoryBefore = directory.calls();
+    const start = clock;
+    for (let i = 0; i < count; i++) {
+      clock = start + Math.floor((i * spanMs) / count);
+      await serve(app, mixedEvent(pickUser(), i, random()), i);
+    }
+    clock = start + spanMs;
+    return delta(before, cognito.calls(), directoryBefore, directory.calls());
+  };
+  return {
+    instance,
+    serve,
+    serveSpan,
+    random,
+    now,
+    advance: (ms: number) => {
+      clock += ms;
+    },
+    restore: () => {
+      cognito.restore();
+      directory.restore();
+      storage.restore();
+    },
+  };
+}
+
+type Simulation = ReturnType<typeof simulation>;
+
+/** The real lifetime of a 12-hour download URL, asked of `app` now. */
+async function longestUrl(sim: Simulation, app: ReturnType<Simulation['instance']>, user: BenchUser) {
+  const event = apiEvent(user, 'POST', '/files/downloads', {
+    level: 'private',
+    key: 'long.bin',
+    expiresIn: MAX_URL_SECONDS,
+  });
+  const { expiresAt } = JSON.parse((await sim.serve(app, event, -1)).body) as { expiresAt: string };
+  return Math.floor((Date.parse(expiresAt) - Math.floor(sim.now() / 1000) * 1000) / 1000);
+}
+
+async function countMode(
+  mode: 'sealed' | 'direct',
+  requests: number,
+  userCount: number,
+): Promise<ModeFigures> {
+  const users = Array.from({ length: userCount }, (_, i) => benchUser(i + 1));
+  const sim = simulation(mode, users);
   try {
-    const serveSpan = async (
-      app: ReturnType<typeof instance>,
-      spanMs: number,
-      count: number,
-      pickUser: () => BenchUser,
-    ): Promise<HourCalls> => {
-      const before = cognito.calls();
-      const directoryBefore = directory.calls();
-      const start = clock;
-      for (let i = 0; i < count; i++) {
-        clock = start + Math.floor((i * spanMs) / count);
-        await serve(app, mixedEvent(pickUser(), i, random()), i);
-      }
-      clock = start + spanMs;
-      return delta(before, cognito.calls(), directoryBefore, directory.calls());
-    };
-    const anyUser = () => users[Math.floor(random() * users.length)] ?? (users[0] as BenchUser);
-    const first = instance();
-    const new_users = await serveSpan(first, HOUR_MS, requests, anyUser);
-    const warm = await serveSpan(first, HOUR_MS, requests, anyUser);
-    const returning_users = await serveSpan(instance(), HOUR_MS, requests, anyUser);
+    const anyUser = () => users[Math.floor(sim.random() * users.length)] ?? (users[0] as BenchUser);
+    const first = sim.instance();
+    const new_users = await sim.serveSpan(first, HOUR_MS, requests, anyUser);
+    const warm = await sim.serveSpan(first, HOUR_MS, requests, anyUser);
+    const returning_users = await sim.serveSpan(sim.instance(), HOUR_MS, requests, anyUser);
     const someone = users[0] as BenchUser;
     const minutes = 24 * 60;
-    const dayCalls = await serveSpan(instance(), 24 * HOUR_MS, minutes, () => someone);
+    const dayCalls = await sim.serveSpan(sim.instance(), 24 * HOUR_MS, minutes, () => someone);
 
     // The longest URL: asked of a fresh instance, then of the same one three hours later.
-    const longest = async (app: ReturnType<typeof instance>) => {
-      const event = apiEvent(someone, 'POST', '/files/downloads', {
-        level: 'private',
-        key: 'long.bin',
-        expiresIn: MAX_URL_SECONDS,
-      });
-      const { expiresAt } = JSON.parse((await serve(app, event, -1)).body) as { expiresAt: string };
-      return Math.floor((Date.parse(expiresAt) - Math.floor(clock / 1000) * 1000) / 1000);
-    };
-    const fresh = instance();
-    const atStart = await longest(fresh);
-    clock += 3 * HOUR_MS;
-    const later = await longest(fresh);
+    const fresh = sim.instance();
+    const atStart = await longestUrl(sim, fresh, someone);
+    sim.advance(3 * HOUR_MS);
+    const later = await longestUrl(sim, fresh, someone);
     return {
       returning_users,
       new_users,
@@ -219,9 +249,7 @@ async function countMode(
       max_url_lifetime_s: Math.min(atStart, later),
     };
   } finally {
-    cognito.restore();
-    directory.restore();
-    storage.restore();
+    sim.restore();
   }
 }
 

@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
-import { startFakeCognitoIdentity } from './fake-cognito-identity';
+import { IDENTITY_OPERATIONS, startFakeAws } from '../test/support/fake-aws';
 import { apiEvent, BENCH_ENV, benchUser } from './in-process';
 import { type Summary, summarize } from './stats';
 
@@ -225,7 +225,8 @@ export async function measureColdStart(runs: number): Promise<ColdFigures> {
       }),
     ),
   );
-  const fake = await startFakeCognitoIdentity(user.identityId);
+  // Sealed mode (BENCH_ENV): the function's developer login for the user.
+  const fake = await startFakeAws({ [`${BENCH_ENV.USER_POOL_ID}:${user.sub}`]: user.identityId });
   try {
     // What the function's environment holds, and nothing from this shell (no credentials, no
     // profile files), so the SDK does what it does in Lambda.
@@ -273,7 +274,8 @@ export async function measureColdStart(runs: number): Promise<ColdFigures> {
       unbundled: summarize(results.unbundled.map((result) => result.totalMs)),
       bundledImportMs: median(results.bundled.map((result) => result.importMs)),
       unbundledImportMs: median(results.unbundled.map((result) => result.importMs)),
-      cognitoCallsPerProcess: (fake.calls.getId + fake.calls.getCredentials) / processes,
+      cognitoCallsPerProcess:
+        IDENTITY_OPERATIONS.reduce((calls, operation) => calls + fake.count(operation), 0) / processes,
     };
   } finally {
     await fake.close();

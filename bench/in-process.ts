@@ -288,53 +288,53 @@ function expectStatus(result: APIGatewayProxyResult, status: number, what: strin
   return result;
 }
 
-export async function measureHandler(options: RoundsOptions): Promise<HandlerFigures> {
-  const config = benchConfig();
-  const users = Array.from({ length: USERS }, (_, i) => benchUser(i + 1));
-  const cognito = mockedCognito(users);
-  try {
-    const app = createApp(
-      createDeps(config, {
-        cognitoClient: cognito.client,
-        stsClient: cognito.sts,
-        logger: discardingLogger(),
-      }),
-    );
-    const uploadEvents = users.map((user) =>
+type App = ReturnType<typeof createApp>;
+
+/** Every user's event for each measured route: rounds cycle through users, as real traffic does. */
+function routeEvents(users: readonly BenchUser[]) {
+  return {
+    upload: users.map((user) =>
       apiEvent(user, 'POST', '/files/uploads', {
         level: 'private',
         key: KEY,
         contentType: CONTENT_TYPE,
         size: SIZE,
       }),
-    );
-    const downloadEvents = users.map((user) =>
-      apiEvent(user, 'POST', '/files/downloads', { level: 'private', key: KEY }),
-    );
-    const meEvents = users.map((user) => apiEvent(user, 'GET', '/me'));
-    const batchEvents = users.map((user) =>
+    ),
+    download: users.map((user) => apiEvent(user, 'POST', '/files/downloads', { level: 'private', key: KEY })),
+    me: users.map((user) => apiEvent(user, 'GET', '/me')),
+    batch: users.map((user) =>
       apiEvent(user, 'POST', '/files/downloads/batch', {
         items: Array.from({ length: BATCH_ITEMS }, (_, i) => ({ level: 'private', key: `${KEY}.${i}` })),
       }),
-    );
+    ),
+  };
+}
 
-    // The physical limit: the very presign the upload route makes, with one client and fixed credentials.
-    const first = users[0] ?? benchUser(1);
-    const s3 = new S3Client({
-      region: config.region,
-      credentials: {
-        accessKeyId: 'ASIABENCHFIXED0000001',
-        secretAccessKey: 'bench-secret-fixed',
-        sessionToken: `bench-session-fixed-${'t'.repeat(700)}`,
-      },
-      // Exactly the handler's checksum settings (lambdas/aws/storage.ts).
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
-    const fullKey = `private/${first.identityId}/${KEY}`;
-    const signable = new Set(['content-type', 'content-length']);
-    const unhoistable = new Set<string>();
-    const barePresign = () =>
+type RouteEvents = ReturnType<typeof routeEvents>;
+
+/**
+ * The physical limits: the very presign the upload route makes (`put`), and the GET presign each
+ * batch item makes, attachment disposition included (`get`), with one client and fixed credentials.
+ */
+function barePresigns(config: Config, user: BenchUser) {
+  const s3 = new S3Client({
+    region: config.region,
+    credentials: {
+      accessKeyId: 'ASIABENCHFIXED0000001',
+      secretAccessKey: 'bench-secret-fixed',
+      sessionToken: `bench-session-fixed-${'t'.repeat(700)}`,
+    },
+    // Exactly the handler's checksum settings (lambdas/aws/storage.ts).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const fullKey = `private/${user.identityId}/${KEY}`;
+  const signable = new Set(['content-type', 'content-length']);
+  const unhoistable = new Set<string>();
+  const signingDate = () => new Date(Math.floor(Date.now() / 1000) * 1000);
+  return {
+    put: () =>
       getSignedUrl(
         s3,
         new PutObjectCommand({
@@ -345,14 +345,12 @@ export async function measureHandler(options: RoundsOptions): Promise<HandlerFig
         }),
         {
           expiresIn: config.defaultUrlLifetimeSeconds,
-          signingDate: new Date(Math.floor(Date.now() / 1000) * 1000),
+          signingDate: signingDate(),
           signableHeaders: signable,
           unhoistableHeaders: unhoistable,
         },
-      );
-
-    // The batch's own limit: the GET presign each item makes (attachment disposition included).
-    const bareGet = (i: number) =>
+      ),
+    get: (i: number) =>
       getSignedUrl(
         s3,
         new GetObjectCommand({
@@ -360,68 +358,98 @@ export async function measureHandler(options: RoundsOptions): Promise<HandlerFig
           Key: `${fullKey}.${i}`,
           ResponseContentDisposition: 'attachment',
         }),
-        {
-          expiresIn: config.defaultUrlLifetimeSeconds,
-          signingDate: new Date(Math.floor(Date.now() / 1000) * 1000),
-        },
-      );
+        { expiresIn: config.defaultUrlLifetimeSeconds, signingDate: signingDate() },
+      ),
+    destroy: () => s3.destroy(),
+  };
+}
 
-    let next = 0;
-    const pick = <T>(events: readonly T[]): T => events[next++ % events.length] as T;
+/** Round-robin over a route's events. */
+function cycler() {
+  let next = 0;
+  return <T>(events: readonly T[]): T => events[next++ % events.length] as T;
+}
+
+/** Sanity: the URL the handler returns is a real SigV4 presigned PUT. */
+function expectPresignedPut(result: APIGatewayProxyResult): void {
+  const sample = JSON.parse(result.body) as { url: string; headers: Record<string, string> };
+  if (!sample.url.includes('X-Amz-Signature=') || sample.headers['Content-Type'] !== CONTENT_TYPE) {
+    throw new Error('the upload route did not return a presigned PUT');
+  }
+}
+
+/** The batch route against 100 bare GET presigns, in rounds of their own. */
+function measureBatch(
+  app: App,
+  events: RouteEvents,
+  bare: ReturnType<typeof barePresigns>,
+  options: RoundsOptions,
+) {
+  const pick = cycler();
+  // A batch is 100 presigns: far fewer calls per round give the same precision.
+  const batchCalls = Math.max(1, Math.round(options.batch / 20));
+  return measureRounds(
+    {
+      batch: async () => {
+        const result = expectStatus(await app(pick(events.batch), lambdaContext), 200, 'batch');
+        if (!result.body.includes('"status":201')) throw new Error('the batch signed nothing');
+      },
+      bare100: async () => {
+        for (let i = 0; i < BATCH_ITEMS; i++) await bare.get(i);
+      },
+    },
+    { warmup: Math.max(5, Math.round(options.warmup / 100)), rounds: options.rounds, batch: batchCalls },
+  );
+}
+
+export async function measureHandler(options: RoundsOptions): Promise<HandlerFigures> {
+  const config = benchConfig();
+  const users = Array.from({ length: USERS }, (_, i) => benchUser(i + 1));
+  const cognito = mockedCognito(users);
+  const bare = barePresigns(config, users[0] ?? benchUser(1));
+  try {
+    const app = createApp(
+      createDeps(config, {
+        cognitoClient: cognito.client,
+        stsClient: cognito.sts,
+        logger: discardingLogger(),
+      }),
+    );
+    const events = routeEvents(users);
+    const pick = cycler();
     const cases = {
-      bare: () => barePresign(),
-      upload: async () => expectStatus(await app(pick(uploadEvents), lambdaContext), 201, 'upload'),
-      download: async () => expectStatus(await app(pick(downloadEvents), lambdaContext), 201, 'download'),
-      me: async () => expectStatus(await app(pick(meEvents), lambdaContext), 200, 'me'),
+      bare: () => bare.put(),
+      upload: async () => expectStatus(await app(pick(events.upload), lambdaContext), 201, 'upload'),
+      download: async () => expectStatus(await app(pick(events.download), lambdaContext), 201, 'download'),
+      me: async () => expectStatus(await app(pick(events.me), lambdaContext), 200, 'me'),
     };
-
-    // Sanity: the URL the handler returns is a real SigV4 presigned PUT.
-    const sample = JSON.parse((await cases.upload()).body) as {
-      url: string;
-      headers: Record<string, string>;
-    };
-    if (!sample.url.includes('X-Amz-Signature=') || sample.headers['Content-Type'] !== CONTENT_TYPE) {
-      throw new Error('the upload route did not return a presigned PUT');
-    }
+    expectPresignedPut(await cases.upload());
     // Warm every user's caches, then every Cognito call would be a cache miss on the warm path.
-    for (const event of [...uploadEvents, ...downloadEvents, ...meEvents, ...batchEvents])
+    for (const event of [...events.upload, ...events.download, ...events.me, ...events.batch])
       await app(event, lambdaContext);
     const coldCalls = cognito.calls();
 
     const rounds = await measureRounds(cases, options);
-    // A batch is 100 presigns: far fewer calls per round give the same precision.
-    const batchCalls = Math.max(1, Math.round(options.batch / 20));
-    const batchRounds = await measureRounds(
-      {
-        batch: async () => {
-          const result = expectStatus(await app(pick(batchEvents), lambdaContext), 200, 'batch');
-          if (!result.body.includes('"status":201')) throw new Error('the batch signed nothing');
-        },
-        bare100: async () => {
-          for (let i = 0; i < BATCH_ITEMS; i++) await bareGet(i);
-        },
-      },
-      { warmup: Math.max(5, Math.round(options.warmup / 100)), rounds: options.rounds, batch: batchCalls },
-    );
+    const batchRounds = await measureBatch(app, events, bare, options);
     const warmCalls = cognito.calls();
-    s3.destroy();
+
     const batch = batchRounds.batch ?? [];
     const bare100 = batchRounds.bare100 ?? [];
-
-    const bare = rounds.bare ?? [];
+    const bareRounds = rounds.bare ?? [];
     const upload = rounds.upload ?? [];
     return {
-      bare_presign_us: summarize(bare),
+      bare_presign_us: summarize(bareRounds),
       upload_url_us: summarize(upload),
       download_url_us: summarize(rounds.download ?? []),
       me_us: summarize(rounds.me ?? []),
-      paired_ratio: summarize(upload.map((value, i) => value / (bare[i] ?? Number.NaN))),
+      paired_ratio: summarize(upload.map((value, i) => value / (bareRounds[i] ?? Number.NaN))),
       warm_cognito_calls: totalCalls(warmCalls) - totalCalls(coldCalls),
       batch_100_us: summarize(batch),
       bare_get_100_us: summarize(bare100),
       batch_paired_ratio: summarize(batch.map((value, i) => value / (bare100[i] ?? Number.NaN))),
     };
   } finally {
+    bare.destroy();
     cognito.restore();
   }
 }

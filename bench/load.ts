@@ -69,6 +69,90 @@ function liveMemory(): Memory {
 const progress = (message: string) => process.stderr.write(`load: ${message}\n`);
 const mib = (bytes: number) => `${round(bytes / MiB)} MiB`;
 
+/** Memory over the run: peak RSS, the live heap every 10 s, and the live heap after warm-up. */
+function watchMemory(atStart: Memory) {
+  let peakRss = atStart.rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 500);
+  // Live heap every 10 s: the trend shows whether growth levels off.
+  const heapTrend: number[] = [];
+  const trendTimer = setInterval(() => heapTrend.push(liveMemory().heapUsed), 10_000);
+  // The baseline for growth: once every user has been served a while (caches full, code compiled).
+  let afterWarmup: Memory | undefined;
+  const warmupMs = Math.min(10_000, (seconds * 1000) / 4);
+  const warmupTimer = setTimeout(() => {
+    afterWarmup = liveMemory();
+  }, warmupMs);
+  return {
+    stop() {
+      clearInterval(sampler);
+      clearInterval(trendTimer);
+      clearTimeout(warmupTimer);
+    },
+    figures: () => ({ peakRss, heapTrend, baseline: afterWarmup ?? atStart }),
+  };
+}
+
+interface MemoryFigures {
+  readonly atStart: Memory;
+  readonly atEnd: Memory;
+  readonly baseline: Memory;
+  readonly peakRss: number;
+  readonly heapTrend: readonly number[];
+  readonly heapGrowth: number;
+}
+
+/** Answers other than the expected ones, by status, summed. */
+const unexpectedOf = (result: SoakResult) =>
+  Object.values(result.errorsByStatus).reduce((sum, count) => sum + count, 0);
+
+function soakRows(result: SoakResult, users: number, memory: MemoryFigures): string[][] {
+  const unexpected = unexpectedOf(result);
+  const served = result.apiRequests + result.storageRequests;
+  const { atStart, atEnd, baseline, peakRss, heapTrend, heapGrowth } = memory;
+  return [
+    ['duration', `${round(result.seconds)} s + audit, ${concurrency} workers, ${users} users`],
+    ['requests served', `${served} (${result.apiRequests} API, ${result.storageRequests} storage)`],
+    ['throughput', `${round(served / result.seconds)} req/s`],
+    ['operations', JSON.stringify(result.operations)],
+    ['errors by status', unexpected === 0 ? 'none' : JSON.stringify(result.errorsByStatus)],
+    ['5xx / network errors', `${result.serverErrors} / ${result.networkErrors}`],
+    ['lost / corrupted / resurrected', `${result.lost} / ${result.corrupted} / ${result.resurrected}`],
+    ['objects audited', String(result.audited)],
+    [
+      'API latency p50 / p99 / max',
+      `${round(result.api.p50_ms)} / ${round(result.api.p99_ms)} / ${round(result.api.max_ms)} ms`,
+    ],
+    [
+      'storage latency p50 / p99 / max',
+      `${round(result.storage.p50_ms)} / ${round(result.storage.p99_ms)} / ${round(result.storage.max_ms)} ms`,
+    ],
+    ['RSS start / end / peak', `${mib(atStart.rss)} / ${mib(atEnd.rss)} / ${mib(peakRss)}`],
+    [
+      'heap start / after warm-up / end',
+      `${mib(atStart.heapUsed)} / ${mib(baseline.heapUsed)} / ${mib(atEnd.heapUsed)}`,
+    ],
+    ['live heap every 10 s', `${heapTrend.map((bytes) => round(bytes / MiB)).join(', ')} MiB`],
+    ['heap growth after warm-up', `${mib(heapGrowth)} (limit ${mib(HEAP_GROWTH_LIMIT)})`],
+  ];
+}
+
+function failuresOf(result: SoakResult, heapGrowth: number): string[] {
+  const unexpected = unexpectedOf(result);
+  const served = result.apiRequests + result.storageRequests;
+  return [
+    result.serverErrors > 0 && `${result.serverErrors} server errors (5xx)`,
+    result.lost > 0 && `${result.lost} lost objects`,
+    result.corrupted > 0 && `${result.corrupted} corrupted or unexpected objects`,
+    result.resurrected > 0 && `${result.resurrected} deleted objects still present`,
+    unexpected > 0 && `${unexpected} unexpected answers`,
+    result.networkErrors > 0 && `${result.networkErrors} network errors`,
+    heapGrowth > HEAP_GROWTH_LIMIT && `heap grew ${mib(heapGrowth)} after warm-up`,
+    result.audited === 0 && served === 0 && 'nothing was served',
+  ].filter((failure): failure is string => typeof failure === 'string');
+}
+
 async function main(): Promise<number> {
   progress('starting the local stack...');
   const stack = await startLocalStack({ quiet: true });
@@ -77,20 +161,7 @@ async function main(): Promise<number> {
     progress(`creating ${userCount} users...`);
     const users = await signIn(outputs, await createUsers(stack, userCount));
     const atStart = liveMemory();
-
-    let peakRss = atStart.rss;
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    }, 500);
-    // Live heap every 10 s: the trend shows whether growth levels off.
-    const heapTrend: number[] = [];
-    const trendTimer = setInterval(() => heapTrend.push(liveMemory().heapUsed), 10_000);
-    // The baseline for growth: once every user has been served a while (caches full, code compiled).
-    let afterWarmup: Memory | undefined;
-    const warmupMs = Math.min(10_000, (seconds * 1000) / 4);
-    const warmupTimer = setTimeout(() => {
-      afterWarmup = liveMemory();
-    }, warmupMs);
+    const watch = watchMemory(atStart);
 
     progress(`soak: ${concurrency} workers, ${users.length} users, ${seconds} s, then an audit...`);
     let result: SoakResult;
@@ -108,59 +179,19 @@ async function main(): Promise<number> {
         timeoutMs: (seconds + 300) * 1000,
       });
     } finally {
-      clearInterval(sampler);
-      clearInterval(trendTimer);
-      clearTimeout(warmupTimer);
+      watch.stop();
     }
     const atEnd = liveMemory();
-    const baseline = afterWarmup ?? atStart;
-    const heapGrowth = atEnd.heapUsed - baseline.heapUsed;
+    const watched = watch.figures();
+    const heapGrowth = atEnd.heapUsed - watched.baseline.heapUsed;
 
-    const unexpected = Object.values(result.errorsByStatus).reduce((sum, count) => sum + count, 0);
-    const served = result.apiRequests + result.storageRequests;
     console.log('');
     console.log(
-      table(
-        ['soak', 'value'],
-        [
-          ['duration', `${round(result.seconds)} s + audit, ${concurrency} workers, ${users.length} users`],
-          ['requests served', `${served} (${result.apiRequests} API, ${result.storageRequests} storage)`],
-          ['throughput', `${round(served / result.seconds)} req/s`],
-          ['operations', JSON.stringify(result.operations)],
-          ['errors by status', unexpected === 0 ? 'none' : JSON.stringify(result.errorsByStatus)],
-          ['5xx / network errors', `${result.serverErrors} / ${result.networkErrors}`],
-          ['lost / corrupted / resurrected', `${result.lost} / ${result.corrupted} / ${result.resurrected}`],
-          ['objects audited', String(result.audited)],
-          [
-            'API latency p50 / p99 / max',
-            `${round(result.api.p50_ms)} / ${round(result.api.p99_ms)} / ${round(result.api.max_ms)} ms`,
-          ],
-          [
-            'storage latency p50 / p99 / max',
-            `${round(result.storage.p50_ms)} / ${round(result.storage.p99_ms)} / ${round(result.storage.max_ms)} ms`,
-          ],
-          ['RSS start / end / peak', `${mib(atStart.rss)} / ${mib(atEnd.rss)} / ${mib(peakRss)}`],
-          [
-            'heap start / after warm-up / end',
-            `${mib(atStart.heapUsed)} / ${mib(baseline.heapUsed)} / ${mib(atEnd.heapUsed)}`,
-          ],
-          ['live heap every 10 s', `${heapTrend.map((bytes) => round(bytes / MiB)).join(', ')} MiB`],
-          ['heap growth after warm-up', `${mib(heapGrowth)} (limit ${mib(HEAP_GROWTH_LIMIT)})`],
-        ],
-      ),
+      table(['soak', 'value'], soakRows(result, users.length, { atStart, atEnd, heapGrowth, ...watched })),
     );
     for (const line of result.problems) console.log(`  problem: ${line}`);
 
-    const failures = [
-      result.serverErrors > 0 && `${result.serverErrors} server errors (5xx)`,
-      result.lost > 0 && `${result.lost} lost objects`,
-      result.corrupted > 0 && `${result.corrupted} corrupted or unexpected objects`,
-      result.resurrected > 0 && `${result.resurrected} deleted objects still present`,
-      unexpected > 0 && `${unexpected} unexpected answers`,
-      result.networkErrors > 0 && `${result.networkErrors} network errors`,
-      heapGrowth > HEAP_GROWTH_LIMIT && `heap grew ${mib(heapGrowth)} after warm-up`,
-      result.audited === 0 && served === 0 && 'nothing was served',
-    ].filter((failure): failure is string => typeof failure === 'string');
+    const failures = failuresOf(result, heapGrowth);
     console.log('');
     console.log(failures.length === 0 ? 'load: PASS' : `load: FAIL: ${failures.join('; ')}`);
     return failures.length === 0 ? 0 : 1;

@@ -9,14 +9,11 @@
  * After an uncounted warm-up of each, rounds alternate the two uploaders; medians are reported.
  * Prints one JSON object.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
   CognitoIdentityClient,
   GetCredentialsForIdentityCommand,
@@ -28,10 +25,10 @@ import { startLocalStack } from '../local/stack/local-stack';
 import { createFilesClient } from '../shared/api/client';
 import { upload } from '../shared/api/upload';
 import { fileSource } from '../shared/api/upload-node';
+import { startUploadChild, type UploadJob, uploadChildLines } from '../test/support/upload-process';
 import { summarize } from './stats';
 import { signIn } from './users';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MIB = 1024 * 1024;
 const PART = 8 * MIB;
 const CONCURRENCY = 4;
@@ -154,37 +151,16 @@ try {
   s3.destroy();
 
   // Killed at 50 %, resumed by a new process.
-  const child = (killAtBytes?: number) =>
-    new Promise<{ sent: number; resumedParts?: number }>((resolve, reject) => {
-      const process_ = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/upload-child.ts')], {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          NODE_NO_WARNINGS: '1',
-          BENCH_UPLOAD: JSON.stringify({
-            apiUrl: outputs.ApiUrl,
-            idToken: user.idToken,
-            path,
-            storeDir: join(dir, 'store'),
-            key: 'bench/multipart/resumed.bin',
-            concurrency: CONCURRENCY,
-          }),
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let sent = 0;
-      let result: { sent: number; resumedParts?: number } | undefined;
-      createInterface({ input: process_.stdout }).on('line', (line) => {
-        if (line.startsWith('sending ')) sent = Number(line.slice(8));
-        else if (line.startsWith('progress ')) {
-          if (killAtBytes !== undefined && Number(line.slice(9)) >= killAtBytes) process_.kill('SIGKILL');
-        } else if (line.startsWith('{')) result = JSON.parse(line);
-      });
-      process_.on('error', reject);
-      process_.on('close', () => resolve(result ?? { sent }));
-    });
-  const killed = await child(size / 2);
-  const resumed = await child();
+  const resumeJob: UploadJob = {
+    apiUrl: outputs.ApiUrl,
+    idToken: user.idToken,
+    path,
+    storeDir: join(dir, 'store'),
+    key: 'bench/multipart/resumed.bin',
+    concurrency: CONCURRENCY,
+  };
+  const killed = await uploadInChild(resumeJob, size / 2);
+  const resumed = await uploadInChild(resumeJob);
   if (resumed.resumedParts === undefined) throw new Error('the resumed upload did not finish');
   await remove('bench/multipart/resumed.bin');
 
@@ -205,4 +181,20 @@ try {
 } finally {
   await rm(dir, { recursive: true, force: true });
   await stack.stop();
+}
+
+/** One upload in its own process, SIGKILLed once `killAtBytes` are in storage if given. */
+async function uploadInChild(
+  job: UploadJob,
+  killAtBytes?: number,
+): Promise<{ sent: number; resumedParts?: number }> {
+  const child = startUploadChild(job);
+  let sent = 0;
+  let resumedParts: number | undefined;
+  for await (const line of uploadChildLines(child)) {
+    if (line.kind === 'sending') sent = line.bytes;
+    else if (line.kind === 'result') resumedParts = line.result.resumedParts;
+    else if (killAtBytes !== undefined && line.bytes >= killAtBytes) child.kill('SIGKILL');
+  }
+  return resumedParts === undefined ? { sent } : { sent, resumedParts };
 }

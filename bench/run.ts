@@ -59,9 +59,8 @@ function modeFigures(m: ModeFigures) {
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
-async function main(): Promise<number> {
-  const started = performance.now();
-
+/** Every section's measurements, in the order the header lists them. */
+async function measureAll() {
   progress('warm handler path vs. bare presign...');
   const handler = await measureHandler(
     quick ? { warmup: 300, rounds: 10, batch: 50 } : { warmup: 2_000, rounds: 60, batch: 100 },
@@ -89,9 +88,16 @@ async function main(): Promise<number> {
   const deletion = await runDeleteAll(deleteObjects);
   progress('ledger under duplicated and reordered events, events function throughput...');
   const ledgerEvents = await measureLedgerEvents({ rounds: quick ? 2 : 5 });
+  return { handler, cognito, cold, local, multipart, deletion, ledgerEvents };
+}
 
-  const kb = (bytes: number) => round(bytes / 1024);
-  const figures = {
+type Measurements = Awaited<ReturnType<typeof measureAll>>;
+
+const kb = (bytes: number) => round(bytes / 1024);
+
+/** The reported figures: the `--json` keys, in their order. */
+function figuresOf({ handler, cognito, cold, local, multipart, deletion, ledgerEvents }: Measurements) {
+  return {
     bare_presign_us: round(handler.bare_presign_us.median),
     upload_url_us: round(handler.upload_url_us.median),
     download_url_us: round(handler.download_url_us.median),
@@ -147,7 +153,12 @@ async function main(): Promise<number> {
     events_p90_per_s: round(ledgerEvents.eventsPerSecond.p90),
     events_failures: ledgerEvents.failures,
   };
-  const goalsMet = {
+}
+
+type Figures = ReturnType<typeof figuresOf>;
+
+function goalsMetBy(figures: Figures) {
+  return {
     handler_overhead_ratio: figures.handler_overhead_ratio <= GOALS.handler_overhead_ratio,
     upstream_calls_per_user_day: Object.values(figures.modes).every(
       (m) => m.upstream_calls_per_user_day <= GOALS.upstream_calls_per_user_day,
@@ -162,15 +173,19 @@ async function main(): Promise<number> {
       figures.ledger_drift === GOALS.ledger_drift &&
       figures.ledger_drift_events_function === GOALS.ledger_drift,
   };
-  const mark = (met: boolean) => (met ? 'ok' : 'MISSED');
-  const samples = `median of ${handler.upload_url_us.samples} rounds (p90 in brackets)`;
+}
 
-  const rows: string[][] = [
+type GoalsMet = ReturnType<typeof goalsMetBy>;
+
+const mark = (met: boolean) => (met ? 'ok' : 'MISSED');
+
+function handlerRows(figures: Figures, goalsMet: GoalsMet, { handler }: Measurements): string[][] {
+  return [
     [
       'bare presign (getSignedUrl PUT)',
       `${figures.bare_presign_us} [${figures.bare_presign_p90_us}] us`,
       'the limit',
-      samples,
+      `median of ${handler.upload_url_us.samples} rounds (p90 in brackets)`,
     ],
     [
       'POST /files/uploads, warm',
@@ -204,36 +219,44 @@ async function main(): Promise<number> {
       '0',
       'after one request per user',
     ],
-    ...(['sealed', 'direct'] as const).flatMap((mode) => {
-      const m = figures.modes[mode];
-      return [
-        [
-          `${mode}: Cognito + STS calls per 10k requests`,
-          `${m.cognito_calls_per_10k} + ${m.sts_calls_per_10k}`,
-          '',
-          `100 returning users, 1 simulated hour, new instance (${m.get_id_per_10k} GetId, ${m.directory_reads_per_10k} directory reads)`,
-        ],
-        [
-          '  same, brand-new users',
-          `${m.cognito_calls_per_10k_new_users} + ${m.sts_calls_per_10k_new_users}`,
-          '',
-          '',
-        ],
-        ['  same, next hour (warm instance)', String(m.upstream_calls_per_10k_warm), '', ''],
-        [
-          `${mode}: upstream calls per user-day`,
-          String(m.upstream_calls_per_user_day),
-          `<= ${GOALS.upstream_calls_per_user_day} ${mark(m.upstream_calls_per_user_day <= GOALS.upstream_calls_per_user_day)}`,
-          `1 instance, 1 returning user, a request a minute, 15-minute URLs (${m.directory_reads_per_user_day} directory reads)`,
-        ],
-        [
-          `${mode}: longest URL`,
-          `${m.max_url_lifetime_s} s`,
-          `${GOALS.max_url_lifetime_s} ${mark(m.max_url_lifetime_s === GOALS.max_url_lifetime_s)}`,
-          'a 12-hour download URL, fresh and from a 3-hour-old session',
-        ],
-      ];
-    }),
+  ];
+}
+
+function modeRows(figures: Figures): string[][] {
+  return (['sealed', 'direct'] as const).flatMap((mode) => {
+    const m = figures.modes[mode];
+    return [
+      [
+        `${mode}: Cognito + STS calls per 10k requests`,
+        `${m.cognito_calls_per_10k} + ${m.sts_calls_per_10k}`,
+        '',
+        `100 returning users, 1 simulated hour, new instance (${m.get_id_per_10k} GetId, ${m.directory_reads_per_10k} directory reads)`,
+      ],
+      [
+        '  same, brand-new users',
+        `${m.cognito_calls_per_10k_new_users} + ${m.sts_calls_per_10k_new_users}`,
+        '',
+        '',
+      ],
+      ['  same, next hour (warm instance)', String(m.upstream_calls_per_10k_warm), '', ''],
+      [
+        `${mode}: upstream calls per user-day`,
+        String(m.upstream_calls_per_user_day),
+        `<= ${GOALS.upstream_calls_per_user_day} ${mark(m.upstream_calls_per_user_day <= GOALS.upstream_calls_per_user_day)}`,
+        `1 instance, 1 returning user, a request a minute, 15-minute URLs (${m.directory_reads_per_user_day} directory reads)`,
+      ],
+      [
+        `${mode}: longest URL`,
+        `${m.max_url_lifetime_s} s`,
+        `${GOALS.max_url_lifetime_s} ${mark(m.max_url_lifetime_s === GOALS.max_url_lifetime_s)}`,
+        'a 12-hour download URL, fresh and from a 3-hour-old session',
+      ],
+    ];
+  });
+}
+
+function coldRows(figures: Figures): string[][] {
+  return [
     [
       'bundle (minified, as deployed)',
       `${figures.bundle_kb} KiB`,
@@ -259,6 +282,15 @@ async function main(): Promise<number> {
       '',
       `import ${figures.unbundled_cold_import_ms} ms; ${figures.cold_init_ratio}x the bundle`,
     ],
+  ];
+}
+
+function localStackRows(
+  figures: Figures,
+  goalsMet: GoalsMet,
+  { local, multipart }: Measurements,
+): string[][] {
+  return [
     [
       'local stack, upload URLs',
       `${figures.local_rps} req/s`,
@@ -302,6 +334,11 @@ async function main(): Promise<number> {
       '',
       `${figures.delete_all_objects} objects in every level, ${figures.delete_all_calls} calls (202s, then 204)`,
     ],
+  ];
+}
+
+function ledgerRows(figures: Figures, goalsMet: GoalsMet, { ledgerEvents }: Measurements): string[][] {
+  return [
     [
       'ledger drift (fields off)',
       `${figures.ledger_drift} (events function ${figures.ledger_drift_events_function})`,
@@ -314,6 +351,20 @@ async function main(): Promise<number> {
       '',
       `SQS batches of 10, in-memory ledger and S3 fake; ${figures.events_failures} failed messages`,
     ],
+  ];
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const measured = await measureAll();
+  const figures = figuresOf(measured);
+  const goalsMet = goalsMetBy(figures);
+  const rows = [
+    ...handlerRows(figures, goalsMet, measured),
+    ...modeRows(figures),
+    ...coldRows(figures),
+    ...localStackRows(figures, goalsMet, measured),
+    ...ledgerRows(figures, goalsMet, measured),
   ];
   console.log('');
   console.log(table(['figure', 'value', 'goal', 'notes'], rows, ['left', 'right']));

@@ -5,8 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { createPoolUser, type DemoUser, passwordSignIn } from '../local/stack/bootstrap';
+import { createPoolUser, type DemoUser } from '../local/stack/bootstrap';
 import type { LocalStack, LocalStackOutputs } from '../local/stack/local-stack';
+import { localAppClient, signInWithPassword } from '../test/support/sign-in';
 
 export interface SignedIn {
   readonly username: string;
@@ -14,22 +15,13 @@ export interface SignedIn {
   readonly idToken: string;
 }
 
-export async function signIn(outputs: LocalStackOutputs, users: readonly DemoUser[]): Promise<SignedIn[]> {
-  // Sign-in is a public operation: the SDK sends it unsigned, as an app does.
-  const client = new CognitoIdentityProviderClient({
-    region: outputs.Region,
-    endpoint: outputs.CognitoIdpEndpoint,
-  });
-  try {
-    return await Promise.all(
-      users.map(async (user) => {
-        const { idToken } = await passwordSignIn(client, outputs.UserPoolClientId, user);
-        return { username: user.username, idToken };
-      }),
-    );
-  } finally {
-    client.destroy();
-  }
+export function signIn(outputs: LocalStackOutputs, users: readonly DemoUser[]): Promise<SignedIn[]> {
+  return Promise.all(
+    users.map(async (user) => {
+      const { idToken } = await signInWithPassword(localAppClient(outputs), user);
+      return { username: user.username, idToken };
+    }),
+  );
 }
 
 /** Creates `count` confirmed users with fresh random passwords. */

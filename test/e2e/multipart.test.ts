@@ -4,12 +4,11 @@
  * sent other than as signed, the server-side completion checks, racing conditional completions,
  * abort, and storage's own multipart errors with the user's own credentials.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -22,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../shared/api/schema';
 import { upload } from '../../shared/api/upload';
 import { decodeHandle } from '../../shared/domain/multipart';
+import { startUploadChild, type UploadChildResult, uploadChildLines } from '../support/upload-process';
 import { deleteAllUnder, identityCredentials, type Session, signIn, storageAs } from './support/session';
 import { runPrefix, s3ErrorCode, send, sha256Base64, swapOwner } from './support/storage';
 import { e2eTarget } from './support/target';
@@ -136,18 +136,18 @@ describe('the upload helper', () => {
     const settings = { apiUrl: target.apiUrl, idToken: alice.idToken, path, storeDir, key, concurrency: 2 };
 
     // The first process is killed (SIGKILL: no cleanup) once half the bytes are in storage.
-    const first = child(settings);
-    for await (const line of lines(first)) {
-      if (line.startsWith('progress ') && Number(line.slice(9)) >= 24 * MIB) break;
+    const first = startUploadChild(settings);
+    for await (const line of uploadChildLines(first)) {
+      if (line.kind === 'progress' && line.bytes >= 24 * MIB) break;
     }
     first.kill('SIGKILL');
     await exited(first);
     expect(await stored(alice, key)).toBe(404);
 
-    const second = child(settings);
-    let result: { resumedParts: number; bytesSent: number; size: number } | undefined;
-    for await (const line of lines(second)) {
-      if (line.startsWith('result ')) result = JSON.parse(line.slice(7));
+    const second = startUploadChild(settings);
+    let result: UploadChildResult | undefined;
+    for await (const line of uploadChildLines(second)) {
+      if (line.kind === 'result') result = line.result;
     }
     expect(await exited(second)).toBe(0);
     expect(result?.size).toBe(48 * MIB);
@@ -156,19 +156,6 @@ describe('the upload helper', () => {
     expect(sha(await download(alice, key))).toBe(sha(body));
   });
 });
-
-function child(settings: object): ChildProcess {
-  // node with tsx's loader, not the tsx launcher: one process, so SIGKILL really kills the upload.
-  return spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support/upload-child.ts')], {
-    env: { ...process.env, UPLOAD_CHILD: JSON.stringify(settings) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-}
-
-function lines(process: ChildProcess): AsyncIterable<string> {
-  if (!process.stdout) throw new Error('no stdout');
-  return createInterface({ input: process.stdout });
-}
 
 function exited(process: ChildProcess): Promise<number | null> {
   if (process.exitCode !== null || process.signalCode !== null) return Promise.resolve(process.exitCode);

@@ -11,7 +11,7 @@ import { USAGE_SK } from '../../lambdas/aws/ledger';
 import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import { LEVELS, type Level } from '../../shared/domain/keys';
 import { usageOf } from '../../shared/events/ledger';
-import { SAMPLES } from '../unit/events/samples';
+import { SAMPLES } from '../support/content-samples';
 import { createFreshUser } from './support/fresh-user';
 import { identityCredentials, type Session, signIn, storageAs } from './support/session';
 import { randomBody, runPrefix, send } from './support/storage';

@@ -1,16 +1,16 @@
 /**
  * Faults, end to end through the real AWS SDK clients: Cognito Identity and S3 are a fake on
  * loopback that throttles, fails, hangs, drops connections or expires credentials on command (see
- * support/fake-aws.ts). Every fault must end in a bounded number of upstream attempts, within a
+ * test/support/fake-aws.ts). Every fault must end in a bounded number of upstream attempts, within a
  * bounded wall time, as the right problem response (503 + Retry-After, 502, 504), never a 500 with
  * internals, and never with a change half made or a URL handed out that should not be.
  */
 import { it as base, describe, expect } from 'vitest';
 import { TIMEOUT_EARLY_MS } from '../../lambdas/api/app';
 import { DEFAULT_RETRY } from '../../lambdas/aws/retry';
+import { type FakeAws, refusedUrl, startFakeAws } from '../support/fake-aws';
 import { alice, type EventInput, parse } from '../unit/support/fixtures';
 import { ATTEMPT_TIMEOUT_MS, appAgainst, expectProblem } from './support/app';
-import { type FakeAws, refusedUrl, startFakeAws } from './support/fake-aws';
 
 const ownKey = (key: string) => `private/${alice.identityId}/${key}`;
 

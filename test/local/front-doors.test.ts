@@ -22,8 +22,8 @@ import {
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { passwordSignIn } from '../../local/stack/bootstrap';
 import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
+import { localAppClient, signInWithPassword } from '../support/sign-in';
 import { decodeJwtPart, motoBuiltInSigningKey, signJwt } from './support';
 
 const run = promisify(execFile);
@@ -40,15 +40,7 @@ beforeAll(async () => {
   const { outputs } = stack;
   const [alice] = outputs.DemoUsers;
   if (!alice) throw new Error('a demo user expected');
-  const idp = new CognitoIdentityProviderClient({
-    region: outputs.Region,
-    endpoint: outputs.CognitoIdpEndpoint,
-  });
-  try {
-    idToken = (await passwordSignIn(idp, outputs.UserPoolClientId, alice)).idToken;
-  } finally {
-    idp.destroy();
-  }
+  idToken = (await signInWithPassword(localAppClient(outputs), alice)).idToken;
   userCredentials = await fromCognitoIdentityPool({
     identityPoolId: outputs.IdentityPoolId,
     logins: { [`cognito-idp.${outputs.Region}.amazonaws.com/${outputs.UserPoolId}`]: idToken },
@@ -214,17 +206,11 @@ describe('user pool: IAM-authorized operations only with the admin keys', () => 
 describe('user pool: sign-in is public, with any standard client', () => {
   it('InitiateAuth USER_PASSWORD_AUTH with the JS SDK, no credentials: tokens signed with our key', async () => {
     const [, bob] = stack.outputs.DemoUsers;
-    const idp = idpWith();
-    try {
-      const { idToken: token } = await passwordSignIn(
-        idp,
-        stack.outputs.UserPoolClientId,
-        bob ?? { username: '', password: '' },
-      );
-      expect(decodeJwtPart(token, 0).kid).toBe(stack.userPoolSigningKey.kid);
-    } finally {
-      idp.destroy();
-    }
+    const { idToken: token } = await signInWithPassword(
+      localAppClient(stack.outputs),
+      bob ?? { username: '', password: '' },
+    );
+    expect(decodeJwtPart(token, 0).kid).toBe(stack.userPoolSigningKey.kid);
   });
 
   it('InitiateAuth USER_SRP_AUTH is passed through (moto answers the PASSWORD_VERIFIER challenge)', async () => {

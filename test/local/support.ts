@@ -25,8 +25,8 @@ import {
 } from '../../local/core/credential-store';
 import { type MotoServer, startMoto } from '../../local/moto/moto';
 import { type S3Gateway, startS3Gateway } from '../../local/s3/gateway';
-import { passwordSignIn } from '../../local/stack/bootstrap';
 import { buildAuthenticatedRolePolicy } from '../../shared/policy/access-policy';
+import { signInWithPassword, type Tokens } from '../support/sign-in';
 
 export const REGION = 'us-east-1';
 export const ROLE_ARN = 'arn:aws:iam::000000000000:role/user-files-test-authenticated';
@@ -161,18 +161,9 @@ export async function createUser(userPoolUrl: string, pool: UserPool, username: 
   }
 }
 
-/** A fresh sign-in (USER_PASSWORD_AUTH): every call returns new tokens. */
-export async function signIn(
-  userPoolUrl: string,
-  pool: UserPool,
-  user: TestUser,
-): Promise<{ idToken: string; accessToken: string }> {
-  const client = idp(userPoolUrl);
-  try {
-    return await passwordSignIn(client, pool.clientId, user);
-  } finally {
-    client.destroy();
-  }
+/** A fresh sign-in (USER_PASSWORD_AUTH) through the gateway: every call returns new tokens. */
+export function signIn(userPoolUrl: string, pool: UserPool, user: TestUser): Promise<Tokens> {
+  return signInWithPassword({ region: REGION, endpoint: userPoolUrl, clientId: pool.clientId }, user);
 }
 
 export function registerIdentityPool(

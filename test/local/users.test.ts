@@ -5,12 +5,11 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEYS_FILE_NAME, writeAdminKeys } from '../../local/stack/admin-keys';
-import { passwordSignIn } from '../../local/stack/bootstrap';
 import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import { runUsers, UsageError } from '../../scripts/users';
+import { localAppClient, signInWithPassword } from '../support/sign-in';
 
 let stack: LocalStack;
 let dir: string;
@@ -36,16 +35,7 @@ async function users(args: string[], env: Record<string, string> = {}): Promise<
 }
 
 async function signIn(username: string, password: string): Promise<string> {
-  const idp = new CognitoIdentityProviderClient({
-    region: stack.outputs.Region,
-    endpoint: stack.outputs.CognitoIdpEndpoint,
-    credentials: { accessKeyId: 'AKIAUNUSED0000000000', secretAccessKey: 'unused' },
-  });
-  try {
-    return (await passwordSignIn(idp, stack.outputs.UserPoolClientId, { username, password })).idToken;
-  } finally {
-    idp.destroy();
-  }
+  return (await signInWithPassword(localAppClient(stack.outputs), { username, password })).idToken;
 }
 
 describe('npm run users (local stack)', () => {

@@ -9,13 +9,12 @@ import {
   GetCredentialsForIdentityCommand,
   GetIdCommand,
 } from '@aws-sdk/client-cognito-identity';
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Middleware } from 'openapi-fetch';
 import { createIdentityService, createStsClient } from '../../../lambdas/aws/identity';
-import { passwordSignIn } from '../../../local/stack/bootstrap';
 import { createFilesClient } from '../../../shared/api/client';
 import { validateResponse } from '../../support/openapi-validator';
+import { signInWithPassword, type Tokens } from '../../support/sign-in';
 import type { E2eTarget, TestUser } from './target';
 
 export type FilesApi = ReturnType<typeof createFilesClient>;
@@ -61,19 +60,9 @@ export function apiFor(target: E2eTarget, idToken: string | (() => string)): Fil
   return api;
 }
 
-export async function signInTokens(
-  target: E2eTarget,
-  user: TestUser,
-): Promise<{ idToken: string; accessToken: string }> {
-  const client = new CognitoIdentityProviderClient({
-    region: target.region,
-    ...(target.endpoints.cognitoIdp ? { endpoint: target.endpoints.cognitoIdp } : {}),
-  });
-  try {
-    return await passwordSignIn(client, target.userPoolClientId, user);
-  } finally {
-    client.destroy();
-  }
+export function signInTokens(target: E2eTarget, user: TestUser): Promise<Tokens> {
+  const { region, endpoints, userPoolClientId: clientId } = target;
+  return signInWithPassword({ region, endpoint: endpoints.cognitoIdp, clientId }, user);
 }
 
 export async function signIn(target: E2eTarget, user: TestUser): Promise<Session> {

@@ -3,11 +3,10 @@
  * table (through the DynamoDB gateway, with the function's own keys), and a request's presigned URL
  * is still signed with the caller's own credentials, never with the function's keys.
  */
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { passwordSignIn } from '../../../local/stack/bootstrap';
 import { type LocalStack, startLocalStack } from '../../../local/stack/local-stack';
+import { localAppClient, signInWithPassword } from '../../support/sign-in';
 
 let stack: LocalStack;
 
@@ -24,10 +23,6 @@ it('records the identity ID in the table and signs URLs with the caller’s own 
   const { outputs } = stack;
   const [alice] = outputs.DemoUsers;
   if (!alice) throw new Error('a demo user expected');
-  const idp = new CognitoIdentityProviderClient({
-    region: outputs.Region,
-    endpoint: outputs.CognitoIdpEndpoint,
-  });
   const dynamo = new DynamoDBClient({
     region: outputs.Region,
     endpoint: outputs.DynamoDbEndpoint,
@@ -37,7 +32,7 @@ it('records the identity ID in the table and signs URLs with the caller’s own 
   const functionKey = process.env.AWS_ACCESS_KEY_ID;
   expect(functionKey).toMatch(/^AKIA/);
   try {
-    const { idToken } = await passwordSignIn(idp, outputs.UserPoolClientId, alice);
+    const { idToken } = await signInWithPassword(localAppClient(outputs), alice);
     const headers = { Authorization: `Bearer ${idToken}`, 'Content-Type': 'application/json' };
     const me = await fetch(`${outputs.ApiUrl}me`, { headers });
     expect(me.status).toBe(200);
@@ -62,7 +57,6 @@ it('records the identity ID in the table and signs URLs with the caller’s own 
     expect(credential).not.toBe('');
     expect(credential).not.toContain(String(functionKey));
   } finally {
-    idp.destroy();
     dynamo.destroy();
   }
 });

@@ -10,12 +10,11 @@ import {
   GetOpenIdTokenCommand,
   GetOpenIdTokenForDeveloperIdentityCommand,
 } from '@aws-sdk/client-cognito-identity';
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cognitoProviderName } from '../../../local/core/credential-store';
-import { passwordSignIn } from '../../../local/stack/bootstrap';
 import { type LocalStack, startLocalStack } from '../../../local/stack/local-stack';
+import { localAppClient, signInWithPassword } from '../../support/sign-in';
 
 let stack: LocalStack;
 let idToken: string;
@@ -40,15 +39,9 @@ const developerToken = (credentials: Keys, identifier?: string) =>
 
 beforeAll(async () => {
   stack = await startLocalStack({ quiet: true, api: false });
-  const idp = new CognitoIdentityProviderClient({
-    region: stack.outputs.Region,
-    endpoint: stack.outputs.CognitoIdpEndpoint,
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
   const [alice] = stack.outputs.DemoUsers;
   if (!alice) throw new Error('a demo user expected');
-  idToken = (await passwordSignIn(idp, stack.outputs.UserPoolClientId, alice)).idToken;
-  idp.destroy();
+  idToken = (await signInWithPassword(localAppClient(stack.outputs), alice)).idToken;
 });
 
 afterAll(async () => {
