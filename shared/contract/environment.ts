@@ -2,7 +2,7 @@
  * The functions' environment, defined once: each variable's name, parser, bounds and default. The
  * construct writes it (`writeEnvironment`), each function reads it at init (`readEnvironment`), and
  * the local stack sets it through the same writer, so none of the three can drift from the others.
- * Reading what was written gives back the same values (test/unit/shared/contract.test.ts).
+ * Reading what was written gives back the same values (test/unit/shared/contract/environment.test.ts).
  */
 import * as z from 'zod';
 import { MAX_SIGV4_EXPIRES_SECONDS } from '../domain/expiry';

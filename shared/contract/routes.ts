@@ -1,7 +1,7 @@
 /**
  * The API's routes, listed once: the function's router serves them, the construct creates their
  * REST API resources and methods, the local API adapter routes them, and a test checks the list
- * against `openapi.yaml` (test/unit/shared/contract-routes.test.ts).
+ * against `openapi.yaml` (test/unit/shared/contract/routes.test.ts).
  */
 export const ROUTES = [
   { id: 'getMe', method: 'GET', path: '/me' },

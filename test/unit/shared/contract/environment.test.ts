@@ -3,8 +3,8 @@
  * unchanged, and both functions accept every value the construct does.
  */
 import { describe, expect, test } from 'vitest';
-import { loadConfig } from '../../../lambdas/api/config';
-import { loadEventsConfig } from '../../../lambdas/events/config';
+import { loadConfig } from '../../../../lambdas/api/config';
+import { loadEventsConfig } from '../../../../lambdas/events/config';
 import {
   API_FUNCTION_VARIABLES,
   type ApiSettings,
@@ -13,7 +13,7 @@ import {
   type EventsSettings,
   readEnvironment,
   writeEnvironment,
-} from '../../../shared/contract/environment';
+} from '../../../../shared/contract/environment';
 
 const GIB = 1024 ** 3;
 

@@ -3,12 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { ROUTES, servedRoutes } from '../../../shared/contract/routes';
+import { ROUTES, servedRoutes } from '../../../../shared/contract/routes';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 function specRoutes(): string[] {
-  const spec = parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'openapi.yaml'), 'utf8')) as {
+  const spec = parse(
+    readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'openapi.yaml'), 'utf8'),
+  ) as {
     paths: Record<string, Record<string, unknown>>;
   };
   return Object.entries(spec.paths).flatMap(([path, item]) =>
