@@ -1,8 +1,9 @@
 /**
- * Runs `moto_server` (Python moto 5): the local user pool (cognito-idp), the identity directory
- * and ledger tables and the object storage. moto checks no signatures, so it listens on a Unix socket in a
- * private (0700) directory and never on TCP: callers reach it only through the stack's front doors
- * (the user-pool and DynamoDB gateways, the S3 gateway), which check them as AWS does.
+ * Runs `moto_server` (Python moto, exactly the version in `version.txt`): the local user pool
+ * (cognito-idp), the identity directory and ledger tables and the object storage. moto checks no
+ * signatures, so it listens on a Unix socket in a private (0700) directory and never on TCP: callers
+ * reach it only through the stack's front doors (the user-pool and DynamoDB gateways, the S3
+ * gateway), which check them as AWS does.
  *
  * moto is started through `launcher.py`, which swaps the token-signing key moto ships in its
  * package (public, so anyone could mint accepted tokens) for a key generated here, at every start.
@@ -16,20 +17,28 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MOTO_INSTALL_HINT, MOTO_VERSION } from './version';
 
-export const MOTO_INSTALL_HINT = 'pip install "moto[server]"';
+export { MOTO_INSTALL_HINT, MOTO_VERSION } from './version';
 
 const LAUNCHER = join(dirname(fileURLToPath(import.meta.url)), 'launcher.py');
 
-/** `moto_server` is not on PATH (or not installed for the active Python). */
+/**
+ * The moto the local stack needs is not there: `moto_server` is not on PATH, its Python has no
+ * moto, or another version than `version.txt` names (the launcher's message says which).
+ */
 export class MotoNotInstalledError extends Error {
-  constructor(detail: string) {
-    super(
-      `moto_server was not found (${detail}). The local stack needs Python moto 5 with its server: ` +
-        `install it with \`${MOTO_INSTALL_HINT}\` (Python 3.9 or newer) and make sure \`moto_server\` is on PATH.`,
-    );
+  constructor(message: string) {
+    super(message);
     this.name = 'MotoNotInstalledError';
   }
+}
+
+function motoNotFound(detail: string): MotoNotInstalledError {
+  return new MotoNotInstalledError(
+    `moto_server was not found (${detail}). The local stack needs Python moto ${MOTO_VERSION} with its server: ` +
+      `install it with \`${MOTO_INSTALL_HINT}\` (Python 3.9 or newer) and make sure \`moto_server\` is on PATH.`,
+  );
 }
 
 export interface MotoOptions {
@@ -55,6 +64,8 @@ const OUTPUT_TAIL_BYTES = 4096;
 const STOP_GRACE_MS = 3000;
 /** The launcher's exit code when its Python cannot import moto. */
 const NOT_INSTALLED_EXIT = 127;
+/** The launcher's exit code when its moto is not the version in `version.txt`. */
+const WRONG_VERSION_EXIT = 3;
 
 /** Keeps the last few KB of a child's output: enough to explain a failed start, bounded in memory. */
 function tail(stream: NodeJS.ReadableStream | null): () => string {
@@ -97,7 +108,7 @@ export function motoPython(command = 'moto_server'): string {
     ? [command]
     : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir || '.', command));
   const found = candidates.find(executable);
-  if (!found) throw new MotoNotInstalledError(`\`${command}\` is not on PATH`);
+  if (!found) throw motoNotFound(`\`${command}\` is not on PATH`);
   const firstLine = readFileSync(found, 'utf8').slice(0, 512).split('\n', 1)[0] ?? '';
   const shebang = /^#!\s*(\S*python[\d.]*)\s*$/.exec(firstLine)?.[1];
   if (shebang && executable(shebang)) return shebang;
@@ -201,13 +212,18 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
     if (raced instanceof Error) {
       const code = (raced as NodeJS.ErrnoException).code;
       return code === 'ENOENT'
-        ? new MotoNotInstalledError(`\`${python}\` (the Python of \`${command}\`) is not on PATH`)
+        ? motoNotFound(`\`${python}\` (the Python of \`${command}\`) is not on PATH`)
         : new Error(`could not start ${python} ${LAUNCHER}: ${raced.message}`);
     }
     const text = output();
+    if (raced === WRONG_VERSION_EXIT) {
+      // 'exit' can come before the last of stderr: the launcher's message is all it wrote.
+      if (!child.stderr?.closed) await new Promise((resolve) => child.stderr?.once('close', resolve));
+      return new MotoNotInstalledError(stderr());
+    }
     // pyenv and similar shims exit 127 when the active Python has no moto; so does the launcher.
     if (raced === NOT_INSTALLED_EXIT || /command not found/i.test(text))
-      return new MotoNotInstalledError(text || `exit ${NOT_INSTALLED_EXIT}`);
+      return motoNotFound(text || `exit ${NOT_INSTALLED_EXIT}`);
     return new Error(`moto_server exited with code ${raced} before it was ready:\n${text}`);
   };
 
