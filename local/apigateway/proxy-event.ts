@@ -16,8 +16,12 @@ export interface ProxyEventInput {
   readonly headers: Record<string, string>;
   /** @default one value per header in `headers` */
   readonly multiValueHeaders?: Record<string, string[]>;
-  /** @default no query string */
-  readonly query?: URLSearchParams;
+  /**
+   * The query string, split as API Gateway splits it; or parameters as the function receives
+   * them, kept exactly as given (tests send hostile names such as `__proto__` this way).
+   * @default no query string
+   */
+  readonly query?: URLSearchParams | Record<string, string>;
   readonly body: string | null;
   /** What the authorizer passes on, as strings (see `claimsAsApiGatewayStrings`); null: none. */
   readonly claims: Record<string, string> | null;
@@ -130,10 +134,18 @@ export function headerMaps(
   return { headers, multiValueHeaders };
 }
 
-function queryMaps(params: URLSearchParams): {
+function queryMaps(params: URLSearchParams | Record<string, string>): {
   queryStringParameters: Record<string, string> | null;
   multiValueQueryStringParameters: Record<string, string[]> | null;
 } {
+  if (!(params instanceof URLSearchParams)) {
+    return {
+      queryStringParameters: params,
+      multiValueQueryStringParameters: Object.fromEntries(
+        Object.entries(params).map(([name, value]) => [name, [value]]),
+      ),
+    };
+  }
   const single: Record<string, string> = {};
   const multi: Record<string, string[]> = {};
   for (const [name, value] of params) {

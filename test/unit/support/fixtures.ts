@@ -121,7 +121,7 @@ export function event(input: EventInput): APIGatewayProxyEvent {
     method: input.method,
     path: input.path,
     headers,
-    query: new URLSearchParams(input.query),
+    query: input.query,
     body,
     claims,
     requestId: 'req-0001',
