@@ -22,6 +22,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createApp } from '../lambdas/api/app';
 import { type Config, loadConfig } from '../lambdas/api/config';
 import { createDeps } from '../lambdas/api/deps';
+import { restProxyEvent } from '../local/apigateway/proxy-event';
 import { measureRounds, type RoundsOptions, type Summary, summarize } from './stats';
 
 /** The function's environment as the stack sets it (ids shaped like real ones). */
@@ -62,15 +63,9 @@ export function benchUser(n: number): BenchUser {
   };
 }
 
-/** A REST API proxy event as API Gateway builds it behind the Cognito user-pools authorizer. */
-export function apiEvent(
-  user: BenchUser,
-  method: string,
-  path: string,
-  body?: unknown,
-  requestId = 'c0ffee00-0000-4000-8000-000000000000',
-): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {
+/** The headers a browser's request arrives with behind CloudFront, as the function sees them. */
+function browserHeaders(user: BenchUser): Record<string, string> {
+  return {
     Accept: 'application/json',
     'Accept-Encoding': 'gzip, deflate, br',
     Authorization: `Bearer ${user.idToken}`,
@@ -87,66 +82,41 @@ export function apiEvent(
     'X-Forwarded-Port': '443',
     'X-Forwarded-Proto': 'https',
   };
-  return {
-    resource: path,
+}
+
+/** A REST API proxy event as API Gateway builds it behind the Cognito user-pools authorizer. */
+export function apiEvent(
+  user: BenchUser,
+  method: string,
+  path: string,
+  body?: unknown,
+  requestId = 'c0ffee00-0000-4000-8000-000000000000',
+): APIGatewayProxyEvent {
+  return restProxyEvent({
+    method,
     path,
-    httpMethod: method,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
+    headers: browserHeaders(user),
     body: body === undefined ? null : JSON.stringify(body),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      authorizer: {
-        claims: {
-          sub: user.sub,
-          'cognito:username': user.username,
-          email: `${user.username}@example.com`,
-          email_verified: 'true',
-          aud: BENCH_ENV.USER_POOL_CLIENT_IDS,
-          iss: `https://cognito-idp.us-east-1.amazonaws.com/${BENCH_ENV.USER_POOL_ID}`,
-          token_use: 'id',
-          auth_time: '1767225600',
-          exp: 'Thu Jan 01 01:00:00 UTC 2026',
-          iat: 'Thu Jan 01 00:00:00 UTC 2026',
-        },
-      },
-      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      extendedRequestId: 'bench-extended',
-      httpMethod: method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '203.0.113.7',
-        user: null,
-        userAgent: headers['User-Agent'] ?? null,
-        userArn: null,
-      },
-      path: `/v1${path}`,
-      protocol: 'HTTP/1.1',
-      requestId,
-      requestTime: '01/Jan/2026:00:00:00 +0000',
-      requestTimeEpoch: 1767225600000,
-      resourceId: 'abc123',
-      resourcePath: path,
-      stage: 'v1',
+    claims: {
+      sub: user.sub,
+      'cognito:username': user.username,
+      email: `${user.username}@example.com`,
+      email_verified: 'true',
+      aud: BENCH_ENV.USER_POOL_CLIENT_IDS,
+      iss: `https://cognito-idp.us-east-1.amazonaws.com/${BENCH_ENV.USER_POOL_ID}`,
+      token_use: 'id',
+      auth_time: '1767225600',
+      exp: 'Thu Jan 01 01:00:00 UTC 2026',
+      iat: 'Thu Jan 01 00:00:00 UTC 2026',
     },
-  };
+    requestId,
+    extendedRequestId: 'bench-extended',
+    received: new Date(1767225600000),
+    sourceIp: '203.0.113.7',
+    domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
+    accountId: '123456789012',
+    apiId: 'abc123',
+  });
 }
 
 export const lambdaContext: Context = {

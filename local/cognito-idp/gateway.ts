@@ -7,7 +7,7 @@
  * each pool is served; nothing else of moto is reachable.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
   AWS_JSON_CONTENT_TYPE,
   AwsJsonError,
@@ -103,95 +103,32 @@ const CORS_REQUEST_HEADERS =
 /** `/{userPoolId}/.well-known/jwks.json`, the pool's public keys. */
 const JWKS_PATH = /^\/([\w-]+_[0-9a-zA-Z]+)\/\.well-known\/jwks\.json$/;
 
+/** What serving a request needs, fixed at start. */
+interface Door {
+  readonly agent: Agent;
+  readonly region: string;
+  /** moto reads the region of a request from its host name, as AWS's endpoints carry it. */
+  readonly upstreamHost: string;
+  readonly options: UserPoolGatewayOptions;
+  readonly log: (line: string) => void;
+}
+
 export async function startUserPoolGateway(options: UserPoolGatewayOptions): Promise<UserPoolGateway> {
   const host = options.host ?? LOOPBACK;
   const region = options.region ?? 'us-east-1';
-  const log = options.log ?? (() => {});
-  const { agent } = options.moto;
-  // moto reads the region of a request from its host name, as AWS's endpoints carry it.
-  const upstreamHost = `cognito-idp.${region}.amazonaws.com`;
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<string> {
-    const path = req.url ?? '/';
-    if (req.method === 'GET' && JWKS_PATH.test(path)) {
-      const status = await forwardToMoto(agent, res, {
-        method: 'GET',
-        path,
-        headers: { host: upstreamHost },
-      });
-      return `jwks ${status}`;
-    }
-    if (req.method !== 'POST' || path !== '/') {
-      req.resume();
-      throw new AwsJsonError('UnknownOperationException', 'Not found.', 404);
-    }
-    const body = await readBody(req, MAX_BODY_BYTES);
-    const operation = targetOperation(req, TARGET_PREFIX);
-    if (!operation) throw new AwsJsonError('UnknownOperationException', 'Unknown operation.');
-    if (!PUBLIC_OPERATIONS.has(operation)) {
-      const caller = await verifyJsonSignature(req, body, {
-        service: 'cognito-idp',
-        region,
-        principals: options.principals,
-      });
-      const poolId = parseJsonObject(body).UserPoolId;
-      const functionPool = options.functionUserPoolId?.();
-      const functionMayCall =
-        caller.kind === 'function' &&
-        operation === FUNCTION_OPERATION &&
-        functionPool !== undefined &&
-        poolId === functionPool;
-      if (caller.kind !== 'admin' && !functionMayCall) {
-        const resource = `arn:aws:cognito-idp:${region}:000000000000:userpool/${typeof poolId === 'string' ? poolId : '*'}`;
-        throw accessDenied(caller, `cognito-idp:${operation}`, resource);
-      }
-    }
-    // What was authorized, re-serialized: moto sees the operation and these parameters, nothing else.
-    const input = parseJsonObject(body);
-    const status = await forwardToMoto(agent, res, {
-      method: 'POST',
-      path: '/',
-      headers: {
-        host: upstreamHost,
-        'content-type': AWS_JSON_CONTENT_TYPE,
-        'x-amz-target': `${TARGET_PREFIX}${operation}`,
-      },
-      body: Buffer.from(JSON.stringify(input), 'utf8'),
-    });
-    return `${operation} ${status}`;
-  }
-
+  const door: Door = {
+    agent: options.moto.agent,
+    region,
+    upstreamHost: `cognito-idp.${region}.amazonaws.com`,
+    options,
+    log: options.log ?? (() => {}),
+  };
   const server = createServer((req, res) => {
+    if (answerCors(req, res)) return;
     const requestId = randomUUID();
-    // As Cognito's endpoint does, so web apps can sign in: any origin, no cookies. What it serves
-    // without credentials needs none; everything else still needs the admin's SigV4 signature.
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Expose-Headers', 'x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage');
-    if (req.method === 'OPTIONS') {
-      req.resume();
-      res.writeHead(204, {
-        'Access-Control-Allow-Methods': 'GET, POST',
-        'Access-Control-Allow-Headers': CORS_REQUEST_HEADERS,
-        'Access-Control-Max-Age': '86400',
-      });
-      res.end();
-      return;
-    }
-    handle(req, res).then(
-      (outcome) => log(`cognito-idp: ${outcome}`),
-      (error: unknown) => {
-        const refusal =
-          error instanceof AwsJsonError
-            ? error
-            : new AwsJsonError('InternalErrorException', 'Internal error.', 500);
-        if (!(error instanceof AwsJsonError)) {
-          log(`cognito-idp: unexpected ${error instanceof Error ? error.name : typeof error}`);
-        } else {
-          log(`cognito-idp: refused ${refusal.type}`);
-        }
-        if (res.headersSent) res.destroy();
-        else sendError(res, refusal, requestId);
-      },
+    handle(door, req, res).then(
+      (outcome) => door.log(`cognito-idp: ${outcome}`),
+      (error: unknown) => refuse(door, res, error, requestId),
     );
   });
   const port = await listen(server, host, options.port ?? 0, 'the user pool gateway');
@@ -200,4 +137,93 @@ export async function startUserPoolGateway(options: UserPoolGatewayOptions): Pro
     port,
     close: () => closeServer(server),
   };
+}
+
+/**
+ * As Cognito's endpoint does, so web apps can sign in: any origin, no cookies. What it serves
+ * without credentials needs none; everything else still needs the admin's SigV4 signature.
+ * True when this was a preflight, answered here.
+ */
+function answerCors(req: IncomingMessage, res: ServerResponse): boolean {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Expose-Headers', 'x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage');
+  if (req.method !== 'OPTIONS') return false;
+  req.resume();
+  res.writeHead(204, {
+    'Access-Control-Allow-Methods': 'GET, POST',
+    'Access-Control-Allow-Headers': CORS_REQUEST_HEADERS,
+    'Access-Control-Max-Age': '86400',
+  });
+  res.end();
+  return true;
+}
+
+/** A pool's JWKS, or an authorized operation passed to moto; answers a one-line outcome for the log. */
+async function handle(door: Door, req: IncomingMessage, res: ServerResponse): Promise<string> {
+  const path = req.url ?? '/';
+  if (req.method === 'GET' && JWKS_PATH.test(path)) {
+    const status = await forwardToMoto(door.agent, res, {
+      method: 'GET',
+      path,
+      headers: { host: door.upstreamHost },
+    });
+    return `jwks ${status}`;
+  }
+  if (req.method !== 'POST' || path !== '/') {
+    req.resume();
+    throw new AwsJsonError('UnknownOperationException', 'Not found.', 404);
+  }
+  const body = await readBody(req, MAX_BODY_BYTES);
+  const operation = targetOperation(req, TARGET_PREFIX);
+  if (!operation) throw new AwsJsonError('UnknownOperationException', 'Unknown operation.');
+  if (!PUBLIC_OPERATIONS.has(operation)) await authorize(door, req, body, operation);
+  // What was authorized, re-serialized: moto sees the operation and these parameters, nothing else.
+  const input = parseJsonObject(body);
+  const status = await forwardToMoto(door.agent, res, {
+    method: 'POST',
+    path: '/',
+    headers: {
+      host: door.upstreamHost,
+      'content-type': AWS_JSON_CONTENT_TYPE,
+      'x-amz-target': `${TARGET_PREFIX}${operation}`,
+    },
+    body: Buffer.from(JSON.stringify(input), 'utf8'),
+  });
+  return `${operation} ${status}`;
+}
+
+/** An IAM-authorized operation: the admin may call any; the function only AdminGetUser on its pool. */
+async function authorize(door: Door, req: IncomingMessage, body: Buffer, operation: string): Promise<void> {
+  const { region, options } = door;
+  const caller = await verifyJsonSignature(req, body, {
+    service: 'cognito-idp',
+    region,
+    principals: options.principals,
+  });
+  const poolId = parseJsonObject(body).UserPoolId;
+  const functionPool = options.functionUserPoolId?.();
+  const functionMayCall =
+    caller.kind === 'function' &&
+    operation === FUNCTION_OPERATION &&
+    functionPool !== undefined &&
+    poolId === functionPool;
+  if (caller.kind !== 'admin' && !functionMayCall) {
+    const resource = `arn:aws:cognito-idp:${region}:000000000000:userpool/${typeof poolId === 'string' ? poolId : '*'}`;
+    throw accessDenied(caller, `cognito-idp:${operation}`, resource);
+  }
+}
+
+/** Cognito's error for what was refused; anything unexpected is a bare 500, logged by name only. */
+function refuse(door: Door, res: ServerResponse, error: unknown, requestId: string): void {
+  const refusal =
+    error instanceof AwsJsonError
+      ? error
+      : new AwsJsonError('InternalErrorException', 'Internal error.', 500);
+  if (!(error instanceof AwsJsonError)) {
+    door.log(`cognito-idp: unexpected ${error instanceof Error ? error.name : typeof error}`);
+  } else {
+    door.log(`cognito-idp: refused ${refusal.type}`);
+  }
+  if (res.headersSent) res.destroy();
+  else sendError(res, refusal, requestId);
 }

@@ -93,92 +93,102 @@ function contentSecurityPolicy(outputs: LocalStackOutputs | undefined): string {
   ].join('; ');
 }
 
+/** The server's state: where the build is, and what it serves once the stack is up. */
+interface Site {
+  readonly host: string;
+  readonly root: string;
+  port: number;
+  outputs: LocalStackOutputs | undefined;
+  built: Promise<void> | undefined;
+}
+
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
-  const host = options.host ?? LOOPBACK;
-  const root = resolve(options.outDir);
-  let outputs: LocalStackOutputs | undefined;
-  let built: Promise<void> | undefined;
-  let port = 0;
-
-  const send = (res: ServerResponse, status: number, type: string, body: string, extra = {}) => {
-    res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...extra });
-    res.end(body);
+  const site: Site = {
+    host: options.host ?? LOOPBACK,
+    root: resolve(options.outDir),
+    port: 0,
+    outputs: undefined,
+    built: undefined,
   };
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    res.setHeader('Content-Security-Policy', contentSecurityPolicy(outputs));
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-    // `config.json` holds the demo passwords: a page on another site that rebinds its host name to
-    // 127.0.0.1 reaches this port, but with its own Host header, which is refused here.
-    if (req.headers.host !== `localhost:${port}` && req.headers.host !== `${host}:${port}`) {
-      send(res, 421, 'text/plain; charset=utf-8', 'Open the console at its printed URL.\n');
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed.\n', { Allow: 'GET, HEAD' });
-      return;
-    }
-    let path: string;
-    try {
-      path = decodeURIComponent(new URL(req.url ?? '/', 'http://console.invalid').pathname);
-    } catch {
-      send(res, 400, 'text/plain; charset=utf-8', 'Bad path.\n');
-      return;
-    }
-    if (path === '/config.json') {
-      if (!outputs) {
-        send(res, 503, 'text/plain; charset=utf-8', 'The local stack is still starting.\n', {
-          'Retry-After': '1',
-        });
-        return;
-      }
-      send(res, 200, 'application/json', JSON.stringify(consoleConfig(outputs)));
-      return;
-    }
-    await built;
-    const file = resolve(root, `.${path === '/' ? '/index.html' : path}`);
-    const info = file.startsWith(`${root}${sep}`) ? await stat(file).catch(() => undefined) : undefined;
-    if (!info?.isFile()) {
-      send(res, 404, 'text/plain; charset=utf-8', 'Not found.\n');
-      return;
-    }
-    res.writeHead(200, {
-      'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-      'Content-Length': info.size,
-      // Vite names every asset by its content hash; the page and its config are always fetched anew.
-      'Cache-Control': path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-store',
-    });
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    createReadStream(file).pipe(res);
-  }
-
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
+    handle(site, req, res).catch(() => {
       if (res.headersSent) res.destroy();
-      else send(res, 500, 'text/plain; charset=utf-8', 'The console build failed; see the terminal.\n');
+      else sendText(res, 500, 'The console build failed; see the terminal.\n');
     });
   });
-  port = await listen(server, host, options.port ?? 0, 'the web console');
-  built = buildConsole(root);
+  site.port = await listen(server, site.host, options.port ?? 0, 'the web console');
+  const built = buildConsole(site.root);
+  site.built = built;
   // Reported by serve(); a request meanwhile answers 500.
   built.catch(() => undefined);
-  const origin = `http://localhost:${port}`;
+  const origin = `http://localhost:${site.port}`;
   return {
     url: `${origin}/`,
     origin,
-    port,
+    port: site.port,
     async serve(stackOutputs) {
       await built;
-      outputs = stackOutputs;
+      site.outputs = stackOutputs;
     },
     async close() {
-      await built?.catch(() => undefined);
+      await built.catch(() => undefined);
       await closeServer(server);
     },
   };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string, extra = {}): void {
+  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...extra });
+  res.end(body);
+}
+
+function sendText(res: ServerResponse, status: number, text: string, extra = {}): void {
+  send(res, status, 'text/plain; charset=utf-8', text, extra);
+}
+
+async function handle(site: Site, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  res.setHeader('Content-Security-Policy', contentSecurityPolicy(site.outputs));
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  // `config.json` holds the demo passwords: a page on another site that rebinds its host name to
+  // 127.0.0.1 reaches this port, but with its own Host header, which is refused here.
+  if (req.headers.host !== `localhost:${site.port}` && req.headers.host !== `${site.host}:${site.port}`) {
+    return sendText(res, 421, 'Open the console at its printed URL.\n');
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    return sendText(res, 405, 'Method not allowed.\n', { Allow: 'GET, HEAD' });
+  }
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(req.url ?? '/', 'http://console.invalid').pathname);
+  } catch {
+    return sendText(res, 400, 'Bad path.\n');
+  }
+  if (path === '/config.json') return serveConfig(site, res);
+  await site.built;
+  await serveFile(site, req, res, path);
+}
+
+function serveConfig(site: Site, res: ServerResponse): void {
+  if (site.outputs) send(res, 200, 'application/json', JSON.stringify(consoleConfig(site.outputs)));
+  else sendText(res, 503, 'The local stack is still starting.\n', { 'Retry-After': '1' });
+}
+
+/** A file of the build, never one outside it. */
+async function serveFile(site: Site, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  const file = resolve(site.root, `.${path === '/' ? '/index.html' : path}`);
+  const info = file.startsWith(`${site.root}${sep}`) ? await stat(file).catch(() => undefined) : undefined;
+  if (!info?.isFile()) return sendText(res, 404, 'Not found.\n');
+  res.writeHead(200, {
+    'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'Content-Length': info.size,
+    // Vite names every asset by its content hash; the page and its config are always fetched anew.
+    'Cache-Control': path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-store',
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  createReadStream(file).pipe(res);
 }

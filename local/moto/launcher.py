@@ -11,7 +11,11 @@ And it makes DynamoDB transactions cost what they touch: moto deep-copies a whol
 item of a TransactWriteItems, to roll back, which on a ledger of thousands of items makes each
 storage event take a good part of a second.
 
+Those patches reach into moto's private internals, so it runs only the moto version pinned in
+version.txt (beside this file), and says which to install otherwise.
+
 Usage: python3 launcher.py <socket path> <key file> <parent pid>
+       python3 launcher.py --check-version  (the version check alone, for .ci/run)
 The key file is JSON: {"kid": ..., "private": <private JWK>, "public": <JWKS>}.
 """
 
@@ -24,6 +28,8 @@ import threading
 import time
 
 NOT_INSTALLED = 127
+WRONG_VERSION = 3
+VERSION_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "version.txt")
 PR_SET_PDEATHSIG = 1
 PARENT_POLL_SECONDS = 0.25
 
@@ -52,6 +58,29 @@ def end_with_parent(parent_pid: int, socket_dir: str) -> None:
         stop()
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def require_pinned_version(installed: str) -> None:
+    """Exits with WRONG_VERSION, naming both versions and the install command, unless they match."""
+    with open(VERSION_FILE, encoding="utf-8") as file:
+        required = file.read().strip()
+    if installed != required:
+        print(
+            f"moto {installed} is installed for {sys.executable}, but the local stack needs moto {required}"
+            f' (it patches moto\'s internals): install it with `pip install "moto[server]=={required}"`',
+            file=sys.stderr,
+        )
+        sys.exit(WRONG_VERSION)
+
+
+def import_pinned_moto() -> None:
+    """Imports moto, exiting with NOT_INSTALLED if there is none and WRONG_VERSION if it is another."""
+    try:
+        import moto
+    except ImportError as error:
+        print(f"moto is not installed for {sys.executable}: {error}", file=sys.stderr)
+        sys.exit(NOT_INSTALLED)
+    require_pinned_version(getattr(moto, "__version__", "(unknown version)"))
 
 
 def cheap_transactions() -> None:
@@ -113,8 +142,13 @@ def cheap_transactions() -> None:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--check-version"]:
+        import_pinned_moto()
+        return
     socket_path, key_file, parent_pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
     end_with_parent(parent_pid, os.path.dirname(socket_path))
+    # Before anything of moto's is patched: another version may have moved what is patched.
+    import_pinned_moto()
     try:
         import moto.cognitoidp.models as models
         import moto.cognitoidp.responses as responses

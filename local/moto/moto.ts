@@ -1,35 +1,45 @@
 /**
- * Runs `moto_server` (Python moto 5): the local user pool (cognito-idp), the identity directory
- * and ledger tables and the object storage. moto checks no signatures, so it listens on a Unix socket in a
- * private (0700) directory and never on TCP: callers reach it only through the stack's front doors
- * (the user-pool and DynamoDB gateways, the S3 gateway), which check them as AWS does.
+ * Runs `moto_server` (Python moto, exactly the version in `version.txt`): the local user pool
+ * (cognito-idp), the identity directory and ledger tables and the object storage. moto checks no
+ * signatures, so it listens on a Unix socket in a private (0700) directory and never on TCP: callers
+ * reach it only through the stack's front doors (the user-pool and DynamoDB gateways, the S3
+ * gateway), which check them as AWS does.
  *
  * moto is started through `launcher.py`, which swaps the token-signing key moto ships in its
  * package (public, so anyone could mint accepted tokens) for a key generated here, at every start.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync, type JsonWebKey, type KeyObject, randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type LauncherProcess, spawnLauncher } from './launcher-process';
+import { writeSigningKey } from './signing-key';
+import { MOTO_INSTALL_HINT, MOTO_VERSION } from './version';
 
-export const MOTO_INSTALL_HINT = 'pip install "moto[server]"';
+export { MOTO_INSTALL_HINT, MOTO_VERSION } from './version';
 
 const LAUNCHER = join(dirname(fileURLToPath(import.meta.url)), 'launcher.py');
 
-/** `moto_server` is not on PATH (or not installed for the active Python). */
+/**
+ * The moto the local stack needs is not there: `moto_server` is not on PATH, its Python has no
+ * moto, or another version than `version.txt` names (the launcher's message says which).
+ */
 export class MotoNotInstalledError extends Error {
-  constructor(detail: string) {
-    super(
-      `moto_server was not found (${detail}). The local stack needs Python moto 5 with its server: ` +
-        `install it with \`${MOTO_INSTALL_HINT}\` (Python 3.9 or newer) and make sure \`moto_server\` is on PATH.`,
-    );
+  constructor(message: string) {
+    super(message);
     this.name = 'MotoNotInstalledError';
   }
+}
+
+function motoNotFound(detail: string): MotoNotInstalledError {
+  return new MotoNotInstalledError(
+    `moto_server was not found (${detail}). The local stack needs Python moto ${MOTO_VERSION} with its server: ` +
+      `install it with \`${MOTO_INSTALL_HINT}\` (Python 3.9 or newer) and make sure \`moto_server\` is on PATH.`,
+  );
 }
 
 export interface MotoOptions {
@@ -51,33 +61,10 @@ export interface MotoServer {
   close(): Promise<void>;
 }
 
-const OUTPUT_TAIL_BYTES = 4096;
-const STOP_GRACE_MS = 3000;
 /** The launcher's exit code when its Python cannot import moto. */
 const NOT_INSTALLED_EXIT = 127;
-
-/** Keeps the last few KB of a child's output: enough to explain a failed start, bounded in memory. */
-function tail(stream: NodeJS.ReadableStream | null): () => string {
-  let text = '';
-  stream?.on('data', (chunk: Buffer) => {
-    text = (text + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
-  });
-  return () => text.trim();
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || exited(child)) return;
-  try {
-    // moto runs in its own process group (detached), so this reaches anything it started too.
-    process.kill(-child.pid, signal);
-  } catch {
-    child.kill(signal);
-  }
-}
+/** The launcher's exit code when its moto is not the version in `version.txt`. */
+const WRONG_VERSION_EXIT = 3;
 
 function executable(path: string): boolean {
   try {
@@ -97,7 +84,7 @@ export function motoPython(command = 'moto_server'): string {
     ? [command]
     : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir || '.', command));
   const found = candidates.find(executable);
-  if (!found) throw new MotoNotInstalledError(`\`${command}\` is not on PATH`);
+  if (!found) throw motoNotFound(`\`${command}\` is not on PATH`);
   const firstLine = readFileSync(found, 'utf8').slice(0, 512).split('\n', 1)[0] ?? '';
   const shebang = /^#!\s*(\S*python[\d.]*)\s*$/.exec(firstLine)?.[1];
   if (shebang && executable(shebang)) return shebang;
@@ -129,108 +116,79 @@ function answers(agent: Agent): Promise<boolean> {
 
 export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
   const command = options.command ?? 'moto_server';
-  const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
   const python = motoPython(command);
-
   // mkdtemp creates the directory 0700: only this user can reach the socket inside.
   const dir = await mkdtemp(join(tmpdir(), 'user-files-moto-'));
   const socketPath = join(dir, 'moto.sock');
   const keyFile = join(dir, 'signing-key.json');
-  const signingKeyId = randomBytes(12).toString('base64url');
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const publicJwk: JsonWebKey = {
-    ...publicKey.export({ format: 'jwk' }),
-    kid: signingKeyId,
-    alg: 'RS256',
-    use: 'sig',
-  };
-  await writeFile(
-    keyFile,
-    JSON.stringify({
-      kid: signingKeyId,
-      private: { ...privateKey.export({ format: 'jwk' }), kid: signingKeyId, alg: 'RS256' },
-      public: { keys: [publicJwk] },
-    }),
-    { mode: 0o600 },
-  );
-  const agent = unixSocketAgent(socketPath);
+  const key = await writeSigningKey(keyFile);
   const removeDir = () => rm(dir, { recursive: true, force: true });
-
-  let child: ChildProcess;
+  let launcher: LauncherProcess;
   try {
     // The launcher exits when this process is gone, however it ends (see launcher.py).
-    child = spawn(python, [LAUNCHER, socketPath, keyFile, String(process.pid)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
-    });
+    launcher = spawnLauncher(python, [LAUNCHER, socketPath, keyFile, String(process.pid)]);
   } catch (error) {
     await removeDir();
     throw error;
   }
-  // moto logs every request; keep draining so it never blocks, but keep only a short tail.
-  const stdout = tail(child.stdout);
-  const stderr = tail(child.stderr);
-  const output = () => [stderr(), stdout()].filter(Boolean).join('\n');
-
-  // A crashed test run must not leave moto behind.
-  const killOnExit = () => signalGroup(child, 'SIGKILL');
-  process.once('exit', killOnExit);
-
-  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
+  const agent = unixSocketAgent(socketPath);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      process.off('exit', killOnExit);
       agent.destroy();
-      if (child.pid !== undefined && !exited(child)) {
-        signalGroup(child, 'SIGTERM');
-        const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), STOP_GRACE_MS);
-        await exit;
-        clearTimeout(timer);
-      }
+      await launcher.stop();
       await removeDir();
     })();
     return closing;
   };
+  const died = startFailure(launcher, python, command);
+  const failure = await untilReady(agent, socketPath, died, options.readyTimeoutMs ?? 20_000, launcher);
+  if (failure) {
+    await close();
+    throw failure;
+  }
+  // moto has read its key; the private half need not stay on disk.
+  await rm(keyFile, { force: true });
+  return { socketPath, agent, ...key, close };
+}
 
-  const failure = async (): Promise<Error> => {
-    const raced = await Promise.race([spawnError, exit.then((code) => code)]);
-    if (raced instanceof Error) {
-      const code = (raced as NodeJS.ErrnoException).code;
-      return code === 'ENOENT'
-        ? new MotoNotInstalledError(`\`${python}\` (the Python of \`${command}\`) is not on PATH`)
-        : new Error(`could not start ${python} ${LAUNCHER}: ${raced.message}`);
-    }
-    const text = output();
-    // pyenv and similar shims exit 127 when the active Python has no moto; so does the launcher.
-    if (raced === NOT_INSTALLED_EXIT || /command not found/i.test(text))
-      return new MotoNotInstalledError(text || `exit ${NOT_INSTALLED_EXIT}`);
-    return new Error(`moto_server exited with code ${raced} before it was ready:\n${text}`);
-  };
+/** Why the launcher ended before moto was ready, once it has. */
+async function startFailure(launcher: LauncherProcess, python: string, command: string): Promise<Error> {
+  const ended = await launcher.ended;
+  if (ended instanceof Error) {
+    return (ended as NodeJS.ErrnoException).code === 'ENOENT'
+      ? motoNotFound(`\`${python}\` (the Python of \`${command}\`) is not on PATH`)
+      : new Error(`could not start ${python} ${LAUNCHER}: ${ended.message}`);
+  }
+  // The launcher's message names both versions and the install command; it is all it wrote.
+  if (ended === WRONG_VERSION_EXIT) return new MotoNotInstalledError(await launcher.finalStderr());
+  const text = launcher.output();
+  // pyenv and similar shims exit 127 when the active Python has no moto; so does the launcher.
+  if (ended === NOT_INSTALLED_EXIT || /command not found/i.test(text))
+    return motoNotFound(text || `exit ${NOT_INSTALLED_EXIT}`);
+  return new Error(`moto_server exited with code ${ended} before it was ready:\n${text}`);
+}
 
-  const deadline = Date.now() + readyTimeoutMs;
+/** Polls moto until it answers (undefined), it dies (why), or `timeoutMs` pass. */
+async function untilReady(
+  agent: Agent,
+  socketPath: string,
+  died: Promise<Error>,
+  timeoutMs: number,
+  launcher: Pick<LauncherProcess, 'output'>,
+): Promise<Error | undefined> {
+  const deadline = Date.now() + timeoutMs;
   let dead = false;
-  const died = failure().then((error) => {
+  died.then(() => {
     dead = true;
-    return error;
   });
   while (!dead) {
-    if (await answers(agent)) {
-      // moto has read its key; the private half need not stay on disk.
-      await rm(keyFile, { force: true });
-      return { socketPath, agent, signingKey: privateKey, signingKeyId, close };
-    }
-    if (Date.now() > deadline) {
-      await close();
-      throw new Error(
-        `moto_server did not answer on ${socketPath} within ${readyTimeoutMs} ms:\n${output()}`,
+    if (await answers(agent)) return undefined;
+    if (Date.now() > deadline)
+      return new Error(
+        `moto_server did not answer on ${socketPath} within ${timeoutMs} ms:\n${launcher.output()}`,
       );
-    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  await close();
-  throw await died;
+  return died;
 }

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CfnResource, Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { restProxyEvent } from '../../local/apigateway/proxy-event';
 import { type Synthesized, synthesized } from '../support/synth';
 
 let synth: Synthesized;
@@ -68,31 +69,20 @@ describe('function bundle', () => {
     const literal = Object.fromEntries(
       Object.entries(fn.Properties.Environment.Variables).filter(([, value]) => typeof value === 'string'),
     ) as Record<string, string>;
-    const event = {
-      resource: '/me',
+    const event = restProxyEvent({
+      method: 'GET',
       path: '/me',
-      httpMethod: 'GET',
       headers: { Origin: 'http://localhost:5173' },
-      multiValueHeaders: { Origin: ['http://localhost:5173'] },
-      queryStringParameters: null,
-      multiValueQueryStringParameters: null,
-      pathParameters: null,
-      stageVariables: null,
       body: null,
-      isBase64Encoded: false,
-      requestContext: {
-        resourcePath: '/me',
-        httpMethod: 'GET',
-        path: '/v1/me',
-        stage: 'v1',
-        requestId: 'c0ffee00-0000-4000-8000-000000000000',
-        accountId: '123456789012',
-        apiId: 'abcdef1234',
-        protocol: 'HTTP/1.1',
-        requestTimeEpoch: Date.now(),
-        identity: { sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      },
-    };
+      claims: null,
+      requestId: 'c0ffee00-0000-4000-8000-000000000000',
+      received: new Date(),
+      sourceIp: '127.0.0.1',
+      userAgent: 'vitest',
+      domainName: 'abcdef1234.execute-api.us-east-1.amazonaws.com',
+      accountId: '123456789012',
+      apiId: 'abcdef1234',
+    });
     const context = {
       awsRequestId: '11111111-1111-4111-8111-111111111111',
       functionName: 'user-files-api',

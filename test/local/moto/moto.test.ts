@@ -1,6 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -9,7 +12,7 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { MOTO_INSTALL_HINT, MotoNotInstalledError, startMoto } from '../../../local/moto/moto';
+import { MOTO_INSTALL_HINT, MOTO_VERSION, MotoNotInstalledError, startMoto } from '../../../local/moto/moto';
 
 function get(agent: import('node:http').Agent, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -23,6 +26,28 @@ function get(agent: import('node:http').Agent, path: string): Promise<{ status: 
     req.on('error', reject);
     req.end();
   });
+}
+
+const LAUNCHER = fileURLToPath(new URL('../../../local/moto/launcher.py', import.meta.url));
+
+/**
+ * A `moto_server` whose Python imports a fake moto of `version` (first on its PYTHONPATH), for
+ * `run` to use; removed afterwards.
+ */
+async function withFakeMoto(version: string, run: (command: string, site: string) => Promise<void>) {
+  const dir = await mkdtemp(join(tmpdir(), 'user-files-fake-moto-'));
+  try {
+    const site = join(dir, 'site');
+    await mkdir(join(site, 'moto'), { recursive: true });
+    await writeFile(join(site, 'moto', '__init__.py'), `__version__ = ${JSON.stringify(version)}\n`);
+    const python = join(dir, 'python3');
+    await writeFile(python, `#!/bin/sh\nPYTHONPATH='${site}' exec python3 "$@"\n`, { mode: 0o755 });
+    const command = join(dir, 'moto_server');
+    await writeFile(command, `#!${python}\n`, { mode: 0o755 });
+    await run(command, site);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** TCP ports the process `pid` (or its children) listens on, from `ss`. */
@@ -134,5 +159,29 @@ describe('startMoto', () => {
     const failure = startMoto({ command: 'moto_server_not_installed_here' });
     await expect(failure).rejects.toBeInstanceOf(MotoNotInstalledError);
     await expect(failure).rejects.toThrow(MOTO_INSTALL_HINT);
+  });
+
+  it('refuses another moto version at once, naming both versions and the install command', async () => {
+    await withFakeMoto('5.0.0', async (command) => {
+      const failure = startMoto({ command });
+      await expect(failure).rejects.toBeInstanceOf(MotoNotInstalledError);
+      await expect(failure).rejects.toThrow(`moto 5.0.0 is installed for `);
+      await expect(failure).rejects.toThrow(`the local stack needs moto ${MOTO_VERSION}`);
+      await expect(failure).rejects.toThrow(MOTO_INSTALL_HINT);
+    });
+  });
+
+  it('checks the version alone for .ci/run, with the same message', async () => {
+    // The installed (pinned) moto passes: every startMoto above went through the same check.
+    await withFakeMoto('5.0.0', async (_command, site) => {
+      const wrong = spawnSync('python3', [LAUNCHER, '--check-version'], {
+        encoding: 'utf8',
+        env: { ...process.env, PYTHONPATH: site },
+      });
+      expect(wrong.status).not.toBe(0);
+      expect(wrong.stderr).toContain(`moto 5.0.0 is installed for `);
+      expect(wrong.stderr).toContain(`the local stack needs moto ${MOTO_VERSION}`);
+      expect(wrong.stderr).toContain(MOTO_INSTALL_HINT);
+    });
   });
 });

@@ -17,6 +17,7 @@ import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { createApp } from '../../../lambdas/api/app';
 import { type Config, loadConfig } from '../../../lambdas/api/config';
 import { createDeps, type DepsOptions } from '../../../lambdas/api/deps';
+import { restProxyEvent } from '../../../local/apigateway/proxy-event';
 import { validateResponse } from '../../support/openapi-validator';
 
 export const ENV = {
@@ -116,25 +117,20 @@ export function event(input: EventInput): APIGatewayProxyEvent {
       : input.body === undefined
         ? null
         : JSON.stringify(input.body);
-  return {
-    httpMethod: input.method,
+  return restProxyEvent({
+    method: input.method,
     path: input.path,
-    resource: input.path,
     headers,
-    multiValueHeaders: {},
-    queryStringParameters: input.query ?? null,
-    multiValueQueryStringParameters: input.query
-      ? Object.fromEntries(Object.entries(input.query).map(([name, value]) => [name, [value]]))
-      : null,
-    pathParameters: null,
-    stageVariables: null,
+    query: input.query,
     body,
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: 'req-0001',
-      authorizer: claims === null ? null : { claims },
-    } as unknown as APIGatewayProxyEvent['requestContext'],
-  };
+    claims,
+    requestId: 'req-0001',
+    received: new Date(T0),
+    sourceIp: '203.0.113.7',
+    domainName: 'api.example.com',
+    accountId: '123456789012',
+    apiId: 'test',
+  });
 }
 
 export const lambdaContext = {
