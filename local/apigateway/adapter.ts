@@ -9,7 +9,6 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { readLimitedBody } from '../core/http-body';
 import { closeServer, listen } from '../stack/ports';
@@ -19,7 +18,7 @@ import { ACCOUNT_ID, type Invoker, invoker, isProxyResult, type LambdaProxyHandl
 import { claimsAsApiGatewayStrings, headerMaps, restProxyEvent } from './proxy-event';
 import { type UserLimiter, type UserRateLimit, userLimiter } from './rate-limit';
 import { type Responder, responder } from './responses';
-import { loadRoutes, matchRoute } from './routes';
+import { deployedRoutes, matchRoute } from './routes';
 
 export type { LambdaProxyHandler } from './lambda-invoke';
 
@@ -42,8 +41,6 @@ export interface ApiAdapterOptions {
   readonly stage?: string;
   /** The function's timeout; a slower invocation fails like a timed-out Lambda (502). @default 10000 */
   readonly functionTimeoutMs?: number;
-  /** @default the repository's `openapi.yaml` */
-  readonly specPath?: string;
   /** Receives one line per failed invocation (never tokens or URLs). @default console.error */
   readonly log?: (line: string) => void;
   /**
@@ -116,12 +113,11 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
 
 function assemble(options: ApiAdapterOptions): Gateway {
   const log = options.log ?? ((line: string) => console.error(line));
-  const specPath = options.specPath ?? fileURLToPath(new URL('../../openapi.yaml', import.meta.url));
   const limit = options.userRateLimit ?? { perSecond: 100, burst: 500 };
   return {
     host: options.host,
     stage: options.stage ?? 'v1',
-    routes: loadRoutes(specPath),
+    routes: deployedRoutes(),
     send: responder(options.allowedOrigins),
     authorize: cognitoAuthorizer({ ...options, log }),
     limiter: limit === false ? undefined : userLimiter(limit, options.now ?? Date.now),

@@ -1,23 +1,16 @@
 /**
- * The REST API's resources and methods, read from the contract the stack is built to
- * (`openapi.yaml`), and where a request lands among them, decided as API Gateway decides it:
+ * The REST API's resources and methods (the contract's route list, as the construct creates them),
+ * and where a request lands among them, decided as API Gateway decides it:
  * routing comes before authorization, so an unknown resource or method is refused the same way
  * with or without a token.
  */
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { servedRoutes } from '../../shared/contract/routes';
 
-const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
-
-/** The resources and methods of the REST API, read from the contract the stack is built to. */
-export function loadRoutes(specPath: string): Map<string, Set<string>> {
-  const spec = parseYaml(readFileSync(specPath, 'utf8')) as {
-    paths?: Record<string, Record<string, unknown>>;
-  };
+/** The REST API's resources and methods: the contract's routes, as the construct creates them. */
+export function deployedRoutes(): Map<string, Set<string>> {
   const routes = new Map<string, Set<string>>();
-  for (const [path, item] of Object.entries(spec.paths ?? {})) {
-    const methods = Object.keys(item).filter((m) => HTTP_METHODS.includes(m));
-    routes.set(path, new Set(methods.map((m) => m.toUpperCase())));
+  for (const { path, method } of servedRoutes(true)) {
+    routes.set(path, new Set([...(routes.get(path) ?? []), method]));
   }
   return routes;
 }
