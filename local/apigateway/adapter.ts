@@ -11,12 +11,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { readLimitedBody } from '../core/http-body';
+import { type RateLimit, type TokenBuckets, tokenBuckets } from '../core/token-buckets';
 import { closeServer, listen } from '../stack/ports';
 import { type Authorized, type Authorizer, cognitoAuthorizer } from './authorizer';
 import { INTEGRATION_FAILURE, NO_SUCH_ROUTE, TOO_LARGE } from './gateway-answers';
 import { ACCOUNT_ID, type Invoker, invoker, isProxyResult, type LambdaProxyHandler } from './lambda-invoke';
 import { claimsAsApiGatewayStrings, headerMaps, restProxyEvent } from './proxy-event';
-import { type UserLimiter, type UserRateLimit, userLimiter } from './rate-limit';
 import { type Responder, responder } from './responses';
 import { deployedRoutes, matchRoute } from './routes';
 
@@ -50,7 +50,7 @@ export interface ApiAdapterOptions {
    * never meet it unless they mean to.
    * @default { perSecond: 100, burst: 500 }
    */
-  readonly userRateLimit?: UserRateLimit | false;
+  readonly userRateLimit?: RateLimit | false;
   /** Clock for the rate limit, for tests. @default Date.now */
   readonly now?: () => number;
 }
@@ -74,7 +74,8 @@ interface Gateway {
   readonly stage: string;
   readonly routes: ReadonlyMap<string, ReadonlySet<string>>;
   readonly authorize: Authorizer;
-  readonly limiter: UserLimiter | undefined;
+  /** The per-user limit the deployed WAF enforces, here per verified `sub`. */
+  readonly limiter: TokenBuckets | undefined;
   readonly invoke: Invoker;
   readonly send: Responder;
   readonly log: (line: string) => void;
@@ -120,7 +121,7 @@ function assemble(options: ApiAdapterOptions): Gateway {
     routes: deployedRoutes(),
     send: responder(options.allowedOrigins),
     authorize: cognitoAuthorizer({ ...options, log }),
-    limiter: limit === false ? undefined : userLimiter(limit, options.now ?? Date.now),
+    limiter: limit === false ? undefined : tokenBuckets(limit, options.now ?? Date.now, 'userRateLimit'),
     invoke: invoker(options.handler, options.functionTimeoutMs ?? 10_000, options.region),
     log,
   };

@@ -5,8 +5,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { StaticCredentials } from '../core/aws-json';
 import type { CredentialStore } from '../core/credential-store';
+import type { TokenBuckets } from '../core/token-buckets';
 import type { Input } from './input';
-import type { IssuanceLimiter } from './issuance-limiter';
 import type { LoginVerifier } from './login-verifier';
 import type { OpenIdTokenIssuer } from './open-id-tokens';
 
@@ -18,7 +18,8 @@ export interface IdentityContext {
   readonly log: (line: string) => void;
   readonly logins: LoginVerifier;
   readonly openIdTokens: OpenIdTokenIssuer;
-  readonly issuance: IssuanceLimiter;
+  /** Credential issuance per identity, so one user cannot crowd others out of the store. */
+  readonly issuance: TokenBuckets;
   /** The only credentials allowed to call `GetOpenIdTokenForDeveloperIdentity`. */
   readonly developerCredentials?: StaticCredentials;
 }

@@ -16,10 +16,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { AwsJsonError, type StaticCredentials } from '../core/aws-json';
 import type { CredentialStore } from '../core/credential-store';
 import { readLimitedBody } from '../core/http-body';
+import { type RateLimit, tokenBuckets } from '../core/token-buckets';
 import { closeServer, LOOPBACK, listen } from '../stack/ports';
 import type { IdentityContext, Operation } from './context';
 import type { Input } from './input';
-import { type IssuanceLimit, issuanceLimiter } from './issuance-limiter';
 import { loginVerifier } from './login-verifier';
 import { openIdTokenIssuer } from './open-id-tokens';
 import { describeIdentityPool } from './operations/describe-identity-pool';
@@ -48,7 +48,7 @@ export interface IdentityServiceOptions {
    * cannot mint credentials fast enough to crowd others out of the store.
    * @default { perSecond: 5, burst: 30 }
    */
-  readonly issuanceLimit?: IssuanceLimit;
+  readonly issuanceLimit?: RateLimit;
   /** Clock for the issuance limit, for tests. @default Date.now */
   readonly now?: () => number;
   /** One line per request (operation and outcome; never tokens or credentials). @default silent */
@@ -107,7 +107,11 @@ function identityContext(options: IdentityServiceOptions): IdentityContext {
     lifetimeSeconds: options.credentialLifetimeSeconds ?? 3600,
     log,
     // The limit is checked first: a bad one fails before a signing key is generated.
-    issuance: issuanceLimiter(options.issuanceLimit ?? { perSecond: 5, burst: 30 }, options.now ?? Date.now),
+    issuance: tokenBuckets(
+      options.issuanceLimit ?? { perSecond: 5, burst: 30 },
+      options.now ?? Date.now,
+      'issuanceLimit',
+    ),
     logins: loginVerifier(options.userPoolEndpoint.replace(/\/+$/, ''), log),
     openIdTokens: openIdTokenIssuer(),
     ...(options.developerCredentials ? { developerCredentials: options.developerCredentials } : {}),

@@ -17,7 +17,7 @@ export const getCredentialsForIdentity: Operation = async (context, input) => {
     throw invalidParameter('CustomRoleArn is not a role of this identity pool.');
   }
   // Counted only for verified logins: nobody can throttle another user's identity.
-  if (!context.issuance.take(`${login.pool.id}\n${identityId}`)) throw tooManyRequests('Rate exceeded');
+  if (context.issuance.take(`${login.pool.id}\n${identityId}`) > 0) throw tooManyRequests('Rate exceeded');
   const credentials = issue(context, login);
   return {
     IdentityId: identityId,
