@@ -1,5 +1,5 @@
 import type { AnyLevel, FileItem, Level } from './api';
-import type { DownloadRef } from './download';
+import { type DownloadRef, whose } from './download';
 
 /**
  * One folder of one owner: `owner` undefined means the caller's own. In `shared`, the caller's own
@@ -10,14 +10,6 @@ export interface Place {
   readonly owner?: string;
   readonly grantee?: string;
   readonly prefix: string;
-}
-
-/** Whose files the API means: the optional `owner` and `grantee` of a query or a body. */
-export function whose(place: Place): { owner?: string; grantee?: string } {
-  return {
-    ...(place.owner === undefined ? {} : { owner: place.owner }),
-    ...(place.grantee === undefined ? {} : { grantee: place.grantee }),
-  };
 }
 
 /** How the API addresses a file of this folder. */

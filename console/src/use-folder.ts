@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
 import { expectOk, type FileItem, unwrap } from './api';
-import { download as save } from './download';
-import { deleteLabel, isOwn, isWritable, type Place, refOf, whose } from './folder-place';
+import { download as save, whose } from './download';
+import { deleteLabel, isOwn, isWritable, type Place, refOf } from './folder-place';
 import { baseName } from './format';
 import { useStatusLine } from './status-line';
 import { useCursorPages } from './use-newest';
