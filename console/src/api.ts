@@ -15,6 +15,7 @@ export type FileItem = components['schemas']['FileItem'];
 export type SharedItem = components['schemas']['SharedItem'];
 export type SharedWithMe = components['schemas']['SharedWithMe'];
 export type Share = components['schemas']['Share'];
+export type MyShare = components['schemas']['MyShare'];
 
 /** The levels a user writes to. */
 export const LEVELS: readonly Level[] = ['private', 'protected', 'public'];

@@ -1,6 +1,6 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
-import { createApi, type Me, type ShownProblem, toShownProblem, unwrap } from './api';
+import { createApi } from './api';
 import type { Session } from './auth';
 import type { ConsoleConfig } from './config';
 import { FileBrowser } from './file-browser';
@@ -9,6 +9,7 @@ import { ProblemView } from './problem-view';
 import { SharedByMe } from './shared-by-me';
 import { SharedWithMe } from './shared-with-me';
 import { SignIn } from './sign-in';
+import { useMe } from './use-me';
 
 export function App({ config }: { config: ConsoleConfig }) {
   const [session, setSession] = useState<Session>();
@@ -26,30 +27,10 @@ function SignedIn({
   session: Session;
   onSignOut: () => void;
 }) {
-  const [me, setMe] = useState<Me>();
-  const [problem, setProblem] = useState<ShownProblem>();
   // Usage follows storage's events: reloaded on request and after every change made here.
   const [reloads, setReloads] = useState(0);
   const reload = () => setReloads((count) => count + 1);
-
-  useEffect(() => {
-    let current = true;
-    api.GET('/me').then(
-      (result) => {
-        if (!current) return;
-        try {
-          setMe(unwrap(result));
-          setProblem(undefined);
-        } catch (error) {
-          setProblem(toShownProblem(error));
-        }
-      },
-      (error: unknown) => current && setProblem(toShownProblem(error)),
-    );
-    return () => {
-      current = false;
-    };
-  }, [api, reloads]);
+  const { me, problem } = useMe(api, reloads);
 
   return (
     <>

@@ -2,77 +2,77 @@ import { useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
 import { LEVELS, type Level, unwrap } from './api';
 import { Dialog, ResultView, useFormAction } from './dialog';
-import type { DownloadRef } from './download';
+import { type DownloadRef, whose } from './download';
+import { Checkbox, SelectField } from './fields';
 import { formatBytes } from './format';
 import { ProblemView } from './problem-view';
 
-/**
- * `POST /files/copies`: copy (or, for the caller's own files, move or rename) anything the caller may
- * read into one of their own folders. The server copies with the caller's own credentials.
- */
-export function CopyDialog({
-  api,
-  from,
-  canMove,
-  onCopied,
-  onClose,
-}: {
+interface CopyTarget {
+  readonly level: Level;
+  readonly key: string;
+  readonly overwrite: boolean;
+  readonly move: boolean;
+}
+
+/** Copies (or moves) `from` to `to`; the message to show once done. */
+async function copyFile(api: FilesClient, from: DownloadRef, to: CopyTarget): Promise<string> {
+  const { level, key, overwrite, move } = to;
+  const copied = unwrap(
+    await api.POST('/files/copies', {
+      body: {
+        from: { level: from.level, key: from.key, ...whose(from) },
+        to: { level, key },
+        overwrite,
+        move,
+      },
+    }),
+  );
+  return `${move ? 'Moved' : 'Copied'} to ${level}/${key} (${formatBytes(copied.size)}).`;
+}
+
+interface CopyDialogProps {
   api: FilesClient;
   from: DownloadRef;
   /** Only the caller's own files may be moved. */
   canMove: boolean;
   onCopied: () => void;
   onClose: () => void;
-}) {
+}
+
+/**
+ * `POST /files/copies`: copy (or, for the caller's own files, move or rename) anything the caller may
+ * read into one of their own folders. The server copies with the caller's own credentials.
+ */
+export function CopyDialog({ api, from, canMove, onCopied, onClose }: CopyDialogProps) {
   const [level, setLevel] = useState<Level>(from.level === 'shared' ? 'private' : from.level);
   const [key, setKey] = useState(from.key);
   const [overwrite, setOverwrite] = useState(false);
-  const [move, setMove] = useState(false);
+  const [wantsMove, setMove] = useState(false);
+  const move = canMove && wantsMove;
   const { busy, problem, result, run } = useFormAction();
 
   const submit = () =>
     run(async () => {
-      const copied = unwrap(
-        await api.POST('/files/copies', {
-          body: {
-            from: {
-              level: from.level,
-              key: from.key,
-              ...(from.owner === undefined ? {} : { owner: from.owner }),
-              ...(from.grantee === undefined ? {} : { grantee: from.grantee }),
-            },
-            to: { level, key: key.trim() },
-            overwrite,
-            move: canMove && move,
-          },
-        }),
-      );
+      const message = await copyFile(api, from, { level, key: key.trim(), overwrite, move });
       onCopied();
-      return `${canMove && move ? 'Moved' : 'Copied'} to ${level}/${key.trim()} (${formatBytes(copied.size)}).`;
+      return message;
     });
 
   return (
     <Dialog
       title={`Copy ${from.level}/${from.key}`}
-      submitLabel={canMove && move ? 'Move' : 'Copy'}
+      submitLabel={move ? 'Move' : 'Copy'}
       busy={busy}
       onSubmit={() => void submit()}
       onClose={onClose}
     >
-      <label>
-        Target level
-        <select
-          name="copy-level"
-          value={level}
-          onChange={(event) => setLevel(event.currentTarget.value as Level)}
-        >
-          {LEVELS.map((option) => (
-            <option key={option} value={option}>
-              {option}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField
+        label="Target level"
+        name="copy-level"
+        value={level}
+        options={LEVELS}
+        onChange={setLevel}
+      />
       <label>
         Target key <span class="hint">(in your own folder)</span>
         <input
@@ -83,25 +83,13 @@ export function CopyDialog({
           onInput={(event) => setKey(event.currentTarget.value)}
         />
       </label>
-      <label class="checkbox">
-        <input
-          type="checkbox"
-          name="copy-overwrite"
-          checked={overwrite}
-          onChange={(event) => setOverwrite(event.currentTarget.checked)}
-        />
+      <Checkbox name="copy-overwrite" checked={overwrite} onChange={setOverwrite}>
         Replace an existing file
-      </label>
+      </Checkbox>
       {canMove && (
-        <label class="checkbox">
-          <input
-            type="checkbox"
-            name="copy-move"
-            checked={move}
-            onChange={(event) => setMove(event.currentTarget.checked)}
-          />
+        <Checkbox name="copy-move" checked={wantsMove} onChange={setMove}>
           Move (delete the original once copied)
-        </label>
+        </Checkbox>
       )}
       <ProblemView problem={problem} label="Copy error" />
       <ResultView message={result} />

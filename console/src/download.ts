@@ -9,6 +9,17 @@ export interface DownloadRef {
   readonly grantee?: string;
 }
 
+/** Whose file the API means: the optional `owner` and `grantee` of a query or a body. */
+export function whose(ref: { readonly owner?: string; readonly grantee?: string }): {
+  owner?: string;
+  grantee?: string;
+} {
+  return {
+    ...(ref.owner === undefined ? {} : { owner: ref.owner }),
+    ...(ref.grantee === undefined ? {} : { grantee: ref.grantee }),
+  };
+}
+
 /**
  * Asks for a presigned GET and lets the browser save it. It is signed `Content-Disposition:
  * attachment`, so the page stays; the URL is a bearer credential, so it is never shown or kept.
@@ -20,8 +31,7 @@ export async function download(api: FilesClient, ref: DownloadRef): Promise<void
         level: ref.level,
         key: ref.key,
         filename: baseName(ref.key),
-        ...(ref.owner === undefined ? {} : { owner: ref.owner }),
-        ...(ref.grantee === undefined ? {} : { grantee: ref.grantee }),
+        ...whose(ref),
       },
     }),
   );

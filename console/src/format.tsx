@@ -30,3 +30,8 @@ export function IdentityId({ id }: { id: string }) {
     </code>
   );
 }
+
+/** An API timestamp in the reader's locale, machine-readable in `dateTime`. */
+export function DateTime({ value }: { value: string }) {
+  return <time dateTime={value}>{new Date(value).toLocaleString()}</time>;
+}

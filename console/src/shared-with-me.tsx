@@ -1,49 +1,44 @@
 import { useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
-import { toShownProblem, unwrap } from './api';
+import { type SharedItem, unwrap } from './api';
 import { CopyDialog } from './copy-dialog';
 import { download } from './download';
-import { baseName, formatBytes, IdentityId } from './format';
+import { baseName, DateTime, formatBytes, IdentityId } from './format';
+import { Listing } from './listing';
 import { Pager } from './pager';
 import { ProblemView } from './problem-view';
+import { RowButton } from './row-button';
+import { StatusLine, useStatusLine } from './status-line';
 import { useCursorPages } from './use-newest';
 
 const PAGE_SIZE = 25;
+const COLUMNS = ['Owner', 'Name', 'Size', 'Shared'];
+
+async function listSharedWithMe(api: FilesClient, cursor: string | undefined) {
+  const query = { limit: PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) };
+  return unwrap(await api.GET('/files/shared-with-me', { params: { query } }));
+}
 
 /**
  * `GET /files/shared-with-me`: what others share with the caller. The list comes from an index kept
  * from storage events, so a new share or a revoke shows after a moment: hence Refresh.
  */
 export function SharedWithMe({ api }: { api: FilesClient }) {
-  const [status, setStatus] = useState('');
   const [reloads, setReloads] = useState(0);
   const [copying, setCopying] = useState<{ owner: string; key: string }>();
-
   const {
     value: page,
     loading,
     problem,
     setProblem,
     pager,
-  } = useCursorPages(
-    async (cursor) =>
-      unwrap(
-        await api.GET('/files/shared-with-me', {
-          params: { query: { limit: PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) } },
-        }),
-      ),
-    [api, reloads],
-  );
-
-  const save = async (owner: string, key: string) => {
-    setProblem(undefined);
-    try {
+  } = useCursorPages((cursor) => listSharedWithMe(api, cursor), [api, reloads]);
+  const { status, act } = useStatusLine(setProblem);
+  const save = (owner: string, key: string) =>
+    act(async () => {
       await download(api, { level: 'shared', owner, key });
-      setStatus(`Downloading ${baseName(key)}`);
-    } catch (error) {
-      setProblem(toShownProblem(error));
-    }
-  };
+      return `Downloading ${baseName(key)}`;
+    });
 
   return (
     <section aria-labelledby="shared-with-me-heading" class="panel shared-with-me">
@@ -53,51 +48,22 @@ export function SharedWithMe({ api }: { api: FilesClient }) {
         Refresh shared with me
       </button>
       <ProblemView problem={problem} label="Shared with me error" />
-      <p role="status" class="status">
-        {status}
-      </p>
-      <table class="listing" aria-busy={loading} aria-label="Files shared with me">
-        <thead>
-          <tr>
-            <th scope="col">Owner</th>
-            <th scope="col">Name</th>
-            <th scope="col">Size</th>
-            <th scope="col">Shared</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {page?.items.map((item) => (
-            <tr key={`${item.owner}/${item.key}`} data-key={item.key}>
-              <td>
-                <IdentityId id={item.owner} />
-              </td>
-              <td>{item.key}</td>
-              <td>{formatBytes(item.size)}</td>
-              <td>
-                <time dateTime={item.sharedAt}>{new Date(item.sharedAt).toLocaleString()}</time>
-              </td>
-              <td class="actions">
-                <button type="button" onClick={() => void save(item.owner, item.key)}>
-                  Download <span class="visually-hidden">{item.key}</span>
-                </button>
-                <button type="button" onClick={() => setCopying({ owner: item.owner, key: item.key })}>
-                  Copy… <span class="visually-hidden">{item.key}</span>
-                </button>
-              </td>
-            </tr>
-          ))}
-          {page && page.items.length === 0 && (
-            <tr>
-              <td colSpan={5} class="empty">
-                Nothing is shared with you.
-              </td>
-            </tr>
-          )}
-        </tbody>
-      </table>
+      <StatusLine status={status} />
+      <Listing
+        columns={COLUMNS}
+        busy={loading}
+        label="Files shared with me"
+        empty={page?.items.length === 0 ? 'Nothing is shared with you.' : undefined}
+      >
+        {page?.items.map((item) => (
+          <SharedWithMeRow
+            key={`${item.owner}/${item.key}`}
+            item={item}
+            onDownload={() => void save(item.owner, item.key)}
+            onCopy={() => setCopying({ owner: item.owner, key: item.key })}
+          />
+        ))}
+      </Listing>
       <Pager {...pager} labels={{ previous: 'Previous shares', next: 'More shares' }} />
       {copying && (
         <CopyDialog
@@ -109,5 +75,32 @@ export function SharedWithMe({ api }: { api: FilesClient }) {
         />
       )}
     </section>
+  );
+}
+
+function SharedWithMeRow({
+  item,
+  onDownload,
+  onCopy,
+}: {
+  item: SharedItem;
+  onDownload: () => void;
+  onCopy: () => void;
+}) {
+  return (
+    <tr data-key={item.key}>
+      <td>
+        <IdentityId id={item.owner} />
+      </td>
+      <td>{item.key}</td>
+      <td>{formatBytes(item.size)}</td>
+      <td>
+        <DateTime value={item.sharedAt} />
+      </td>
+      <td class="actions">
+        <RowButton label="Download" target={item.key} onClick={onDownload} />
+        <RowButton label="Copy…" target={item.key} onClick={onCopy} />
+      </td>
+    </tr>
   );
 }

@@ -2,20 +2,16 @@ import { useState } from 'preact/hooks';
 import { type ShownProblem, toShownProblem } from './api';
 import { type Session, signIn } from './auth';
 import type { ConsoleConfig } from './config';
+import { DemoUsers } from './demo-users';
 import { ProblemView } from './problem-view';
 
-export function SignIn({
-  config,
-  onSignedIn,
-}: {
-  config: ConsoleConfig;
-  onSignedIn: (session: Session) => void;
-}) {
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
+/**
+ * One sign-in attempt at a time. Busy until signed in: the form then goes, so it is never reset on
+ * success, only on a refusal.
+ */
+function useSignIn(config: ConsoleConfig, onSignedIn: (session: Session) => void) {
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<ShownProblem>();
-
   const submit = async (user: string, secret: string) => {
     setBusy(true);
     setProblem(undefined);
@@ -26,6 +22,19 @@ export function SignIn({
       setBusy(false);
     }
   };
+  return { busy, problem, submit };
+}
+
+export function SignIn({
+  config,
+  onSignedIn,
+}: {
+  config: ConsoleConfig;
+  onSignedIn: (session: Session) => void;
+}) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const { busy, problem, submit } = useSignIn(config, onSignedIn);
 
   return (
     <main class="sign-in">
@@ -64,24 +73,11 @@ export function SignIn({
         </button>
         <ProblemView problem={problem} label="Sign-in error" />
       </form>
-      {config.demoUsers.length > 0 && (
-        <section aria-labelledby="demo-heading" class="demo-users">
-          <h2 id="demo-heading">Demo users (local stack)</h2>
-          <ul>
-            {config.demoUsers.map((user) => (
-              <li key={user.username}>
-                <button
-                  type="button"
-                  disabled={busy}
-                  onClick={() => void submit(user.username, user.password)}
-                >
-                  Sign in as {user.username}
-                </button>
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
+      <DemoUsers
+        users={config.demoUsers}
+        busy={busy}
+        onSignIn={(user) => void submit(user.username, user.password)}
+      />
     </main>
   );
 }

@@ -12,6 +12,7 @@ import type { FilesClient } from './client';
 import type { components } from './schema';
 
 type Level = components['schemas']['Level'];
+type MultipartProgress = components['schemas']['MultipartProgress'];
 
 /** Something to read byte ranges from: a Blob/File, a Uint8Array, or a file (`fileSource`). */
 export interface ByteSource {
@@ -308,94 +309,117 @@ class UploadContext {
     return { level, key, size: bytes.length, etag, multipart: false, resumedParts: 0, bytesSent: this.#sent };
   }
 
+  /** Starts or resumes the multipart upload, sends the parts storage lacks, then completes it. */
   async multipart(): Promise<UploadResult> {
-    const { client, level, key, contentType, store } = this.options;
+    const { level, key } = this.options;
     const id = resumeId(this.options, this.source);
-    let progress = await this.#resume(id);
-    if (progress === undefined) {
-      const started = await this.#api('POST /files/multipart', () =>
-        client.POST('/files/multipart', {
-          body: {
-            level,
-            key,
-            contentType,
-            size: this.source.size,
-            ...(this.options.overwrite === false ? { overwrite: false } : {}),
-          },
-          signal: this.signal,
-        }),
-      );
-      await store?.set(id, started.upload);
-      progress = { ...started, parts: [] };
-    }
-    const handle = progress.upload;
-    const { partSize, partCount } = progress;
-    const partRange = (n: number): [number, number] => [
-      (n - 1) * partSize,
-      Math.min(n * partSize, this.source.size),
-    ];
+    const progress = (await this.#resume(id)) ?? (await this.#start(id));
+    const held = await this.#heldParts(progress);
+    const pending = Array.from({ length: progress.partCount }, (_, index) => index + 1).filter(
+      (n) => !held.has(n),
+    );
+    await this.#sendParts(progress, pending);
+    const object = await this.#complete(id, progress.upload);
+    return {
+      level,
+      key,
+      size: object.size,
+      etag: object.etag,
+      multipart: true,
+      resumedParts: held.size,
+      bytesSent: this.#sent,
+    };
+  }
 
-    // Parts storage already holds with the right size (and, where storage reports one, the same
-    // SHA-256 as our bytes) are done; anything else is sent again.
-    const done = new Set<number>();
+  /** A new multipart upload, its handle kept in the store so another process can resume it. */
+  async #start(id: string): Promise<MultipartProgress> {
+    const { client, level, key, contentType, store } = this.options;
+    const started = await this.#api('POST /files/multipart', () =>
+      client.POST('/files/multipart', {
+        body: {
+          level,
+          key,
+          contentType,
+          size: this.source.size,
+          ...(this.options.overwrite === false ? { overwrite: false } : {}),
+        },
+        signal: this.signal,
+      }),
+    );
+    await store?.set(id, started.upload);
+    return { ...started, parts: [] };
+  }
+
+  /** Part `n`'s byte range `[start, end)`. */
+  #partRange(partSize: number, n: number): [number, number] {
+    return [(n - 1) * partSize, Math.min(n * partSize, this.source.size)];
+  }
+
+  /**
+   * Parts storage already holds with the right size (and, where storage reports one, the same
+   * SHA-256 as our bytes) are done, and counted as progress; anything else is sent again.
+   */
+  async #heldParts(progress: MultipartProgress): Promise<Set<number>> {
+    const held = new Set<number>();
     for (const part of progress.parts) {
-      const [start, end] = partRange(part.number);
-      if (part.number > partCount || part.size !== end - start) continue;
+      const [start, end] = this.#partRange(progress.partSize, part.number);
+      if (part.number > progress.partCount || part.size !== end - start) continue;
       if (
         part.sha256 !== undefined &&
         part.sha256 !== (await sha256Base64(await this.source.read(start, end)))
       )
         continue;
-      done.add(part.number);
+      held.add(part.number);
       this.#progress(part.size);
     }
-    const resumedParts = done.size;
-    const pending = Array.from({ length: partCount }, (_, index) => index + 1).filter((n) => !done.has(n));
+    return held;
+  }
 
-    const sign = async (n: number, sha256: string) => {
-      const signed = await this.#api('POST /files/multipart/parts', () =>
-        client.POST('/files/multipart/parts', {
-          body: { upload: handle, parts: [{ number: n, sha256 }] },
-          signal: this.signal,
-        }),
-      );
-      const part = signed.parts[0];
-      if (part === undefined) throw new UploadError('the API signed no part', undefined);
-      return part;
-    };
+  /** A presigned PUT for part `n`, bound to its SHA-256. */
+  async #sign(handle: string, n: number, sha256: string) {
+    const signed = await this.#api('POST /files/multipart/parts', () =>
+      this.options.client.POST('/files/multipart/parts', {
+        body: { upload: handle, parts: [{ number: n, sha256 }] },
+        signal: this.signal,
+      }),
+    );
+    const part = signed.parts[0];
+    if (part === undefined) throw new UploadError('the API signed no part', undefined);
+    return part;
+  }
+
+  /** Sends the `pending` parts, `concurrency` at a time (see `#pool`). */
+  async #sendParts(progress: MultipartProgress, pending: readonly number[]): Promise<void> {
+    const handle = progress.upload;
     // Read, hash and sign a part (while the worker's previous part is still being sent) ...
     const prepare = async (n: number) => {
-      const [start, end] = partRange(n);
+      const [start, end] = this.#partRange(progress.partSize, n);
       const bytes = await this.source.read(start, end);
       const sha256 = await sha256Base64(bytes);
-      return { n, bytes, sha256, signed: await sign(n, sha256) };
+      return { n, bytes, sha256, signed: await this.#sign(handle, n, sha256) };
     };
     // ... then send it, with a fresh URL for every retry.
     const send = async (part: Awaited<ReturnType<typeof prepare>>) => {
       let signed: { url: string; headers: Record<string, string> } | undefined = part.signed;
       await this.#retrying(async () => {
-        const url = signed ?? (await sign(part.n, part.sha256));
+        const url = signed ?? (await this.#sign(handle, part.n, part.sha256));
         signed = undefined;
         await this.#put(url.url, url.headers, part.bytes);
       });
       this.#progress(part.bytes.length);
     };
     await this.#pool(pending, prepare, send);
+  }
 
+  /** Completes the upload and forgets its handle; the stored object's size and ETag. */
+  async #complete(id: string, handle: string) {
+    const { client, store } = this.options;
     try {
       const object = await this.#api('POST /files/multipart/complete', () =>
         client.POST('/files/multipart/complete', { body: { upload: handle }, signal: this.signal }),
       );
       await store?.delete(id);
-      return {
-        level,
-        key,
-        size: object.size,
-        etag: object.etag,
-        multipart: true,
-        resumedParts,
-        bytesSent: this.#sent,
-      };
+      return object;
     } catch (error) {
       // Another writer won (overwrite: false): this upload can never complete.
       if (error instanceof UploadError && error.status === 409) {

@@ -1,0 +1,34 @@
+import { FileActions } from './file-actions';
+import type { FileDialog } from './file-dialogs';
+import { FileRow, FolderRow } from './file-row';
+import { Listing } from './listing';
+import type { Folder } from './use-folder';
+
+const COLUMNS = ['Name', 'Size', 'Last modified'];
+
+/** The page of the folder shown: its subfolders first, then its files with their actions. */
+export function FileTable({ folder, onDialog }: { folder: Folder; onDialog: (dialog: FileDialog) => void }) {
+  const { place, value: page, loading } = folder;
+  const empty = page && page.items.length === 0 && page.folders.length === 0;
+  return (
+    <Listing
+      columns={COLUMNS}
+      busy={loading}
+      caption={
+        <>
+          {place.level}/{place.prefix} {loading ? '(loading…)' : ''}
+        </>
+      }
+      empty={empty ? 'This folder is empty.' : undefined}
+    >
+      {page?.folders.map((prefix) => (
+        <FolderRow key={prefix} folder={prefix} onOpen={() => folder.go({ ...place, prefix })} />
+      ))}
+      {page?.items.map((item) => (
+        <FileRow key={item.key} item={item}>
+          <FileActions item={item} folder={folder} onDialog={onDialog} />
+        </FileRow>
+      ))}
+    </Listing>
+  );
+}

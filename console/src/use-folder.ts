@@ -1,0 +1,90 @@
+import { useState } from 'preact/hooks';
+import type { FilesClient } from '../../shared/api/client';
+import { expectOk, type FileItem, unwrap } from './api';
+import { download as save, whose } from './download';
+import { deleteLabel, isOwn, isWritable, type Place, refOf } from './folder-place';
+import { baseName } from './format';
+import { useStatusLine } from './status-line';
+import { useCursorPages } from './use-newest';
+
+/** One page of the folder, its subfolders as `folders`. */
+async function listFolder(api: FilesClient, place: Place, limit: number, cursor: string | undefined) {
+  const { level, prefix } = place;
+  const query = {
+    level,
+    prefix,
+    delimiter: '/' as const,
+    limit,
+    ...whose(place),
+    ...(cursor === undefined ? {} : { cursor }),
+  };
+  return unwrap(await api.GET('/files', { params: { query } }));
+}
+
+/**
+ * The folder shown and what is done to its files: the page listed, navigation (which starts at the
+ * first page and forgets the last action), download and delete (asked, then confirmed). Every change
+ * reloads the page and tells `onChanged`.
+ */
+export function useFolder(api: FilesClient, identityId: string, onChanged: () => void) {
+  const [place, setPlace] = useState<Place>({ level: 'private', prefix: '' });
+  const [pageSize, setPageSize] = useState(25);
+  const [reloads, setReloads] = useState(0);
+  const [confirming, setConfirming] = useState<string>();
+  const listing = useCursorPages(
+    (cursor) => listFolder(api, place, pageSize, cursor),
+    [api, place, pageSize, reloads],
+  );
+  const { status, setStatus, act } = useStatusLine(listing.setProblem);
+  const { setCursors } = listing.pager;
+
+  const reload = () => {
+    setReloads((count) => count + 1);
+    onChanged();
+  };
+  const go = (next: Place) => {
+    setPlace(next);
+    setCursors([]);
+    setConfirming(undefined);
+    setStatus('');
+  };
+  const resize = (size: number) => {
+    setPageSize(size);
+    setCursors([]);
+  };
+  const download = (item: FileItem) =>
+    act(async () => {
+      await save(api, refOf(place, item));
+      return `Downloading ${baseName(item.key)}`;
+    });
+  const remove = async (item: FileItem) => {
+    setConfirming(undefined);
+    const removed = await act(async () => {
+      // Only the caller's own files are deleted: no owner, but the grantee a share is filed under.
+      const grantee = place.grantee === undefined ? {} : { grantee: place.grantee };
+      const query = { level: place.level, key: item.key, ...grantee };
+      expectOk(await api.DELETE('/files', { params: { query } }));
+      return `${place.level === 'shared' ? 'Revoked' : 'Deleted'} ${baseName(item.key)}`;
+    });
+    if (removed) reload();
+  };
+
+  return {
+    ...listing,
+    place,
+    own: isOwn(place, identityId),
+    writable: isWritable(place, identityId),
+    deleteLabel: deleteLabel(place),
+    pageSize,
+    status,
+    confirming,
+    setConfirming,
+    go,
+    resize,
+    reload,
+    download,
+    remove,
+  };
+}
+
+export type Folder = ReturnType<typeof useFolder>;
