@@ -55,6 +55,10 @@ export interface Config {
   readonly developerProviderName?: string;
   /** The bucket's lifecycle for unfinished multipart uploads: how long a reservation must last. */
   readonly incompleteUploadExpiryDays: number;
+  /** The fleet-wide session store's table; undefined: sessions are cached per instance only. */
+  readonly sessionTable?: string;
+  /** The KMS key (ID or ARN) the store's data keys come from; set exactly when `sessionTable` is. */
+  readonly sessionKeyId?: string;
 }
 
 /** What no single variable can say: the rules between them. */
@@ -77,6 +81,9 @@ function crossChecks(env: ApiSettings): EnvironmentIssue[] {
     fail('ledgerTable', 'must be set when QUOTA_BYTES or QUOTA_OBJECTS is');
   }
   if (!env.userPoolId.startsWith(`${env.region}_`)) fail('userPoolId', 'must be in AWS_REGION');
+  if ((env.sessionTable === undefined) !== (env.sessionKeyId === undefined)) {
+    fail('sessionTable', 'must be set together with SESSION_KEY_ID (the store encrypts every session)');
+  }
   return issues;
 }
 

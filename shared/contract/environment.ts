@@ -166,6 +166,19 @@ const VARIABLES = {
     'DEVELOPER_PROVIDER_NAME',
     optional(z.string().regex(/^[\w._-]{1,100}$/, 'must be a developer provider name')),
   ),
+  // The fleet-wide session store: both set, or neither (no store: each instance mints its own).
+  sessionTable: variable('SESSION_TABLE', optional(tableName)),
+  sessionKeyId: variable(
+    'SESSION_KEY_ID',
+    optional(
+      z
+        .string()
+        .regex(
+          /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/)?[0-9a-f-]{36}$/,
+          'must be a KMS key ID or key ARN',
+        ),
+    ),
+  ),
   incompleteUploadExpiryDays: variable(
     'INCOMPLETE_UPLOAD_EXPIRY_DAYS',
     withDefault(
@@ -203,6 +216,8 @@ export const API_FUNCTION_VARIABLES = [
   'sessionDurationSeconds',
   'developerProviderName',
   'incompleteUploadExpiryDays',
+  'sessionTable',
+  'sessionKeyId',
 ] as const satisfies readonly Name[];
 
 export const EVENTS_FUNCTION_VARIABLES = [

@@ -9,6 +9,8 @@ export const TABLE_GRANTS = {
     directory: ['GetItem', 'PutItem', 'DeleteItem'],
     /** Reads usage, writes reservations, and removes a deleted user's partition. */
     ledger: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+    /** The fleet-wide session store: read before minting, written after, removed with the user. */
+    sessions: ['GetItem', 'PutItem', 'DeleteItem'],
   },
   events: {
     /** Applies events, records rejections and expires tombstones. */
@@ -21,3 +23,14 @@ export type FunctionName = keyof typeof TABLE_GRANTS;
 /** The IAM actions of a list of DynamoDB operations. */
 export const dynamoDbActions = (operations: readonly string[]): string[] =>
   operations.map((operation) => `dynamodb:${operation}`);
+
+/**
+ * The session key: only the API function's role may use it, only for data keys bound to this
+ * encryption context (the key policy and the local KMS door both require it).
+ */
+export const SESSION_KEY_GRANTS = { api: ['GenerateDataKey', 'Decrypt'] } as const;
+export const SESSION_KEY_CONTEXT = { purpose: 'user-files-session' } as const;
+
+/** The IAM actions of a list of KMS operations. */
+export const kmsActions = (operations: readonly string[]): string[] =>
+  operations.map((operation) => `kms:${operation}`);
