@@ -1,12 +1,14 @@
 /**
  * What the routes depend on, and the real wiring: one Cognito and one STS client, one identity service and one
- * storage adapter (with their caches) per Lambda instance. Tests and benchmarks call `createDeps`
- * again for a fresh instance, substituting the clock, the Cognito client, retries or the logger.
+ * storage adapter (with their caches) per Lambda instance, plus the session store and its KMS client
+ * when one is configured. Tests and benchmarks call `createDeps` again for a fresh instance,
+ * substituting the clock, the AWS clients, retries or the logger.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
 import {
@@ -19,6 +21,7 @@ import { createDirectoryClient, createIdentityDirectory } from '../aws/identity-
 import { createLedger, createLedgerClient, type Ledger } from '../aws/ledger';
 import { createQuotas, type Quotas } from '../aws/quota';
 import type { RetryOptions } from '../aws/retry';
+import { createSessionKeyClient, createSessionStore, type SessionStore } from '../aws/session-store';
 import { createStorage, type Storage } from '../aws/storage';
 import { createUserPool, createUserPoolClient, type UserPool } from '../aws/user-pool';
 import { createLogger } from '../logging';
@@ -42,8 +45,10 @@ export interface DepsOptions {
   readonly cognitoClient?: CognitoIdentityClient;
   readonly stsClient?: STSClient;
   readonly userPoolClient?: CognitoIdentityProviderClient;
-  /** The identity directory's client, when `config.identityDirectoryTable` is set. */
+  /** The identity directory's and session store's client, when their tables are set. */
   readonly dynamoClient?: DynamoDBClient;
+  /** The session store's KMS client, when `config.sessionTable` is set. */
+  readonly kmsClient?: KMSClient;
   /** The ledger's client, when `config.ledgerTable` is set. @default `dynamoClient` or a new one */
   readonly ledgerClient?: DynamoDBClient;
   readonly retry?: RetryOptions;
@@ -53,18 +58,41 @@ export interface DepsOptions {
   readonly refreshMarginMs?: number;
 }
 
+/** The fleet-wide session store, when the configuration names its table (and so its key). */
+function sessionStoreFor(
+  config: Config,
+  options: DepsOptions & { readonly now: () => number; readonly logger: Logger },
+  dynamo: () => DynamoDBClient,
+): SessionStore | undefined {
+  if (config.sessionTable === undefined || config.sessionKeyId === undefined) return undefined;
+  return createSessionStore({
+    dynamo: dynamo(),
+    kms: options.kmsClient ?? createSessionKeyClient(config.region),
+    tableName: config.sessionTable,
+    keyId: config.sessionKeyId,
+    now: options.now,
+    ...(options.refreshMarginMs === undefined ? {} : { refreshMarginMs: options.refreshMarginMs }),
+    // The reason and the error's name only (the store never passes more): the request mints instead.
+    log: (message, warning) => options.logger.warn(message, { ...warning }),
+  });
+}
+
 export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger();
+  // One DynamoDB client per instance for the directory and the session store (short timeouts).
+  let dynamoClient = options.dynamoClient;
+  const dynamo = () => {
+    dynamoClient ??= createDirectoryClient(config.region);
+    return dynamoClient;
+  };
   const table = config.identityDirectoryTable;
   // Sealed mode never resolves an identity through the directory: the developer login yields it.
   const directory =
     table === undefined || config.accessMode === 'sealed'
       ? undefined
-      : createIdentityDirectory({
-          client: options.dynamoClient ?? createDirectoryClient(config.region),
-          tableName: table,
-        });
+      : createIdentityDirectory({ client: dynamo(), tableName: table });
+  const sessionStore = sessionStoreFor(config, { ...options, now, logger }, dynamo);
   const ledger =
     config.ledgerTable === undefined
       ? undefined
@@ -90,6 +118,7 @@ export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
       retry: options.retry,
       refreshMarginMs: options.refreshMarginMs,
       directory,
+      sessionStore,
       // The error's name only: the request goes on with GetId, and nothing of the caller is logged.
       onDirectoryError: (operation, error) =>
         logger.warn('identity directory unavailable', {

@@ -1,35 +1,41 @@
 /**
  * The instance's caches, bounded: callers' identity IDs (they never change for a user) and minted
  * sessions until shortly before they expire. Both load single-flight, so concurrent requests of one
- * caller share one upstream call. `session` is where a session is looked up, else minted.
+ * caller share one upstream call. `session` is where a session is looked up (the instance cache,
+ * then the fleet-wide session store when there is one), else minted.
  */
 import { ExpiringCache } from '../../../shared/cache/expiring-cache';
 import { credentialsUsableUntil } from '../../../shared/domain/expiry';
+import type { SessionOwner } from '../session-store';
 import type { Minted } from './minting';
 import type { Caller, IdentityServiceOptions } from './types';
 
+/** Whose session is wanted, and how a new one is minted. */
+export interface SessionSlot {
+  readonly caller: Caller;
+  /** Direct mode: the identity the session must be for. Sealed mode: learnt by minting. */
+  readonly identityId?: string;
+  readonly mint: () => Promise<Minted>;
+}
+
 export interface IdentityCaches {
-  /** The cache key of a caller's identity ID. */
-  identityKey(caller: Caller): string;
-  /** Direct mode's session key: the caller's as well as the identity's (see `createIdentityCaches`). */
-  credentialsKey(caller: Caller, identityId: string): string;
   /** The caller's identity ID, cached, else `resolve`d. */
   identityId(caller: Caller, resolve: () => Promise<string>): Promise<string>;
   /** Forgets the caller's identity ID, so the next request resolves it afresh. */
   forgetIdentity(caller: Caller): void;
-  /** The session cached under `key` while still usable, else the one `mint` makes. */
-  session(key: string, mint: () => Promise<Minted>): Promise<Minted>;
-  /** A session `mint` makes now, replacing whatever `key` held. */
-  renew(key: string, mint: () => Promise<Minted>): Promise<Minted>;
+  /** The slot's session cached while still usable, else the stored one, else the one it mints. */
+  session(slot: SessionSlot): Promise<Minted>;
+  /** A session the slot mints now, replacing whatever was cached and stored. */
+  renew(slot: SessionSlot): Promise<Minted>;
 }
 
 type CacheOptions = Pick<
   IdentityServiceOptions,
-  'userPoolId' | 'maxIdentities' | 'maxCredentials' | 'refreshMarginMs'
+  'userPoolId' | 'maxIdentities' | 'maxCredentials' | 'refreshMarginMs' | 'sessionStore'
 > & { readonly now: () => number };
 
 export function createIdentityCaches(options: CacheOptions): IdentityCaches {
-  const { now, userPoolId } = options;
+  const { now, userPoolId, sessionStore: store } = options;
   const marginMs = options.refreshMarginMs ?? 300_000;
   const identities = new ExpiringCache<string, string>({ max: options.maxIdentities ?? 10_000, now });
   const sessions = new ExpiringCache<string, Minted>({
@@ -43,14 +49,33 @@ export function createIdentityCaches(options: CacheOptions): IdentityCaches {
       }),
   });
   const identityKey = (caller: Caller) => `${userPoolId}\0${caller.sub}`;
+  // Direct mode caches credentials per caller as well as per identity, so they are only ever
+  // served to the token they were fetched with. Sealed mode derives the identity from the caller.
+  const sessionKey = (slot: SessionSlot) =>
+    slot.identityId === undefined
+      ? identityKey(slot.caller)
+      : `${identityKey(slot.caller)}\0${slot.identityId}`;
+  const owner = (slot: SessionSlot): SessionOwner => ({ userPoolId, sub: slot.caller.sub });
+
+  // Only a real mint is stored: in direct mode, one the pool made with the caller's own token.
+  async function mintAndStore(slot: SessionSlot): Promise<Minted> {
+    const minted = await slot.mint();
+    await store?.put(owner(slot), minted);
+    return minted;
+  }
+
+  async function load(slot: SessionSlot): Promise<Minted> {
+    const stored = await store?.get({
+      ...owner(slot),
+      ...(slot.identityId === undefined ? {} : { identityId: slot.identityId }),
+    });
+    return stored ?? mintAndStore(slot);
+  }
+
   return {
-    identityKey,
-    // Direct mode caches credentials per caller as well as per identity, so they are only ever
-    // served to the token they were fetched with. Sealed mode derives the identity from the caller.
-    credentialsKey: (caller, identityId) => `${identityKey(caller)}\0${identityId}`,
     identityId: (caller, resolve) => identities.get(identityKey(caller), resolve),
     forgetIdentity: (caller) => identities.delete(identityKey(caller)),
-    session: (key, mint) => sessions.get(key, mint),
-    renew: (key, mint) => sessions.refresh(key, mint),
+    session: (slot) => sessions.get(sessionKey(slot), () => load(slot)),
+    renew: (slot) => sessions.refresh(sessionKey(slot), () => mintAndStore(slot)),
   };
 }

@@ -47,7 +47,7 @@ export function createIdentityResolver(options: ResolverOptions): (caller: Calle
     // it before any route builds a key from it. The credentials fetched to do so are the ones the
     // request needs anyway, so a correct entry costs no extra call.
     try {
-      await caches.session(caches.credentialsKey(caller, found), () => minter.direct(found, caller.idToken));
+      await caches.session({ caller, identityId: found, mint: () => minter.direct(found, caller.idToken) });
       return found;
     } catch (error) {
       if (!isStaleIdentity(error)) throw error;

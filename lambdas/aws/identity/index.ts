@@ -8,7 +8,7 @@
  *   `identity-directory.ts`), `GetOpenIdToken`, then `AssumeRoleWithWebIdentity`.
  * STS sessions last the configured duration (up to 12 h), unlike `GetCredentialsForIdentity`'s
  * fixed hour. Both are cached per instance (bounded, single flight), so a warm request makes no
- * upstream call at all.
+ * upstream call at all; with a session store, sessions are also shared across the fleet.
  *
  * `createIdentityService` composes the pieces, one module each; this module is the adapter's whole
  * public surface.
@@ -56,6 +56,7 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
     async forget(caller) {
       caches.forgetIdentity(caller);
       await directory?.remove(userPoolId, caller.sub);
+      await options.sessionStore?.delete({ userPoolId, sub: caller.sub });
     },
     session,
     withSession,

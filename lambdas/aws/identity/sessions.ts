@@ -6,7 +6,7 @@
 import { shouldRefreshForLifetime } from '../../../shared/domain/expiry';
 import type { AccessMode } from '../../api/config';
 import { isRejectedCredentials, isStaleIdentity } from '../errors';
-import type { IdentityCaches } from './caches';
+import type { IdentityCaches, SessionSlot } from './caches';
 import type { Minted, Minter } from './minting';
 import type { Caller, IdentityService, IdentitySession, SessionOptions } from './types';
 
@@ -17,12 +17,6 @@ interface SessionsOptions {
   readonly minter: Minter;
   /** Direct mode's identity ID on a cache miss. */
   readonly resolve: (caller: Caller) => Promise<string>;
-}
-
-/** Where a caller's session is cached, and how a new one is minted. */
-interface Slot {
-  readonly key: string;
-  readonly mint: () => Promise<Minted>;
 }
 
 /** Fresh credentials asked for, or the cached ones would cut the URL about to be signed short. */
@@ -53,16 +47,16 @@ export function createSessions(options: SessionsOptions): Pick<IdentityService, 
     }
   };
 
-  async function slot(caller: Caller): Promise<Slot> {
-    if (mode === 'sealed') return { key: caches.identityKey(caller), mint: () => minter.sealed(caller) };
+  async function slot(caller: Caller): Promise<SessionSlot> {
+    if (mode === 'sealed') return { caller, mint: () => minter.sealed(caller) };
     const id = await caches.identityId(caller, () => resolve(caller));
-    return { key: caches.credentialsKey(caller, id), mint: mintDirect(caller, id) };
+    return { caller, identityId: id, mint: mintDirect(caller, id) };
   }
 
   async function session(caller: Caller, sessionOptions: SessionOptions = {}): Promise<IdentitySession> {
-    const { key, mint } = await slot(caller);
-    let current = await caches.session(key, mint);
-    if (mustRefresh(sessionOptions, current, now)) current = await caches.renew(key, mint);
+    const callerSlot = await slot(caller);
+    let current = await caches.session(callerSlot);
+    if (mustRefresh(sessionOptions, current, now)) current = await caches.renew(callerSlot);
     return { identityId: current.identityId, credentials: current.credentials };
   }
 

@@ -7,6 +7,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import type { AccessMode } from '../../api/config';
 import type { IdentityDirectory } from '../identity-directory';
 import type { RetryOptions } from '../retry';
+import type { SessionStore } from '../session-store';
 
 /** The authenticated caller, from the authorizer's verified claims and the raw ID token. */
 export interface Caller {
@@ -45,8 +46,8 @@ export interface IdentityService {
    */
   identityIdOfUser(sub: string): Promise<string>;
   /**
-   * Drops the caller's identity-directory entry (direct mode; sealed mode keeps none), for
-   * `DELETE /me/data`. Their next request records it again, as on a first sign-in.
+   * Drops the caller's identity-directory entry (direct mode; sealed mode keeps none) and stored
+   * session, for `DELETE /me/data`. Their next request records them again, as on a first sign-in.
    */
   forget(caller: Caller): Promise<void>;
   session(caller: Caller, options?: SessionOptions): Promise<IdentitySession>;
@@ -89,4 +90,9 @@ export interface IdentityServiceOptions {
   readonly directory?: IdentityDirectory;
   /** Told when the directory fails; the request goes on without it. Never given the token. */
   readonly onDirectoryError?: (operation: 'lookup' | 'record', error: unknown) => void;
+  /**
+   * Where sessions persist across instances, read on an instance-cache miss before minting and
+   * written after. Absent: every instance mints its own.
+   */
+  readonly sessionStore?: SessionStore;
 }
