@@ -3,7 +3,7 @@
  *
  *   npm run users -- list
  *   npm run users -- add someone@example.com        a confirmed user; a generated password is printed once
- *   npm run users -- remove someone@example.com
+ *   npm run users -- remove someone@example.com   and their stored session, when outputs name SessionTable
  *
  * Options: --outputs <file> (default .local/outputs.json, written by `npm start`; or the file of
  * `cdk deploy --outputs-file`, whose outputs are nested under the stack name) and --stack <name>
@@ -21,10 +21,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   AdminDeleteUserCommand,
+  AdminGetUserCommand,
   CognitoIdentityProviderClient,
   ListUsersCommand,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { sessionItemId } from '../lambdas/aws/session-store';
 import { ADMIN_KEYS_FILE_NAME, readAdminKeys } from '../local/stack/admin-keys';
 import { createPoolUser } from '../local/stack/bootstrap';
 
@@ -39,6 +42,10 @@ interface Target {
   readonly userPoolId: string;
   /** The local user pool endpoint; absent for a deployed stack. */
   readonly endpoint?: string;
+  /** The fleet-wide session store's table (`SessionTable`), when the stack has one. */
+  readonly sessionTable?: string;
+  /** The local DynamoDB endpoint (`DynamoDbEndpoint`); absent for a deployed stack. */
+  readonly dynamoEndpoint?: string;
   readonly outputsFile: string;
 }
 
@@ -86,12 +93,23 @@ async function loadTarget(outputsFile: string, stack: string | undefined): Promi
   if (typeof region !== 'string' || typeof userPoolId !== 'string') {
     throw new UsageError(`${outputsFile}: Region and UserPoolId must be strings`);
   }
-  const endpoint = typeof outputs.CognitoIdpEndpoint === 'string' ? outputs.CognitoIdpEndpoint : undefined;
-  return { region, userPoolId, outputsFile, ...(endpoint === undefined ? {} : { endpoint }) };
+  const text = (name: string) => (typeof outputs[name] === 'string' ? outputs[name] : undefined);
+  const endpoint = text('CognitoIdpEndpoint');
+  const sessionTable = text('SessionTable');
+  const dynamoEndpoint = text('DynamoDbEndpoint');
+  return {
+    region,
+    userPoolId,
+    outputsFile,
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(sessionTable === undefined ? {} : { sessionTable }),
+    ...(dynamoEndpoint === undefined ? {} : { dynamoEndpoint }),
+  };
 }
 
-async function client(target: Target): Promise<CognitoIdentityProviderClient> {
-  if (target.endpoint === undefined) return new CognitoIdentityProviderClient({ region: target.region });
+/** The clients' settings: the local stack's endpoints and admin keys, else the SDK's default chain. */
+async function clientConfig(target: Target, endpoint: string | undefined) {
+  if (target.endpoint === undefined) return { region: target.region };
   const keysFile = join(dirname(target.outputsFile), ADMIN_KEYS_FILE_NAME);
   const credentials = await readAdminKeys(keysFile);
   if (credentials === undefined) {
@@ -99,7 +117,29 @@ async function client(target: Target): Promise<CognitoIdentityProviderClient> {
       `no local stack is running (${keysFile} is missing): start it with npm start; a restart begins with no users but its demo users`,
     );
   }
-  return new CognitoIdentityProviderClient({ region: target.region, endpoint: target.endpoint, credentials });
+  return { region: target.region, endpoint, credentials };
+}
+
+/**
+ * Deletes the user, then their stored session (when the stack has a session store), so no
+ * instance serves the deleted user's credentials from it; their `sub` is read first to find it.
+ */
+async function removeUser(idp: CognitoIdentityProviderClient, target: Target, username: string) {
+  const user = await idp.send(new AdminGetUserCommand({ UserPoolId: target.userPoolId, Username: username }));
+  await idp.send(new AdminDeleteUserCommand({ UserPoolId: target.userPoolId, Username: username }));
+  const sub = user.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
+  if (target.sessionTable === undefined || sub === undefined) return;
+  const dynamo = new DynamoDBClient(await clientConfig(target, target.dynamoEndpoint));
+  try {
+    await dynamo.send(
+      new DeleteItemCommand({
+        TableName: target.sessionTable,
+        Key: { id: { S: sessionItemId({ userPoolId: target.userPoolId, sub }) } },
+      }),
+    );
+  } finally {
+    dynamo.destroy();
+  }
 }
 
 /** Meets the pool's policy (12+ characters, upper, lower, digit, symbol) with 144 random bits. */
@@ -133,7 +173,7 @@ export async function runUsers(
     throw new UsageError(`unknown command ${command}\n${USAGE}`);
 
   const target = await loadTarget(parsed.values.outputs ?? DEFAULT_OUTPUTS, parsed.values.stack);
-  const idp = await client(target);
+  const idp = new CognitoIdentityProviderClient(await clientConfig(target, target.endpoint));
   try {
     if (command === 'list') {
       let token: string | undefined;
@@ -156,7 +196,7 @@ export async function runUsers(
       print(`added ${username} to ${target.userPoolId}, confirmed, with a permanent password`);
       if (given === undefined || given === '') print(`password: ${password}   (shown once; not stored)`);
     } else if (username !== undefined) {
-      await idp.send(new AdminDeleteUserCommand({ UserPoolId: target.userPoolId, Username: username }));
+      await removeUser(idp, target, username);
       print(`removed ${username} from ${target.userPoolId}`);
     }
   } finally {
