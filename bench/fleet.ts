@@ -16,6 +16,7 @@ import {
   developerIdentifier,
   type IdentityService,
   type IdentityServiceOptions,
+  type IdentitySession,
 } from '../lambdas/aws/identity';
 import { type FleetCalls, type FleetFakes, fleetFakes } from './fleet-fakes';
 import { BENCH_ENV, benchUser } from './in-process';
@@ -35,24 +36,25 @@ const MINT_RATE_LIMIT = 50;
 /** A 15-minute URL, as most requests sign: what the handler asks of the session. */
 const URL_OPTIONS = { lifetimeSeconds: 900 } as const;
 
-/** The owner the store keys sessions by. */
+/** The owner the store keys sessions by (its `identityId`: direct mode's check). */
 export interface SessionOwner {
   readonly userPoolId: string;
   readonly sub: string;
-  readonly identityId: string;
+  readonly identityId?: string;
 }
 
-/** The fleet-wide session store's interface (lambdas/aws/session-store, being written). */
+/** The fleet-wide session store's interface, as lambdas/aws/session-store exports it. */
 export interface SessionStore {
-  get(owner: SessionOwner): Promise<unknown>;
-  put(owner: SessionOwner, credentials: unknown): Promise<void>;
+  get(owner: SessionOwner): Promise<IdentitySession | undefined>;
+  put(owner: SessionOwner, session: IdentitySession): Promise<void>;
   delete(owner: SessionOwner): Promise<void>;
 }
 
 /**
- * The one place the simulation gets its store, on the fakes. None until the store module is in
- * this tree; then: `return createSessionStore({ dynamo: fakes.dynamo, kms: fakes.kms,
- * tableName: 'fleet-sessions', keyId: FLEET_KEY_ID, now: fakes.now })`.
+ * The one place the simulation gets its store, on the fakes. None until the store module and its
+ * `sessionStore` option are in this tree; then: `return createSessionStore({ dynamo: fakes.dynamo,
+ * kms: fakes.kms, tableName: 'fleet-sessions', keyId: BENCH_KEY_ID, now: fakes.now })` (the fakes
+ * serve the store as written: one instance's put, another's get, KMS context checked).
  */
 export function makeStore(_fakes: FleetFakes): SessionStore | undefined {
   return undefined;
