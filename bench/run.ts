@@ -7,6 +7,7 @@
  * variables in this process):
  *   1. warm handler path vs. a bare presign (bench/in-process.ts)
  *   2. Cognito and STS calls per access mode, over a simulated hour and a user's day (bench/cognito-calls.ts)
+ *   2b. the fleet over a simulated day, the session store off and on (bench/fleet.ts, in its own process)
  *   3. bundle size and cold start in fresh processes (bench/cold-start.ts)
  *   4. load on the local stack from a second process (bench/local-load.ts)
  *   5. large uploads: the client helper vs. the SDK's Upload, and resume waste (bench/multipart.ts,
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { countCognitoCalls, type ModeFigures } from './cognito-calls';
 import { measureColdStart } from './cold-start';
 import { runDeleteAll } from './delete-all';
+import { type FleetFigures, runFleet } from './fleet-run';
 import { measureHandler } from './in-process';
 import { measureLedgerEvents } from './ledger-events';
 import { measureLocalLoad } from './local-load';
@@ -28,6 +30,9 @@ import { round, table } from './stats';
 const GOALS = {
   handler_overhead_ratio: 1.5,
   upstream_calls_per_user_day: 6,
+  fleet_sessions_per_user_day: 3,
+  fleet_kms_calls_per_instance_hour: 10,
+  max_dau_at_50_rps: 1_000_000,
   max_url_lifetime_s: 43_200,
   multipart_vs_sdk_ratio: 0.9,
   resume_waste_ratio: 1.15,
@@ -69,6 +74,10 @@ async function measureAll() {
   progress('Cognito and STS calls per access mode, over a simulated hour and day...');
   const cognito = await countCognitoCalls();
 
+  const fleetUsers = quick ? 10_000 : 50_000;
+  progress(`fleet of instances over two simulated days, ${fleetUsers} users, session store off and on...`);
+  const fleet = await runFleet({ users: fleetUsers });
+
   progress('bundling and cold starts...');
   const cold = await measureColdStart(quick ? 3 : 15);
 
@@ -88,15 +97,39 @@ async function measureAll() {
   const deletion = await runDeleteAll(deleteObjects);
   progress('ledger under duplicated and reordered events, events function throughput...');
   const ledgerEvents = await measureLedgerEvents({ rounds: quick ? 2 : 5 });
-  return { handler, cognito, cold, local, multipart, deletion, ledgerEvents };
+  return { handler, cognito, fleet, cold, local, multipart, deletion, ledgerEvents };
 }
 
 type Measurements = Awaited<ReturnType<typeof measureAll>>;
 
 const kb = (bytes: number) => round(bytes / 1024);
 
+/** One side (store off or on) of the fleet simulation, as `--json` reports it. */
+function fleetSide(f: FleetFigures) {
+  return {
+    fleet_sessions_per_user_day: round(f.fleet_sessions_per_user_day),
+    fleet_cache_hit_rate: round(f.fleet_cache_hit_rate),
+    fleet_kms_calls_per_instance_hour: round(f.fleet_kms_calls_per_instance_hour),
+    fleet_store_reads_per_1k_requests: round(f.fleet_store_reads_per_1k_requests),
+    max_dau_at_50_rps: f.max_dau_at_50_rps,
+    max_dau_at_50_rps_measured_peak: f.max_dau_at_50_rps_measured_peak,
+    fleet_requests: f.requests,
+    fleet_instance_hours: round(f.instance_hours),
+    fleet_peak_instances: f.peak_instances,
+  };
+}
+
 /** The reported figures: the `--json` keys, in their order. */
-function figuresOf({ handler, cognito, cold, local, multipart, deletion, ledgerEvents }: Measurements) {
+function figuresOf({
+  handler,
+  cognito,
+  fleet,
+  cold,
+  local,
+  multipart,
+  deletion,
+  ledgerEvents,
+}: Measurements) {
   return {
     bare_presign_us: round(handler.bare_presign_us.median),
     upload_url_us: round(handler.upload_url_us.median),
@@ -111,6 +144,14 @@ function figuresOf({ handler, cognito, cold, local, multipart, deletion, ledgerE
     warm_path_cognito_calls: handler.warm_cognito_calls,
     // Per access mode: returning users on a new instance for the per-10k figures.
     modes: { sealed: modeFigures(cognito.sealed), direct: modeFigures(cognito.direct) },
+    // The fleet, store off and on (on: null until the store module is in this tree).
+    fleet: {
+      users: fleet.off.users,
+      seconds: round(fleet.seconds),
+      off: fleetSide(fleet.off),
+      on: fleet.on === undefined ? null : fleetSide(fleet.on),
+      fleet_store_gain: fleet.store_gain === undefined ? null : round(fleet.store_gain),
+    },
     batch_100_us: round(handler.batch_100_us.median),
     batch_100_ratio: round(handler.batch_100_us.median / (100 * handler.bare_presign_us.median)),
     batch_100_ratio_paired_get: round(handler.batch_paired_ratio.median),
@@ -158,8 +199,14 @@ function figuresOf({ handler, cognito, cold, local, multipart, deletion, ledgerE
 type Figures = ReturnType<typeof figuresOf>;
 
 function goalsMetBy(figures: Figures) {
+  // The fleet goals are the store's: judged with it on, or with it off while there is none.
+  const fleet = figures.fleet.on ?? figures.fleet.off;
   return {
     handler_overhead_ratio: figures.handler_overhead_ratio <= GOALS.handler_overhead_ratio,
+    fleet_sessions_per_user_day: fleet.fleet_sessions_per_user_day <= GOALS.fleet_sessions_per_user_day,
+    fleet_kms_calls_per_instance_hour:
+      fleet.fleet_kms_calls_per_instance_hour <= GOALS.fleet_kms_calls_per_instance_hour,
+    max_dau_at_50_rps: fleet.max_dau_at_50_rps >= GOALS.max_dau_at_50_rps,
     upstream_calls_per_user_day: Object.values(figures.modes).every(
       (m) => m.upstream_calls_per_user_day <= GOALS.upstream_calls_per_user_day,
     ),
@@ -253,6 +300,44 @@ function modeRows(figures: Figures): string[][] {
       ],
     ];
   });
+}
+
+/** "off / on" (on: "n/a" until the store module is in this tree). */
+function offOn(figures: Figures, pick: (side: ReturnType<typeof fleetSide>) => number): string {
+  const { off, on } = figures.fleet;
+  return `${pick(off)} / ${on === null ? 'n/a' : pick(on)}`;
+}
+
+function fleetRows(figures: Figures, goalsMet: GoalsMet): string[][] {
+  const { fleet } = figures;
+  return [
+    [
+      'fleet: sessions per user-day (store off / on)',
+      offOn(figures, (f) => f.fleet_sessions_per_user_day),
+      `<= ${GOALS.fleet_sessions_per_user_day} ${mark(goalsMet.fleet_sessions_per_user_day)}`,
+      `${fleet.users} users x 5 visits x 10 requests, peak 1.8x, 40 ms, 1.5x headroom, 2 h recycling; day 2 (${fleet.off.fleet_requests} requests)`,
+    ],
+    ['  instance-cache hit rate', offOn(figures, (f) => f.fleet_cache_hit_rate), '', 'hits / requests'],
+    [
+      '  KMS calls per instance-hour',
+      offOn(figures, (f) => f.fleet_kms_calls_per_instance_hour),
+      `<= ${GOALS.fleet_kms_calls_per_instance_hour} ${mark(goalsMet.fleet_kms_calls_per_instance_hour)}`,
+      `${fleet.off.fleet_instance_hours} instance-hours, at most ${fleet.off.fleet_peak_instances} at once`,
+    ],
+    ['  store reads per 1k requests', offOn(figures, (f) => f.fleet_store_reads_per_1k_requests), '', ''],
+    [
+      '  max daily users at 50 mints/s',
+      offOn(figures, (f) => f.max_dau_at_50_rps),
+      `>= ${GOALS.max_dau_at_50_rps} ${mark(goalsMet.max_dau_at_50_rps)}`,
+      `extrapolated: 50/s x 86,400 / (1.8 x sessions per user-day); from the busiest 10 min: ${offOn(figures, (f) => f.max_dau_at_50_rps_measured_peak)}`,
+    ],
+    [
+      '  store gain (sessions off / on)',
+      fleet.fleet_store_gain === null ? 'n/a' : String(fleet.fleet_store_gain),
+      '',
+      `simulated in ${fleet.seconds} s`,
+    ],
+  ];
 }
 
 function coldRows(figures: Figures): string[][] {
@@ -362,6 +447,7 @@ async function main(): Promise<number> {
   const rows = [
     ...handlerRows(figures, goalsMet, measured),
     ...modeRows(figures),
+    ...fleetRows(figures, goalsMet),
     ...coldRows(figures),
     ...localStackRows(figures, goalsMet, measured),
     ...ledgerRows(figures, goalsMet, measured),
