@@ -34,6 +34,7 @@ const REFERENCE_VALUES: Record<string, (logicalId: string) => string> = {
   'AWS::S3::Bucket': () => 'user-files-boot',
   'AWS::DynamoDB::Table': (id) => `boot-${id}`,
   'AWS::IAM::Role': (id) => `arn:aws:iam::123456789012:role/${id}`,
+  'AWS::KMS::Key': () => 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000001',
 };
 const PSEUDO: Record<string, string> = {
   'AWS::Region': 'us-east-1',

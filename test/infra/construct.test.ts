@@ -218,9 +218,26 @@ describe('UserFilesApi props', () => {
       api.handler,
       api.authorizer,
       api.api,
+      api.sessionTable,
+      api.sessionKey,
     ]) {
+      if (!part) throw new Error('the session store is on by default');
       expect(part.node.path.startsWith(`${api.node.path}/`), part.node.path).toBe(true);
     }
+  });
+
+  it('with sessionStore: false, creates no session table or key and writes no session variables', () => {
+    const api = build({ allowedOrigins: ['https://app.example.com'], sessionStore: false });
+    expect(api.sessionTable).toBeUndefined();
+    expect(api.sessionKey).toBeUndefined();
+    const template = Template.fromStack(Stack.of(api));
+    template.resourceCountIs('AWS::KMS::Key', 0);
+    // The ledger is the only table (sealed mode has no identity directory).
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    const env = handlerVariables(api);
+    expect(env).not.toHaveProperty('SESSION_TABLE');
+    expect(env).not.toHaveProperty('SESSION_KEY_ID');
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('kms:');
   });
 });
 
@@ -313,6 +330,7 @@ describe('variants', () => {
       'AWS::Cognito::UserPool',
       'AWS::Logs::LogGroup',
       'AWS::DynamoDB::Table',
+      'AWS::KMS::Key',
     ]) {
       const found = Object.values(json.Resources).filter((r) => r.Type === type);
       expect(found.length, type).toBeGreaterThan(0);
