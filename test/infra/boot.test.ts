@@ -22,6 +22,7 @@ const CONFIGURATIONS: Record<string, Record<string, unknown>> = {
   'direct mode': { accessMode: 'direct' },
   '1 h sessions': { sessionDurationSeconds: 3600, maxUrlLifetimeSeconds: 3600 },
   '30-day unfinished uploads': { incompleteUploadExpiryDays: 30 },
+  'no session store': { sessionStore: false },
 };
 
 type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };

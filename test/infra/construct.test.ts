@@ -279,6 +279,14 @@ describe('options from CDK context', () => {
     expect(() => props({ uploadRules: '{private' })).toThrow(/Context uploadRules must be JSON/);
     expect(() => props({ accessMode: 'open' })).toThrow(/accessMode must be 'sealed' or 'direct'/);
     expect(() => props({ sessionDurationSeconds: 'long' })).toThrow(/sessionDurationSeconds/);
+    expect(() => props({ sessionStore: 'no' })).toThrow(/Context sessionStore must be true or false/);
+  });
+
+  it('reads sessionStore as a boolean from cdk.json or as true/false from -c', () => {
+    expect(props({ sessionStore: false }).sessionStore).toBe(false);
+    expect(props({ sessionStore: 'false' }).sessionStore).toBe(false);
+    expect(props({ sessionStore: 'TRUE' }).sessionStore).toBe(true);
+    expect(props({})).not.toHaveProperty('sessionStore');
   });
 
   it('reads uploadRules as JSON from -c or as an object from cdk.json', () => {

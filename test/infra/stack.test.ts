@@ -702,7 +702,7 @@ describe('per-user rate limit', () => {
 });
 
 describe('outputs', () => {
-  it('are exactly the eight the clients, the scripts and the local stack share', () => {
+  it('are exactly the nine the clients, the scripts and the local stack share', () => {
     const outputs = synth.template.toJSON().Outputs as Record<string, { Value: Json }>;
     expect(Object.keys(outputs).sort()).toEqual(
       [
@@ -712,6 +712,7 @@ describe('outputs', () => {
         'IdentityPoolId',
         'LedgerTable',
         'Region',
+        'SessionTable',
         'UserPoolClientId',
         'UserPoolId',
       ].sort(),
@@ -725,5 +726,12 @@ describe('outputs', () => {
     expect(outputs.BucketName?.Value).toEqual({ Ref: id(bucket) });
     expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain('.execute-api.');
     expect(outputs.LedgerTable?.Value).toEqual({ Ref: id(synth.stack.userFiles.storageEvents.ledger) });
+    expect(outputs.SessionTable?.Value).toEqual({ Ref: id(synth.stack.userFiles.sessionTable) });
+  });
+
+  it('leave SessionTable out with -c sessionStore=false, which deploys no session table or key', () => {
+    const { template } = synthesize({ bundle: false, context: { sessionStore: 'false' } });
+    expect(Object.keys(template.toJSON().Outputs)).not.toContain('SessionTable');
+    template.resourceCountIs('AWS::KMS::Key', 0);
   });
 });
