@@ -11,6 +11,7 @@ import { servedRoutes } from '../shared/contract/routes';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS } from '../shared/http/cors';
 import { BUNDLED_FUNCTION, BUNDLING, PROJECT_ROOT } from './bundled-function';
 import { GATEWAY_PROBLEMS, gatewayProblemTemplate } from './gateway-problems';
+import type { SessionStore } from './session-store';
 import type { StorageEvents } from './storage-events';
 import type { UsersAndIdentity } from './users-and-identity';
 import type { ValidatedProps } from './validate-props';
@@ -64,6 +65,8 @@ export interface ApiFunctionProps
   readonly users: UsersAndIdentity;
   /** The usage ledger the function reserves uploads in and reports usage from. */
   readonly storageEvents: StorageEvents;
+  /** The fleet-wide session store; undefined: each instance keeps its own sessions. */
+  readonly sessionStore: SessionStore | undefined;
 }
 
 /**
@@ -87,6 +90,7 @@ export class ApiFunction {
     this.handlerLogGroup.grantWrite(this.handlerRole);
     props.users.grantApi(this.handlerRole);
     props.storageEvents.grantApi(this.handlerRole);
+    props.sessionStore?.grantApi(this.handlerRole);
     this.handler = new NodejsFunction(scope, 'Handler', {
       ...BUNDLED_FUNCTION,
       entry: join(PROJECT_ROOT, 'lambdas', 'api', 'handler.ts'),
@@ -117,7 +121,7 @@ export class ApiFunction {
  * the resources' names and IDs at deploy time.
  */
 function apiFunctionEnvironment(props: ApiFunctionProps): Record<string, string> {
-  const { users } = props;
+  const { users, sessionStore } = props;
   return {
     ...writeEnvironment({
       userPoolId: users.userPool.userPoolId,
@@ -139,6 +143,9 @@ function apiFunctionEnvironment(props: ApiFunctionProps): Record<string, string>
       sessionDurationSeconds: props.sessionDuration.toSeconds(),
       developerProviderName: users.developerProviderName,
       incompleteUploadExpiryDays: props.incompleteUploadExpiryDays,
+      // Both or neither, as the contract requires.
+      sessionTable: sessionStore?.table.tableName,
+      sessionKeyId: sessionStore?.key.keyArn,
     } satisfies Written<ApiSettings>),
     // Stack traces point into the TypeScript sources through the bundled source map.
     NODE_OPTIONS: '--enable-source-maps',

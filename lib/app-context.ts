@@ -9,7 +9,8 @@ export const DEFAULT_ALLOWED_ORIGINS = ['http://localhost:5173'];
  * The construct's props from CDK context (`cdk.json` or `-c key=value`):
  * `allowedOrigins` (comma-separated), `removalPolicy` (`retain` | `destroy`), `maxUploadBytes`,
  * `defaultUrlLifetimeSeconds`, `maxUrlLifetimeSeconds`, `uploadRules` (JSON, or an object in
- * `cdk.json`), `accessMode` (`sealed` | `direct`), `sessionDurationSeconds`, `incompleteUploadExpiryDays`. Values from `-c` arrive as strings.
+ * `cdk.json`), `accessMode` (`sealed` | `direct`), `sessionDurationSeconds`, `incompleteUploadExpiryDays`,
+ * `sessionStore` (`true` | `false`). Values from `-c` arrive as strings.
  * Unset keys keep the construct's defaults; the construct validates the values.
  */
 export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
@@ -20,6 +21,7 @@ export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
   const maxSeconds = optionalNumber(node, 'maxUrlLifetimeSeconds');
   const uploadRules = optionalJson(node, 'uploadRules');
   const incompleteUploadExpiryDays = optionalNumber(node, 'incompleteUploadExpiryDays');
+  const sessionStore = optionalBoolean(node, 'sessionStore');
   return {
     allowedOrigins: origins === undefined ? DEFAULT_ALLOWED_ORIGINS : parseOrigins(origins),
     ...(removal === undefined ? {} : { removalPolicy: parseRemovalPolicy(removal) }),
@@ -29,6 +31,7 @@ export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
     // The construct validates the shape and names the offending rule.
     ...(uploadRules === undefined ? {} : { uploadRules: uploadRules as UserFilesApiProps['uploadRules'] }),
     ...(incompleteUploadExpiryDays === undefined ? {} : { incompleteUploadExpiryDays }),
+    ...(sessionStore === undefined ? {} : { sessionStore }),
     ...accessContext(node),
   };
 }
@@ -74,6 +77,15 @@ function optionalNumber(node: Node, key: string): number | undefined {
     throw new Error(`Context ${key} must be a number (got '${String(value)}').`);
   }
   return number;
+}
+
+/** `true`/`false` from `cdk.json`, or the same words from `-c`. */
+function optionalBoolean(node: Node, key: string): boolean | undefined {
+  const value = node.tryGetContext(key) as unknown;
+  if (value === undefined || typeof value === 'boolean') return value;
+  const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  if (word === 'true' || word === 'false') return word === 'true';
+  throw new Error(`Context ${key} must be true or false (got '${String(value)}').`);
 }
 
 function optionalJson(node: Node, key: string): unknown {

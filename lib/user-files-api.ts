@@ -3,6 +3,7 @@ import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -13,6 +14,7 @@ import { resolveUploadRules, type UploadRules, type UploadRulesInput } from '../
 import { ApiFunction } from './api-function';
 import { FilesBucket } from './files-bucket';
 import { type PerUserRateLimit, RateLimit } from './rate-limit';
+import { SessionStore } from './session-store';
 import { StorageEvents } from './storage-events';
 import { type AccessMode, UsersAndIdentity } from './users-and-identity';
 import { type ResolvedProps, type ValidatedProps, validateProps } from './validate-props';
@@ -96,6 +98,14 @@ export interface UserFilesApiProps {
    * @default Duration.hours(12)
    */
   readonly sessionDuration?: Duration;
+  /**
+   * A fleet-wide session store: a DynamoDB table (on demand, items expire with their session) and a
+   * KMS key only the API function may use. A function instance stores each session it mints,
+   * sealed with KMS data keys, and other instances read it instead of minting their own. `false`
+   * deploys neither (no KMS key, so $1 a month less): each instance then mints its own sessions.
+   * @default true
+   */
+  readonly sessionStore?: boolean;
   // ---- Storage events (lib/storage-events.ts) -----------------------------------------------
   /**
    * Per-user quota: `bytes` and `objects` stored (a field left out: no limit). Uploads that would
@@ -119,7 +129,7 @@ export interface UserFilesApiProps {
  * is therefore what decides what a user may touch; the function's own role has no S3 permission.
  *
  * It resolves and validates the props, then composes one part per concern: `FilesBucket`,
- * `UsersAndIdentity`, `StorageEvents`, `ApiFunction` and `RateLimit`. All but `StorageEvents` add
+ * `UsersAndIdentity`, `StorageEvents`, `SessionStore`, `ApiFunction` and `RateLimit`. All but `StorageEvents` add
  * their resources to this construct itself, so every logical ID stays what deployed stacks have.
  */
 export class UserFilesApi extends Construct {
@@ -138,6 +148,10 @@ export class UserFilesApi extends Construct {
   public readonly identityDirectory?: dynamodb.Table;
   /** The role every signed-in identity assumes; its policy is the whole access model. */
   public readonly authenticatedRole: iam.Role;
+  /** The fleet-wide session store's table; undefined with `sessionStore: false`. */
+  public readonly sessionTable?: dynamodb.Table;
+  /** The key of the session store's data keys (only the API function uses it); undefined with `sessionStore: false`. */
+  public readonly sessionKey?: kms.Key;
   public readonly handlerRole: iam.Role;
   public readonly handlerLogGroup: logs.LogGroup;
   public readonly handler: NodejsFunction;
@@ -191,11 +205,17 @@ export class UserFilesApi extends Construct {
     // Before the API function, whose environment names the ledger.
     this.storageEvents = storageEvents(this, this.bucket, settings);
 
+    // Also before the API function: its environment names the table and the key.
+    const sessionStore = settings.sessionStore ? new SessionStore(this, settings) : undefined;
+    this.sessionTable = sessionStore?.table;
+    this.sessionKey = sessionStore?.key;
+
     const api = new ApiFunction(this, {
       ...settings,
       bucket: this.bucket,
       users,
       storageEvents: this.storageEvents,
+      sessionStore,
     });
     this.handlerLogGroup = api.handlerLogGroup;
     this.handlerRole = api.handlerRole;
@@ -231,6 +251,7 @@ function withDefaults(props: UserFilesApiProps): ResolvedProps {
     uploadRules: props.uploadRules,
     accessMode: props.accessMode ?? DEFAULTS.accessMode,
     sessionDuration: props.sessionDuration ?? Duration.seconds(DEFAULTS.sessionDurationSeconds),
+    sessionStore: props.sessionStore ?? true,
     quota: props.quota ?? {},
     incompleteUploadExpiryDays: props.incompleteUploadExpiryDays ?? DEFAULTS.incompleteUploadExpiryDays,
   };

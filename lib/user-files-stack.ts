@@ -32,6 +32,14 @@ export class UserFilesStack extends Stack {
       value: this.userFiles.storageEvents.ledger.tableName,
       description: 'Usage ledger (DynamoDB): npm run audit compares it with a listing of the bucket.',
     });
+    const { sessionTable } = this.userFiles;
+    if (sessionTable) {
+      new CfnOutput(this, 'SessionTable', {
+        value: sessionTable.tableName,
+        description:
+          'Fleet-wide session store (DynamoDB): sealed identity-pool sessions; absent with sessionStore=false.',
+      });
+    }
     new CfnOutput(this, 'AccessMode', {
       value: this.userFiles.accessMode,
       description:

@@ -22,6 +22,8 @@ export interface ResolvedProps {
   readonly uploadRules: UploadRulesInput | undefined;
   readonly accessMode: AccessMode;
   readonly sessionDuration: Duration;
+  /** `false`: no session table, no key, no session variables. */
+  readonly sessionStore: boolean;
   readonly quota: Quota;
   readonly incompleteUploadExpiryDays: number;
 }

@@ -24,6 +24,7 @@ export class MyStack extends Stack {
       accessMode: 'sealed', // or 'direct'
       sessionDuration: Duration.hours(12), // 1–12 h: the role's MaxSessionDuration and the function's sessions
       incompleteUploadExpiryDays: 2, // storage aborts unfinished multipart uploads after this
+      sessionStore: true, // false: no session table or KMS key; each instance mints its own sessions
     });
   }
 }

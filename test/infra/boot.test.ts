@@ -22,6 +22,7 @@ const CONFIGURATIONS: Record<string, Record<string, unknown>> = {
   'direct mode': { accessMode: 'direct' },
   '1 h sessions': { sessionDurationSeconds: 3600, maxUrlLifetimeSeconds: 3600 },
   '30-day unfinished uploads': { incompleteUploadExpiryDays: 30 },
+  'no session store': { sessionStore: false },
 };
 
 type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
@@ -34,6 +35,7 @@ const REFERENCE_VALUES: Record<string, (logicalId: string) => string> = {
   'AWS::S3::Bucket': () => 'user-files-boot',
   'AWS::DynamoDB::Table': (id) => `boot-${id}`,
   'AWS::IAM::Role': (id) => `arn:aws:iam::123456789012:role/${id}`,
+  'AWS::KMS::Key': () => 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000001',
 };
 const PSEUDO: Record<string, string> = {
   'AWS::Region': 'us-east-1',

@@ -218,9 +218,26 @@ describe('UserFilesApi props', () => {
       api.handler,
       api.authorizer,
       api.api,
+      api.sessionTable,
+      api.sessionKey,
     ]) {
+      if (!part) throw new Error('the session store is on by default');
       expect(part.node.path.startsWith(`${api.node.path}/`), part.node.path).toBe(true);
     }
+  });
+
+  it('with sessionStore: false, creates no session table or key and writes no session variables', () => {
+    const api = build({ allowedOrigins: ['https://app.example.com'], sessionStore: false });
+    expect(api.sessionTable).toBeUndefined();
+    expect(api.sessionKey).toBeUndefined();
+    const template = Template.fromStack(Stack.of(api));
+    template.resourceCountIs('AWS::KMS::Key', 0);
+    // The ledger is the only table (sealed mode has no identity directory).
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    const env = handlerVariables(api);
+    expect(env).not.toHaveProperty('SESSION_TABLE');
+    expect(env).not.toHaveProperty('SESSION_KEY_ID');
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('kms:');
   });
 });
 
@@ -262,6 +279,14 @@ describe('options from CDK context', () => {
     expect(() => props({ uploadRules: '{private' })).toThrow(/Context uploadRules must be JSON/);
     expect(() => props({ accessMode: 'open' })).toThrow(/accessMode must be 'sealed' or 'direct'/);
     expect(() => props({ sessionDurationSeconds: 'long' })).toThrow(/sessionDurationSeconds/);
+    expect(() => props({ sessionStore: 'no' })).toThrow(/Context sessionStore must be true or false/);
+  });
+
+  it('reads sessionStore as a boolean from cdk.json or as true/false from -c', () => {
+    expect(props({ sessionStore: false }).sessionStore).toBe(false);
+    expect(props({ sessionStore: 'false' }).sessionStore).toBe(false);
+    expect(props({ sessionStore: 'TRUE' }).sessionStore).toBe(true);
+    expect(props({})).not.toHaveProperty('sessionStore');
   });
 
   it('reads uploadRules as JSON from -c or as an object from cdk.json', () => {
@@ -313,6 +338,7 @@ describe('variants', () => {
       'AWS::Cognito::UserPool',
       'AWS::Logs::LogGroup',
       'AWS::DynamoDB::Table',
+      'AWS::KMS::Key',
     ]) {
       const found = Object.values(json.Resources).filter((r) => r.Type === type);
       expect(found.length, type).toBeGreaterThan(0);

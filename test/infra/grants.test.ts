@@ -1,31 +1,38 @@
 /**
- * The DynamoDB rights the synthesized roles hold are exactly the contract's (shared/contract/
- * grants.ts), which the local DynamoDB front door enforces: what is tested locally is what deploys.
+ * The DynamoDB and KMS rights the synthesized roles hold are exactly the contract's (shared/contract/
+ * grants.ts), which the local front doors enforce: what is tested locally is what deploys.
  */
 import { type CfnResource, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { TABLE_GRANTS } from '../../shared/contract/grants';
+import { SESSION_KEY_CONTEXT, SESSION_KEY_GRANTS, TABLE_GRANTS } from '../../shared/contract/grants';
 import { type Synthesized, synthesize } from '../support/synth';
 
-type Statement = { Action: string | string[]; Resource: unknown };
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
 let synth: Synthesized;
 const logicalId = (construct: IConstruct) =>
   Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnResource);
 
-/** The `dynamodb:` operations a role's policies allow on one table (its ARN or its indexes). */
-function dynamoOperations(roleId: string, tableId: string): string[] {
+/** The statements of a role's policies that name one resource (its ARN, or its indexes). */
+function statementsOn(roleId: string, resourceId: string): Statement[] {
   const resources = synth.template.toJSON().Resources as Resources;
-  const statements = Object.values(resources)
+  return Object.values(resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy')
     .filter((r) => JSON.stringify(r.Properties.Roles).includes(`"${roleId}"`))
     .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
-    .filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`));
-  const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-  return [...new Set(actions.filter((a) => a.startsWith('dynamodb:')).map((a) => a.slice(9)))].sort();
+    .filter((s) => JSON.stringify(s.Resource).includes(`"${resourceId}"`));
 }
+
+/** The operations of one service (`dynamodb`, `kms`) a role's policies allow on one resource. */
+function operations(service: string, roleId: string, resourceId: string): string[] {
+  const actions = statementsOn(roleId, resourceId).flatMap((s) => [s.Action].flat());
+  const prefix = `${service}:`;
+  return [...new Set(actions.filter((a) => a.startsWith(prefix)).map((a) => a.slice(prefix.length)))].sort();
+}
+
+const dynamoOperations = (roleId: string, tableId: string) => operations('dynamodb', roleId, tableId);
 
 beforeAll(() => {
   synth = synthesize({ bundle: false, context: { accessMode: 'direct' } });
@@ -51,5 +58,26 @@ describe('table grants', () => {
     );
     if (!api.identityDirectory) throw new Error('direct mode has a directory');
     expect(dynamoOperations(role, logicalId(api.identityDirectory))).toEqual([]);
+  });
+
+  test("the API function's role holds exactly the contract's rights on the session table and key, the key's only under its encryption context", () => {
+    const api = synth.stack.userFiles;
+    if (!api.sessionTable || !api.sessionKey) throw new Error('the session store is on by default');
+    const role = logicalId(api.handlerRole);
+    const key = logicalId(api.sessionKey);
+    expect(dynamoOperations(role, logicalId(api.sessionTable))).toEqual(
+      [...TABLE_GRANTS.api.sessions].sort(),
+    );
+    expect(operations('kms', role, key)).toEqual([...SESSION_KEY_GRANTS.api].sort());
+    const context = Object.fromEntries(
+      Object.entries(SESSION_KEY_CONTEXT).map(([name, value]) => [`kms:EncryptionContext:${name}`, value]),
+    );
+    for (const statement of statementsOn(role, key)) {
+      expect(statement.Condition).toEqual({ StringEquals: context });
+    }
+    // The events function gets neither.
+    const events = logicalId(api.storageEvents.role);
+    expect(dynamoOperations(events, logicalId(api.sessionTable))).toEqual([]);
+    expect(operations('kms', events, key)).toEqual([]);
   });
 });

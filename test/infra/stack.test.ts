@@ -272,13 +272,16 @@ describe('function', () => {
         DEVELOPER_PROVIDER_NAME: `user-files.${synth.stack.stackName}`,
         LEDGER_TABLE: { Ref: id(synth.stack.userFiles.storageEvents.ledger) },
         INCOMPLETE_UPLOAD_EXPIRY_DAYS: '2',
+        SESSION_TABLE: { Ref: id(synth.stack.userFiles.sessionTable) },
+        SESSION_KEY_ID: { 'Fn::GetAtt': [id(synth.stack.userFiles.sessionKey), 'Arn'] },
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
     expect(synth.stack.userFiles.identityDirectory).toBeUndefined();
-    // Sealed mode needs no identity directory: the only table is the usage ledger.
+    // Sealed mode needs no identity directory: the tables are the usage ledger and the session store.
     expect(ofType('AWS::DynamoDB::Table').map(([logicalId]) => logicalId)).toEqual([
       id(synth.stack.userFiles.storageEvents.ledger),
+      id(synth.stack.userFiles.sessionTable),
     ]);
   });
 
@@ -308,15 +311,21 @@ describe('function', () => {
     const statements = roleStatements(resources, roleId);
     const actions = statements.flatMap((s) => [s.Action].flat());
     // It also reads the ledger and the share index, writes upload reservations into it (quotas), and
-    // removes one user's partition for DELETE /me/data (BatchWriteItem).
+    // removes one user's partition for DELETE /me/data (BatchWriteItem); it reads, writes and
+    // removes stored sessions, with data keys of the session key (session-store.test.ts).
     expect(actions.sort()).toEqual([
       'cognito-identity:GetOpenIdTokenForDeveloperIdentity',
       'cognito-idp:AdminGetUser',
       'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
@@ -352,17 +361,23 @@ describe('function', () => {
     const statements = roleStatements(directResources, roleId);
     const actions = statements.flatMap((s) => [s.Action].flat());
     // It writes its own logs, reads, writes or removes single directory entries, reads the ledger,
-    // writes reservations into it and removes one user's partition, and that is all.
+    // writes reservations into it and removes one user's partition, keeps the session store, and
+    // that is all.
     expect(actions.sort()).toEqual([
       'cognito-idp:AdminGetUser',
       'dynamodb:BatchWriteItem',
       'dynamodb:DeleteItem',
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:GetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
       'dynamodb:PutItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
@@ -391,6 +406,11 @@ describe('function', () => {
           'dynamodb:BatchWriteItem',
         ],
         Resource: [{ 'Fn::GetAtt': [directId(direct.stack.userFiles.storageEvents.ledger), 'Arn'] }],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        Resource: [{ 'Fn::GetAtt': [directId(direct.stack.userFiles.sessionTable), 'Arn'] }],
       },
     ]);
   });
@@ -682,7 +702,7 @@ describe('per-user rate limit', () => {
 });
 
 describe('outputs', () => {
-  it('are exactly the eight the clients, the scripts and the local stack share', () => {
+  it('are exactly the nine the clients, the scripts and the local stack share', () => {
     const outputs = synth.template.toJSON().Outputs as Record<string, { Value: Json }>;
     expect(Object.keys(outputs).sort()).toEqual(
       [
@@ -692,6 +712,7 @@ describe('outputs', () => {
         'IdentityPoolId',
         'LedgerTable',
         'Region',
+        'SessionTable',
         'UserPoolClientId',
         'UserPoolId',
       ].sort(),
@@ -705,5 +726,12 @@ describe('outputs', () => {
     expect(outputs.BucketName?.Value).toEqual({ Ref: id(bucket) });
     expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain('.execute-api.');
     expect(outputs.LedgerTable?.Value).toEqual({ Ref: id(synth.stack.userFiles.storageEvents.ledger) });
+    expect(outputs.SessionTable?.Value).toEqual({ Ref: id(synth.stack.userFiles.sessionTable) });
+  });
+
+  it('leave SessionTable out with -c sessionStore=false, which deploys no session table or key', () => {
+    const { template } = synthesize({ bundle: false, context: { sessionStore: 'false' } });
+    expect(Object.keys(template.toJSON().Outputs)).not.toContain('SessionTable');
+    template.resourceCountIs('AWS::KMS::Key', 0);
   });
 });
