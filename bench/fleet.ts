@@ -16,13 +16,15 @@ import {
   developerIdentifier,
   type IdentityService,
   type IdentityServiceOptions,
-  type IdentitySession,
 } from '../lambdas/aws/identity';
+import { createSessionStore, type SessionStore } from '../lambdas/aws/session-store';
 import { type FleetCalls, type FleetFakes, fleetFakes } from './fleet-fakes';
 import { BENCH_ENV, benchUser } from './in-process';
 import { seeded } from './stats';
 
 const DAY_S = 86_400;
+/** Any key ID: the fake KMS keeps one key per ID. */
+const BENCH_KEY_ID = '00000000-0000-4000-8000-00000000f1ee';
 const VISITS_PER_DAY = 5;
 const REQUESTS_PER_VISIT = 10;
 const REQUEST_GAP_S = 30;
@@ -37,27 +39,15 @@ const MINT_RATE_LIMIT = 50;
 const URL_OPTIONS = { lifetimeSeconds: 900 } as const;
 
 /** The owner the store keys sessions by (its `identityId`: direct mode's check). */
-export interface SessionOwner {
-  readonly userPoolId: string;
-  readonly sub: string;
-  readonly identityId?: string;
-}
-
-/** The fleet-wide session store's interface, as lambdas/aws/session-store exports it. */
-export interface SessionStore {
-  get(owner: SessionOwner): Promise<IdentitySession | undefined>;
-  put(owner: SessionOwner, session: IdentitySession): Promise<void>;
-  delete(owner: SessionOwner): Promise<void>;
-}
-
-/**
- * The one place the simulation gets its store, on the fakes. None until the store module and its
- * `sessionStore` option are in this tree; then: `return createSessionStore({ dynamo: fakes.dynamo,
- * kms: fakes.kms, tableName: 'fleet-sessions', keyId: BENCH_KEY_ID, now: fakes.now })` (the fakes
- * serve the store as written: one instance's put, another's get, KMS context checked).
- */
-export function makeStore(_fakes: FleetFakes): SessionStore | undefined {
-  return undefined;
+/** A store per instance, as in Lambda: each instance caches its own data keys over the one table. */
+export function makeStore(fakes: FleetFakes): SessionStore {
+  return createSessionStore({
+    dynamo: fakes.dynamo,
+    kms: fakes.kms,
+    tableName: 'fleet-sessions',
+    keyId: BENCH_KEY_ID,
+    now: fakes.now,
+  });
 }
 
 /** Visits per second at time `t` (seconds), relative to the mean: trough at midnight, peak at noon. */
@@ -163,9 +153,7 @@ function world(users: number, withStore: boolean) {
     identities.set(developerIdentifier(BENCH_ENV.USER_POOL_ID, { sub }), identityId);
   }
   const fakes = fleetFakes({ identities, developerProviderName: provider, now });
-  const sessionStore = withStore ? makeStore(fakes) : undefined;
-  // A variable, not a literal: the option is typed once the store module is merged.
-  const options: IdentityServiceOptions & { readonly sessionStore?: SessionStore } = {
+  const options: IdentityServiceOptions = {
     mode: 'sealed',
     client: fakes.cognito,
     sts: fakes.sts,
@@ -176,13 +164,12 @@ function world(users: number, withStore: boolean) {
     roleArn: BENCH_ENV.AUTHENTICATED_ROLE_ARN,
     sessionDurationSeconds: SESSION_S,
     now,
-    ...(sessionStore === undefined ? {} : { sessionStore }),
   };
   return {
     callers,
     fakes,
-    hasStore: sessionStore !== undefined,
-    create: () => createIdentityService(options),
+    hasStore: withStore,
+    create: () => createIdentityService(withStore ? { ...options, sessionStore: makeStore(fakes) } : options),
     setClock: (ms: number) => {
       clock = ms;
     },
