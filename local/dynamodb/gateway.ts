@@ -6,7 +6,6 @@
  * `SESSION_RIGHTS`), the stack's admin keys may manage tables and read the ledger, and anyone else
  * is refused as DynamoDB refuses.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { TABLE_GRANTS } from '../../shared/contract/grants';
 import {
@@ -17,7 +16,7 @@ import {
   type Principals,
   parseJsonObject,
   readBody,
-  sendError,
+  settle,
   targetOperation,
   verifyJsonSignature,
 } from '../core/aws-json';
@@ -183,25 +182,12 @@ export async function startDynamoDbGateway(options: DynamoDbGatewayOptions): Pro
     return `${operation} ${table ?? ''} ${status}`;
   }
 
-  const server = createServer((req, res) => {
-    const requestId = randomUUID();
-    handle(req, res).then(
-      (outcome) => log(`dynamodb: ${outcome}`),
-      (error: unknown) => {
-        const refusal =
-          error instanceof AwsJsonError
-            ? error
-            : new AwsJsonError('InternalServerError', 'Internal server error.', 500);
-        log(
-          error instanceof AwsJsonError
-            ? `dynamodb: refused ${refusal.type}`
-            : `dynamodb: unexpected ${error instanceof Error ? error.name : typeof error}`,
-        );
-        if (res.headersSent) res.destroy();
-        else sendError(res, refusal, requestId);
-      },
-    );
-  });
+  const door = {
+    service: 'dynamodb',
+    internal: new AwsJsonError('InternalServerError', 'Internal server error.', 500),
+    log,
+  };
+  const server = createServer((req, res) => settle(handle(req, res), res, door));
   const port = await listen(server, host, options.port ?? 0, 'the DynamoDB gateway');
   return {
     url: `http://${host}:${port}`,
