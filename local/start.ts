@@ -9,12 +9,14 @@
  *   LOCAL_S3_PORT                 the S3 endpoint, the enforcing gateway (default 4013)
  *   LOCAL_DYNAMODB_PORT           the DynamoDB endpoint, the function's directory table (default 4014)
  *   LOCAL_STS_PORT                the STS endpoint (default 4015)
+ *   LOCAL_KMS_PORT                the KMS endpoint, the door to the session key (default 4016)
  *   CONSOLE_PORT                  the web console (default 5173); its origin is always allowed
  *   ACCESS_MODE                   sealed (default) or direct: see docs/access-modes.md
  *   ALLOWED_ORIGINS               comma-separated browser origins for CORS
  *   MAX_UPLOAD_BYTES, DEFAULT_URL_LIFETIME_SECONDS, MAX_URL_LIFETIME_SECONDS, UPLOAD_RULES: as for
  *                                the function (read from this process's environment)
  *   QUOTA_BYTES, QUOTA_OBJECTS    a per-user quota for both functions (default none)
+ *   SESSION_STORE                 0: no fleet-wide session store (table, KMS key); default 1
  *   EVENTS_DUPLICATE, EVENTS_REORDER, EVENTS_DELAY_MS: storage-event delivery faults (default none)
  *   LOCAL_STATE_DIR               where outputs.json and the admin keys for `npm run users` go
  *                                (default .local/)
@@ -56,6 +58,7 @@ const PORTS = {
   s3: { name: 'LOCAL_S3_PORT', fallback: 4013, what: 'the S3 gateway' },
   dynamodb: { name: 'LOCAL_DYNAMODB_PORT', fallback: 4014, what: 'the DynamoDB gateway' },
   sts: { name: 'LOCAL_STS_PORT', fallback: 4015, what: 'the STS service' },
+  kms: { name: 'LOCAL_KMS_PORT', fallback: 4016, what: 'the KMS gateway' },
   console: { name: 'CONSOLE_PORT', fallback: 5173, what: 'the web console' },
 } satisfies Record<string, PortSetting>;
 
@@ -90,6 +93,13 @@ function accessMode(): 'sealed' | 'direct' {
   if (raw === undefined || raw === '' || raw === 'sealed') return 'sealed';
   if (raw === 'direct') return 'direct';
   throw new UsageError(`ACCESS_MODE=${raw} is not an access mode: use sealed (the default) or direct.`);
+}
+
+function sessionStore(): boolean {
+  const raw = process.env.SESSION_STORE;
+  if (raw === undefined || raw === '' || raw === '1') return true;
+  if (raw === '0') return false;
+  throw new UsageError(`SESSION_STORE=${raw} is not 0 or 1: 0 starts without the session store.`);
 }
 
 function allowedOrigins(): readonly string[] {
@@ -167,8 +177,9 @@ function banner(
     '                          SigV4 by an identity session, then the role policy: own folders, and reads of',
     "                          others' protected and public files and of shares with the caller;",
     "                          also the events function's role and the audit's list-only credential",
-    `  DynamoDB                ${outputs.DynamoDbEndpoint}   ${byMode.tables}`,
+    `  DynamoDB                ${outputs.DynamoDbEndpoint}   ${byMode.tables}${outputs.SessionTable ? ', the session store' : ''}`,
     "                          only the functions' keys (each with its deployed role's rights) and the admin keys",
+    `  KMS                     ${outputs.KmsEndpoint}   ${outputs.SessionTable ? "the session key: only the API function's keys, GenerateDataKey and Decrypt with its context" : 'no session key (SESSION_STORE=0)'}`,
     '  moto                    no port: a Unix socket in a private directory, reached only through the above',
     `  Region                  ${outputs.Region}`,
     '',
@@ -225,8 +236,10 @@ async function main(): Promise<void> {
     s3: await choosePort(PORTS.s3, notes),
     dynamodb: await choosePort(PORTS.dynamodb, notes),
     sts: await choosePort(PORTS.sts, notes),
+    kms: await choosePort(PORTS.kms, notes),
   };
   const mode = accessMode();
+  const withSessionStore = sessionStore();
 
   // Listening (and building, meanwhile) first: its origin must be in the stack's CORS.
   const webConsole = await startConsoleServer({
@@ -245,6 +258,7 @@ async function main(): Promise<void> {
     ports,
     allowedOrigins: withConsoleOrigin(allowedOrigins(), webConsole.origin),
     accessMode: mode,
+    sessionStore: withSessionStore,
   });
   await webConsole.serve(stack.outputs);
   await mkdir(dirname(OUTPUTS_FILE), { recursive: true });

@@ -7,7 +7,7 @@
  * use) under the caller's date and signed headers, over the body's own SHA-256, and comparing in
  * constant time.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { type Agent, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -51,7 +51,8 @@ export interface Principals {
   readonly store?: CredentialStore;
 }
 
-const ACCOUNT_ID = '000000000000';
+/** The account every local ARN names. */
+export const ACCOUNT_ID = '000000000000';
 export const ADMIN_ARN = `arn:aws:iam::${ACCOUNT_ID}:user/user-files-local-admin`;
 export const FUNCTION_ARN = `arn:aws:sts::${ACCOUNT_ID}:assumed-role/user-files-local-function/user-files-api-local`;
 export const EVENTS_FUNCTION_ARN = `arn:aws:sts::${ACCOUNT_ID}:assumed-role/user-files-local-events/user-files-events-local`;
@@ -68,11 +69,17 @@ export class AwsJsonError extends Error {
   }
 }
 
-export const accessDenied = (caller: Caller, action: string, resource: string) =>
+/** `policy`: which policy failed to allow it; KMS names the key policy (`resource-based`). */
+export const accessDenied = (
+  caller: Caller,
+  action: string,
+  resource: string,
+  policy: 'identity-based' | 'resource-based' = 'identity-based',
+) =>
   new AwsJsonError(
     'AccessDeniedException',
     `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${resource} ` +
-      `because no identity-based policy allows the ${action} action`,
+      `because no ${policy} policy allows the ${action} action`,
   );
 
 const invalidSignature = (message: string) => new AwsJsonError('InvalidSignatureException', message);
@@ -93,6 +100,31 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, req
 export function sendError(res: ServerResponse, error: AwsJsonError, requestId: string): void {
   res.setHeader('x-amzn-errortype', error.type);
   sendJson(res, error.status, { __type: error.type, message: error.message }, requestId);
+}
+
+/**
+ * Settles one request of a front door: logs `{service}: {outcome}`, or answers the refusal (an
+ * unexpected failure as `internal`, never its details) in the service's error shape.
+ */
+export function settle(
+  work: Promise<string>,
+  res: ServerResponse,
+  door: { readonly service: string; readonly internal: AwsJsonError; readonly log: (line: string) => void },
+): void {
+  const requestId = randomUUID();
+  work.then(
+    (outcome) => door.log(`${door.service}: ${outcome}`),
+    (error: unknown) => {
+      const refusal = error instanceof AwsJsonError ? error : door.internal;
+      door.log(
+        error instanceof AwsJsonError
+          ? `${door.service}: refused ${refusal.type}`
+          : `${door.service}: unexpected ${error instanceof Error ? error.name : typeof error}`,
+      );
+      if (res.headersSent) res.destroy();
+      else sendError(res, refusal, requestId);
+    },
+  );
 }
 
 /** Reads a request body up to `limit` bytes (an AWS-style 413 beyond). */

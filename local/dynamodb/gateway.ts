@@ -1,21 +1,22 @@
 /**
  * The local DynamoDB front door: DynamoDB's JSON protocol (`X-Amz-Target: DynamoDB_20120810.<Op>`)
- * in front of moto, where the identity directory and the ledger tables live. Every request must be
- * SigV4-signed (service `dynamodb`); the API function's and the events function's keys may do only
- * what their deployed roles allow (`FUNCTION_ACTIONS`, `LEDGER_RIGHTS`), the stack's admin keys may
- * manage tables and read the ledger, and anyone else is refused as DynamoDB refuses.
+ * in front of moto, where the identity directory, the ledger and the sessions tables live. Every
+ * request must be SigV4-signed (service `dynamodb`); the API function's and the events function's
+ * keys may do only what their deployed roles allow (`FUNCTION_ACTIONS`, `LEDGER_RIGHTS`,
+ * `SESSION_RIGHTS`), the stack's admin keys may manage tables and read the ledger, and anyone else
+ * is refused as DynamoDB refuses.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { TABLE_GRANTS } from '../../shared/contract/grants';
 import {
   AwsJsonError,
   accessDenied,
+  type Caller,
   forwardToMoto,
   type Principals,
   parseJsonObject,
   readBody,
-  sendError,
+  settle,
   targetOperation,
   verifyJsonSignature,
 } from '../core/aws-json';
@@ -34,6 +35,8 @@ export interface DynamoDbGatewayOptions {
   readonly table: string;
   /** The usage ledger table (see `LEDGER_RIGHTS`); undefined: none. */
   readonly ledgerTable?: string;
+  /** The session store's table (see `SESSION_RIGHTS`); undefined: none. */
+  readonly sessionTable?: string;
   /** @default 'us-east-1' */
   readonly region?: string;
   /** One line per request: operation, table and outcome. @default silent */
@@ -63,6 +66,12 @@ const LEDGER_RIGHTS: Readonly<Record<'function' | 'events' | 'admin', ReadonlySe
   events: new Set(TABLE_GRANTS.events.ledger),
   admin: new Set(['Query', 'Scan', 'UpdateItem', 'UpdateTimeToLive']),
 };
+/** Each function's rights on the session store, as the construct grants them; the admin sets its TTL. */
+const SESSION_RIGHTS: Readonly<Record<'function' | 'events' | 'admin', ReadonlySet<string>>> = {
+  function: new Set(TABLE_GRANTS.api.sessions),
+  events: new Set(),
+  admin: new Set(['UpdateTimeToLive']),
+};
 /** TransactWriteItems is authorized as the operation of each item, on each item's table. */
 const TRANSACT_ACTIONS: Readonly<Record<string, string>> = {
   Put: 'PutItem',
@@ -70,6 +79,23 @@ const TRANSACT_ACTIONS: Readonly<Record<string, string>> = {
   Delete: 'DeleteItem',
   ConditionCheck: 'ConditionCheckItem',
 };
+
+/** Whether `caller`'s deployed rights allow `action` on `table`. */
+function mayCall(
+  options: DynamoDbGatewayOptions,
+  caller: Caller,
+  action: string,
+  table: string | undefined,
+): boolean {
+  if (table === undefined) return false;
+  if (caller.kind === 'identity') return false;
+  return (
+    (caller.kind === 'function' && FUNCTION_ACTIONS.has(action) && table === options.table) ||
+    (caller.kind === 'admin' && ADMIN_ACTIONS.has(action)) ||
+    (table === options.ledgerTable && LEDGER_RIGHTS[caller.kind].has(action)) ||
+    (table === options.sessionTable && SESSION_RIGHTS[caller.kind].has(action))
+  );
+}
 
 export async function startDynamoDbGateway(options: DynamoDbGatewayOptions): Promise<DynamoDbGateway> {
   const host = options.host ?? LOOPBACK;
@@ -100,13 +126,7 @@ export async function startDynamoDbGateway(options: DynamoDbGatewayOptions): Pro
       principals: options.principals,
     });
     const input = parseJsonObject(body);
-    const may = (action: string, table: string | undefined) =>
-      (caller.kind === 'function' && FUNCTION_ACTIONS.has(action) && table === options.table) ||
-      (caller.kind === 'admin' && ADMIN_ACTIONS.has(action) && table !== undefined) ||
-      (caller.kind !== 'identity' &&
-        table !== undefined &&
-        table === options.ledgerTable &&
-        LEDGER_RIGHTS[caller.kind].has(action));
+    const may = (action: string, table: string | undefined) => mayCall(options, caller, action, table);
     const arn = (table: string | undefined) =>
       `arn:aws:dynamodb:${region}:000000000000:table/${table ?? '*'}`;
     let table: string | undefined;
@@ -162,25 +182,12 @@ export async function startDynamoDbGateway(options: DynamoDbGatewayOptions): Pro
     return `${operation} ${table ?? ''} ${status}`;
   }
 
-  const server = createServer((req, res) => {
-    const requestId = randomUUID();
-    handle(req, res).then(
-      (outcome) => log(`dynamodb: ${outcome}`),
-      (error: unknown) => {
-        const refusal =
-          error instanceof AwsJsonError
-            ? error
-            : new AwsJsonError('InternalServerError', 'Internal server error.', 500);
-        log(
-          error instanceof AwsJsonError
-            ? `dynamodb: refused ${refusal.type}`
-            : `dynamodb: unexpected ${error instanceof Error ? error.name : typeof error}`,
-        );
-        if (res.headersSent) res.destroy();
-        else sendError(res, refusal, requestId);
-      },
-    );
-  });
+  const door = {
+    service: 'dynamodb',
+    internal: new AwsJsonError('InternalServerError', 'Internal server error.', 500),
+    log,
+  };
+  const server = createServer((req, res) => settle(handle(req, res), res, door));
   const port = await listen(server, host, options.port ?? 0, 'the DynamoDB gateway');
   return {
     url: `http://${host}:${port}`,

@@ -1,9 +1,9 @@
 /**
  * Runs `moto_server` (Python moto, exactly the version in `version.txt`): the local user pool
- * (cognito-idp), the identity directory and ledger tables and the object storage. moto checks no
- * signatures, so it listens on a Unix socket in a private (0700) directory and never on TCP: callers
- * reach it only through the stack's front doors (the user-pool and DynamoDB gateways, the S3
- * gateway), which check them as AWS does.
+ * (cognito-idp), the identity directory, ledger and sessions tables, the session key (KMS) and the
+ * object storage. moto checks no signatures, so it listens on a Unix socket in a private (0700)
+ * directory and never on TCP: callers reach it only through the stack's front doors (the user-pool,
+ * DynamoDB and KMS doors, the S3 gateway), which check them as AWS does.
  *
  * moto is started through `launcher.py`, which swaps the token-signing key moto ships in its
  * package (public, so anyone could mint accepted tokens) for a key generated here, at every start.

@@ -1,8 +1,8 @@
 /**
  * Creates what `cdk deploy` would create, against the local services: a user pool with a password
  * policy, a public app client, two demo users, the bucket with its CORS rules, and the identity
- * pool whose authenticated role carries the same policy document the stack deploys, and the
- * sub-to-identity directory table.
+ * pool whose authenticated role carries the same policy document the stack deploys, the
+ * sub-to-identity directory table, and the session store's table and KMS key (rotation on).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Agent } from 'node:http';
@@ -15,6 +15,7 @@ import {
   InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   authenticatedRoleTrustConditions,
@@ -33,7 +34,7 @@ export interface DemoUser {
 export interface BootstrapOptions {
   readonly region: string;
   /** The front doors the bootstrap calls with the admin credentials, as `cdk deploy` calls AWS. */
-  readonly endpoints: { readonly userPool: string; readonly dynamodb: string };
+  readonly endpoints: { readonly userPool: string; readonly dynamodb: string; readonly kms: string };
   readonly adminCredentials: StaticCredentials;
   /** Reaches moto's own S3 (raw storage behind the S3 gateway) on its socket, to create the bucket. */
   readonly motoAgent: Agent;
@@ -46,6 +47,8 @@ export interface BootstrapOptions {
   readonly identityDirectoryTable?: string;
   /** The usage ledger table (lib/storage-events.ts); undefined: none. */
   readonly ledgerTable?: string;
+  /** The session store's table, created with its KMS key; undefined: no session store. */
+  readonly sessionTable?: string;
   /**
    * Only for mutation tests: replaces the policy's identity variable (see `buildAuthenticatedRolePolicy`).
    * @default the real `${cognito-identity.amazonaws.com:sub}`
@@ -70,6 +73,9 @@ export interface BootstrapResult {
   /** Sealed mode only. */
   readonly developerProviderName?: string;
   readonly demoUsers: readonly DemoUser[];
+  /** With a session store only: its table and the key its data keys come from. */
+  readonly sessionTable?: string;
+  readonly sessionKey?: { readonly id: string; readonly arn: string };
 }
 
 /** The stack's developer provider name is `user-files.{stackName}`; the local stack's name is `local`. */
@@ -102,22 +108,47 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     requestHandler: { httpAgent: options.motoAgent },
   });
   const dynamo = new DynamoDBClient({ region, endpoint: endpoints.dynamodb, credentials: adminCredentials });
+  const kms = new KMSClient({ region, endpoint: endpoints.kms, credentials: adminCredentials });
   try {
-    await createDirectoryTable(dynamo, identityDirectoryTable);
+    await createIdTable(dynamo, identityDirectoryTable);
     if (options.ledgerTable !== undefined) await createLedgerTable(dynamo, options.ledgerTable);
+    const sessions =
+      options.sessionTable === undefined ? {} : await createSessionStore(dynamo, kms, options.sessionTable);
     const pool = await createUserPool(idp);
     await createBucket(s3, bucketName, options.allowedOrigins);
     const identity = createIdentityPool(options, bucketName, pool);
-    return { ...pool, ...identity, bucketName, identityDirectoryTable };
+    return { ...pool, ...identity, ...sessions, bucketName, identityDirectoryTable };
   } finally {
     idp.destroy();
     s3.destroy();
     dynamo.destroy();
+    kms.destroy();
   }
 }
 
-/** The stack's directory table: a string partition key `id`, billed per request. */
-async function createDirectoryTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * The session store as the stack deploys it: a table keyed by session `id` whose items expire at
+ * `expiresAt`, and a symmetric key with yearly rotation on.
+ */
+async function createSessionStore(dynamo: DynamoDBClient, kms: KMSClient, tableName: string) {
+  await createIdTable(dynamo, tableName);
+  await enableTtl(dynamo, tableName);
+  const created = await kms.send(
+    new CreateKeyCommand({
+      Description: 'user-files-local session store',
+      KeyUsage: 'ENCRYPT_DECRYPT',
+      KeySpec: 'SYMMETRIC_DEFAULT',
+    }),
+  );
+  const id = created.KeyMetadata?.KeyId;
+  const arn = created.KeyMetadata?.Arn;
+  if (!id || !arn) throw new Error('moto returned no key ID');
+  await kms.send(new EnableKeyRotationCommand({ KeyId: id }));
+  return { sessionTable: tableName, sessionKey: { id, arn } };
+}
+
+/** A table with a string partition key `id`, billed per request (the directory, the sessions). */
+async function createIdTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {
   await dynamo.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -257,6 +288,11 @@ async function createLedgerTable(dynamo: DynamoDBClient, tableName: string): Pro
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
+  await enableTtl(dynamo, tableName);
+}
+
+/** Items expire at their `expiresAt` (epoch seconds), as both TTL tables are deployed. */
+async function enableTtl(dynamo: DynamoDBClient, tableName: string): Promise<void> {
   await dynamo.send(
     new UpdateTimeToLiveCommand({
       TableName: tableName,

@@ -1,7 +1,7 @@
 /**
  * moto on its private socket and every front door in front of it, each checking callers as AWS
- * does: the user pool, the identity pool, STS, the S3 gateway (SigV4 and the role policy) and
- * DynamoDB. Nothing here knows the functions; the stack wires them to these endpoints.
+ * does: the user pool, the identity pool, STS, the S3 gateway (SigV4 and the role policy),
+ * DynamoDB and KMS. Nothing here knows the functions; the stack wires them to these endpoints.
  */
 import { randomBytes } from 'node:crypto';
 import { startIdentityService } from '../cognito-identity/service';
@@ -9,6 +9,7 @@ import { startUserPoolGateway } from '../cognito-idp/gateway';
 import type { StaticCredentials } from '../core/aws-json';
 import { createCredentialStore } from '../core/credential-store';
 import { startDynamoDbGateway } from '../dynamodb/gateway';
+import { type SessionKey, startKmsGateway } from '../kms/gateway';
 import { startMoto } from '../moto/moto';
 import { type StorageWrite, startS3Gateway } from '../s3/gateway';
 import { startStsService } from '../sts/service';
@@ -18,6 +19,7 @@ import type { Stops } from './stops';
 
 export const IDENTITY_DIRECTORY_TABLE = 'user-files-local-identity-directory';
 export const LEDGER_TABLE = 'user-files-local-ledger';
+export const SESSIONS_TABLE = 'user-files-local-sessions';
 
 export interface DoorSettings {
   readonly host: string;
@@ -58,6 +60,8 @@ export async function startFrontDoors(settings: DoorSettings, stops: Stops) {
   stops.add(() => moto.close());
   // Set once the bootstrap has created the pool: the function may look up its users only.
   let functionUserPoolId: string | undefined;
+  // Set once the bootstrap has created it: the only key the function may use.
+  let sessionKey: SessionKey | undefined;
   const userPool = await startUserPoolGateway({
     host,
     port: ports.userPool ?? 0,
@@ -70,7 +74,7 @@ export async function startFrontDoors(settings: DoorSettings, stops: Stops) {
   stops.add(() => userPool.close());
   // The gateway starts before the events function exists (that needs the bucket and endpoints).
   let eventSink: ((write: StorageWrite) => void) | undefined;
-  const [identity, s3, dynamodb] = await Promise.all([
+  const [identity, s3, dynamodb, kms] = await Promise.all([
     startIdentityService({
       host,
       port: ports.identity ?? 0,
@@ -99,6 +103,16 @@ export async function startFrontDoors(settings: DoorSettings, stops: Stops) {
       principals,
       table: IDENTITY_DIRECTORY_TABLE,
       ledgerTable: LEDGER_TABLE,
+      sessionTable: SESSIONS_TABLE,
+      region,
+      ...logging,
+    }),
+    startKmsGateway({
+      host,
+      port: ports.kms ?? 0,
+      moto,
+      principals,
+      sessionKey: () => sessionKey,
       region,
       ...logging,
     }),
@@ -107,6 +121,7 @@ export async function startFrontDoors(settings: DoorSettings, stops: Stops) {
     () => identity.close(),
     () => s3.close(),
     () => dynamodb.close(),
+    () => kms.close(),
   );
   const sts = await startStsService({
     host,
@@ -124,10 +139,15 @@ export async function startFrontDoors(settings: DoorSettings, stops: Stops) {
     identity,
     s3,
     dynamodb,
+    kms,
     sts,
     /** Lets the function look up users of this pool (AdminGetUser) once the bootstrap made it. */
     allowFunctionUserPool: (userPoolId: string) => {
       functionUserPoolId = userPoolId;
+    },
+    /** Lets the function use this key (as the key policy allows) once the bootstrap made it. */
+    allowSessionKey: (key: SessionKey) => {
+      sessionKey = key;
     },
     /** Where the S3 gateway delivers each stored write once the events function runs. */
     deliverEventsTo: (sink: (write: StorageWrite) => void) => {

@@ -12,6 +12,7 @@ import {
   type AccessMode,
   type ApiSettings,
   readEnvironment,
+  variableName,
   writeEnvironment,
 } from '../../shared/contract/environment';
 import type { PolicyDocument } from '../../shared/policy/access-policy';
@@ -140,6 +141,9 @@ export async function startApiFunction(
 ): Promise<string> {
   const handler = await loadHandler({
     ...functionEndpoints(settings.region, doors),
+    // Without a store, set empty (read as unset) so none inherited from the shell applies.
+    [variableName('sessionTable')]: '',
+    [variableName('sessionKeyId')]: '',
     ...writeEnvironment(apiSettings(created, deployment, options)),
     ...(options.quiet ? { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL || 'WARN' } : {}),
   });
@@ -171,6 +175,9 @@ function apiSettings(
     ...(created.developerProviderName ? { developerProviderName: created.developerProviderName } : {}),
     // Only direct mode resolves identities through the directory (as the stack wires it).
     ...(options.accessMode === 'direct' ? { identityDirectoryTable: created.identityDirectoryTable } : {}),
+    ...(created.sessionTable && created.sessionKey
+      ? { sessionTable: created.sessionTable, sessionKeyId: created.sessionKey.id }
+      : {}),
     userPoolId: created.userPoolId,
     userPoolClientIds: [created.userPoolClientId],
     identityPoolId: created.identityPoolId,
@@ -191,6 +198,8 @@ function functionEndpoints(region: string, doors: FrontDoors): Record<string, st
     AWS_ENDPOINT_URL_DYNAMODB: doors.dynamodb.url,
     // AdminGetUser for sharing (the user pool's front door lets these keys call nothing else).
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: doors.userPool.url,
+    // The session store's data keys (the KMS door lets these keys use the session key only).
+    AWS_ENDPOINT_URL_KMS: doors.kms.url,
     AWS_ACCESS_KEY_ID: doors.keys.function.accessKeyId,
     AWS_SECRET_ACCESS_KEY: doors.keys.function.secretAccessKey,
     // Overrides one inherited from the shell, which would not match these keys.

@@ -1,8 +1,8 @@
 /**
  * The whole system on loopback: moto (user pool, raw storage, identity directory) on a private Unix
  * socket, and in front of it the only ways in, each checking callers as AWS does: the user-pool
- * gateway, the identity pool service, the S3 gateway that enforces SigV4 and the role policy, and
- * the DynamoDB gateway; then the bootstrap that creates what `cdk deploy` would, and the API Gateway
+ * gateway, the identity pool service, the S3 gateway that enforces SigV4 and the role policy, the
+ * DynamoDB gateway and the KMS door (the session key); then the bootstrap that creates what `cdk deploy` would, and the API Gateway
  * adapter invoking the deployed handler in process.
  * Used by `npm start` and by the e2e suite; `outputs` has the deployed stack's output names.
  */
@@ -19,6 +19,7 @@ import {
   type FrontDoors,
   IDENTITY_DIRECTORY_TABLE,
   LEDGER_TABLE,
+  SESSIONS_TABLE,
   startFrontDoors,
 } from './front-doors';
 import {
@@ -46,6 +47,8 @@ export interface LocalStackPorts {
   readonly dynamodb?: number;
   /** The STS endpoint. */
   readonly sts?: number;
+  /** The KMS endpoint (the door in front of moto's KMS: the session key). */
+  readonly kms?: number;
 }
 
 export interface LocalStackOptions {
@@ -77,6 +80,11 @@ export interface LocalStackOptions {
   readonly eventFaults?: DeliveryFaults;
   /** The API's per-user request limit (see `ApiAdapterOptions`); `false` for none. @default the adapter's */
   readonly userRateLimit?: ApiAdapterOptions['userRateLimit'];
+  /**
+   * The fleet-wide session store: its table and KMS key, and the API function's `SESSION_TABLE` and
+   * `SESSION_KEY_ID`. `false` starts a stack without it (each instance then mints its own). @default true
+   */
+  readonly sessionStore?: boolean;
 }
 
 /** The deployed stack's outputs, plus the local endpoints and the demo users. */
@@ -93,9 +101,12 @@ export interface LocalStackOutputs {
   readonly S3Endpoint: string;
   readonly DynamoDbEndpoint: string;
   readonly StsEndpoint: string;
+  readonly KmsEndpoint: string;
   readonly AccessMode: AccessMode;
   /** The usage ledger (the audit reads it with the admin keys). */
   readonly LedgerTable: string;
+  /** The session store's table; empty when the stack was started with `sessionStore: false`. */
+  readonly SessionTable: string;
   readonly DemoUsers: readonly DemoUser[];
 }
 
@@ -113,6 +124,8 @@ export interface LocalStack {
    * `GetOpenIdTokenForDeveloperIdentity`. New on every start; never written to the outputs.
    */
   readonly functionCredentials: StaticCredentials;
+  /** The events function's own keys (its role's, in AWS); for tests of what its role may not do. */
+  readonly eventsCredentials: StaticCredentials;
   /** Sealed mode: the identity pool's developer provider name. */
   readonly developerProviderName?: string;
   readonly authenticatedRoleArn: string;
@@ -144,11 +157,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const doors = await startFrontDoors(settings, stops);
     const created = await bootstrap({
       region: settings.region,
-      endpoints: { userPool: doors.userPool.url, dynamodb: doors.dynamodb.url },
+      endpoints: { userPool: doors.userPool.url, dynamodb: doors.dynamodb.url, kms: doors.kms.url },
       motoAgent: doors.moto.agent,
       adminCredentials: doors.keys.admin,
       identityDirectoryTable: IDENTITY_DIRECTORY_TABLE,
       ledgerTable: LEDGER_TABLE,
+      ...((options.sessionStore ?? true) ? { sessionTable: SESSIONS_TABLE } : {}),
       allowedOrigins,
       store: doors.store,
       accessMode,
@@ -156,6 +170,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.policyIdentityVariable ? { policyIdentityVariable: options.policyIdentityVariable } : {}),
     });
     doors.allowFunctionUserPool(created.userPoolId);
+    if (created.sessionKey) doors.allowSessionKey(created.sessionKey);
     const deployment = deploymentSettings(options, created.bucketName);
     const events = startEventsFunction(
       { ...settings, faults: options.eventFaults },
@@ -191,6 +206,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         alg: 'RS256',
       },
       functionCredentials: doors.keys.function,
+      eventsCredentials: doors.keys.events,
       authenticatedRoleArn: created.authenticatedRoleArn,
       ...(created.developerProviderName ? { developerProviderName: created.developerProviderName } : {}),
       stop: () => stops.stop(),
@@ -220,8 +236,10 @@ function outputsOf(
     S3Endpoint: doors.s3.url,
     DynamoDbEndpoint: doors.dynamodb.url,
     StsEndpoint: doors.sts.url,
+    KmsEndpoint: doors.kms.url,
     AccessMode: accessMode,
     LedgerTable: LEDGER_TABLE,
+    SessionTable: created.sessionTable ?? '',
     DemoUsers: created.demoUsers,
   };
 }

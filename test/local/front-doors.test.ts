@@ -96,6 +96,8 @@ describe('moto is unreachable except through the front doors', () => {
       (value): value is string => typeof value === 'string' && value.startsWith('http'),
     );
     expect(urls.length).toBeGreaterThanOrEqual(5);
+    // The KMS door too (test/local/kms/ checks who may call it).
+    expect(urls).toContain(stack.outputs.KmsEndpoint);
     for (const url of urls) {
       const origin = new URL(url).origin;
       // moto answers its own API here; none of the stack's endpoints passes it through.

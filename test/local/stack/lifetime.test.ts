@@ -78,6 +78,7 @@ async function startNpm(): Promise<Started> {
       LOCAL_COGNITO_IDENTITY_PORT: '0',
       LOCAL_S3_PORT: '0',
       LOCAL_DYNAMODB_PORT: '0',
+      LOCAL_KMS_PORT: '0',
       LOCAL_STATE_DIR: stateDir,
     },
   });
