@@ -66,11 +66,11 @@ const LEDGER_RIGHTS: Readonly<Record<'function' | 'events' | 'admin', ReadonlySe
   events: new Set(TABLE_GRANTS.events.ledger),
   admin: new Set(['Query', 'Scan', 'UpdateItem', 'UpdateTimeToLive']),
 };
-/** Each function's rights on the session store, as the construct grants them; the admin sets its TTL. */
+/** Each function's rights on the session store, as the construct grants them; the admin sets its TTL and removes a user's session (`npm run users -- remove`). */
 const SESSION_RIGHTS: Readonly<Record<'function' | 'events' | 'admin', ReadonlySet<string>>> = {
   function: new Set(TABLE_GRANTS.api.sessions),
   events: new Set(),
-  admin: new Set(['UpdateTimeToLive']),
+  admin: new Set(['UpdateTimeToLive', 'DeleteItem']),
 };
 /** TransactWriteItems is authorized as the operation of each item, on each item's table. */
 const TRANSACT_ACTIONS: Readonly<Record<string, string>> = {

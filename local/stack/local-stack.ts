@@ -129,6 +129,8 @@ export interface LocalStack {
   /** Sealed mode: the identity pool's developer provider name. */
   readonly developerProviderName?: string;
   readonly authenticatedRoleArn: string;
+  /** The session store's KMS key ID, as the API function's `SESSION_KEY_ID`; none without the store. */
+  readonly sessionKeyId?: string;
   /** The bucket's event delivery to the events function: `drain()` waits until it is idle. */
   readonly events: StorageEvents;
   /**
@@ -208,6 +210,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       functionCredentials: doors.keys.function,
       eventsCredentials: doors.keys.events,
       authenticatedRoleArn: created.authenticatedRoleArn,
+      ...(created.sessionKey ? { sessionKeyId: created.sessionKey.id } : {}),
       ...(created.developerProviderName ? { developerProviderName: created.developerProviderName } : {}),
       stop: () => stops.stop(),
     };
