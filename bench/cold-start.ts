@@ -1,6 +1,6 @@
 /**
  * Bundle size and cold start. The handler is bundled with esbuild exactly as the stack's
- * NodejsFunction bundles it (lib/user-files-api.ts `bundling`, expanded the way aws-cdk-lib's
+ * NodejsFunction bundles it (lib/bundled-function.ts `BUNDLING`, expanded the way aws-cdk-lib's
  * Bundling turns it into esbuild arguments), and, for comparison, built "unbundled": our own
  * TypeScript compiled, every package loaded from node_modules at run time, which is what a sample
  * that zips node_modules deploys. Each variant is then started in fresh `node` processes that load it
@@ -20,7 +20,7 @@ const ENTRY = join(ROOT, 'lambdas', 'api', 'handler.ts');
 /** Inside the project, so the unbundled build resolves packages from its node_modules. */
 const OUT = join(ROOT, 'node_modules', '.cache', 'user-files-bench');
 
-/** The stack's bundling props (lib/user-files-api.ts), as esbuild options. */
+/** The stack's bundling props (lib/bundled-function.ts), as esbuild options. */
 export const STACK_BUNDLING: BuildOptions = {
   bundle: true,
   platform: 'node',

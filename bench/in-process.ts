@@ -295,7 +295,7 @@ function barePresigns(config: Config, user: BenchUser) {
       secretAccessKey: 'bench-secret-fixed',
       sessionToken: `bench-session-fixed-${'t'.repeat(700)}`,
     },
-    // Exactly the handler's checksum settings (lambdas/aws/storage.ts).
+    // Exactly the handler's checksum settings (lambdas/aws/storage/client.ts).
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });

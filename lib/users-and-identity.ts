@@ -76,7 +76,7 @@ export class UsersAndIdentity {
     this.userPool.grant(grantee, 'cognito-idp:AdminGetUser');
     if (this.developerProviderName === undefined) return;
     // It can mint a token for ANY identity of this pool: the identifier it asks for is built from
-    // the authorizer-verified claims in one place (lambdas/aws/identity.ts).
+    // the authorizer-verified claims in one place (lambdas/aws/identity/developer-login.ts).
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['cognito-identity:GetOpenIdTokenForDeveloperIdentity'],

@@ -10,7 +10,7 @@ import { PROBLEM_TYPE_PREFIX } from '../../shared/domain/errors';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS } from '../../shared/http/cors';
 import type { GatewayAnswer } from './gateway-answers';
 
-// The stack's `defaultCorsPreflightOptions` (lib/user-files-api.ts), as API Gateway's mock answers them.
+// The stack's `defaultCorsPreflightOptions` (lib/api-function.ts), as API Gateway's mock answers them.
 const PREFLIGHT_ALLOW_HEADERS = CORS_ALLOWED_HEADERS.join(',');
 const PREFLIGHT_ALLOW_METHODS = CORS_ALLOWED_METHODS.join(',');
 const PREFLIGHT_MAX_AGE = String(CORS_MAX_AGE_SECONDS);

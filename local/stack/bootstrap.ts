@@ -12,7 +12,6 @@ import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
-  InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -329,24 +328,4 @@ export async function createPoolUser(
       Permanent: true,
     }),
   );
-}
-
-/** A fresh USER_PASSWORD_AUTH sign-in: the user's ID and access tokens. */
-export async function passwordSignIn(
-  idp: CognitoIdentityProviderClient,
-  clientId: string,
-  user: DemoUser,
-): Promise<{ idToken: string; accessToken: string }> {
-  const result = await idp.send(
-    new InitiateAuthCommand({
-      ClientId: clientId,
-      AuthFlow: 'USER_PASSWORD_AUTH',
-      AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
-    }),
-  );
-  const idToken = result.AuthenticationResult?.IdToken;
-  const accessToken = result.AuthenticationResult?.AccessToken;
-  if (!idToken || !accessToken)
-    throw new Error(`sign-in of ${user.username} returned no tokens (a challenge?)`);
-  return { idToken, accessToken };
 }
