@@ -10,6 +10,7 @@ import type { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
 import { GetOpenIdTokenForDeveloperIdentityCommand } from '@aws-sdk/client-cognito-identity';
 import {
   type AttributeValue,
+  ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -106,6 +107,12 @@ function fakeDynamo(calls: FleetCalls) {
         calls.dynamoPuts++;
         if (keyNames === undefined) throw new Error('the DynamoDB fake saw a PutItem before any key');
         const item = command.input.Item ?? {};
+        if (command.input.ConditionExpression === 'attribute_not_exists(id)' && items.has(keyOf(item))) {
+          throw new ConditionalCheckFailedException({
+            message: 'The conditional request failed',
+            $metadata: {},
+          });
+        }
         items.set(keyOf(item), item);
         return {};
       }

@@ -1,9 +1,17 @@
 /**
- * The session store's KMS data keys, per instance: one current key generated per interval (every
- * item written meanwhile is sealed with it), and a bounded LRU of plaintext keys by their encrypted
- * copy, so `Decrypt` runs once per distinct data key per instance, never per user. Both load single
- * flight, so a burst of first requests makes one KMS call.
+ * The session store's KMS data keys: one current key per interval for the **whole fleet** (every
+ * item written meanwhile is sealed with it), published in the store's table by the first instance
+ * that needs it (a conditional write: later instances take the published one), and a bounded LRU of
+ * plaintext keys by their encrypted copy. So `Decrypt` runs once per distinct data key per instance,
+ * and the distinct keys are bounded by the intervals a session lives, never by users or instances.
+ * Both load single flight, so a burst of first requests makes one call.
  */
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { ExpiringCache } from '../../../shared/cache/expiring-cache';
 import { SESSION_KEY_CONTEXT } from '../../../shared/contract/grants';
@@ -18,7 +26,7 @@ export interface DataKey {
 }
 
 export interface DataKeys {
-  /** The key to seal with now, generated when the current one is older than the interval. */
+  /** The fleet's key for the current interval: cached, else published by any instance, else made here. */
   current(): Promise<DataKey>;
   /** The plaintext of a stored encrypted copy: cached, else `Decrypt`. */
   plaintextOf(encrypted: Uint8Array): Promise<Buffer>;
@@ -26,6 +34,9 @@ export interface DataKeys {
 
 export interface DataKeysOptions {
   readonly kms: KMSClient;
+  /** The store's table, where each interval's key is published. */
+  readonly dynamo: DynamoDBClient;
+  readonly tableName: string;
   readonly keyId: string;
   readonly now: () => number;
   readonly ttlMs: number;
@@ -39,16 +50,19 @@ function checkedKey(plaintext: Uint8Array | undefined): Buffer {
   return Buffer.from(plaintext);
 }
 
+/** The table row of one interval's key: no user's row (those start with a user pool ID) looks like it. */
+const intervalRowId = (interval: number) => `data-key#${interval}`;
+
 export function createDataKeys(options: DataKeysOptions): DataKeys {
-  const { kms, keyId, now } = options;
+  const { kms, keyId, now, dynamo, tableName, ttlMs } = options;
   const plaintexts = new ExpiringCache<string, Buffer>({ max: options.maxKeys, now });
-  const current = new ExpiringCache<'current', DataKey & { readonly createdAt: number }>({
-    max: 1,
+  const current = new ExpiringCache<number, DataKey>({
+    max: 2,
     now,
-    expiresAt: (key) => key.createdAt + options.ttlMs,
+    expiresAt: () => (Math.floor(now() / ttlMs) + 1) * ttlMs,
   });
 
-  async function generate() {
+  async function generate(): Promise<DataKey> {
     const output = await kms.send(
       new GenerateDataKeyCommand({
         KeyId: keyId,
@@ -57,29 +71,68 @@ export function createDataKeys(options: DataKeysOptions): DataKeys {
       }),
     );
     if (output.CiphertextBlob === undefined) throw new Error('KMS returned no encrypted data key');
-    const key = {
-      plaintext: checkedKey(output.Plaintext),
-      encrypted: output.CiphertextBlob,
-      createdAt: now(),
-    };
+    const key = { plaintext: checkedKey(output.Plaintext), encrypted: output.CiphertextBlob };
     // This instance opens what it sealed itself without asking KMS.
     await plaintexts.get(cacheKey(key.encrypted), async () => key.plaintext);
     return key;
   }
 
-  return {
-    current: () => current.get('current', generate),
-    plaintextOf: (encrypted) =>
-      plaintexts.get(cacheKey(encrypted), async () => {
-        const output = await kms.send(
-          new DecryptCommand({
-            CiphertextBlob: encrypted,
-            // Only our key, and only data keys made for sessions, are ever accepted.
-            KeyId: keyId,
-            EncryptionContext: SESSION_KEY_CONTEXT,
-          }),
-        );
-        return checkedKey(output.Plaintext);
+  const plaintextOf = (encrypted: Uint8Array) =>
+    plaintexts.get(cacheKey(encrypted), async () => {
+      const output = await kms.send(
+        new DecryptCommand({
+          CiphertextBlob: encrypted,
+          // Only our key, and only data keys made for sessions, are ever accepted.
+          KeyId: keyId,
+          EncryptionContext: SESSION_KEY_CONTEXT,
+        }),
+      );
+      return checkedKey(output.Plaintext);
+    });
+
+  async function published(interval: number): Promise<DataKey | undefined> {
+    const row = await dynamo.send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: { id: { S: intervalRowId(interval) } },
+        ConsistentRead: true,
       }),
+    );
+    const encrypted = row.Item?.key?.B;
+    return encrypted === undefined ? undefined : { plaintext: await plaintextOf(encrypted), encrypted };
+  }
+
+  /** The interval's published key, else a new one published here; a race is won by one writer. */
+  async function keyOf(interval: number): Promise<DataKey> {
+    const found = await published(interval);
+    if (found) return found;
+    const made = await generate();
+    // Kept past the last session it can seal: the table's TTL removes it then.
+    const expiresAt = Math.ceil(((interval + 1) * ttlMs + 2 * 43_200_000) / 1000);
+    try {
+      await dynamo.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            id: { S: intervalRowId(interval) },
+            key: { B: made.encrypted },
+            expiresAt: { N: String(expiresAt) },
+          },
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
+      return made;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return (await published(interval)) ?? made;
+    }
+  }
+
+  return {
+    current: () => {
+      const interval = Math.floor(now() / ttlMs);
+      return current.get(interval, () => keyOf(interval));
+    },
+    plaintextOf,
   };
 }

@@ -6,6 +6,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import {
   type AttributeValue,
+  ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
   DynamoDBServiceException,
@@ -44,10 +45,19 @@ export function fakeDynamo() {
     const item = tableOf(input.TableName).get(input.Key?.id?.S ?? '');
     return item === undefined ? {} : { Item: structuredClone(item) };
   });
-  stub.on(PutItemCommand).callsFake((input: { TableName?: string; Item?: Item }) => {
-    tableOf(input.TableName).set(input.Item?.id?.S ?? '', structuredClone(input.Item ?? {}));
-    return {};
-  });
+  stub
+    .on(PutItemCommand)
+    .callsFake((input: { TableName?: string; Item?: Item; ConditionExpression?: string }) => {
+      const id = input.Item?.id?.S ?? '';
+      if (input.ConditionExpression === 'attribute_not_exists(id)' && tableOf(input.TableName).has(id)) {
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+        });
+      }
+      tableOf(input.TableName).set(id, structuredClone(input.Item ?? {}));
+      return {};
+    });
   stub.on(DeleteItemCommand).callsFake((input: { TableName?: string; Key?: Item }) => {
     tableOf(input.TableName).delete(input.Key?.id?.S ?? '');
     return {};
