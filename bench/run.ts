@@ -144,7 +144,7 @@ function figuresOf({
     warm_path_cognito_calls: handler.warm_cognito_calls,
     // Per access mode: returning users on a new instance for the per-10k figures.
     modes: { sealed: modeFigures(cognito.sealed), direct: modeFigures(cognito.direct) },
-    // The fleet, store off and on (on: null until the store module is in this tree).
+    // The fleet, the session store off and on.
     fleet: {
       users: fleet.off.users,
       seconds: round(fleet.seconds),
