@@ -375,6 +375,32 @@ async function resign(
 /** Upstream response headers worth passing back; moto's own server headers stay behind. */
 const PASSED_BACK = ['content-type', 'x-amzn-requestid', 'x-amzn-errortype', 'x-amz-crc32', 'cache-control'];
 
+/** A signed JSON-protocol request, read as the doors read it: operation, signer and parameters. */
+export interface SignedJsonCall {
+  readonly operation: string;
+  readonly caller: Caller;
+  readonly input: Record<string, unknown>;
+}
+
+/**
+ * Reads a JSON-protocol request as AWS does: only `POST /` with a known `X-Amz-Target`, a bounded
+ * body, a valid SigV4 signature, then a JSON object; throws the AwsJsonError AWS answers otherwise.
+ */
+export async function readSignedJsonCall(
+  req: IncomingMessage,
+  options: VerifyJsonOptions & { readonly targetPrefix: string; readonly maxBodyBytes: number },
+): Promise<SignedJsonCall> {
+  if (req.method !== 'POST' || req.url !== '/') {
+    req.resume();
+    throw new AwsJsonError('UnknownOperationException', 'Not found.', 404);
+  }
+  const body = await readBody(req, options.maxBodyBytes);
+  const operation = targetOperation(req, options.targetPrefix);
+  if (!operation) throw new AwsJsonError('UnknownOperationException', 'Unknown operation.');
+  const caller = await verifyJsonSignature(req, body, options);
+  return { operation, caller, input: parseJsonObject(body) };
+}
+
 /**
  * Sends one request to moto through its socket agent and streams the answer back. `headers` are
  * the only ones moto sees: the front door passes on what it authorized, nothing the caller added.

@@ -14,11 +14,8 @@ import {
   type Caller,
   forwardToMoto,
   type Principals,
-  parseJsonObject,
-  readBody,
+  readSignedJsonCall,
   settle,
-  targetOperation,
-  verifyJsonSignature,
 } from '../core/aws-json';
 import type { MotoServer } from '../moto/moto';
 import { closeServer, LOOPBACK, listen } from '../stack/ports';
@@ -113,19 +110,13 @@ export async function startDynamoDbGateway(options: DynamoDbGatewayOptions): Pro
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<string> {
-    if (req.method !== 'POST' || req.url !== '/') {
-      req.resume();
-      throw new AwsJsonError('UnknownOperationException', 'Not found.', 404);
-    }
-    const body = await readBody(req, MAX_BODY_BYTES);
-    const operation = targetOperation(req, TARGET_PREFIX);
-    if (!operation) throw new AwsJsonError('UnknownOperationException', 'Unknown operation.');
-    const caller = await verifyJsonSignature(req, body, {
+    const { operation, caller, input } = await readSignedJsonCall(req, {
+      targetPrefix: TARGET_PREFIX,
+      maxBodyBytes: MAX_BODY_BYTES,
       service: 'dynamodb',
       region,
       principals: options.principals,
     });
-    const input = parseJsonObject(body);
     const may = (action: string, table: string | undefined) => mayCall(options, caller, action, table);
     const arn = (table: string | undefined) =>
       `arn:aws:dynamodb:${region}:000000000000:table/${table ?? '*'}`;

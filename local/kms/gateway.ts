@@ -13,11 +13,8 @@ import {
   AwsJsonError,
   forwardToMoto,
   type Principals,
-  parseJsonObject,
-  readBody,
+  readSignedJsonCall,
   settle,
-  targetOperation,
-  verifyJsonSignature,
 } from '../core/aws-json';
 import type { MotoServer } from '../moto/moto';
 import { closeServer, LOOPBACK, listen } from '../stack/ports';
@@ -60,19 +57,13 @@ export async function startKmsGateway(options: KmsGatewayOptions): Promise<KmsGa
   const { agent } = options.moto;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<string> {
-    if (req.method !== 'POST' || req.url !== '/') {
-      req.resume();
-      throw new AwsJsonError('UnknownOperationException', 'Not found.', 404);
-    }
-    const body = await readBody(req, MAX_BODY_BYTES);
-    const operation = targetOperation(req, TARGET_PREFIX);
-    if (!operation) throw new AwsJsonError('UnknownOperationException', 'Unknown operation.');
-    const caller = await verifyJsonSignature(req, body, {
+    const { operation, caller, input } = await readSignedJsonCall(req, {
+      targetPrefix: TARGET_PREFIX,
+      maxBodyBytes: MAX_BODY_BYTES,
       service: 'kms',
       region,
       principals: options.principals,
     });
-    const input = parseJsonObject(body);
     checkOperation(caller, operation, input.KeyId, region);
     const parse = PARSERS.get(operation);
     if (!parse) throw new AwsJsonError('UnknownOperationException', 'Unknown operation.');

@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { startIdentityService } from '../cognito-identity/service';
 import { startUserPoolGateway } from '../cognito-idp/gateway';
-import type { StaticCredentials } from '../core/aws-json';
-import { createCredentialStore } from '../core/credential-store';
+import type { Principals, StaticCredentials } from '../core/aws-json';
+import { type CredentialStore, createCredentialStore } from '../core/credential-store';
 import { startDynamoDbGateway } from '../dynamodb/gateway';
 import { type SessionKey, startKmsGateway } from '../kms/gateway';
-import { startMoto } from '../moto/moto';
+import { type MotoServer, startMoto } from '../moto/moto';
 import { type StorageWrite, startS3Gateway } from '../s3/gateway';
 import { startStsService } from '../sts/service';
 import type { LocalStackPorts } from './local-stack';
@@ -44,6 +44,60 @@ function generateCredentials(): StaticCredentials {
   };
 }
 
+interface DoorContext {
+  readonly host: string;
+  readonly region: string;
+  readonly ports: LocalStackPorts;
+  readonly logging: { readonly log?: (line: string) => void };
+  readonly moto: MotoServer;
+  readonly store: CredentialStore;
+  readonly principals: Principals;
+}
+
+/** The doors in front of the data: S3 (objects), DynamoDB (tables) and KMS (the session key). */
+function startDataDoors(
+  context: DoorContext,
+  hooks: {
+    readonly onEvent: (write: StorageWrite) => void;
+    readonly sessionKey: () => SessionKey | undefined;
+  },
+) {
+  const { host, region, ports, logging, moto, store, principals } = context;
+  return Promise.all([
+    startS3Gateway({
+      host,
+      port: ports.s3 ?? 0,
+      store,
+      // Only names the Host moto sees (an IP: path-style); the agent connects to moto's socket.
+      upstream: `http://${LOOPBACK}`,
+      upstreamAgent: moto.agent,
+      region,
+      onEvent: hooks.onEvent,
+      ...logging,
+    }),
+    startDynamoDbGateway({
+      host,
+      port: ports.dynamodb ?? 0,
+      moto,
+      principals,
+      table: IDENTITY_DIRECTORY_TABLE,
+      ledgerTable: LEDGER_TABLE,
+      sessionTable: SESSIONS_TABLE,
+      region,
+      ...logging,
+    }),
+    startKmsGateway({
+      host,
+      port: ports.kms ?? 0,
+      moto,
+      principals,
+      sessionKey: hooks.sessionKey,
+      region,
+      ...logging,
+    }),
+  ]);
+}
+
 export type FrontDoors = Awaited<ReturnType<typeof startFrontDoors>>;
 
 export async function startFrontDoors(settings: DoorSettings, stops: Stops) {
@@ -74,7 +128,8 @@ export async function startFrontDoors(settings: DoorSettings, stops: Stops) {
   stops.add(() => userPool.close());
   // The gateway starts before the events function exists (that needs the bucket and endpoints).
   let eventSink: ((write: StorageWrite) => void) | undefined;
-  const [identity, s3, dynamodb, kms] = await Promise.all([
+  const context = { host, region, ports, logging, moto, store, principals };
+  const [identity, [s3, dynamodb, kms]] = await Promise.all([
     startIdentityService({
       host,
       port: ports.identity ?? 0,
@@ -85,37 +140,7 @@ export async function startFrontDoors(settings: DoorSettings, stops: Stops) {
       developerCredentials: keys.function,
       ...logging,
     }),
-    startS3Gateway({
-      host,
-      port: ports.s3 ?? 0,
-      store,
-      // Only names the Host moto sees (an IP: path-style); the agent connects to moto's socket.
-      upstream: `http://${LOOPBACK}`,
-      upstreamAgent: moto.agent,
-      region,
-      onEvent: (write) => eventSink?.(write),
-      ...logging,
-    }),
-    startDynamoDbGateway({
-      host,
-      port: ports.dynamodb ?? 0,
-      moto,
-      principals,
-      table: IDENTITY_DIRECTORY_TABLE,
-      ledgerTable: LEDGER_TABLE,
-      sessionTable: SESSIONS_TABLE,
-      region,
-      ...logging,
-    }),
-    startKmsGateway({
-      host,
-      port: ports.kms ?? 0,
-      moto,
-      principals,
-      sessionKey: () => sessionKey,
-      region,
-      ...logging,
-    }),
+    startDataDoors(context, { onEvent: (write) => eventSink?.(write), sessionKey: () => sessionKey }),
   ]);
   stops.add(
     () => identity.close(),

@@ -50,6 +50,14 @@ function checkedKey(plaintext: Uint8Array | undefined): Buffer {
   return Buffer.from(plaintext);
 }
 
+async function generateDataKey(kms: KMSClient, keyId: string): Promise<DataKey> {
+  const output = await kms.send(
+    new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: SESSION_KEY_CONTEXT }),
+  );
+  if (output.CiphertextBlob === undefined) throw new Error('KMS returned no encrypted data key');
+  return { plaintext: checkedKey(output.Plaintext), encrypted: output.CiphertextBlob };
+}
+
 /** The table row of one interval's key: no user's row (those start with a user pool ID) looks like it. */
 const intervalRowId = (interval: number) => `data-key#${interval}`;
 
@@ -63,15 +71,7 @@ export function createDataKeys(options: DataKeysOptions): DataKeys {
   });
 
   async function generate(): Promise<DataKey> {
-    const output = await kms.send(
-      new GenerateDataKeyCommand({
-        KeyId: keyId,
-        KeySpec: 'AES_256',
-        EncryptionContext: SESSION_KEY_CONTEXT,
-      }),
-    );
-    if (output.CiphertextBlob === undefined) throw new Error('KMS returned no encrypted data key');
-    const key = { plaintext: checkedKey(output.Plaintext), encrypted: output.CiphertextBlob };
+    const key = await generateDataKey(kms, keyId);
     // This instance opens what it sealed itself without asking KMS.
     await plaintexts.get(cacheKey(key.encrypted), async () => key.plaintext);
     return key;
