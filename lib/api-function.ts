@@ -212,7 +212,7 @@ function addRoutes(
   const integration = new apigw.LambdaIntegration(handler, { scopePermissionToMethod: false });
   const options: apigw.MethodOptions = { authorizer, authorizationType: apigw.AuthorizationType.COGNITO };
   // Every deployment has a ledger, so every route of the contract is served.
-  for (const route of servedRoutes(true)) {
+  for (const route of servedRoutes({ ledger: true, guests: false })) {
     api.root.resourceForPath(route.path).addMethod(route.method, integration, options);
   }
 }

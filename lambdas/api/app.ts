@@ -68,16 +68,21 @@ function routeHandlers(deps: AppDeps): Record<RouteId, RouteHandler> {
     listMyShares: createListMySharesRoute(deps),
     // Served only with a ledger (servedRoutes); never reached without one.
     listSharedWithMe: sharedWithMe ?? (() => Promise.reject(new NotFoundError('no such route'))),
+    getPublicFile: () => Promise.reject(new NotFoundError('no such route')),
+    headPublicFile: () => Promise.reject(new NotFoundError('no such route')),
+    listPublicFiles: () => Promise.reject(new NotFoundError('no such route')),
   };
 }
 
 export function createApp(deps: AppDeps): ApiHandler {
   const handlers = routeHandlers(deps);
-  const table = servedRoutes(deps.ledger !== undefined).map(({ id, method, path }) => ({
-    method,
-    path,
-    handler: handlers[id],
-  }));
+  const table = servedRoutes({ ledger: deps.ledger !== undefined, guests: false }).map(
+    ({ id, method, path }) => ({
+      method,
+      path,
+      handler: handlers[id],
+    }),
+  );
   const methodsByPath = new Map<string, string[]>();
   for (const route of table)
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);

@@ -49,6 +49,11 @@ export interface Config {
   readonly accessMode: AccessMode;
   /** The identity pool's authenticated role, assumed through STS for each caller. */
   readonly authenticatedRoleArn: string;
+  /**
+   * The identity pool's unauthenticated role, assumed for the deployment's one guest identity;
+   * undefined: no guest access, and the guest routes are not served.
+   */
+  readonly unauthenticatedRoleArn?: string;
   /** Requested STS session length, at most the role's maximum session duration. */
   readonly sessionDurationSeconds: number;
   /** Sealed mode only: the identity pool's developer provider name. */

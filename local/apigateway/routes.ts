@@ -9,7 +9,7 @@ import { servedRoutes } from '../../shared/contract/routes';
 /** The REST API's resources and methods: the contract's routes, as the construct creates them. */
 export function deployedRoutes(): Map<string, Set<string>> {
   const routes = new Map<string, Set<string>>();
-  for (const { path, method } of servedRoutes(true)) {
+  for (const { path, method } of servedRoutes({ ledger: true, guests: true })) {
     routes.set(path, new Set([...(routes.get(path) ?? []), method]));
   }
   return routes;

@@ -371,6 +371,69 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/public/{owner}/{key}': {
+    parameters: {
+      query?: {
+        /** @description `1` asks for a URL that renders in the browser; granted only for passive content types, as in `POST /files/downloads`. */
+        inline?: '0' | '1';
+      };
+      header?: never;
+      path: {
+        /** @description The identity ID whose `public` folder is read. */
+        owner: components['parameters']['OwnerPath'];
+        /**
+         * @description The object's path in the owner's `public` folder, each segment URL-encoded and joined by `/`
+         *     (`photos/cat%20one.jpg`); it follows the key rules (see `Key`). API Gateway's greedy path
+         *     variable: it spans the rest of the path.
+         */
+        key: string;
+      };
+      cookie?: never;
+    };
+    /**
+     * A permanent link to one public file
+     * @description Needs no token: anyone may follow it, for as long as the file exists. Answers `302` to a
+     *     presigned GET signed with the deployment's **guest** session (the identity pool's
+     *     unauthenticated role), so IAM decides what a guest may read: objects under `public/` only.
+     *     `Cache-Control` never lets a cache keep the redirect past the URL it points to. The URL is an
+     *     attachment unless `inline=1` and the object's type is passive. Anything missing, or not in
+     *     `public`, is the same `404`.
+     */
+    get: operations['getPublicFile'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    /**
+     * The permanent link's answer, without a body
+     * @description What `GET` answers (the same status and headers), with no body.
+     */
+    head: operations['headPublicFile'];
+    patch?: never;
+    trace?: never;
+  };
+  '/public/{owner}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List one owner's public folder, without a token
+     * @description Lists one owner's `public` folder with the guest session, under the rules signed-in listings
+     *     follow (`GET /files?level=public&owner=`). `GET /public/{owner}/` is the same request. Each item
+     *     carries its permanent link, `publicUrl`.
+     */
+    get: operations['listPublicFiles'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -493,6 +556,11 @@ export interface components {
       /** Format: date-time */
       lastModified: string;
       etag: string;
+      /**
+       * Format: uri
+       * @description In `public` only, when the deployment has guest access: the file's permanent link (`GET /public/{owner}/{key}`), which needs no token and does not expire.
+       */
+      publicUrl?: string;
     };
     FileList: {
       level: components['schemas']['AnyLevel'];
@@ -566,6 +634,11 @@ export interface components {
       /** @description In `shared` only, the identity the owner shares with. */
       grantee?: components['schemas']['IdentityId'];
       key: string;
+      /**
+       * Format: uri
+       * @description In `public` only, when the deployment has guest access: the file's permanent link (`GET /public/{owner}/{key}`), which needs no token and does not expire.
+       */
+      publicUrl?: string;
     };
     MultipartStartRequest: {
       level: components['schemas']['Level'];
@@ -769,6 +842,11 @@ export interface components {
       lastModified: string;
       /** @description Base64 SHA-256, when the object was uploaded with one. */
       sha256?: string;
+      /**
+       * Format: uri
+       * @description In `public` only, when the deployment has guest access: the file's permanent link (`GET /public/{owner}/{key}`), which needs no token and does not expire.
+       */
+      publicUrl?: string;
     };
     /** @description RFC 9457 problem details. */
     Problem: {
@@ -911,6 +989,17 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
+    /** @description Found. `Location` is a presigned GET signed with the guest session. */
+    PublicRedirect: {
+      headers: {
+        /** @description The presigned URL; it expires, the permanent link does not. */
+        Location?: string;
+        /** @description `public, max-age=N`, with N never past the moment the URL in `Location` expires. */
+        'Cache-Control'?: string;
+        [name: string]: unknown;
+      };
+      content?: never;
+    };
     /** @description Any other error. */
     Problem: {
       headers: {
@@ -922,6 +1011,8 @@ export interface components {
     };
   };
   parameters: {
+    /** @description The identity ID whose `public` folder is read. */
+    OwnerPath: components['schemas']['IdentityId'];
     AnyLevelQuery: components['schemas']['AnyLevel'];
     /**
      * @description Identity ID of the folder's owner, for reading another user's `protected` or `public` folder.
@@ -1504,6 +1595,127 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      502: components['responses']['BadGateway'];
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['GatewayTimeout'];
+      default: components['responses']['Problem'];
+    };
+  };
+  getPublicFile: {
+    parameters: {
+      query?: {
+        /** @description `1` asks for a URL that renders in the browser; granted only for passive content types, as in `POST /files/downloads`. */
+        inline?: '0' | '1';
+      };
+      header?: never;
+      path: {
+        /** @description The identity ID whose `public` folder is read. */
+        owner: components['parameters']['OwnerPath'];
+        /**
+         * @description The object's path in the owner's `public` folder, each segment URL-encoded and joined by `/`
+         *     (`photos/cat%20one.jpg`); it follows the key rules (see `Key`). API Gateway's greedy path
+         *     variable: it spans the rest of the path.
+         */
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      302: components['responses']['PublicRedirect'];
+      400: components['responses']['BadRequest'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      502: components['responses']['BadGateway'];
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['GatewayTimeout'];
+      default: components['responses']['Problem'];
+    };
+  };
+  headPublicFile: {
+    parameters: {
+      query?: {
+        /** @description `1` asks for a URL that renders in the browser; granted only for passive content types, as in `POST /files/downloads`. */
+        inline?: '0' | '1';
+      };
+      header?: never;
+      path: {
+        /** @description The identity ID whose `public` folder is read. */
+        owner: components['parameters']['OwnerPath'];
+        /**
+         * @description The object's path in the owner's `public` folder, each segment URL-encoded and joined by `/`
+         *     (`photos/cat%20one.jpg`); it follows the key rules (see `Key`). API Gateway's greedy path
+         *     variable: it spans the rest of the path.
+         */
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      302: components['responses']['PublicRedirect'];
+      /** @description A bad `owner` or `key` (no body on HEAD). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description No such public file (no body on HEAD). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Too many requests from this address (no body on HEAD). */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any other error (no body on HEAD). */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  listPublicFiles: {
+    parameters: {
+      query?: {
+        /** @description Folder path relative to the owner's folder, such as `photos/`. Empty lists the whole folder. */
+        prefix?: string;
+        /** @description `/` groups keys into sub-folders; omit it to list recursively. */
+        delimiter?: '/';
+        /** @description Most entries (objects plus folders) in one page. */
+        limit?: number;
+        /** @description The `nextCursor` of the previous page, unchanged. */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        /** @description The identity ID whose `public` folder is read. */
+        owner: components['parameters']['OwnerPath'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of the owner's public folder. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FileList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
       504: components['responses']['GatewayTimeout'];

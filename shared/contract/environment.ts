@@ -71,6 +71,9 @@ const commaList = (value: string) =>
     .map((item) => item.trim())
     .filter((item) => item !== '');
 
+const roleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN');
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');
 const origin = z.string().refine((value) => {
@@ -150,10 +153,10 @@ const VARIABLES = {
     'ACCESS_MODE',
     withDefault(z.enum(ACCESS_MODES, 'must be "sealed" or "direct"'), DEFAULTS.accessMode),
   ),
-  authenticatedRoleArn: variable(
-    'AUTHENTICATED_ROLE_ARN',
-    z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN'),
-  ),
+  authenticatedRoleArn: variable('AUTHENTICATED_ROLE_ARN', roleArn),
+  // Guest access is on exactly when the identity pool's unauthenticated role is given: a
+  // deployment that forgets it serves no guest route (fails closed).
+  unauthenticatedRoleArn: variable('UNAUTHENTICATED_ROLE_ARN', optional(roleArn)),
   sessionDurationSeconds: variable(
     'SESSION_DURATION_SECONDS',
     withDefault(
@@ -213,6 +216,7 @@ export const API_FUNCTION_VARIABLES = [
   'uploadRules',
   'accessMode',
   'authenticatedRoleArn',
+  'unauthenticatedRoleArn',
   'sessionDurationSeconds',
   'developerProviderName',
   'incompleteUploadExpiryDays',

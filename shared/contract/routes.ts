@@ -2,6 +2,10 @@
  * The API's routes, listed once: the function's router serves them, the construct creates their
  * REST API resources and methods, the local API adapter routes them, and a test checks the list
  * against `openapi.yaml` (test/unit/shared/contract/routes.test.ts).
+ *
+ * A path segment `{name}` is one URL segment; `{name+}` (API Gateway's greedy variable) is the rest
+ * of the path. Routes marked `guest` have no authorizer: anyone may call them, and the function
+ * answers them with the deployment's guest session (docs/public-links.md).
  */
 export const ROUTES = [
   { id: 'getMe', method: 'GET', path: '/me' },
@@ -22,18 +26,36 @@ export const ROUTES = [
   { id: 'listMyShares', method: 'GET', path: '/files/shares' },
   // The share index lives in the ledger: a deployment without one does not serve this route.
   { id: 'listSharedWithMe', method: 'GET', path: '/files/shared-with-me', needsLedger: true },
+  // Permanent links and public folders: no token. Served only by a deployment with guest access.
+  { id: 'getPublicFile', method: 'GET', path: '/public/{owner}/{key+}', guest: true },
+  { id: 'headPublicFile', method: 'HEAD', path: '/public/{owner}/{key+}', guest: true },
+  { id: 'listPublicFiles', method: 'GET', path: '/public/{owner}', guest: true },
 ] as const satisfies readonly Route[];
 
 export interface Route {
   readonly id: string;
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'HEAD' | 'POST' | 'DELETE';
   readonly path: string;
   readonly needsLedger?: boolean;
+  /** No authorizer: served to anyone, with the guest session. */
+  readonly guest?: boolean;
 }
 
 export type ContractRoute = (typeof ROUTES)[number];
 export type RouteId = ContractRoute['id'];
 
-/** The routes a deployment serves: all of them, less those that need a ledger it lacks. */
-export const servedRoutes = (hasLedger: boolean): readonly ContractRoute[] =>
-  ROUTES.filter((route) => hasLedger || !('needsLedger' in route));
+/** What decides which routes a deployment serves. */
+export interface Deployed {
+  readonly ledger: boolean;
+  /** Guest access (the construct's `guestAccess`): the identity pool's unauthenticated role. */
+  readonly guests: boolean;
+}
+
+/** The routes a deployment serves: all of them, less those that need what it lacks. */
+export const servedRoutes = (deployed: Deployed): readonly ContractRoute[] =>
+  ROUTES.filter(
+    (route) => (deployed.ledger || !('needsLedger' in route)) && (deployed.guests || !('guest' in route)),
+  );
+
+/** Whether a route is one of the unauthenticated guest routes. */
+export const isGuestRoute = (route: Route): boolean => route.guest === true;

@@ -1,6 +1,6 @@
 /**
- * The identity pool's authenticated-role policy: the one document that decides what each user may
- * do in S3. Built here once, from the bucket ARN, and used unchanged by the CDK
+ * The identity pool's role policies: the documents that decide what each user (authenticated
+ * role) and each guest (unauthenticated role) may do in S3. Built here once, from the bucket ARN, and used unchanged by the CDK
  * stack (`lib/`) and by the local stack's S3 gateway (`local/`), so what is deployed is what is
  * enforced locally. Pure: plain JSON, no CDK or SDK types, so `bucketArn` may be a CDK token.
  */
@@ -105,10 +105,48 @@ export function buildAuthenticatedRolePolicy(props: AccessPolicyProps): PolicyDo
   };
 }
 
-/** Conditions of the authenticated role's trust policy (`sts:AssumeRoleWithWebIdentity`). */
-export function authenticatedRoleTrustConditions(identityPoolId: string): ConditionBlock {
+/**
+ * The unauthenticated (guest) role: read `public` objects and list one named owner's `public`
+ * folder, under the same prefix rule as signed-in users (never `public/` itself, so owners cannot be
+ * enumerated). No write, no delete, no multipart, nothing in any other level.
+ */
+export function buildUnauthenticatedRolePolicy(props: Pick<AccessPolicyProps, 'bucketArn'>): PolicyDocument {
+  const { bucketArn } = props;
   return {
-    StringEquals: { [`${COGNITO_IDENTITY_PRINCIPAL}:aud`]: identityPoolId },
-    'ForAnyValue:StringLike': { [`${COGNITO_IDENTITY_PRINCIPAL}:amr`]: 'authenticated' },
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'GuestReadPublicObjects',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: [`${bucketArn}/public/*`],
+      },
+      {
+        Sid: 'GuestListOneOwnersPublicFolder',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: [bucketArn],
+        Condition: { StringLike: { 's3:prefix': ['public/*/*'] } },
+      },
+    ],
   };
 }
+
+/** The `amr` value of each role: a token must carry its role's value to assume it. */
+export type IdentityKind = 'authenticated' | 'unauthenticated';
+
+/**
+ * Conditions of a role's trust policy (`sts:AssumeRoleWithWebIdentity`): a token of this identity
+ * pool whose `amr` holds the role's kind, so a guest token can never assume the authenticated role
+ * (nor a user's token the guest role).
+ */
+export function roleTrustConditions(identityPoolId: string, kind: IdentityKind): ConditionBlock {
+  return {
+    StringEquals: { [`${COGNITO_IDENTITY_PRINCIPAL}:aud`]: identityPoolId },
+    'ForAnyValue:StringLike': { [`${COGNITO_IDENTITY_PRINCIPAL}:amr`]: kind },
+  };
+}
+
+/** Conditions of the authenticated role's trust policy. */
+export const authenticatedRoleTrustConditions = (identityPoolId: string): ConditionBlock =>
+  roleTrustConditions(identityPoolId, 'authenticated');
