@@ -32,6 +32,7 @@ import { createGetMultipartRoute } from './routes/get-multipart';
 import { createListFilesRoute } from './routes/list-files';
 import { createListMySharesRoute } from './routes/list-my-shares';
 import { createListSharedWithMeRoute } from './routes/list-shared-with-me';
+import { createPublicFileRoute, createPublicFolderRoute } from './routes/public-files';
 import { createSignPartsRoute } from './routes/sign-parts';
 import { createStartMultipartRoute } from './routes/start-multipart';
 
@@ -46,9 +47,14 @@ type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResu
  */
 export const TIMEOUT_EARLY_MS = 250;
 
+const unserved: RouteHandler = () => Promise.reject(new NotFoundError('no such route'));
+
 /** Each route of the contract's list, by its id: a route added there fails to compile until served. */
 function routeHandlers(deps: AppDeps): Record<RouteId, RouteHandler> {
   const sharedWithMe = deps.ledger ? createListSharedWithMeRoute(deps, deps.ledger) : undefined;
+  const { guest } = deps.identity;
+  const publicFile = guest ? createPublicFileRoute(deps, guest) : undefined;
+  const publicFolder = guest ? createPublicFolderRoute(deps, guest) : undefined;
   return {
     getMe: createGetMeRoute(deps),
     deleteMyData: createDeleteMyDataRoute(deps),
@@ -67,22 +73,24 @@ function routeHandlers(deps: AppDeps): Record<RouteId, RouteHandler> {
     createShare: createShareRoute(deps),
     listMyShares: createListMySharesRoute(deps),
     // Served only with a ledger (servedRoutes); never reached without one.
-    listSharedWithMe: sharedWithMe ?? (() => Promise.reject(new NotFoundError('no such route'))),
-    getPublicFile: () => Promise.reject(new NotFoundError('no such route')),
-    headPublicFile: () => Promise.reject(new NotFoundError('no such route')),
-    listPublicFiles: () => Promise.reject(new NotFoundError('no such route')),
+    listSharedWithMe: sharedWithMe ?? unserved,
+    // Served only with guest access (servedRoutes); never reached without it.
+    getPublicFile: publicFile ?? unserved,
+    headPublicFile: publicFile ?? unserved,
+    listPublicFiles: publicFolder ?? unserved,
   };
 }
 
 export function createApp(deps: AppDeps): ApiHandler {
   const handlers = routeHandlers(deps);
-  const table = servedRoutes({ ledger: deps.ledger !== undefined, guests: false }).map(
-    ({ id, method, path }) => ({
-      method,
-      path,
-      handler: handlers[id],
-    }),
-  );
+  const table = servedRoutes({
+    ledger: deps.ledger !== undefined,
+    guests: deps.identity.guest !== undefined,
+  }).map(({ id, method, path }) => ({
+    method,
+    path,
+    handler: handlers[id],
+  }));
   const methodsByPath = new Map<string, string[]>();
   for (const route of table)
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);

@@ -22,6 +22,7 @@ import { createLedger, createLedgerClient, type Ledger } from '../aws/ledger';
 import { createQuotas, type Quotas } from '../aws/quota';
 import type { RetryOptions } from '../aws/retry';
 import { createSessionKeyClient, createSessionStore, type SessionStore } from '../aws/session-store';
+import { createGuestIdentityRecord, type GuestIdentityRecord } from '../aws/session-store/guest-identity';
 import { createStorage, type Storage } from '../aws/storage';
 import { createUserPool, createUserPoolClient, type UserPool } from '../aws/user-pool';
 import { createLogger } from '../logging';
@@ -29,6 +30,8 @@ import type { Config } from './config';
 
 export interface AppDeps {
   readonly config: Config;
+  /** Wall clock in epoch ms: what a redirect's cache lifetime is measured from. */
+  readonly now: () => number;
   readonly identity: IdentityService;
   readonly storage: Storage;
   /** The user pool, to resolve whom a share names. */
@@ -77,6 +80,16 @@ function sessionStoreFor(
   });
 }
 
+/** Where the fleet shares its guest identity: the session store's table, when there is one. */
+function guestIdentityFor(config: Config, dynamo: () => DynamoDBClient): GuestIdentityRecord | undefined {
+  if (config.sessionTable === undefined) return undefined;
+  return createGuestIdentityRecord({
+    dynamo: dynamo(),
+    tableName: config.sessionTable,
+    identityPoolId: config.identityPoolId,
+  });
+}
+
 export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger();
@@ -103,12 +116,19 @@ export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
         });
   return {
     config,
+    now,
     ...(ledger ? { ledger, quotas: createQuotas({ ledger, quota: config.quota, now }) } : {}),
     identity: createIdentityService({
       mode: config.accessMode,
       client: options.cognitoClient ?? createCognitoIdentityClient(config.region),
       sts: options.stsClient ?? createStsClient(config.region),
       roleArn: config.authenticatedRoleArn,
+      ...(config.unauthenticatedRoleArn === undefined
+        ? {}
+        : {
+            unauthenticatedRoleArn: config.unauthenticatedRoleArn,
+            guestIdentity: guestIdentityFor(config, dynamo),
+          }),
       sessionDurationSeconds: config.sessionDurationSeconds,
       ...(config.developerProviderName ? { developerProviderName: config.developerProviderName } : {}),
       userPoolId: config.userPoolId,

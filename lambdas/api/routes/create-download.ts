@@ -9,6 +9,7 @@ import type { Storage } from '../../aws/storage';
 import type { Config } from '../config';
 import type { AppDeps } from '../deps';
 import { contentDisposition } from '../http/content-disposition';
+import { publicUrlField } from '../http/public-url';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
 import { anyLevel, grantee, key, owner } from './schemas';
@@ -112,6 +113,6 @@ export function createDownloadRoute({ config, identity, storage }: AppDeps) {
         return signDownload(storage, session, prepared);
       },
     );
-    return json(201, body);
+    return json(201, { ...body, ...publicUrlField(event, identity.guest !== undefined, body) });
   };
 }

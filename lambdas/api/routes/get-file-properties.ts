@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { keyIn, resolveFolder } from '../../../shared/domain/keys';
 import type { AppDeps } from '../deps';
+import { publicUrlField } from '../http/public-url';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
 import { fileProperties } from './file-properties';
@@ -20,12 +21,10 @@ export function createGetFilePropertiesRoute({ config, identity, storage }: AppD
 
     const properties = await identity.withSession(caller, {}, (session) => storage.head(session, fullKey));
 
-    return json(
-      200,
-      fileProperties(
-        { level: query.level, owner: folder.owner, grantee: folder.grantee, key: query.key },
-        properties,
-      ),
-    );
+    const where = { level: query.level, owner: folder.owner, grantee: folder.grantee, key: query.key };
+    return json(200, {
+      ...fileProperties(where, properties),
+      ...publicUrlField(event, identity.guest !== undefined, where),
+    });
   };
 }

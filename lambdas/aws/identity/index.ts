@@ -17,6 +17,7 @@ import { UserNotReadyError } from '../../../shared/domain/errors';
 import { DEFAULT_RETRY } from '../retry';
 import { createIdentityCaches } from './caches';
 import { createIdentityResolver } from './directory-resolution';
+import { createGuestSessions } from './guest';
 import { createMinter } from './minting';
 import { createSessions } from './sessions';
 import type { IdentityService, IdentityServiceOptions } from './types';
@@ -35,8 +36,14 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
   const caches = createIdentityCaches({ ...options, now });
   const resolve = createIdentityResolver({ ...options, minter, caches });
   const { session, withSession } = createSessions({ mode, now, caches, minter, resolve });
+  const guestRoleArn = options.unauthenticatedRoleArn;
+  const guest =
+    guestRoleArn === undefined
+      ? undefined
+      : createGuestSessions({ minter, caches, now, roleArn: guestRoleArn, record: options.guestIdentity });
 
   return {
+    ...(guest ? { guest } : {}),
     async identityId(caller) {
       // Sealed mode learns the ID with the credentials; their cache makes the next request free.
       if (mode === 'sealed') return (await session(caller)).identityId;

@@ -2,7 +2,9 @@
  * Minting sessions upstream, in either access mode, each call retried with backoff when transient:
  * - direct: `GetId` and `GetOpenIdToken` with the caller's own ID token, then STS;
  * - sealed: `GetOpenIdTokenForDeveloperIdentity` for the developer login (signed with the
- *   function's role), then STS; the user's token never reaches Cognito Identity.
+ *   function's role), then STS; the user's token never reaches Cognito Identity;
+ * - guest (either mode): `GetId` and `GetOpenIdToken` without logins, then STS on the
+ *   unauthenticated role.
  */
 import {
   GetIdCommand,
@@ -32,6 +34,10 @@ export interface Minter {
   developerIdentity(caller: Pick<Caller, 'sub'>): Promise<{ identityId: string; token: string }>;
   /** Sealed mode: one signed call yields the identity ID and its token; then STS. */
   sealed(caller: Caller): Promise<Minted>;
+  /** A new unauthenticated identity: `GetId` without logins. */
+  newGuestIdentity(): Promise<string>;
+  /** The guest identity's session: `GetOpenIdToken` without logins, then STS on `guestRoleArn`. */
+  guest(identityId: string, guestRoleArn: string): Promise<Minted>;
 }
 
 type MinterOptions = Pick<
@@ -88,6 +94,27 @@ export function createMinter(options: MinterOptions): Minter {
     async sealed(caller) {
       const { identityId, token } = await developerIdentity(caller);
       return { identityId, credentials: await assumeRole(options, identityId, token) };
+    },
+    async newGuestIdentity() {
+      const output = await withRetries(
+        () => client.send(new GetIdCommand({ IdentityPoolId: identityPoolId })),
+        isTransient,
+        retry,
+      );
+      if (!isIdentityId(output.IdentityId)) throw new UpstreamError('GetId returned no valid guest identity');
+      return output.IdentityId;
+    },
+    async guest(identityId, guestRoleArn) {
+      const output = await withRetries(
+        () => client.send(new GetOpenIdTokenCommand({ IdentityId: identityId })),
+        isTransient,
+        retry,
+      );
+      if (output.IdentityId !== identityId || !output.Token) {
+        throw new UpstreamError('GetOpenIdToken returned no token for the guest identity');
+      }
+      const role = { ...options, roleArn: guestRoleArn };
+      return { identityId, credentials: await assumeRole(role, identityId, output.Token) };
     },
   };
 }

@@ -33,8 +33,40 @@ function mustRefresh(options: SessionOptions, current: Minted, now: () => number
   );
 }
 
+/** Sessions of whatever a slot stands for: cached, refreshed for a URL's lifetime, retried once. */
+export interface SessionRunner {
+  session(slotOf: () => Promise<SessionSlot>, options?: SessionOptions): Promise<IdentitySession>;
+  withSession<T>(
+    slotOf: () => Promise<SessionSlot>,
+    options: SessionOptions,
+    work: (session: IdentitySession) => Promise<T>,
+  ): Promise<T>;
+}
+
+export function sessionRunner(now: () => number, caches: IdentityCaches): SessionRunner {
+  async function session(slotOf: () => Promise<SessionSlot>, sessionOptions: SessionOptions = {}) {
+    const slot = await slotOf();
+    let current = await caches.session(slot);
+    if (mustRefresh(sessionOptions, current, now)) current = await caches.renew(slot);
+    return { identityId: current.identityId, credentials: current.credentials };
+  }
+  return {
+    session,
+    async withSession(slotOf, sessionOptions, work) {
+      const first = await session(slotOf, sessionOptions);
+      try {
+        return await work(first);
+      } catch (error) {
+        if (!isRejectedCredentials(error)) throw error;
+        return work(await session(slotOf, { ...sessionOptions, forceRefresh: true }));
+      }
+    },
+  };
+}
+
 export function createSessions(options: SessionsOptions): Pick<IdentityService, 'session' | 'withSession'> {
   const { mode, now, caches, minter, resolve } = options;
+  const runner = sessionRunner(now, caches);
 
   const mintDirect = (caller: Caller, id: string) => async () => {
     try {
@@ -53,23 +85,9 @@ export function createSessions(options: SessionsOptions): Pick<IdentityService, 
     return { caller, identityId: id, mint: mintDirect(caller, id) };
   }
 
-  async function session(caller: Caller, sessionOptions: SessionOptions = {}): Promise<IdentitySession> {
-    const callerSlot = await slot(caller);
-    let current = await caches.session(callerSlot);
-    if (mustRefresh(sessionOptions, current, now)) current = await caches.renew(callerSlot);
-    return { identityId: current.identityId, credentials: current.credentials };
-  }
-
   return {
-    session,
-    async withSession(caller, sessionOptions, work) {
-      const first = await session(caller, sessionOptions);
-      try {
-        return await work(first);
-      } catch (error) {
-        if (!isRejectedCredentials(error)) throw error;
-        return work(await session(caller, { ...sessionOptions, forceRefresh: true }));
-      }
-    },
+    session: (caller, sessionOptions) => runner.session(() => slot(caller), sessionOptions),
+    withSession: (caller, sessionOptions, work) =>
+      runner.withSession(() => slot(caller), sessionOptions, work),
   };
 }

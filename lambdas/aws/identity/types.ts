@@ -8,6 +8,7 @@ import type { AccessMode } from '../../api/config';
 import type { IdentityDirectory } from '../identity-directory';
 import type { RetryOptions } from '../retry';
 import type { SessionStore } from '../session-store';
+import type { GuestIdentityRecord } from '../session-store/guest-identity';
 
 /** The authenticated caller, from the authorizer's verified claims and the raw ID token. */
 export interface Caller {
@@ -37,7 +38,15 @@ export interface SessionOptions {
   readonly forceRefresh?: boolean;
 }
 
+/** The deployment's guest session (the unauthenticated role), for routes anyone may call. */
+export interface GuestSessions {
+  session(options?: SessionOptions): Promise<IdentitySession>;
+  withSession<T>(options: SessionOptions, work: (session: IdentitySession) => Promise<T>): Promise<T>;
+}
+
 export interface IdentityService {
+  /** Present exactly when the deployment has guest access (`unauthenticatedRoleArn`). */
+  readonly guest?: GuestSessions;
   identityId(caller: Caller): Promise<string>;
   /**
    * Another user's identity ID, without a session, for a `sub` the user pool itself answered (never
@@ -76,6 +85,10 @@ export interface IdentityServiceOptions {
   readonly developerProviderName?: string;
   /** The identity pool's authenticated role, assumed for each caller. */
   readonly roleArn: string;
+  /** The identity pool's unauthenticated role; absent: no guest access. */
+  readonly unauthenticatedRoleArn?: string;
+  /** Where the fleet shares its one guest identity; absent: each instance asks `GetId` once. */
+  readonly guestIdentity?: GuestIdentityRecord;
   /** STS session length asked for; the role's maximum session duration bounds it. */
   readonly sessionDurationSeconds: number;
   readonly now?: () => number;
