@@ -26,6 +26,9 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.ico': 'image/x-icon',
 };
 
+/** `/public/{owner}` (a trailing `/` allowed): one segment, the page decides the rest. */
+const PUBLIC_PAGE = /^\/public\/[^/]+\/?$/;
+
 export interface ConsoleServerOptions {
   /** @default '127.0.0.1' */
   readonly host?: string;
@@ -45,14 +48,17 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
-/** Builds `console/` with Vite (Preact's JSX, relative asset paths, no source maps). */
+/**
+ * Builds `console/` with Vite (Preact's JSX, no source maps). Asset paths are absolute (`/assets/…`):
+ * the page is also served at `/public/{owner}`, where relative ones would point below that path.
+ */
 export async function buildConsole(outDir: string): Promise<void> {
   // Loaded only here: nothing else in the local stack needs Vite.
   const { build } = await import('vite');
   await build({
     configFile: false,
     root: CONSOLE_SOURCE,
-    base: './',
+    base: '/',
     logLevel: 'warn',
     oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
     build: { outDir, emptyOutDir: true, reportCompressedSize: false },
@@ -77,16 +83,22 @@ export function withConsoleOrigin(origins: readonly string[], origin: string): r
   return origins.includes(origin) ? origins : [...origins, origin];
 }
 
-/** Only the page's own files, and connections only to the stack's endpoints. */
+/**
+ * Only the page's own files, connections only to the stack's endpoints, and images only through the
+ * API (permanent links) and storage (where they redirect).
+ */
 function contentSecurityPolicy(outputs: LocalStackOutputs | undefined): string {
+  const origin = (url: string) => new URL(url).origin;
   const endpoints = outputs
-    ? [outputs.ApiUrl, outputs.CognitoIdpEndpoint, outputs.S3Endpoint].map((url) => new URL(url).origin)
+    ? [outputs.ApiUrl, outputs.CognitoIdpEndpoint, outputs.S3Endpoint].map(origin)
     : [];
+  const images = outputs ? [outputs.ApiUrl, outputs.S3Endpoint].map(origin) : [];
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
     `connect-src 'self' ${endpoints.join(' ')}`.trim(),
+    `img-src ${images.length > 0 ? images.join(' ') : "'none'"}`,
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
@@ -167,7 +179,9 @@ async function handle(site: Site, req: IncomingMessage, res: ServerResponse): Pr
   }
   if (path === '/config.json') return serveConfig(site, res);
   await site.built;
-  await serveFile(site, req, res, path);
+  // The public page of one owner (`/public/{owner}`) is the console's page, which reads the owner
+  // from its own path; whatever the segment holds, the API judges it.
+  await serveFile(site, req, res, PUBLIC_PAGE.test(path) ? '/index.html' : path);
 }
 
 function serveConfig(site: Site, res: ServerResponse): void {

@@ -47,7 +47,7 @@ describe('the console server', () => {
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(page.body).toMatch(
-      /<script type="module" crossorigin src="\.\/assets\/index-[\w-]+\.js"><\/script>/,
+      /<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js"><\/script>/,
     );
     const csp = String(page.headers['content-security-policy']);
     const connect = csp.split('; ').find((directive) => directive.startsWith('connect-src '));
@@ -55,10 +55,34 @@ describe('the console server', () => {
       (url) => new URL(url).origin,
     );
     expect(connect?.split(' ').slice(1).sort()).toEqual(["'self'", ...stack].sort());
+    // Images (the public page's previews) only through the API's permanent links and storage.
+    const img = csp.split('; ').find((directive) => directive.startsWith('img-src '));
+    const images = [target.apiUrl, target.s3Endpoint].map((url) => new URL(url).origin);
+    expect(img?.split(' ').slice(1).sort()).toEqual(images.sort());
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(page.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('serves the same page at /public/{owner}, one segment only, with absolute asset paths', async () => {
+    const root = await get('/');
+    for (const path of [
+      '/public/us-east-1:3f2b6c1e-0000-4000-8000-000000000000',
+      '/public/us-east-1%3A3f2b6c1e-0000-4000-8000-000000000000/',
+      '/public/not-an-owner',
+    ]) {
+      const page = await get(path);
+      expect(page.status, path).toBe(200);
+      expect(page.headers['content-type'], path).toBe('text/html; charset=utf-8');
+      expect(page.headers['cache-control'], path).toBe('no-store');
+      expect(page.headers['content-security-policy'], path).toBe(root.headers['content-security-policy']);
+      // The same build, whose assets load from the root wherever the page is.
+      expect(page.body, path).toBe(root.body);
+    }
+    for (const path of ['/public', '/public/', '/public/a/b', '/public/a%2fb', '/public/x/config.json']) {
+      await expect(get(path), path).resolves.toMatchObject({ status: 404 });
+    }
   });
 
   it('serves config.json with the public settings and the demo users, nothing more', async () => {
