@@ -4,16 +4,19 @@ import type { CDPSession, Page } from 'playwright-core';
 import { signIn } from '../../../console/src/auth';
 import { createFilesClient, type FilesClient } from '../../../shared/api/client';
 import type { components } from '../../../shared/api/schema';
-import { consoleTarget, demoUser } from './target';
+import { type ConsoleTarget, consoleTarget, demoUser } from './target';
 
 export type Me = components['schemas']['Me'];
 
 export const MiB = 1024 * 1024;
 export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-export async function apiAs(index: number): Promise<{ api: FilesClient; identityId: string; me: Me }> {
-  const target = consoleTarget();
-  const user = demoUser(index);
+/** `target`: the project's stack unless a file started its own (support/stack-child.ts). */
+export async function apiAs(
+  index: number,
+  target: ConsoleTarget = consoleTarget(),
+): Promise<{ api: FilesClient; identityId: string; me: Me }> {
+  const user = demoUser(index, target);
   const session = await signIn(target.userPool, user.username, user.password);
   const api = createFilesClient({ baseUrl: target.apiUrl, getIdToken: () => session.idToken() });
   const me = await api.GET('/me');
@@ -43,9 +46,9 @@ export function row(page: Page, name: string, within: Page | ReturnType<Page['lo
 }
 
 /** Signs in as demo user `index` with the offered button, and waits for the identity panel. */
-export async function signInAs(page: Page, index: number): Promise<void> {
-  await page.goto(consoleTarget().consoleUrl);
-  await page.getByRole('button', { name: `Sign in as ${demoUser(index).username}` }).click();
+export async function signInAs(page: Page, index: number, target = consoleTarget()): Promise<void> {
+  await page.goto(target.consoleUrl);
+  await page.getByRole('button', { name: `Sign in as ${demoUser(index, target).username}` }).click();
   await page.getByRole('heading', { name: 'Your identity' }).waitFor();
 }
 

@@ -20,8 +20,8 @@ export function consoleTarget(): ConsoleTarget {
   return inject('consoleTarget');
 }
 
-export function demoUser(index: number): { username: string; password: string } {
-  const user = consoleTarget().users[index];
+export function demoUser(index: number, target = consoleTarget()): { username: string; password: string } {
+  const user = target.users[index];
   if (!user) throw new Error(`demo user ${index} missing`);
   return user;
 }
