@@ -53,7 +53,8 @@ export function parseConfig(json: unknown): ConsoleConfig {
   };
 }
 
-export async function loadConfig(url = 'config.json'): Promise<ConsoleConfig> {
+/** From the site's root, so the public page (`/public/{owner}`) reads the same file. */
+export async function loadConfig(url = '/config.json'): Promise<ConsoleConfig> {
   // Served with Cache-Control: no-store, so a restarted stack's new endpoints are always read.
   const response = await fetch(url);
   if (!response.ok) throw new Error(`config.json: HTTP ${response.status}`);

@@ -7,7 +7,8 @@ import type { Folder } from './use-folder';
 
 /**
  * What can be done to one file of the folder: each action one button, shown where the caller may
- * do it. Actions that ask for more open a dialog (`file-dialogs.tsx`).
+ * do it. Actions that ask for more open a dialog (`file-dialogs.tsx`). A `public` file the API
+ * listed with its permanent link (guest access on) offers to copy that link.
  */
 export function FileActions({
   item,
@@ -19,9 +20,17 @@ export function FileActions({
   onDialog: (dialog: FileDialog) => void;
 }) {
   const name = baseName(item.key);
+  const { publicUrl } = item;
   return (
     <>
       <RowButton label="Download" target={name} onClick={() => void folder.download(item)} />
+      {publicUrl !== undefined && (
+        <RowButton
+          label="Copy public link"
+          target={name}
+          onClick={() => void folder.copyLink({ ...item, publicUrl })}
+        />
+      )}
       {folder.writable && (
         <RowButton label="Share…" target={name} onClick={() => onDialog({ action: 'share', item })} />
       )}

@@ -1,5 +1,6 @@
 import { LEVELS, type Me } from './api';
 import { formatBytes } from './format';
+import { publicPagePath } from './public-links';
 import { UsagePanel } from './usage-panel';
 
 /** `GET /me`: who the API says the caller is, and what each level accepts. */
@@ -17,6 +18,14 @@ export function IdentityPanel({ me, onRefresh }: { me: Me; onRefresh: () => void
         <dt>User-pool sub</dt>
         <dd>
           <code>{me.sub}</code>
+        </dd>
+        <dt>Public page</dt>
+        <dd>
+          {/* A new tab: this one keeps the session, which lives in memory only. */}
+          <a href={publicPagePath(me.identityId)} target="_blank" rel="noopener noreferrer">
+            Your public page
+          </a>{' '}
+          <span class="hint">(your public files, for anyone, no sign-in)</span>
         </dd>
       </dl>
       <table class="limits">

@@ -1,6 +1,8 @@
 import { type ComponentChild, render } from 'preact';
 import { App } from './app';
 import { loadConfig } from './config';
+import { publicPageOwner } from './public-links';
+import { PublicPage } from './public-page';
 import './styles.css';
 
 const root = document.getElementById('app');
@@ -10,8 +12,11 @@ if (root) {
     root.replaceChildren();
     render(node, root);
   };
+  // `/public/{owner}` is one owner's public page, for anyone; every other path is the console.
+  const owner = publicPageOwner(location.pathname);
   loadConfig().then(
-    (config) => mount(<App config={config} />),
+    (config) =>
+      mount(owner === undefined ? <App config={config} /> : <PublicPage config={config} owner={owner} />),
     (error: unknown) =>
       mount(
         <p role="alert" class="problem">

@@ -4,6 +4,7 @@ import { expectOk, type FileItem, unwrap } from './api';
 import { download as save, whose } from './download';
 import { deleteLabel, isOwn, isWritable, type Place, refOf } from './folder-place';
 import { baseName } from './format';
+import { copyText } from './public-links';
 import { useStatusLine } from './status-line';
 import { useCursorPages } from './use-newest';
 
@@ -23,8 +24,8 @@ async function listFolder(api: FilesClient, place: Place, limit: number, cursor:
 
 /**
  * The folder shown and what is done to its files: the page listed, navigation (which starts at the
- * first page and forgets the last action), download and delete (asked, then confirmed). Every change
- * reloads the page and tells `onChanged`.
+ * first page and forgets the last action), download, copying a public file's permanent link, and
+ * delete (asked, then confirmed). Every change reloads the page and tells `onChanged`.
  */
 export function useFolder(api: FilesClient, identityId: string, onChanged: () => void) {
   const [place, setPlace] = useState<Place>({ level: 'private', prefix: '' });
@@ -57,6 +58,12 @@ export function useFolder(api: FilesClient, identityId: string, onChanged: () =>
       await save(api, refOf(place, item));
       return `Downloading ${baseName(item.key)}`;
     });
+  /** Only the link the API listed: a file without one (no guest access) offers no such action. */
+  const copyLink = (item: FileItem & { readonly publicUrl: string }) =>
+    act(async () => {
+      await copyText(item.publicUrl, `the public link of ${baseName(item.key)}`);
+      return `Copied the public link of ${baseName(item.key)}`;
+    });
   const remove = async (item: FileItem) => {
     setConfirming(undefined);
     const removed = await act(async () => {
@@ -83,6 +90,7 @@ export function useFolder(api: FilesClient, identityId: string, onChanged: () =>
     resize,
     reload,
     download,
+    copyLink,
     remove,
   };
 }
