@@ -39,13 +39,3 @@ export function looksLikeImage(key: string): boolean {
   const dot = name.lastIndexOf('.');
   return dot > 0 && IMAGE_EXTENSIONS.has(name.slice(dot + 1).toLowerCase());
 }
-
-/** Puts `text` on the clipboard, or says why not, with the text to copy by hand. */
-export async function copyText(text: string, what: string): Promise<void> {
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`The browser did not let the console copy ${what} (${reason}). Copy it by hand: ${text}`);
-  }
-}

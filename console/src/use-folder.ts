@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
 import { expectOk, type FileItem, unwrap } from './api';
+import { copyText } from './clipboard';
 import { download as save, whose } from './download';
 import { deleteLabel, isOwn, isWritable, type Place, refOf } from './folder-place';
 import { baseName } from './format';
-import { copyText } from './public-links';
 import { useStatusLine } from './status-line';
 import { useCursorPages } from './use-newest';
 
