@@ -54,6 +54,27 @@ describe('GET /public/{owner}/{key+}: a permanent link', () => {
     expect(sts.map((call) => call.args[0].input.RoleArn)).toEqual([GUEST_ROLE_ARN]);
   });
 
+  test("a signed-in caller's token changes nothing: the link is still signed with the guest session", async () => {
+    headAnswers();
+    const signedIn = {
+      ...guestEvent('GET', linkOf('a.png')),
+      ...event({ method: 'GET', path: linkOf('a.png') }),
+    };
+    const response = await harness().app.call({
+      ...signedIn,
+      resource: '/public/{owner}/{key+}',
+      pathParameters: { owner: bob.identityId, key: 'a.png' },
+    });
+    expect(response.statusCode).toBe(302);
+    const url = new URL(String(response.headers?.Location));
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^ASIAGUESTKEY\//);
+    expect(
+      harness()
+        .aws.cognito.commandCalls(GetOpenIdTokenCommand)
+        .map((call) => call.args[0].input.Logins),
+    ).toEqual([undefined]);
+  });
+
   test('lets caches keep the redirect only while the URL it points to still works', async () => {
     headAnswers();
     const response = await harness().app.call(guestEvent('GET', linkOf('a.png')));
