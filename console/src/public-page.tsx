@@ -99,10 +99,10 @@ function PublicRow({ item }: { item: FileItem }) {
           <>
             {/* Passive types render in the tab; others are saved, as the API decides. */}
             <a href={inlineUrl(publicUrl)} target="_blank" rel="noopener noreferrer">
-              Open <span class="visually-hidden">{item.key}</span>
+              Open<span class="visually-hidden"> {item.key}</span>
             </a>
             <a href={publicUrl} rel="noopener noreferrer">
-              Download <span class="visually-hidden">{item.key}</span>
+              Download<span class="visually-hidden"> {item.key}</span>
             </a>
           </>
         )}
