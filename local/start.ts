@@ -155,15 +155,23 @@ function modeLines(mode: LocalStackOutputs['AccessMode']): {
 }
 
 /** What guest access adds to the banner: who may call what without a token, and a public link. */
-function guestLines(outputs: LocalStackOutputs): { api: string[]; identity: string[]; calls: string[] } {
+function guestLines(
+  outputs: LocalStackOutputs,
+): Record<'api' | 'identity' | 'sts' | 's3' | 'calls', string[]> {
   if (!outputs.GuestAccess) {
     return {
       api: ['                          no guest routes (GUEST_ACCESS=0)'],
       identity: ['                          no unauthenticated identities (GUEST_ACCESS=0)'],
+      sts: [],
+      s3: [],
       calls: [],
     };
   }
   return {
+    sts: ["                          and a guest's token, for the unauthenticated role only"],
+    s3: [
+      "                          and guests' sessions: read public files, list one named owner's public folder",
+    ],
     api: [
       '                          and anyone, no token: GET/HEAD public/{identityId}/{key}, GET public/{identityId}',
       '                          (permanent links to public files, and public folders; limited per client address)',
@@ -218,10 +226,12 @@ function banner(
     ...guests.identity,
     `  STS                     ${outputs.StsEndpoint}`,
     `                          ${byMode.sts}`,
+    ...guests.sts,
     `  S3 (IAM-enforcing)      ${outputs.S3Endpoint}   bucket ${outputs.BucketName}`,
     '                          SigV4 by an identity session, then the role policy: own folders, and reads of',
     "                          others' protected and public files and of shares with the caller;",
     "                          also the events function's role and the audit's list-only credential",
+    ...guests.s3,
     `  DynamoDB                ${outputs.DynamoDbEndpoint}   ${byMode.tables}${outputs.SessionTable ? ', the session store' : ''}`,
     "                          only the functions' keys (each with its deployed role's rights) and the admin keys",
     `  KMS                     ${outputs.KmsEndpoint}   ${outputs.SessionTable ? "the session key: only the API function's keys, GenerateDataKey and Decrypt with its context" : 'no session key (SESSION_STORE=0)'}`,
