@@ -169,7 +169,10 @@ export function targetOf(stack: LocalStack): E2eTarget {
       sts: outputs.StsEndpoint,
     },
     users: [alice, bob],
-    roles: { authenticated: stack.authenticatedRoleArn },
+    roles: {
+      authenticated: stack.authenticatedRoleArn,
+      ...(stack.unauthenticatedRoleArn ? { unauthenticated: stack.unauthenticatedRoleArn } : {}),
+    },
     localSecrets: { adminCredentials: stack.adminCredentials, userPoolSigningKey: stack.userPoolSigningKey },
     accessMode: outputs.AccessMode,
     ...(stack.developerProviderName
