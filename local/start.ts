@@ -187,7 +187,7 @@ function guestLines(
       `    "\${API}files/uploads" > public.json`,
       `  node -e "for (const [k, v] of Object.entries(require('./public.json').headers)) console.log(k + ': ' + v)" > public.headers`,
       `  curl -s -X PUT -H @public.headers --data-binary @hello.txt "$(node -p "require('./public.json').url")" -w '%{http_code}\\n'`,
-      `  LINK="\${API}public/$(node -p "require('./public.json').owner")/hello.txt"; echo "$LINK"`,
+      `  LINK="$(node -p "require('./public.json').publicUrl")"; echo "$LINK"`,
       '  curl -sL "$LINK"   # anyone: a redirect to a short-lived storage URL signed with the guest session',
       '',
     ],

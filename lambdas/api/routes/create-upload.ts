@@ -6,6 +6,7 @@ import { toObjectKey } from '../../../shared/domain/keys';
 import { MAX_SINGLE_PUT_BYTES } from '../../../shared/domain/limits';
 import { checkUpload } from '../../../shared/domain/upload-rules';
 import type { AppDeps } from '../deps';
+import { publicUrlField } from '../http/public-url';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
 import { contentType, key, level, sha256 } from './schemas';
@@ -70,6 +71,6 @@ export function createUploadRoute({ config, identity, storage, quotas }: AppDeps
       owner: identityId,
       key: input.key,
     };
-    return json(201, body);
+    return json(201, { ...body, ...publicUrlField(event, identity.guest !== undefined, body) });
   };
 }
