@@ -28,6 +28,13 @@ export class UserFilesStack extends Stack {
     new CfnOutput(this, 'IdentityPoolId', { value: identityPool.ref });
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the REST API, ending in /.' });
+    if (this.userFiles.guestAccess) {
+      new CfnOutput(this, 'PublicUrlTemplate', {
+        // What shared/domain/public-links.ts builds: key segments URL-encoded.
+        value: `${api.url}public/{identityId}/{key}`,
+        description: 'Permanent link of a public file, no token needed; absent with guestAccess=false.',
+      });
+    }
     new CfnOutput(this, 'LedgerTable', {
       value: this.userFiles.storageEvents.ledger.tableName,
       description: 'Usage ledger (DynamoDB): npm run audit compares it with a listing of the bucket.',
