@@ -3,7 +3,8 @@
  * one (`createApp(createDeps(...))`: middy, router, CORS, logging, problem mapping, the identity and
  * storage adapters with their caches); only Cognito and STS are substituted, through the deps'
  * injectable clients mocked with aws-sdk-client-mock. Presigning is real, with real S3 clients. None of the
- * measured routes calls S3 itself (an upload without `overwrite: false` needs no HEAD).
+ * signed-in routes measured calls S3 itself (an upload without `overwrite: false` needs no HEAD); the
+ * permanent link makes one HEAD, answered in process so that the handler's own work is measured.
  */
 import { Console } from 'node:console';
 import { Writable } from 'node:stream';
@@ -14,7 +15,7 @@ import {
   GetOpenIdTokenCommand,
   GetOpenIdTokenForDeveloperIdentityCommand,
 } from '@aws-sdk/client-cognito-identity';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -37,7 +38,16 @@ export const BENCH_ENV = {
   AUTHENTICATED_ROLE_ARN: 'arn:aws:iam::123456789012:role/user-files-bench-authenticated',
   DEVELOPER_PROVIDER_NAME: 'user-files.UserFilesApi',
   SESSION_DURATION_SECONDS: '43200',
+  UNAUTHENTICATED_ROLE_ARN: 'arn:aws:iam::123456789012:role/user-files-bench-unauthenticated',
 } as const;
+
+/** The deployment's guest identity, as the mocked pool makes it for `GetId` without logins. */
+const GUEST: BenchUser = {
+  sub: 'guest',
+  username: 'guest',
+  identityId: 'us-east-1:99999999-0000-4000-8000-000000000000',
+  idToken: '',
+};
 
 export interface BenchUser {
   readonly sub: string;
@@ -172,7 +182,9 @@ export function mockedCognito(users: readonly BenchUser[], now: () => number = D
   const byLogin = new Map(users.map((user) => [`${BENCH_ENV.USER_POOL_ID}:${user.sub}`, user]));
   const refused = () => Object.assign(new Error('Invalid login token.'), { name: 'NotAuthorizedException' });
   const openIdToken = (user: BenchUser) => `bench-openid.${user.identityId}`;
+  byIdentity.set(GUEST.identityId, GUEST);
   mock.on(GetIdCommand).callsFake((input: { Logins?: Record<string, string> }) => {
+    if (input.Logins === undefined) return { IdentityId: GUEST.identityId };
     const user = byToken.get(Object.values(input.Logins ?? {})[0] ?? '');
     if (user === undefined) throw refused();
     return { IdentityId: user.identityId };
@@ -181,7 +193,8 @@ export function mockedCognito(users: readonly BenchUser[], now: () => number = D
     .on(GetOpenIdTokenCommand)
     .callsFake((input: { IdentityId?: string; Logins?: Record<string, string> }) => {
       const user = byIdentity.get(input.IdentityId ?? '');
-      if (user === undefined || byToken.get(Object.values(input.Logins ?? {})[0] ?? '') !== user)
+      const guest = user === GUEST && input.Logins === undefined;
+      if (user === undefined || (!guest && byToken.get(Object.values(input.Logins ?? {})[0] ?? '') !== user))
         throw refused();
       return { IdentityId: user.identityId, Token: openIdToken(user) };
     });
@@ -232,6 +245,10 @@ export interface HandlerFigures {
   readonly upload_url_us: Summary;
   readonly download_url_us: Summary;
   readonly me_us: Summary;
+  /** `GET /public/{owner}/{key}` without a token, warm: one HEAD (in process) and the guest's presign. */
+  readonly public_link_us: Summary;
+  /** public link / download URL per round: what the HEAD and the redirect add to a download's work. */
+  readonly public_link_ratio: Summary;
   /** upload / bare per round (each pair measured back to back). */
   readonly paired_ratio: Summary;
   /** Cognito and STS calls made after warm-up: the warm path must make none. */
@@ -273,6 +290,7 @@ function routeEvents(users: readonly BenchUser[]) {
     ),
     download: users.map((user) => apiEvent(user, 'POST', '/files/downloads', { level: 'private', key: KEY })),
     me: users.map((user) => apiEvent(user, 'GET', '/me')),
+    link: users.map((user) => publicLinkEvent(user)),
     batch: users.map((user) =>
       apiEvent(user, 'POST', '/files/downloads/batch', {
         items: Array.from({ length: BATCH_ITEMS }, (_, i) => ({ level: 'private', key: `${KEY}.${i}` })),
@@ -282,6 +300,32 @@ function routeEvents(users: readonly BenchUser[]) {
 }
 
 type RouteEvents = ReturnType<typeof routeEvents>;
+
+/** A guest's request for a user's permanent link, as API Gateway passes it (no token, path variables). */
+function publicLinkEvent(owner: BenchUser): APIGatewayProxyEvent {
+  const path = `/public/${owner.identityId}/${KEY}`;
+  const event = apiEvent(owner, 'GET', path);
+  return {
+    ...event,
+    headers: { 'User-Agent': 'bench' },
+    multiValueHeaders: { 'User-Agent': ['bench'] },
+    resource: '/public/{owner}/{key+}',
+    pathParameters: { owner: owner.identityId, key: KEY },
+    requestContext: { ...event.requestContext, authorizer: null },
+  };
+}
+
+/** S3 answers the link's HEAD in process: the handler's work is measured, not a network. */
+function answerHeads() {
+  const s3 = mockClient(S3Client);
+  s3.on(HeadObjectCommand).resolves({
+    ContentLength: SIZE,
+    ContentType: CONTENT_TYPE,
+    ETag: '"bench"',
+    LastModified: new Date(1767225600000),
+  });
+  return s3;
+}
 
 /**
  * The physical limits: the very presign the upload route makes (`put`), and the GET presign each
@@ -377,6 +421,7 @@ export async function measureHandler(options: RoundsOptions): Promise<HandlerFig
   const users = Array.from({ length: USERS }, (_, i) => benchUser(i + 1));
   const cognito = mockedCognito(users);
   const bare = barePresigns(config, users[0] ?? benchUser(1));
+  const s3 = answerHeads();
   try {
     const app = createApp(
       createDeps(config, {
@@ -392,10 +437,11 @@ export async function measureHandler(options: RoundsOptions): Promise<HandlerFig
       upload: async () => expectStatus(await app(pick(events.upload), lambdaContext), 201, 'upload'),
       download: async () => expectStatus(await app(pick(events.download), lambdaContext), 201, 'download'),
       me: async () => expectStatus(await app(pick(events.me), lambdaContext), 200, 'me'),
+      link: async () => expectStatus(await app(pick(events.link), lambdaContext), 302, 'public link'),
     };
     expectPresignedPut(await cases.upload());
     // Warm every user's caches, then every Cognito call would be a cache miss on the warm path.
-    for (const event of [...events.upload, ...events.download, ...events.me, ...events.batch])
+    for (const event of [...events.upload, ...events.download, ...events.me, ...events.batch, ...events.link])
       await app(event, lambdaContext);
     const coldCalls = cognito.calls();
 
@@ -412,6 +458,10 @@ export async function measureHandler(options: RoundsOptions): Promise<HandlerFig
       upload_url_us: summarize(upload),
       download_url_us: summarize(rounds.download ?? []),
       me_us: summarize(rounds.me ?? []),
+      public_link_us: summarize(rounds.link ?? []),
+      public_link_ratio: summarize(
+        (rounds.link ?? []).map((value, i) => value / (rounds.download?.[i] ?? Number.NaN)),
+      ),
       paired_ratio: summarize(upload.map((value, i) => value / (bareRounds[i] ?? Number.NaN))),
       warm_cognito_calls: totalCalls(warmCalls) - totalCalls(coldCalls),
       batch_100_us: summarize(batch),
@@ -421,5 +471,6 @@ export async function measureHandler(options: RoundsOptions): Promise<HandlerFig
   } finally {
     bare.destroy();
     cognito.restore();
+    s3.restore();
   }
 }

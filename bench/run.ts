@@ -135,6 +135,9 @@ function figuresOf({
     upload_url_us: round(handler.upload_url_us.median),
     download_url_us: round(handler.download_url_us.median),
     me_us: round(handler.me_us.median),
+    public_link_us: round(handler.public_link_us.median),
+    public_link_p90_us: round(handler.public_link_us.p90),
+    public_link_ratio: round(handler.public_link_ratio.median),
     bare_presign_p90_us: round(handler.bare_presign_us.p90),
     upload_url_p90_us: round(handler.upload_url_us.p90),
     download_url_p90_us: round(handler.download_url_us.p90),
@@ -242,6 +245,13 @@ function handlerRows(figures: Figures, goalsMet: GoalsMet, { handler }: Measurem
     ],
     ['POST /files/downloads, warm', `${figures.download_url_us} [${figures.download_url_p90_us}] us`, '', ''],
     ['GET /me, warm', `${figures.me_us} [${figures.me_p90_us}] us`, '', 'no presign: middleware + caches'],
+    [
+      'GET /public/{owner}/{key}, warm',
+      `${figures.public_link_us} [${figures.public_link_p90_us}] us`,
+      '',
+      'no token; guest session; HEAD answered in process',
+    ],
+    ['public link / download', String(figures.public_link_ratio), '', 'per round'],
     [
       'handler overhead ratio',
       `${figures.handler_overhead_ratio} (paired ${figures.handler_overhead_ratio_paired})`,

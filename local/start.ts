@@ -17,6 +17,7 @@
  *                                the function (read from this process's environment)
  *   QUOTA_BYTES, QUOTA_OBJECTS    a per-user quota for both functions (default none)
  *   SESSION_STORE                 0: no fleet-wide session store (table, KMS key); default 1
+ *   GUEST_ACCESS                  0: no guest access (unauthenticated role, /public/ links); default 1
  *   EVENTS_DUPLICATE, EVENTS_REORDER, EVENTS_DELAY_MS: storage-event delivery faults (default none)
  *   LOCAL_STATE_DIR               where outputs.json and the admin keys for `npm run users` go
  *                                (default .local/)
@@ -33,6 +34,7 @@ import { ADMIN_KEYS_FILE_NAME, removeAdminKeys, writeAdminKeys } from './stack/a
 import { endWithParent } from './stack/lifetime';
 import {
   DEFAULT_ALLOWED_ORIGINS,
+  guestAccessFromEnv,
   type LocalStack,
   type LocalStackOutputs,
   startLocalStack,
@@ -102,6 +104,14 @@ function sessionStore(): boolean {
   throw new UsageError(`SESSION_STORE=${raw} is not 0 or 1: 0 starts without the session store.`);
 }
 
+function guestAccess(): boolean {
+  try {
+    return guestAccessFromEnv(process.env);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
 function allowedOrigins(): readonly string[] {
   const raw = process.env.ALLOWED_ORIGINS;
   if (!raw) return DEFAULT_ALLOWED_ORIGINS;
@@ -144,6 +154,46 @@ function modeLines(mode: LocalStackOutputs['AccessMode']): {
   };
 }
 
+/** What guest access adds to the banner: who may call what without a token, and a public link. */
+function guestLines(
+  outputs: LocalStackOutputs,
+): Record<'api' | 'identity' | 'sts' | 's3' | 'calls', string[]> {
+  if (!outputs.GuestAccess) {
+    return {
+      api: ['                          no guest routes (GUEST_ACCESS=0)'],
+      identity: ['                          no unauthenticated identities (GUEST_ACCESS=0)'],
+      sts: [],
+      s3: [],
+      calls: [],
+    };
+  }
+  return {
+    sts: ["                          and a guest's token, for the unauthenticated role only"],
+    s3: [
+      "                          and guests' sessions: read public files, list one named owner's public folder",
+    ],
+    api: [
+      '                          and anyone, no token: GET/HEAD public/{identityId}/{key}, GET public/{identityId}',
+      '                          (permanent links to public files, and public folders; limited per client address)',
+    ],
+    identity: [
+      '                          and anyone without logins: GetId gives a new guest identity, whose credentials',
+      "                          (unauthenticated role) read public files and list one named owner's public folder",
+    ],
+    calls: [
+      '  # guest access: a public file has a permanent link that needs no token',
+      '  curl -s -X POST -H "Authorization: $TOKEN" -H \'Content-Type: application/json\' \\',
+      '    -d "{\\"level\\":\\"public\\",\\"key\\":\\"hello.txt\\",\\"contentType\\":\\"text/plain\\",\\"size\\":$(wc -c < hello.txt)}" \\',
+      `    "\${API}files/uploads" > public.json`,
+      `  node -e "for (const [k, v] of Object.entries(require('./public.json').headers)) console.log(k + ': ' + v)" > public.headers`,
+      `  curl -s -X PUT -H @public.headers --data-binary @hello.txt "$(node -p "require('./public.json').url")" -w '%{http_code}\\n'`,
+      `  LINK="\${API}public/$(node -p "require('./public.json').owner")/hello.txt"; echo "$LINK"`,
+      '  curl -sL "$LINK"   # anyone: a redirect to a short-lived storage URL signed with the guest session',
+      '',
+    ],
+  };
+}
+
 function banner(
   outputs: LocalStackOutputs,
   consoleUrl: string,
@@ -153,6 +203,7 @@ function banner(
   const [alice, bob] = outputs.DemoUsers;
   const outputsPath = relative(process.cwd(), OUTPUTS_FILE) || OUTPUTS_FILE;
   const byMode = modeLines(outputs.AccessMode);
+  const guests = guestLines(outputs);
   const lines = [
     '',
     `User Files API: local stack ready in ${seconds.toFixed(1)} s (Ctrl-C stops it)`,
@@ -165,18 +216,22 @@ function banner(
     'Endpoints, and who may call them:',
     `  API (ApiUrl)            ${outputs.ApiUrl}`,
     '                          anyone with a valid ID token of this pool; the handler then requires its app client',
+    ...guests.api,
     `  Cognito user pool       ${outputs.CognitoIdpEndpoint}   pool ${outputs.UserPoolId}, app client ${outputs.UserPoolClientId}`,
     '                          sign-up, sign-in and calls a user access token authorizes: anyone;',
     '                          Admin*, ListUsers, ...: only the stack admin keys (generated at start, never printed),',
     '                          and AdminGetUser on this pool by the API function',
     `  Cognito identity pool   ${outputs.CognitoIdentityEndpoint}   pool ${outputs.IdentityPoolId}`,
     ...byMode.identity,
+    ...guests.identity,
     `  STS                     ${outputs.StsEndpoint}`,
     `                          ${byMode.sts}`,
+    ...guests.sts,
     `  S3 (IAM-enforcing)      ${outputs.S3Endpoint}   bucket ${outputs.BucketName}`,
     '                          SigV4 by an identity session, then the role policy: own folders, and reads of',
     "                          others' protected and public files and of shares with the caller;",
     "                          also the events function's role and the audit's list-only credential",
+    ...guests.s3,
     `  DynamoDB                ${outputs.DynamoDbEndpoint}   ${byMode.tables}${outputs.SessionTable ? ', the session store' : ''}`,
     "                          only the functions' keys (each with its deployed role's rights) and the admin keys",
     `  KMS                     ${outputs.KmsEndpoint}   ${outputs.SessionTable ? "the session key: only the API function's keys, GenerateDataKey and Decrypt with its context" : 'no session key (SESSION_STORE=0)'}`,
@@ -210,6 +265,7 @@ function banner(
     `    -d '{"level":"private","key":"notes/hello.txt"}' "\${API}files/downloads" > download.json`,
     `  curl -s "$(node -p "require('./download.json').url")"`,
     '',
+    ...guests.calls,
     '  # change anything that was signed and storage refuses it (403 SignatureDoesNotMatch)',
     `  curl -s "$(node -p "require('./download.json').url.replace('hello.txt', 'other.txt')")"; echo`,
     '',
@@ -240,6 +296,7 @@ async function main(): Promise<void> {
   };
   const mode = accessMode();
   const withSessionStore = sessionStore();
+  const withGuests = guestAccess();
 
   // Listening (and building, meanwhile) first: its origin must be in the stack's CORS.
   const webConsole = await startConsoleServer({
@@ -259,6 +316,7 @@ async function main(): Promise<void> {
     allowedOrigins: withConsoleOrigin(allowedOrigins(), webConsole.origin),
     accessMode: mode,
     sessionStore: withSessionStore,
+    guestAccess: withGuests,
   });
   await webConsole.serve(stack.outputs);
   await mkdir(dirname(OUTPUTS_FILE), { recursive: true });

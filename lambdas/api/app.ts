@@ -81,14 +81,21 @@ function routeHandlers(deps: AppDeps): Record<RouteId, RouteHandler> {
   };
 }
 
+/**
+ * middy's router knows one greedy variable, `{proxy+}`; the contract names its own (`{key+}`). The
+ * value the function reads is API Gateway's, in `pathParameters`, under the contract's name.
+ */
+const routerPath = (path: string) => path.replace(/\{\w+\+\}$/, '{proxy+}');
+
 export function createApp(deps: AppDeps): ApiHandler {
   const handlers = routeHandlers(deps);
-  const table = servedRoutes({
+  const served = servedRoutes({
     ledger: deps.ledger !== undefined,
     guests: deps.identity.guest !== undefined,
-  }).map(({ id, method, path }) => ({
+  });
+  const table = served.map(({ id, method, path }) => ({
     method,
-    path,
+    path: routerPath(path),
     handler: handlers[id],
   }));
   const methodsByPath = new Map<string, string[]>();

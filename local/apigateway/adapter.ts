@@ -2,7 +2,9 @@
  * The local stand-in for API Gateway (REST API, Lambda proxy integration, Cognito user-pools
  * authorizer). It answers what the deployed gateway answers by itself (unknown routes, CORS
  * preflight, missing or bad tokens, oversized bodies, integration failures) and hands everything
- * else, as a REST proxy event v1, to the very handler the stack deploys, in process.
+ * else, as a REST proxy event v1, to the very handler the stack deploys, in process. The guest
+ * routes (`/public/...`) have no authorizer: anyone reaches the function, within a request
+ * limit per client address, with no claims in the event.
  *
  * This module is the server that composes the pieces: routes.ts, authorizer.ts, rate-limit.ts,
  * proxy-event.ts, lambda-invoke.ts and responses.ts.
@@ -13,12 +15,12 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { readLimitedBody } from '../core/http-body';
 import { type RateLimit, type TokenBuckets, tokenBuckets } from '../core/token-buckets';
 import { closeServer, listen } from '../stack/ports';
-import { type Authorized, type Authorizer, cognitoAuthorizer } from './authorizer';
-import { INTEGRATION_FAILURE, NO_SUCH_ROUTE, TOO_LARGE } from './gateway-answers';
+import { type Authorizer, cognitoAuthorizer } from './authorizer';
+import { BAD_PATH, INTEGRATION_FAILURE, NO_SUCH_ROUTE, TOO_LARGE } from './gateway-answers';
 import { ACCOUNT_ID, type Invoker, invoker, isProxyResult, type LambdaProxyHandler } from './lambda-invoke';
 import { claimsAsApiGatewayStrings, headerMaps, restProxyEvent } from './proxy-event';
 import { type Responder, responder } from './responses';
-import { deployedRoutes, matchRoute } from './routes';
+import { deployedRoutes, matchRoute, type Resource, type RouteMatch } from './routes';
 
 export type { LambdaProxyHandler } from './lambda-invoke';
 
@@ -51,7 +53,16 @@ export interface ApiAdapterOptions {
    * @default { perSecond: 100, burst: 500 }
    */
   readonly userRateLimit?: RateLimit | false;
-  /** Clock for the rate limit, for tests. @default Date.now */
+  /**
+   * The guest routes' request limit: with no token there is no user to count, so a token bucket per
+   * client IP address (the connection's, never `X-Forwarded-For`, which anyone can write), as a
+   * rate-based rule on the source address does. Past it: 429, the same `rate_limited` problem with
+   * `Retry-After`. `false`: no limit. @default { perSecond: 100, burst: 500 }
+   */
+  readonly guestRateLimit?: RateLimit | false;
+  /** Serve the guest routes, as a deployment with guest access does. @default true */
+  readonly guestRoutes?: boolean;
+  /** Clock for the rate limits, for tests. @default Date.now */
   readonly now?: () => number;
 }
 
@@ -72,10 +83,12 @@ class BodyTooLargeError extends Error {}
 interface Gateway {
   readonly host: string;
   readonly stage: string;
-  readonly routes: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly routes: readonly Resource[];
   readonly authorize: Authorizer;
   /** The per-user limit the deployed WAF enforces, here per verified `sub`. */
   readonly limiter: TokenBuckets | undefined;
+  /** The guest routes' limit, per client address. */
+  readonly guestLimiter: TokenBuckets | undefined;
   readonly invoke: Invoker;
   readonly send: Responder;
   readonly log: (line: string) => void;
@@ -89,7 +102,12 @@ interface Incoming {
   readonly received: Date;
   readonly url: URL;
   readonly method: string;
+  /** The connection's address: the guest limit's key and the event's `sourceIp`. */
+  readonly sourceIp: string;
 }
+
+/** Who called a route: a verified user's claims, or, on a guest route, nobody (null). */
+type Caller = Record<string, string> | null;
 
 export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAdapter> {
   const gateway = assemble(options);
@@ -114,40 +132,83 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<ApiAd
 
 function assemble(options: ApiAdapterOptions): Gateway {
   const log = options.log ?? ((line: string) => console.error(line));
-  const limit = options.userRateLimit ?? { perSecond: 100, burst: 500 };
+  const now = options.now ?? Date.now;
+  const limiter = (limit: RateLimit | false | undefined, name: string) =>
+    limit === false ? undefined : tokenBuckets(limit ?? { perSecond: 100, burst: 500 }, now, name);
   return {
     host: options.host,
     stage: options.stage ?? 'v1',
-    routes: deployedRoutes(),
+    routes: deployedRoutes({ guests: options.guestRoutes ?? true }),
     send: responder(options.allowedOrigins),
     authorize: cognitoAuthorizer({ ...options, log }),
-    limiter: limit === false ? undefined : tokenBuckets(limit, options.now ?? Date.now, 'userRateLimit'),
+    limiter: limiter(options.userRateLimit, 'userRateLimit'),
+    guestLimiter: limiter(options.guestRateLimit, 'guestRateLimit'),
     invoke: invoker(options.handler, options.functionTimeoutMs ?? 10_000, options.region),
     log,
   };
 }
 
-/** Routing, then the body's size, then the authorizer, then the rate limit, then the function. */
+/**
+ * Routing; on a guest route the per-address limit, else (after the body's size) the authorizer
+ * and the per-user limit; then the function. A `HEAD` request's answers carry no body: Node's
+ * server drops it, as API Gateway does.
+ */
 async function serve(gateway: Gateway, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
-  const at: Incoming = { req, res, requestId: randomUUID(), received: new Date(), url, method };
-  const route = matchRoute(gateway.routes, gateway.stage, url.pathname, method);
-  if (route.kind !== 'route') {
-    req.resume();
-    if (route.kind === 'outside-stage') gateway.send.forbidden(res, at.requestId);
-    else if (route.kind === 'preflight') gateway.send.preflight(res, req.headers.origin, at.requestId);
-    else gateway.send.problem(res, NO_SUCH_ROUTE, at.requestId);
-    return;
-  }
+  const sourceIp = req.socket.remoteAddress ?? gateway.host;
+  const at: Incoming = { req, res, requestId: randomUUID(), received: new Date(), url, method, sourceIp };
+  const route = matchRoute(gateway.routes, gateway.stage, requestPath(req.url ?? '/', url), method);
+  if (route.kind !== 'route') return answerUnrouted(gateway, at, route);
+  if (route.guest && !withinLimit(gateway, at, gateway.guestLimiter, sourceIp)) return;
   const body = await readBody(req);
   if (body === undefined) return gateway.send.problem(res, TOO_LARGE, at.requestId);
-  const authorized = await gateway.authorize(req.headers.authorization, at.requestId);
-  if (!('payload' in authorized)) return gateway.send.problem(res, authorized, at.requestId);
+  const caller = route.guest ? null : await authorizedUser(gateway, at);
+  if (caller === undefined) return;
+  await integrate(gateway, at, proxyEvent(gateway, at, route, body, caller));
+}
+
+/**
+ * The path as sent, not normalized (API Gateway passes `path` on still percent-encoded), so routing
+ * and the event see what the client sent. An absolute-form target yields its path.
+ */
+function requestPath(target: string, url: URL): string {
+  if (!target.startsWith('/')) return url.pathname;
+  const query = target.indexOf('?');
+  return query === -1 ? target : target.slice(0, query);
+}
+
+function answerUnrouted(gateway: Gateway, { req, res, requestId }: Incoming, route: RouteMatch): void {
+  req.resume();
+  if (route.kind === 'outside-stage') gateway.send.forbidden(res, requestId);
+  else if (route.kind === 'preflight') gateway.send.preflight(res, req.headers.origin, requestId);
+  else gateway.send.problem(res, route.kind === 'bad-path' ? BAD_PATH : NO_SUCH_ROUTE, requestId);
+}
+
+/** Takes a token of `key`'s bucket; past the limit, answers the 429 and says so. */
+function withinLimit(
+  gateway: Gateway,
+  at: Incoming,
+  limiter: TokenBuckets | undefined,
+  key: string,
+): boolean {
+  const waitSeconds = limiter?.take(key) ?? 0;
+  if (waitSeconds === 0) return true;
+  at.req.resume();
+  gateway.send.rateLimited(at.res, waitSeconds, at.requestId);
+  return false;
+}
+
+/** The verified user's claims (within their limit), or undefined once refused. */
+async function authorizedUser(gateway: Gateway, at: Incoming): Promise<Caller | undefined> {
+  const authorized = await gateway.authorize(at.req.headers.authorization, at.requestId);
+  if (!('payload' in authorized)) {
+    gateway.send.problem(at.res, authorized, at.requestId);
+    return undefined;
+  }
   // Each user (the verified, non-empty `sub`) has their own bucket.
-  const waitSeconds = gateway.limiter?.take(authorized.payload.sub) ?? 0;
-  if (waitSeconds > 0) return gateway.send.rateLimited(res, waitSeconds, at.requestId);
-  await integrate(gateway, at, proxyEvent(gateway, at, route.path, body, authorized));
+  if (!withinLimit(gateway, at, gateway.limiter, authorized.payload.sub)) return undefined;
+  return claimsAsApiGatewayStrings(authorized.payload);
 }
 
 /** The whole body, or undefined past API Gateway's payload limit. */
@@ -163,12 +224,11 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 /** The event API Gateway builds from this request, with the headers it adds on the way in. */
 function proxyEvent(
   gateway: Gateway,
-  { req, url, method, requestId, received }: Incoming,
-  path: string,
+  { req, url, method, requestId, received, sourceIp }: Incoming,
+  route: Extract<RouteMatch, { kind: 'route' }>,
   body: Buffer,
-  { payload }: Authorized,
+  claims: Caller,
 ): APIGatewayProxyEvent {
-  const sourceIp = req.socket.remoteAddress ?? gateway.host;
   // As on the default execute-api domain.
   const { headers, multiValueHeaders } = headerMaps(req.rawHeaders, {
     'X-Amzn-Trace-Id': `Root=1-${Math.floor(received.getTime() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`,
@@ -178,13 +238,15 @@ function proxyEvent(
   });
   return restProxyEvent({
     method,
-    path,
+    path: route.path,
+    resource: route.resource,
+    pathParameters: route.pathParameters,
     stage: gateway.stage,
     headers,
     multiValueHeaders,
     query: url.searchParams,
     body: body.length > 0 ? body.toString('utf8') : null,
-    claims: claimsAsApiGatewayStrings(payload),
+    claims,
     requestId,
     received,
     sourceIp,

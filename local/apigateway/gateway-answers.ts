@@ -32,6 +32,12 @@ export const NO_SUCH_ROUTE = gatewayAnswer(
   'Missing Authentication Token',
   'MissingAuthenticationTokenException',
 );
+// A path parameter that is not valid percent-encoding cannot be decoded for the function.
+export const BAD_PATH = gatewayAnswer(
+  'BAD_REQUEST_PARAMETERS',
+  'Invalid request path: a path parameter is not valid percent-encoding',
+  'BadRequestException',
+);
 export const TOO_LARGE = gatewayAnswer('REQUEST_TOO_LARGE', 'Request Too Long', 'RequestTooLongException');
 export const AUTHORIZER_ERROR = gatewayAnswer(
   'AUTHORIZER_CONFIGURATION_ERROR',

@@ -1,6 +1,7 @@
 /**
- * The REST API proxy event (v1) as API Gateway builds it behind a Cognito user-pools authorizer,
- * defined once: the local adapter, the bench and the handler tests all build their events here.
+ * The REST API proxy event (v1) as API Gateway builds it behind a Cognito user-pools authorizer (or
+ * none, for the guest routes: `claims` null), defined once: the local adapter, the bench and the
+ * handler tests all build their events here.
  * Pure: no server, no clock, no randomness (the caller passes the request ID and the time).
  */
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
@@ -8,8 +9,12 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 
 export interface ProxyEventInput {
   readonly method: string;
-  /** The resource path, without the stage: `/files/uploads`. */
+  /** The request path, without the stage, as sent (percent-encoded): `/files/uploads`. */
   readonly path: string;
+  /** The resource's path template, such as `/public/{owner}/{key+}`. @default `path` */
+  readonly resource?: string;
+  /** The template's variables, percent-decoded. @default null (a resource without variables) */
+  readonly pathParameters?: Record<string, string> | null;
   /** @default 'v1' */
   readonly stage?: string;
   /** As the function receives them (`headerMaps` reads them off the wire as API Gateway does). */
@@ -44,8 +49,9 @@ export interface ProxyEventInput {
 export function restProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
   const stage = input.stage ?? 'v1';
   const { headers } = input;
+  const resource = input.resource ?? input.path;
   return {
-    resource: input.path,
+    resource,
     path: input.path,
     httpMethod: input.method,
     headers,
@@ -53,7 +59,7 @@ export function restProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
       input.multiValueHeaders ??
       Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
     ...queryMaps(input.query ?? new URLSearchParams()),
-    pathParameters: null,
+    pathParameters: input.pathParameters ?? null,
     stageVariables: null,
     body: input.body,
     // No binary media types are configured, so API Gateway passes bodies as text.
@@ -73,7 +79,7 @@ export function restProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
       requestTime: requestTime(input.received),
       requestTimeEpoch: input.received.getTime(),
       resourceId: input.apiId,
-      resourcePath: input.path,
+      resourcePath: resource,
       stage,
     },
   };

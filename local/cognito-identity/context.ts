@@ -1,6 +1,7 @@
 /**
  * What the identity pool's operations share for the life of the service: the credential store, the
- * region it serves, the login verifier, the OpenID token issuer and the issuance throttle.
+ * region it serves, the login verifier, the OpenID token issuer and the throttles (credential
+ * issuance per identity, guest identity creation for everyone at once).
  */
 import type { IncomingMessage } from 'node:http';
 import type { StaticCredentials } from '../core/aws-json';
@@ -20,6 +21,8 @@ export interface IdentityContext {
   readonly openIdTokens: OpenIdTokenIssuer;
   /** Credential issuance per identity, so one user cannot crowd others out of the store. */
   readonly issuance: TokenBuckets;
+  /** `GetId` without logins, one bucket for all callers: anyone may create guest identities. */
+  readonly guestIdentities: TokenBuckets;
   /** The only credentials allowed to call `GetOpenIdTokenForDeveloperIdentity`. */
   readonly developerCredentials?: StaticCredentials;
 }

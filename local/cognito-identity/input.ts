@@ -1,6 +1,7 @@
 /**
- * Reading an operation's JSON input: required ID fields (with Cognito's own pattern and messages)
- * and the single `Logins` entry of a user-pool login.
+ * Reading an operation's JSON input: required ID fields (with Cognito's own pattern and messages),
+ * whether it names a login at all (a guest's call names none), and the single `Logins` entry of a
+ * user-pool login.
  */
 import { invalidParameter, notAuthorized, validation } from './errors';
 
@@ -29,6 +30,14 @@ export function requireString(input: Input, field: string, pattern?: RegExp): st
 
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/** Whether the request names a login: absent, null or an empty `Logins` map is a guest's call. */
+export function hasLogins(input: Input): boolean {
+  const logins = input.Logins;
+  if (logins === undefined || logins === null) return false;
+  if (typeof logins !== 'object' || Array.isArray(logins)) throw validation("'logins' must be a map");
+  return Object.keys(logins).length > 0;
 }
 
 /** The one `Logins` entry of a request: `{ providerName: idToken }`. */

@@ -4,7 +4,9 @@
  * unchanged through their endpoint setting. moto's own identity pool is only a placeholder (random ID per call,
  * fixed credentials); this one verifies every `Logins` token against the user pool's JWKS, returns
  * a stable identity ID per user, and mints temporary credentials bound to that identity and the
- * pool's authenticated role, which the S3 gateway then enforces. It also issues OpenID tokens
+ * pool's authenticated role, which the S3 gateway then enforces. A pool that allows unauthenticated
+ * identities also serves guests: calls without `Logins` for a new or known guest identity, whose
+ * credentials and tokens are for the pool's unauthenticated role (`guests.ts`). It also issues OpenID tokens
  * (`GetOpenIdToken`, and `GetOpenIdTokenForDeveloperIdentity`, SigV4-signed by the one set of
  * developer credentials it is given) that the local STS (`local/sts/`) verifies.
  *
@@ -49,6 +51,12 @@ export interface IdentityServiceOptions {
    * @default { perSecond: 5, burst: 30 }
    */
   readonly issuanceLimit?: RateLimit;
+  /**
+   * `GetId` without logins (a new guest identity), one token bucket for every caller, as Cognito's
+   * account-wide `GetId` quota: anyone may call it, and each call makes state the store keeps.
+   * Past it: `TooManyRequestsException`. @default { perSecond: 25, burst: 50 }
+   */
+  readonly guestIdentityLimit?: RateLimit;
   /** Clock for the issuance limit, for tests. @default Date.now */
   readonly now?: () => number;
   /** One line per request (operation and outcome; never tokens or credentials). @default silent */
@@ -111,6 +119,11 @@ function identityContext(options: IdentityServiceOptions): IdentityContext {
       options.issuanceLimit ?? { perSecond: 5, burst: 30 },
       options.now ?? Date.now,
       'issuanceLimit',
+    ),
+    guestIdentities: tokenBuckets(
+      options.guestIdentityLimit ?? { perSecond: 25, burst: 50 },
+      options.now ?? Date.now,
+      'guestIdentityLimit',
     ),
     logins: loginVerifier(options.userPoolEndpoint.replace(/\/+$/, ''), log),
     openIdTokens: openIdTokenIssuer(),

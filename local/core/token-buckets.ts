@@ -1,6 +1,7 @@
 /**
  * Token buckets per key: `burst` at once, refilled at `perSecond`. The local stack's rate limits
- * (the API's per-user limit, credential issuance per identity) all use these. Bounded: a bucket
+ * (the API's per-user and per-address guest limits, credential issuance per identity, guest
+ * identity creation) all use these. Bounded: a bucket
  * that has refilled completely holds no information, so buckets are swept (once a second at most)
  * when there are many.
  */

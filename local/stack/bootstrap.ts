@@ -1,8 +1,9 @@
 /**
  * Creates what `cdk deploy` would create, against the local services: a user pool with a password
  * policy, a public app client, two demo users, the bucket with its CORS rules, and the identity
- * pool whose authenticated role carries the same policy document the stack deploys, the
- * sub-to-identity directory table, and the session store's table and KMS key (rotation on).
+ * pool whose authenticated role (and, with guest access, unauthenticated role) carries the same
+ * policy document the stack deploys, the sub-to-identity directory table, and the session store's
+ * table and KMS key (rotation on).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Agent } from 'node:http';
@@ -17,12 +18,15 @@ import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aw
 import { CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import {
-  authenticatedRoleTrustConditions,
   buildAuthenticatedRolePolicy,
+  buildUnauthenticatedRolePolicy,
   COGNITO_IDENTITY_PRINCIPAL,
+  type IdentityKind,
+  type PolicyDocument,
+  roleTrustConditions,
 } from '../../shared/policy/access-policy';
 import type { StaticCredentials } from '../core/aws-json';
-import { type CredentialStore, cognitoProviderName } from '../core/credential-store';
+import { type CredentialStore, cognitoProviderName, type PoolRole } from '../core/credential-store';
 
 export interface DemoUser {
   /** The sign-in name: an email address, as the pool (like the deployed one) signs in by email. */
@@ -58,8 +62,14 @@ export interface BootstrapOptions {
    * developer provider only; `direct`, the user pool's app client. @default 'sealed'
    */
   readonly accessMode?: 'sealed' | 'direct';
-  /** The authenticated role's MaxSessionDuration. @default 43200 */
+  /** The authenticated role's MaxSessionDuration (and the unauthenticated role's). @default 43200 */
   readonly sessionDurationSeconds?: number;
+  /**
+   * Guest access, as the stack's `guestAccess`: the identity pool's unauthenticated role (its
+   * policy from `buildUnauthenticatedRolePolicy`) and unauthenticated identities allowed.
+   * @default false
+   */
+  readonly guestAccess?: boolean;
 }
 
 export interface BootstrapResult {
@@ -69,6 +79,8 @@ export interface BootstrapResult {
   readonly bucketName: string;
   readonly identityDirectoryTable: string;
   readonly authenticatedRoleArn: string;
+  /** With guest access only. */
+  readonly unauthenticatedRoleArn?: string;
   /** Sealed mode only. */
   readonly developerProviderName?: string;
   readonly demoUsers: readonly DemoUser[];
@@ -222,10 +234,15 @@ async function createBucket(s3: S3Client, bucketName: string, allowedOrigins: re
   );
 }
 
+export const LOCAL_AUTHENTICATED_ROLE_ARN = 'arn:aws:iam::000000000000:role/user-files-local-authenticated';
+export const LOCAL_UNAUTHENTICATED_ROLE_ARN =
+  'arn:aws:iam::000000000000:role/user-files-local-unauthenticated';
+
 /**
  * What CreateIdentityPool + SetIdentityPoolRoles do in the stack: per access mode a developer
- * provider alone (sealed) or the user pool's app client (direct), and the authenticated role with
- * the builder's policy, the stack's trust policy and maximum session duration.
+ * provider alone (sealed) or the user pool's app client (direct); the authenticated role with the
+ * builder's policy, the stack's trust policy and maximum session duration; with guest access, the
+ * unauthenticated role likewise, and unauthenticated identities allowed.
  */
 function createIdentityPool(
   options: BootstrapOptions,
@@ -234,8 +251,11 @@ function createIdentityPool(
 ) {
   const { region } = options;
   const sealed = (options.accessMode ?? 'sealed') === 'sealed';
+  const guests = options.guestAccess ?? false;
   const identityPoolId = `${region}:${randomUUID()}`;
-  const authenticatedRoleArn = 'arn:aws:iam::000000000000:role/user-files-local-authenticated';
+  const bucketArn = `arn:aws:s3:::${bucketName}`;
+  const role = (arn: string, policy: PolicyDocument, kind: IdentityKind) =>
+    poolRole(arn, policy, identityPoolId, kind, options.sessionDurationSeconds ?? 43_200);
   const identityPool = options.store.createIdentityPool({
     id: identityPoolId,
     name: 'user_files_local',
@@ -244,30 +264,56 @@ function createIdentityPool(
       ? []
       : [{ providerName: cognitoProviderName(region, pool.userPoolId), clientId: pool.userPoolClientId }],
     ...(sealed ? { developerProviderName: LOCAL_DEVELOPER_PROVIDER_NAME } : {}),
-    authenticatedRole: {
-      arn: authenticatedRoleArn,
-      policy: buildAuthenticatedRolePolicy({
-        bucketArn: `arn:aws:s3:::${bucketName}`,
+    authenticatedRole: role(
+      LOCAL_AUTHENTICATED_ROLE_ARN,
+      buildAuthenticatedRolePolicy({
+        bucketArn,
         ...(options.policyIdentityVariable ? { identityVariable: options.policyIdentityVariable } : {}),
       }),
-      trustPolicy: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Federated: COGNITO_IDENTITY_PRINCIPAL },
-            Action: 'sts:AssumeRoleWithWebIdentity',
-            Condition: authenticatedRoleTrustConditions(identityPoolId),
-          },
-        ],
-      },
-      maxSessionDurationSeconds: options.sessionDurationSeconds ?? 43_200,
-    },
+      'authenticated',
+    ),
+    ...(guests
+      ? {
+          unauthenticatedRole: role(
+            LOCAL_UNAUTHENTICATED_ROLE_ARN,
+            buildUnauthenticatedRolePolicy({ bucketArn }),
+            'unauthenticated',
+          ),
+          allowUnauthenticatedIdentities: true,
+        }
+      : {}),
   });
   return {
     identityPoolId: identityPool.id,
-    authenticatedRoleArn,
+    authenticatedRoleArn: LOCAL_AUTHENTICATED_ROLE_ARN,
+    ...(guests ? { unauthenticatedRoleArn: LOCAL_UNAUTHENTICATED_ROLE_ARN } : {}),
     ...(sealed ? { developerProviderName: LOCAL_DEVELOPER_PROVIDER_NAME } : {}),
+  };
+}
+
+/** One role of the identity pool, trusted (as the stack trusts it) by tokens of its own kind only. */
+function poolRole(
+  arn: string,
+  policy: PolicyDocument,
+  identityPoolId: string,
+  kind: IdentityKind,
+  maxSessionDurationSeconds: number,
+): PoolRole {
+  return {
+    arn,
+    policy,
+    trustPolicy: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: COGNITO_IDENTITY_PRINCIPAL },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: roleTrustConditions(identityPoolId, kind),
+        },
+      ],
+    },
+    maxSessionDurationSeconds,
   };
 }
 

@@ -128,6 +128,7 @@ export interface ApiFunctionOptions {
   readonly allowedOrigins: readonly string[];
   readonly quiet: boolean;
   readonly userRateLimit: ApiAdapterOptions['userRateLimit'] | undefined;
+  readonly guestRateLimit: ApiAdapterOptions['guestRateLimit'] | undefined;
 }
 
 /** The API function behind the API Gateway adapter; returns the API's URL. */
@@ -141,9 +142,11 @@ export async function startApiFunction(
 ): Promise<string> {
   const handler = await loadHandler({
     ...functionEndpoints(settings.region, doors),
-    // Without a store, set empty (read as unset) so none inherited from the shell applies.
+    // Without a store (or guest access), set empty (read as unset) so none inherited from the
+    // shell applies.
     [variableName('sessionTable')]: '',
     [variableName('sessionKeyId')]: '',
+    [variableName('unauthenticatedRoleArn')]: '',
     ...writeEnvironment(apiSettings(created, deployment, options)),
     ...(options.quiet ? { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL || 'WARN' } : {}),
   });
@@ -156,6 +159,9 @@ export async function startApiFunction(
     userPoolEndpoint: doors.userPool.url,
     allowedOrigins: options.allowedOrigins,
     ...(options.userRateLimit === undefined ? {} : { userRateLimit: options.userRateLimit }),
+    ...(options.guestRateLimit === undefined ? {} : { guestRateLimit: options.guestRateLimit }),
+    // The construct creates the guest routes only with guest access.
+    guestRoutes: created.unauthenticatedRoleArn !== undefined,
   });
   stops.add(() => api.close());
   return api.url;
@@ -171,6 +177,8 @@ function apiSettings(
     ...deployment,
     accessMode: options.accessMode,
     authenticatedRoleArn: created.authenticatedRoleArn,
+    // The function serves the guest routes exactly when this is set.
+    ...(created.unauthenticatedRoleArn ? { unauthenticatedRoleArn: created.unauthenticatedRoleArn } : {}),
     sessionDurationSeconds: options.sessionDurationSeconds,
     ...(created.developerProviderName ? { developerProviderName: created.developerProviderName } : {}),
     // Only direct mode resolves identities through the directory (as the stack wires it).

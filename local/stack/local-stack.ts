@@ -80,6 +80,14 @@ export interface LocalStackOptions {
   readonly eventFaults?: DeliveryFaults;
   /** The API's per-user request limit (see `ApiAdapterOptions`); `false` for none. @default the adapter's */
   readonly userRateLimit?: ApiAdapterOptions['userRateLimit'];
+  /** The guest routes' limit per address (`ApiAdapterOptions`); `false` for none. @default the adapter's */
+  readonly guestRateLimit?: ApiAdapterOptions['guestRateLimit'];
+  /**
+   * Guest access, as the stack's `guestAccess`: the identity pool's unauthenticated role and
+   * unauthenticated identities, the guest routes, and the function's `UNAUTHENTICATED_ROLE_ARN`.
+   * @default `GUEST_ACCESS` from the environment (`0` or `1`), else true
+   */
+  readonly guestAccess?: boolean;
   /**
    * The fleet-wide session store: its table and KMS key, and the API function's `SESSION_TABLE` and
    * `SESSION_KEY_ID`. `false` starts a stack without it (each instance then mints its own). @default true
@@ -107,6 +115,13 @@ export interface LocalStackOutputs {
   readonly LedgerTable: string;
   /** The session store's table; empty when the stack was started with `sessionStore: false`. */
   readonly SessionTable: string;
+  /** Whether guests may read `public` (the identity pool's unauthenticated role, the guest routes). */
+  readonly GuestAccess: boolean;
+  /**
+   * A public file's permanent link: `{identityId}` and `{key}` (its path in the owner's `public`
+   * folder, each segment URL-encoded) to fill in. Empty without guest access or without the API.
+   */
+  readonly PublicUrlTemplate: string;
   readonly DemoUsers: readonly DemoUser[];
 }
 
@@ -129,6 +144,8 @@ export interface LocalStack {
   /** Sealed mode: the identity pool's developer provider name. */
   readonly developerProviderName?: string;
   readonly authenticatedRoleArn: string;
+  /** With guest access: the pool's unauthenticated role (the function's `UNAUTHENTICATED_ROLE_ARN`). */
+  readonly unauthenticatedRoleArn?: string;
   /** The session store's KMS key ID, as the API function's `SESSION_KEY_ID`; none without the store. */
   readonly sessionKeyId?: string;
   /** The bucket's event delivery to the events function: `drain()` waits until it is idle. */
@@ -144,6 +161,14 @@ export interface LocalStack {
 
 export const DEFAULT_ALLOWED_ORIGINS: readonly string[] = ['http://localhost:5173', 'http://localhost:3000'];
 
+/** `GUEST_ACCESS`: `0` off, `1` (or unset) on; anything else is refused, naming the variable. */
+export function guestAccessFromEnv(env: Record<string, string | undefined> = process.env): boolean {
+  const raw = env.GUEST_ACCESS;
+  if (raw === undefined || raw === '' || raw === '1') return true;
+  if (raw === '0') return false;
+  throw new TypeError(`GUEST_ACCESS=${raw} is not 0 or 1: 0 starts without guest access.`);
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const settings: DoorSettings = {
     host: options.host ?? LOOPBACK,
@@ -154,6 +179,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const accessMode = options.accessMode ?? 'sealed';
   const sessionDurationSeconds = options.sessionDurationSeconds ?? 43_200;
   const allowedOrigins = options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS;
+  const guestAccess = options.guestAccess ?? guestAccessFromEnv();
   const stops = createStops();
   try {
     const doors = await startFrontDoors(settings, stops);
@@ -169,6 +195,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       store: doors.store,
       accessMode,
       sessionDurationSeconds,
+      guestAccess,
       ...(options.policyIdentityVariable ? { policyIdentityVariable: options.policyIdentityVariable } : {}),
     });
     doors.allowFunctionUserPool(created.userPoolId);
@@ -193,6 +220,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               allowedOrigins,
               quiet: options.quiet ?? false,
               userRateLimit: options.userRateLimit,
+              guestRateLimit: options.guestRateLimit,
             },
             stops,
           )
@@ -210,6 +238,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       functionCredentials: doors.keys.function,
       eventsCredentials: doors.keys.events,
       authenticatedRoleArn: created.authenticatedRoleArn,
+      ...(created.unauthenticatedRoleArn ? { unauthenticatedRoleArn: created.unauthenticatedRoleArn } : {}),
       ...(created.sessionKey ? { sessionKeyId: created.sessionKey.id } : {}),
       ...(created.developerProviderName ? { developerProviderName: created.developerProviderName } : {}),
       stop: () => stops.stop(),
@@ -243,6 +272,11 @@ function outputsOf(
     AccessMode: accessMode,
     LedgerTable: LEDGER_TABLE,
     SessionTable: created.sessionTable ?? '',
+    GuestAccess: created.unauthenticatedRoleArn !== undefined,
+    PublicUrlTemplate:
+      created.unauthenticatedRoleArn !== undefined && apiUrl !== ''
+        ? `${apiUrl}public/{identityId}/{key}`
+        : '',
     DemoUsers: created.demoUsers,
   };
 }

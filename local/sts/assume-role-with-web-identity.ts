@@ -1,13 +1,23 @@
 /**
  * `AssumeRoleWithWebIdentity`: validates the parameters, verifies the identity service's token,
- * requires the role to be the authenticated role of the token's pool and its trust policy to allow
- * the token's claims, bounds the session by the role's maximum, and mints credentials bound to the
- * token's identity (carrying its `amr`) into the credential store.
+ * requires the role to be one of the roles of the token's pool (authenticated or unauthenticated)
+ * and that role's trust policy to allow the token's claims, bounds the session by the role's
+ * maximum, and mints credentials for that role, bound to the token's identity (carrying its `amr`),
+ * into the credential store.
+ *
+ * Which kind of token may assume which role is the trust policy's decision alone (its `amr`
+ * condition), evaluated by the policy engine: nothing here compares `amr` to the role.
  */
 import type { KeyObject } from 'node:crypto';
 import { XmlNode } from '@aws-sdk/xml-builder';
-import type { CredentialStore, IdentityPool, IssuedCredentials } from '../core/credential-store';
-import { accessDenied, validationError } from './errors';
+import {
+  type CredentialStore,
+  CredentialStoreFullError,
+  type IdentityPool,
+  type IssuedCredentials,
+  type PoolRole,
+} from '../core/credential-store';
+import { accessDenied, StsError, validationError } from './errors';
 import { COGNITO_PRINCIPAL, trusts } from './trust-policy';
 import { type TokenClaims, verifyOpenIdToken } from './web-identity-token';
 
@@ -31,14 +41,31 @@ export async function assumeRoleWithWebIdentity(
 ): Promise<XmlNode> {
   const request = parseRequest(params);
   const claims = verifyOpenIdToken(request.token, openIdKey, Math.floor(Date.now() / 1000));
-  const pool = await trustingPool(store, request, claims);
-  const issued = store.issueCredentials({
-    identityId: claims.sub,
-    identityPoolId: pool.id,
-    amr: claims.amr,
-    lifetimeSeconds: request.duration,
-  });
-  return resultOf(request, claims, issued);
+  const { pool, role } = await trustingRole(store, request, claims);
+  return resultOf(request, claims, issue(store, pool, role, request, claims));
+}
+
+function issue(
+  store: CredentialStore,
+  pool: IdentityPool,
+  role: PoolRole,
+  request: AssumeRoleRequest,
+  claims: TokenClaims,
+): IssuedCredentials {
+  try {
+    return store.issueCredentials({
+      identityId: claims.sub,
+      identityPoolId: pool.id,
+      amr: claims.amr,
+      // The role the trust policy admitted, whatever the token's amr says.
+      roleArn: role.arn,
+      lifetimeSeconds: request.duration,
+    });
+  } catch (error) {
+    // A full store (or the guests' share of it) is a load STS answers as throttling.
+    if (error instanceof CredentialStoreFullError) throw new StsError('Throttling', 'Rate exceeded');
+    throw error;
+  }
 }
 
 /** The action's parameters, checked in the order and wording STS uses. */
@@ -74,28 +101,24 @@ function parseRequest(params: URLSearchParams): AssumeRoleRequest {
 }
 
 /**
- * The pool the token's audience names, once its authenticated role is the one asked for, that
- * role's trust policy allows the claims, and the session fits the role's maximum.
+ * The pool the token's audience names and the role of it asked for, once that role's trust policy
+ * allows the claims and the session fits the role's maximum.
  */
-async function trustingPool(
+async function trustingRole(
   store: CredentialStore,
   request: AssumeRoleRequest,
   claims: TokenClaims,
-): Promise<IdentityPool> {
+): Promise<{ pool: IdentityPool; role: PoolRole }> {
   const pool: IdentityPool | undefined = store.getIdentityPool(claims.aud);
-  const role = pool?.authenticatedRole;
-  if (
-    !pool ||
-    role?.arn !== request.roleArn ||
-    !role.trustPolicy ||
-    !(await trusts(role.trustPolicy, request.roleArn, claims))
-  ) {
+  const role =
+    pool && [pool.authenticatedRole, pool.unauthenticatedRole].find((r) => r?.arn === request.roleArn);
+  if (!pool || !role?.trustPolicy || !(await trusts(role.trustPolicy, request.roleArn, claims))) {
     throw accessDenied();
   }
   if (request.duration > (role.maxSessionDurationSeconds ?? 3600)) {
     throw validationError('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
   }
-  return pool;
+  return { pool, role };
 }
 
 function resultOf(request: AssumeRoleRequest, claims: TokenClaims, issued: IssuedCredentials): XmlNode {

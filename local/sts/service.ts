@@ -2,8 +2,9 @@
  * The local STS: `AssumeRoleWithWebIdentity` in the Query protocol (form-encoded `Action=...`,
  * XML answers worded as AWS words them), so the SDKs, boto3 and the AWS CLI use it unchanged
  * through `AWS_ENDPOINT_URL_STS`. It accepts only OpenID tokens of the local identity service:
- * signature (its key), issuer, expiry and audience (an identity pool whose authenticated role is
- * the one asked for); then the role's trust policy is evaluated by the policy engine, the session
+ * signature (its key), issuer, expiry and audience (an identity pool one of whose roles, the
+ * authenticated or the unauthenticated, is the one asked for); then the role's trust policy is
+ * evaluated by the policy engine (which kind of token it admits is its `amr` condition), the session
  * length is bounded by the role's maximum, and credentials bound to the token's identity are
  * minted into the credential store, which the S3 gateway enforces.
  *

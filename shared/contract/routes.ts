@@ -27,9 +27,11 @@ export const ROUTES = [
   // The share index lives in the ledger: a deployment without one does not serve this route.
   { id: 'listSharedWithMe', method: 'GET', path: '/files/shared-with-me', needsLedger: true },
   // Permanent links and public folders: no token. Served only by a deployment with guest access.
+  // The folder before the links: a router that tries templates in order must not read
+  // `/public/{owner}` as a link with an empty key.
+  { id: 'listPublicFiles', method: 'GET', path: '/public/{owner}', guest: true },
   { id: 'getPublicFile', method: 'GET', path: '/public/{owner}/{key+}', guest: true },
   { id: 'headPublicFile', method: 'HEAD', path: '/public/{owner}/{key+}', guest: true },
-  { id: 'listPublicFiles', method: 'GET', path: '/public/{owner}', guest: true },
 ] as const satisfies readonly Route[];
 
 export interface Route {

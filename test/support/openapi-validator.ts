@@ -42,6 +42,28 @@ export interface OpenApiValidator {
   ): void;
 }
 
+/**
+ * The spec's path a request path falls under: itself, or a template whose `{name}` is one segment
+ * (the last one, like API Gateway's greedy `{key+}`, may span the rest).
+ */
+function templateOf(spec: Spec, path: string): string | undefined {
+  if (spec.paths[path] !== undefined) return path;
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  return Object.keys(spec.paths).find((template) => {
+    const pattern = template
+      .split('/')
+      .map((segment, index, all) =>
+        /^\{\w+\}$/.test(segment)
+          ? index === all.length - 1
+            ? '.+'
+            : '[^/]+'
+          : segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&'),
+      )
+      .join('/');
+    return template.includes('{') && new RegExp(`^${pattern}$`).test(trimmed);
+  });
+}
+
 const escapePointer = (segment: string) => segment.replaceAll('~', '~0').replaceAll('/', '~1');
 
 export function createOpenApiValidator(specPath = DEFAULT_SPEC): OpenApiValidator {
@@ -60,7 +82,8 @@ export function createOpenApiValidator(specPath = DEFAULT_SPEC): OpenApiValidato
       const pathOnly = path.split('?')[0] ?? path;
       const lowerMethod = method.toLowerCase();
       const where = `${method.toUpperCase()} ${pathOnly} -> ${status}`;
-      const pathItem = spec.paths[pathOnly];
+      const template = templateOf(spec, pathOnly);
+      const pathItem = template === undefined ? undefined : spec.paths[template];
       if (pathItem === undefined) fail(where, `path ${pathOnly} is not in the spec`);
       const operation = METHODS.has(lowerMethod) ? pathItem?.[lowerMethod] : undefined;
       if (operation === undefined) return fail(where, `operation ${method.toUpperCase()} is not in the spec`);
@@ -68,7 +91,7 @@ export function createOpenApiValidator(specPath = DEFAULT_SPEC): OpenApiValidato
       const statusKey = String(status);
       const responseKey = statusKey in responses ? statusKey : 'default' in responses ? 'default' : undefined;
       if (responseKey === undefined) return fail(where, `status ${status} is not documented`);
-      let pointer = `#/paths/${escapePointer(pathOnly)}/${lowerMethod}/responses/${responseKey}`;
+      let pointer = `#/paths/${escapePointer(template ?? pathOnly)}/${lowerMethod}/responses/${responseKey}`;
       let response = responses[responseKey] as ResponseObject;
       if (response.$ref !== undefined) {
         pointer = response.$ref;

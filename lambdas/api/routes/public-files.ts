@@ -6,10 +6,11 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../../shared/domain/errors';
+import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../../../shared/domain/errors';
 import { isIdentityId, keyIn, levelFolder } from '../../../shared/domain/keys';
 import { inlineSafeType } from '../../../shared/domain/media-types';
 import { publicLink, redirectMaxAgeSeconds } from '../../../shared/domain/public-links';
+import { fromAwsError } from '../../aws/errors';
 import type { GuestSessions, IdentitySession } from '../../aws/identity';
 import type { Storage } from '../../aws/storage';
 import type { AppDeps } from '../deps';
@@ -43,7 +44,9 @@ async function readable<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    if (error instanceof NotFoundError || error instanceof ForbiddenError) {
+    // Anything else (rejected credentials above all, which `withSession` retries) goes on as it is.
+    const known = error instanceof AppError ? error : fromAwsError(error);
+    if (known instanceof NotFoundError || known instanceof ForbiddenError) {
       throw new NotFoundError('no such public file');
     }
     throw error;

@@ -1,4 +1,4 @@
-/** `DescribeIdentityPool`: a pool's name and providers, as Cognito reports them. */
+/** `DescribeIdentityPool`: a pool's name, providers and guest access, as Cognito reports them. */
 import type { Operation } from '../context';
 import { poolById } from '../identities';
 import { ID_PATTERN, requireString } from '../input';
@@ -8,7 +8,7 @@ export const describeIdentityPool: Operation = async (context, input) => {
   return {
     IdentityPoolId: pool.id,
     IdentityPoolName: pool.name,
-    AllowUnauthenticatedIdentities: false,
+    AllowUnauthenticatedIdentities: pool.allowUnauthenticatedIdentities,
     AllowClassicFlow: true,
     ...(pool.developerProviderName ? { DeveloperProviderName: pool.developerProviderName } : {}),
     CognitoIdentityProviders: pool.providers.map((provider) => ({

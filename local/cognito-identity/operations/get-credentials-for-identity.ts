@@ -1,24 +1,38 @@
 /**
  * `GetCredentialsForIdentity`: temporary credentials bound to a verified identity and its pool's
- * authenticated role, throttled per identity; a full credential store refuses rather than evicts.
+ * authenticated role, or, without logins, to a known guest identity and the pool's unauthenticated
+ * role; throttled per identity; a full credential store refuses rather than evicts.
  */
-import { type CredentialStore, CredentialStoreFullError } from '../../core/credential-store';
+import {
+  CredentialStoreFullError,
+  type IdentityPool,
+  type IssuedCredentials,
+} from '../../core/credential-store';
 import type { IdentityContext, Operation } from '../context';
 import { invalidParameter, tooManyRequests } from '../errors';
-import { amrOf, type VerifiedLogin, verifyIdentity } from '../identities';
-import { ID_PATTERN, loginOf, requireString } from '../input';
+import { guestPoolOf, guestRoleOf, UNAUTHENTICATED_AMR } from '../guests';
+import { amrOf, verifyIdentity } from '../identities';
+import { hasLogins, ID_PATTERN, type Input, loginOf, requireString } from '../input';
+
+/** Who the credentials are for: the identity, its pool, the session's `amr` and its role's ARN. */
+interface Session {
+  readonly identityId: string;
+  readonly pool: IdentityPool;
+  readonly amr: readonly string[];
+  readonly roleArn: string;
+}
 
 export const getCredentialsForIdentity: Operation = async (context, input) => {
   const identityId = requireString(input, 'IdentityId', ID_PATTERN);
-  const { providerName, token } = loginOf(input);
-  const login = await verifyIdentity(context, identityId, providerName, token);
+  const session = await sessionOf(context, input, identityId);
   const customRoleArn = input.CustomRoleArn;
-  if (customRoleArn !== undefined && customRoleArn !== login.pool.authenticatedRole.arn) {
+  // Only the role the identity's kind is given: a guest may not name the authenticated role.
+  if (customRoleArn !== undefined && customRoleArn !== session.roleArn) {
     throw invalidParameter('CustomRoleArn is not a role of this identity pool.');
   }
-  // Counted only for verified logins: nobody can throttle another user's identity.
-  if (context.issuance.take(`${login.pool.id}\n${identityId}`) > 0) throw tooManyRequests('Rate exceeded');
-  const credentials = issue(context, login);
+  // Counted only for verified logins and known guests: nobody can throttle another user's identity.
+  if (context.issuance.take(`${session.pool.id}\n${identityId}`) > 0) throw tooManyRequests('Rate exceeded');
+  const credentials = issue(context, session);
   return {
     IdentityId: identityId,
     Credentials: {
@@ -31,15 +45,23 @@ export const getCredentialsForIdentity: Operation = async (context, input) => {
   };
 };
 
-function issue(
-  context: IdentityContext,
-  login: VerifiedLogin,
-): ReturnType<CredentialStore['issueCredentials']> {
+async function sessionOf(context: IdentityContext, input: Input, identityId: string): Promise<Session> {
+  if (!hasLogins(input)) {
+    const pool = guestPoolOf(context, identityId);
+    return { identityId, pool, amr: UNAUTHENTICATED_AMR, roleArn: guestRoleOf(pool).arn };
+  }
+  const { providerName, token } = loginOf(input);
+  const login = await verifyIdentity(context, identityId, providerName, token);
+  return { identityId, pool: login.pool, amr: amrOf(login), roleArn: login.pool.authenticatedRole.arn };
+}
+
+function issue(context: IdentityContext, session: Session): IssuedCredentials {
   try {
+    // The store binds the credentials to the role the session's amr calls for.
     return context.store.issueCredentials({
-      identityId: login.identityId,
-      identityPoolId: login.pool.id,
-      amr: amrOf(login),
+      identityId: session.identityId,
+      identityPoolId: session.pool.id,
+      amr: session.amr,
       lifetimeSeconds: context.lifetimeSeconds,
     });
   } catch (error) {

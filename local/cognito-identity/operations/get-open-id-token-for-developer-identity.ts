@@ -22,6 +22,8 @@ export const getOpenIdTokenForDeveloperIdentity: Operation = async (context, inp
   if (input.IdentityId !== undefined && input.IdentityId !== identityId) {
     throw notAuthorized("Logins don't match. Please include at least one valid login for this identity.");
   }
+  // As Cognito creates the identity: a logins-less call for it is then refused as a user's.
+  context.store.recordAuthenticatedIdentity(pool.id, identityId);
   const amr = ['authenticated', providerName, `${providerName}:${pool.id}:${identifier}`];
   return { IdentityId: identityId, Token: context.openIdTokens.issue(pool, identityId, amr, duration) };
 };

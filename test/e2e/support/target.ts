@@ -37,6 +37,11 @@ export interface E2eTarget {
     readonly adminCredentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
     readonly userPoolSigningKey: JsonWebKey;
   };
+  /**
+   * The identity pool's roles (outputs `AuthenticatedRoleArn`, `UnauthenticatedRoleArn`), for the
+   * tests that present tokens to STS themselves.
+   */
+  readonly roles: { readonly authenticated?: string; readonly unauthenticated?: string };
   /** The stack's `AccessMode` output (README "Access modes"). */
   readonly accessMode: 'sealed' | 'direct';
   /**
@@ -136,6 +141,10 @@ export function targetFromOutputsFile(path: string, usersEnv: string | undefined
       ...(sts ? { sts } : {}),
     },
     users: [first, second],
+    roles: {
+      ...(optional('AuthenticatedRoleArn') ? { authenticated: optional('AuthenticatedRoleArn') } : {}),
+      ...(optional('UnauthenticatedRoleArn') ? { unauthenticated: optional('UnauthenticatedRoleArn') } : {}),
+    },
     accessMode: optional('AccessMode') === 'direct' ? 'direct' : 'sealed',
   };
 }
@@ -160,6 +169,7 @@ export function targetOf(stack: LocalStack): E2eTarget {
       sts: outputs.StsEndpoint,
     },
     users: [alice, bob],
+    roles: { authenticated: stack.authenticatedRoleArn },
     localSecrets: { adminCredentials: stack.adminCredentials, userPoolSigningKey: stack.userPoolSigningKey },
     accessMode: outputs.AccessMode,
     ...(stack.developerProviderName

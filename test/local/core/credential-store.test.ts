@@ -8,7 +8,10 @@ import {
   uuidV5,
 } from '../../../local/core/credential-store';
 import { IDENTITY_ID_PATTERN } from '../../../shared/domain/keys';
-import { buildAuthenticatedRolePolicy } from '../../../shared/policy/access-policy';
+import {
+  buildAuthenticatedRolePolicy,
+  buildUnauthenticatedRolePolicy,
+} from '../../../shared/policy/access-policy';
 
 const PROVIDER = cognitoProviderName('us-east-1', 'us-east-1_AbC123');
 const POOL_ID = 'us-east-1:5d9c1bd0-8f4e-4b43-9b43-8d1b6f0e2a11';
@@ -24,6 +27,16 @@ function poolInput(overrides: Record<string, unknown> = {}) {
     },
     ...overrides,
   };
+}
+
+const GUEST_ROLE = {
+  arn: 'arn:aws:iam::000000000000:role/unauthenticated',
+  policy: buildUnauthenticatedRolePolicy({ bucketArn: 'arn:aws:s3:::bucket' }),
+};
+
+/** A pool with guest access: the unauthenticated role, and unauthenticated identities allowed. */
+function guestPoolInput(overrides: Record<string, unknown> = {}) {
+  return poolInput({ unauthenticatedRole: GUEST_ROLE, allowUnauthenticatedIdentities: true, ...overrides });
 }
 
 describe('identity IDs', () => {
@@ -167,5 +180,150 @@ describe('temporary credentials', () => {
     expect(safeEqual('token', 'token')).toBe(true);
     expect(safeEqual('token', 'token ')).toBe(false);
     expect(safeEqual('', 'x')).toBe(false);
+  });
+});
+
+describe('the unauthenticated role', () => {
+  it("binds a guest session's credentials to it and a user's to the authenticated role", () => {
+    const store = createCredentialStore();
+    const pool = store.createIdentityPool(guestPoolInput());
+    const guestId = store.createUnauthenticatedIdentity(pool.id);
+    const guest = store.issueCredentials({
+      identityId: guestId,
+      identityPoolId: pool.id,
+      amr: ['unauthenticated'],
+    });
+    expect(guest.roleArn).toBe(GUEST_ROLE.arn);
+    expect(store.policyFor(guest)).toEqual(GUEST_ROLE.policy);
+    const userId = store.identityIdFor(pool, PROVIDER, 'sub-1');
+    const user = store.issueCredentials({
+      identityId: userId,
+      identityPoolId: pool.id,
+      amr: ['authenticated'],
+    });
+    expect(user.roleArn).toBe(pool.authenticatedRole.arn);
+    expect(store.policyFor(user)).toEqual(pool.authenticatedRole.policy);
+  });
+
+  it('binds to the role named (as STS does once a trust policy admitted the token), if it is one of the pool', () => {
+    const store = createCredentialStore();
+    const pool = store.createIdentityPool(guestPoolInput());
+    const identityId = store.createUnauthenticatedIdentity(pool.id);
+    const named = store.issueCredentials({
+      identityId,
+      identityPoolId: pool.id,
+      amr: ['unauthenticated'],
+      roleArn: pool.authenticatedRole.arn,
+    });
+    expect(named.roleArn).toBe(pool.authenticatedRole.arn);
+    expect(() =>
+      store.issueCredentials({
+        identityId,
+        identityPoolId: pool.id,
+        amr: ['unauthenticated'],
+        roleArn: 'arn:aws:iam::000000000000:role/elsewhere',
+      }),
+    ).toThrow(/not a role of identity pool/);
+  });
+
+  it('refuses a guest session in a pool that has no unauthenticated role', () => {
+    const store = createCredentialStore();
+    const pool = store.createIdentityPool(poolInput());
+    expect(pool.allowUnauthenticatedIdentities).toBe(false);
+    expect(() =>
+      store.issueCredentials({
+        identityId: `${POOL_ID.split(':')[0]}:x`,
+        identityPoolId: pool.id,
+        amr: ['unauthenticated'],
+      }),
+    ).toThrow(/no unauthenticated role/);
+    expect(() => store.createUnauthenticatedIdentity(pool.id)).toThrow(/does not allow unauthenticated/);
+  });
+
+  it('refuses a pool allowing guests without the role, or with the authenticated role as theirs', () => {
+    const store = createCredentialStore();
+    expect(() => store.createIdentityPool(poolInput({ allowUnauthenticatedIdentities: true }))).toThrow(
+      /needs an unauthenticated role/,
+    );
+    expect(() =>
+      store.createIdentityPool(
+        guestPoolInput({
+          unauthenticatedRole: { ...GUEST_ROLE, arn: 'arn:aws:iam::000000000000:role/authenticated' },
+        }),
+      ),
+    ).toThrow(/another role/);
+  });
+
+  it("keeps a guest role policy of its own, out of the caller's reach", () => {
+    const store = createCredentialStore();
+    const role = structuredClone(GUEST_ROLE);
+    const pool = store.createIdentityPool(guestPoolInput({ unauthenticatedRole: role }));
+    (role.policy.Statement as unknown[]).length = 0;
+    expect(pool.unauthenticatedRole?.policy.Statement.length).toBeGreaterThan(0);
+  });
+});
+
+describe('guest identities', () => {
+  it('are new random IDs of the pool’s region on every creation, known as unauthenticated', () => {
+    const store = createCredentialStore();
+    const pool = store.createIdentityPool(guestPoolInput());
+    const first = store.createUnauthenticatedIdentity(pool.id);
+    const second = store.createUnauthenticatedIdentity(pool.id);
+    expect(first).toMatch(/^us-east-1:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(first).toMatch(IDENTITY_ID_PATTERN);
+    expect(second).not.toBe(first);
+    expect(store.findIdentity(first)).toEqual({ pool, kind: 'unauthenticated' });
+    expect(store.findIdentity('us-east-1:00000000-0000-4000-8000-000000000000')).toBeUndefined();
+  });
+
+  it("tells a recorded user's identity apart from a guest's", () => {
+    const store = createCredentialStore();
+    const pool = store.createIdentityPool(guestPoolInput());
+    const userId = store.identityIdFor(pool, PROVIDER, 'sub-1');
+    expect(store.findIdentity(userId)).toBeUndefined();
+    store.recordAuthenticatedIdentity(pool.id, userId);
+    expect(store.findIdentity(userId)).toEqual({ pool, kind: 'authenticated' });
+    expect(() => store.recordAuthenticatedIdentity('us-east-1:nope', userId)).toThrow(TypeError);
+  });
+
+  it('are remembered up to a bound, the oldest forgotten first, and a forgotten one is unknown', () => {
+    const store = createCredentialStore({ maxIdentities: 3 });
+    const pool = store.createIdentityPool(guestPoolInput());
+    const userId = store.identityIdFor(pool, PROVIDER, 'sub-1');
+    store.recordAuthenticatedIdentity(pool.id, userId);
+    const ids = Array.from({ length: 5 }, () => store.createUnauthenticatedIdentity(pool.id));
+    expect(ids.map((id) => store.findIdentity(id)?.kind)).toEqual([
+      undefined,
+      undefined,
+      'unauthenticated',
+      'unauthenticated',
+      'unauthenticated',
+    ]);
+    // A guest flood does not make users' identities unknown: they are counted apart.
+    expect(store.findIdentity(userId)?.kind).toBe('authenticated');
+  });
+
+  it("may hold only their share of the credential store, so users' issuance goes on", () => {
+    let now = Date.UTC(2026, 0, 1);
+    const store = createCredentialStore({ now: () => now, maxCredentials: 10, maxGuestCredentials: 3 });
+    const pool = store.createIdentityPool(guestPoolInput());
+    const guest = () =>
+      store.issueCredentials({
+        identityId: store.createUnauthenticatedIdentity(pool.id),
+        identityPoolId: pool.id,
+        amr: ['unauthenticated'],
+        lifetimeSeconds: 60,
+      });
+    for (let n = 0; n < 3; n += 1) guest();
+    expect(guest).toThrow(CredentialStoreFullError);
+    const user = store.issueCredentials({
+      identityId: store.identityIdFor(pool, PROVIDER, 'sub-1'),
+      identityPoolId: pool.id,
+      amr: ['authenticated'],
+    });
+    expect(store.findCredentials(user.accessKeyId)).toBeDefined();
+    // Expired guest sets make room for new guests.
+    now += 61_000;
+    expect(guest().roleArn).toBe(GUEST_ROLE.arn);
   });
 });

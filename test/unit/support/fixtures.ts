@@ -36,6 +36,14 @@ export const ENV = {
 };
 
 export const config: Config = loadConfig(ENV);
+
+/** The identity pool's unauthenticated role: a deployment with it serves guests. */
+export const GUEST_ROLE_ARN = 'arn:aws:iam::123456789012:role/user-files-unauthenticated';
+export const guestConfig: Config = loadConfig({ ...ENV, UNAUTHENTICATED_ROLE_ARN: GUEST_ROLE_ARN });
+
+/** The unauthenticated identity the mocked pool makes for `GetId` without logins. */
+export const GUEST_IDENTITY_ID = 'us-east-1:99999999-0000-4000-8000-000000000000';
+const GUEST_OPEN_ID_TOKEN = 'OPENID-TOKEN-guest';
 export const sealedConfig: Config = loadConfig({ ...ENV, ACCESS_MODE: 'sealed' });
 
 /** The app client the test users sign in with (one of the configured ones). */
@@ -82,6 +90,9 @@ export function credentialsFor(user: TestUser, expiration: Date) {
     Expiration: expiration,
   };
 }
+
+/** The guest, as far as its credentials go: they name it, so tests can tell whose signed a URL. */
+const GUEST_USER = { ...testUser(999), username: 'guest', identityId: GUEST_IDENTITY_ID };
 
 /** The OpenID token the mocked identity pool issues for an identity (STS reads it back). */
 export const openIdTokenFor = (user: TestUser) => `OPENID-TOKEN-${user.identityId}`;
@@ -186,6 +197,7 @@ export function mockAws(options: { users?: readonly TestUser[]; clock?: Clock; l
     return users.find((candidate) => candidate.token === token);
   };
   cognito.on(GetIdCommand).callsFake((input: { Logins?: Record<string, string> }) => {
+    if (input.Logins === undefined) return { IdentityId: GUEST_IDENTITY_ID };
     const user = byToken(input.Logins);
     if (user === undefined) throw notAuthorized();
     return { IdentityId: user.identityId };
@@ -193,6 +205,9 @@ export function mockAws(options: { users?: readonly TestUser[]; clock?: Clock; l
   cognito
     .on(GetOpenIdTokenCommand)
     .callsFake((input: { IdentityId?: string; Logins?: Record<string, string> }) => {
+      if (input.IdentityId === GUEST_IDENTITY_ID && input.Logins === undefined) {
+        return { IdentityId: GUEST_IDENTITY_ID, Token: GUEST_OPEN_ID_TOKEN };
+      }
       const owner = users.find((candidate) => candidate.identityId === input.IdentityId);
       if (owner === undefined)
         throw Object.assign(new Error('Identity not found'), { name: 'ResourceNotFoundException' });
@@ -209,7 +224,19 @@ export function mockAws(options: { users?: readonly TestUser[]; clock?: Clock; l
     });
   sts
     .on(AssumeRoleWithWebIdentityCommand)
-    .callsFake((input: { WebIdentityToken?: string; DurationSeconds?: number }) => {
+    .callsFake((input: { RoleArn?: string; WebIdentityToken?: string; DurationSeconds?: number }) => {
+      // As the roles' trust policies decide: a guest token assumes only the guest role, and back.
+      const guest = input.WebIdentityToken === GUEST_OPEN_ID_TOKEN;
+      if (guest !== (input.RoleArn === GUEST_ROLE_ARN)) {
+        throw Object.assign(new Error('Not authorized'), { name: 'AccessDenied' });
+      }
+      if (guest) {
+        const life = Math.min(lifetimeMs, (input.DurationSeconds ?? 3600) * 1000);
+        return {
+          Credentials: credentialsFor(GUEST_USER, new Date(now() + life)),
+          SubjectFromWebIdentityToken: GUEST_IDENTITY_ID,
+        };
+      }
       const user = users.find((candidate) => openIdTokenFor(candidate) === input.WebIdentityToken);
       if (user === undefined)
         throw Object.assign(new Error('Invalid token'), { name: 'InvalidIdentityTokenException' });

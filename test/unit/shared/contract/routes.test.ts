@@ -44,9 +44,9 @@ describe('the route contract', () => {
 
   test('a deployment without guest access serves no route without a token', () => {
     expect(missingFrom({ ledger: true, guests: false })).toEqual([
+      'GET /public/{owner}',
       'GET /public/{owner}/{key+}',
       'HEAD /public/{owner}/{key+}',
-      'GET /public/{owner}',
     ]);
   });
 });
