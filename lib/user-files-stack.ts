@@ -28,13 +28,6 @@ export class UserFilesStack extends Stack {
     new CfnOutput(this, 'IdentityPoolId', { value: identityPool.ref });
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the REST API, ending in /.' });
-    if (this.userFiles.guestAccess) {
-      new CfnOutput(this, 'PublicUrlTemplate', {
-        // What shared/domain/public-links.ts builds: key segments URL-encoded.
-        value: `${api.url}public/{identityId}/{key}`,
-        description: 'Permanent link of a public file, no token needed; absent with guestAccess=false.',
-      });
-    }
     new CfnOutput(this, 'LedgerTable', {
       value: this.userFiles.storageEvents.ledger.tableName,
       description: 'Usage ledger (DynamoDB): npm run audit compares it with a listing of the bucket.',
@@ -51,6 +44,33 @@ export class UserFilesStack extends Stack {
       value: this.userFiles.accessMode,
       description:
         'sealed: storage only through the API; direct: users may also use their identity credentials.',
+    });
+    this.guestOutputs();
+  }
+
+  /**
+   * Guest access, the permanent links' template, and the identity pool's roles (the e2e suite
+   * presents tokens to STS itself). Absent without guest access, as SessionTable is without a store.
+   */
+  private guestOutputs(): void {
+    const { guestAccess, authenticatedRole, unauthenticatedRole, api } = this.userFiles;
+    new CfnOutput(this, 'GuestAccess', {
+      value: String(guestAccess),
+      description: 'true: anyone may read public files through permanent links (the unauthenticated role).',
+    });
+    new CfnOutput(this, 'AuthenticatedRoleArn', {
+      value: authenticatedRole.roleArn,
+      description: "The identity pool's role for signed-in identities.",
+    });
+    if (!unauthenticatedRole) return;
+    new CfnOutput(this, 'UnauthenticatedRoleArn', {
+      value: unauthenticatedRole.roleArn,
+      description: "The identity pool's role for guests: reads public files only.",
+    });
+    new CfnOutput(this, 'PublicUrlTemplate', {
+      // What shared/domain/public-links.ts builds: each key segment URL-encoded.
+      value: `${api.url}public/{identityId}/{key}`,
+      description: 'Permanent link of a public file, no token needed; absent with guestAccess=false.',
     });
   }
 }

@@ -268,12 +268,16 @@ describe('guestAccess: false (context guestAccess=false)', () => {
     expect(parts).not.toContain('public');
   });
 
-  it('writes no UNAUTHENTICATED_ROLE_ARN, keeps only the per-user WAF rule, and has no PublicUrlTemplate', () => {
+  it('writes no UNAUTHENTICATED_ROLE_ARN, keeps only the per-user WAF rule, and outputs no guest role or link', () => {
     const variables = handlerVariables(resources, logicalId(synth.stack, synth.stack.userFiles.handler));
     expect(variables).not.toHaveProperty('UNAUTHENTICATED_ROLE_ARN');
     expect(variables).toHaveProperty('AUTHENTICATED_ROLE_ARN');
     expect([...webAcl(resources).rules.keys()]).toEqual(['PerUserRateLimit']);
-    expect(Object.keys(synth.template.toJSON().Outputs)).not.toContain('PublicUrlTemplate');
+    const outputs = synth.template.toJSON().Outputs as Record<string, { Value: Json }>;
+    expect(outputs.GuestAccess?.Value).toBe('false');
+    expect(outputs).toHaveProperty('AuthenticatedRoleArn');
+    expect(outputs).not.toHaveProperty('UnauthenticatedRoleArn');
+    expect(outputs).not.toHaveProperty('PublicUrlTemplate');
   });
 });
 
