@@ -2,12 +2,11 @@
  * The authenticated role as synthesized, judged by a real IAM policy engine over the isolation
  * matrix: two identities x three levels x every object action, in their own folder and in the
  * other's; the `shared` level for three identities (owner, grantee, third); and the listings that
- * must and must not work. Then the unauthenticated (guest) role: read `public`, list one named
- * owner's `public` folder, nothing else.
+ * must and must not work. The unauthenticated (guest) role as synthesized is the builders' document
+ * and trust, which `guest-role.test.ts` judges.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { isAllowed } from '../../local/core/policy-engine';
-import { LEVELS } from '../../shared/domain/keys';
 import {
   authenticatedRoleTrustConditions,
   buildAuthenticatedRolePolicy,
@@ -18,7 +17,6 @@ import {
 } from '../../shared/policy/access-policy';
 import {
   AUTHENTICATED_ROLE_ARN,
-  ROLE_ARNS,
   type SynthesizedRole,
   synthesizeIdentityRoles,
 } from '../support/synthesized-policy';
@@ -31,7 +29,6 @@ import {
   LIST_CASES,
   listAllowed,
   listPrefix,
-  OBJECT_ACTIONS,
   OBJECT_CASES,
   objectAllowed,
   objectKey,
@@ -231,98 +228,16 @@ describe('trust policy', () => {
   });
 });
 
-describe('guests: the unauthenticated role reads public files and lists one named owner’s public folder', () => {
-  /** What IAM fills for a guest identity's credentials (no login: `amr` says unauthenticated). */
-  const guestContext = (extra: Record<string, string> = {}) => ({
-    'cognito-identity.amazonaws.com:sub': 'us-east-1:9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d',
-    'cognito-identity.amazonaws.com:aud': IDENTITY_POOL_ID,
-    'cognito-identity.amazonaws.com:amr': ['unauthenticated'],
-    'aws:SecureTransport': 'true',
-    ...extra,
-  });
-
-  const objectCases = [...LEVELS, 'shared' as const].flatMap((level) =>
-    OBJECT_ACTIONS.map((action) => ({
-      level,
-      action,
-      key:
-        level === 'shared'
-          ? `shared/${IDENTITIES.A}/${IDENTITIES.B}/docs/report.pdf`
-          : `${level}/${IDENTITIES.A}/docs/report.pdf`,
-      allowed: level === 'public' && action === 's3:GetObject',
-    })),
-  );
-
-  test.each(objectCases)('a guest $action in $level -> allowed: $allowed', async (c) => {
-    await expect(
-      isAllowed({
-        policy: guest.policy,
-        action: c.action,
-        resource: `${BUCKET_ARN}/${c.key}`,
-        context: guestContext(),
-      }),
-    ).resolves.toBe(c.allowed);
-  });
-
-  test.each<{ name: string; prefix?: string; allowed: boolean }>([
-    { name: 'bucket root, no prefix', allowed: false },
-    { name: 'empty prefix', prefix: '', allowed: false },
-    { name: 'public/', prefix: 'public/', allowed: false },
-    { name: 'partial owner in public', prefix: 'public/us-east-1:', allowed: false },
-    { name: 'an owner without slash', prefix: `public/${IDENTITIES.A}`, allowed: false },
-    { name: "an owner's public folder", prefix: `public/${IDENTITIES.A}/`, allowed: true },
-    { name: "an owner's public subfolder", prefix: `public/${IDENTITIES.B}/photos/`, allowed: true },
-    { name: "an owner's protected folder", prefix: `protected/${IDENTITIES.A}/`, allowed: false },
-    { name: "an owner's private folder", prefix: `private/${IDENTITIES.A}/`, allowed: false },
-    { name: "an owner's shares", prefix: `shared/${IDENTITIES.A}/`, allowed: false },
-  ])('a guest lists $name -> allowed: $allowed', async ({ prefix, allowed }) => {
-    await expect(
-      isAllowed({
-        policy: guest.policy,
-        action: 's3:ListBucket',
-        resource: BUCKET_ARN,
-        context: guestContext(prefix === undefined ? {} : { 's3:prefix': prefix }),
-      }),
-    ).resolves.toBe(allowed);
+describe('guests: the synthesized unauthenticated role is the builders’ (guest-role.test.ts judges those)', () => {
+  test('its trust admits only unauthenticated identities of this pool, as roleTrustConditions builds it', () => {
+    expect(guest.trust.principal).toEqual({ Federated: COGNITO_IDENTITY_PRINCIPAL });
+    expect(guest.trust.action).toBe('sts:AssumeRoleWithWebIdentity');
+    expect(guest.trust.condition).toEqual(roleTrustConditions(IDENTITY_POOL_ID, 'unauthenticated'));
+    expect(guest.trust.condition).not.toEqual(role.trust.condition);
   });
 
   test('sessions as long as the authenticated role’s (sessionDuration)', () => {
     expect(guest.maxSessionDuration).toBe(43_200);
     expect(guest.maxSessionDuration).toBe(role.maxSessionDuration);
-  });
-
-  test('only guests of this pool may assume it', async () => {
-    expect(guest.trust.principal).toEqual({ Federated: COGNITO_IDENTITY_PRINCIPAL });
-    expect(guest.trust.action).toBe('sts:AssumeRoleWithWebIdentity');
-    expect(guest.trust.condition).toEqual(roleTrustConditions(IDENTITY_POOL_ID, 'unauthenticated'));
-    const AUD = `${COGNITO_IDENTITY_PRINCIPAL}:aud`;
-    const AMR = `${COGNITO_IDENTITY_PRINCIPAL}:amr`;
-    const trustAsStatement: PolicyDocument = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'Trust',
-          Effect: 'Allow',
-          Action: [guest.trust.action as string],
-          Resource: [ROLE_ARNS.unauthenticated],
-          Condition: guest.trust.condition,
-        },
-      ],
-    };
-    const mayAssume = (context: Record<string, string | string[]>) =>
-      isAllowed({
-        policy: trustAsStatement,
-        action: 'sts:AssumeRoleWithWebIdentity',
-        resource: ROLE_ARNS.unauthenticated,
-        context,
-      });
-    await expect(mayAssume({ [AUD]: IDENTITY_POOL_ID, [AMR]: ['unauthenticated'] })).resolves.toBe(true);
-    await expect(
-      mayAssume({ [AUD]: IDENTITY_POOL_ID, [AMR]: ['authenticated', 'cognito-idp.us-east-1.amazonaws.com'] }),
-    ).resolves.toBe(false);
-    await expect(
-      mayAssume({ [AUD]: 'us-east-1:11111111-2222-4333-8444-555555555555', [AMR]: ['unauthenticated'] }),
-    ).resolves.toBe(false);
-    await expect(mayAssume({ [AUD]: IDENTITY_POOL_ID })).resolves.toBe(false);
   });
 });
