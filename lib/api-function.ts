@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { type ApiSettings, type Written, writeEnvironment } from '../shared/contract/environment';
-import { servedRoutes } from '../shared/contract/routes';
+import { type ContractRoute, isGuestRoute, servedRoutes } from '../shared/contract/routes';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS } from '../shared/http/cors';
 import { BUNDLED_FUNCTION, BUNDLING, PROJECT_ROOT } from './bundled-function';
 import { GATEWAY_PROBLEMS, gatewayProblemTemplate } from './gateway-problems';
@@ -41,6 +41,12 @@ const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
   }),
 );
 
+/**
+ * The stage every route is deployed to: the API's URL ends in `/v1/`, and WAF, which sees paths
+ * with the stage in front, matches the guest routes under it (lib/rate-limit.ts).
+ */
+export const STAGE_NAME = 'v1';
+
 /** The validated settings `UserFilesApiProps` documents, and the resources the function uses. */
 export interface ApiFunctionProps
   extends Pick<
@@ -58,10 +64,11 @@ export interface ApiFunctionProps
     | 'removalPolicy'
     | 'quota'
     | 'incompleteUploadExpiryDays'
+    | 'guestAccess'
   > {
   /** The files bucket: named to the function, reached only with each caller's credentials. */
   readonly bucket: s3.IBucket;
-  /** The pools, the authenticated role and (direct mode) the identity directory. */
+  /** The pools, the identity roles and (direct mode) the identity directory. */
   readonly users: UsersAndIdentity;
   /** The usage ledger the function reserves uploads in and reports usage from. */
   readonly storageEvents: StorageEvents;
@@ -71,9 +78,9 @@ export interface ApiFunctionProps
 
 /**
  * The API: one Lambda function that signs URLs and calls S3 with each caller's own identity-pool
- * credentials (its own role has no S3 permission), behind a REST API with a Cognito authorizer,
- * problem-document gateway responses, CORS and a stage throttle. Adds them to `scope` under the
- * IDs they have always had, so a deployed API keeps its URL.
+ * credentials (its own role has no S3 permission), behind a REST API with a Cognito authorizer on
+ * every route but the guest ones, problem-document gateway responses, CORS and a stage throttle.
+ * Adds them to `scope` under the IDs they have always had, so a deployed API keeps its URL.
  */
 export class ApiFunction {
   public readonly handlerLogGroup: logs.LogGroup;
@@ -108,7 +115,7 @@ export class ApiFunction {
       cognitoUserPools: [props.users.userPool],
       identitySource: apigw.IdentitySource.header('Authorization'),
     });
-    addRoutes(this.api, this.handler, this.authorizer);
+    addRoutes(this.api, this.handler, this.authorizer, props.guestAccess);
     addGatewayProblems(this.api, props.allowedOrigins[0]);
     // RestApi adds an `Endpoint` output of its own; the stack that uses this construct decides its
     // outputs (UserFilesStack names it ApiUrl).
@@ -140,6 +147,8 @@ function apiFunctionEnvironment(props: ApiFunctionProps): Record<string, string>
       uploadRules: props.uploadRules,
       accessMode: props.accessMode,
       authenticatedRoleArn: users.authenticatedRole.roleArn,
+      // Set exactly with guest access: the function serves the guest routes when it is.
+      unauthenticatedRoleArn: users.unauthenticatedRole?.roleArn,
       sessionDurationSeconds: props.sessionDuration.toSeconds(),
       developerProviderName: users.developerProviderName,
       incompleteUploadExpiryDays: props.incompleteUploadExpiryDays,
@@ -173,7 +182,7 @@ function restApi(scope: Construct, accessLogGroup: logs.LogGroup, props: ApiFunc
     // The API Gateway CloudWatch role is an account-wide setting; a construct must not own it.
     cloudWatchRole: false,
     deployOptions: {
-      stageName: 'v1',
+      stageName: STAGE_NAME,
       tracingEnabled: true,
       accessLogDestination: new apigw.LogGroupLogDestination(accessLogGroup),
       accessLogFormat: ACCESS_LOG_FORMAT,
@@ -202,19 +211,38 @@ function restApi(scope: Construct, accessLogGroup: logs.LogGroup, props: ApiFunc
   return api;
 }
 
-/** Every route of openapi.yaml, in this one place: all of them reach the one function, signed in. */
+/**
+ * Every route of openapi.yaml, in this one place: all of them reach the one function. Signed-in
+ * routes go through the Cognito authorizer; the guest routes (with `guestAccess`) through none.
+ */
 function addRoutes(
   api: apigw.RestApi,
   handler: NodejsFunction,
   authorizer: apigw.CognitoUserPoolsAuthorizer,
+  guests: boolean,
 ): void {
   // One integration for every route; one invoke permission for the whole API, not one per method.
   const integration = new apigw.LambdaIntegration(handler, { scopePermissionToMethod: false });
-  const options: apigw.MethodOptions = { authorizer, authorizationType: apigw.AuthorizationType.COGNITO };
+  const signedIn: apigw.MethodOptions = { authorizer, authorizationType: apigw.AuthorizationType.COGNITO };
+  const guest: apigw.MethodOptions = { authorizationType: apigw.AuthorizationType.NONE };
   // Every deployment has a ledger, so every route of the contract is served.
-  for (const route of servedRoutes({ ledger: true, guests: false })) {
-    api.root.resourceForPath(route.path).addMethod(route.method, integration, options);
+  for (const route of servedRoutes({ ledger: true, guests })) {
+    const resource = api.root.resourceForPath(route.path);
+    if (!isGuestRoute(route)) {
+      resource.addMethod(route.method, integration, signedIn);
+      continue;
+    }
+    acknowledgeGuestMethod(resource.addMethod(route.method, integration, guest), route);
   }
+}
+
+/** cdk-nag reports a method without authorization (APIG4) or Cognito authorizer (COG4). */
+function acknowledgeGuestMethod(method: apigw.Method, route: ContractRoute): void {
+  const reason = `${route.method} ${route.path} is public by design (guest access): no token, the function reads with the identity pool's unauthenticated role (public files only), and WAF's per-IP rule (guestRateLimit, on by default) and the stage throttle limit it.`;
+  Validations.of(method).acknowledge(
+    { id: 'AwsSolutions-APIG4', reason },
+    { id: 'AwsSolutions-COG4', reason },
+  );
 }
 
 /**

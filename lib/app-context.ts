@@ -10,7 +10,7 @@ export const DEFAULT_ALLOWED_ORIGINS = ['http://localhost:5173'];
  * `allowedOrigins` (comma-separated), `removalPolicy` (`retain` | `destroy`), `maxUploadBytes`,
  * `defaultUrlLifetimeSeconds`, `maxUrlLifetimeSeconds`, `uploadRules` (JSON, or an object in
  * `cdk.json`), `accessMode` (`sealed` | `direct`), `sessionDurationSeconds`, `incompleteUploadExpiryDays`,
- * `sessionStore` (`true` | `false`). Values from `-c` arrive as strings.
+ * `sessionStore` (`true` | `false`), `guestAccess` (`true` | `false`). Values from `-c` arrive as strings.
  * Unset keys keep the construct's defaults; the construct validates the values.
  */
 export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
@@ -22,6 +22,7 @@ export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
   const uploadRules = optionalJson(node, 'uploadRules');
   const incompleteUploadExpiryDays = optionalNumber(node, 'incompleteUploadExpiryDays');
   const sessionStore = optionalBoolean(node, 'sessionStore');
+  const guestAccess = optionalBoolean(node, 'guestAccess');
   return {
     allowedOrigins: origins === undefined ? DEFAULT_ALLOWED_ORIGINS : parseOrigins(origins),
     ...(removal === undefined ? {} : { removalPolicy: parseRemovalPolicy(removal) }),
@@ -32,6 +33,7 @@ export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
     ...(uploadRules === undefined ? {} : { uploadRules: uploadRules as UserFilesApiProps['uploadRules'] }),
     ...(incompleteUploadExpiryDays === undefined ? {} : { incompleteUploadExpiryDays }),
     ...(sessionStore === undefined ? {} : { sessionStore }),
+    ...(guestAccess === undefined ? {} : { guestAccess }),
     ...accessContext(node),
   };
 }

@@ -121,15 +121,19 @@ export function gatewayProblemTemplate(problem: GatewayProblem): string {
 }
 
 /**
- * The answer to a caller over the per-user request limit (WAF's custom response when deployed, the
- * local API adapter's): a static problem document, as WAF can send no per-request values.
+ * The answer to a caller over a request limit (WAF's custom response when deployed, the local API
+ * adapter's): a static problem document, as WAF can send no per-request values. `counted` names
+ * what the limit counts: a signed-in user, or the client address of the guest routes.
  */
-export function rateLimitedProblem(retryAfterSeconds: number): Record<string, string | number> {
+export function rateLimitedProblem(
+  retryAfterSeconds: number,
+  counted: 'user' | 'address' = 'user',
+): Record<string, string | number> {
   return {
     type: `${PROBLEM_TYPE_PREFIX}rate_limited`,
     title: 'Too Many Requests',
     status: 429,
     code: 'rate_limited',
-    detail: `Too many requests from this user; retry after ${retryAfterSeconds} seconds.`,
+    detail: `Too many requests from this ${counted}; retry after ${retryAfterSeconds} seconds.`,
   };
 }

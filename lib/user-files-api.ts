@@ -11,9 +11,9 @@ import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../shared/contract/environment';
 import { resolveUploadRules, type UploadRules, type UploadRulesInput } from '../shared/domain/upload-rules';
-import { ApiFunction } from './api-function';
+import { ApiFunction, STAGE_NAME } from './api-function';
 import { FilesBucket } from './files-bucket';
-import { type PerUserRateLimit, RateLimit } from './rate-limit';
+import { type GuestRateLimit, type PerUserRateLimit, RateLimit } from './rate-limit';
 import { SessionStore } from './session-store';
 import { StorageEvents } from './storage-events';
 import { type AccessMode, UsersAndIdentity } from './users-and-identity';
@@ -62,12 +62,20 @@ export interface UserFilesApiProps {
    */
   readonly throttlingBurstLimit?: number;
   /**
-   * A per-user limit in front of the stage (an AWS WAF web ACL with one rate-based rule), so that
-   * one user cannot use up the stage throttle everyone shares. Past it WAF answers 429 with a
-   * `rate_limited` problem and `Retry-After`. `false` deploys no web ACL (and costs nothing).
+   * A per-user limit in front of the stage (a rate-based rule of an AWS WAF web ACL), so that one
+   * user cannot use up the stage throttle everyone shares. Past it WAF answers 429 with a
+   * `rate_limited` problem and `Retry-After`. `false` removes the rule; the web ACL (and its cost)
+   * goes too unless the guest rule (`guestRateLimit`) keeps it.
    * @default { limit: 300, window: Duration.minutes(1) }
    */
   readonly perUserRateLimit?: PerUserRateLimit | false;
+  /**
+   * With guest access: a limit per client IP address on the guest routes (`/public/...`), a second
+   * rate-based rule of the same web ACL, since those requests carry no token to count by. Past it
+   * WAF answers 429 with a `rate_limited` problem and `Retry-After`. `false` removes only this rule.
+   * @default { limit: 300, window: Duration.minutes(1) }
+   */
+  readonly guestRateLimit?: GuestRateLimit | false;
   /**
    * How long the function's and the API's logs are kept.
    * @default logs.RetentionDays.ONE_MONTH
@@ -106,6 +114,15 @@ export interface UserFilesApiProps {
    * @default true
    */
   readonly sessionStore?: boolean;
+  /**
+   * Guests: anyone may read `public` files through permanent links (`GET`/`HEAD
+   * /public/{owner}/{key}`) and list one named owner's `public` folder (`GET /public/{owner}`),
+   * without a token. The identity pool then allows unauthenticated identities, and its
+   * unauthenticated role may only read `public` objects and list one named owner's `public`
+   * folder (`buildUnauthenticatedRolePolicy`). `false`: `public` stays for signed-in users only.
+   * @default true
+   */
+  readonly guestAccess?: boolean;
   // ---- Storage events (lib/storage-events.ts) -----------------------------------------------
   /**
    * Per-user quota: `bytes` and `objects` stored (a field left out: no limit). Uploads that would
@@ -127,6 +144,8 @@ export interface UserFilesApiProps {
  * one Lambda function signs URLs and calls S3 **with each caller's own identity-pool
  * credentials**. The identity pool's authenticated role (built by `buildAuthenticatedRolePolicy`)
  * is therefore what decides what a user may touch; the function's own role has no S3 permission.
+ * With guest access, the guest routes are answered with the unauthenticated role's session (built
+ * by `buildUnauthenticatedRolePolicy`: read `public` only).
  *
  * It resolves and validates the props, then composes one part per concern: `FilesBucket`,
  * `UsersAndIdentity`, `StorageEvents`, `SessionStore`, `ApiFunction` and `RateLimit`. All but `StorageEvents` add
@@ -148,6 +167,8 @@ export class UserFilesApi extends Construct {
   public readonly identityDirectory?: dynamodb.Table;
   /** The role every signed-in identity assumes; its policy is the whole access model. */
   public readonly authenticatedRole: iam.Role;
+  /** The role of the deployment's guest identity (read `public` only); undefined with `guestAccess: false`. */
+  public readonly unauthenticatedRole?: iam.Role;
   /** The fleet-wide session store's table; undefined with `sessionStore: false`. */
   public readonly sessionTable?: dynamodb.Table;
   /** The key of the session store's data keys (only the API function uses it); undefined with `sessionStore: false`. */
@@ -158,7 +179,10 @@ export class UserFilesApi extends Construct {
   public readonly accessLogGroup: logs.LogGroup;
   public readonly authorizer: apigw.CognitoUserPoolsAuthorizer;
   public readonly api: apigw.RestApi;
-  /** The per-user rate limit on the stage; undefined with `perUserRateLimit: false`. */
+  /**
+   * The rate limits on the stage (per user; per client IP on the guest routes); undefined when
+   * neither is deployed.
+   */
   public readonly webAcl?: wafv2.CfnWebACL;
   /** The validated settings the function receives. */
   public readonly allowedOrigins: readonly string[];
@@ -169,6 +193,8 @@ export class UserFilesApi extends Construct {
   public readonly uploadRules: UploadRules;
   public readonly accessMode: AccessMode;
   public readonly sessionDuration: Duration;
+  /** Whether guests may read `public` files without a token. */
+  public readonly guestAccess: boolean;
   /** Sealed mode: the identity pool's developer provider name, `user-files.{stackName}`. */
   public readonly developerProviderName?: string;
   /** The bucket's events, the usage ledger and the events function. */
@@ -187,6 +213,7 @@ export class UserFilesApi extends Construct {
     this.uploadRules = resolveUploadRules(settings.uploadRules, settings.maxUploadBytes);
     this.accessMode = settings.accessMode;
     this.sessionDuration = settings.sessionDuration;
+    this.guestAccess = settings.guestAccess;
     this.incompleteUploadExpiryDays = settings.incompleteUploadExpiryDays;
 
     const files = new FilesBucket(this, settings);
@@ -199,6 +226,7 @@ export class UserFilesApi extends Construct {
     this.developerProviderName = users.developerProviderName;
     this.identityPool = users.identityPool;
     this.authenticatedRole = users.authenticatedRole;
+    this.unauthenticatedRole = users.unauthenticatedRole;
     this.identityPoolRoleAttachment = users.identityPoolRoleAttachment;
     this.identityDirectory = users.identityDirectory;
 
@@ -226,7 +254,10 @@ export class UserFilesApi extends Construct {
 
     this.webAcl = new RateLimit(this, {
       api: this.api,
+      stageName: STAGE_NAME,
       perUserRateLimit: settings.perUserRateLimit,
+      // Without guest routes there is nothing for the per-IP rule to count.
+      guestRateLimit: settings.guestAccess && settings.guestRateLimit,
       allowedOrigin: settings.allowedOrigins[0],
     }).webAcl;
   }
@@ -234,7 +265,6 @@ export class UserFilesApi extends Construct {
 
 /** Every prop with its documented default, resolved once. */
 function withDefaults(props: UserFilesApiProps): ResolvedProps {
-  const rateLimit = props.perUserRateLimit;
   return {
     allowedOrigins: props.allowedOrigins,
     defaultUrlLifetime: props.defaultUrlLifetime ?? Duration.seconds(DEFAULTS.defaultUrlLifetimeSeconds),
@@ -243,10 +273,9 @@ function withDefaults(props: UserFilesApiProps): ResolvedProps {
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     throttlingRateLimit: props.throttlingRateLimit ?? 50,
     throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
-    perUserRateLimit:
-      rateLimit === false
-        ? false
-        : { limit: rateLimit?.limit ?? 300, window: rateLimit?.window ?? Duration.minutes(1) },
+    perUserRateLimit: rateLimitWithDefaults(props.perUserRateLimit, DEFAULTS.perUserRateLimit),
+    guestAccess: props.guestAccess ?? true,
+    guestRateLimit: rateLimitWithDefaults(props.guestRateLimit, DEFAULTS.guestRateLimit),
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     uploadRules: props.uploadRules,
     accessMode: props.accessMode ?? DEFAULTS.accessMode,
@@ -254,6 +283,18 @@ function withDefaults(props: UserFilesApiProps): ResolvedProps {
     sessionStore: props.sessionStore ?? true,
     quota: props.quota ?? {},
     incompleteUploadExpiryDays: props.incompleteUploadExpiryDays ?? DEFAULTS.incompleteUploadExpiryDays,
+  };
+}
+
+/** A rate limit's `limit` and `window`, each defaulted on its own; `false` stays off. */
+function rateLimitWithDefaults(
+  given: PerUserRateLimit | GuestRateLimit | false | undefined,
+  defaults: { readonly limit: number; readonly windowSeconds: number },
+): Required<PerUserRateLimit | GuestRateLimit> | false {
+  if (given === false) return false;
+  return {
+    limit: given?.limit ?? defaults.limit,
+    window: given?.window ?? Duration.seconds(defaults.windowSeconds),
   };
 }
 

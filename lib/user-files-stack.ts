@@ -45,5 +45,32 @@ export class UserFilesStack extends Stack {
       description:
         'sealed: storage only through the API; direct: users may also use their identity credentials.',
     });
+    this.guestOutputs();
+  }
+
+  /**
+   * Guest access, the permanent links' template, and the identity pool's roles (the e2e suite
+   * presents tokens to STS itself). Absent without guest access, as SessionTable is without a store.
+   */
+  private guestOutputs(): void {
+    const { guestAccess, authenticatedRole, unauthenticatedRole, api } = this.userFiles;
+    new CfnOutput(this, 'GuestAccess', {
+      value: String(guestAccess),
+      description: 'true: anyone may read public files through permanent links (the unauthenticated role).',
+    });
+    new CfnOutput(this, 'AuthenticatedRoleArn', {
+      value: authenticatedRole.roleArn,
+      description: "The identity pool's role for signed-in identities.",
+    });
+    if (!unauthenticatedRole) return;
+    new CfnOutput(this, 'UnauthenticatedRoleArn', {
+      value: unauthenticatedRole.roleArn,
+      description: "The identity pool's role for guests: reads public files only.",
+    });
+    new CfnOutput(this, 'PublicUrlTemplate', {
+      // What shared/domain/public-links.ts builds: each key segment URL-encoded.
+      value: `${api.url}public/{identityId}/{key}`,
+      description: 'Permanent link of a public file, no token needed; absent with guestAccess=false.',
+    });
   }
 }

@@ -7,10 +7,13 @@ import type { Construct } from 'constructs';
 import type { AccessMode } from '../shared/contract/environment';
 import { dynamoDbActions, TABLE_GRANTS } from '../shared/contract/grants';
 import {
-  authenticatedRoleTrustConditions,
   buildAuthenticatedRolePolicy,
+  buildUnauthenticatedRolePolicy,
   COGNITO_IDENTITY_PRINCIPAL,
   IDENTITY_ID_VARIABLE,
+  type IdentityKind,
+  type PolicyDocument,
+  roleTrustConditions,
 } from '../shared/policy/access-policy';
 
 /**
@@ -24,8 +27,10 @@ export interface UsersAndIdentityProps {
   readonly bucket: s3.Bucket;
   /** Decides the identity pool's login provider and whether the identity directory exists. */
   readonly accessMode: AccessMode;
-  /** The authenticated role's maximum session duration (1 to 12 hours). */
+  /** Both roles' maximum session duration (1 to 12 hours). */
   readonly sessionDuration: Duration;
+  /** Unauthenticated identities and their role (read `public` only); `false`: neither. */
+  readonly guestAccess: boolean;
   /** Applies to the user pool and the identity directory; `DESTROY` also lifts deletion protection. */
   readonly removalPolicy: RemovalPolicy;
 }
@@ -33,7 +38,8 @@ export interface UsersAndIdentityProps {
 /**
  * Who the users are and what they may touch: the user pool and its app client, the identity pool,
  * its authenticated role (trust and the policy `buildAuthenticatedRolePolicy` builds: the whole
- * access model), and in direct mode the sub-to-identity directory. Adds them to `scope` under the
+ * access model), with guest access its unauthenticated role (`buildUnauthenticatedRolePolicy`),
+ * and in direct mode the sub-to-identity directory. Adds them to `scope` under the
  * IDs they have always had: replacing the user pool or identity pool would lose every user and
  * every identity ID (the users' folder names).
  */
@@ -45,6 +51,8 @@ export class UsersAndIdentity {
   public readonly identityPool: cognito.CfnIdentityPool;
   /** The role every signed-in identity assumes; its policy is the whole access model. */
   public readonly authenticatedRole: iam.Role;
+  /** Guest access only: the role of unauthenticated identities, which reads `public` and nothing else. */
+  public readonly unauthenticatedRole?: iam.Role;
   public readonly identityPoolRoleAttachment: cognito.CfnIdentityPoolRoleAttachment;
   /**
    * Direct mode only: the sub-to-identity directory, `{userPoolId}#{sub}` to identity ID, so a
@@ -58,11 +66,15 @@ export class UsersAndIdentity {
     this.userPool = userPool(scope, props.removalPolicy);
     this.userPoolClient = appClient(this.userPool);
     if (sealed) this.developerProviderName = `user-files.${Stack.of(scope).stackName}`;
-    this.identityPool = this.createIdentityPool(scope);
+    this.identityPool = this.createIdentityPool(scope, props.guestAccess);
     this.authenticatedRole = authenticatedRole(scope, this.identityPool, props);
+    if (props.guestAccess) this.unauthenticatedRole = unauthenticatedRole(scope, this.identityPool, props);
     this.identityPoolRoleAttachment = new cognito.CfnIdentityPoolRoleAttachment(scope, 'IdentityPoolRoles', {
       identityPoolId: this.identityPool.ref,
-      roles: { authenticated: this.authenticatedRole.roleArn },
+      roles: {
+        authenticated: this.authenticatedRole.roleArn,
+        ...(this.unauthenticatedRole ? { unauthenticated: this.unauthenticatedRole.roleArn } : {}),
+      },
     });
     if (!sealed) this.identityDirectory = identityDirectory(scope, props.removalPolicy);
   }
@@ -95,11 +107,12 @@ export class UsersAndIdentity {
    * Sealed: a developer provider and NO user-pool provider, so a user's ID token is no login of
    * this pool (GetId, GetCredentialsForIdentity and GetOpenIdToken refuse it); only the function,
    * signing with its role, gets tokens. The classic flow lets the function assume the role through
-   * STS for sessions longer than GetCredentialsForIdentity's fixed hour.
+   * STS for sessions longer than GetCredentialsForIdentity's fixed hour. With guest access it also
+   * hands out unauthenticated identities, whose role reads `public` only.
    */
-  private createIdentityPool(scope: Construct): cognito.CfnIdentityPool {
-    return new cognito.CfnIdentityPool(scope, 'IdentityPool', {
-      allowUnauthenticatedIdentities: false,
+  private createIdentityPool(scope: Construct, guestAccess: boolean): cognito.CfnIdentityPool {
+    const pool = new cognito.CfnIdentityPool(scope, 'IdentityPool', {
+      allowUnauthenticatedIdentities: guestAccess,
       allowClassicFlow: true,
       ...(this.developerProviderName
         ? { developerProviderName: this.developerProviderName }
@@ -114,6 +127,14 @@ export class UsersAndIdentity {
             ],
           }),
     });
+    if (guestAccess) {
+      Validations.of(pool).acknowledge({
+        id: 'AwsSolutions-COG7',
+        reason:
+          "Guest access (guestAccess) is on: anyone may read public files, so the pool hands out unauthenticated identities. Their role may only read public/* and list one named owner's public folder (buildUnauthenticatedRolePolicy); guestAccess: false turns them off.",
+      });
+    }
+    return pool;
   }
 }
 
@@ -172,46 +193,92 @@ function authenticatedRole(
   identityPool: cognito.CfnIdentityPool,
   props: UsersAndIdentityProps,
 ): iam.Role {
-  const role = new iam.Role(scope, 'AuthenticatedRole', {
+  const role = identityRole(scope, 'AuthenticatedRole', identityPool, props.sessionDuration, {
+    kind: 'authenticated',
     description: 'Assumed by signed-in Cognito identities; scopes each user to its own S3 folders.',
-    maxSessionDuration: props.sessionDuration,
-    assumedBy: new iam.FederatedPrincipal(
-      COGNITO_IDENTITY_PRINCIPAL,
-      authenticatedRoleTrustConditions(identityPool.ref),
-      'sts:AssumeRoleWithWebIdentity',
-    ),
-    inlinePolicies: {
-      UserFiles: iam.PolicyDocument.fromJson(
-        buildAuthenticatedRolePolicy({ bucketArn: props.bucket.bucketArn }),
-      ),
-    },
+    policy: buildAuthenticatedRolePolicy({ bucketArn: props.bucket.bucketArn }),
   });
-  acknowledgeAuthenticatedRoleWildcards(role, props.bucket);
+  acknowledgeWildcards(role, props.bucket, {
+    build: (bucketArn) => buildAuthenticatedRolePolicy({ bucketArn }),
+    reason: wildcardReason,
+  });
   return role;
 }
 
 /**
- * cdk-nag's IAM5 reports every wildcard resource of the authenticated role. Each one is part of
- * the access model (docs/architecture.md, "Storage layout"); anything else the builder might add
- * stays reported.
+ * The guest role: the function assumes it for the deployment's one guest identity, and anyone
+ * may obtain an unauthenticated identity of the pool, so it grants no more than the guest routes
+ * serve: read `public` objects, list one named owner's `public` folder.
  */
-function acknowledgeAuthenticatedRoleWildcards(role: iam.Role, bucket: s3.Bucket): void {
+function unauthenticatedRole(
+  scope: Construct,
+  identityPool: cognito.CfnIdentityPool,
+  props: UsersAndIdentityProps,
+): iam.Role {
+  const role = identityRole(scope, 'UnauthenticatedRole', identityPool, props.sessionDuration, {
+    kind: 'unauthenticated',
+    description: 'Assumed by guest (unauthenticated) Cognito identities; reads public files only.',
+    policy: buildUnauthenticatedRolePolicy({ bucketArn: props.bucket.bucketArn }),
+  });
+  acknowledgeWildcards(role, props.bucket, {
+    build: (bucketArn) => buildUnauthenticatedRolePolicy({ bucketArn }),
+    reason: guestWildcardReason,
+  });
+  return role;
+}
+
+/**
+ * A role of the identity pool: trusted only by this pool's identities of one kind (a guest token
+ * can never assume the authenticated role, nor a user's the guest role), with one inline policy
+ * that is its whole permission set.
+ */
+function identityRole(
+  scope: Construct,
+  id: string,
+  identityPool: cognito.CfnIdentityPool,
+  sessionDuration: Duration,
+  role: { readonly kind: IdentityKind; readonly description: string; readonly policy: PolicyDocument },
+): iam.Role {
+  return new iam.Role(scope, id, {
+    description: role.description,
+    maxSessionDuration: sessionDuration,
+    assumedBy: new iam.FederatedPrincipal(
+      COGNITO_IDENTITY_PRINCIPAL,
+      roleTrustConditions(identityPool.ref, role.kind),
+      'sts:AssumeRoleWithWebIdentity',
+    ),
+    inlinePolicies: { UserFiles: iam.PolicyDocument.fromJson(role.policy) },
+  });
+}
+
+/**
+ * cdk-nag's IAM5 reports every wildcard resource of an identity role. Each one is part of the
+ * access model (docs/architecture.md, "Storage layout"); anything else a builder might add stays
+ * reported. The builder is run again on the bucket ARN as cdk-nag writes it, to name the findings.
+ */
+function acknowledgeWildcards(
+  role: iam.Role,
+  bucket: s3.Bucket,
+  policy: { readonly build: (bucketArn: string) => PolicyDocument; readonly reason: WildcardReason },
+): void {
   const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
   const nagBucketArn = `<${Stack.of(bucket).getLogicalId(cfnBucket)}.Arn>`;
-  const document = buildAuthenticatedRolePolicy({ bucketArn: nagBucketArn });
   // cdk-nag writes policy variables as `<name>` in finding IDs.
   const findingId = (resource: string) =>
     `AwsSolutions-IAM5[Resource::${resource.replace(/\$\{([^}]+)\}/g, '<$1>')}]`;
-  for (const statement of document.Statement) {
+  for (const statement of policy.build(nagBucketArn).Statement) {
     const readOnly = statement.Action.every((action) => action === 's3:GetObject');
     for (const resource of statement.Resource) {
-      const reason = wildcardReason(nagBucketArn, resource, readOnly);
+      const reason = policy.reason(nagBucketArn, resource, readOnly);
       if (reason) Validations.of(role).acknowledge({ id: findingId(resource), reason });
     }
   }
 }
 
-/** Why one wildcard resource of the access model is intended; undefined: not one of them. */
+/** Why one wildcard resource of a role's policy is intended; undefined: not one of them. */
+type WildcardReason = (bucketArn: string, resource: string, readOnly: boolean) => string | undefined;
+
+/** The authenticated role's wildcards: the caller's own folders, shares with it, reading others'. */
 function wildcardReason(bucketArn: string, resource: string, readOnly: boolean): string | undefined {
   const ownFolder = `/${IDENTITY_ID_VARIABLE}/*`;
   if (resource === `${bucketArn}/shared/*${ownFolder}` && readOnly) {
@@ -222,6 +289,14 @@ function wildcardReason(bucketArn: string, resource: string, readOnly: boolean):
   }
   if ([`${bucketArn}/protected/*`, `${bucketArn}/public/*`].includes(resource) && readOnly) {
     return 'Read-only access to protected and public files of any owner, as the access model requires (docs/architecture.md); listing them stays limited to one named owner by s3:prefix conditions.';
+  }
+  return undefined;
+}
+
+/** The guest role's one wildcard: reading any owner's `public` files, which is what a link serves. */
+function guestWildcardReason(bucketArn: string, resource: string, readOnly: boolean): string | undefined {
+  if (resource === `${bucketArn}/public/*` && readOnly) {
+    return 'Guests read public files of any owner: that is what a permanent link serves. Listing stays limited to one named owner by an s3:prefix condition, and no other level is reachable.';
   }
   return undefined;
 }

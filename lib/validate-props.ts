@@ -4,7 +4,7 @@ import type * as z from 'zod';
 import { ACCESS_MODES, type AccessMode, BOUNDS } from '../shared/contract/environment';
 import type { Quota } from '../shared/domain/quota';
 import { describeRuleIssues, type UploadRulesInput, UploadRulesSchema } from '../shared/domain/upload-rules';
-import type { PerUserRateLimit } from './rate-limit';
+import type { GuestRateLimit, PerUserRateLimit } from './rate-limit';
 
 /** `UserFilesApiProps` with every documented default filled in: what `validateProps` checks. */
 export interface ResolvedProps {
@@ -15,8 +15,12 @@ export interface ResolvedProps {
   readonly removalPolicy: RemovalPolicy;
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
-  /** `false`: no web ACL. */
+  /** `false`: no per-user rule. */
   readonly perUserRateLimit: Required<PerUserRateLimit> | false;
+  /** Guest routes, the unauthenticated role and the guest variable; `false`: none of them. */
+  readonly guestAccess: boolean;
+  /** `false`: no per-IP rule on the guest routes (there is none without guest access either). */
+  readonly guestRateLimit: Required<GuestRateLimit> | false;
   readonly logRetention: logs.RetentionDays;
   /** As given: undefined leaves every level at `maxUploadBytes` and any content type. */
   readonly uploadRules: UploadRulesInput | undefined;
@@ -51,7 +55,9 @@ export function validateProps(props: ResolvedProps): ValidatedProps {
   const uploadRules = validateUploadRules(props.uploadRules);
   validateIncompleteUploadExpiryDays(props.incompleteUploadExpiryDays);
   validateThrottling(props.throttlingRateLimit, props.throttlingBurstLimit);
-  if (props.perUserRateLimit) validatePerUserRateLimit(props.perUserRateLimit);
+  if (props.perUserRateLimit) validateRateLimit('perUserRateLimit', props.perUserRateLimit);
+  // Checked even without guest access: a bad value is a mistake either way.
+  if (props.guestRateLimit) validateRateLimit('guestRateLimit', props.guestRateLimit);
   validateQuota(props.quota);
   return { ...props, allowedOrigins, uploadRules };
 }
@@ -152,15 +158,19 @@ function validateThrottling(rateLimit: number, burstLimit: number): void {
   }
 }
 
-function validatePerUserRateLimit({ limit, window }: Required<PerUserRateLimit>): void {
+/** A WAF rate-based rule's bounds: its limit and its evaluation window. */
+function validateRateLimit(
+  prop: 'perUserRateLimit' | 'guestRateLimit',
+  { limit, window }: Required<PerUserRateLimit | GuestRateLimit>,
+): void {
   if (!Number.isSafeInteger(limit) || limit < 10 || limit > 2_000_000_000) {
     throw new Error(
-      `UserFilesApi: perUserRateLimit.limit must be an integer from 10 to 2,000,000,000 (got ${limit}).`,
+      `UserFilesApi: ${prop}.limit must be an integer from 10 to 2,000,000,000 (got ${limit}).`,
     );
   }
   if (!WAF_WINDOWS_SECONDS.includes(window.toSeconds())) {
     throw new Error(
-      `UserFilesApi: perUserRateLimit.window must be 1, 2, 5 or 10 minutes (got ${window.toSeconds()} s).`,
+      `UserFilesApi: ${prop}.window must be 1, 2, 5 or 10 minutes (got ${window.toSeconds()} s).`,
     );
   }
 }

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { UserFilesApi } from '../../lib/user-files-api';
 
 export class MyStack extends Stack {
-  // files.bucket, files.userPool, files.userPoolClient, files.identityPool, files.authenticatedRole, files.api, …
+  // files.bucket, files.userPool, files.identityPool, files.authenticatedRole, files.unauthenticatedRole, files.api, …
   readonly files: UserFilesApi;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -21,6 +21,8 @@ export class MyStack extends Stack {
       throttlingRateLimit: 50,
       throttlingBurstLimit: 100,
       perUserRateLimit: { limit: 300, window: Duration.minutes(1) }, // or false
+      guestAccess: true, // false: public files only for signed-in users, no unauthenticated role
+      guestRateLimit: { limit: 300, window: Duration.minutes(1) }, // per client IP on /public/...; or false
       accessMode: 'sealed', // or 'direct'
       sessionDuration: Duration.hours(12), // 1–12 h: the role's MaxSessionDuration and the function's sessions
       incompleteUploadExpiryDays: 2, // storage aborts unfinished multipart uploads after this

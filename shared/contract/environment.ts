@@ -31,6 +31,10 @@ export const DEFAULTS = {
   accessMode: 'sealed' as AccessMode,
   sessionDurationSeconds: BOUNDS.sessionDurationSeconds.max,
   incompleteUploadExpiryDays: 2,
+  /** The web ACL's per-user rule: requests per `Authorization` header value in the window. */
+  perUserRateLimit: { limit: 300, windowSeconds: 60 },
+  /** The web ACL's guest rule: requests to the guest routes per client IP in the window. */
+  guestRateLimit: { limit: 300, windowSeconds: 60 },
 };
 
 /** One variable: its name, how a function parses it, and how the construct writes it. */

@@ -23,6 +23,7 @@ const CONFIGURATIONS: Record<string, Record<string, unknown>> = {
   '1 h sessions': { sessionDurationSeconds: 3600, maxUrlLifetimeSeconds: 3600 },
   '30-day unfinished uploads': { incompleteUploadExpiryDays: 30 },
   'no session store': { sessionStore: false },
+  'no guests': { guestAccess: false },
 };
 
 type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
@@ -134,6 +135,32 @@ const PROBES: Record<string, { event: unknown; expect: (result: unknown) => void
   },
 };
 
+/**
+ * A guest route with a malformed owner: refused before any AWS call, so it shows without network
+ * whether the function serves the guest routes (400 naming `owner`) or not (404).
+ */
+const GUEST_PROBE = {
+  resource: '/public/{owner}',
+  path: '/public/not-an-identity',
+  httpMethod: 'GET',
+  headers: {},
+  multiValueHeaders: {},
+  queryStringParameters: null,
+  multiValueQueryStringParameters: null,
+  pathParameters: { owner: 'not-an-identity' },
+  stageVariables: null,
+  body: null,
+  isBase64Encoded: false,
+  requestContext: {
+    resourcePath: '/public/{owner}',
+    httpMethod: 'GET',
+    path: '/v1/public/not-an-identity',
+    stage: 'v1',
+    requestId: 'c0ffee00-0000-4000-8000-000000000001',
+    identity: { sourceIp: '127.0.0.1' },
+  },
+};
+
 function boot(fn: BundledFunction, event: unknown): unknown {
   const script = `
     const { handler } = await import(process.env.BUNDLE);
@@ -176,6 +203,23 @@ describe.each(Object.entries(CONFIGURATIONS))(
       const probe = PROBES[entry];
       if (!probe) throw new Error(`no probe for ${entry}`);
       probe.expect(boot(fn, probe.event));
+    });
+
+    // Guest access is on unless the configuration turns it off.
+    const guests = ctx.guestAccess !== false;
+    it(`the API function ${guests ? 'serves' : 'does not serve'} the guest routes`, () => {
+      const api = functions.find((fn) => fn.entry === 'lambdas/api/handler.ts');
+      if (!api) throw new Error('no API function');
+      if (guests) {
+        expect(api.environment.UNAUTHENTICATED_ROLE_ARN).toMatch(
+          /^arn:aws:iam::\d{12}:role\/\w*Unauthenticated/,
+        );
+      } else {
+        expect(api.environment).not.toHaveProperty('UNAUTHENTICATED_ROLE_ARN');
+      }
+      const result = boot(api, GUEST_PROBE) as { statusCode: number; body: string };
+      expect(result.statusCode).toBe(guests ? 400 : 404);
+      expect(JSON.parse(result.body)).toMatchObject(guests ? { field: 'owner' } : { code: 'not_found' });
     });
   },
 );

@@ -155,7 +155,7 @@ describe('UserFilesApi props', () => {
     expect(handlerVariables(api)).not.toHaveProperty('UPLOAD_RULES');
   });
 
-  it('sets the stage throttle and the per-user rate limit from props, or neither web ACL nor cost', () => {
+  it('sets the stage throttle and the per-user rate limit from props, or, with the guest rule off too, neither web ACL nor cost', () => {
     const allowedOrigins = ['https://app.example.com'];
     const api = build({
       allowedOrigins,
@@ -177,7 +177,8 @@ describe('UserFilesApi props', () => {
       EvaluationWindowSec: 300,
     });
 
-    const off = build({ allowedOrigins, perUserRateLimit: false });
+    // The guest routes' per-IP rule keeps a web ACL of its own (guest-access.test.ts).
+    const off = build({ allowedOrigins, perUserRateLimit: false, guestRateLimit: false });
     expect(off.webAcl).toBeUndefined();
     const offTemplate = Template.fromStack(Stack.of(off));
     offTemplate.resourceCountIs('AWS::WAFv2::WebACL', 0);
@@ -207,6 +208,7 @@ describe('UserFilesApi props', () => {
     expect(api.defaultUrlLifetime.toSeconds()).toBe(900);
     expect(api.maxUrlLifetime.toSeconds()).toBe(3600);
     expect(api.maxUploadBytes).toBe(104_857_600);
+    expect(api.guestAccess).toBe(true);
     for (const part of [
       api.bucket,
       api.accessLogsBucket,
@@ -214,6 +216,7 @@ describe('UserFilesApi props', () => {
       api.userPoolClient,
       api.identityPool,
       api.authenticatedRole,
+      api.unauthenticatedRole,
       api.handlerRole,
       api.handler,
       api.authorizer,
@@ -221,7 +224,7 @@ describe('UserFilesApi props', () => {
       api.sessionTable,
       api.sessionKey,
     ]) {
-      if (!part) throw new Error('the session store is on by default');
+      if (!part) throw new Error('the session store and guest access are on by default');
       expect(part.node.path.startsWith(`${api.node.path}/`), part.node.path).toBe(true);
     }
   });
@@ -280,14 +283,21 @@ describe('options from CDK context', () => {
     expect(() => props({ accessMode: 'open' })).toThrow(/accessMode must be 'sealed' or 'direct'/);
     expect(() => props({ sessionDurationSeconds: 'long' })).toThrow(/sessionDurationSeconds/);
     expect(() => props({ sessionStore: 'no' })).toThrow(/Context sessionStore must be true or false/);
+    expect(() => props({ guestAccess: 'off' })).toThrow(
+      /Context guestAccess must be true or false \(got 'off'\)/,
+    );
+    expect(() => props({ guestAccess: 0 })).toThrow(/Context guestAccess must be true or false/);
   });
 
-  it('reads sessionStore as a boolean from cdk.json or as true/false from -c', () => {
-    expect(props({ sessionStore: false }).sessionStore).toBe(false);
-    expect(props({ sessionStore: 'false' }).sessionStore).toBe(false);
-    expect(props({ sessionStore: 'TRUE' }).sessionStore).toBe(true);
-    expect(props({})).not.toHaveProperty('sessionStore');
-  });
+  it.each(['sessionStore', 'guestAccess'] as const)(
+    'reads %s as a boolean from cdk.json or as true/false from -c',
+    (key) => {
+      expect(props({ [key]: false })[key]).toBe(false);
+      expect(props({ [key]: 'false' })[key]).toBe(false);
+      expect(props({ [key]: ' TRUE ' })[key]).toBe(true);
+      expect(props({})).not.toHaveProperty(key);
+    },
+  );
 
   it('reads uploadRules as JSON from -c or as an object from cdk.json', () => {
     const rules = { private: { maxUploadBytes: 10, allowedContentTypes: ['image/*'] } };

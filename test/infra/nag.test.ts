@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CfnResource, Validations } from 'aws-cdk-lib';
+import { App, type CfnResource, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Synthesized, synthesize, synthesized } from '../support/synth';
+import { UserFilesStack } from '../../lib/user-files-stack';
+import { cdkJsonContext, type Synthesized, synthesize, synthesized } from '../support/synth';
 
 let synth: Synthesized;
 
@@ -53,6 +54,24 @@ function rawFindings(root: IConstruct): Set<string> {
   );
 }
 
+/** Each acknowledgement silences a real finding on its construct, and each finding is acknowledged. */
+function expectAcknowledgementsMatchFindings(root: IConstruct): void {
+  const findings = rawFindings(root);
+  const acknowledged = acknowledgements(root).filter((ack) => ack.id.startsWith('AwsSolutions-'));
+  const matches = (ack: Acknowledgement, finding: string) => {
+    const [ruleId, path] = finding.split(' @ ') as [string, string];
+    return ruleId === ack.id && (path === ack.path || path.startsWith(`${ack.path}/`));
+  };
+  for (const ack of acknowledged) {
+    const silenced = [...findings].filter((finding) => matches(ack, finding));
+    expect(silenced, `stale acknowledgement ${ack.id} at ${ack.path}`).not.toEqual([]);
+  }
+  for (const finding of findings) {
+    const covered = acknowledged.some((ack) => matches(ack, finding));
+    expect(covered, `unacknowledged ${finding}`).toBe(true);
+  }
+}
+
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged finding (synthesis would have thrown) and the report is empty', () => {
     const report = JSON.parse(readFileSync(join(synth.outdir, 'validation-report.json'), 'utf8')) as {
@@ -86,22 +105,60 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('every acknowledgement silences a real finding on its construct, and every finding is acknowledged', () => {
-    const findings = rawFindings(synth.app);
-    const acknowledged = acknowledgements(synth.app).filter((ack) => ack.id.startsWith('AwsSolutions-'));
-    for (const ack of acknowledged) {
-      const matches = [...findings].filter((finding) => {
-        const [ruleId, path] = finding.split(' @ ') as [string, string];
-        return ruleId === ack.id && (path === ack.path || path.startsWith(`${ack.path}/`));
-      });
-      expect(matches, `stale acknowledgement ${ack.id} at ${ack.path}`).not.toEqual([]);
-    }
-    for (const finding of findings) {
-      const [ruleId, path] = finding.split(' @ ') as [string, string];
-      const covered = acknowledged.some(
-        (ack) => ack.id === ruleId && (path === ack.path || path.startsWith(`${ack.path}/`)),
+    expectAcknowledgementsMatchFindings(synth.app);
+  });
+
+  it('the same without guests (context guestAccess=false): no guest acknowledgement is left stale', () => {
+    const noGuests = synthesize({ bundle: false, context: { guestAccess: 'false' } });
+    expectAcknowledgementsMatchFindings(noGuests.app);
+    const ids = acknowledgements(noGuests.app).map((ack) => ack.id);
+    expect(ids).not.toContain('AwsSolutions-APIG4');
+    expect(ids).not.toContain('AwsSolutions-COG7');
+  });
+
+  it('the same with no rate limit at all: no web ACL, and APIG3 acknowledged on the API', () => {
+    // As synth.ts builds apps: in memory, so synthesis throws on an unacknowledged finding.
+    const app = new App({
+      context: { ...cdkJsonContext(), '@aws-cdk/core:appMode': 'inmemory', 'aws:cdk:bundling-stacks': [] },
+    });
+    const stack = new UserFilesStack(app, 'NoLimits', {
+      api: { allowedOrigins: ['https://app.example.com'], perUserRateLimit: false, guestRateLimit: false },
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+    expect(stack.userFiles.webAcl).toBeUndefined();
+    expectAcknowledgementsMatchFindings(app);
+    expect(acknowledgements(app).filter((ack) => ack.id === 'AwsSolutions-APIG3')).toEqual([
+      expect.objectContaining({ path: stack.userFiles.api.node.path }),
+    ]);
+  });
+
+  it('acknowledges the guest methods, and only them, for having no authorizer (APIG4, COG4)', () => {
+    const apiPath = synth.stack.userFiles.api.node.path;
+    for (const id of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {
+      const paths = acknowledgements(synth.app)
+        .filter((ack) => ack.id === id)
+        .map((ack) => ack.path.slice(apiPath.length));
+      expect(paths.sort(), id).toEqual(
+        [
+          '/Default/public/{owner}/{key+}/GET',
+          '/Default/public/{owner}/{key+}/HEAD',
+          '/Default/public/{owner}/GET',
+        ].sort(),
       );
-      expect(covered, `unacknowledged ${finding}`).toBe(true);
     }
+  });
+
+  it("acknowledges the guest role's one wildcard and the pool's unauthenticated identities, nothing broader", () => {
+    const { unauthenticatedRole, identityPool } = synth.stack.userFiles;
+    const onRole = acknowledgements(synth.app).filter((ack) => ack.path === unauthenticatedRole?.node.path);
+    const bucketId = synth.stack.getLogicalId(synth.stack.userFiles.bucket.node.defaultChild as CfnResource);
+    expect(onRole.map((ack) => ack.id)).toEqual([`AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/public/*]`]);
+    expect(
+      acknowledgements(synth.app)
+        .filter((ack) => ack.id === 'AwsSolutions-COG7')
+        .map((ack) => ack.path),
+    ).toEqual([identityPool.node.path]);
   });
 
   it('acknowledges nothing for the whole app or stack: each one sits on the resource it is about', () => {

@@ -164,22 +164,23 @@ describe('users and identities', () => {
     expect(client?.Properties?.UserPoolId).toEqual({ Ref: id(synth.stack.userFiles.userPool) });
   });
 
-  it('identity pool (sealed, the default): a developer provider only, no user-pool login, classic flow on', () => {
+  it('identity pool (sealed, the default): a developer provider only, no user-pool login, classic flow on, guests', () => {
     const { identityPool } = synth.stack.userFiles;
     const pool = resources[Stack.of(synth.stack).getLogicalId(identityPool)];
     expect(pool?.Properties).toEqual({
-      AllowUnauthenticatedIdentities: false,
+      // Guest access is on by default: the unauthenticated role reads `public` (guest-access.test.ts).
+      AllowUnauthenticatedIdentities: true,
       AllowClassicFlow: true,
       DeveloperProviderName: `user-files.${synth.stack.stackName}`,
     });
     expect(synth.stack.userFiles.accessMode).toBe('sealed');
   });
 
-  it('identity pool (direct): authenticated identities only, from this user pool and client', () => {
+  it('identity pool (direct): signed-in identities from this user pool and client, and guests', () => {
     const { identityPool, userPool, userPoolClient } = direct.stack.userFiles;
     const pool = directResources[Stack.of(direct.stack).getLogicalId(identityPool)];
     expect(pool?.Properties).toEqual({
-      AllowUnauthenticatedIdentities: false,
+      AllowUnauthenticatedIdentities: true,
       AllowClassicFlow: true,
       CognitoIdentityProviders: [
         {
@@ -191,14 +192,18 @@ describe('users and identities', () => {
     });
   });
 
-  it('attaches the authenticated role and nothing for unauthenticated identities', () => {
-    const { identityPool, authenticatedRole } = synth.stack.userFiles;
+  it('attaches the authenticated role, and the unauthenticated role for guests', () => {
+    const { identityPool, authenticatedRole, unauthenticatedRole } = synth.stack.userFiles;
     const attachments = ofType('AWS::Cognito::IdentityPoolRoleAttachment');
     expect(attachments).toHaveLength(1);
     expect(attachments[0]?.[1].Properties).toEqual({
       IdentityPoolId: { Ref: Stack.of(synth.stack).getLogicalId(identityPool) },
-      Roles: { authenticated: { 'Fn::GetAtt': [id(authenticatedRole), 'Arn'] } },
+      Roles: {
+        authenticated: { 'Fn::GetAtt': [id(authenticatedRole), 'Arn'] },
+        unauthenticated: { 'Fn::GetAtt': [id(unauthenticatedRole), 'Arn'] },
+      },
     });
+    expect(id(authenticatedRole)).not.toBe(id(unauthenticatedRole));
   });
 });
 
@@ -248,8 +253,15 @@ describe('authenticated role', () => {
 
 describe('function', () => {
   it('runs on ARM64 with a Node.js 22+ runtime and the contract environment', () => {
-    const { handler, userPool, userPoolClient, identityPool, bucket, authenticatedRole } =
-      synth.stack.userFiles;
+    const {
+      handler,
+      userPool,
+      userPoolClient,
+      identityPool,
+      bucket,
+      authenticatedRole,
+      unauthenticatedRole,
+    } = synth.stack.userFiles;
     const fn = resources[id(handler)];
     expect(fn?.Properties?.Architectures).toEqual(['arm64']);
     const runtime = String(fn?.Properties?.Runtime);
@@ -268,6 +280,7 @@ describe('function', () => {
         MAX_URL_LIFETIME_SECONDS: '3600',
         ACCESS_MODE: 'sealed',
         AUTHENTICATED_ROLE_ARN: { 'Fn::GetAtt': [id(authenticatedRole), 'Arn'] },
+        UNAUTHENTICATED_ROLE_ARN: { 'Fn::GetAtt': [id(unauthenticatedRole), 'Arn'] },
         SESSION_DURATION_SECONDS: '43200',
         DEVELOPER_PROVIDER_NAME: `user-files.${synth.stack.stackName}`,
         LEDGER_TABLE: { Ref: id(synth.stack.userFiles.storageEvents.ledger) },
@@ -468,7 +481,8 @@ describe('REST API', () => {
         .map((verb) => `${verb.toUpperCase()} ${path}`),
     );
     const deployed = [...routes().keys()].filter((route) => !route.startsWith('OPTIONS '));
-    expect(deployed.sort()).toEqual(specified.sort());
+    // OpenAPI has no greedy variable: API Gateway's `{key+}` is `{key}` there (decisions.md 23).
+    expect(deployed.map((route) => route.replace(/\{(\w+)\+\}/g, '{$1}')).sort()).toEqual(specified.sort());
     expect(deployed.sort()).toEqual(
       [
         'GET /me',
@@ -488,6 +502,10 @@ describe('REST API', () => {
         'GET /files/shares',
         'GET /files/shared-with-me',
         'DELETE /me/data',
+        // Guest access is on by default.
+        'GET /public/{owner}/{key+}',
+        'HEAD /public/{owner}/{key+}',
+        'GET /public/{owner}',
       ].sort(),
     );
     const fnId = id(synth.stack.userFiles.handler);
@@ -498,7 +516,7 @@ describe('REST API', () => {
     }
   });
 
-  it('puts every method except CORS preflight behind the Cognito user-pools authorizer', () => {
+  it('puts every method except CORS preflight and the three guest routes behind the Cognito user-pools authorizer', () => {
     const { authorizer, userPool } = synth.stack.userFiles;
     const authorizers = ofType('AWS::ApiGateway::Authorizer');
     expect(authorizers).toHaveLength(1);
@@ -513,16 +531,23 @@ describe('REST API', () => {
     });
     const all = routes();
     expect(all.size).toBeGreaterThan(6);
+    const guestRoutes = ['GET /public/{owner}/{key+}', 'HEAD /public/{owner}/{key+}', 'GET /public/{owner}'];
     for (const [route, method] of all) {
       if (route.startsWith('OPTIONS ')) {
         // Browsers send preflight without credentials; it is a mock that only answers CORS.
         expect(method.AuthorizationType, route).toBe('NONE');
         expect(method.Integration, route).toMatchObject({ Type: 'MOCK' });
+      } else if (guestRoutes.includes(route)) {
+        // Public by design: no token, the function answers with the guest session.
+        expect(method.AuthorizationType, route).toBe('NONE');
+        expect(method.AuthorizerId, route).toBeUndefined();
+        expect(method.Integration, route).toMatchObject({ Type: 'AWS_PROXY' });
       } else {
         expect(method.AuthorizationType, route).toBe('COGNITO_USER_POOLS');
         expect(method.AuthorizerId, route).toEqual({ Ref: authorizerId });
       }
     }
+    expect([...all.keys()].filter((route) => guestRoutes.includes(route)).sort()).toEqual(guestRoutes.sort());
   });
 
   it('answers preflight for the allowed origin with Authorization and Content-Type', () => {
@@ -654,14 +679,16 @@ describe('per-user rate limit', () => {
     }
   });
 
-  it('is a regional web ACL with one rate-based rule per Authorization header, answering 429 problems', () => {
+  it('is a regional web ACL with a rate-based rule per Authorization header, answering 429 problems', () => {
     const acls = ofType('AWS::WAFv2::WebACL');
     expect(acls).toHaveLength(1);
     const acl = acls[0]?.[1].Properties ?? {};
     expect(acl.Scope).toBe('REGIONAL');
     expect(acl.DefaultAction).toEqual({ Allow: {} });
     const rules = acl.Rules as Array<Record<string, Json>>;
-    expect(rules).toHaveLength(1);
+    // The second is the guest routes' per-IP rule (guest-access.test.ts).
+    expect(rules.map((rule) => rule.Name)).toEqual(['PerUserRateLimit', 'PerClientIpPublicRateLimit']);
+    expect(rules[0]?.Priority).toBe(0);
     expect(rules[0]?.Statement).toEqual({
       RateBasedStatement: {
         Limit: 300,
@@ -683,6 +710,7 @@ describe('per-user rate limit', () => {
       type: 'urn:user-files-api:problem:rate_limited',
       status: 429,
       code: 'rate_limited',
+      detail: 'Too many requests from this user; retry after 60 seconds.',
     });
   });
 
@@ -702,21 +730,32 @@ describe('per-user rate limit', () => {
 });
 
 describe('outputs', () => {
-  it('are exactly the nine the clients, the scripts and the local stack share', () => {
+  it('are exactly the thirteen the clients, the scripts, the e2e suite and the local stack share', () => {
     const outputs = synth.template.toJSON().Outputs as Record<string, { Value: Json }>;
     expect(Object.keys(outputs).sort()).toEqual(
       [
         'AccessMode',
         'ApiUrl',
+        'AuthenticatedRoleArn',
         'BucketName',
+        'GuestAccess',
         'IdentityPoolId',
         'LedgerTable',
+        'PublicUrlTemplate',
         'Region',
         'SessionTable',
+        'UnauthenticatedRoleArn',
         'UserPoolClientId',
         'UserPoolId',
       ].sort(),
     );
+    expect(outputs.GuestAccess?.Value).toBe('true');
+    expect(outputs.AuthenticatedRoleArn?.Value).toEqual({
+      'Fn::GetAtt': [id(synth.stack.userFiles.authenticatedRole), 'Arn'],
+    });
+    expect(outputs.UnauthenticatedRoleArn?.Value).toEqual({
+      'Fn::GetAtt': [id(synth.stack.userFiles.unauthenticatedRole), 'Arn'],
+    });
     expect(outputs.AccessMode?.Value).toBe('sealed');
     const { userPool, userPoolClient, identityPool, bucket } = synth.stack.userFiles;
     expect(outputs.Region?.Value).toEqual({ Ref: 'AWS::Region' });
@@ -727,6 +766,13 @@ describe('outputs', () => {
     expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain('.execute-api.');
     expect(outputs.LedgerTable?.Value).toEqual({ Ref: id(synth.stack.userFiles.storageEvents.ledger) });
     expect(outputs.SessionTable?.Value).toEqual({ Ref: id(synth.stack.userFiles.sessionTable) });
+    // The API's URL (ending in `/v1/`) followed by what shared/domain/public-links.ts builds.
+    const apiUrl = outputs.ApiUrl?.Value as { 'Fn::Join': [string, Json[]] } | undefined;
+    const [separator, parts] = apiUrl?.['Fn::Join'] ?? ['', []];
+    expect(parts.at(-1)).toBe('/');
+    expect(outputs.PublicUrlTemplate?.Value).toEqual({
+      'Fn::Join': [separator, [...parts.slice(0, -1), '/public/{identityId}/{key}']],
+    });
   });
 
   it('leave SessionTable out with -c sessionStore=false, which deploys no session table or key', () => {

@@ -2,20 +2,23 @@
  * The authenticated role as synthesized, judged by a real IAM policy engine over the isolation
  * matrix: two identities x three levels x every object action, in their own folder and in the
  * other's; the `shared` level for three identities (owner, grantee, third); and the listings that
- * must and must not work.
+ * must and must not work. The unauthenticated (guest) role as synthesized is the builders' document
+ * and trust, which `guest-role.test.ts` judges.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { isAllowed } from '../../local/core/policy-engine';
 import {
   authenticatedRoleTrustConditions,
   buildAuthenticatedRolePolicy,
+  buildUnauthenticatedRolePolicy,
   COGNITO_IDENTITY_PRINCIPAL,
   type PolicyDocument,
+  roleTrustConditions,
 } from '../../shared/policy/access-policy';
 import {
   AUTHENTICATED_ROLE_ARN,
   type SynthesizedRole,
-  synthesizeAuthenticatedRole,
+  synthesizeIdentityRoles,
 } from '../support/synthesized-policy';
 import {
   BUCKET_ARN,
@@ -37,9 +40,11 @@ import {
 } from './matrix';
 
 let role: SynthesizedRole;
+/** The unauthenticated role, assumed for guests. */
+let guest: SynthesizedRole;
 
 beforeAll(() => {
-  role = synthesizeAuthenticatedRole(BUCKET_NAME, IDENTITY_POOL_ID);
+  ({ authenticated: role, unauthenticated: guest } = synthesizeIdentityRoles(BUCKET_NAME, IDENTITY_POOL_ID));
 }, 120_000);
 
 describe('what is synthesized is what the local stack enforces', () => {
@@ -48,10 +53,17 @@ describe('what is synthesized is what the local stack enforces', () => {
     expect(role.policy).toEqual(buildAuthenticatedRolePolicy({ bucketArn: BUCKET_ARN }));
   });
 
-  test('the direct-mode template carries the same role: policy and trust (the matrix below holds for both)', () => {
-    const direct = synthesizeAuthenticatedRole(BUCKET_NAME, IDENTITY_POOL_ID, 'direct');
-    expect(direct.policy).toEqual(role.policy);
-    expect(direct.trust).toEqual(role.trust);
+  test('the resolved guest policy equals the builder’s document for the same bucket', () => {
+    expect(guest.policy).toEqual(buildUnauthenticatedRolePolicy({ bucketArn: BUCKET_ARN }));
+    expect(guest.policy).not.toEqual(role.policy);
+  });
+
+  test('the direct-mode template carries the same roles: policy and trust (the matrices below hold for both)', () => {
+    const direct = synthesizeIdentityRoles(BUCKET_NAME, IDENTITY_POOL_ID, 'direct');
+    expect(direct.authenticated.policy).toEqual(role.policy);
+    expect(direct.authenticated.trust).toEqual(role.trust);
+    expect(direct.unauthenticated.policy).toEqual(guest.policy);
+    expect(direct.unauthenticated.trust).toEqual(guest.trust);
   }, 120_000);
 });
 
@@ -213,5 +225,19 @@ describe('trust policy', () => {
         context,
       }),
     ).resolves.toBe(expected);
+  });
+});
+
+describe('guests: the synthesized unauthenticated role is the builders’ (guest-role.test.ts judges those)', () => {
+  test('its trust admits only unauthenticated identities of this pool, as roleTrustConditions builds it', () => {
+    expect(guest.trust.principal).toEqual({ Federated: COGNITO_IDENTITY_PRINCIPAL });
+    expect(guest.trust.action).toBe('sts:AssumeRoleWithWebIdentity');
+    expect(guest.trust.condition).toEqual(roleTrustConditions(IDENTITY_POOL_ID, 'unauthenticated'));
+    expect(guest.trust.condition).not.toEqual(role.trust.condition);
+  });
+
+  test('sessions as long as the authenticated role’s (sessionDuration)', () => {
+    expect(guest.maxSessionDuration).toBe(43_200);
+    expect(guest.maxSessionDuration).toBe(role.maxSessionDuration);
   });
 });
