@@ -953,10 +953,11 @@ export interface components {
       };
     };
     /**
-     * @description Too many requests: from this user (`code` `rate_limited`, the per-user limit) or to the whole
-     *     stage (`code` `throttled`, API Gateway's stage throttling). Retry after `Retry-After` seconds.
-     *     Answered before the request reaches the function; the per-user limit's answer (from AWS WAF
-     *     when deployed) carries no `requestId`.
+     * @description Too many requests: from this user (`code` `rate_limited`, the per-user limit), from this client
+     *     address on the guest routes (`rate_limited`, the per-IP limit), or to the whole stage (`code`
+     *     `throttled`, API Gateway's stage throttling). Retry after `Retry-After` seconds. Answered before
+     *     the request reaches the function; the rate limits' answers (from AWS WAF when deployed) carry no
+     *     `requestId`.
      */
     TooManyRequests: {
       headers: {
