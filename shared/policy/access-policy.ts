@@ -5,6 +5,8 @@
  * enforced locally. Pure: plain JSON, no CDK or SDK types, so `bucketArn` may be a CDK token.
  */
 
+import { GROUP_TAG_SLOTS, groupTagKey } from '../domain/groups';
+
 /** The IAM policy variable that S3 replaces with the caller's Cognito identity ID. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a JS template.
 export const IDENTITY_ID_VARIABLE = '${cognito-identity.amazonaws.com:sub}';
@@ -34,7 +36,15 @@ export interface AccessPolicyProps {
    * @default IDENTITY_ID_VARIABLE
    */
   readonly identityVariable?: string;
+  /**
+   * Replaces each group slot's tag variable; tests set it to `*` to prove non-members are refused
+   * only by the tags. @default `${aws:PrincipalTag/group<slot>}`
+   */
+  readonly groupVariable?: (slot: number) => string;
 }
+
+/** The policy variable S3 replaces with a session tag of the caller's session; absent, it matches nothing. */
+export const principalTagVariable = (key: string) => `\${aws:PrincipalTag/${key}}`;
 
 /** Object actions an owner may take in its own folder, in every level. */
 const OWNER_OBJECT_ACTIONS = [
@@ -51,58 +61,96 @@ export function buildAuthenticatedRolePolicy(props: AccessPolicyProps): PolicyDo
   return {
     Version: '2012-10-17',
     Statement: [
-      {
-        // Writes and deletes only ever in the caller's own folder, in every level: unlike the
-        // common Amplify policy, nobody can overwrite or delete another user's public files.
-        Sid: 'OwnFolderObjects',
-        Effect: 'Allow',
-        Action: OWNER_OBJECT_ACTIONS,
-        Resource: [
-          `${bucketArn}/private/${id}/*`,
-          `${bucketArn}/protected/${id}/*`,
-          `${bucketArn}/public/${id}/*`,
-          // The caller's outgoing shares, `shared/{owner}/{grantee}/{path}`.
-          `${bucketArn}/shared/${id}/*`,
-        ],
-      },
-      {
-        // The second resource is what others share with the caller. IAM's `*` crosses `/`, so it
-        // also matches a key whose path holds the caller's identity ID as a segment: the API
-        // refuses such segments in this level.
-        Sid: 'ReadSharedObjects',
-        Effect: 'Allow',
-        Action: ['s3:GetObject'],
-        Resource: [`${bucketArn}/protected/*`, `${bucketArn}/public/*`, `${bucketArn}/shared/*/${id}/*`],
-      },
-      {
-        // Listing is an action on the bucket, so it is scoped by the s3:prefix condition. Absent
-        // prefix (the bucket root) matches nothing, so it is refused.
-        Sid: 'ListOwnPrivateAndSharingFolders',
-        Effect: 'Allow',
-        Action: ['s3:ListBucket'],
-        Resource: [bucketArn],
-        Condition: { StringLike: { 's3:prefix': [`private/${id}/*`, `shared/${id}/*`] } },
-      },
-      {
-        // One named owner's folder at a time: the prefix must reach past `{level}/{owner}/`, so
-        // nobody can list `protected/` or `public/` themselves and enumerate the owners.
-        Sid: 'ListOneOwnersSharedFolder',
-        Effect: 'Allow',
-        Action: ['s3:ListBucket'],
-        Resource: [bucketArn],
-        Condition: { StringLike: { 's3:prefix': ['protected/*/*', 'public/*/*'] } },
-      },
-      {
-        // What one named owner shares with the caller: the prefix must name an owner and end in
-        // the caller's own segment, so `shared/` and `shared/{owner}/` stay unlistable.
-        Sid: 'ListOneOwnersSharesWithMe',
-        Effect: 'Allow',
-        Action: ['s3:ListBucket'],
-        Resource: [bucketArn],
-        Condition: { StringLike: { 's3:prefix': [`shared/*/${id}/`, `shared/*/${id}/*`] } },
-      },
+      ...levelStatements(bucketArn, id),
+      ...groupStatements(
+        bucketArn,
+        props.groupVariable ?? ((slot) => principalTagVariable(groupTagKey(slot))),
+      ),
     ],
   };
+}
+
+/**
+ * Team folders, one per session-tag slot: a session carries its groups as tags (`group0`…), minted
+ * only by the function from the verified `cognito:groups` claim. A slot without a tag resolves to
+ * nothing and matches nothing, so a session minted without tags reaches no group (fails closed).
+ */
+function groupStatements(bucketArn: string, variable: (slot: number) => string): PolicyStatement[] {
+  const slots = Array.from({ length: GROUP_TAG_SLOTS }, (_, slot) => variable(slot));
+  return [
+    {
+      Sid: 'GroupFolderObjects',
+      Effect: 'Allow',
+      Action: OWNER_OBJECT_ACTIONS,
+      Resource: slots.map((group) => `${bucketArn}/groups/${group}/*`),
+    },
+    {
+      // The group's own folder only: `groups/` and other groups' folders stay unlistable.
+      Sid: 'ListGroupFolders',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: [bucketArn],
+      Condition: {
+        StringLike: { 's3:prefix': slots.flatMap((group) => [`groups/${group}/`, `groups/${group}/*`]) },
+      },
+    },
+  ];
+}
+
+/** The levels keyed by identity: own folders, reads of others' shared files, one-owner listings. */
+function levelStatements(bucketArn: string, id: string): PolicyStatement[] {
+  return [
+    {
+      // Writes and deletes only ever in the caller's own folder, in every level: unlike the
+      // common Amplify policy, nobody can overwrite or delete another user's public files.
+      Sid: 'OwnFolderObjects',
+      Effect: 'Allow',
+      Action: OWNER_OBJECT_ACTIONS,
+      Resource: [
+        `${bucketArn}/private/${id}/*`,
+        `${bucketArn}/protected/${id}/*`,
+        `${bucketArn}/public/${id}/*`,
+        // The caller's outgoing shares, `shared/{owner}/{grantee}/{path}`.
+        `${bucketArn}/shared/${id}/*`,
+      ],
+    },
+    {
+      // The second resource is what others share with the caller. IAM's `*` crosses `/`, so it
+      // also matches a key whose path holds the caller's identity ID as a segment: the API
+      // refuses such segments in this level.
+      Sid: 'ReadSharedObjects',
+      Effect: 'Allow',
+      Action: ['s3:GetObject'],
+      Resource: [`${bucketArn}/protected/*`, `${bucketArn}/public/*`, `${bucketArn}/shared/*/${id}/*`],
+    },
+    {
+      // Listing is an action on the bucket, so it is scoped by the s3:prefix condition. Absent
+      // prefix (the bucket root) matches nothing, so it is refused.
+      Sid: 'ListOwnPrivateAndSharingFolders',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: [bucketArn],
+      Condition: { StringLike: { 's3:prefix': [`private/${id}/*`, `shared/${id}/*`] } },
+    },
+    {
+      // One named owner's folder at a time: the prefix must reach past `{level}/{owner}/`, so
+      // nobody can list `protected/` or `public/` themselves and enumerate the owners.
+      Sid: 'ListOneOwnersSharedFolder',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: [bucketArn],
+      Condition: { StringLike: { 's3:prefix': ['protected/*/*', 'public/*/*'] } },
+    },
+    {
+      // What one named owner shares with the caller: the prefix must name an owner and end in
+      // the caller's own segment, so `shared/` and `shared/{owner}/` stay unlistable.
+      Sid: 'ListOneOwnersSharesWithMe',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: [bucketArn],
+      Condition: { StringLike: { 's3:prefix': [`shared/*/${id}/`, `shared/*/${id}/*`] } },
+    },
+  ];
 }
 
 /**
