@@ -442,12 +442,19 @@ export interface components {
      * @description A level the caller writes into (see the table above).
      * @enum {string}
      */
-    Level: 'private' | 'protected' | 'public';
+    Level: 'private' | 'protected' | 'public' | 'groups';
     /**
      * @description Any access level, `shared` included (see the table above).
      * @enum {string}
      */
-    AnyLevel: 'private' | 'protected' | 'public' | 'shared';
+    AnyLevel: 'private' | 'protected' | 'public' | 'shared' | 'groups';
+    /**
+     * @description A Cognito user-pool group of the caller's, in level `groups` (`groups/{group}/{key}`). Members
+     *     read, write, delete and list the group's folder; anyone else gets 403 `not_a_member`, whether
+     *     the group exists or not. Sealed mode only (direct mode: 400 naming `level`).
+     * @example design
+     */
+    GroupName: string;
     /**
      * @description A Cognito identity ID, `{region}:{uuid}`.
      * @example us-east-1:0b6c3b5e-8f9e-4c2a-9f3d-2f2b0d2f9c11
@@ -482,6 +489,7 @@ export interface components {
           private: components['schemas']['UploadRule'];
           protected: components['schemas']['UploadRule'];
           public: components['schemas']['UploadRule'];
+          groups: components['schemas']['UploadRule'];
         };
       };
       usage?: components['schemas']['Usage'];
@@ -491,6 +499,23 @@ export interface components {
        *     30 days). Present with `usage`.
        */
       rejections?: components['schemas']['Rejection'][];
+      /**
+       * @description The caller's groups this session reaches (sealed mode; from the verified `cognito:groups` claim of
+       *     this ID token), by name, with each group's folder, usage and quota.
+       */
+      groups?: components['schemas']['MyGroup'][];
+      /**
+       * @description Groups of the caller's this session cannot reach: past the session's slots (the first 10 by name
+       *     are carried) or names the API does not serve. Requests naming them get 403 `group_limit`.
+       */
+      groupsBeyond?: string[];
+    };
+    MyGroup: {
+      name: components['schemas']['GroupName'];
+      /** @description The group's folder, `groups/{name}/`. */
+      prefix: string;
+      usage?: components['schemas']['Usage'];
+      quota?: components['schemas']['Quota'];
     };
     Counts: {
       bytes: number;
@@ -511,6 +536,8 @@ export interface components {
         public: components['schemas']['Counts'];
         /** @description The copies the caller shares with others; they count toward the caller's quota. */
         shared: components['schemas']['Counts'];
+        /** @description A group's files, in a group's usage (`Me.groups`); a user's own usage has none, since group files are the group's. */
+        groups?: components['schemas']['Counts'];
       };
     };
     QuotaUsage: {
@@ -564,7 +591,8 @@ export interface components {
     };
     FileList: {
       level: components['schemas']['AnyLevel'];
-      owner: components['schemas']['IdentityId'];
+      owner?: components['schemas']['IdentityId'];
+      group?: components['schemas']['GroupName'];
       /** @description In `shared` only, the identity the owner shares with. */
       grantee?: components['schemas']['IdentityId'];
       prefix: string;
@@ -604,6 +632,7 @@ export interface components {
       level: components['schemas']['AnyLevel'];
       key: components['schemas']['Key'];
       owner?: components['schemas']['IdentityId'];
+      group?: components['schemas']['GroupName'];
       grantee?: components['schemas']['IdentityId'];
       /** @description Requested URL lifetime in seconds, at most `maxUrlLifetimeSeconds`. */
       expiresIn?: number;
@@ -630,7 +659,8 @@ export interface components {
        */
       expiresAt: string;
       level: components['schemas']['AnyLevel'];
-      owner: components['schemas']['IdentityId'];
+      owner?: components['schemas']['IdentityId'];
+      group?: components['schemas']['GroupName'];
       /** @description In `shared` only, the identity the owner shares with. */
       grantee?: components['schemas']['IdentityId'];
       key: string;
@@ -661,7 +691,8 @@ export interface components {
     MultipartUpload: {
       upload: components['schemas']['UploadHandle'];
       level: components['schemas']['Level'];
-      owner: components['schemas']['IdentityId'];
+      owner?: components['schemas']['IdentityId'];
+      group?: components['schemas']['GroupName'];
       key: string;
       size: number;
       contentType: string;
@@ -677,7 +708,8 @@ export interface components {
     MultipartProgress: {
       upload: components['schemas']['UploadHandle'];
       level: components['schemas']['Level'];
-      owner: components['schemas']['IdentityId'];
+      owner?: components['schemas']['IdentityId'];
+      group?: components['schemas']['GroupName'];
       key: string;
       size: number;
       contentType: string;
@@ -736,6 +768,7 @@ export interface components {
       level: components['schemas']['AnyLevel'];
       key: components['schemas']['Key'];
       owner?: components['schemas']['IdentityId'];
+      group?: components['schemas']['GroupName'];
       grantee?: components['schemas']['IdentityId'];
     };
     CopyRequest: {
@@ -788,8 +821,9 @@ export interface components {
       nextCursor?: string;
     };
     SharedItem: {
-      /** @description Who shares it; pass it as `owner` with `level=shared` to download or list. */
       owner: components['schemas']['IdentityId'];
+      /** @description Who shares it; pass it as `owner` with `level=shared` to download or list. */
+      group?: components['schemas']['GroupName'];
       key: components['schemas']['Key'];
       size: number;
       /**
@@ -831,7 +865,8 @@ export interface components {
     };
     FileProperties: {
       level: components['schemas']['AnyLevel'];
-      owner: components['schemas']['IdentityId'];
+      owner?: components['schemas']['IdentityId'];
+      group?: components['schemas']['GroupName'];
       /** @description In `shared` only, the identity the owner shares with. */
       grantee?: components['schemas']['IdentityId'];
       key: string;
@@ -871,6 +906,8 @@ export interface components {
         | 'user_not_ready'
         | 'payload_too_large'
         | 'quota_exceeded'
+        | 'not_a_member'
+        | 'group_limit'
         | 'throttled'
         | 'rate_limited'
         | 'upstream_error'
@@ -1012,6 +1049,8 @@ export interface components {
     };
   };
   parameters: {
+    /** @description In level `groups` only, and required there; the group whose folder it is. */
+    GroupQuery: components['schemas']['GroupName'];
     /** @description The identity ID whose `public` folder is read. */
     OwnerPath: components['schemas']['IdentityId'];
     AnyLevelQuery: components['schemas']['AnyLevel'];
@@ -1105,6 +1144,8 @@ export interface operations {
         owner?: components['parameters']['OwnerQuery'];
         /** @description Only with `level=shared`, for the caller's own shares; the identity they are shared with. */
         grantee?: components['parameters']['GranteeQuery'];
+        /** @description In level `groups` only, and required there; the group whose folder it is. */
+        group?: components['parameters']['GroupQuery'];
         /** @description Folder path relative to the owner's folder, such as `photos/`. Empty lists the whole folder. */
         prefix?: string;
         /** @description `/` groups keys into sub-folders; omit it to list recursively. */
@@ -1146,6 +1187,8 @@ export interface operations {
         key: components['parameters']['KeyQuery'];
         /** @description Only with `level=shared`, for the caller's own shares; the identity they are shared with. */
         grantee?: components['parameters']['GranteeQuery'];
+        /** @description In level `groups` only, and required there; the group whose folder it is. */
+        group?: components['parameters']['GroupQuery'];
       };
       header?: never;
       path?: never;
@@ -1416,6 +1459,8 @@ export interface operations {
         owner?: components['parameters']['OwnerQuery'];
         /** @description Only with `level=shared`, for the caller's own shares; the identity they are shared with. */
         grantee?: components['parameters']['GranteeQuery'];
+        /** @description In level `groups` only, and required there; the group whose folder it is. */
+        group?: components['parameters']['GroupQuery'];
       };
       header?: never;
       path?: never;

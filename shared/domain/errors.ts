@@ -20,6 +20,10 @@ export type ProblemCode =
   | 'user_not_ready'
   | 'payload_too_large'
   | 'quota_exceeded'
+  /** A `groups` request naming a group the caller is not in (whether or not it exists). */
+  | 'not_a_member'
+  /** A `groups` request naming a group of the caller's past the session's tag slots. */
+  | 'group_limit'
   | 'throttled'
   /** The per-user request limit in front of the API (WAF when deployed, the local API adapter). */
   | 'rate_limited'

@@ -3,7 +3,8 @@
  * names are groups we serve, and which of a caller's groups their storage session carries as
  * session tags (one tag per slot, `group0`…), since the role's policy grants one folder per slot.
  */
-import { ValidationError } from './errors';
+import { AppError, ValidationError } from './errors';
+import type { Folder, FolderSelector } from './keys';
 
 export const GROUPS_LEVEL = 'groups';
 
@@ -66,3 +67,45 @@ export function groupTags(carried: readonly string[]): Record<string, string> {
 
 /** The folder of a group, as a full S3 prefix. */
 export const groupPrefix = (group: string) => `${GROUPS_LEVEL}/${group}/`;
+
+/** The caller is not in the group they name: the same answer whether the group exists or not. */
+export class NotAGroupMemberError extends AppError {
+  readonly status = 403;
+  readonly code = 'not_a_member';
+  readonly title = 'Not a member of this group';
+  override name = 'NotAGroupMemberError';
+}
+
+/** The caller is in the group, but their session cannot carry it (past the slots, or an unservable name). */
+export class GroupLimitError extends AppError {
+  readonly status = 403;
+  readonly code = 'group_limit';
+  readonly title = 'Group not reachable in this session';
+  override name = 'GroupLimitError';
+}
+
+/** What a request knows of its caller's groups: from the verified claim, or nothing (direct mode). */
+export type CallerGroups = SessionGroups | 'direct-mode';
+
+/**
+ * The folder of the group a request names, for a caller who is a member whose session carries it.
+ * Without the caller's groups (a route that forgot them) nobody is a member: fails closed.
+ */
+export function groupFolderOf(selector: FolderSelector, groups: CallerGroups | undefined): Folder {
+  if (selector.owner !== undefined)
+    throw ValidationError.of('owner', `must not be given for level "${GROUPS_LEVEL}"`);
+  if (selector.grantee !== undefined) {
+    throw ValidationError.of('grantee', `must not be given for level "${GROUPS_LEVEL}"`);
+  }
+  const group = groupName(selector.group);
+  if (groups === 'direct-mode') {
+    throw ValidationError.of('level', `groups needs sealed mode: a direct-mode session cannot carry groups`);
+  }
+  if (groups?.beyond.includes(group)) {
+    throw new GroupLimitError(
+      `your session carries your first ${GROUP_TAG_SLOTS} groups by name; "${group}" is past them`,
+    );
+  }
+  if (!groups?.carried.includes(group)) throw new NotAGroupMemberError('you are not a member of that group');
+  return { level: GROUPS_LEVEL, owner: group, group, prefix: groupPrefix(group) };
+}

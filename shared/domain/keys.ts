@@ -3,9 +3,17 @@
  * before anything is signed, so bad input becomes a 400 naming the field, never a signed URL.
  */
 import { ValidationError } from './errors';
+import { type CallerGroups, GROUPS_LEVEL, groupFolderOf } from './groups';
 
-/** The levels a user writes into, each keyed `{level}/{identityId}/{path}`. */
-export const LEVELS = ['private', 'protected', 'public'] as const;
+/** The levels keyed by identity, `{level}/{identityId}/{path}`: each user's own folders. */
+export const OWNER_LEVELS = ['private', 'protected', 'public'] as const;
+export type OwnerLevel = (typeof OWNER_LEVELS)[number];
+
+/**
+ * The levels a user writes into: their own folders and their groups' folders
+ * (`groups/{group}/{path}`, see `groups.ts`).
+ */
+export const LEVELS = [...OWNER_LEVELS, GROUPS_LEVEL] as const;
 export type Level = (typeof LEVELS)[number];
 
 /**
@@ -43,8 +51,10 @@ const IDENTITY_ID_SHAPE = /^[a-z0-9-]+:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 /** Whose files a request addresses, as the full S3 prefix of that folder (ending in `/`). */
 export interface Folder {
   readonly level: AnyLevel;
-  /** The identity whose folder it is. */
+  /** The identity whose folder it is; in `groups`, the group's name. */
   readonly owner: string;
+  /** `groups` only: the group whose folder it is (also `owner`). */
+  readonly group?: string;
   /** `shared` only: the identity the owner shares these files with. */
   readonly grantee?: string;
   readonly prefix: string;
@@ -66,6 +76,7 @@ export function sharedRootPrefix(owner: string): string {
 export interface FolderSelector {
   readonly owner?: string | undefined;
   readonly grantee?: string | undefined;
+  readonly group?: string | undefined;
 }
 
 /**
@@ -74,8 +85,16 @@ export interface FolderSelector {
  * `grantee` (the caller's shares with that identity, `shared/{caller}/{grantee}/`) or `owner`
  * (what that identity shares with the caller, `shared/{owner}/{caller}/`).
  */
-export function resolveFolder(level: AnyLevel, callerIdentityId: string, selector: FolderSelector): Folder {
-  const { owner, grantee } = selector;
+export function resolveFolder(
+  level: AnyLevel,
+  callerIdentityId: string,
+  selector: FolderSelector,
+  callerGroups?: CallerGroups,
+): Folder {
+  const { owner, grantee, group } = selector;
+  if (level === GROUPS_LEVEL) return groupFolderOf(selector, callerGroups);
+  if (group !== undefined)
+    throw ValidationError.of('group', `must only be given for level "${GROUPS_LEVEL}"`);
   if (level !== SHARED_LEVEL) {
     if (grantee !== undefined) {
       throw ValidationError.of('grantee', `must only be given for level "${SHARED_LEVEL}"`);
@@ -97,7 +116,7 @@ export function resolveFolder(level: AnyLevel, callerIdentityId: string, selecto
   return owner === undefined ? sharedFolder(callerIdentityId, other) : sharedFolder(other, callerIdentityId);
 }
 
-/** The owner's folder in a level, as a full S3 key prefix ending in `/`. */
+/** The owner's folder in a level (a group's in `groups`), as a full S3 key prefix ending in `/`. */
 export function ownerPrefix(level: Level, identityId: string): string {
   return `${level}/${identityId}/`;
 }
@@ -106,7 +125,7 @@ export function ownerPrefix(level: Level, identityId: string): string {
  * Whose folder a request addresses: the caller's own unless `owner` names another identity, which
  * only `protected` and `public` allow (and only for reading; the policy refuses the rest).
  */
-export function resolveOwner(level: Level, callerIdentityId: string, owner: string | undefined): string {
+export function resolveOwner(level: OwnerLevel, callerIdentityId: string, owner: string | undefined): string {
   if (owner === undefined) return callerIdentityId;
   if (level === 'private') {
     throw ValidationError.of('owner', 'must not be given for level "private": only the owner can reach it');

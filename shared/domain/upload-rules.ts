@@ -43,6 +43,7 @@ export const UploadRulesSchema = z.strictObject({
   private: LevelRuleSchema.optional(),
   protected: LevelRuleSchema.optional(),
   public: LevelRuleSchema.optional(),
+  groups: LevelRuleSchema.optional(),
 });
 
 export type UploadRulesInput = z.input<typeof UploadRulesSchema>;

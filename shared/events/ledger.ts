@@ -45,6 +45,7 @@ export const EMPTY_USAGE: Usage = {
     protected: { bytes: 0, objects: 0 },
     public: { bytes: 0, objects: 0 },
     shared: { bytes: 0, objects: 0 },
+    groups: { bytes: 0, objects: 0 },
   },
 };
 

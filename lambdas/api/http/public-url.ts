@@ -24,8 +24,8 @@ export function apiUrlOf(event: APIGatewayProxyEvent): string {
 export function publicUrlField(
   event: APIGatewayProxyEvent,
   guests: boolean,
-  where: { readonly level: string; readonly owner: string; readonly key: string },
+  where: { readonly level: string; readonly owner?: string | undefined; readonly key: string },
 ): { publicUrl?: string } {
-  if (!guests || where.level !== 'public') return {};
+  if (!guests || where.level !== 'public' || where.owner === undefined) return {};
   return { publicUrl: publicLink(apiUrlOf(event), where.owner, where.key) };
 }

@@ -65,11 +65,24 @@ export function authenticate(event: APIGatewayProxyEvent, clientIds: readonly st
       'the Authorization token is not the one the authorizer verified: send one ID token',
     );
   }
-  return { sub, username: typeof username === 'string' && username !== '' ? username : sub, idToken };
+  return {
+    sub,
+    username: typeof username === 'string' && username !== '' ? username : sub,
+    idToken,
+    groups: groupsClaim(payload['cognito:groups']),
+  };
+}
+
+/**
+ * The user-pool groups of the verified token, from the token itself: the one the authorizer
+ * verified (checked above), where the claim is still a JSON array (the authorizer flattens it).
+ */
+function groupsClaim(value: unknown): readonly string[] {
+  return Array.isArray(value) ? value.filter((name): name is string => typeof name === 'string') : [];
 }
 
 /** A JWT's payload claims (not verified here: the authorizer verified the token). */
-function tokenPayload(jwt: string): { sub?: unknown; aud?: unknown } {
+function tokenPayload(jwt: string): { sub?: unknown; aud?: unknown; 'cognito:groups'?: unknown } {
   try {
     const payload: unknown = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
     return typeof payload === 'object' && payload !== null ? payload : {};

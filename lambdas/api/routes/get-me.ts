@@ -33,6 +33,7 @@ export function createGetMeRoute({ config, identity, ledger, quotas }: AppDeps) 
       private: uploadRule(config.uploadRules.private),
       protected: uploadRule(config.uploadRules.protected),
       public: uploadRule(config.uploadRules.public),
+      groups: uploadRule(config.uploadRules.groups),
     },
   };
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {

@@ -6,7 +6,7 @@
  */
 import { ExpiringCache } from '../../../shared/cache/expiring-cache';
 import { credentialsUsableUntil } from '../../../shared/domain/expiry';
-import type { SessionOwner } from '../session-store';
+import type { GroupsKey, SessionOwner } from '../session-store';
 import type { Minted } from './minting';
 import type { Caller, IdentityServiceOptions } from './types';
 
@@ -15,6 +15,8 @@ export interface SessionSlot {
   readonly caller: Caller;
   /** Direct mode: the identity the session must be for. Sealed mode: learnt by minting. */
   readonly identityId?: string;
+  /** The groups the session carries as tags (sealed mode): part of what it is cached and stored by. */
+  readonly groups?: readonly string[];
   readonly mint: () => Promise<Minted>;
 }
 
@@ -34,6 +36,8 @@ type CacheOptions = Pick<
   'userPoolId' | 'maxIdentities' | 'maxCredentials' | 'refreshMarginMs' | 'sessionStore'
 > & { readonly now: () => number };
 
+const groupsKey = (slot: SessionSlot): GroupsKey => (slot.groups ?? []).join(',');
+
 export function createIdentityCaches(options: CacheOptions): IdentityCaches {
   const { now, userPoolId, sessionStore: store } = options;
   const marginMs = options.refreshMarginMs ?? 300_000;
@@ -51,16 +55,15 @@ export function createIdentityCaches(options: CacheOptions): IdentityCaches {
   const identityKey = (caller: Caller) => `${userPoolId}\0${caller.sub}`;
   // Direct mode caches credentials per caller as well as per identity, so they are only ever
   // served to the token they were fetched with. Sealed mode derives the identity from the caller.
+  // A session is cached per (user, groups it carries): a token with other groups gets another one.
   const sessionKey = (slot: SessionSlot) =>
-    slot.identityId === undefined
-      ? identityKey(slot.caller)
-      : `${identityKey(slot.caller)}\0${slot.identityId}`;
+    [identityKey(slot.caller), slot.identityId ?? '', groupsKey(slot)].join('\0');
   const owner = (slot: SessionSlot): SessionOwner => ({ userPoolId, sub: slot.caller.sub });
 
   // Only a real mint is stored: in direct mode, one the pool made with the caller's own token.
   async function mintAndStore(slot: SessionSlot): Promise<Minted> {
     const minted = await slot.mint();
-    await store?.put(owner(slot), minted);
+    await store?.put(owner(slot), minted, groupsKey(slot));
     return minted;
   }
 
@@ -68,6 +71,7 @@ export function createIdentityCaches(options: CacheOptions): IdentityCaches {
     const stored = await store?.get({
       ...owner(slot),
       ...(slot.identityId === undefined ? {} : { identityId: slot.identityId }),
+      groups: groupsKey(slot),
     });
     return stored ?? mintAndStore(slot);
   }

@@ -14,6 +14,7 @@
  * public surface.
  */
 import { UserNotReadyError } from '../../../shared/domain/errors';
+import { sessionGroups } from '../../../shared/domain/groups';
 import { DEFAULT_RETRY } from '../retry';
 import { createIdentityCaches } from './caches';
 import { createIdentityResolver } from './directory-resolution';
@@ -44,6 +45,7 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
 
   return {
     ...(guest ? { guest } : {}),
+    groupsOf: (caller) => (mode === 'sealed' ? sessionGroups(caller.groups ?? []) : 'direct-mode'),
     async identityId(caller) {
       // Sealed mode learns the ID with the credentials; their cache makes the next request free.
       if (mode === 'sealed') return (await session(caller)).identityId;

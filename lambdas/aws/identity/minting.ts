@@ -12,6 +12,7 @@ import {
   GetOpenIdTokenForDeveloperIdentityCommand,
 } from '@aws-sdk/client-cognito-identity';
 import { UpstreamError } from '../../../shared/domain/errors';
+import { groupTags } from '../../../shared/domain/groups';
 import { isIdentityId } from '../../../shared/domain/keys';
 import { isTransient } from '../errors';
 import { withRetries } from '../retry';
@@ -30,10 +31,16 @@ export interface Minter {
   identityIdOf(idToken: string): Promise<string>;
   /** Direct mode: the pool checks the caller's ID token against the identity, then STS. */
   direct(identityId: string, idToken: string): Promise<Minted>;
-  /** Sealed mode: the identity ID (and a token) of a developer login, signed by the function's role. */
-  developerIdentity(caller: Pick<Caller, 'sub'>): Promise<{ identityId: string; token: string }>;
-  /** Sealed mode: one signed call yields the identity ID and its token; then STS. */
-  sealed(caller: Caller): Promise<Minted>;
+  /**
+   * Sealed mode: the identity ID (and a token) of a developer login, signed by the function's role;
+   * with `groups`, the token carries them as principal tags (slot `i` holds `groups[i]`).
+   */
+  developerIdentity(
+    caller: Pick<Caller, 'sub'>,
+    groups?: readonly string[],
+  ): Promise<{ identityId: string; token: string }>;
+  /** Sealed mode: one signed call yields the identity ID and its token (tagged with `groups`); then STS. */
+  sealed(caller: Caller, groups: readonly string[]): Promise<Minted>;
   /** A new unauthenticated identity: `GetId` without logins. */
   newGuestIdentity(): Promise<string>;
   /** The guest identity's session: `GetOpenIdToken` without logins, then STS on `guestRoleArn`. */
@@ -50,13 +57,15 @@ export function createMinter(options: MinterOptions): Minter {
   const { client, identityPoolId, userPoolId, retry } = options;
   const logins = (idToken: string) => ({ [options.loginsKey]: idToken });
 
-  async function developerIdentity(caller: Pick<Caller, 'sub'>) {
+  async function developerIdentity(caller: Pick<Caller, 'sub'>, groups: readonly string[] = []) {
     const output = await withRetries(
       () =>
         client.send(
           new GetOpenIdTokenForDeveloperIdentityCommand({
             IdentityPoolId: identityPoolId,
             Logins: { [options.developerProviderName as string]: developerIdentifier(userPoolId, caller) },
+            // Session tags the role's policy reads: none, no group (fails closed).
+            ...(groups.length > 0 ? { PrincipalTags: groupTags(groups) } : {}),
           }),
         ),
       isTransient,
@@ -91,8 +100,8 @@ export function createMinter(options: MinterOptions): Minter {
       return { identityId, credentials: await assumeRole(options, identityId, output.Token) };
     },
     developerIdentity,
-    async sealed(caller) {
-      const { identityId, token } = await developerIdentity(caller);
+    async sealed(caller, groups) {
+      const { identityId, token } = await developerIdentity(caller, groups);
       return { identityId, credentials: await assumeRole(options, identityId, token) };
     },
     async newGuestIdentity() {

@@ -4,6 +4,7 @@
  * once more with fresh credentials when storage rejects the ones it got.
  */
 import { shouldRefreshForLifetime } from '../../../shared/domain/expiry';
+import { sessionGroups } from '../../../shared/domain/groups';
 import type { AccessMode } from '../../api/config';
 import { isRejectedCredentials, isStaleIdentity } from '../errors';
 import type { IdentityCaches, SessionSlot } from './caches';
@@ -80,7 +81,10 @@ export function createSessions(options: SessionsOptions): Pick<IdentityService, 
   };
 
   async function slot(caller: Caller): Promise<SessionSlot> {
-    if (mode === 'sealed') return { caller, mint: () => minter.sealed(caller) };
+    if (mode === 'sealed') {
+      const { carried } = sessionGroups(caller.groups ?? []);
+      return { caller, groups: carried, mint: () => minter.sealed(caller, carried) };
+    }
     const id = await caches.identityId(caller, () => resolve(caller));
     return { caller, identityId: id, mint: mintDirect(caller, id) };
   }

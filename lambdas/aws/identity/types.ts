@@ -4,6 +4,7 @@
  */
 import type { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { CallerGroups } from '../../../shared/domain/groups';
 import type { AccessMode } from '../../api/config';
 import type { IdentityDirectory } from '../identity-directory';
 import type { RetryOptions } from '../retry';
@@ -15,6 +16,8 @@ export interface Caller {
   readonly sub: string;
   readonly username: string;
   readonly idToken: string;
+  /** The verified `cognito:groups` claim of this token; absent: none. */
+  readonly groups?: readonly string[];
 }
 
 export interface IdentityCredentials {
@@ -59,6 +62,11 @@ export interface IdentityService {
    * session, for `DELETE /me/data`. Their next request records them again, as on a first sign-in.
    */
   forget(caller: Caller): Promise<void>;
+  /**
+   * The caller's groups as their session carries them (sealed mode), or `direct-mode`, where a
+   * session carries none. Sessions are cached per (user, carried groups).
+   */
+  groupsOf(caller: Caller): CallerGroups;
   session(caller: Caller, options?: SessionOptions): Promise<IdentitySession>;
   /**
    * Runs `work` with the caller's session; if storage rejects the credentials themselves (expired

@@ -58,6 +58,7 @@ export function toUsage(item: Record<string, AttributeValue> | undefined): Usage
       protected: level('protected'),
       public: level('public'),
       shared: level('shared'),
+      groups: level('groups'),
     },
   };
 }

@@ -15,18 +15,21 @@ import { KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
 import { credentialsUsableUntil } from '../../../shared/domain/expiry';
 import type { IdentityCredentials, IdentitySession } from '../identity/types';
 import { createDataKeys } from './data-keys';
-import { open, readItem, type SessionOwner, seal, sessionItemId } from './sealing';
+import { type GroupsKey, open, readItem, type SessionOwner, seal, sessionItemId } from './sealing';
 
-export { type SessionOwner, sessionItemId };
+export { type GroupsKey, type SessionOwner, sessionItemId };
+
+/** A stored session wanted: the owner's, for that identity (direct mode), carrying those groups. */
+export type Wanted = SessionOwner & { readonly identityId?: string; readonly groups?: GroupsKey };
 
 export interface SessionStore {
   /**
    * The owner's stored session while it is usable (further off than the refresh margin), else
    * undefined. With `identityId` (direct mode), only a session for that identity is served.
    */
-  get(owner: SessionOwner & { readonly identityId?: string }): Promise<IdentitySession | undefined>;
-  /** Stores a session just minted for the owner, replacing theirs. */
-  put(owner: SessionOwner, session: IdentitySession): Promise<void>;
+  get(owner: Wanted): Promise<IdentitySession | undefined>;
+  /** Stores a session just minted for the owner (carrying `groups`), replacing theirs. */
+  put(owner: SessionOwner, session: IdentitySession, groups?: GroupsKey): Promise<void>;
   /** Removes the owner's stored session. */
   delete(owner: SessionOwner): Promise<void>;
 }
@@ -96,7 +99,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       marginMs,
     }) > now();
 
-  async function read(owner: SessionOwner & { readonly identityId?: string }) {
+  async function read(owner: Wanted) {
     const output = await dynamo.send(
       new GetItemCommand({ TableName: tableName, Key: { id: { S: sessionItemId(owner) } } }),
     );
@@ -107,6 +110,8 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     if (sealed.expiresAt * 1000 <= now()) return undefined;
     if (owner.identityId !== undefined && sealed.identityId !== owner.identityId)
       return warn('other identity');
+    // Another token's groups: a miss, not a fault (the user's membership changed).
+    if (sealed.groups !== (owner.groups ?? '')) return undefined;
     let plaintextKey: Buffer;
     try {
       plaintextKey = await keys.plaintextOf(sealed.encryptedKey);
@@ -130,9 +135,9 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
         return warn('read failed', error);
       }
     },
-    async put(owner, session) {
+    async put(owner, session, groups) {
       try {
-        const item = seal(owner, session.identityId, session.credentials, await keys.current());
+        const item = seal(owner, session.identityId, session.credentials, await keys.current(), groups);
         await dynamo.send(new PutItemCommand({ TableName: tableName, Item: item }));
       } catch (error) {
         warn('write failed', error);

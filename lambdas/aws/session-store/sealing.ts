@@ -14,16 +14,24 @@ export interface SessionOwner {
   readonly sub: string;
 }
 
+/**
+ * The groups a session carries as tags, as one string (`design,ops`; empty: none): an item serves
+ * only a request whose token carries the same groups, so a membership change mints afresh.
+ */
+export type GroupsKey = string;
+
 /** One row per user: their latest session, whatever identity it is for. */
 export const sessionItemId = (owner: SessionOwner) => `${owner.userPoolId}#${owner.sub}`;
 
-const FORMAT = 1;
+// 2: the groups a session carries are bound too; items of format 1 are read as absent.
+const FORMAT = 2;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /** An item as read back, before it is opened. */
 export interface SealedSession {
   readonly identityId: string;
+  readonly groups: GroupsKey;
   /** Epoch seconds: the credentials' expiry, and the table's TTL attribute. */
   readonly expiresAt: number;
   readonly encryptedKey: Uint8Array;
@@ -32,25 +40,27 @@ export interface SealedSession {
   readonly data: Uint8Array;
 }
 
-const aad = (owner: SessionOwner, identityId: string, expiresAt: number) =>
-  Buffer.from(JSON.stringify([FORMAT, owner.userPoolId, owner.sub, identityId, expiresAt]));
+const aad = (owner: SessionOwner, identityId: string, expiresAt: number, groups: GroupsKey) =>
+  Buffer.from(JSON.stringify([FORMAT, owner.userPoolId, owner.sub, identityId, expiresAt, groups]));
 
 export function seal(
   owner: SessionOwner,
   identityId: string,
   credentials: IdentityCredentials,
   key: { readonly plaintext: Buffer; readonly encrypted: Uint8Array },
+  groups: GroupsKey = '',
 ): Record<string, AttributeValue> {
   const expiresAt = Math.floor(credentials.expiration.getTime() / 1000);
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key.plaintext, iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(aad(owner, identityId, expiresAt));
+  cipher.setAAD(aad(owner, identityId, expiresAt, groups));
   const payload = JSON.stringify({ ...credentials, expiration: credentials.expiration.getTime() });
   const data = Buffer.concat([cipher.update(payload, 'utf8'), cipher.final(), cipher.getAuthTag()]);
   return {
     id: { S: sessionItemId(owner) },
     v: { N: String(FORMAT) },
     identityId: { S: identityId },
+    groups: { S: groups },
     expiresAt: { N: String(expiresAt) },
     key: { B: key.encrypted },
     iv: { B: iv },
@@ -62,9 +72,15 @@ export function seal(
 export function readItem(item: Record<string, AttributeValue>): SealedSession | undefined {
   const expiresAt = Number(item.expiresAt?.N);
   const identityId = item.identityId?.S;
+  const groups = item.groups?.S;
   const [encryptedKey, iv, data] = [item.key?.B, item.iv?.B, item.data?.B];
   // The identity ID becomes part of S3 keys: anything that is not one is no session.
-  if (item.v?.N !== String(FORMAT) || !Number.isSafeInteger(expiresAt) || !isIdentityId(identityId)) {
+  if (
+    item.v?.N !== String(FORMAT) ||
+    !Number.isSafeInteger(expiresAt) ||
+    !isIdentityId(identityId) ||
+    groups === undefined
+  ) {
     return undefined;
   }
   if (
@@ -75,7 +91,7 @@ export function readItem(item: Record<string, AttributeValue>): SealedSession | 
   ) {
     return undefined;
   }
-  return { identityId, expiresAt, encryptedKey, iv, data };
+  return { identityId, groups, expiresAt, encryptedKey, iv, data };
 }
 
 const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
@@ -83,7 +99,7 @@ const isText = (value: unknown): value is string => typeof value === 'string' &&
 /** The credentials, if the tag verifies for this owner and expiry; throws otherwise. */
 export function open(owner: SessionOwner, sealed: SealedSession, plaintextKey: Buffer): IdentityCredentials {
   const decipher = createDecipheriv('aes-256-gcm', plaintextKey, sealed.iv, { authTagLength: TAG_BYTES });
-  decipher.setAAD(aad(owner, sealed.identityId, sealed.expiresAt));
+  decipher.setAAD(aad(owner, sealed.identityId, sealed.expiresAt, sealed.groups));
   const body = sealed.data.subarray(0, sealed.data.length - TAG_BYTES);
   decipher.setAuthTag(sealed.data.subarray(sealed.data.length - TAG_BYTES));
   const text = Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');

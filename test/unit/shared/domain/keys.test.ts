@@ -15,6 +15,7 @@ import {
   listedKeyIn,
   listPrefixIn,
   MAX_S3_KEY_BYTES,
+  OWNER_LEVELS,
   ownerPrefix,
   resolveFolder,
   resolveOwner,
@@ -176,7 +177,7 @@ describe('toListPrefix', () => {
 });
 
 describe('resolveOwner', () => {
-  test.each(LEVELS)('in %s, no owner means the caller', (level) => {
+  test.each(OWNER_LEVELS)('in %s, no owner means the caller', (level) => {
     expect(resolveOwner(level, A, undefined)).toBe(A);
   });
 
