@@ -39,7 +39,8 @@ export interface paths {
      *     finding every folder empty it answers 202 with `more: true`; call again to continue. 204 means
      *     nothing of the caller's is left.
      *
-     *     Not deleted: the user-pool account itself, files others have copied, and incomplete multipart
+     *     Not deleted: group folders (`groups/{group}/`: their files are the team's, whoever uploaded them),
+     *     the user-pool account itself, files others have copied, and incomplete multipart
      *     uploads (storage cannot list them per user; the bucket's lifecycle rule aborts them).
      */
     delete: operations['deleteMyData'];
@@ -613,6 +614,7 @@ export interface components {
     UploadRequest: {
       level: components['schemas']['Level'];
       key: components['schemas']['Key'];
+      group?: components['schemas']['GroupName'];
       /**
        * @description A MIME type `type/subtype` (parameters allowed), such as `image/jpeg`; signed, so the upload must send exactly this. Must be one of the level's `allowedContentTypes` when it has them (else 400).
        * @example image/jpeg
@@ -673,6 +675,7 @@ export interface components {
     MultipartStartRequest: {
       level: components['schemas']['Level'];
       key: components['schemas']['Key'];
+      group?: components['schemas']['GroupName'];
       /**
        * @description As for `POST /files/uploads`; stored with the object.
        * @example video/mp4
@@ -773,10 +776,11 @@ export interface components {
     };
     CopyRequest: {
       from: components['schemas']['ObjectRef'];
-      /** @description Always in the caller's own folder. */
+      /** @description Always in the caller's own folder, or a folder of one of the caller's groups (`group`). */
       to: {
         level: components['schemas']['Level'];
         key: components['schemas']['Key'];
+        group?: components['schemas']['GroupName'];
       };
       /**
        * @description With `false`, never replace an existing object (409).
@@ -792,6 +796,7 @@ export interface components {
     ShareRequest: {
       level: components['schemas']['Level'];
       key: components['schemas']['Key'];
+      group?: components['schemas']['GroupName'];
       /** @description The other user's username (or email alias) in this user pool. */
       with: string;
     };

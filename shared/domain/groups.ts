@@ -109,3 +109,6 @@ export function groupFolderOf(selector: FolderSelector, groups: CallerGroups | u
   if (!groups?.carried.includes(group)) throw new NotAGroupMemberError('you are not a member of that group');
   return { level: GROUPS_LEVEL, owner: group, group, prefix: groupPrefix(group) };
 }
+
+/** The ledger partition of a group: its usage, quota and rejections (never an identity ID). */
+export const groupOwner = (group: string) => `${GROUPS_LEVEL}/${group}`;

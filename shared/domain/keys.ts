@@ -3,7 +3,7 @@
  * before anything is signed, so bad input becomes a 400 naming the field, never a signed URL.
  */
 import { ValidationError } from './errors';
-import { type CallerGroups, GROUPS_LEVEL, groupFolderOf } from './groups';
+import { type CallerGroups, GROUPS_LEVEL, groupFolderOf, groupOwner } from './groups';
 
 /** The levels keyed by identity, `{level}/{identityId}/{path}`: each user's own folders. */
 export const OWNER_LEVELS = ['private', 'protected', 'public'] as const;
@@ -253,4 +253,25 @@ export function listedFolderIn(folder: Folder, fullPrefix: string): string | und
 
 export function listedFolder(level: Level, owner: string, fullPrefix: string): string | undefined {
   return listedFolderIn(levelFolder(level, owner), fullPrefix);
+}
+
+/**
+ * Where a write goes: the caller's own folder in a level, or a group's folder they may write
+ * (`callerGroups` decides; without them nobody is a member). Nothing else is ever written to.
+ */
+export function writeFolder(
+  level: Level,
+  callerIdentityId: string,
+  group: string | undefined,
+  callerGroups: CallerGroups | undefined,
+): Folder {
+  if (level === GROUPS_LEVEL) return groupFolderOf({ group }, callerGroups);
+  if (group !== undefined)
+    throw ValidationError.of('group', `must only be given for level "${GROUPS_LEVEL}"`);
+  return levelFolder(level, callerIdentityId);
+}
+
+/** Whose usage and quota a folder counts toward: its owner's, or its group's. */
+export function usageOwnerOf(folder: Folder): string {
+  return folder.group === undefined ? folder.owner : groupOwner(folder.group);
 }

@@ -14,6 +14,7 @@
  */
 import * as z from 'zod';
 import { ValidationError } from './errors';
+import { GROUP_NAME } from './groups';
 import { LEVELS, type Level } from './keys';
 import { MAX_OBJECT_BYTES } from './limits';
 import { MEDIA_TYPE } from './media-types';
@@ -64,6 +65,8 @@ export interface UploadHandle {
   readonly overwrite: boolean;
   /** Storage's multipart upload ID. */
   readonly uploadId: string;
+  /** In level `groups`: the group whose folder the upload is in. */
+  readonly group?: string;
 }
 
 /** The longest handle accepted: a 1 KiB key, a 1 KiB upload ID and a type, base64url-encoded. */
@@ -81,6 +84,7 @@ const HandleSchema = z.strictObject({
   t: z.string().max(255).regex(MEDIA_TYPE),
   o: z.boolean(),
   u: z.string().regex(UPLOAD_ID),
+  g: z.string().regex(GROUP_NAME).optional(),
 });
 
 export function encodeHandle(handle: UploadHandle): string {
@@ -92,6 +96,7 @@ export function encodeHandle(handle: UploadHandle): string {
     t: handle.contentType,
     o: handle.overwrite,
     u: handle.uploadId,
+    ...(handle.group === undefined ? {} : { g: handle.group }),
   };
   return Buffer.from(JSON.stringify(wire), 'utf8').toString('base64url');
 }
@@ -112,8 +117,8 @@ export function decodeHandle(text: unknown): UploadHandle {
   }
   const parsed = HandleSchema.safeParse(value);
   if (!parsed.success) throw refuse();
-  const { l, k, s, t, o, u } = parsed.data;
-  return { level: l, key: k, size: s, contentType: t, overwrite: o, uploadId: u };
+  const { l, k, s, t, o, u, g } = parsed.data;
+  return { level: l, key: k, size: s, contentType: t, overwrite: o, uploadId: u, ...(g ? { group: g } : {}) };
 }
 
 export interface StoredPart {

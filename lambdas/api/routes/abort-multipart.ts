@@ -14,7 +14,11 @@ export function createAbortMultipartRoute({ config, identity, storage }: AppDeps
     const input = parseBody(event, Body);
     const identityId = await identity.identityId(caller);
     // No upload rules: abandoning writes nothing, and must still work after the rules change.
-    const { handle, fullKey } = resolveUpload(input.upload, identityId, undefined);
+    const { handle, fullKey } = resolveUpload(
+      input.upload,
+      { identityId, groups: identity.groupsOf(caller) },
+      undefined,
+    );
     await identity.withSession(caller, {}, (session) =>
       storage.abortMultipart(session, { key: fullKey, uploadId: handle.uploadId }),
     );

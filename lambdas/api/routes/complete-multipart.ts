@@ -6,6 +6,7 @@ import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
 import { fileProperties } from './file-properties';
 import { resolveUpload, uploadField } from './multipart-handle';
+import { folderFields } from './where';
 
 const Body = z.strictObject({ upload: uploadField });
 
@@ -19,7 +20,11 @@ export function createCompleteMultipartRoute({ config, identity, storage }: AppD
     const caller = authenticate(event, config.userPoolClientIds);
     const input = parseBody(event, Body);
     const identityId = await identity.identityId(caller);
-    const { handle, plan, fullKey } = resolveUpload(input.upload, identityId, config.uploadRules);
+    const { handle, plan, folder, fullKey } = resolveUpload(
+      input.upload,
+      { identityId, groups: identity.groupsOf(caller) },
+      config.uploadRules,
+    );
     const target = { key: fullKey, uploadId: handle.uploadId };
 
     const properties = await identity.withSession(caller, {}, async (session) => {
@@ -31,6 +36,9 @@ export function createCompleteMultipartRoute({ config, identity, storage }: AppD
       return storage.head(session, fullKey);
     });
 
-    return json(200, fileProperties({ level: handle.level, owner: identityId, key: handle.key }, properties));
+    return json(
+      200,
+      fileProperties({ level: handle.level, ...folderFields(folder), key: handle.key }, properties),
+    );
   };
 }

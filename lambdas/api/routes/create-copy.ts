@@ -1,21 +1,25 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { ValidationError } from '../../../shared/domain/errors';
-import { keyIn, resolveFolder, toObjectKey } from '../../../shared/domain/keys';
+import { keyIn, resolveFolder, usageOwnerOf, writeFolder } from '../../../shared/domain/keys';
 import { checkUpload } from '../../../shared/domain/upload-rules';
 import type { AppDeps } from '../deps';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
 import { underField } from './fields';
 import { fileProperties } from './file-properties';
-import { anyLevel, grantee, key, level, owner } from './schemas';
+import { anyLevel, grantee, group, key, level, owner } from './schemas';
+import { folderFields } from './where';
 
 const Body = z.strictObject({
   from: z.strictObject(
-    { level: anyLevel, key, owner: owner.optional(), grantee: grantee.optional() },
-    { error: 'must be an object {level, key, owner?, grantee?}' },
+    { level: anyLevel, key, owner: owner.optional(), grantee: grantee.optional(), group: group.optional() },
+    { error: 'must be an object {level, key, owner?, grantee?, group?}' },
   ),
-  to: z.strictObject({ level, key }, { error: 'must be an object {level, key}' }),
+  to: z.strictObject(
+    { level, key, group: group.optional() },
+    { error: 'must be an object {level, key, group?}' },
+  ),
   overwrite: z.boolean({ error: 'must be true or false' }).optional(),
   move: z.boolean({ error: 'must be true or false' }).optional(),
 });
@@ -37,13 +41,19 @@ export function createCopyRoute({ config, identity, storage, quotas }: AppDeps) 
     const caller = authenticate(event, config.userPoolClientIds);
     const input = parseBody(event, Body);
     const callerId = await identity.identityId(caller);
+    const groups = identity.groupsOf(caller);
     const source = await underField('from', () => {
-      const folder = resolveFolder(input.from.level, callerId, input.from);
+      const folder = resolveFolder(input.from.level, callerId, input.from, groups);
       return { folder, key: keyIn(folder, input.from.key) };
     });
-    // Copies only ever land in the caller's own folder: there is no owner to choose.
-    const targetKey = await underField('to', () => toObjectKey(input.to.level, callerId, input.to.key));
-    if (input.move && source.folder.owner !== callerId) {
+    // Copies only ever land in the caller's own folder or one of their groups': no owner to choose.
+    const target = await underField('to', () => {
+      const folder = writeFolder(input.to.level, callerId, input.to.group, groups);
+      return { folder, key: keyIn(folder, input.to.key) };
+    });
+    const targetKey = target.key;
+    // The caller's own objects, or their group's (members may delete those), can be moved.
+    if (input.move && source.folder.owner !== callerId && source.folder.group === undefined) {
       throw ValidationError.of('move', 'only your own objects can be moved; copy this one instead');
     }
     if (source.key === targetKey) throw ValidationError.of('to.key', 'must differ from the source');
@@ -53,7 +63,12 @@ export function createCopyRoute({ config, identity, storage, quotas }: AppDeps) 
       await underField('from', () =>
         checkUpload(config.uploadRules, input.to.level, properties.contentType, properties.size),
       );
-      await quotas?.reserveUpload(callerId, targetKey, properties.size, COPY_RESERVATION_SECONDS);
+      await quotas?.reserveUpload(
+        usageOwnerOf(target.folder),
+        targetKey,
+        properties.size,
+        COPY_RESERVATION_SECONDS,
+      );
       const result = await storage.copy(session, {
         sourceKey: source.key,
         targetKey,
@@ -65,6 +80,7 @@ export function createCopyRoute({ config, identity, storage, quotas }: AppDeps) 
       return result;
     });
 
-    return json(201, fileProperties({ level: input.to.level, owner: callerId, key: input.to.key }, copied));
+    const where = { level: input.to.level, ...folderFields(target.folder), key: input.to.key };
+    return json(201, fileProperties(where, copied));
   };
 }

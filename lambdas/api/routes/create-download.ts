@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import type { components } from '../../../shared/api/schema';
 import { resolveLifetime } from '../../../shared/domain/expiry';
+import type { CallerGroups } from '../../../shared/domain/groups';
 import { type Folder, keyIn, resolveFolder } from '../../../shared/domain/keys';
 import { inlineSafeType } from '../../../shared/domain/media-types';
 import type { IdentitySession } from '../../aws/identity';
@@ -12,7 +13,8 @@ import { contentDisposition } from '../http/content-disposition';
 import { publicUrlField } from '../http/public-url';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
-import { anyLevel, grantee, key, owner } from './schemas';
+import { anyLevel, grantee, group, key, owner } from './schemas';
+import { folderFields } from './where';
 
 type PresignedRequest = components['schemas']['PresignedRequest'];
 
@@ -21,6 +23,7 @@ export const DownloadBody = z.strictObject({
   key,
   owner: owner.optional(),
   grantee: grantee.optional(),
+  group: group.optional(),
   expiresIn: z.number({ error: 'must be a number of seconds' }).optional(),
   filename: z.string({ error: 'must be a string' }).optional(),
   inline: z.boolean({ error: 'must be true or false' }).optional(),
@@ -53,11 +56,11 @@ export function downloadRules(config: Config, input: DownloadInput) {
  */
 export function prepareDownload(
   config: Config,
-  callerId: string,
+  caller: { readonly identityId: string; readonly groups: CallerGroups },
   input: DownloadInput,
   rules = downloadRules(config, input),
 ): PreparedDownload {
-  const folder = resolveFolder(input.level, callerId, input);
+  const folder = resolveFolder(input.level, caller.identityId, input, caller.groups);
   return { input, folder, fullKey: keyIn(folder, input.key), ...rules };
 }
 
@@ -91,8 +94,7 @@ export async function signDownload(
     headers: {},
     expiresAt: presigned.expiresAt.toISOString(),
     level: input.level,
-    owner: folder.owner,
-    ...(folder.grantee === undefined ? {} : { grantee: folder.grantee }),
+    ...folderFields(folder),
     key: input.key,
   };
 }
@@ -104,7 +106,8 @@ export function createDownloadRoute({ config, identity, storage }: AppDeps) {
     const input = parseBody(event, DownloadBody);
     const rules = downloadRules(config, input);
     const callerId = await identity.identityId(caller);
-    const prepared = prepareDownload(config, callerId, input, rules);
+    const who = { identityId: callerId, groups: identity.groupsOf(caller) };
+    const prepared = prepareDownload(config, who, input, rules);
     const body = await identity.withSession(
       caller,
       { lifetimeSeconds: prepared.lifetimeSeconds },

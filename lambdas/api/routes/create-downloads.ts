@@ -40,14 +40,14 @@ export function createDownloadsRoute({ config, identity, storage }: AppDeps) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const caller = authenticate(event, config.userPoolClientIds);
     const { items } = parseBody(event, Body, MAX_BATCH_BODY_CHARACTERS);
-    const callerId = await identity.identityId(caller);
+    const who = { identityId: await identity.identityId(caller), groups: identity.groupsOf(caller) };
 
     let lifetimeSeconds = 0;
     const prepared: Prepared[] = items.map((item) => {
       const parsed = DownloadBody.safeParse(item);
       if (!parsed.success) return { failed: failure(fromZodError(parsed.error, 'item')) };
       try {
-        const one = prepareDownload(config, callerId, parsed.data);
+        const one = prepareDownload(config, who, parsed.data);
         lifetimeSeconds = Math.max(lifetimeSeconds, one.lifetimeSeconds);
         return { prepared: one };
       } catch (error) {

@@ -2,12 +2,12 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import type { components } from '../../../shared/api/schema';
 import { ValidationError } from '../../../shared/domain/errors';
-import { keyIn, SHARED_LEVEL, sharedFolder, toObjectKey } from '../../../shared/domain/keys';
+import { keyIn, SHARED_LEVEL, sharedFolder, writeFolder } from '../../../shared/domain/keys';
 import type { AppDeps } from '../deps';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
 import { COPY_RESERVATION_SECONDS } from './create-copy';
-import { key, level } from './schemas';
+import { group, key, level } from './schemas';
 
 type Share = components['schemas']['Share'];
 
@@ -17,6 +17,7 @@ const MAX_USERNAME_LENGTH = 128;
 const Body = z.strictObject({
   level,
   key,
+  group: group.optional(),
   with: z
     .string({ error: 'must be a string' })
     .min(1, 'must name a user')
@@ -34,8 +35,9 @@ export function createShareRoute({ config, identity, storage, userPool, quotas }
     const caller = authenticate(event, config.userPoolClientIds);
     const input = parseBody(event, Body);
     const callerId = await identity.identityId(caller);
-    // The source is always the caller's own: there is no owner to choose.
-    const sourceKey = toObjectKey(input.level, callerId, input.key);
+    // The source is always the caller's own, or their group's: there is no owner to choose.
+    const sourceFolder = writeFolder(input.level, callerId, input.group, identity.groupsOf(caller));
+    const sourceKey = keyIn(sourceFolder, input.key);
 
     const grantee = await userPool.findUser(input.with);
     // Compared by `sub`: an alias (an email) names the same user as the username.

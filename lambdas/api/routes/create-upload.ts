@@ -2,14 +2,15 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import type { components } from '../../../shared/api/schema';
 import { ConflictError, PayloadTooLargeError } from '../../../shared/domain/errors';
-import { toObjectKey } from '../../../shared/domain/keys';
+import { keyIn, usageOwnerOf, writeFolder } from '../../../shared/domain/keys';
 import { MAX_SINGLE_PUT_BYTES } from '../../../shared/domain/limits';
 import { checkUpload } from '../../../shared/domain/upload-rules';
 import type { AppDeps } from '../deps';
 import { publicUrlField } from '../http/public-url';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
-import { contentType, key, level, sha256 } from './schemas';
+import { contentType, group, key, level, sha256 } from './schemas';
+import { folderFields } from './where';
 
 type PresignedRequest = components['schemas']['PresignedRequest'];
 
@@ -25,6 +26,7 @@ export function createUploadRoute({ config, identity, storage, quotas }: AppDeps
       .min(0, 'must not be negative'),
     sha256: sha256.optional(),
     overwrite: z.boolean({ error: 'must be true or false' }).optional(),
+    group: group.optional(),
   });
   const lifetimeSeconds = config.defaultUrlLifetimeSeconds;
 
@@ -40,8 +42,9 @@ export function createUploadRoute({ config, identity, storage, quotas }: AppDeps
       );
     }
     const identityId = await identity.identityId(caller);
-    // Uploads only ever go to the caller's own folder: there is no owner to choose.
-    const fullKey = toObjectKey(input.level, identityId, input.key);
+    // Uploads only ever go to the caller's own folder or one of their groups': no owner to choose.
+    const folder = writeFolder(input.level, identityId, input.group, identity.groupsOf(caller));
+    const fullKey = keyIn(folder, input.key);
     const ifNoneMatch = input.overwrite === false;
 
     const presigned = await identity.withSession(caller, { lifetimeSeconds }, async (session) => {
@@ -51,7 +54,7 @@ export function createUploadRoute({ config, identity, storage, quotas }: AppDeps
         throw new ConflictError('an object with this key already exists and overwrite is false');
       }
       // Holds the size against the quota until the object's event arrives or the URL expires.
-      await quotas?.reserveUpload(identityId, fullKey, input.size, lifetimeSeconds);
+      await quotas?.reserveUpload(usageOwnerOf(folder), fullKey, input.size, lifetimeSeconds);
       return storage.presignPut(session, {
         key: fullKey,
         contentType: input.contentType,
@@ -68,7 +71,7 @@ export function createUploadRoute({ config, identity, storage, quotas }: AppDeps
       headers: { ...presigned.headers },
       expiresAt: presigned.expiresAt.toISOString(),
       level: input.level,
-      owner: identityId,
+      ...folderFields(folder),
       key: input.key,
     };
     return json(201, { ...body, ...publicUrlField(event, identity.guest !== undefined, body) });

@@ -5,9 +5,9 @@ import { keyIn, resolveFolder, SHARED_LEVEL } from '../../../shared/domain/keys'
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
 import { noContent } from '../http/response';
-import { anyLevel, grantee, key } from './schemas';
+import { anyLevel, grantee, group, key } from './schemas';
 
-const Query = z.strictObject({ level: anyLevel, key, grantee: grantee.optional() });
+const Query = z.strictObject({ level: anyLevel, key, grantee: grantee.optional(), group: group.optional() });
 
 /**
  * `DELETE /files`: deletes one of the caller's own objects; idempotent. In `shared`, one of the
@@ -25,7 +25,9 @@ export function createDeleteFileRoute({ config, identity, storage }: AppDeps) {
       );
     }
     // Only the caller's own folder: no owner to choose.
-    const fullKey = keyIn(resolveFolder(query.level, identityId, { grantee: query.grantee }), query.key);
+    const selector = { grantee: query.grantee, group: query.group };
+    const folder = resolveFolder(query.level, identityId, selector, identity.groupsOf(caller));
+    const fullKey = keyIn(folder, query.key);
     await identity.withSession(caller, {}, (session) => storage.delete(session, fullKey));
     return noContent();
   };

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import type { components } from '../../../shared/api/schema';
-import { LEVELS, ownerPrefix, sharedRootPrefix } from '../../../shared/domain/keys';
+import { OWNER_LEVELS, ownerPrefix, sharedRootPrefix } from '../../../shared/domain/keys';
 import { MAX_DELETE_KEYS } from '../../aws/storage';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
@@ -39,7 +39,11 @@ export function createDeleteMyDataRoute(
     const caller = authenticate(event, config.userPoolClientIds);
     parseQuery(event, Query);
     const identityId = await identity.identityId(caller);
-    const prefixes = [...LEVELS.map((level) => ownerPrefix(level, identityId)), sharedRootPrefix(identityId)];
+    // Group folders are the team's, not the caller's: they are left as they are.
+    const prefixes = [
+      ...OWNER_LEVELS.map((level) => ownerPrefix(level, identityId)),
+      sharedRootPrefix(identityId),
+    ];
     const started = now();
 
     const deleted = await identity.withSession(caller, {}, async (session) => {

@@ -5,13 +5,14 @@ type FileProperties = components['schemas']['FileProperties'];
 
 /** The `FileProperties` answer for one object, addressed as the client addressed it. */
 export function fileProperties(
-  where: Pick<FileProperties, 'level' | 'owner' | 'grantee' | 'key'>,
+  where: Pick<FileProperties, 'level' | 'owner' | 'grantee' | 'group' | 'key'>,
   properties: ObjectProperties,
 ): FileProperties {
   return {
     level: where.level,
-    owner: where.owner,
+    ...(where.owner === undefined ? {} : { owner: where.owner }),
     ...(where.grantee === undefined ? {} : { grantee: where.grantee }),
+    ...(where.group === undefined ? {} : { group: where.group }),
     key: where.key,
     size: properties.size,
     contentType: properties.contentType,

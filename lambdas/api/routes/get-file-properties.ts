@@ -6,9 +6,16 @@ import { publicUrlField } from '../http/public-url';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
 import { fileProperties } from './file-properties';
-import { anyLevel, grantee, key, owner } from './schemas';
+import { anyLevel, grantee, group, key, owner } from './schemas';
+import { folderFields } from './where';
 
-const Query = z.strictObject({ level: anyLevel, key, owner: owner.optional(), grantee: grantee.optional() });
+const Query = z.strictObject({
+  level: anyLevel,
+  key,
+  owner: owner.optional(),
+  grantee: grantee.optional(),
+  group: group.optional(),
+});
 
 /** `GET /files/properties`: size, content type, ETag, last-modified time (and SHA-256 if stored). */
 export function createGetFilePropertiesRoute({ config, identity, storage }: AppDeps) {
@@ -16,12 +23,12 @@ export function createGetFilePropertiesRoute({ config, identity, storage }: AppD
     const caller = authenticate(event, config.userPoolClientIds);
     const query = parseQuery(event, Query);
     const callerId = await identity.identityId(caller);
-    const folder = resolveFolder(query.level, callerId, query);
+    const folder = resolveFolder(query.level, callerId, query, identity.groupsOf(caller));
     const fullKey = keyIn(folder, query.key);
 
     const properties = await identity.withSession(caller, {}, (session) => storage.head(session, fullKey));
 
-    const where = { level: query.level, owner: folder.owner, grantee: folder.grantee, key: query.key };
+    const where = { level: query.level, ...folderFields(folder), key: query.key };
     return json(200, {
       ...fileProperties(where, properties),
       ...publicUrlField(event, identity.guest !== undefined, where),

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import type { components } from '../../../shared/api/schema';
+import { groupOwner, groupPrefix } from '../../../shared/domain/groups';
 import { levelFolder, listedKeyIn, ownerPrefix, sharedFolder } from '../../../shared/domain/keys';
 import type { LevelUploadRule } from '../../../shared/domain/upload-rules';
 import { ownerOf } from '../../../shared/events/s3-event';
@@ -24,6 +25,26 @@ const Query = z.strictObject({});
 export const ME_REJECTIONS = 10;
 
 /** `GET /me`: who the caller is, where their folders are, the deployment's limits, usage and quota. */
+type Standing = Awaited<ReturnType<NonNullable<AppDeps['quotas']>['standing']>>;
+
+/** The `Usage` answer of a partition's standing; a group's also counts its `groups` level. */
+function usageOf(current: Standing, group = false): NonNullable<Me['usage']> {
+  const { levels } = current.usage;
+  return {
+    bytes: current.usage.bytes,
+    objects: current.usage.objects,
+    reservedBytes: current.standing.reservedBytes,
+    reservedObjects: current.standing.reservedObjects,
+    levels: {
+      private: { ...levels.private },
+      protected: { ...levels.protected },
+      public: { ...levels.public },
+      shared: { ...levels.shared },
+      ...(group ? { groups: { ...levels.groups } } : {}),
+    },
+  };
+}
+
 export function createGetMeRoute({ config, identity, ledger, quotas }: AppDeps) {
   const limits: Me['limits'] = {
     maxUploadBytes: config.maxUploadBytes,
@@ -52,24 +73,25 @@ export function createGetMeRoute({ config, identity, ledger, quotas }: AppDeps) 
       },
       limits,
     };
+    const groups = identity.groupsOf(caller);
+    if (groups !== 'direct-mode') {
+      body.groups = groups.carried.map((name) => ({ name, prefix: groupPrefix(name) }));
+      body.groupsBeyond = [...groups.beyond];
+    }
     if (ledger !== undefined && quotas !== undefined) {
       const [current, rejections] = await Promise.all([
         quotas.standing(identityId),
         ledger.rejections(identityId, ME_REJECTIONS),
       ]);
-      body.usage = {
-        bytes: current.usage.bytes,
-        objects: current.usage.objects,
-        reservedBytes: current.standing.reservedBytes,
-        reservedObjects: current.standing.reservedObjects,
-        levels: {
-          private: { ...current.usage.levels.private },
-          protected: { ...current.usage.levels.protected },
-          public: { ...current.usage.levels.public },
-          shared: { ...current.usage.levels.shared },
-        },
-      };
+      body.usage = usageOf(current);
       body.quota = { ...current.quota };
+      // Each group's usage and quota, read from its own partition like the caller's.
+      body.groups = await Promise.all(
+        (body.groups ?? []).map(async (group) => {
+          const standing = await quotas.standing(groupOwner(group.name));
+          return { ...group, usage: usageOf(standing, true), quota: { ...standing.quota } };
+        }),
+      );
       // As in listings, a key that breaks the key rules (written around the API) is never returned.
       body.rejections = rejections.flatMap((rejection) => {
         const where = ownerOf(rejection.key);

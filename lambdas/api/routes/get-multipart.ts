@@ -16,12 +16,16 @@ export function createGetMultipartRoute({ config, identity, storage }: AppDeps) 
     const caller = authenticate(event, config.userPoolClientIds);
     const input = parseBody(event, Body);
     const identityId = await identity.identityId(caller);
-    const resolved = resolveUpload(input.upload, identityId, config.uploadRules);
+    const resolved = resolveUpload(
+      input.upload,
+      { identityId, groups: identity.groupsOf(caller) },
+      config.uploadRules,
+    );
     const stored = await identity.withSession(caller, {}, (session) =>
       storage.listParts(session, { key: resolved.fullKey, uploadId: resolved.handle.uploadId }),
     );
     const body: MultipartProgress = {
-      ...describeUpload(input.upload, resolved, identityId, stored.abortDate),
+      ...describeUpload(input.upload, resolved, stored.abortDate),
       parts: stored.parts.map((part) => ({
         number: part.partNumber,
         size: part.size,

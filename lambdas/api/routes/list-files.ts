@@ -16,7 +16,8 @@ import type { AppDeps } from '../deps';
 import { publicUrlField } from '../http/public-url';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
-import { anyLevel, grantee, owner, queryInteger } from './schemas';
+import { anyLevel, grantee, group, owner, queryInteger } from './schemas';
+import { folderFields } from './where';
 
 type FileList = components['schemas']['FileList'];
 
@@ -35,6 +36,7 @@ const Query = z.strictObject({
   level: anyLevel,
   owner: owner.optional(),
   grantee: grantee.optional(),
+  group: group.optional(),
   ...ListingQuery,
 });
 
@@ -78,8 +80,7 @@ export async function listFolder(
 
   const body: FileList = {
     level: folder.level,
-    owner: folder.owner,
-    ...(folder.grantee === undefined ? {} : { grantee: folder.grantee }),
+    ...folderFields(folder),
     prefix: relativePrefix,
     ...listedEntries(folder, page, linkOf),
   };
@@ -125,7 +126,7 @@ export function createListFilesRoute({ config, identity, storage }: AppDeps) {
     const caller = authenticate(event, config.userPoolClientIds);
     const query = parseQuery(event, Query);
     const callerId = await identity.identityId(caller);
-    const folder = resolveFolder(query.level, callerId, query);
+    const folder = resolveFolder(query.level, callerId, query, identity.groupsOf(caller));
     const guests = identity.guest !== undefined;
     const body = await listFolder(
       storage,

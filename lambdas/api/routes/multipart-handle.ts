@@ -7,7 +7,8 @@
 import * as z from 'zod';
 import type { components } from '../../../shared/api/schema';
 import { InputError, ValidationError } from '../../../shared/domain/errors';
-import { toObjectKey } from '../../../shared/domain/keys';
+import type { CallerGroups } from '../../../shared/domain/groups';
+import { type Folder, keyIn, writeFolder } from '../../../shared/domain/keys';
 import {
   decodeHandle,
   MAX_HANDLE_LENGTH,
@@ -16,24 +17,29 @@ import {
   type UploadHandle,
 } from '../../../shared/domain/multipart';
 import { checkUpload, type UploadRules } from '../../../shared/domain/upload-rules';
+import { folderFields } from './where';
 
 export const uploadField = z.string({ error: 'must be a string' }).max(MAX_HANDLE_LENGTH);
 
 export interface ResolvedUpload {
   readonly handle: UploadHandle;
   readonly plan: PartPlan;
+  /** The caller's own folder, or a group's they are a member of. */
+  readonly folder: Folder;
   /** Full S3 key in the caller's folder. */
   readonly fullKey: string;
 }
 
 export function resolveUpload(
   text: string,
-  identityId: string,
+  caller: { readonly identityId: string; readonly groups: CallerGroups },
   rules: UploadRules | undefined,
 ): ResolvedUpload {
   const handle = decodeHandle(text);
-  // A handle's key is re-validated and placed in the caller's folder, whatever folder it came from.
-  const fullKey = toObjectKey(handle.level, identityId, handle.key, 'upload');
+  // A handle's key is re-validated and placed in the caller's folder (or a group of theirs, checked
+  // again now), whatever folder it came from.
+  const folder = writeFolder(handle.level, caller.identityId, handle.group, caller.groups);
+  const fullKey = keyIn(folder, handle.key, 'upload');
   // Abort passes no rules: abandoning an upload writes nothing, and must work after a rule change.
   if (rules !== undefined) {
     try {
@@ -44,7 +50,7 @@ export function resolveUpload(
       throw ValidationError.of('upload', `is outside the level's upload rules (${error.message})`);
     }
   }
-  return { handle, plan: planParts(handle.size), fullKey };
+  return { handle, plan: planParts(handle.size), folder, fullKey };
 }
 
 type MultipartUpload = components['schemas']['MultipartUpload'];
@@ -52,14 +58,13 @@ type MultipartUpload = components['schemas']['MultipartUpload'];
 export function describeUpload(
   upload: string,
   resolved: ResolvedUpload,
-  identityId: string,
   expiresAt: Date | undefined,
 ): MultipartUpload {
   const { handle, plan } = resolved;
   return {
     upload,
     level: handle.level,
-    owner: identityId,
+    ...folderFields(resolved.folder),
     key: handle.key,
     size: plan.size,
     contentType: handle.contentType,

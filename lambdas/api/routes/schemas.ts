@@ -19,6 +19,9 @@ export const owner = z.string({ error: 'must be a string' });
 
 export const grantee = z.string({ error: 'must be a string' });
 
+/** In level `groups`: the group's name (checked by `groupName` with the folder). */
+export const group = z.string({ error: 'must be a string' });
+
 const MAX_CONTENT_TYPE_LENGTH = 255;
 
 export const contentType = z

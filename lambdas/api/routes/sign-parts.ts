@@ -40,7 +40,11 @@ export function createSignPartsRoute({ config, identity, storage }: AppDeps) {
     const caller = authenticate(event, config.userPoolClientIds);
     const input = parseBody(event, Body);
     const identityId = await identity.identityId(caller);
-    const resolved = resolveUpload(input.upload, identityId, config.uploadRules);
+    const resolved = resolveUpload(
+      input.upload,
+      { identityId, groups: identity.groupsOf(caller) },
+      config.uploadRules,
+    );
     // Each part's exact length, from the recomputed plan: a part number past the end is refused.
     const sized = input.parts.map((part) => ({ ...part, size: partBytes(resolved.plan, part.number) }));
     const target = { key: resolved.fullKey, uploadId: resolved.handle.uploadId };

@@ -1,14 +1,14 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { ConflictError } from '../../../shared/domain/errors';
-import { toObjectKey } from '../../../shared/domain/keys';
+import { keyIn, usageOwnerOf, writeFolder } from '../../../shared/domain/keys';
 import { encodeHandle, MAX_MULTIPART_BYTES, planParts } from '../../../shared/domain/multipart';
 import { checkUpload } from '../../../shared/domain/upload-rules';
 import type { AppDeps } from '../deps';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
 import { describeUpload } from './multipart-handle';
-import { contentType, key, level } from './schemas';
+import { contentType, group, key, level } from './schemas';
 
 const DAY_SECONDS = 24 * 3600;
 
@@ -24,6 +24,7 @@ export function createStartMultipartRoute({ config, identity, storage, quotas }:
       .min(1, 'must be at least 1 (send an empty object with POST /files/uploads)')
       .max(MAX_MULTIPART_BYTES, `must be at most ${MAX_MULTIPART_BYTES} (5 TiB, S3's limit)`),
     overwrite: z.boolean({ error: 'must be true or false' }).optional(),
+    group: group.optional(),
   });
 
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
@@ -33,7 +34,8 @@ export function createStartMultipartRoute({ config, identity, storage, quotas }:
     checkUpload(config.uploadRules, input.level, input.contentType, input.size);
     const plan = planParts(input.size);
     const identityId = await identity.identityId(caller);
-    const fullKey = toObjectKey(input.level, identityId, input.key);
+    const folder = writeFolder(input.level, identityId, input.group, identity.groupsOf(caller));
+    const fullKey = keyIn(folder, input.key);
     const overwrite = input.overwrite !== false;
 
     const started = await identity.withSession(caller, {}, async (session) => {
@@ -44,7 +46,7 @@ export function createStartMultipartRoute({ config, identity, storage, quotas }:
       // Held as long as the bucket's lifecycle keeps the unfinished upload, so a resumable upload
       // keeps its reservation; the object's event releases it sooner.
       const holdSeconds = config.incompleteUploadExpiryDays * DAY_SECONDS;
-      await quotas?.reserveUpload(identityId, fullKey, input.size, holdSeconds);
+      await quotas?.reserveUpload(usageOwnerOf(folder), fullKey, input.size, holdSeconds);
       return storage.createMultipart(session, { key: fullKey, contentType: input.contentType });
     });
 
@@ -55,8 +57,9 @@ export function createStartMultipartRoute({ config, identity, storage, quotas }:
       contentType: input.contentType,
       overwrite,
       uploadId: started.uploadId,
+      ...(folder.group === undefined ? {} : { group: folder.group }),
     };
     const upload = encodeHandle(handle);
-    return json(201, describeUpload(upload, { handle, plan, fullKey }, identityId, started.abortDate));
+    return json(201, describeUpload(upload, { handle, plan, folder, fullKey }, started.abortDate));
   };
 }
