@@ -78,6 +78,14 @@ export function testUser(n: number, clientId = APP_CLIENT_ID): TestUser {
   };
 }
 
+/** The same user with a token whose verified `cognito:groups` claim lists `groups`. */
+export function withGroups(user: TestUser, groups: readonly string[]): TestUser {
+  const payload = Buffer.from(
+    JSON.stringify({ sub: user.sub, aud: user.aud, token_use: 'id', 'cognito:groups': groups }),
+  ).toString('base64url');
+  return { ...user, token: `eyJhbGciOiJSUzI1NiJ9.${payload}.SECRETTOKENSIGNATURE${groups.join('-')}` };
+}
+
 export const alice = testUser(1);
 export const bob = testUser(2);
 

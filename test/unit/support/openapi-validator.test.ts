@@ -15,6 +15,7 @@ const me = {
       private: { maxUploadBytes: 1 },
       protected: { maxUploadBytes: 1, allowedContentTypes: ['image/*'] },
       public: { maxUploadBytes: 1 },
+      groups: { maxUploadBytes: 1 },
     },
   },
 };

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
         private: { maxUploadBytes: 104857600 },
         protected: { maxUploadBytes: 104857600 },
         public: { maxUploadBytes: 104857600 },
+        groups: { maxUploadBytes: 104857600 },
       },
       accessMode: 'sealed',
       authenticatedRoleArn: 'arn:aws:iam::123456789012:role/authenticated',
@@ -60,6 +61,7 @@ describe('loadConfig', () => {
       private: { maxUploadBytes: 5000 },
       protected: { maxUploadBytes: 5000 },
       public: { maxUploadBytes: 10, allowedContentTypes: ['image/*'] },
+      groups: { maxUploadBytes: 5000 },
     });
   });
 

@@ -21,6 +21,7 @@ describe('resolveUploadRules', () => {
       private: { maxUploadBytes: 1000, allowedContentTypes: ['image/*', 'application/pdf'] },
       protected: { maxUploadBytes: 5000 },
       public: { maxUploadBytes: 5000, allowedContentTypes: ['text/plain'] },
+      groups: { maxUploadBytes: 5000 },
     });
     const duplicated = UploadRulesSchema.parse({ private: { allowedContentTypes: ['a/b', 'A/B'] } });
     expect(duplicated.private?.allowedContentTypes).toEqual(['a/b']);
@@ -31,6 +32,7 @@ describe('resolveUploadRules', () => {
       private: { maxUploadBytes: 7 },
       protected: { maxUploadBytes: 7 },
       public: { maxUploadBytes: 7 },
+      groups: { maxUploadBytes: 7 },
     });
   });
 });

@@ -28,6 +28,7 @@ describe('GET /me', () => {
           private: { maxUploadBytes: 1048576 },
           protected: { maxUploadBytes: 1048576 },
           public: { maxUploadBytes: 1048576 },
+          groups: { maxUploadBytes: 1048576 },
         },
       },
     });
@@ -79,6 +80,7 @@ describe('GET /me with per-level upload rules', () => {
       private: { maxUploadBytes: 2048, allowedContentTypes: ['image/*', 'application/pdf'] },
       protected: { maxUploadBytes: 1048576 },
       public: { maxUploadBytes: 1048576, allowedContentTypes: ['image/png'] },
+      groups: { maxUploadBytes: 1048576 },
     });
   });
 });
