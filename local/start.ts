@@ -138,10 +138,11 @@ function modeLines(mode: LocalStackOutputs['AccessMode']): {
       tables: 'the usage ledger and share index',
       mode: 'sealed: storage only through the API (ACCESS_MODE=direct lets users get their own credentials)',
       identity: [
-        "                          only the API function's keys (SigV4): GetOpenIdTokenForDeveloperIdentity;",
+        "                          only the API function's keys (SigV4): GetOpenIdTokenForDeveloperIdentity, with",
+        "                          PrincipalTags (the caller's groups, group0..group9), which only it can set;",
         '                          user ID tokens are refused (GetId, GetCredentialsForIdentity, GetOpenIdToken)',
       ],
-      sts: 'an OpenID token of the identity pool, which only the API function can obtain',
+      sts: 'an OpenID token of the identity pool, which only the API function can obtain; its tags tag the session',
     };
   }
   return {
@@ -219,7 +220,7 @@ function banner(
     ...guests.api,
     `  Cognito user pool       ${outputs.CognitoIdpEndpoint}   pool ${outputs.UserPoolId}, app client ${outputs.UserPoolClientId}`,
     '                          sign-up, sign-in and calls a user access token authorizes: anyone;',
-    '                          Admin*, ListUsers, ...: only the stack admin keys (generated at start, never printed),',
+    '                          Admin*, ListUsers, groups, ...: only the stack admin keys (generated at start, never printed),',
     '                          and AdminGetUser on this pool by the API function',
     `  Cognito identity pool   ${outputs.CognitoIdentityEndpoint}   pool ${outputs.IdentityPoolId}`,
     ...byMode.identity,
@@ -229,7 +230,8 @@ function banner(
     ...guests.sts,
     `  S3 (IAM-enforcing)      ${outputs.S3Endpoint}   bucket ${outputs.BucketName}`,
     '                          SigV4 by an identity session, then the role policy: own folders, and reads of',
-    "                          others' protected and public files and of shares with the caller;",
+    "                          others' protected and public files and of shares with the caller, and the",
+    '                          folders groups/{group}/ of the groups its session is tagged with;',
     "                          also the events function's role and the audit's list-only credential",
     ...guests.s3,
     `  DynamoDB                ${outputs.DynamoDbEndpoint}   ${byMode.tables}${outputs.SessionTable ? ', the session store' : ''}`,
@@ -240,6 +242,7 @@ function banner(
     '',
     'Demo users (new passwords on every start):',
     ...outputs.DemoUsers.map((user) => `  ${user.username.padEnd(20)} ${user.password}`),
+    `  both in the user-pool group ${outputs.DemoGroup} (cognito:groups in their ID tokens): team folder groups/${outputs.DemoGroup}/`,
     '',
     'Try the API (bash; needs the AWS CLI and curl):',
     '',

@@ -4,6 +4,7 @@
  */
 import { createSign, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import type { IdentityPool } from '../core/credential-store';
+import { type SessionTags, TAGS_CLAIM, tagsClaim } from '../core/session-tags';
 
 /** The issuer (and STS provider) of Cognito Identity's OpenID tokens. */
 export const COGNITO_IDENTITY_ISSUER = 'https://cognito-identity.amazonaws.com';
@@ -13,8 +14,11 @@ export interface OpenIdTokenIssuer {
   readonly publicKey: KeyObject;
   /** The JWKS document that publishes `publicKey`. */
   readonly jwks: { readonly keys: readonly object[] };
-  /** A token for `identityId` of `pool` (its `aud`), carrying `amr`, valid `lifetime` seconds. */
-  issue(pool: IdentityPool, identityId: string, amr: string[], lifetime: number): string;
+  /**
+   * A token for `identityId` of `pool` (its `aud`), carrying `amr`, valid `lifetime` seconds; with
+   * principal tags, also Cognito's tags claim (only the developer operation passes any).
+   */
+  issue(pool: IdentityPool, identityId: string, amr: string[], lifetime: number, tags?: SessionTags): string;
 }
 
 export function openIdTokenIssuer(): OpenIdTokenIssuer {
@@ -23,8 +27,9 @@ export function openIdTokenIssuer(): OpenIdTokenIssuer {
   return {
     publicKey,
     jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: keyId, alg: 'RS256', use: 'sig' }] },
-    issue(pool, identityId, amr, lifetime) {
+    issue(pool, identityId, amr, lifetime, tags = {}) {
       const now = Math.floor(Date.now() / 1000);
+      const claim = tagsClaim(tags);
       return signJwt(privateKey, keyId, {
         iss: COGNITO_IDENTITY_ISSUER,
         sub: identityId,
@@ -32,6 +37,7 @@ export function openIdTokenIssuer(): OpenIdTokenIssuer {
         amr,
         iat: now,
         exp: now + lifetime,
+        ...(claim ? { [TAGS_CLAIM]: claim } : {}),
       });
     },
   };

@@ -179,6 +179,7 @@ async function handle(door: Door, req: IncomingMessage, res: ServerResponse): Pr
   if (!PUBLIC_OPERATIONS.has(operation)) await authorize(door, req, body, operation);
   // What was authorized, re-serialized: moto sees the operation and these parameters, nothing else.
   const input = parseJsonObject(body);
+  refuseReservedAttributes(input);
   const status = await forwardToMoto(door.agent, res, {
     method: 'POST',
     path: '/',
@@ -190,6 +191,25 @@ async function handle(door: Door, req: IncomingMessage, res: ServerResponse): Pr
     body: Buffer.from(JSON.stringify(input), 'utf8'),
   });
   return `${operation} ${status}`;
+}
+
+/**
+ * A user attribute named `cognito:…` (`cognito:groups` above all) is refused, as Cognito's schema
+ * has none. moto would store it, and emits stored attributes an app client reads in ID tokens: so
+ * a token's `cognito:groups` can only ever come from moto's group membership, never from a client.
+ */
+function refuseReservedAttributes(input: Record<string, unknown>): void {
+  const attributes: unknown[] = Array.isArray(input.UserAttributes) ? input.UserAttributes : [];
+  const names = attributes.map((attribute) =>
+    typeof attribute === 'object' && attribute !== null ? (attribute as { Name?: unknown }).Name : undefined,
+  );
+  const reserved = names.find((name) => typeof name === 'string' && /^cognito:/i.test(name));
+  if (reserved !== undefined) {
+    throw new AwsJsonError(
+      'InvalidParameterException',
+      `Attributes did not conform to the schema: ${String(reserved)}: Attribute does not exist in the schema.`,
+    );
+  }
 }
 
 /** An IAM-authorized operation: the admin may call any; the function only AdminGetUser on its pool. */

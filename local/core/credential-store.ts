@@ -13,6 +13,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { IDENTITY_ID_PATTERN } from '../../shared/domain/keys';
 import type { ConditionBlock, IdentityKind, PolicyDocument } from '../../shared/policy/access-policy';
 import { RecentMap } from './recent-map';
+import type { SessionTags } from './session-tags';
 
 /** A user pool configured as a login provider of an identity pool. */
 export interface CognitoProvider {
@@ -39,7 +40,7 @@ export interface TrustPolicyDocument {
   readonly Statement: readonly {
     readonly Effect: 'Allow' | 'Deny';
     readonly Principal: { readonly Federated: string };
-    readonly Action: string;
+    readonly Action: string | readonly string[];
     readonly Condition?: ConditionBlock;
   }[];
 }
@@ -92,6 +93,8 @@ export interface IssuedCredentials {
   readonly roleArn: string;
   /** The `cognito-identity.amazonaws.com:amr` values of the session. */
   readonly amr: readonly string[];
+  /** The session's tags (`aws:PrincipalTag/<key>`): those STS took from the token; often none. */
+  readonly principalTags: SessionTags;
 }
 
 export interface IssueCredentialsInput {
@@ -106,6 +109,8 @@ export interface IssueCredentialsInput {
   readonly roleArn?: string;
   /** @default 3600 (Cognito's default for GetCredentialsForIdentity) */
   readonly lifetimeSeconds?: number;
+  /** The session's tags, as STS admitted them from the token. @default none */
+  readonly principalTags?: SessionTags;
 }
 
 export interface CredentialStoreOptions {
@@ -352,6 +357,8 @@ export class CredentialStore {
       identityPoolId: pool.id,
       roleArn: role.arn,
       amr: [...input.amr],
+      // A frozen copy: the caller's object changing later must not change what S3 is told.
+      principalTags: Object.freeze(Object.fromEntries(Object.entries(input.principalTags ?? {}))),
     };
     this.#remember(credentials);
     return credentials;
@@ -378,6 +385,7 @@ export class CredentialStore {
       identityPoolId: '',
       roleArn,
       amr: [],
+      principalTags: {},
     };
     this.#credentials.set(credentials.accessKeyId, credentials);
     return credentials;

@@ -28,7 +28,11 @@ function accountOf(roleArn: string): string {
   return roleArn.split(':')[4] ?? '';
 }
 
-/** The condition keys IAM sets for every request of a Cognito identity's session. */
+/**
+ * The condition keys IAM sets for every request of a Cognito identity's session, with one
+ * `aws:PrincipalTag/<key>` per session tag. A tag the session lacks gets no key, so a policy
+ * variable naming it resolves to nothing and its statement matches nothing, as in IAM.
+ */
 export function sessionConditions(
   verified: VerifiedSignature,
   region: string,
@@ -55,6 +59,9 @@ export function sessionConditions(
     's3:signatureversion': 'AWS4-HMAC-SHA256',
     's3:signatureAge': String(Math.max(0, now - verified.signingDate.getTime())),
     's3:x-amz-content-sha256': verified.contentSha256,
+    ...Object.fromEntries(
+      Object.entries(credentials.principalTags).map(([key, value]) => [`aws:PrincipalTag/${key}`, value]),
+    ),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Creates what `cdk deploy` would create, against the local services: a user pool with a password
- * policy, a public app client, two demo users, the bucket with its CORS rules, and the identity
+ * policy, a public app client, two demo users in one demo group (a team folder), the bucket with its CORS rules, and the identity
  * pool whose authenticated role (and, with guest access, unauthenticated role) carries the same
  * policy document the stack deploys, the sub-to-identity directory table, and the session store's
  * table and KMS key (rotation on).
@@ -8,9 +8,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Agent } from 'node:http';
 import {
+  AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
+  CreateGroupCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -18,6 +20,7 @@ import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aw
 import { CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import {
+  AUTHENTICATED_TRUST_ACTIONS,
   buildAuthenticatedRolePolicy,
   buildUnauthenticatedRolePolicy,
   COGNITO_IDENTITY_PRINCIPAL,
@@ -84,10 +87,15 @@ export interface BootstrapResult {
   /** Sealed mode only. */
   readonly developerProviderName?: string;
   readonly demoUsers: readonly DemoUser[];
+  /** The user-pool group both demo users are in: their team folder is `groups/{demoGroup}/`. */
+  readonly demoGroup: string;
   /** With a session store only: its table and the key its data keys come from. */
   readonly sessionTable?: string;
   readonly sessionKey?: { readonly id: string; readonly arn: string };
 }
+
+/** The demo users' group, so a fresh start already has a team folder to show. */
+export const LOCAL_DEMO_GROUP = 'demo-team';
 
 /** The stack's developer provider name is `user-files.{stackName}`; the local stack's name is `local`. */
 export const LOCAL_DEVELOPER_PROVIDER_NAME = 'user-files.local';
@@ -170,7 +178,7 @@ async function createIdTable(dynamo: DynamoDBClient, tableName: string): Promise
   );
 }
 
-/** The stack's user pool and app client, with two demo users of fresh passwords. */
+/** The stack's user pool and app client, with two demo users of fresh passwords, both in the demo group. */
 async function createUserPool(idp: CognitoIdentityProviderClient) {
   const pool = await idp.send(
     new CreateUserPoolCommand({
@@ -210,7 +218,32 @@ async function createUserPool(idp: CognitoIdentityProviderClient) {
     password: demoPassword(),
   }));
   await Promise.all(demoUsers.map((user) => createPoolUser(idp, userPoolId, user)));
-  return { userPoolId, userPoolClientId, demoUsers };
+  await createDemoGroup(idp, userPoolId, demoUsers);
+  return { userPoolId, userPoolClientId, demoUsers, demoGroup: LOCAL_DEMO_GROUP };
+}
+
+/** The demo group with both demo users: their ID tokens carry it in `cognito:groups`. */
+async function createDemoGroup(
+  idp: CognitoIdentityProviderClient,
+  userPoolId: string,
+  members: readonly DemoUser[],
+): Promise<void> {
+  await idp.send(
+    new CreateGroupCommand({
+      UserPoolId: userPoolId,
+      GroupName: LOCAL_DEMO_GROUP,
+      Description: "The demo users' team folder, groups/demo-team/",
+    }),
+  );
+  for (const user of members) {
+    await idp.send(
+      new AdminAddUserToGroupCommand({
+        UserPoolId: userPoolId,
+        GroupName: LOCAL_DEMO_GROUP,
+        Username: user.username,
+      }),
+    );
+  }
 }
 
 /** The files bucket with the stack's CORS rule (see lib/files-bucket.ts). */
@@ -291,7 +324,10 @@ function createIdentityPool(
   };
 }
 
-/** One role of the identity pool, trusted (as the stack trusts it) by tokens of its own kind only. */
+/**
+ * One role of the identity pool, trusted (as the stack trusts it) by tokens of its own kind only;
+ * the authenticated role also lets those tokens tag the session (their groups), a guest's none.
+ */
 function poolRole(
   arn: string,
   policy: PolicyDocument,
@@ -308,7 +344,8 @@ function poolRole(
         {
           Effect: 'Allow',
           Principal: { Federated: COGNITO_IDENTITY_PRINCIPAL },
-          Action: 'sts:AssumeRoleWithWebIdentity',
+          Action:
+            kind === 'authenticated' ? [...AUTHENTICATED_TRUST_ACTIONS] : 'sts:AssumeRoleWithWebIdentity',
           Condition: roleTrustConditions(identityPoolId, kind),
         },
       ],

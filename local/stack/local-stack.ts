@@ -123,6 +123,8 @@ export interface LocalStackOutputs {
    */
   readonly PublicUrlTemplate: string;
   readonly DemoUsers: readonly DemoUser[];
+  /** The user-pool group both demo users are in; its team folder is `groups/{DemoGroup}/`. */
+  readonly DemoGroup: string;
 }
 
 export interface LocalStack {
@@ -278,5 +280,6 @@ function outputsOf(
         ? `${apiUrl}public/{identityId}/{key}`
         : '',
     DemoUsers: created.demoUsers,
+    DemoGroup: created.demoGroup,
   };
 }

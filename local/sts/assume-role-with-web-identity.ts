@@ -2,11 +2,12 @@
  * `AssumeRoleWithWebIdentity`: validates the parameters, verifies the identity service's token,
  * requires the role to be one of the roles of the token's pool (authenticated or unauthenticated)
  * and that role's trust policy to allow the token's claims, bounds the session by the role's
- * maximum, and mints credentials for that role, bound to the token's identity (carrying its `amr`),
- * into the credential store.
+ * maximum, and mints credentials for that role, bound to the token's identity (carrying its `amr`
+ * and, as session tags, its principal tags), into the credential store.
  *
  * Which kind of token may assume which role is the trust policy's decision alone (its `amr`
- * condition), evaluated by the policy engine: nothing here compares `amr` to the role.
+ * condition), evaluated by the policy engine: nothing here compares `amr` to the role. So is
+ * whether a token's tags may tag the session (`sts:TagSession` in the trust).
  */
 import type { KeyObject } from 'node:crypto';
 import { XmlNode } from '@aws-sdk/xml-builder';
@@ -17,7 +18,8 @@ import {
   type IssuedCredentials,
   type PoolRole,
 } from '../core/credential-store';
-import { accessDenied, StsError, validationError } from './errors';
+import { caseInsensitiveDuplicate, type SessionTags } from '../core/session-tags';
+import { accessDenied, invalidParameterValue, StsError, validationError } from './errors';
 import { COGNITO_PRINCIPAL, trusts } from './trust-policy';
 import { type TokenClaims, verifyOpenIdToken } from './web-identity-token';
 
@@ -41,6 +43,7 @@ export async function assumeRoleWithWebIdentity(
 ): Promise<XmlNode> {
   const request = parseRequest(params);
   const claims = verifyOpenIdToken(request.token, openIdKey, Math.floor(Date.now() / 1000));
+  checkSessionTags(claims.principalTags ?? {});
   const { pool, role } = await trustingRole(store, request, claims);
   return resultOf(request, claims, issue(store, pool, role, request, claims));
 }
@@ -60,11 +63,26 @@ function issue(
       // The role the trust policy admitted, whatever the token's amr says.
       roleArn: role.arn,
       lifetimeSeconds: request.duration,
+      ...(claims.principalTags ? { principalTags: claims.principalTags } : {}),
     });
   } catch (error) {
     // A full store (or the guests' share of it) is a load STS answers as throttling.
     if (error instanceof CredentialStoreFullError) throw new StsError('Throttling', 'Rate exceeded');
     throw error;
+  }
+}
+
+/**
+ * What STS refuses of any session's tags, whoever allows them: keys equal but for case (IAM reads
+ * `aws:PrincipalTag/<key>` case-insensitively, so which value applies would be ambiguous) and keys
+ * in AWS's reserved `aws:` namespace.
+ */
+function checkSessionTags(tags: SessionTags): void {
+  if (caseInsensitiveDuplicate(tags) !== undefined) {
+    throw invalidParameterValue('Duplicate tag keys found. Please note that Tag keys are case insensitive.');
+  }
+  if (Object.keys(tags).some((key) => key.toLowerCase().startsWith('aws:'))) {
+    throw invalidParameterValue('Tag keys may not begin with the reserved prefix aws:');
   }
 }
 

@@ -13,6 +13,7 @@ export class StsError extends Error {
 }
 
 export const validationError = (message: string) => new StsError('ValidationError', message);
+export const invalidParameterValue = (message: string) => new StsError('InvalidParameterValue', message);
 export const invalidToken = (message: string) => new StsError('InvalidIdentityToken', message);
 export const accessDenied = () =>
   new StsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', 403);

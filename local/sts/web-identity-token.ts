@@ -1,15 +1,19 @@
 /**
  * Verification of the web identity tokens STS accepts: RS256 OpenID tokens of the local identity
- * service, checked for signature (its key), issuer, expiry and the shape of their claims.
+ * service, checked for signature (its key), issuer, expiry and the shape of their claims, the
+ * principal tags (`https://aws.amazon.com/tags`) included.
  */
 import { createVerify, type KeyObject } from 'node:crypto';
 import { COGNITO_IDENTITY_ISSUER } from '../cognito-identity/service';
+import { type SessionTags, TAGS_CLAIM, tagsFromClaim } from '../core/session-tags';
 import { invalidToken, StsError } from './errors';
 
 export interface TokenClaims {
   readonly sub: string;
   readonly aud: string;
   readonly amr: string[];
+  /** The token's principal tags, which become the session's tags. @default none */
+  readonly principalTags?: SessionTags;
 }
 
 const NOT_VALIDATED = 'The web identity token that was passed could not be validated by AWS.';
@@ -43,5 +47,7 @@ export function verifyOpenIdToken(token: string, key: KeyObject, nowSeconds: num
   if (typeof payload.sub !== 'string' || typeof payload.aud !== 'string') {
     throw invalidToken('The web identity token that was passed is missing a required claim.');
   }
-  return { sub: payload.sub, aud: payload.aud, amr };
+  const principalTags = tagsFromClaim(payload[TAGS_CLAIM]);
+  if (!principalTags) throw invalidToken('The web identity token that was passed has an invalid tags claim.');
+  return { sub: payload.sub, aud: payload.aud, amr, principalTags };
 }

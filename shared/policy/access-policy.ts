@@ -195,6 +195,14 @@ export function roleTrustConditions(identityPoolId: string, kind: IdentityKind):
   };
 }
 
+/**
+ * What the authenticated role's trust allows a token of its pool: the assume-role itself and, for a
+ * token that carries principal tags (the caller's groups, `group0`…), `sts:TagSession`, without
+ * which STS refuses such a token. Same conditions for both. The unauthenticated role's trust allows
+ * the assume-role alone: a guest's token carries no tags.
+ */
+export const AUTHENTICATED_TRUST_ACTIONS = ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'] as const;
+
 /** Conditions of the authenticated role's trust policy. */
 export const authenticatedRoleTrustConditions = (identityPoolId: string): ConditionBlock =>
   roleTrustConditions(identityPoolId, 'authenticated');

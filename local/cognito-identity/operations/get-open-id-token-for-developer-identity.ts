@@ -1,9 +1,12 @@
 /**
  * `GetOpenIdTokenForDeveloperIdentity`: an OpenID token for a user the developer provider vouches
- * for. Only a request SigV4-signed with the developer (function) credentials may call it.
+ * for, with the principal tags the developer passes (the caller's groups). Only a request
+ * SigV4-signed with the developer (function) credentials may call it, so only the function can put
+ * tags in a token: no other operation reads any.
  */
 import { AwsJsonError, verifyJsonSignature } from '../../core/aws-json';
 import type { IdentityPool } from '../../core/credential-store';
+import { isStringMap, type SessionTags, sessionTagsProblem } from '../../core/session-tags';
 import type { IdentityContext, Operation, RawRequest } from '../context';
 import { invalidParameter, notAuthorized, validation } from '../errors';
 import { poolById } from '../identities';
@@ -18,6 +21,7 @@ export const getOpenIdTokenForDeveloperIdentity: Operation = async (context, inp
   const pool = poolById(context, requireString(input, 'IdentityPoolId', ID_PATTERN));
   const { providerName, identifier } = developerLoginOf(input, pool);
   const duration = tokenDurationOf(input);
+  const tags = principalTagsOf(input);
   const identityId = context.store.identityIdFor(pool, providerName, identifier);
   if (input.IdentityId !== undefined && input.IdentityId !== identityId) {
     throw notAuthorized("Logins don't match. Please include at least one valid login for this identity.");
@@ -25,7 +29,7 @@ export const getOpenIdTokenForDeveloperIdentity: Operation = async (context, inp
   // As Cognito creates the identity: a logins-less call for it is then refused as a user's.
   context.store.recordAuthenticatedIdentity(pool.id, identityId);
   const amr = ['authenticated', providerName, `${providerName}:${pool.id}:${identifier}`];
-  return { IdentityId: identityId, Token: context.openIdTokens.issue(pool, identityId, amr, duration) };
+  return { IdentityId: identityId, Token: context.openIdTokens.issue(pool, identityId, amr, duration, tags) };
 };
 
 /** Only the developer credentials, correctly signed, may act for a developer provider. */
@@ -82,4 +86,17 @@ function tokenDurationOf(input: Input): number {
     );
   }
   return duration as number;
+}
+
+/** `PrincipalTags`: at most 50, keys 1-128 and values 1-256 characters of AWS's tag characters. */
+function principalTagsOf(input: Input): SessionTags {
+  const tags = input.PrincipalTags;
+  if (tags === undefined || tags === null) return {};
+  // A map of strings is the wire shape; anything else is refused by the protocol, as AWS does.
+  if (!isStringMap(tags)) {
+    throw new AwsJsonError('SerializationException', "'principalTags' must be a map of strings.");
+  }
+  const problem = sessionTagsProblem(tags);
+  if (problem) throw invalidParameter(`Invalid principal tags: ${problem}.`);
+  return Object.fromEntries(Object.entries(tags));
 }

@@ -184,7 +184,7 @@ describe('a guest identity without logins', () => {
     );
     expect(IdentityId).toBe(identityId);
     const claims = verifyOpenIdToken(Token ?? '', service.openIdKey, Math.floor(Date.now() / 1000));
-    expect(claims).toEqual({ sub: identityId, aud: guests.id, amr: ['unauthenticated'] });
+    expect(claims).toEqual({ sub: identityId, aud: guests.id, amr: ['unauthenticated'], principalTags: {} });
   });
 
   it('gets credentials for the unauthenticated role, bound to that identity', async () => {
