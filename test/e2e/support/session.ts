@@ -73,6 +73,15 @@ export async function signIn(target: E2eTarget, user: TestUser): Promise<Session
   return { username: user.username, ...tokens, api, identityId: me.data.identityId };
 }
 
+/** The `cognito:groups` of a (verified elsewhere) ID token. */
+export function groupsOf(idToken: string): string[] {
+  const payload = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString()) as {
+    'cognito:groups'?: unknown;
+  };
+  const groups = payload['cognito:groups'];
+  return Array.isArray(groups) ? groups.filter((name): name is string => typeof name === 'string') : [];
+}
+
 /** The `sub` of a (verified elsewhere) ID token. */
 export function subOf(idToken: string): string {
   const payload = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString()) as {
@@ -161,7 +170,8 @@ async function functionSession(
       sessionDurationSeconds: 3600,
     });
     const sub = subOf(idToken);
-    return await identity.session({ sub, username: sub, idToken });
+    // The verified token's groups, as the function reads them: its session carries them as tags.
+    return await identity.session({ sub, username: sub, idToken, groups: groupsOf(idToken) });
   } finally {
     if (!cognito) client.destroy();
     sts.destroy();
