@@ -195,6 +195,14 @@ export function roleTrustConditions(identityPoolId: string, kind: IdentityKind):
   };
 }
 
+/**
+ * What the authenticated role's trust allows, under `authenticatedRoleTrustConditions`: assuming it
+ * with a web identity token, and taking the session tags that token carries (`group0`…, minted by
+ * the function from the verified `cognito:groups` claim). STS refuses a tagged token unless the trust
+ * allows `sts:TagSession`; the guest role's trust allows only the first, so no guest session is tagged.
+ */
+export const AUTHENTICATED_TRUST_ACTIONS = ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'] as const;
+
 /** Conditions of the authenticated role's trust policy. */
 export const authenticatedRoleTrustConditions = (identityPoolId: string): ConditionBlock =>
   roleTrustConditions(identityPoolId, 'authenticated');
