@@ -196,10 +196,10 @@ export function roleTrustConditions(identityPoolId: string, kind: IdentityKind):
 }
 
 /**
- * What the authenticated role's trust allows, under `authenticatedRoleTrustConditions`: assuming it
- * with a web identity token, and taking the session tags that token carries (`group0`…, minted by
- * the function from the verified `cognito:groups` claim). STS refuses a tagged token unless the trust
- * allows `sts:TagSession`; the guest role's trust allows only the first, so no guest session is tagged.
+ * What the authenticated role's trust allows a token of its pool: the assume-role itself and, for a
+ * token that carries principal tags (the caller's groups, `group0`…), `sts:TagSession`, without
+ * which STS refuses such a token. Same conditions for both. The unauthenticated role's trust allows
+ * the assume-role alone: a guest's token carries no tags.
  */
 export const AUTHENTICATED_TRUST_ACTIONS = ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'] as const;
 

@@ -4,7 +4,7 @@
  */
 import { isAllowed } from '../../local/core/policy-engine';
 import { groupTags, sessionGroups } from '../../shared/domain/groups';
-import { LEVELS, type Level } from '../../shared/domain/keys';
+import type { Level } from '../../shared/domain/keys';
 import type { PolicyDocument } from '../../shared/policy/access-policy';
 
 export const BUCKET_NAME = 'user-files-policy-test';
@@ -27,6 +27,12 @@ export const OBJECT_ACTIONS = [
   's3:ListMultipartUploadParts',
 ] as const;
 export type ObjectAction = (typeof OBJECT_ACTIONS)[number];
+
+/**
+ * The levels keyed by identity, `{level}/{identityId}/{path}`, named here rather than taken from the
+ * domain's list of levels: `groups` is keyed by group (GROUP_OBJECT_CASES below), not by identity.
+ */
+export const IDENTITY_LEVELS = ['private', 'protected', 'public'] as const satisfies readonly Level[];
 
 /** The context IAM fills for a Cognito identity's credentials, plus the request's own keys. */
 export function identityContext(
@@ -56,7 +62,7 @@ export interface ObjectCase {
 
 /** Owners do everything in their folder; others only read protected and public. */
 export const OBJECT_CASES: readonly ObjectCase[] = (['A', 'B'] as const).flatMap((caller) =>
-  LEVELS.flatMap((level) =>
+  IDENTITY_LEVELS.flatMap((level) =>
     OBJECT_ACTIONS.flatMap((action) =>
       (['own', 'other'] as const).map((folder) => ({
         caller,
