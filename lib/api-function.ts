@@ -63,6 +63,7 @@ export interface ApiFunctionProps
     | 'logRetention'
     | 'removalPolicy'
     | 'quota'
+    | 'groupQuota'
     | 'incompleteUploadExpiryDays'
     | 'guestAccess'
   > {
@@ -144,6 +145,8 @@ function apiFunctionEnvironment(props: ApiFunctionProps): Record<string, string>
       ledgerTable: props.storageEvents.ledger.tableName,
       quotaBytes: props.quota.bytes,
       quotaObjects: props.quota.objects,
+      groupQuotaBytes: props.groupQuota.bytes,
+      groupQuotaObjects: props.groupQuota.objects,
       uploadRules: props.uploadRules,
       accessMode: props.accessMode,
       authenticatedRoleArn: users.authenticatedRole.roleArn,

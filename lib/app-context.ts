@@ -10,7 +10,8 @@ export const DEFAULT_ALLOWED_ORIGINS = ['http://localhost:5173'];
  * `allowedOrigins` (comma-separated), `removalPolicy` (`retain` | `destroy`), `maxUploadBytes`,
  * `defaultUrlLifetimeSeconds`, `maxUrlLifetimeSeconds`, `uploadRules` (JSON, or an object in
  * `cdk.json`), `accessMode` (`sealed` | `direct`), `sessionDurationSeconds`, `incompleteUploadExpiryDays`,
- * `sessionStore` (`true` | `false`), `guestAccess` (`true` | `false`). Values from `-c` arrive as strings.
+ * `sessionStore` (`true` | `false`), `guestAccess` (`true` | `false`), `quota` and `groupQuota` (JSON
+ * `{"bytes": …, "objects": …}`, or an object in `cdk.json`). Values from `-c` arrive as strings.
  * Unset keys keep the construct's defaults; the construct validates the values.
  */
 export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
@@ -35,8 +36,36 @@ export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
     ...(sessionStore === undefined ? {} : { sessionStore }),
     ...(guestAccess === undefined ? {} : { guestAccess }),
     ...accessContext(node),
+    ...quotaContext(node),
   };
 }
+
+/** `quota` and `groupQuota`; the construct validates the numbers. */
+function quotaContext(node: Node): Pick<UserFilesApiProps, 'quota' | 'groupQuota'> {
+  const quota = optionalQuota(node, 'quota');
+  const groupQuota = optionalQuota(node, 'groupQuota');
+  return {
+    ...(quota === undefined ? {} : { quota }),
+    ...(groupQuota === undefined ? {} : { groupQuota }),
+  };
+}
+
+/** `{"bytes": …, "objects": …}`, either field optional; a misspelt field would silently be no limit. */
+function optionalQuota(node: Node, key: string): UserFilesApiProps['quota'] {
+  const value = optionalJson(node, key);
+  if (value === undefined || isQuotaShape(value)) return value;
+  throw new Error(
+    `Context ${key} must be JSON like {"bytes": 1073741824, "objects": 1000} (got '${JSON.stringify(value)}').`,
+  );
+}
+
+const isQuotaShape = (value: unknown): value is NonNullable<UserFilesApiProps['quota']> =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.entries(value).every(
+    ([field, limit]) => (field === 'bytes' || field === 'objects') && typeof limit === 'number',
+  );
 
 /** `accessMode` and `sessionDurationSeconds`; the construct validates both. */
 function accessContext(node: Node): Pick<UserFilesApiProps, 'accessMode' | 'sessionDuration'> {

@@ -28,6 +28,8 @@ export interface StorageEventsProps {
   readonly maxUploadBytes: number;
   /** Per-user quota (validated by `UserFilesApi`); a field left out is no limit. */
   readonly quota: Quota;
+  /** Per-group quota (validated by `UserFilesApi`), for the team folders. */
+  readonly groupQuota: Quota;
   /** Applies to the ledger and the log group. */
   readonly removalPolicy: RemovalPolicy;
   readonly logRetention: logs.RetentionDays;
@@ -109,6 +111,8 @@ function eventsFunctionEnvironment(
       uploadRules: props.uploadRules,
       quotaBytes: props.quota.bytes,
       quotaObjects: props.quota.objects,
+      groupQuotaBytes: props.groupQuota.bytes,
+      groupQuotaObjects: props.groupQuota.objects,
     } satisfies Written<EventsSettings>),
     NODE_OPTIONS: '--enable-source-maps',
   };

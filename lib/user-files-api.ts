@@ -130,6 +130,13 @@ export interface UserFilesApiProps {
    * @default no quota
    */
   readonly quota?: { readonly bytes?: number; readonly objects?: number };
+  /**
+   * Per-group quota: `bytes` and `objects` stored in each team folder (`groups/{group}/`), counted
+   * once for the group whoever uploads (a field left out: no limit). Uploads that would exceed it
+   * get 403 `quota_exceeded`; objects that got past it anyway are removed.
+   * @default no quota
+   */
+  readonly groupQuota?: { readonly bytes?: number; readonly objects?: number };
   // ---- Multipart uploads --------------------------------------------------------------------
   /**
    * Whole days after which storage aborts a multipart upload that was never completed, freeing
@@ -282,6 +289,7 @@ function withDefaults(props: UserFilesApiProps): ResolvedProps {
     sessionDuration: props.sessionDuration ?? Duration.seconds(DEFAULTS.sessionDurationSeconds),
     sessionStore: props.sessionStore ?? true,
     quota: props.quota ?? {},
+    groupQuota: props.groupQuota ?? {},
     incompleteUploadExpiryDays: props.incompleteUploadExpiryDays ?? DEFAULTS.incompleteUploadExpiryDays,
   };
 }
@@ -305,6 +313,7 @@ function storageEvents(scope: Construct, bucket: s3.Bucket, settings: ValidatedP
     maxUploadBytes: settings.maxUploadBytes,
     uploadRules: settings.uploadRules,
     quota: settings.quota,
+    groupQuota: settings.groupQuota,
     removalPolicy: settings.removalPolicy,
     logRetention: settings.logRetention,
   });

@@ -6,6 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { AccessMode } from '../shared/contract/environment';
 import { dynamoDbActions, TABLE_GRANTS } from '../shared/contract/grants';
+import { GROUP_TAG_SLOTS, groupTagKey } from '../shared/domain/groups';
 import {
   buildAuthenticatedRolePolicy,
   buildUnauthenticatedRolePolicy,
@@ -13,6 +14,7 @@ import {
   IDENTITY_ID_VARIABLE,
   type IdentityKind,
   type PolicyDocument,
+  principalTagVariable,
   roleTrustConditions,
 } from '../shared/policy/access-policy';
 
@@ -230,7 +232,7 @@ function unauthenticatedRole(
 /**
  * A role of the identity pool: trusted only by this pool's identities of one kind (a guest token
  * can never assume the authenticated role, nor a user's the guest role), with one inline policy
- * that is its whole permission set.
+ * that is its whole permission set. Only the authenticated role takes session tags.
  */
 function identityRole(
   scope: Construct,
@@ -242,13 +244,24 @@ function identityRole(
   return new iam.Role(scope, id, {
     description: role.description,
     maxSessionDuration: sessionDuration,
-    assumedBy: new iam.FederatedPrincipal(
-      COGNITO_IDENTITY_PRINCIPAL,
-      roleTrustConditions(identityPool.ref, role.kind),
-      'sts:AssumeRoleWithWebIdentity',
-    ),
+    assumedBy: trustedBy(identityPool, role.kind),
     inlinePolicies: { UserFiles: iam.PolicyDocument.fromJson(role.policy) },
   });
+}
+
+/**
+ * The trust: `sts:AssumeRoleWithWebIdentity` under the kind's conditions; for the authenticated role
+ * also `sts:TagSession` in the same statement, under the same conditions
+ * (`AUTHENTICATED_TRUST_ACTIONS`), since STS refuses a token carrying group tags without it. The
+ * guest role's trust takes no tags, so no guest session can claim a group (docs/decisions.md#25).
+ */
+function trustedBy(identityPool: cognito.CfnIdentityPool, kind: IdentityKind): iam.IPrincipal {
+  const principal = new iam.FederatedPrincipal(
+    COGNITO_IDENTITY_PRINCIPAL,
+    roleTrustConditions(identityPool.ref, kind),
+    'sts:AssumeRoleWithWebIdentity',
+  );
+  return kind === 'authenticated' ? principal.withSessionTags() : principal;
 }
 
 /**
@@ -278,9 +291,16 @@ function acknowledgeWildcards(
 /** Why one wildcard resource of a role's policy is intended; undefined: not one of them. */
 type WildcardReason = (bucketArn: string, resource: string, readOnly: boolean) => string | undefined;
 
-/** The authenticated role's wildcards: the caller's own folders, shares with it, reading others'. */
+/**
+ * The authenticated role's wildcards: the caller's own folders, shares with it, reading others',
+ * and its groups' folders.
+ */
 function wildcardReason(bucketArn: string, resource: string, readOnly: boolean): string | undefined {
   const ownFolder = `/${IDENTITY_ID_VARIABLE}/*`;
+  const groupTag = groupFolderTag(bucketArn, resource);
+  if (groupTag) {
+    return `Objects under one of the caller's team folders (groups/{group}/...): the group is the session tag ${groupTag}, which only the API function sets (sealed mode), from the verified cognito:groups claim; a session without the tag matches nothing, and a group name holds no "/" or "*".`;
+  }
   if (resource === `${bucketArn}/shared/*${ownFolder}` && readOnly) {
     return `Read-only access to what any owner shares with the caller (shared/{owner}/{caller}/...), bound to the caller by the ${IDENTITY_ID_VARIABLE} policy variable; the API refuses identity-shaped path segments in this level, since the wildcard spans "/".`;
   }
@@ -291,6 +311,12 @@ function wildcardReason(bucketArn: string, resource: string, readOnly: boolean):
     return 'Read-only access to protected and public files of any owner, as the access model requires (docs/architecture.md); listing them stays limited to one named owner by s3:prefix conditions.';
   }
   return undefined;
+}
+
+/** The session tag variable of a group-folder resource (`groups/${aws:PrincipalTag/groupN}/*`), if it is one. */
+function groupFolderTag(bucketArn: string, resource: string): string | undefined {
+  const tags = Array.from({ length: GROUP_TAG_SLOTS }, (_, slot) => principalTagVariable(groupTagKey(slot)));
+  return tags.find((tag) => resource === `${bucketArn}/groups/${tag}/*`);
 }
 
 /** The guest role's one wildcard: reading any owner's `public` files, which is what a link serves. */

@@ -29,6 +29,8 @@ export interface ResolvedProps {
   /** `false`: no session table, no key, no session variables. */
   readonly sessionStore: boolean;
   readonly quota: Quota;
+  /** Per team folder, counted in the ledger like `quota`. */
+  readonly groupQuota: Quota;
   readonly incompleteUploadExpiryDays: number;
 }
 
@@ -58,7 +60,8 @@ export function validateProps(props: ResolvedProps): ValidatedProps {
   if (props.perUserRateLimit) validateRateLimit('perUserRateLimit', props.perUserRateLimit);
   // Checked even without guest access: a bad value is a mistake either way.
   if (props.guestRateLimit) validateRateLimit('guestRateLimit', props.guestRateLimit);
-  validateQuota(props.quota);
+  validateQuota('quota', props.quota);
+  validateQuota('groupQuota', props.groupQuota);
   return { ...props, allowedOrigins, uploadRules };
 }
 
@@ -175,10 +178,10 @@ function validateRateLimit(
   }
 }
 
-function validateQuota(quota: Quota): void {
+function validateQuota(prop: 'quota' | 'groupQuota', quota: Quota): void {
   for (const [name, value] of Object.entries(quota)) {
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
-      throw new Error(`UserFilesApi: quota.${name} must be a whole number (got ${value}).`);
+      throw new Error(`UserFilesApi: ${prop}.${name} must be a whole number (got ${value}).`);
     }
   }
 }

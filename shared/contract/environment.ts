@@ -145,6 +145,9 @@ const VARIABLES = {
   ledgerTable: variable('LEDGER_TABLE', optional(tableName)),
   quotaBytes: variable('QUOTA_BYTES', optional(count('bytes'))),
   quotaObjects: variable('QUOTA_OBJECTS', optional(count('objects'))),
+  // Per group folder (`groups/{group}/`), kept in the ledger like the per-user quota.
+  groupQuotaBytes: variable('GROUP_QUOTA_BYTES', optional(count('bytes'))),
+  groupQuotaObjects: variable('GROUP_QUOTA_OBJECTS', optional(count('objects'))),
   uploadRules: variable(
     'UPLOAD_RULES',
     z.preprocess(
@@ -217,6 +220,8 @@ export const API_FUNCTION_VARIABLES = [
   'ledgerTable',
   'quotaBytes',
   'quotaObjects',
+  'groupQuotaBytes',
+  'groupQuotaObjects',
   'uploadRules',
   'accessMode',
   'authenticatedRoleArn',
@@ -234,6 +239,8 @@ export const EVENTS_FUNCTION_VARIABLES = [
   'ledgerTable',
   'quotaBytes',
   'quotaObjects',
+  'groupQuotaBytes',
+  'groupQuotaObjects',
   'maxUploadBytes',
   'uploadRules',
 ] as const satisfies readonly Name[];
@@ -265,9 +272,30 @@ export class ConfigError extends Error {
 export type EnvironmentIssue = { readonly path: readonly PropertyKey[]; readonly message: string };
 
 /**
- * Reads the named variables, then the cross-variable `checks`. Throws one ConfigError naming every
- * problem as `NAME: message` (nested ones as `UPLOAD_RULES.public.maxUploadBytes: message`), so a
- * bad deployment fails its cold start instead of surfacing per request.
+ * Variables that mean nothing without another, checked by `readEnvironment` itself wherever both
+ * are read, so no function can forget the rule: a group quota is counted in the ledger.
+ */
+const NEEDS: readonly { readonly needed: Name; readonly by: readonly Name[] }[] = [
+  { needed: 'ledgerTable', by: ['groupQuotaBytes', 'groupQuotaObjects'] },
+];
+
+function missingNeeds(names: readonly Name[], settings: Partial<Record<Name, unknown>>): EnvironmentIssue[] {
+  return NEEDS.filter(
+    ({ needed, by }) =>
+      names.includes(needed) &&
+      settings[needed] === undefined &&
+      by.some((key) => settings[key] !== undefined),
+  ).map(({ needed, by }) => ({
+    path: [needed],
+    message: `must be set when ${by.map(variableName).join(' or ')} is`,
+  }));
+}
+
+/**
+ * Reads the named variables, then the contract's own rules between them (`NEEDS`) and the caller's
+ * cross-variable `checks`. Throws one ConfigError naming every problem as `NAME: message` (nested
+ * ones as `UPLOAD_RULES.public.maxUploadBytes: message`), so a bad deployment fails its cold start
+ * instead of surfacing per request.
  */
 export function readEnvironment<const N extends Name>(
   names: readonly N[],
@@ -281,7 +309,10 @@ export function readEnvironment<const N extends Name>(
         Object.entries(result.data).filter(([, value]) => value !== undefined),
       ) as Settings<N>)
     : undefined;
-  const issues = settings === undefined ? (result.error?.issues ?? []) : checks(settings);
+  const issues =
+    settings === undefined
+      ? (result.error?.issues ?? [])
+      : [...missingNeeds(names, settings), ...checks(settings)];
   if (settings !== undefined && issues.length === 0) return settings;
   throw new ConfigError(`Invalid configuration: ${issues.map(describeIssue).join('; ')}`);
 }

@@ -24,6 +24,11 @@ const CONFIGURATIONS: Record<string, Record<string, unknown>> = {
   '30-day unfinished uploads': { incompleteUploadExpiryDays: 30 },
   'no session store': { sessionStore: false },
   'no guests': { guestAccess: false },
+  // As -c gives them: JSON strings. Both functions read both quotas, which need the ledger.
+  'user and group quotas': {
+    quota: JSON.stringify({ bytes: 5 * GIB }),
+    groupQuota: JSON.stringify({ bytes: 50 * GIB, objects: 20_000 }),
+  },
 };
 
 type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
@@ -161,6 +166,15 @@ const GUEST_PROBE = {
   },
 };
 
+/** The variables a quota from context (a JSON string, as -c gives it) becomes: `{PREFIX}QUOTA_BYTES`… */
+function quotaVariables(prefix: string, context: unknown): Record<string, string> {
+  if (context === undefined) return {};
+  const quota = JSON.parse(String(context)) as { bytes?: number; objects?: number };
+  return Object.fromEntries(
+    Object.entries(quota).map(([field, limit]) => [`${prefix}QUOTA_${field.toUpperCase()}`, String(limit)]),
+  );
+}
+
 function boot(fn: BundledFunction, event: unknown): unknown {
   const script = `
     const { handler } = await import(process.env.BUNDLE);
@@ -203,6 +217,14 @@ describe.each(Object.entries(CONFIGURATIONS))(
       const probe = PROBES[entry];
       if (!probe) throw new Error(`no probe for ${entry}`);
       probe.expect(boot(fn, probe.event));
+    });
+
+    it('both functions are told exactly the quotas the configuration sets', () => {
+      const expected = { ...quotaVariables('', ctx.quota), ...quotaVariables('GROUP_', ctx.groupQuota) };
+      for (const fn of functions) {
+        const told = Object.entries(fn.environment).filter(([name]) => name.includes('QUOTA'));
+        expect(Object.fromEntries(told), fn.entry).toEqual(expected);
+      }
     });
 
     // Guest access is on unless the configuration turns it off.

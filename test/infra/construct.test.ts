@@ -4,6 +4,7 @@
  */
 import { App, type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambdas/api/config';
 import { DEFAULT_ALLOWED_ORIGINS, userFilesPropsFromContext } from '../../lib/app-context';
@@ -17,10 +18,10 @@ function build(props: UserFilesApiProps): UserFilesApi {
 }
 
 /** The API function's variables, found by its logical ID (the events function has its own). */
-function handlerVariables(api: UserFilesApi): Record<string, unknown> {
+function handlerVariables(api: UserFilesApi, fn: IConstruct = api.handler): Record<string, unknown> {
   const stack = Stack.of(api);
   const resources = Template.fromStack(stack).toJSON().Resources;
-  const handler = resources[stack.getLogicalId(api.handler.node.defaultChild as CfnResource)];
+  const handler = resources[stack.getLogicalId(fn.node.defaultChild as CfnResource)];
   expect(handler?.Type).toBe('AWS::Lambda::Function');
   return handler.Properties.Environment.Variables;
 }
@@ -201,6 +202,32 @@ describe('UserFilesApi props', () => {
       /^UserFilesApi: quota.bytes must be a whole number \(got -1\)/,
     );
     expect(() => build({ allowedOrigins, quota: { objects: 1.5 } })).toThrow(/quota.objects/);
+    expect(() => build({ allowedOrigins, groupQuota: { bytes: -1 } })).toThrow(
+      /^UserFilesApi: groupQuota.bytes must be a whole number \(got -1\)/,
+    );
+    expect(() => build({ allowedOrigins, groupQuota: { objects: Number.NaN } })).toThrow(
+      /groupQuota.objects/,
+    );
+  });
+
+  it('writes the group quota to both functions (it is counted in the ledger), and none by default', () => {
+    const allowedOrigins = ['https://app.example.com'];
+    const api = build({ allowedOrigins, groupQuota: { bytes: 10 * 1024 ** 3, objects: 0 } });
+    for (const fn of [api.handler, api.storageEvents.function]) {
+      expect(handlerVariables(api, fn)).toMatchObject({
+        GROUP_QUOTA_BYTES: '10737418240',
+        GROUP_QUOTA_OBJECTS: '0',
+        LEDGER_TABLE: expect.anything(),
+      });
+      expect(handlerVariables(api, fn)).not.toHaveProperty('QUOTA_BYTES');
+    }
+    const one = build({ allowedOrigins, groupQuota: { objects: 500 } });
+    expect(handlerVariables(one)).toMatchObject({ GROUP_QUOTA_OBJECTS: '500' });
+    expect(handlerVariables(one)).not.toHaveProperty('GROUP_QUOTA_BYTES');
+    const none = build({ allowedOrigins });
+    for (const fn of [none.handler, none.storageEvents.function]) {
+      expect(Object.keys(handlerVariables(none, fn)).filter((name) => name.includes('QUOTA'))).toEqual([]);
+    }
   });
 
   it('applies the documented defaults and exposes what it creates', () => {
@@ -296,6 +323,22 @@ describe('options from CDK context', () => {
       expect(props({ [key]: 'false' })[key]).toBe(false);
       expect(props({ [key]: ' TRUE ' })[key]).toBe(true);
       expect(props({})).not.toHaveProperty(key);
+    },
+  );
+
+  it.each(['quota', 'groupQuota'] as const)(
+    'reads %s as JSON from -c or as an object from cdk.json',
+    (key) => {
+      expect(props({ [key]: '{"bytes": 1073741824, "objects": 1000}' })[key]).toEqual({
+        bytes: 1_073_741_824,
+        objects: 1000,
+      });
+      expect(props({ [key]: { objects: 5 } })[key]).toEqual({ objects: 5 });
+      expect(props({})).not.toHaveProperty(key);
+      // A misspelt or mistyped field would be no limit at all: refused, not ignored.
+      for (const bad of ['{"byte": 5}', '{"bytes": "5"}', '[5]', '5', 'null', '{bytes']) {
+        expect(() => props({ [key]: bad }), bad).toThrow(new RegExp(`Context ${key} must be JSON`));
+      }
     },
   );
 

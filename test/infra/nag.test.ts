@@ -10,6 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UserFilesStack } from '../../lib/user-files-stack';
+import { GROUP_TAG_SLOTS } from '../../shared/domain/groups';
 import { cdkJsonContext, type Synthesized, synthesize, synthesized } from '../support/synth';
 
 let synth: Synthesized;
@@ -159,6 +160,32 @@ describe('cdk-nag AwsSolutions', () => {
         .filter((ack) => ack.id === 'AwsSolutions-COG7')
         .map((ack) => ack.path),
     ).toEqual([identityPool.node.path]);
+  });
+
+  it("acknowledges the authenticated role's wildcards one by one: its folders, reads, shares and each group slot", () => {
+    const { authenticatedRole, bucket } = synth.stack.userFiles;
+    const onRole = acknowledgements(synth.app).filter((ack) => ack.path === authenticatedRole.node.path);
+    const arn = `<${synth.stack.getLogicalId(bucket.node.defaultChild as CfnResource)}.Arn>`;
+    const sub = '<cognito-identity.amazonaws.com:sub>';
+    const slots = Array.from(
+      { length: GROUP_TAG_SLOTS },
+      (_, slot) => `groups/<aws:PrincipalTag/group${slot}>/*`,
+    );
+    const resources = [
+      ...['private', 'protected', 'public', 'shared'].map((level) => `${level}/${sub}/*`),
+      'protected/*',
+      'public/*',
+      `shared/*/${sub}/*`,
+      ...slots,
+    ];
+    expect(onRole.map((ack) => ack.id).sort()).toEqual(
+      resources.map((resource) => `AwsSolutions-IAM5[Resource::${arn}/${resource}]`).sort(),
+    );
+    // Each group slot's reason names the session tag that binds it.
+    for (const [slot, resource] of slots.entries()) {
+      const ack = onRole.find((candidate) => candidate.id.endsWith(`${arn}/${resource}]`));
+      expect(ack?.reason).toContain(`\${aws:PrincipalTag/group${slot}}`);
+    }
   });
 
   it('acknowledges nothing for the whole app or stack: each one sits on the resource it is about', () => {

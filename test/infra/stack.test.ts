@@ -214,7 +214,7 @@ describe('authenticated role', () => {
     expect(from[logical(stack.userFiles.authenticatedRole)]?.Properties?.MaxSessionDuration).toBe(43_200);
   });
 
-  it('trusts only authenticated identities of this identity pool', () => {
+  it('trusts only authenticated identities of this identity pool, which may carry session tags (groups)', () => {
     const { identityPool, authenticatedRole } = synth.stack.userFiles;
     const role = resources[id(authenticatedRole)];
     expect(role?.Properties?.AssumeRolePolicyDocument).toEqual({
@@ -223,7 +223,8 @@ describe('authenticated role', () => {
         {
           Effect: 'Allow',
           Principal: { Federated: 'cognito-identity.amazonaws.com' },
-          Action: 'sts:AssumeRoleWithWebIdentity',
+          // One statement: sts:TagSession under exactly the conditions of assuming the role.
+          Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
           Condition: {
             StringEquals: {
               'cognito-identity.amazonaws.com:aud': { Ref: Stack.of(synth.stack).getLogicalId(identityPool) },
@@ -234,6 +235,22 @@ describe('authenticated role', () => {
       ],
     });
   });
+
+  it.each(['sealed', 'direct'])(
+    '%s: no other role of the stack may be assumed with session tags (the guest role above all)',
+    (mode) => {
+      const [from, logical, stack] =
+        mode === 'sealed' ? [resources, id, synth.stack] : [directResources, directId, direct.stack];
+      const tagging = ofType('AWS::IAM::Role', from)
+        .filter(([, role]) =>
+          JSON.stringify(role.Properties?.AssumeRolePolicyDocument).includes('sts:TagSession'),
+        )
+        .map(([logicalId]) => logicalId);
+      expect(tagging).toEqual([logical(stack.userFiles.authenticatedRole)]);
+      expect(stack.userFiles.unauthenticatedRole).toBeDefined();
+      expect(tagging).not.toContain(logical(stack.userFiles.unauthenticatedRole));
+    },
+  );
 
   it("has exactly the access-policy builder's document, for this bucket", () => {
     const { bucket, authenticatedRole } = synth.stack.userFiles;

@@ -3,7 +3,8 @@
  * policy tests of the synthesized policy and by the mutation proof, so both judge the same cases.
  */
 import { isAllowed } from '../../local/core/policy-engine';
-import { LEVELS, type Level } from '../../shared/domain/keys';
+import { groupTags, sessionGroups } from '../../shared/domain/groups';
+import type { Level } from '../../shared/domain/keys';
 import type { PolicyDocument } from '../../shared/policy/access-policy';
 
 export const BUCKET_NAME = 'user-files-policy-test';
@@ -26,6 +27,12 @@ export const OBJECT_ACTIONS = [
   's3:ListMultipartUploadParts',
 ] as const;
 export type ObjectAction = (typeof OBJECT_ACTIONS)[number];
+
+/**
+ * The levels keyed by identity, `{level}/{identityId}/{path}`, named here rather than taken from the
+ * domain's list of levels: `groups` is keyed by group (GROUP_OBJECT_CASES below), not by identity.
+ */
+export const IDENTITY_LEVELS = ['private', 'protected', 'public'] as const satisfies readonly Level[];
 
 /** The context IAM fills for a Cognito identity's credentials, plus the request's own keys. */
 export function identityContext(
@@ -55,7 +62,7 @@ export interface ObjectCase {
 
 /** Owners do everything in their folder; others only read protected and public. */
 export const OBJECT_CASES: readonly ObjectCase[] = (['A', 'B'] as const).flatMap((caller) =>
-  LEVELS.flatMap((level) =>
+  IDENTITY_LEVELS.flatMap((level) =>
     OBJECT_ACTIONS.flatMap((action) =>
       (['own', 'other'] as const).map((folder) => ({
         caller,
@@ -76,12 +83,17 @@ export function objectKey(
   return `${c.level}/${IDENTITIES[owner]}/${name}`;
 }
 
-export async function objectAllowed(policy: PolicyDocument, c: ObjectCase): Promise<boolean> {
+/** `tags`: the session's `aws:PrincipalTag/…` keys, to show they change nothing here. */
+export async function objectAllowed(
+  policy: PolicyDocument,
+  c: ObjectCase,
+  tags: Record<string, string> = {},
+): Promise<boolean> {
   return isAllowed({
     policy,
     action: c.action,
     resource: `${BUCKET_ARN}/${objectKey(c)}`,
-    context: identityContext(c.caller),
+    context: identityContext(c.caller, tags),
   });
 }
 
@@ -138,9 +150,13 @@ export function listPrefix(c: ListCase): string | undefined {
   return c.prefix?.replace('{own}', IDENTITIES[c.caller]).replace('{other}', IDENTITIES[other(c.caller)]);
 }
 
-export async function listAllowed(policy: PolicyDocument, c: ListCase): Promise<boolean> {
+export async function listAllowed(
+  policy: PolicyDocument,
+  c: ListCase,
+  tags: Record<string, string> = {},
+): Promise<boolean> {
   const prefix = listPrefix(c);
-  const extra: Record<string, string> = {};
+  const extra: Record<string, string> = { ...tags };
   if (prefix !== undefined) extra['s3:prefix'] = prefix;
   if (c.delimiter !== undefined) extra['s3:delimiter'] = c.delimiter;
   return isAllowed({
@@ -193,12 +209,13 @@ export async function sharedObjectAllowed(
   policy: PolicyDocument,
   c: Pick<SharedObjectCase, 'owner' | 'grantee' | 'caller' | 'action'>,
   path?: string,
+  tags: Record<string, string> = {},
 ): Promise<boolean> {
   return isAllowed({
     policy,
     action: c.action,
     resource: `${BUCKET_ARN}/${sharedObjectKey(c.owner, c.grantee, path)}`,
-    context: identityContext(c.caller),
+    context: identityContext(c.caller, tags),
   });
 }
 
@@ -252,13 +269,142 @@ export function sharedListPrefix(c: Pick<SharedListCase, 'prefix'>): string {
     .replaceAll('{C}', IDENTITIES.C);
 }
 
-export async function sharedListAllowed(policy: PolicyDocument, c: SharedListCase): Promise<boolean> {
-  const extra: Record<string, string> = { 's3:prefix': sharedListPrefix(c) };
+export async function sharedListAllowed(
+  policy: PolicyDocument,
+  c: SharedListCase,
+  tags: Record<string, string> = {},
+): Promise<boolean> {
+  const extra: Record<string, string> = { ...tags, 's3:prefix': sharedListPrefix(c) };
   if (c.delimiter !== undefined) extra['s3:delimiter'] = c.delimiter;
   return isAllowed({
     policy,
     action: 's3:ListBucket',
     resource: BUCKET_ARN,
     context: identityContext(c.caller, extra),
+  });
+}
+
+/**
+ * Team folders, `groups/{group}/{path}`. Each session carries its groups as session tags, in the
+ * slots `sessionGroups` gives them (the function's own code path), which IAM sees as
+ * `aws:PrincipalTag/group0`…: a designer (design in slot 1, after audit), an operator (ops, slot 0)
+ * and a user in no group (no tags at all).
+ */
+export const GROUP_SESSIONS = {
+  designer: { caller: 'A', groups: ['design', 'audit'] },
+  operator: { caller: 'B', groups: ['ops'] },
+  ungrouped: { caller: 'C', groups: [] },
+} as const satisfies Record<string, { readonly caller: Caller; readonly groups: readonly string[] }>;
+export type GroupSession = keyof typeof GROUP_SESSIONS;
+const SESSION_NAMES = Object.keys(GROUP_SESSIONS) as GroupSession[];
+
+/** The `aws:PrincipalTag/…` keys of a session tagged with `groups`, as STS puts them in the context. */
+export function groupTagContext(groups: readonly string[]): Record<string, string> {
+  const tags = groupTags(sessionGroups(groups).carried);
+  return Object.fromEntries(Object.entries(tags).map(([key, value]) => [`aws:PrincipalTag/${key}`, value]));
+}
+
+/** An identity's context with the session tags of its groups. */
+export function groupSessionContext(
+  session: GroupSession,
+  extra: Record<string, string> = {},
+): Record<string, string | string[]> {
+  const { caller, groups } = GROUP_SESSIONS[session];
+  return identityContext(caller, { ...groupTagContext(groups), ...extra });
+}
+
+/** The folders judged: one per group in play. */
+export const GROUP_FOLDERS = ['design', 'ops'] as const;
+
+export interface GroupObjectCase {
+  readonly session: GroupSession;
+  readonly folder: string;
+  readonly action: ObjectAction;
+  readonly allowed: boolean;
+}
+
+/** Members do everything in their group's folder; nobody else anything, not even a read. */
+export const GROUP_OBJECT_CASES: readonly GroupObjectCase[] = SESSION_NAMES.flatMap((session) =>
+  GROUP_FOLDERS.flatMap((folder) =>
+    OBJECT_ACTIONS.map((action) => ({
+      session,
+      folder,
+      action,
+      allowed: (GROUP_SESSIONS[session].groups as readonly string[]).includes(folder),
+    })),
+  ),
+);
+
+export const groupObjectKey = (folder: string, path = 'docs/report.pdf') => `groups/${folder}/${path}`;
+
+export async function groupObjectAllowed(
+  policy: PolicyDocument,
+  c: Pick<GroupObjectCase, 'session' | 'folder' | 'action'>,
+  path?: string,
+): Promise<boolean> {
+  return isAllowed({
+    policy,
+    action: c.action,
+    resource: `${BUCKET_ARN}/${groupObjectKey(c.folder, path)}`,
+    context: groupSessionContext(c.session),
+  });
+}
+
+export interface GroupListCase {
+  readonly name: string;
+  readonly session: GroupSession;
+  /** Absent: a listing of the bucket root without a prefix. */
+  readonly prefix?: string;
+  readonly delimiter?: string;
+  readonly allowed: boolean;
+}
+
+const groupListing = (
+  name: string,
+  prefix: string | undefined,
+  allowedFor: readonly GroupSession[],
+  delimiter?: string,
+): GroupListCase[] =>
+  SESSION_NAMES.map((session) => ({
+    name,
+    session,
+    allowed: allowedFor.includes(session),
+    ...(prefix === undefined ? {} : { prefix }),
+    ...(delimiter === undefined ? {} : { delimiter }),
+  }));
+
+/** Only a member lists its group's folder; nobody lists `groups/`, the bucket, or a group that is not theirs. */
+export const GROUP_LIST_CASES: readonly GroupListCase[] = [
+  ...groupListing('the bucket root, no prefix', undefined, []),
+  ...groupListing('the bucket root, no prefix, delimiter', undefined, [], '/'),
+  ...groupListing('an empty prefix', '', []),
+  ...groupListing('the level root groups/', 'groups/', []),
+  ...groupListing('the level root groups/, delimiter', 'groups/', [], '/'),
+  ...groupListing('the level without slash', 'groups', []),
+  ...groupListing('a partial group name', 'groups/des', []),
+  ...groupListing('an empty group segment', 'groups//', []),
+  ...groupListing("design's folder", 'groups/design/', ['designer']),
+  ...groupListing("design's folder, delimiter", 'groups/design/', ['designer'], '/'),
+  ...groupListing("design's subfolder", 'groups/design/docs/', ['designer']),
+  ...groupListing("design's folder, partial file name", 'groups/design/rep', ['designer']),
+  ...groupListing("design's folder without slash", 'groups/design', []),
+  ...groupListing("ops's folder", 'groups/ops/', ['operator']),
+  ...groupListing("ops's folder, delimiter", 'groups/ops/', ['operator'], '/'),
+  ...groupListing('a group nobody here is in', 'groups/marketing/', []),
+  ...groupListing('a group named like a longer design', 'groups/design-team/', []),
+];
+
+export async function groupListAllowed(
+  policy: PolicyDocument,
+  c: Pick<GroupListCase, 'session' | 'prefix' | 'delimiter'>,
+): Promise<boolean> {
+  const extra: Record<string, string> = {};
+  if (c.prefix !== undefined) extra['s3:prefix'] = c.prefix;
+  if (c.delimiter !== undefined) extra['s3:delimiter'] = c.delimiter;
+  return isAllowed({
+    policy,
+    action: 's3:ListBucket',
+    resource: BUCKET_ARN,
+    context: groupSessionContext(c.session, extra),
   });
 }

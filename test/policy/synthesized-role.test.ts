@@ -1,13 +1,16 @@
 /**
  * The authenticated role as synthesized, judged by a real IAM policy engine over the isolation
  * matrix: two identities x three levels x every object action, in their own folder and in the
- * other's; the `shared` level for three identities (owner, grantee, third); and the listings that
- * must and must not work. The unauthenticated (guest) role as synthesized is the builders' document
+ * other's; the `shared` level for three identities (owner, grantee, third); the team folders for
+ * members, outsiders and untagged sessions (`groups.test.ts` judges the builder in depth); and the
+ * listings that must and must not work. Also its size against IAM's limit, and its trust (assume
+ * and tag the session, under the same conditions). The unauthenticated (guest) role as synthesized is the builders' document
  * and trust, which `guest-role.test.ts` judges.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { isAllowed } from '../../local/core/policy-engine';
 import {
+  AUTHENTICATED_TRUST_ACTIONS,
   authenticatedRoleTrustConditions,
   buildAuthenticatedRolePolicy,
   buildUnauthenticatedRolePolicy,
@@ -23,6 +26,10 @@ import {
 import {
   BUCKET_ARN,
   BUCKET_NAME,
+  GROUP_LIST_CASES,
+  GROUP_OBJECT_CASES,
+  groupListAllowed,
+  groupObjectAllowed,
   IDENTITIES,
   IDENTITY_POOL_ID,
   identityContext,
@@ -165,10 +172,36 @@ describe('shared level: the owner does everything, the grantee reads, a third us
   );
 });
 
+describe('team folders (groups/{group}/): members only, by their session tags', () => {
+  test.each(GROUP_OBJECT_CASES)('$session $action in groups/$folder/ -> allowed: $allowed', async (c) => {
+    await expect(groupObjectAllowed(role.policy, c)).resolves.toBe(c.allowed);
+  });
+
+  test.each(GROUP_LIST_CASES)('$session lists $name -> allowed: $allowed', async (c) => {
+    await expect(groupListAllowed(role.policy, c)).resolves.toBe(c.allowed);
+  });
+});
+
+describe('size: the inline policy stays well under the IAM limit', () => {
+  // IAM counts a role's inline policies together, without whitespace: 10,240 characters.
+  const IAM_ROLE_POLICY_LIMIT = 10_240;
+  // The longest ARN a bucket can have: the longest partition name and a 63-character bucket name.
+  const LONGEST_BUCKET_ARN = `arn:aws-us-gov:s3:::${'b'.repeat(63)}`;
+
+  test('with the longest bucket ARN, every group slot included, it uses under half of the limit', () => {
+    // Canonical lists (`["x"]` for `"x"`) only lengthen it, so this errs on the long side.
+    const longest = JSON.stringify(role.policy).replaceAll(BUCKET_ARN, LONGEST_BUCKET_ARN);
+    expect(longest).not.toContain(BUCKET_ARN);
+    expect(longest.length).toBeLessThan(IAM_ROLE_POLICY_LIMIT / 2);
+    // The guest role is a separate role with a budget of its own; it is far smaller.
+    expect(JSON.stringify(guest.policy).length).toBeLessThan(longest.length / 4);
+  });
+});
+
 describe('trust policy', () => {
-  test('only Cognito identities of this pool, authenticated, may assume the role', () => {
+  test('only Cognito identities of this pool, authenticated, may assume the role and tag the session', () => {
     expect(role.trust.principal).toEqual({ Federated: COGNITO_IDENTITY_PRINCIPAL });
-    expect(role.trust.action).toBe('sts:AssumeRoleWithWebIdentity');
+    expect(role.trust.action).toEqual([...AUTHENTICATED_TRUST_ACTIONS]);
     expect(role.trust.condition).toEqual(authenticatedRoleTrustConditions(IDENTITY_POOL_ID));
   });
 
@@ -204,33 +237,33 @@ describe('trust policy', () => {
     { name: 'no aud', context: { [AMR]: signedIn }, expected: false },
     { name: 'no amr', context: { [AUD]: IDENTITY_POOL_ID }, expected: false },
     { name: 'empty amr', context: { [AUD]: IDENTITY_POOL_ID, [AMR]: [] }, expected: false },
-  ])('$name -> may assume: $expected', async ({ context, expected }) => {
+  ])('$name -> may assume, and tag the session: $expected', async ({ context, expected }) => {
     const trustAsStatement: PolicyDocument = {
       Version: '2012-10-17',
       Statement: [
         {
           Sid: 'Trust',
           Effect: 'Allow',
-          Action: [role.trust.action as string],
+          Action: role.trust.action as string[],
           Resource: [AUTHENTICATED_ROLE_ARN],
           Condition: role.trust.condition,
         },
       ],
     };
-    await expect(
-      isAllowed({
-        policy: trustAsStatement,
-        action: 'sts:AssumeRoleWithWebIdentity',
-        resource: AUTHENTICATED_ROLE_ARN,
-        context,
-      }),
-    ).resolves.toBe(expected);
+    // The same conditions for both: whoever may assume the role may take its token's tags, nobody else.
+    for (const action of ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession']) {
+      await expect(
+        isAllowed({ policy: trustAsStatement, action, resource: AUTHENTICATED_ROLE_ARN, context }),
+        action,
+      ).resolves.toBe(expected);
+    }
   });
 });
 
 describe('guests: the synthesized unauthenticated role is the builders’ (guest-role.test.ts judges those)', () => {
   test('its trust admits only unauthenticated identities of this pool, as roleTrustConditions builds it', () => {
     expect(guest.trust.principal).toEqual({ Federated: COGNITO_IDENTITY_PRINCIPAL });
+    // No sts:TagSession: STS refuses any tagged token for it, so no guest session carries a group.
     expect(guest.trust.action).toBe('sts:AssumeRoleWithWebIdentity');
     expect(guest.trust.condition).toEqual(roleTrustConditions(IDENTITY_POOL_ID, 'unauthenticated'));
     expect(guest.trust.condition).not.toEqual(role.trust.condition);

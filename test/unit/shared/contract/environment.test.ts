@@ -31,6 +31,8 @@ const api: ApiSettings = {
   ledgerTable: 'ledger',
   quotaBytes: 5 * GIB,
   quotaObjects: 1000,
+  groupQuotaBytes: 50 * GIB,
+  groupQuotaObjects: 20_000,
   uploadRules: { public: { maxUploadBytes: 1024 ** 4, allowedContentTypes: ['image/*'] } },
   accessMode: 'direct',
   authenticatedRoleArn: 'arn:aws:iam::123456789012:role/authenticated',
@@ -48,6 +50,8 @@ describe('the environment contract', () => {
       region: api.region,
       bucketName: api.bucketName,
       ledgerTable: 'ledger',
+      groupQuotaBytes: 50 * GIB,
+      groupQuotaObjects: 0,
       maxUploadBytes: BOUNDS.maxUploadBytes.max,
       uploadRules: { private: { maxUploadBytes: 10 * GIB } },
     };
@@ -66,8 +70,32 @@ describe('the environment contract', () => {
     expect(() => loadEventsConfig(env)).toThrow(/MAX_UPLOAD_BYTES: /);
   });
 
-  test('the events function needs its ledger', () => {
+  test('a group quota needs the ledger it is counted in, in whichever function reads both', () => {
     const { ledgerTable: _, ...rest } = api;
+    const message = /LEDGER_TABLE: must be set when GROUP_QUOTA_BYTES or GROUP_QUOTA_OBJECTS is/;
+    expect(() =>
+      loadConfig(writeEnvironment({ ...rest, quotaBytes: undefined, quotaObjects: undefined })),
+    ).toThrow(message);
+    expect(() => readEnvironment(['ledgerTable', 'groupQuotaObjects'], { GROUP_QUOTA_OBJECTS: '5' })).toThrow(
+      message,
+    );
+    expect(() => readEnvironment(EVENTS_FUNCTION_VARIABLES, writeEnvironment(rest))).toThrow(message);
+    // A reader that does not read the ledger has no such rule to apply.
+    expect(readEnvironment(['groupQuotaBytes'], { GROUP_QUOTA_BYTES: '5' })).toEqual({ groupQuotaBytes: 5 });
+    expect(readEnvironment(['ledgerTable', 'groupQuotaBytes'], {})).toEqual({});
+  });
+
+  test('a group quota is a whole number, named when it is not', () => {
+    const env = { ...writeEnvironment(api), GROUP_QUOTA_BYTES: '1e9' };
+    expect(() => loadConfig(env)).toThrow(/GROUP_QUOTA_BYTES: must be a whole number of bytes/);
+    expect(() => loadEventsConfig({ ...env, GROUP_QUOTA_BYTES: '', GROUP_QUOTA_OBJECTS: '-1' })).toThrow(
+      /GROUP_QUOTA_OBJECTS: must be a whole number of objects/,
+    );
+  });
+
+  test('the events function needs its ledger', () => {
+    // Without a group quota, whose own rule would name the ledger first (above).
+    const { ledgerTable: _, groupQuotaBytes: _bytes, groupQuotaObjects: _objects, ...rest } = api;
     expect(() => loadEventsConfig(writeEnvironment(rest))).toThrow(/LEDGER_TABLE: is required/);
   });
 });
