@@ -74,6 +74,8 @@ function routeHandlers(deps: AppDeps): Record<RouteId, RouteHandler> {
     listMyShares: createListMySharesRoute(deps),
     // Served only with a ledger (servedRoutes); never reached without one.
     listSharedWithMe: sharedWithMe ?? unserved,
+    getUser: unserved,
+    listGroupMembers: unserved,
     // Served only with guest access (servedRoutes); never reached without it.
     getPublicFile: publicFile ?? unserved,
     headPublicFile: publicFile ?? unserved,

@@ -435,6 +435,50 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/users/{username}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One user of this pool, by username
+     * @description The identity ID and the `public` and `protected` prefixes of one user of this user pool, named by
+     *     username or an alias the pool accepts (an email), so a colleague's folder can be opened by name.
+     *     Answered from the user pool itself; 404 `no_such_user` for anyone it does not know. In direct mode
+     *     a user who has never signed in has no identity yet: 409 `user_not_ready`.
+     */
+    get: operations['getUser'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/groups/{group}/members': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The members of one of the caller's groups, by username
+     * @description Members only (403 `not_a_member` otherwise, whether the group exists or not). Answered from the user
+     *     pool's own membership, paged with `cursor`.
+     */
+    get: operations['listGroupMembers'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -510,6 +554,22 @@ export interface components {
        *     are carried) or names the API does not serve. Requests naming them get 403 `group_limit`.
        */
       groupsBeyond?: string[];
+    };
+    UserLookup: {
+      /** @description The user-pool username (as the pool answers it, whatever alias was asked for). */
+      username: string;
+      identityId: components['schemas']['IdentityId'];
+      prefixes: {
+        protected: string;
+        public: string;
+      };
+    };
+    GroupMembers: {
+      group: components['schemas']['GroupName'];
+      members: {
+        username: string;
+      }[];
+      nextCursor?: string;
     };
     MyGroup: {
       name: components['schemas']['GroupName'];
@@ -810,6 +870,8 @@ export interface components {
     };
     MyShare: {
       grantee: components['schemas']['IdentityId'];
+      /** @description The grantee's username, from the function's own record (never from the object); absent when unknown. */
+      granteeName?: string;
       key: components['schemas']['Key'];
       size: number;
       /**
@@ -826,9 +888,10 @@ export interface components {
       nextCursor?: string;
     };
     SharedItem: {
-      owner: components['schemas']['IdentityId'];
       /** @description Who shares it; pass it as `owner` with `level=shared` to download or list. */
-      group?: components['schemas']['GroupName'];
+      owner: components['schemas']['IdentityId'];
+      /** @description The owner's username, from the function's own record of who that identity is (never from the object); absent when unknown. */
+      ownerName?: string;
       key: components['schemas']['Key'];
       size: number;
       /**
@@ -1766,6 +1829,69 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      429: components['responses']['TooManyRequests'];
+      502: components['responses']['BadGateway'];
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['GatewayTimeout'];
+      default: components['responses']['Problem'];
+    };
+  };
+  getUser: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        username: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The user. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UserLookup'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      429: components['responses']['TooManyRequests'];
+      502: components['responses']['BadGateway'];
+      503: components['responses']['ServiceUnavailable'];
+      504: components['responses']['GatewayTimeout'];
+      default: components['responses']['Problem'];
+    };
+  };
+  listGroupMembers: {
+    parameters: {
+      query?: {
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        group: components['schemas']['GroupName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of members. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupMembers'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];

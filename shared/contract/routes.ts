@@ -26,6 +26,8 @@ export const ROUTES = [
   { id: 'listMyShares', method: 'GET', path: '/files/shares' },
   // The share index lives in the ledger: a deployment without one does not serve this route.
   { id: 'listSharedWithMe', method: 'GET', path: '/files/shared-with-me', needsLedger: true },
+  { id: 'getUser', method: 'GET', path: '/users/{username}' },
+  { id: 'listGroupMembers', method: 'GET', path: '/groups/{group}/members' },
   // Permanent links and public folders: no token. Served only by a deployment with guest access.
   // The folder before the links: a router that tries templates in order must not read
   // `/public/{owner}` as a link with an empty key.
