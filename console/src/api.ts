@@ -16,11 +16,16 @@ export type SharedItem = components['schemas']['SharedItem'];
 export type SharedWithMe = components['schemas']['SharedWithMe'];
 export type Share = components['schemas']['Share'];
 export type MyShare = components['schemas']['MyShare'];
+export type MyGroup = components['schemas']['MyGroup'];
+export type UserLookup = components['schemas']['UserLookup'];
+export type GroupMembers = components['schemas']['GroupMembers'];
 
-/** The levels a user writes to. */
-export const LEVELS: readonly Level[] = ['private', 'protected', 'public'];
-/** The levels a user browses: `shared` holds the caller's own shares, by grantee. */
-export const ALL_LEVELS: readonly AnyLevel[] = [...LEVELS, 'shared'];
+/** A level keyed by identity: every level but `groups`, whose folders are keyed by group name. */
+export type OwnLevel = Exclude<Level, 'groups'>;
+/** The levels of a user's own folders. */
+export const LEVELS: readonly OwnLevel[] = ['private', 'protected', 'public'];
+/** The levels browsed by owner: `shared` holds the caller's own shares, by grantee. Groups have their panel. */
+export const ALL_LEVELS: readonly Exclude<AnyLevel, 'groups'>[] = [...LEVELS, 'shared'];
 
 /** What the UI shows of any failure: the problem's `title` and `detail`. */
 export interface ShownProblem {
@@ -28,6 +33,8 @@ export interface ShownProblem {
   readonly detail?: string;
   readonly status?: number;
   readonly field?: string;
+  /** The problem's stable `code`, when the API sent one. */
+  readonly code?: string;
 }
 
 export class ProblemError extends Error {
@@ -53,6 +60,7 @@ export function problemOf(error: unknown, response: Response): ShownProblem {
       status: error.status,
       ...(error.detail ? { detail: error.detail } : {}),
       ...(error.field ? { field: error.field } : {}),
+      ...(error.code ? { code: error.code } : {}),
     };
   }
   return {

@@ -42,7 +42,9 @@ export interface UploadProgress {
 export interface UploadOptions {
   readonly client: FilesClient;
   readonly level: Level;
-  /** Relative to the caller's folder. */
+  /** In level `groups` only, and required there: the group whose folder it goes to. */
+  readonly group?: string;
+  /** Relative to the caller's folder (or the group's). */
   readonly key: string;
   readonly body: Blob | Uint8Array | ByteSource;
   readonly contentType: string;
@@ -139,7 +141,10 @@ interface Storage {
   removeItem(key: string): void;
 }
 
-/** The store entry for one upload: what it is, so a changed source or request never resumes it. */
+/**
+ * The store entry for one upload: what it is, so a changed source or request never resumes it. A
+ * group is appended only when there is one, so entries stored before groups existed still match.
+ */
 function resumeId(options: UploadOptions, source: ByteSource): string {
   return JSON.stringify([
     options.level,
@@ -148,7 +153,13 @@ function resumeId(options: UploadOptions, source: ByteSource): string {
     source.size,
     options.overwrite !== false,
     source.fingerprint ?? null,
+    ...(options.group === undefined ? [] : [options.group]),
   ]);
+}
+
+/** The `group` of a request body, when the upload names one. */
+function groupOf(options: UploadOptions): { group?: string } {
+  return options.group === undefined ? {} : { group: options.group };
 }
 
 type ApiResult<T> = { data?: T; error?: unknown; response: Response };
@@ -294,6 +305,7 @@ class UploadContext {
         client.POST('/files/uploads', {
           body: {
             level,
+            ...groupOf(this.options),
             key,
             contentType,
             size: bytes.length,
@@ -338,6 +350,7 @@ class UploadContext {
       client.POST('/files/multipart', {
         body: {
           level,
+          ...groupOf(this.options),
           key,
           contentType,
           size: this.source.size,

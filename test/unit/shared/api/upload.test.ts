@@ -30,6 +30,8 @@ function fakeServer() {
   const uploads = new Map<string, { size: number; parts: Map<number, Uint8Array>; done: boolean }>();
   const objects = new Map<string, Uint8Array>();
   const log: string[] = [];
+  /** What each API call was sent. */
+  const bodies: Array<{ path: string; body: Record<string, unknown> }> = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const faults: Array<(url: URL) => Response | undefined> = [];
@@ -51,6 +53,7 @@ function fakeServer() {
     if (url.host === 'api.test') {
       const payload = (await request.json()) as Record<string, unknown>;
       log.push(`API ${url.pathname}`);
+      bodies.push({ path: url.pathname, body: payload });
       switch (url.pathname) {
         case '/v1/files/uploads':
           return json(201, {
@@ -152,6 +155,7 @@ function fakeServer() {
     uploads,
     objects,
     log,
+    bodies,
     faults,
     maxInFlight: () => maxInFlight,
     hold: () => {
@@ -341,6 +345,34 @@ describe('upload()', () => {
     const result = await upload(options);
     expect(result.resumedParts).toBe(0);
     expect(server.log.slice(0, 2)).toEqual(['API /v1/files/multipart/progress', 'API /v1/files/multipart']);
+  });
+
+  test('names the group in level groups, single and multipart, and keeps its resume entry apart', async () => {
+    const server = fakeServer();
+    const store = memoryStore();
+    const group = { level: 'groups', group: 'design' } as const;
+    await upload({ ...base(server, body(1000)), ...group });
+    const release = server.hold();
+    const data = body(20 * MIB);
+    const controller = new AbortController();
+    const uploading = upload({ ...base(server, data), ...group, store, signal: controller.signal });
+    await vi.waitFor(() => expect(store.entries.size).toBe(1));
+    controller.abort();
+    release();
+    await expect(uploading).rejects.toThrow();
+    const started = server.bodies.filter((call) => call.path !== '/v1/files/multipart/parts');
+    expect(started.map(({ path, body }) => [path, body.level, body.group])).toEqual([
+      ['/v1/files/uploads', 'groups', 'design'],
+      ['/v1/files/multipart', 'groups', 'design'],
+    ]);
+    expect([...store.entries.keys()]).toEqual([
+      JSON.stringify(['groups', 'videos/a.mp4', 'video/mp4', data.length, true, null, 'design']),
+    ]);
+
+    // Without a group, no `group` is sent.
+    const plain = fakeServer();
+    await upload(base(plain, body(10)));
+    expect(plain.bodies.map(({ body }) => 'group' in body)).toEqual([false]);
   });
 
   test('an already aborted signal sends nothing', async () => {
