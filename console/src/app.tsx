@@ -4,6 +4,7 @@ import { createApi } from './api';
 import type { Session } from './auth';
 import type { ConsoleConfig } from './config';
 import { FileBrowser } from './file-browser';
+import { GroupsPanel } from './groups-panel';
 import { IdentityPanel } from './identity-panel';
 import { ProblemView } from './problem-view';
 import { SharedByMe } from './shared-by-me';
@@ -49,6 +50,7 @@ function SignedIn({
           <>
             <IdentityPanel me={me} onRefresh={reload} />
             <FileBrowser api={api} me={me} onChanged={reload} />
+            <GroupsPanel api={api} me={me} onChanged={reload} />
             <SharedWithMe api={api} />
             <SharedByMe api={api} changes={reloads} onChanged={reload} />
           </>

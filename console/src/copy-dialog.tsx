@@ -1,14 +1,15 @@
 import { useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
-import { LEVELS, type Level, unwrap } from './api';
+import { LEVELS, type OwnLevel, unwrap } from './api';
 import { Dialog, ResultView, useFormAction } from './dialog';
 import { type DownloadRef, whose } from './download';
 import { Checkbox, SelectField } from './fields';
+import { pathOf } from './folder-place';
 import { formatBytes } from './format';
 import { ProblemView } from './problem-view';
 
 interface CopyTarget {
-  readonly level: Level;
+  readonly level: OwnLevel;
   readonly key: string;
   readonly overwrite: boolean;
   readonly move: boolean;
@@ -44,7 +45,9 @@ interface CopyDialogProps {
  * read into one of their own folders. The server copies with the caller's own credentials.
  */
 export function CopyDialog({ api, from, canMove, onCopied, onClose }: CopyDialogProps) {
-  const [level, setLevel] = useState<Level>(from.level === 'shared' ? 'private' : from.level);
+  const [level, setLevel] = useState<OwnLevel>(
+    from.level === 'shared' || from.level === 'groups' ? 'private' : from.level,
+  );
   const [key, setKey] = useState(from.key);
   const [overwrite, setOverwrite] = useState(false);
   const [wantsMove, setMove] = useState(false);
@@ -60,7 +63,7 @@ export function CopyDialog({ api, from, canMove, onCopied, onClose }: CopyDialog
 
   return (
     <Dialog
-      title={`Copy ${from.level}/${from.key}`}
+      title={`Copy ${pathOf({ ...from, prefix: from.key })}`}
       submitLabel={move ? 'Move' : 'Copy'}
       busy={busy}
       onSubmit={() => void submit()}

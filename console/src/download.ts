@@ -7,16 +7,22 @@ export interface DownloadRef {
   readonly key: string;
   readonly owner?: string;
   readonly grantee?: string;
+  /** In level `groups`: the group whose folder it is. */
+  readonly group?: string;
 }
 
-/** Whose file the API means: the optional `owner` and `grantee` of a query or a body. */
-export function whose(ref: { readonly owner?: string; readonly grantee?: string }): {
+interface Whose {
   owner?: string;
   grantee?: string;
-} {
+  group?: string;
+}
+
+/** Whose file the API means: the optional `owner`, `grantee` and `group` of a query or a body. */
+export function whose(ref: Readonly<Whose>): Whose {
   return {
     ...(ref.owner === undefined ? {} : { owner: ref.owner }),
     ...(ref.grantee === undefined ? {} : { grantee: ref.grantee }),
+    ...(ref.group === undefined ? {} : { group: ref.group }),
   };
 }
 

@@ -1,26 +1,15 @@
 import { useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
 import type { Me } from './api';
-import { SelectField } from './fields';
-import { type FileDialog, FileDialogs } from './file-dialogs';
-import { FileTable } from './file-table';
+import { ColleagueForm } from './colleague-form';
 import { FolderForm } from './folder-form';
-import { FolderPath } from './folder-path';
-import { isWritable } from './folder-place';
-import { Pager } from './pager';
-import { ProblemView } from './problem-view';
-import { StatusLine } from './status-line';
-import { UploadPanel } from './upload-panel';
+import { FolderView } from './folder-view';
 import { useFolder } from './use-folder';
-
-const PAGE_SIZES = [10, 25, 50, 100];
 
 /** Any folder the caller may list: open it, walk it, upload into it, and act on its files. */
 export function FileBrowser({ api, me, onChanged }: { api: FilesClient; me: Me; onChanged: () => void }) {
   const folder = useFolder(api, me.identityId, onChanged);
   const [granteeInput, setGranteeInput] = useState('');
-  const [dialog, setDialog] = useState<FileDialog>();
-  const { place } = folder;
 
   return (
     <section aria-labelledby="files-heading" class="panel files">
@@ -31,40 +20,17 @@ export function FileBrowser({ api, me, onChanged }: { api: FilesClient; me: Me; 
         onGranteeInput={setGranteeInput}
         onOpen={folder.go}
       />
-      <FolderPath place={place} own={folder.own} onGo={folder.go} />
-      {isWritable(place, me.identityId) && (
-        <UploadPanel
-          // A fresh panel per folder: no earlier folder's transfers or errors linger.
-          key={`${place.level}/${place.prefix}`}
-          api={api}
-          identityId={me.identityId}
-          level={place.level}
-          prefix={place.prefix}
-          onUploaded={folder.reload}
-        />
-      )}
-      <ProblemView problem={folder.problem} label="Files error" />
-      <StatusLine status={folder.status} />
-      <FileTable folder={folder} onDialog={setDialog} />
-      <Pager {...folder.pager} labels={{ previous: 'Previous page', next: 'Next page' }}>
-        <SelectField
-          label="Per page"
-          name="page-size"
-          value={folder.pageSize}
-          options={PAGE_SIZES}
-          onChange={folder.resize}
-        />
-      </Pager>
-      <FileDialogs
+      <ColleagueForm api={api} onOpen={folder.go} />
+      <FolderView
         api={api}
-        dialog={dialog}
+        identityId={me.identityId}
         folder={folder}
+        label="Files error"
         onShared={(share) => {
           // The new share's grantee, ready to open their folder of `shared`.
           setGranteeInput(share.grantee);
           onChanged();
         }}
-        onClose={() => setDialog(undefined)}
       />
     </section>
   );

@@ -28,6 +28,7 @@ export function FileDialogs({
       <ShareDialog
         api={api}
         level={place.level}
+        group={place.group}
         fileKey={dialog.item.key}
         onShared={onShared}
         onClose={onClose}

@@ -1,6 +1,7 @@
 import { FileActions } from './file-actions';
 import type { FileDialog } from './file-dialogs';
 import { FileRow, FolderRow } from './file-row';
+import { pathOf } from './folder-place';
 import { Listing } from './listing';
 import type { Folder } from './use-folder';
 
@@ -16,7 +17,7 @@ export function FileTable({ folder, onDialog }: { folder: Folder; onDialog: (dia
       busy={loading}
       caption={
         <>
-          {place.level}/{place.prefix} {loading ? '(loading…)' : ''}
+          {pathOf(place)} {loading ? '(loading…)' : ''}
         </>
       }
       empty={empty ? 'This folder is empty.' : undefined}

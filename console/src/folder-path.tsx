@@ -2,8 +2,9 @@ import type { Place } from './folder-place';
 
 /** Whose folder this is, in words. */
 function ownerLabel(place: Place, own: boolean): string {
+  if (place.group !== undefined) return `team folder of ${place.group}`;
   if (place.grantee !== undefined) return `your shares with ${place.grantee}`;
-  return own ? 'your folder' : `${place.owner}'s folder`;
+  return own ? 'your folder' : `${place.ownerName ?? place.owner}'s folder`;
 }
 
 /** The breadcrumbs: the level's root, then one button per folder down to the one shown. */

@@ -1,6 +1,7 @@
-import { useMemo, useRef, useState } from 'preact/hooks';
+import { useId, useMemo, useRef, useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
 import { type Level, type ShownProblem, toShownProblem } from './api';
+import { pathOf } from './folder-place';
 import { formatBytes } from './format';
 import { ProblemView } from './problem-view';
 import { FileUpload, handleStore, UploadProblem } from './upload';
@@ -26,17 +27,18 @@ let nextId = 0;
 export function UploadPanel({
   api,
   identityId,
-  level,
-  prefix,
+  place,
   onUploaded,
 }: {
   api: FilesClient;
   /** Whose unfinished uploads this browser remembers (see `handleStore`). */
   identityId: string;
-  level: Level;
-  prefix: string;
+  /** The folder: one of the caller's own, or a group's (`group`). */
+  place: { readonly level: Level; readonly group?: string; readonly prefix: string };
   onUploaded: () => void;
 }) {
+  const { level, group, prefix } = place;
+  const headingId = useId();
   const handles = useMemo(() => handleStore(identityId), [identityId]);
   const [name, setName] = useState('');
   const [keepExisting, setKeepExisting] = useState(false);
@@ -91,7 +93,7 @@ export function UploadPanel({
       const key = `${prefix}${chosen || file.name}`;
       const job = new FileUpload(
         api,
-        { level, key, file, overwrite: !keepExisting },
+        { level, ...(group === undefined ? {} : { group }), key, file, overwrite: !keepExisting },
         (progress) =>
           update(id, {
             loaded: Math.min(progress.stored + progress.sending, progress.total),
@@ -138,10 +140,8 @@ export function UploadPanel({
   };
 
   return (
-    <section aria-labelledby="upload-heading" class="upload">
-      <h3 id="upload-heading">
-        Upload to {level}/{prefix}
-      </h3>
+    <section aria-labelledby={headingId} class="upload">
+      <h3 id={headingId}>Upload to {pathOf(place)}</h3>
       <label
         class={dragging ? 'drop-zone dragging' : 'drop-zone'}
         onDragOver={(event) => {

@@ -41,6 +41,8 @@ export function handleStore(identityId: string): UploadStore {
 
 export interface UploadRequest {
   readonly level: Level;
+  /** In level `groups`: the group whose folder it goes to. */
+  readonly group?: string;
   readonly key: string;
   readonly file: File;
   /** `false`: never replace an existing object (409 from the API, 412 from storage). */
@@ -164,12 +166,13 @@ export class FileUpload {
     this.#stop = undefined;
     this.#stored = 0;
     const recorder = recordingProblems(this.api);
-    const { file, level, key } = this.request;
+    const { file, level, group, key } = this.request;
     this.#report();
     try {
       const result = await upload({
         client: recorder.client,
         level,
+        ...(group === undefined ? {} : { group }),
         key,
         body: file,
         contentType: file.type || 'application/octet-stream',

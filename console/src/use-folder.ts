@@ -22,13 +22,21 @@ async function listFolder(api: FilesClient, place: Place, limit: number, cursor:
   return unwrap(await api.GET('/files', { params: { query } }));
 }
 
+const OWN_PRIVATE: Place = { level: 'private', prefix: '' };
+
 /**
- * The folder shown and what is done to its files: the page listed, navigation (which starts at the
- * first page and forgets the last action), download, copying a public file's permanent link, and
- * delete (asked, then confirmed). Every change reloads the page and tells `onChanged`.
+ * The folder shown (first `initial`) and what is done to its files: the page listed, navigation
+ * (which starts at the first page and forgets the last action), download, copying a public file's
+ * permanent link, and delete (asked, then confirmed). Every change reloads the page and tells
+ * `onChanged`.
  */
-export function useFolder(api: FilesClient, identityId: string, onChanged: () => void) {
-  const [place, setPlace] = useState<Place>({ level: 'private', prefix: '' });
+export function useFolder(
+  api: FilesClient,
+  identityId: string,
+  onChanged: () => void,
+  initial: Place = OWN_PRIVATE,
+) {
+  const [place, setPlace] = useState<Place>(initial);
   const [pageSize, setPageSize] = useState(25);
   const [reloads, setReloads] = useState(0);
   const [confirming, setConfirming] = useState<string>();
@@ -67,9 +75,13 @@ export function useFolder(api: FilesClient, identityId: string, onChanged: () =>
   const remove = async (item: FileItem) => {
     setConfirming(undefined);
     const removed = await act(async () => {
-      // Only the caller's own files are deleted: no owner, but the grantee a share is filed under.
-      const grantee = place.grantee === undefined ? {} : { grantee: place.grantee };
-      const query = { level: place.level, key: item.key, ...grantee };
+      // Only the caller's own files (or their group's) are deleted: no owner, but the grantee a
+      // share is filed under, or the group.
+      const query = {
+        level: place.level,
+        key: item.key,
+        ...whose({ grantee: place.grantee, group: place.group }),
+      };
       expectOk(await api.DELETE('/files', { params: { query } }));
       return `${place.level === 'shared' ? 'Revoked' : 'Deleted'} ${baseName(item.key)}`;
     });
