@@ -27,6 +27,7 @@ export function GroupsPanel({ api, me, onChanged }: { api: FilesClient; me: Me; 
       ) : (
         <>
           <GroupList groups={groups} onOpen={setOpen} />
+          {groups.length > 0 && <UploadRule rule={me.limits.uploads.groups} />}
           {groupsBeyond.length > 0 && (
             <p class="note" data-testid="groups-beyond">
               Also a member of {groupsBeyond.join(', ')}: beyond what this session can reach (past its group
@@ -39,6 +40,17 @@ export function GroupsPanel({ api, me, onChanged }: { api: FilesClient; me: Me; 
         </>
       )}
     </section>
+  );
+}
+
+/** What `POST /files/uploads` accepts in a team folder. */
+function UploadRule({ rule }: { rule: Me['limits']['uploads']['groups'] }) {
+  const types = rule.allowedContentTypes ? rule.allowedContentTypes.join(', ') : 'any type';
+  return (
+    <p class="hint">
+      Uploads to a team folder: at most {formatBytes(rule.maxUploadBytes)}, {types}. Every member reads,
+      replaces and deletes every file in it.
+    </p>
   );
 }
 

@@ -4,6 +4,7 @@ import type { CDPSession, Page } from 'playwright-core';
 import { signIn } from '../../../console/src/auth';
 import { createFilesClient, type FilesClient } from '../../../shared/api/client';
 import type { components } from '../../../shared/api/schema';
+import { createFreshUser } from '../../e2e/support/fresh-user';
 import { type ConsoleTarget, consoleTarget, demoUser } from './target';
 
 export type Me = components['schemas']['Me'];
@@ -72,4 +73,31 @@ export async function limitUpload(cdp: CDPSession, bytesPerSecond: number): Prom
     downloadThroughput: -1,
     uploadThroughput: bytesPerSecond,
   });
+}
+
+/** A new user of the stack's pool, in no group (the stack's admin keys create it). */
+export function freshUser(name: string, target = consoleTarget()) {
+  const { region, userPoolId, credentials } = target.admin;
+  return createFreshUser(
+    {
+      region,
+      userPoolId,
+      endpoints: { cognitoIdp: target.userPool.endpoint },
+      localSecrets: { adminCredentials: credentials },
+    },
+    name,
+  );
+}
+
+/** Signs in through the form, as a user the page offers no button for. */
+export async function signInWithForm(
+  page: Page,
+  user: { username: string; password: string },
+  target = consoleTarget(),
+): Promise<void> {
+  await page.goto(target.consoleUrl);
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('heading', { name: 'Your identity' }).waitFor();
 }

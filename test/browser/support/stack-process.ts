@@ -52,6 +52,15 @@ async function main(): Promise<void> {
       s3Endpoint: outputs.S3Endpoint,
       userPool: { endpoint: outputs.CognitoIdpEndpoint, clientId: outputs.UserPoolClientId },
       users: outputs.DemoUsers.map(({ username, password }) => ({ username, password })),
+      demoGroup: outputs.DemoGroup,
+      admin: {
+        region: outputs.Region,
+        userPoolId: outputs.UserPoolId,
+        credentials: {
+          accessKeyId: stack.adminCredentials.accessKeyId,
+          secretAccessKey: stack.adminCredentials.secretAccessKey,
+        },
+      },
     },
   });
 }

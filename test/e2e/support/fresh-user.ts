@@ -11,7 +11,15 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { E2eTarget, TestUser } from './target';
 
-export async function createFreshUser(target: E2eTarget, name: string): Promise<TestUser> {
+/** What creating a user needs of a target: an `E2eTarget`, or the browser project's admin keys. */
+export interface FreshUserTarget {
+  readonly region: string;
+  readonly userPoolId: string;
+  readonly endpoints: { readonly cognitoIdp?: string };
+  readonly localSecrets?: Pick<NonNullable<E2eTarget['localSecrets']>, 'adminCredentials'>;
+}
+
+export async function createFreshUser(target: FreshUserTarget, name: string): Promise<TestUser> {
   const credentials = target.localSecrets?.adminCredentials;
   if (!credentials) throw new Error('a fresh user needs the local stack’s admin keys (local target only)');
   const idp = new CognitoIdentityProviderClient({

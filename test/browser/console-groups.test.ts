@@ -1,0 +1,175 @@
+/**
+ * Team folders (#19) in the console: the two demo users, both in the stack's demo group, work on one
+ * file in the Groups panel, each in their own browser: A uploads it (one PUT), B sees it and
+ * replaces it (multipart, 9 MiB), A downloads B's bytes exactly and deletes it. A user of this
+ * file's own, in no group, sees no group, and the API refuses that user the group's folder when
+ * the page asks it directly. A colleague's folder opens by username (`GET /users/{username}`).
+ * Everything lands under one folder of this run in the demo group (other files run beside it).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIn } from '../../console/src/auth';
+import { type Browser, launchBrowser, screenshot } from './support/browser';
+import { apiAs, freshUser, MiB, put, row, sha256, signInAs, signInWithForm } from './support/console-helpers';
+import { consoleTarget, demoUser } from './support/target';
+
+const target = consoleTarget();
+const group = target.demoGroup;
+const run = `console-groups-${randomBytes(3).toString('hex')}`;
+
+function groupsPanel(page: Page): Locator {
+  return page.getByRole('region', { name: 'Groups', exact: true });
+}
+
+/** Opens `group` from the Groups panel; its folder's region, once its first page is listed. */
+async function openGroup(page: Page, name: string): Promise<Locator> {
+  await row(page, name, groupsPanel(page))
+    .getByRole('button', { name: `Open ${name}` })
+    .click();
+  const folder = page.getByRole('region', { name: `Team folder ${name}` });
+  await folder.getByRole('table').and(page.locator('[aria-busy="false"]')).waitFor();
+  return folder;
+}
+
+/** Picks `file` in the folder's upload panel under `saveAs`, and waits until it is stored. */
+async function uploadInto(folder: Locator, file: string, saveAs: string, stored: string): Promise<void> {
+  await folder.getByLabel(/^Save as/).fill(saveAs);
+  await folder.getByLabel('Drop files here, or choose files').setInputFiles(file);
+  await folder.locator(`li.done[data-transfer="${stored}"]`).waitFor({ timeout: 30_000 });
+}
+
+describe('team folders in the console', () => {
+  let alice: Browser;
+  let bob: Browser;
+  let work: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'user-files-groups-test-'));
+    [alice, bob] = await Promise.all([launchBrowser(), launchBrowser()]);
+    await Promise.all([signInAs(alice.page, 0), signInAs(bob.page, 1)]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([alice?.close(), bob?.close()]);
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('two members share one file: A uploads, B replaces it, A downloads B’s bytes and deletes it', async () => {
+    const first = randomBytes(3000);
+    const second = randomBytes(9 * MiB + 123); // past the 8 MiB threshold: multipart
+    await writeFile(join(work, 'first.bin'), first);
+    await writeFile(join(work, 'second.bin'), second);
+    const { api, me } = await apiAs(0);
+    expect(me.groups?.map((mine) => mine.name)).toContain(group);
+
+    // A: the group is listed; its members as the API answers them (a note while it serves no list).
+    const page = alice.page;
+    await row(page, group, groupsPanel(page)).waitFor();
+    const folder = await openGroup(page, group);
+    const members = await api.GET('/groups/{group}/members', { params: { path: { group } } });
+    if (members.data) {
+      const listed = folder.getByRole('list', { name: `Members of ${group}` }).getByRole('listitem');
+      await expect.poll(() => listed.allTextContents()).toEqual(members.data.members.map((m) => m.username));
+    } else {
+      expect(members.response.status).toBe(404);
+      await folder.getByText("This API does not list a group's members.").waitFor();
+    }
+    await uploadInto(folder, join(work, 'first.bin'), `${run}/plan.bin`, `${run}/plan.bin`);
+    await folder.getByRole('button', { name: `${run}/`, exact: true }).click();
+    await row(page, 'plan.bin', folder).getByRole('cell', { name: '2.9 KiB' }).waitFor();
+    await screenshot(page, '20-group-folder');
+
+    // B, in his own browser: the same file; he replaces it in place.
+    const bobPage = bob.page;
+    const bobFolder = await openGroup(bobPage, group);
+    await bobFolder.getByRole('button', { name: `${run}/`, exact: true }).click();
+    await row(bobPage, 'plan.bin', bobFolder).getByRole('cell', { name: '2.9 KiB' }).waitFor();
+    await expect(bobFolder.getByLabel('Never replace an existing file').isChecked()).resolves.toBe(false);
+    await uploadInto(bobFolder, join(work, 'second.bin'), 'plan.bin', `${run}/plan.bin`);
+    await row(bobPage, 'plan.bin', bobFolder).getByRole('cell', { name: '9.0 MiB' }).waitFor();
+    await screenshot(bobPage, '21-group-replaced');
+
+    // A, after a reload of the folder: B's version, byte for byte.
+    await folder.getByRole('navigation', { name: 'Folder path' }).getByRole('button', { name: run }).click();
+    const replaced = row(page, 'plan.bin', folder);
+    await replaced.getByRole('cell', { name: '9.0 MiB' }).waitFor();
+    const downloading = page.waitForEvent('download');
+    await replaced.getByRole('button', { name: 'Download plan.bin' }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe('plan.bin');
+    expect(sha256(await readFile(await download.path()))).toBe(sha256(second));
+
+    await replaced.getByRole('button', { name: 'Delete plan.bin' }).click();
+    await replaced.getByRole('button', { name: 'Confirm delete plan.bin' }).click();
+    await folder.getByRole('status').filter({ hasText: 'Deleted plan.bin' }).waitFor();
+    await folder.getByText('This folder is empty.').waitFor();
+    const left = await api.GET('/files', {
+      params: { query: { level: 'groups', group, prefix: `${run}/` } },
+    });
+    expect(left.data?.items).toEqual([]);
+  });
+
+  it('a user in no group sees none, and the API refuses them the group’s folder', async () => {
+    const outsider = await freshUser('console-groups-outsider');
+    const page = bob.page;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signInWithForm(page, outsider);
+    const panel = groupsPanel(page);
+    await panel.getByText('You are in no group.').waitFor();
+    await expect(row(page, group, panel).count()).resolves.toBe(0);
+    await screenshot(page, '22-no-group');
+
+    // The page itself asks for the group's folder with the outsider's token: 403 not_a_member.
+    const token = await (await signIn(target.userPool, outsider.username, outsider.password)).idToken();
+    const url = `${target.apiUrl}files?level=groups&group=${encodeURIComponent(group)}&delimiter=%2F`;
+    const answer = await page.evaluate(
+      async ({ url, token }) => {
+        const response = await fetch(url, { headers: { Authorization: token } });
+        return { status: response.status, body: (await response.json()) as { code?: string } };
+      },
+      { url, token },
+    );
+    expect(answer).toMatchObject({ status: 403, body: { code: 'not_a_member' } });
+  });
+
+  it("opens a colleague's folder by username, or shows the API's problem", async () => {
+    const page = alice.page;
+    const files = page.getByRole('region', { name: 'Files', exact: true });
+    const bobUser = demoUser(1);
+    const { api } = await apiAs(0);
+    const bobApi = (await apiAs(1)).api;
+    await put(bobApi, 'protected', `${run}/hello.txt`, 'hello from bob');
+
+    // Someone the pool does not know: the API's problem, as it answered it.
+    const unknown = `nobody-${run}@example.com`;
+    const refused = await api.GET('/users/{username}', { params: { path: { username: unknown } } });
+    expect(refused.response.status).toBe(404);
+    const alert = files.getByRole('alert', { name: 'Colleague error' });
+    await files.getByLabel(/^Colleague's username/).fill(unknown);
+    await files.getByRole('button', { name: "Open colleague's folder" }).click();
+    await expect
+      .poll(() => alert.locator('.problem-title').textContent())
+      .toBe((refused.error as { title?: string } | undefined)?.title);
+
+    await files.getByLabel(/^Colleague's username/).fill(bobUser.username);
+    await files.getByRole('button', { name: "Open colleague's folder" }).click();
+    const lookup = await api.GET('/users/{username}', { params: { path: { username: bobUser.username } } });
+    if (lookup.data) {
+      const path = files.getByRole('navigation', { name: 'Folder path' });
+      await path.getByRole('button', { name: `protected (${lookup.data.username}'s folder)` }).waitFor();
+      await files.getByRole('button', { name: `${run}/`, exact: true }).click();
+      await row(page, 'hello.txt', files).waitFor();
+    } else {
+      // The route is not served by this API yet: its problem, shown, and the folder left as it was.
+      expect(lookup.response.status).toBe(404);
+      await expect
+        .poll(() => alert.locator('.problem-detail').textContent())
+        .toBe((lookup.error as { detail?: string } | undefined)?.detail);
+    }
+    await screenshot(page, '23-colleague-folder');
+  });
+});
