@@ -145,6 +145,8 @@ const VARIABLES = {
   ledgerTable: variable('LEDGER_TABLE', optional(tableName)),
   quotaBytes: variable('QUOTA_BYTES', optional(count('bytes'))),
   quotaObjects: variable('QUOTA_OBJECTS', optional(count('objects'))),
+  groupQuotaBytes: variable('GROUP_QUOTA_BYTES', optional(count('bytes'))),
+  groupQuotaObjects: variable('GROUP_QUOTA_OBJECTS', optional(count('objects'))),
   uploadRules: variable(
     'UPLOAD_RULES',
     z.preprocess(
@@ -217,6 +219,8 @@ export const API_FUNCTION_VARIABLES = [
   'ledgerTable',
   'quotaBytes',
   'quotaObjects',
+  'groupQuotaBytes',
+  'groupQuotaObjects',
   'uploadRules',
   'accessMode',
   'authenticatedRoleArn',
@@ -234,6 +238,8 @@ export const EVENTS_FUNCTION_VARIABLES = [
   'ledgerTable',
   'quotaBytes',
   'quotaObjects',
+  'groupQuotaBytes',
+  'groupQuotaObjects',
   'maxUploadBytes',
   'uploadRules',
 ] as const satisfies readonly Name[];
