@@ -40,6 +40,7 @@ export {
   USAGE_SK,
 } from './items';
 export type { IncomingShare, IncomingSharePage, Ledger, Rejection, UsageRecord } from './types';
+export { toUsageRecord } from './usage';
 
 export function createLedgerClient(region: string): DynamoDBClient {
   return new DynamoDBClient({ region, maxAttempts: 3 });

@@ -14,7 +14,7 @@ import { isConditionFailure, n, num, optionalNum, reservationSk, s, toUsage, USA
 import type { Ledger, LedgerContext, UsageRecord } from './types';
 
 /** The usage item as a record: counts, the owner's quota override (a user's or a group's), and `version`. */
-function toUsageRecord(item: Record<string, AttributeValue> | undefined): UsageRecord {
+export function toUsageRecord(item: Record<string, AttributeValue> | undefined): UsageRecord {
   return {
     usage: toUsage(item),
     quota: quotaOf(optionalNum(item?.quotaBytes), optionalNum(item?.quotaObjects)),

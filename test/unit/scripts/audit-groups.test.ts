@@ -44,13 +44,15 @@ describe('usageFromListing with team folders', () => {
 
 describe('npm run audit with team folders (deployed outputs, mocked clients)', () => {
   let dir: string;
-  let s3: ReturnType<typeof mockClient>;
-  let dynamo: ReturnType<typeof mockClient>;
+  const stubS3 = () => mockClient(S3Client);
+  const stubDynamo = () => mockClient(DynamoDBClient);
+  let s3: ReturnType<typeof stubS3>;
+  let dynamo: ReturnType<typeof stubDynamo>;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'user-files-audit-groups-'));
-    s3 = mockClient(S3Client);
-    dynamo = mockClient(DynamoDBClient);
+    s3 = stubS3();
+    dynamo = stubDynamo();
     s3.on(ListObjectsV2Command).resolves({ Contents: LISTING, IsTruncated: false });
   });
 

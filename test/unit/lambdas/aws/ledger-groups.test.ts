@@ -22,10 +22,11 @@ const USER = 'us-east-1:11111111-1111-4111-8111-111111111111';
 const GRANTEE = 'us-east-1:22222222-2222-4222-8222-222222222222';
 const TABLE = 'ledger';
 
-let dynamo: ReturnType<typeof mockClient>;
+const stubDynamo = () => mockClient(DynamoDBClient);
+let dynamo: ReturnType<typeof stubDynamo>;
 
 beforeEach(() => {
-  dynamo = mockClient(DynamoDBClient);
+  dynamo = stubDynamo();
   dynamo.on(GetItemCommand).resolves({});
   dynamo.on(TransactWriteItemsCommand).resolves({});
   dynamo.on(PutItemCommand).resolves({});
