@@ -13,6 +13,7 @@ import {
   GetGroupCommand,
   ListGroupsCommand,
   ListUsersInGroupCommand,
+  ResourceNotFoundException,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ValidationError } from '../shared/domain/errors';
 import { groupName, groupOwner } from '../shared/domain/groups';
@@ -28,6 +29,19 @@ export function groupArgument(value: string): string {
       throw new UsageError(`${JSON.stringify(value)} ${error.issues[0]?.message ?? 'is not a group name'}`);
     }
     throw error;
+  }
+}
+
+/** The pool's answer to a call naming `group`; a group it does not have is said plainly. */
+async function inGroup<T>(context: UsersContext, group: string, call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    // Cognito's message for a missing group is terse (moto's is the bare name).
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    throw new UsageError(
+      `${context.target.userPoolId} has no group ${group}: create it with npm run users -- group create ${group}`,
+    );
   }
 }
 
@@ -56,7 +70,11 @@ export async function createGroup(context: UsersContext, group: string): Promise
 
 export async function deleteGroup(context: UsersContext, group: string): Promise<void> {
   const GroupName = groupArgument(group);
-  await context.idp.send(new DeleteGroupCommand({ UserPoolId: context.target.userPoolId, GroupName }));
+  await inGroup(
+    context,
+    GroupName,
+    context.idp.send(new DeleteGroupCommand({ UserPoolId: context.target.userPoolId, GroupName })),
+  );
   context.print(`deleted group ${GroupName} from ${context.target.userPoolId}`);
   // The pool knows nothing of storage: the folder, its files and its ledger partition stay.
   context.print(`groups/${GroupName}/ and its files stay; a group created again with this name reaches them`);
@@ -64,20 +82,32 @@ export async function deleteGroup(context: UsersContext, group: string): Promise
 
 export async function addMember(context: UsersContext, group: string, username: string): Promise<void> {
   const GroupName = groupArgument(group);
-  await context.idp.send(
-    new AdminAddUserToGroupCommand({ UserPoolId: context.target.userPoolId, GroupName, Username: username }),
+  await inGroup(
+    context,
+    GroupName,
+    context.idp.send(
+      new AdminAddUserToGroupCommand({
+        UserPoolId: context.target.userPoolId,
+        GroupName,
+        Username: username,
+      }),
+    ),
   );
   context.print(`added ${username} to ${GroupName}: from their next sign-in or token refresh`);
 }
 
 export async function removeMember(context: UsersContext, group: string, username: string): Promise<void> {
   const GroupName = groupArgument(group);
-  await context.idp.send(
-    new AdminRemoveUserFromGroupCommand({
-      UserPoolId: context.target.userPoolId,
-      GroupName,
-      Username: username,
-    }),
+  await inGroup(
+    context,
+    GroupName,
+    context.idp.send(
+      new AdminRemoveUserFromGroupCommand({
+        UserPoolId: context.target.userPoolId,
+        GroupName,
+        Username: username,
+      }),
+    ),
   );
   context.print(
     `removed ${username} from ${GroupName}: ID tokens issued before now carry it until they expire`,
@@ -89,9 +119,11 @@ export async function listMembers(context: UsersContext, group: string): Promise
   const { idp, target, print } = context;
   let count = 0;
   const users = paged((token) =>
-    idp
-      .send(new ListUsersInGroupCommand({ UserPoolId: target.userPoolId, GroupName, NextToken: token }))
-      .then((page) => ({ items: page.Users, next: page.NextToken })),
+    inGroup(
+      context,
+      GroupName,
+      idp.send(new ListUsersInGroupCommand({ UserPoolId: target.userPoolId, GroupName, NextToken: token })),
+    ).then((page) => ({ items: page.Users, next: page.NextToken })),
   );
   for await (const user of users) {
     print(describeUser(user));
@@ -107,6 +139,10 @@ export async function groupQuota(
   change: QuotaChange | undefined,
 ): Promise<void> {
   const GroupName = groupArgument(group);
-  await context.idp.send(new GetGroupCommand({ UserPoolId: context.target.userPoolId, GroupName }));
+  await inGroup(
+    context,
+    GroupName,
+    context.idp.send(new GetGroupCommand({ UserPoolId: context.target.userPoolId, GroupName })),
+  );
   await ownerQuota(context, groupOwner(GroupName), `group ${GroupName} (${groupOwner(GroupName)})`, change);
 }

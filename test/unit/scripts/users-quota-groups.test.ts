@@ -218,7 +218,9 @@ describe('npm run users -- group', () => {
       .on(GetGroupCommand)
       .rejects(new ResourceNotFoundException({ message: 'Group not found.', $metadata: {} }));
     dynamo.resetHistory();
-    await expect(users(['group', 'quota', 'desing', '--bytes', '1'])).rejects.toThrow(/Group not found/);
+    await expect(users(['group', 'quota', 'desing', '--bytes', '1'])).rejects.toThrow(
+      `${USER_POOL_ID} has no group desing: create it with npm run users -- group create desing`,
+    );
     expect(dynamo.commandCalls(UpdateItemCommand)).toHaveLength(0);
   });
 });
