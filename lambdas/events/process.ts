@@ -31,8 +31,8 @@ export interface EventsDeps {
   readonly uploadRules: UploadRules;
   /** Each user's quota. */
   readonly quota: Quota;
-  /** Each group folder's quota (its partition `groups/{group}`). @default none */
-  readonly groupQuota?: Quota;
+  /** Each group folder's quota (its partition `groups/{group}`). */
+  readonly groupQuota: Quota;
   /** Names and reasons only: never keys' contents, credentials or URLs. */
   readonly log: (message: string, fields: Record<string, unknown>) => void;
   /** Epoch ms. @default Date.now */
@@ -80,7 +80,7 @@ async function readHead({ bucket, s3, ledger }: EventsDeps, event: StorageEvent)
 }
 
 /** The deployment's quotas: the user quota, and the group quota of group partitions. */
-const deploymentQuotas = (deps: EventsDeps) => ({ quota: deps.quota, groupQuota: deps.groupQuota ?? {} });
+const deploymentQuotas = (deps: EventsDeps) => ({ quota: deps.quota, groupQuota: deps.groupQuota });
 
 /** The owner's usage against their quota (their override, else the deployment's for a user or a group). */
 async function overQuota(deps: EventsDeps, unlimited: UnlimitedOwners, owner: string): Promise<Verdict> {

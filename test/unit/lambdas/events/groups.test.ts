@@ -100,7 +100,7 @@ function setup(options: {
     s3: store.s3,
     uploadRules: resolveUploadRules(options.rules, 1000),
     quota: options.quota ?? {},
-    ...(options.groupQuota ? { groupQuota: options.groupQuota } : {}),
+    groupQuota: options.groupQuota ?? {},
     log: () => undefined,
     now: () => 1_000_000,
   });
