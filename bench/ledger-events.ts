@@ -265,6 +265,7 @@ export async function measureLedgerEvents(options: LedgerEventsOptions = {}): Pr
       s3: s3.client,
       uploadRules,
       quota: {},
+      groupQuota: {},
       log: () => undefined,
     });
     const started = performance.now();

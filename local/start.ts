@@ -325,7 +325,12 @@ async function main(): Promise<void> {
   await mkdir(dirname(OUTPUTS_FILE), { recursive: true });
   await writeFile(OUTPUTS_FILE, `${JSON.stringify(stack.outputs, null, 2)}\n`, { mode: 0o600 });
   await chmod(OUTPUTS_FILE, 0o600);
-  await writeAdminKeys(ADMIN_KEYS_FILE, stack.adminCredentials, stack.auditCredentials);
+  await writeAdminKeys(
+    ADMIN_KEYS_FILE,
+    stack.adminCredentials,
+    stack.auditCredentials,
+    stack.functionCredentials,
+  );
   console.log(banner(stack.outputs, webConsole.url, (performance.now() - started) / 1000, notes));
 }
 

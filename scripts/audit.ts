@@ -5,7 +5,8 @@
  * could not read the bucket or the ledger.
  *
  * Keys are counted as the events function counts them (`ownerOf`: `{level}/{identityId}/{path}`
- * in private, protected or public, and a share `shared/{owner}/{grantee}/{path}` for its owner);
+ * in private, protected or public, a share `shared/{owner}/{grantee}/{path}` for its owner, and a
+ * team folder's `groups/{group}/{path}` for the group's partition `groups/{group}`, printed so);
  * anything else (stray keys) the ledger does not count either, and is only reported as a number.
  *
  * Outputs and credentials as `npm run users`: for the local stack (default .local/outputs.json), the

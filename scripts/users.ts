@@ -1,145 +1,82 @@
 /**
- * `npm run users -- add|remove|list`: the users of a stack's user pool, local or deployed.
+ * `npm run users -- <command>`: the users and groups of a stack's user pool, and quota overrides in
+ * its ledger, local or deployed.
  *
  *   npm run users -- list
  *   npm run users -- add someone@example.com        a confirmed user; a generated password is printed once
  *   npm run users -- remove someone@example.com   and their stored session, when outputs name SessionTable
+ *   npm run users -- quota someone@example.com [--bytes N] [--objects M] [--clear]
+ *                                                 their override of the user quota; no option: show it
+ *   npm run users -- group list | create <group> | delete <group> | members <group>
+ *   npm run users -- group add <group> <username> | group remove <group> <username>
+ *   npm run users -- group quota <group> [--bytes N] [--objects M] [--clear]
  *
  * Options: --outputs <file> (default .local/outputs.json, written by `npm start`; or the file of
  * `cdk deploy --outputs-file`, whose outputs are nested under the stack name) and --stack <name>
- * when that file holds several stacks. USERS_PASSWORD sets the new user's password instead (never
- * an argument: arguments show in `ps` and shell history).
+ * when that file holds several stacks; for `quota` on a deployed direct-mode stack,
+ * --directory-table <name> (its identity directory). USERS_PASSWORD sets the new user's password
+ * instead (never an argument: arguments show in `ps` and shell history).
  *
- * Credentials: for the local stack, its admin keys from `admin-keys.json` beside the outputs, which
- * the running `npm start` writes (mode 0600) and removes on stop; for a deployed stack, your own AWS
- * credentials (the SDK's default chain: AWS_PROFILE, environment, SSO...).
+ * A user's override is found by username: the user pool gives their `sub`, and their identity ID
+ * (the ledger partition) follows as the API function finds it (`users-identity.ts`). A group's
+ * partition is `groups/{group}`. Credentials: see `users-stack.ts`.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   AdminDeleteUserCommand,
   AdminGetUserCommand,
-  CognitoIdentityProviderClient,
   ListUsersCommand,
-  type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { sessionItemId } from '../lambdas/aws/session-store';
-import { ADMIN_KEYS_FILE_NAME, readAdminKeys } from '../local/stack/admin-keys';
 import { createPoolUser } from '../local/stack/bootstrap';
+import {
+  addMember,
+  createGroup,
+  deleteGroup,
+  groupQuota,
+  listGroups,
+  listMembers,
+  removeMember,
+} from './users-groups';
+import { identityIdOf } from './users-identity';
+import { ownerQuota, type QuotaChange, quotaChangeOf } from './users-quota';
+import { describeUser, loadTarget, paged, UsageError, type UsersContext, withContext } from './users-stack';
+
+export { findOutputs, type Outputs, readOutputs, UsageError } from './users-stack';
 
 const DEFAULT_OUTPUTS = join(dirname(fileURLToPath(import.meta.url)), '..', '.local', 'outputs.json');
-const USAGE =
-  'usage: npm run users -- add <email> | remove <email> | list  [--outputs <file>] [--stack <name>]';
-
-export class UsageError extends Error {}
-
-interface Target {
-  readonly region: string;
-  readonly userPoolId: string;
-  /** The local user pool endpoint; absent for a deployed stack. */
-  readonly endpoint?: string;
-  /** The fleet-wide session store's table (`SessionTable`), when the stack has one. */
-  readonly sessionTable?: string;
-  /** The local DynamoDB endpoint (`DynamoDbEndpoint`); absent for a deployed stack. */
-  readonly dynamoEndpoint?: string;
-  readonly outputsFile: string;
-}
-
-export type Outputs = Record<string, unknown>;
-
-/** The stack's outputs: flat (`npm start`), or nested under the stack name (`cdk deploy --outputs-file`). */
-export function findOutputs(json: unknown, file: string, stack: string | undefined): Outputs {
-  const has = (value: unknown): value is Outputs =>
-    typeof value === 'object' && value !== null && 'UserPoolId' in value && 'Region' in value;
-  if (stack === undefined && has(json)) return json;
-  const stacks = typeof json === 'object' && json !== null ? Object.entries(json) : [];
-  const matching = stacks.filter(([name, value]) => has(value) && (stack === undefined || name === stack));
-  const [only, ...more] = matching;
-  if (only && more.length === 0) return only[1] as Outputs;
-  if (matching.length > 1) {
-    throw new UsageError(
-      `${file} holds several stacks (${matching.map(([name]) => name).join(', ')}): choose one with --stack`,
-    );
-  }
-  throw new UsageError(
-    stack === undefined
-      ? `${file} holds no stack outputs with UserPoolId and Region`
-      : `${file} has no stack ${stack} with UserPoolId and Region`,
-  );
-}
-
-/** The stack's outputs from `.local/outputs.json` or a `cdk deploy --outputs-file` file. */
-export async function readOutputs(outputsFile: string, stack: string | undefined): Promise<Outputs> {
-  let text: string;
-  try {
-    text = await readFile(outputsFile, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    throw new UsageError(
-      `${outputsFile} does not exist: start the local stack (npm start), or pass --outputs <file> of cdk deploy --outputs-file`,
-    );
-  }
-  return findOutputs(JSON.parse(text) as unknown, outputsFile, stack);
-}
-
-async function loadTarget(outputsFile: string, stack: string | undefined): Promise<Target> {
-  const outputs = await readOutputs(outputsFile, stack);
-  const region = outputs.Region;
-  const userPoolId = outputs.UserPoolId;
-  if (typeof region !== 'string' || typeof userPoolId !== 'string') {
-    throw new UsageError(`${outputsFile}: Region and UserPoolId must be strings`);
-  }
-  const text = (name: string) => (typeof outputs[name] === 'string' ? outputs[name] : undefined);
-  const endpoint = text('CognitoIdpEndpoint');
-  const sessionTable = text('SessionTable');
-  const dynamoEndpoint = text('DynamoDbEndpoint');
-  return {
-    region,
-    userPoolId,
-    outputsFile,
-    ...(endpoint === undefined ? {} : { endpoint }),
-    ...(sessionTable === undefined ? {} : { sessionTable }),
-    ...(dynamoEndpoint === undefined ? {} : { dynamoEndpoint }),
-  };
-}
-
-/** The clients' settings: the local stack's endpoints and admin keys, else the SDK's default chain. */
-async function clientConfig(target: Target, endpoint: string | undefined) {
-  if (target.endpoint === undefined) return { region: target.region };
-  const keysFile = join(dirname(target.outputsFile), ADMIN_KEYS_FILE_NAME);
-  const credentials = await readAdminKeys(keysFile);
-  if (credentials === undefined) {
-    throw new UsageError(
-      `no local stack is running (${keysFile} is missing): start it with npm start; a restart begins with no users but its demo users`,
-    );
-  }
-  return { region: target.region, endpoint, credentials };
-}
+const USAGE = [
+  'usage: npm run users -- <command> [--outputs <file>] [--stack <name>]',
+  '  list | add <email> | remove <email>',
+  '  quota <username> [--bytes N] [--objects M] [--clear] [--directory-table <name>]',
+  '  group list | group create <group> | group delete <group> | group members <group>',
+  '  group add <group> <username> | group remove <group> <username>',
+  '  group quota <group> [--bytes N] [--objects M] [--clear]',
+].join('\n');
 
 /**
  * Deletes the user, then their stored session (when the stack has a session store), so no
  * instance serves the deleted user's credentials from it; their `sub` is read first to find it.
  */
-async function removeUser(idp: CognitoIdentityProviderClient, target: Target, username: string) {
+async function removeUser(context: UsersContext, username: string) {
+  const { idp, target, print } = context;
   const user = await idp.send(new AdminGetUserCommand({ UserPoolId: target.userPoolId, Username: username }));
   await idp.send(new AdminDeleteUserCommand({ UserPoolId: target.userPoolId, Username: username }));
   const sub = user.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
-  if (target.sessionTable === undefined || sub === undefined) return;
-  const dynamo = new DynamoDBClient(await clientConfig(target, target.dynamoEndpoint));
-  try {
+  if (target.sessionTable !== undefined && sub !== undefined) {
+    const dynamo = await context.dynamo();
     await dynamo.send(
       new DeleteItemCommand({
         TableName: target.sessionTable,
         Key: { id: { S: sessionItemId({ userPoolId: target.userPoolId, sub }) } },
       }),
     );
-  } finally {
-    dynamo.destroy();
   }
+  print(`removed ${username} from ${target.userPoolId}`);
 }
 
 /** Meets the pool's policy (12+ characters, upper, lower, digit, symbol) with 144 random bits. */
@@ -147,10 +84,102 @@ function generatePassword(): string {
   return `${randomBytes(18).toString('base64url')}-Aa7`;
 }
 
-function describeUser(user: UserType): string {
-  const email = user.Attributes?.find((attribute) => attribute.Name === 'email')?.Value;
-  const name = email ?? user.Username ?? '?';
-  return `${name.padEnd(40)} ${String(user.UserStatus ?? '').padEnd(22)} ${user.Enabled === false ? 'disabled' : 'enabled'}`;
+async function listUsers({ idp, target, print }: UsersContext) {
+  let count = 0;
+  const users = paged((token) =>
+    idp
+      .send(new ListUsersCommand({ UserPoolId: target.userPoolId, PaginationToken: token }))
+      .then((page) => ({ items: page.Users, next: page.PaginationToken })),
+  );
+  for await (const user of users) {
+    print(describeUser(user));
+    count += 1;
+  }
+  print(`${count} user(s) in ${target.userPoolId}`);
+}
+
+async function addUser({ idp, target, print, env }: UsersContext, username: string) {
+  const given = env.USERS_PASSWORD;
+  const password = given === undefined || given === '' ? generatePassword() : given;
+  await createPoolUser(idp, target.userPoolId, { username, password });
+  print(`added ${username} to ${target.userPoolId}, confirmed, with a permanent password`);
+  if (given === undefined || given === '') print(`password: ${password}   (shown once; not stored)`);
+}
+
+/** A user's override, by username: their identity ID is their ledger partition. */
+async function userQuota(context: UsersContext, username: string, change: QuotaChange | undefined) {
+  const identityId = await identityIdOf(context, username);
+  await ownerQuota(context, identityId, `${username} (${identityId})`, change);
+}
+
+interface Command {
+  /** The positional arguments after the command's words, by name (for the usage message). */
+  readonly args: readonly string[];
+  /** Takes --bytes, --objects and --clear. */
+  readonly quota?: true;
+  readonly run: (
+    context: UsersContext,
+    args: readonly string[],
+    change: QuotaChange | undefined,
+  ) => Promise<void>;
+}
+
+/** A command's positional argument; the count was checked against `args` before it runs. */
+const at = (args: readonly string[], index: number) => args[index] ?? '';
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  list: { args: [], run: (context) => listUsers(context) },
+  add: { args: ['email'], run: (context, args) => addUser(context, at(args, 0)) },
+  remove: { args: ['email'], run: (context, args) => removeUser(context, at(args, 0)) },
+  quota: {
+    args: ['username'],
+    quota: true,
+    run: (context, args, change) => userQuota(context, at(args, 0), change),
+  },
+  'group list': { args: [], run: (context) => listGroups(context) },
+  'group create': { args: ['group'], run: (context, args) => createGroup(context, at(args, 0)) },
+  'group delete': { args: ['group'], run: (context, args) => deleteGroup(context, at(args, 0)) },
+  'group members': { args: ['group'], run: (context, args) => listMembers(context, at(args, 0)) },
+  'group add': {
+    args: ['group', 'username'],
+    run: (context, args) => addMember(context, at(args, 0), at(args, 1)),
+  },
+  'group remove': {
+    args: ['group', 'username'],
+    run: (context, args) => removeMember(context, at(args, 0), at(args, 1)),
+  },
+  'group quota': {
+    args: ['group'],
+    quota: true,
+    run: (context, args, change) => groupQuota(context, at(args, 0), change),
+  },
+};
+
+type Parsed = ReturnType<typeof parse>;
+
+/** The command the positionals name, its arguments and its quota change; refuses anything else. */
+function commandOf(parsed: Parsed): { command: Command; args: readonly string[]; change?: QuotaChange } {
+  const [first, ...rest] = parsed.positionals;
+  const words = first === 'group' ? 2 : 1;
+  const name = parsed.positionals.slice(0, words).join(' ');
+  const command = COMMANDS[name];
+  if (first === undefined) throw new UsageError(USAGE);
+  if (command === undefined) throw new UsageError(`unknown command ${name}\n${USAGE}`);
+  const args = rest.slice(words - 1);
+  if (args.length !== command.args.length) {
+    const expected = [name, ...command.args.map((arg) => `<${arg}>`)].join(' ');
+    throw new UsageError(`${name} takes ${expected}\n${USAGE}`);
+  }
+  const { bytes, objects, clear } = parsed.values;
+  const quotaOptions = bytes !== undefined || objects !== undefined || clear !== undefined;
+  if (quotaOptions && command.quota === undefined) {
+    throw new UsageError(`--bytes, --objects and --clear are for quota commands\n${USAGE}`);
+  }
+  if (parsed.values['directory-table'] !== undefined && name !== 'quota') {
+    throw new UsageError(`--directory-table is for quota <username>\n${USAGE}`);
+  }
+  const change = quotaChangeOf({ bytes, objects, clear });
+  return { command, args, ...(change === undefined ? {} : { change }) };
 }
 
 /** Runs one command; every line it prints goes to `print`. */
@@ -159,49 +188,16 @@ export async function runUsers(
   print: (line: string) => void,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<void> {
-  let parsed: ReturnType<typeof parse>;
+  let parsed: Parsed;
   try {
     parsed = parse(args);
   } catch (error) {
     throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
   }
-  const [command, username, ...extra] = parsed.positionals;
-  if (extra.length > 0) throw new UsageError(`unexpected ${extra.join(' ')}\n${USAGE}`);
-  if (command !== 'list' && (command === undefined || username === undefined)) throw new UsageError(USAGE);
-  if (command === 'list' && username !== undefined) throw new UsageError(USAGE);
-  if (!['add', 'remove', 'list'].includes(command))
-    throw new UsageError(`unknown command ${command}\n${USAGE}`);
-
-  const target = await loadTarget(parsed.values.outputs ?? DEFAULT_OUTPUTS, parsed.values.stack);
-  const idp = new CognitoIdentityProviderClient(await clientConfig(target, target.endpoint));
-  try {
-    if (command === 'list') {
-      let token: string | undefined;
-      let count = 0;
-      do {
-        const page = await idp.send(
-          new ListUsersCommand({ UserPoolId: target.userPoolId, PaginationToken: token }),
-        );
-        for (const user of page.Users ?? []) {
-          print(describeUser(user));
-          count += 1;
-        }
-        token = page.PaginationToken;
-      } while (token);
-      print(`${count} user(s) in ${target.userPoolId}`);
-    } else if (command === 'add' && username !== undefined) {
-      const given = env.USERS_PASSWORD;
-      const password = given === undefined || given === '' ? generatePassword() : given;
-      await createPoolUser(idp, target.userPoolId, { username, password });
-      print(`added ${username} to ${target.userPoolId}, confirmed, with a permanent password`);
-      if (given === undefined || given === '') print(`password: ${password}   (shown once; not stored)`);
-    } else if (username !== undefined) {
-      await removeUser(idp, target, username);
-      print(`removed ${username} from ${target.userPoolId}`);
-    }
-  } finally {
-    idp.destroy();
-  }
+  const { command, args: positionals, change } = commandOf(parsed);
+  const { outputs, stack } = parsed.values;
+  const target = await loadTarget(outputs ?? DEFAULT_OUTPUTS, stack, parsed.values['directory-table']);
+  await withContext(target, { print, env }, (context) => command.run(context, positionals, change));
 }
 
 function parse(args: readonly string[]) {
@@ -209,7 +205,14 @@ function parse(args: readonly string[]) {
     args: [...args],
     allowPositionals: true,
     strict: true,
-    options: { outputs: { type: 'string' }, stack: { type: 'string' } },
+    options: {
+      outputs: { type: 'string' },
+      stack: { type: 'string' },
+      bytes: { type: 'string' },
+      objects: { type: 'string' },
+      clear: { type: 'boolean' },
+      'directory-table': { type: 'string' },
+    },
   });
 }
 

@@ -13,7 +13,7 @@ import {
   type EnvironmentIssue,
   readEnvironment,
 } from '../../shared/contract/environment';
-import type { Quota } from '../../shared/domain/quota';
+import { type Quota, quotaOf } from '../../shared/domain/quota';
 import { resolveUploadRules, type UploadRules } from '../../shared/domain/upload-rules';
 
 export { ACCESS_MODES, type AccessMode, ConfigError };
@@ -43,6 +43,11 @@ export interface Config {
   readonly ledgerTable?: string;
   /** Per-user quota (`QUOTA_BYTES`, `QUOTA_OBJECTS`); a field left out is no limit. */
   readonly quota: Quota;
+  /**
+   * Each group folder's quota (`GROUP_QUOTA_BYTES`, `GROUP_QUOTA_OBJECTS`), counted in the group's
+   * partition `groups/{group}`; a field left out is no limit.
+   */
+  readonly groupQuota: Quota;
   /** Per level: largest upload and accepted content types (`MAX_UPLOAD_BYTES` where unset). */
   readonly uploadRules: UploadRules;
   /** How the function obtains each caller's credentials (see docs/access-modes.md). */
@@ -85,6 +90,12 @@ function crossChecks(env: ApiSettings): EnvironmentIssue[] {
   if (env.ledgerTable === undefined && (env.quotaBytes !== undefined || env.quotaObjects !== undefined)) {
     fail('ledgerTable', 'must be set when QUOTA_BYTES or QUOTA_OBJECTS is');
   }
+  if (
+    env.ledgerTable === undefined &&
+    (env.groupQuotaBytes !== undefined || env.groupQuotaObjects !== undefined)
+  ) {
+    fail('ledgerTable', 'must be set when GROUP_QUOTA_BYTES or GROUP_QUOTA_OBJECTS is');
+  }
   if (!env.userPoolId.startsWith(`${env.region}_`)) fail('userPoolId', 'must be in AWS_REGION');
   if ((env.sessionTable === undefined) !== (env.sessionKeyId === undefined)) {
     fail('sessionTable', 'must be set together with SESSION_KEY_ID (the store encrypts every session)');
@@ -94,18 +105,13 @@ function crossChecks(env: ApiSettings): EnvironmentIssue[] {
 
 /** Parses the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const { quotaBytes, quotaObjects, uploadRules, ...settings } = readEnvironment(
-    API_FUNCTION_VARIABLES,
-    env,
-    crossChecks,
-  );
+  const { quotaBytes, quotaObjects, groupQuotaBytes, groupQuotaObjects, uploadRules, ...settings } =
+    readEnvironment(API_FUNCTION_VARIABLES, env, crossChecks);
   return {
     ...settings,
     loginsKey: `cognito-idp.${settings.region}.amazonaws.com/${settings.userPoolId}`,
     uploadRules: resolveUploadRules(uploadRules, settings.maxUploadBytes),
-    quota: {
-      ...(quotaBytes === undefined ? {} : { bytes: quotaBytes }),
-      ...(quotaObjects === undefined ? {} : { objects: quotaObjects }),
-    },
+    quota: quotaOf(quotaBytes, quotaObjects),
+    groupQuota: quotaOf(groupQuotaBytes, groupQuotaObjects),
   };
 }

@@ -117,7 +117,9 @@ export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
   return {
     config,
     now,
-    ...(ledger ? { ledger, quotas: createQuotas({ ledger, quota: config.quota, now }) } : {}),
+    ...(ledger
+      ? { ledger, quotas: createQuotas({ ledger, quota: config.quota, groupQuota: config.groupQuota, now }) }
+      : {}),
     identity: createIdentityService({
       mode: config.accessMode,
       client: options.cognitoClient ?? createCognitoIdentityClient(config.region),

@@ -1,18 +1,29 @@
 /**
- * Upload reservations against the caller's quota: the one entry point every route that issues an
- * upload (a presigned PUT, a multipart start) calls before signing. Usage and live reservations are
- * read, the quota decides, and the reservation is written only if nothing changed the owner's usage
- * item since (its `version`); otherwise it reads and decides again, so racing requests cannot
- * overshoot.
+ * Upload reservations against the owner's quota: the one entry point every route that issues an
+ * upload (a presigned PUT, a multipart start) calls before signing. The owner is the ledger
+ * partition the object will count in: the caller's identity ID, or `groups/{group}` (`groupOwner`)
+ * for a team folder, which has the deployment's group quota instead of the user quota. Usage and
+ * live reservations are read, the quota decides, and the reservation is written only if nothing
+ * changed the owner's usage item since (its `version`); otherwise it reads and decides again, so
+ * racing requests cannot overshoot.
  *
- * Without a deployment quota, most users have no limit at all, yet a per-user override could give
- * one: a user found without one is not read again for `NO_LIMIT_RECHECK_MS`, so their upload URLs
- * cost no DynamoDB call. An override therefore applies within that time (and the events function
- * enforces it on whatever was stored meanwhile).
+ * Without a deployment quota (for that kind of owner), most owners have no limit at all, yet an
+ * override could give one: an owner found without one is not read again for `NO_LIMIT_RECHECK_MS`,
+ * so their upload URLs cost no DynamoDB call. An override therefore applies within that time (and
+ * the events function enforces it on whatever was stored meanwhile).
  */
 import { ExpiringCache } from '../../shared/cache/expiring-cache';
 import { ThrottledError } from '../../shared/domain/errors';
-import { checkQuota, hasLimit, type Quota, type QuotaStanding, standing } from '../../shared/domain/quota';
+import {
+  checkQuota,
+  type DeploymentQuotas,
+  deploymentQuotaOf,
+  effectiveQuota,
+  hasLimit,
+  type Quota,
+  type QuotaStanding,
+  standing,
+} from '../../shared/domain/quota';
 import type { Usage } from '../../shared/events/ledger';
 import type { Ledger } from './ledger';
 
@@ -28,50 +39,53 @@ export interface Quotas {
 
 /** Racing writers each win one round; past this many rounds the caller is asked to retry. */
 const RESERVE_ATTEMPTS = 40;
-/** How long a user found without any limit is taken to still have none. */
+/** How long an owner (user or group) found without any limit is taken to still have none. */
 export const NO_LIMIT_RECHECK_MS = 60_000;
-/** Users remembered as unlimited, per instance. */
+/** Owners remembered as unlimited, per instance. */
 const NO_LIMIT_ENTRIES = 10_000;
 
 /**
  * Owners found without any limit, remembered for NO_LIMIT_RECHECK_MS, and only when the deployment
- * has no quota (then a limit can only come from a per-user override): both the API and the events
- * function skip reading such an owner's usage until then.
+ * has no quota for their kind (user or group; then a limit can only come from an override): both
+ * the API and the events function skip reading such an owner's usage until then.
  */
-export function unlimitedOwners(deploymentQuota: Quota, now: () => number) {
-  const deploymentLimited = hasLimit(deploymentQuota);
+export function unlimitedOwners(quotas: DeploymentQuotas, now: () => number) {
+  const deploymentLimited = (owner: string) => hasLimit(deploymentQuotaOf(quotas, owner));
   const seen = new ExpiringCache<string, { readonly seenAt: number }>({
     max: NO_LIMIT_ENTRIES,
     expiresAt: (entry) => entry.seenAt + NO_LIMIT_RECHECK_MS,
     now,
   });
   return {
-    known: (owner: string): boolean => !deploymentLimited && seen.peek(owner) !== undefined,
+    known: (owner: string): boolean => !deploymentLimited(owner) && seen.peek(owner) !== undefined,
     async remember(owner: string): Promise<void> {
-      if (!deploymentLimited) await seen.get(owner, async () => ({ seenAt: now() }));
+      if (!deploymentLimited(owner)) await seen.get(owner, async () => ({ seenAt: now() }));
     },
   };
 }
 
 export function createQuotas(options: {
   readonly ledger: Ledger;
-  /** The deployment's quota; a per-user override on the usage item replaces it. */
+  /** The deployment's quota of each user; an override on a user's usage item replaces it. */
   readonly quota: Quota;
+  /** The deployment's quota of each group's folder; an override on its usage item replaces it. */
+  readonly groupQuota: Quota;
   /** Epoch ms. */
   readonly now: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
 }): Quotas {
   const { ledger, now } = options;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const effective = (override: Quota): Quota => ({ ...options.quota, ...override });
-  const unlimited = unlimitedOwners(options.quota, now);
+  const quotas: DeploymentQuotas = { quota: options.quota, groupQuota: options.groupQuota };
+  const effective = (owner: string, override: Quota): Quota => effectiveQuota(quotas, owner, override);
+  const unlimited = unlimitedOwners(quotas, now);
 
   return {
     async reserveUpload(owner, key, size, lifetimeSeconds) {
       if (unlimited.known(owner)) return;
       for (let attempt = 1; attempt <= RESERVE_ATTEMPTS; attempt++) {
         const record = await ledger.usage(owner);
-        const quota = effective(record.quota);
+        const quota = effective(owner, record.quota);
         if (!hasLimit(quota)) {
           await unlimited.remember(owner);
           return;
@@ -90,7 +104,7 @@ export function createQuotas(options: {
         if (await ledger.reserve(owner, reservation, record.version)) return;
         await sleep(Math.random() * 10 * Math.min(attempt, 5));
       }
-      throw new ThrottledError('too many uploads are being started at once for this user', 1);
+      throw new ThrottledError('too many uploads are being started at once for this user or group', 1);
     },
 
     async standing(owner) {
@@ -98,7 +112,7 @@ export function createQuotas(options: {
       return {
         usage: record.usage,
         standing: standing(record.usage, reservations, Math.floor(now() / 1000)),
-        quota: effective(record.quota),
+        quota: effective(owner, record.quota),
       };
     },
   };

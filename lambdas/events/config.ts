@@ -4,14 +4,17 @@
  * rules and quotas are the API function's, read by the same parsers, so both apply the same limits.
  */
 import { ConfigError, EVENTS_FUNCTION_VARIABLES, readEnvironment } from '../../shared/contract/environment';
-import type { Quota } from '../../shared/domain/quota';
+import { type Quota, quotaOf } from '../../shared/domain/quota';
 import { resolveUploadRules, type UploadRules } from '../../shared/domain/upload-rules';
 
 export interface EventsConfig {
   readonly region: string;
   readonly bucketName: string;
   readonly ledgerTable: string;
+  /** Each user's quota. */
   readonly quota: Quota;
+  /** Each group folder's quota, counted in the group's partition `groups/{group}`. */
+  readonly groupQuota: Quota;
   readonly uploadRules: UploadRules;
 }
 
@@ -24,10 +27,8 @@ export function loadEventsConfig(env: Record<string, string | undefined> = proce
     region: settings.region,
     bucketName: settings.bucketName,
     ledgerTable,
-    quota: {
-      ...(settings.quotaBytes === undefined ? {} : { bytes: settings.quotaBytes }),
-      ...(settings.quotaObjects === undefined ? {} : { objects: settings.quotaObjects }),
-    },
+    quota: quotaOf(settings.quotaBytes, settings.quotaObjects),
+    groupQuota: quotaOf(settings.groupQuotaBytes, settings.groupQuotaObjects),
     uploadRules: resolveUploadRules(settings.uploadRules, settings.maxUploadBytes),
   };
 }

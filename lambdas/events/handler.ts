@@ -18,5 +18,6 @@ export const handler = createEventsHandler({
   s3: new S3Client({ region: config.region, maxAttempts: 3 }),
   uploadRules: config.uploadRules,
   quota: config.quota,
+  groupQuota: config.groupQuota,
   log: (message, fields) => logger.info(message, fields),
 });

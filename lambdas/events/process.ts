@@ -1,12 +1,14 @@
 /**
  * One SQS batch of the bucket's object events: each event is applied to the ledger, then each
  * created object is checked (its level's rules, its first bytes against its declared type, the
- * owner's quota) and removed with its reason when it breaks one. A message that fails is reported
- * in `batchItemFailures`, so SQS retries only it (and, past its receive count, moves it to the DLQ).
+ * owner's quota) and removed with its reason when it breaks one. The owner is the event's ledger
+ * partition: a user's identity ID, or `groups/{group}` for a team folder's object, which has the
+ * group quota and keeps its own rejections. A message that fails is reported in
+ * `batchItemFailures`, so SQS retries only it (and, past its receive count, moves it to the DLQ).
  */
 import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { hasLimit, type Quota } from '../../shared/domain/quota';
+import { effectiveQuota, hasLimit, type Quota } from '../../shared/domain/quota';
 import type { UploadRules } from '../../shared/domain/upload-rules';
 import {
   checkStoredObject,
@@ -27,7 +29,10 @@ export interface EventsDeps {
   readonly ledger: EventsLedger;
   readonly s3: S3Client;
   readonly uploadRules: UploadRules;
+  /** Each user's quota. */
   readonly quota: Quota;
+  /** Each group folder's quota (its partition `groups/{group}`). */
+  readonly groupQuota: Quota;
   /** Names and reasons only: never keys' contents, credentials or URLs. */
   readonly log: (message: string, fields: Record<string, unknown>) => void;
   /** Epoch ms. @default Date.now */
@@ -74,11 +79,14 @@ async function readHead({ bucket, s3, ledger }: EventsDeps, event: StorageEvent)
   }
 }
 
-/** The owner's usage against their quota (theirs, else the deployment's). */
+/** The deployment's quotas: the user quota, and the group quota of group partitions. */
+const deploymentQuotas = (deps: EventsDeps) => ({ quota: deps.quota, groupQuota: deps.groupQuota });
+
+/** The owner's usage against their quota (their override, else the deployment's for a user or a group). */
 async function overQuota(deps: EventsDeps, unlimited: UnlimitedOwners, owner: string): Promise<Verdict> {
   if (unlimited.known(owner)) return { ok: true };
   const record = await deps.ledger.usage(owner);
-  const quota = { ...deps.quota, ...record.quota };
+  const quota = effectiveQuota(deploymentQuotas(deps), owner, record.quota);
   if (!hasLimit(quota)) {
     await unlimited.remember(owner);
     return { ok: true };
@@ -100,7 +108,7 @@ async function overQuota(deps: EventsDeps, unlimited: UnlimitedOwners, owner: st
   return { ok: true };
 }
 
-/** Removes the object and records why, for its owner to see. */
+/** Removes the object and records why, for its owner to see (a group's in the group's partition). */
 async function reject(deps: EventsDeps, event: StorageEvent, reason: RejectionReason, detail: string) {
   await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.bucket, Key: event.key }));
   await deps.ledger.recordRejection(event.owner, {
@@ -133,7 +141,7 @@ async function handleEvent(deps: EventsDeps, unlimited: UnlimitedOwners, event: 
 
 export function createEventsHandler(deps: EventsDeps): EventsHandler {
   const { bucket, log } = deps;
-  const unlimited = unlimitedOwners(deps.quota, deps.now ?? Date.now);
+  const unlimited = unlimitedOwners(deploymentQuotas(deps), deps.now ?? Date.now);
   return async (batch) => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of batch.Records) {

@@ -29,6 +29,8 @@ export interface DeploymentOptions {
   readonly uploadRules?: string;
   /** @default `QUOTA_BYTES` / `QUOTA_OBJECTS` from the environment (none) */
   readonly quota?: { readonly bytes?: number; readonly objects?: number };
+  /** @default `GROUP_QUOTA_BYTES` / `GROUP_QUOTA_OBJECTS` from the environment (none) */
+  readonly groupQuota?: { readonly bytes?: number; readonly objects?: number };
 }
 
 /**
@@ -42,6 +44,8 @@ export function deploymentSettings(options: DeploymentOptions, bucketName: strin
       'uploadRules',
       'quotaBytes',
       'quotaObjects',
+      'groupQuotaBytes',
+      'groupQuotaObjects',
       'defaultUrlLifetimeSeconds',
       'maxUrlLifetimeSeconds',
       'incompleteUploadExpiryDays',
@@ -49,7 +53,10 @@ export function deploymentSettings(options: DeploymentOptions, bucketName: strin
     { ...env, ...(options.uploadRules === undefined ? {} : { UPLOAD_RULES: options.uploadRules }) },
   );
   const quota = options.quota ? { quotaBytes: options.quota.bytes, quotaObjects: options.quota.objects } : {};
-  return { ...read, ...quota, bucketName, ledgerTable: LEDGER_TABLE };
+  const groupQuota = options.groupQuota
+    ? { groupQuotaBytes: options.groupQuota.bytes, groupQuotaObjects: options.groupQuota.objects }
+    : {};
+  return { ...read, ...quota, ...groupQuota, bucketName, ledgerTable: LEDGER_TABLE };
 }
 
 export type Deployment = ReturnType<typeof deploymentSettings>;
@@ -114,6 +121,7 @@ export function startEventsFunction(
       s3,
       uploadRules: config.uploadRules,
       quota: config.quota,
+      groupQuota: config.groupQuota,
       log: (message, fields) => log?.(`events: ${message} ${JSON.stringify(fields)}`),
     }),
   });

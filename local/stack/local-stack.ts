@@ -76,6 +76,8 @@ export interface LocalStackOptions {
   readonly sessionDurationSeconds?: number;
   /** Per-user quota for both functions. @default `QUOTA_BYTES` / `QUOTA_OBJECTS` from the environment (none) */
   readonly quota?: { readonly bytes?: number; readonly objects?: number };
+  /** Per-group quota for both functions. @default `GROUP_QUOTA_BYTES` / `GROUP_QUOTA_OBJECTS` (none) */
+  readonly groupQuota?: { readonly bytes?: number; readonly objects?: number };
   /** How storage events are delivered. @default `EVENTS_DUPLICATE` / `EVENTS_REORDER` / `EVENTS_DELAY_MS` (none) */
   readonly eventFaults?: DeliveryFaults;
   /** The API's per-user request limit (see `ApiAdapterOptions`); `false` for none. @default the adapter's */

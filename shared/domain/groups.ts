@@ -68,6 +68,21 @@ export function groupTags(carried: readonly string[]): Record<string, string> {
 /** The folder of a group, as a full S3 prefix. */
 export const groupPrefix = (group: string) => `${GROUPS_LEVEL}/${group}/`;
 
+/**
+ * The ledger owner of a group: the partition of its usage, objects, reservations, quota override
+ * and rejections, `groups/{group}`. It can never be an identity ID (which holds `:`), so a group's
+ * partition never meets a user's. The API, the events function and the CLI all key it so.
+ */
+export const groupOwner = (group: string) => `${GROUPS_LEVEL}/${group}`;
+
+/** The group a ledger owner is the partition of, or undefined for an identity (or anything else). */
+export function groupOfOwner(owner: string): string | undefined {
+  const prefix = `${GROUPS_LEVEL}/`;
+  if (!owner.startsWith(prefix)) return undefined;
+  const group = owner.slice(prefix.length);
+  return isGroupName(group) ? group : undefined;
+}
+
 /** The caller is not in the group they name: the same answer whether the group exists or not. */
 export class NotAGroupMemberError extends AppError {
   readonly status = 403;
@@ -109,6 +124,3 @@ export function groupFolderOf(selector: FolderSelector, groups: CallerGroups | u
   if (!groups?.carried.includes(group)) throw new NotAGroupMemberError('you are not a member of that group');
   return { level: GROUPS_LEVEL, owner: group, group, prefix: groupPrefix(group) };
 }
-
-/** The ledger partition of a group: its usage, quota and rejections (never an identity ID). */
-export const groupOwner = (group: string) => `${GROUPS_LEVEL}/${group}`;

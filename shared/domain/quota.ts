@@ -1,9 +1,11 @@
 /**
- * Per-user quotas (bytes and objects) and the reservations that keep concurrent uploads from
- * overshooting them: an issued upload URL holds its size until its object's event arrives or the
- * URL expires. Pure: the ledger adapter reads usage and reservations, this decides.
+ * Quotas (bytes and objects) of each ledger owner, a user or a group's folder, and the reservations
+ * that keep concurrent uploads from overshooting them: an issued upload URL holds its size until
+ * its object's event arrives or the URL expires. Pure: the ledger adapter reads usage and
+ * reservations, this decides.
  */
 import { QuotaExceededError } from './errors';
+import { groupOfOwner } from './groups';
 
 export interface Quota {
   /** Undefined: no byte limit. */
@@ -28,6 +30,30 @@ export interface QuotaStanding {
 }
 
 export const hasLimit = (quota: Quota) => quota.bytes !== undefined || quota.objects !== undefined;
+
+/** A quota from its two optional settings (a variable pair, or an item's override attributes). */
+export function quotaOf(bytes: number | undefined, objects: number | undefined): Quota {
+  return {
+    ...(bytes === undefined ? {} : { bytes }),
+    ...(objects === undefined ? {} : { objects }),
+  };
+}
+
+/** The deployment's quotas: `quota` for each user, `groupQuota` for each group's folder. */
+export interface DeploymentQuotas {
+  readonly quota: Quota;
+  readonly groupQuota: Quota;
+}
+
+/** The deployment's quota of a ledger owner: a group's partition (`groups/{group}`) has the group quota. */
+export function deploymentQuotaOf(quotas: DeploymentQuotas, owner: string): Quota {
+  return groupOfOwner(owner) === undefined ? quotas.quota : quotas.groupQuota;
+}
+
+/** An owner's quota: an administrator's override, field by field, over the deployment's. */
+export function effectiveQuota(quotas: DeploymentQuotas, owner: string, override: Quota): Quota {
+  return { ...deploymentQuotaOf(quotas, owner), ...override };
+}
 
 /** Usage plus the live reservations (expired ones and the key's own previous one left out). */
 export function standing(

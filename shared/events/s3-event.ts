@@ -1,22 +1,30 @@
 /**
  * The bucket's object events, as S3 event notifications deliver them (through SQS: one
  * notification document per message body). Only records of our own bucket whose key is an owner's
- * object (`{level}/{identityId}/{path}`, or a share `shared/{ownerId}/{granteeId}/{path}`) become
- * ledger events; anything else is skipped.
+ * object (`{level}/{identityId}/{path}`, a share `shared/{ownerId}/{granteeId}/{path}`, or a team
+ * folder's `groups/{group}/{path}`, owned by the group's partition `groups/{group}`) become ledger
+ * events; anything else is skipped.
  */
 import * as z from 'zod';
-import { type AnyLevel, isIdentityId, LEVELS, type Level, SHARED_LEVEL } from '../domain/keys';
+import { GROUPS_LEVEL, groupOwner, isGroupName } from '../domain/groups';
+import { type AnyLevel, isIdentityId, OWNER_LEVELS, type OwnerLevel, SHARED_LEVEL } from '../domain/keys';
 import { SEQUENCER } from './sequencer';
 
 export interface StorageEvent {
   readonly kind: 'created' | 'deleted';
   /** The full S3 key, decoded. */
   readonly key: string;
+  /** The ledger partition: an identity ID, or `groups/{group}` for a team folder's object. */
   readonly owner: string;
   readonly level: AnyLevel;
   /** In `shared` only: whom the owner shares the object with. */
   readonly grantee?: string;
-  /** The key relative to its folder (`{level}/{owner}/`, or `shared/{owner}/{grantee}/`). */
+  /** In `groups` only: the group whose folder holds the object. */
+  readonly group?: string;
+  /**
+   * The key relative to its folder (`{level}/{owner}/`, `shared/{owner}/{grantee}/` or
+   * `groups/{group}/`).
+   */
   readonly path: string;
   /** Bytes of a created object; 0 for a delete (S3 sends none). */
   readonly size: number;
@@ -55,25 +63,50 @@ export function decodeEventKey(raw: string): string {
 }
 
 export type KeyOwner =
-  | { readonly level: Level; readonly owner: string; readonly grantee?: undefined; readonly path: string }
+  | {
+      readonly level: OwnerLevel;
+      readonly owner: string;
+      readonly grantee?: undefined;
+      readonly group?: undefined;
+      readonly path: string;
+    }
   | {
       readonly level: typeof SHARED_LEVEL;
       readonly owner: string;
       readonly grantee: string;
+      readonly group?: undefined;
+      readonly path: string;
+    }
+  | {
+      readonly level: typeof GROUPS_LEVEL;
+      /** The group's ledger partition, `groups/{group}` (`groupOwner`). */
+      readonly owner: string;
+      readonly grantee?: undefined;
+      readonly group: string;
       readonly path: string;
     };
 
-/** The owner and level of a full key, or undefined for a key outside every owner's folder. */
+/**
+ * The owner and level of a full key, or undefined for a key outside every owner's folder. Only an
+ * identity ID keys `private`, `protected` and `public`, and only a group name keys `groups`: a
+ * `groups/{identityId}/...` key belongs to no folder, nor does a group name in a user's level.
+ */
 export function ownerOf(key: string): KeyOwner | undefined {
-  const [level, owner, ...rest] = key.split('/');
-  if (!isIdentityId(owner)) return undefined;
-  if (level === SHARED_LEVEL) {
-    const [grantee, ...path] = rest;
-    if (!isIdentityId(grantee) || path.join('/') === '') return undefined;
-    return { level, owner, grantee, path: path.join('/') };
+  const [level, first, ...rest] = key.split('/');
+  const path = rest.join('/');
+  if (first === undefined || path === '') return undefined;
+  if (level === GROUPS_LEVEL) {
+    return isGroupName(first) ? { level, owner: groupOwner(first), group: first, path } : undefined;
   }
-  if (!LEVELS.includes(level as Level) || rest.join('/') === '') return undefined;
-  return { level: level as Level, owner, path: rest.join('/') };
+  if (!isIdentityId(first)) return undefined;
+  if (level === SHARED_LEVEL) {
+    const [grantee, ...shared] = rest;
+    const sharedPath = shared.join('/');
+    if (!isIdentityId(grantee) || sharedPath === '') return undefined;
+    return { level, owner: first, grantee, path: sharedPath };
+  }
+  if (!OWNER_LEVELS.includes(level as OwnerLevel)) return undefined;
+  return { level: level as OwnerLevel, owner: first, path };
 }
 
 export class MalformedEventError extends Error {
@@ -116,6 +149,7 @@ export function parseNotification(body: string, bucket: string): StorageEvent[] 
       owner: where.owner,
       level: where.level,
       ...(where.grantee === undefined ? {} : { grantee: where.grantee }),
+      ...(where.group === undefined ? {} : { group: where.group }),
       path: where.path,
       size: created ? (s3.object.size ?? 0) : 0,
       sequencer: s3.object.sequencer,

@@ -1,7 +1,9 @@
 /**
- * The usage ledger in DynamoDB, one partition per owner (`pk` = identity ID):
- * - `usage`: bytes and objects in total and per level, a per-user quota override, and `version`,
- *   bumped by every write so reservations can be made with optimistic locking;
+ * The usage ledger in DynamoDB, one partition per owner (`pk`): a user's identity ID, or a group's
+ * `groups/{group}` (`groupOwner`) for its team folder, which never holds a `:` so never meets a user's:
+ * - `usage`: bytes and objects in total and per level, the owner's quota override (`quotaBytes`,
+ *   `quotaObjects`, set by `npm run users`), and `version`, bumped by every write so reservations
+ *   can be made with optimistic locking;
  * - `object#{key}`: the key's last applied event (size, sequencer; a tombstone after a delete);
  * - `reservation#{key}`: an issued upload URL's size until it expires (TTL `expiresAt`);
  * - `rejection#{time}#{key}`: an object the events function removed, and why (TTL);
@@ -38,6 +40,7 @@ export {
   USAGE_SK,
 } from './items';
 export type { IncomingShare, IncomingSharePage, Ledger, Rejection, UsageRecord } from './types';
+export { toUsageRecord } from './usage';
 
 export function createLedgerClient(region: string): DynamoDBClient {
   return new DynamoDBClient({ region, maxAttempts: 3 });

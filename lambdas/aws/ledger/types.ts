@@ -21,7 +21,7 @@ export interface Rejection {
 
 export interface UsageRecord {
   readonly usage: Usage;
-  /** The per-user override of the deployment's quota, when an administrator set one. */
+  /** The owner's override of the deployment's quota (a user's or a group's), when an administrator set one. */
   readonly quota: Quota;
   /** Undefined: no usage item yet. */
   readonly version: number | undefined;

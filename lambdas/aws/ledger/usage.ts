@@ -9,20 +9,15 @@ import {
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { Reservation } from '../../../shared/domain/quota';
+import { quotaOf, type Reservation } from '../../../shared/domain/quota';
 import { isConditionFailure, n, num, optionalNum, reservationSk, s, toUsage, USAGE_SK } from './items';
 import type { Ledger, LedgerContext, UsageRecord } from './types';
 
-/** The usage item as a record: counts, the per-user quota override, and `version`. */
-function toUsageRecord(item: Record<string, AttributeValue> | undefined): UsageRecord {
-  const quotaBytes = optionalNum(item?.quotaBytes);
-  const quotaObjects = optionalNum(item?.quotaObjects);
+/** The usage item as a record: counts, the owner's quota override (a user's or a group's), and `version`. */
+export function toUsageRecord(item: Record<string, AttributeValue> | undefined): UsageRecord {
   return {
     usage: toUsage(item),
-    quota: {
-      ...(quotaBytes === undefined ? {} : { bytes: quotaBytes }),
-      ...(quotaObjects === undefined ? {} : { objects: quotaObjects }),
-    },
+    quota: quotaOf(optionalNum(item?.quotaBytes), optionalNum(item?.quotaObjects)),
     version: optionalNum(item?.version),
   };
 }

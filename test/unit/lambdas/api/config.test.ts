@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       developerProviderName: 'user-files.Stack',
       incompleteUploadExpiryDays: 2,
       quota: {},
+      groupQuota: {},
     });
   });
 
@@ -51,17 +52,37 @@ describe('loadConfig', () => {
     );
   });
 
+  test('reads the group quota apart from the user quota; it needs the ledger too', () => {
+    const config = loadConfig({
+      ...minimal,
+      LEDGER_TABLE: 'ledger',
+      QUOTA_BYTES: '1000',
+      GROUP_QUOTA_BYTES: '5000',
+      GROUP_QUOTA_OBJECTS: '7',
+    });
+    expect(config.quota).toEqual({ bytes: 1000 });
+    expect(config.groupQuota).toEqual({ bytes: 5000, objects: 7 });
+    expect(loadConfig({ ...minimal, LEDGER_TABLE: 'ledger', QUOTA_BYTES: '1000' }).groupQuota).toEqual({});
+    expect(() => loadConfig({ ...minimal, GROUP_QUOTA_OBJECTS: '5' })).toThrow(
+      /LEDGER_TABLE: must be set when GROUP_QUOTA_BYTES/,
+    );
+    expect(() => loadConfig({ ...minimal, LEDGER_TABLE: 'ledger', GROUP_QUOTA_BYTES: '-1' })).toThrow(
+      /GROUP_QUOTA_BYTES/,
+    );
+  });
+
   test('reads UPLOAD_RULES per level, MAX_UPLOAD_BYTES where a level names no size', () => {
     const config = loadConfig({
       ...minimal,
       MAX_UPLOAD_BYTES: '5000',
-      UPLOAD_RULES: '{"public":{"maxUploadBytes":10,"allowedContentTypes":["image/*"]},"private":{}}',
+      UPLOAD_RULES:
+        '{"public":{"maxUploadBytes":10,"allowedContentTypes":["image/*"]},"private":{},"groups":{"maxUploadBytes":20}}',
     });
     expect(config.uploadRules).toEqual({
       private: { maxUploadBytes: 5000 },
       protected: { maxUploadBytes: 5000 },
       public: { maxUploadBytes: 10, allowedContentTypes: ['image/*'] },
-      groups: { maxUploadBytes: 5000 },
+      groups: { maxUploadBytes: 20 },
     });
   });
 

@@ -72,6 +72,7 @@ function setup(deploymentQuota: Quota) {
     s3,
     uploadRules: resolveUploadRules(undefined, 1024 * 1024),
     quota: deploymentQuota,
+    groupQuota: {},
     log: () => undefined,
     now: () => t,
   });

@@ -31,8 +31,8 @@ const api: ApiSettings = {
   ledgerTable: 'ledger',
   quotaBytes: 5 * GIB,
   quotaObjects: 1000,
-  groupQuotaBytes: 50 * GIB,
-  groupQuotaObjects: 20_000,
+  groupQuotaBytes: 20 * GIB,
+  groupQuotaObjects: 5000,
   uploadRules: { public: { maxUploadBytes: 1024 ** 4, allowedContentTypes: ['image/*'] } },
   accessMode: 'direct',
   authenticatedRoleArn: 'arn:aws:iam::123456789012:role/authenticated',
@@ -53,9 +53,18 @@ describe('the environment contract', () => {
       groupQuotaBytes: 50 * GIB,
       groupQuotaObjects: 0,
       maxUploadBytes: BOUNDS.maxUploadBytes.max,
-      uploadRules: { private: { maxUploadBytes: 10 * GIB } },
+      uploadRules: { private: { maxUploadBytes: 10 * GIB }, groups: { maxUploadBytes: GIB } },
     };
     expect(readEnvironment(EVENTS_FUNCTION_VARIABLES, writeEnvironment(events))).toEqual(events);
+  });
+
+  test('both functions read the same user and group quotas from what was written', () => {
+    const env = writeEnvironment(api);
+    expect(env).toMatchObject({ GROUP_QUOTA_BYTES: String(20 * GIB), GROUP_QUOTA_OBJECTS: '5000' });
+    for (const config of [loadConfig(env), loadEventsConfig(env)]) {
+      expect(config.quota).toEqual({ bytes: 5 * GIB, objects: 1000 });
+      expect(config.groupQuota).toEqual({ bytes: 20 * GIB, objects: 5000 });
+    }
   });
 
   test('both functions accept the largest upload size the construct accepts', () => {

@@ -11,6 +11,7 @@ const rules = resolveUploadRules(
   UploadRulesSchema.parse({
     private: { maxUploadBytes: 1000, allowedContentTypes: ['image/*', 'Application/PDF'] },
     public: { allowedContentTypes: ['text/plain'] },
+    groups: { maxUploadBytes: 2000, allowedContentTypes: ['Image/PNG'] },
   }),
   5000,
 );
@@ -21,7 +22,7 @@ describe('resolveUploadRules', () => {
       private: { maxUploadBytes: 1000, allowedContentTypes: ['image/*', 'application/pdf'] },
       protected: { maxUploadBytes: 5000 },
       public: { maxUploadBytes: 5000, allowedContentTypes: ['text/plain'] },
-      groups: { maxUploadBytes: 5000 },
+      groups: { maxUploadBytes: 2000, allowedContentTypes: ['image/png'] },
     });
     const duplicated = UploadRulesSchema.parse({ private: { allowedContentTypes: ['a/b', 'A/B'] } });
     expect(duplicated.private?.allowedContentTypes).toEqual(['a/b']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedEventError, parseNotification } from '../../../../shared/events/s3-event';
+import { MalformedEventError, ownerOf, parseNotification } from '../../../../shared/events/s3-event';
 
 const OWNER = 'us-east-1:11111111-2222-3333-4444-555555555555';
 const record = (key: string, eventName = 'ObjectCreated:Put', bucket = 'files') => ({
@@ -77,5 +77,59 @@ describe('parseNotification', () => {
     ],
   ])('refuses %s', (_, body) => {
     expect(() => parseNotification(body, 'files')).toThrow(MalformedEventError);
+  });
+});
+
+describe('ownerOf', () => {
+  it("a team folder's key is owned by the group's partition, groups/{group}", () => {
+    expect(ownerOf('groups/design/a/b.txt')).toEqual({
+      level: 'groups',
+      owner: 'groups/design',
+      group: 'design',
+      path: 'a/b.txt',
+    });
+    expect(ownerOf('groups/Team_1.x-y/f')).toMatchObject({ owner: 'groups/Team_1.x-y', group: 'Team_1.x-y' });
+  });
+
+  it.each([
+    ['an identity ID where a group goes', `groups/${OWNER}/a.txt`],
+    ['a name that is no group name', 'groups/bad name/a.txt'],
+    ['a name starting with a dot', 'groups/.design/a.txt'],
+    ['a name over 64 characters', `groups/${'g'.repeat(65)}/a.txt`],
+    ['a folder marker without a path', 'groups/design/'],
+    ['the folder itself', 'groups/design'],
+    ['a group name in a user level', 'private/design/a.txt'],
+    ['an unknown level', `quarantine/${OWNER}/a.txt`],
+  ])('%s is outside every folder', (_, key) => {
+    expect(ownerOf(key)).toBeUndefined();
+  });
+
+  it("a user's key is owned by their identity, with no group", () => {
+    expect(ownerOf(`public/${OWNER}/x/y`)).toEqual({ level: 'public', owner: OWNER, path: 'x/y' });
+  });
+});
+
+describe('parseNotification of a team folder', () => {
+  it('names the group and its partition, and never a grantee', () => {
+    const body = JSON.stringify({
+      Records: [
+        record('groups/design/plans/q1+draft%2B.pdf'),
+        record('groups/design/x', 'ObjectRemoved:Delete'),
+      ],
+    });
+    const [created, deleted] = parseNotification(body, 'files');
+    expect(created).toEqual(
+      expect.objectContaining({
+        kind: 'created',
+        key: 'groups/design/plans/q1 draft+.pdf',
+        owner: 'groups/design',
+        level: 'groups',
+        group: 'design',
+        path: 'plans/q1 draft+.pdf',
+        size: 12,
+      }),
+    );
+    expect(created).not.toHaveProperty('grantee');
+    expect(deleted).toMatchObject({ kind: 'deleted', owner: 'groups/design', group: 'design', size: 0 });
   });
 });
