@@ -3,7 +3,8 @@
  * file in the Groups panel, each in their own browser: A uploads it (one PUT), B sees it and
  * replaces it (multipart, 9 MiB), A downloads B's bytes exactly and deletes it. A user of this
  * file's own, in no group, sees no group, and the API refuses that user the group's folder when
- * the page asks it directly. A colleague's folder opens by username (`GET /users/{username}`).
+ * the page asks it directly. A colleague's folder opens by username (`GET /users/{username}`). The
+ * panel's other states (groups beyond the session, direct mode) from rewritten `GET /me` answers.
  * Everything lands under one folder of this run in the demo group (other files run beside it).
  */
 import { randomBytes } from 'node:crypto';
@@ -171,5 +172,41 @@ describe('team folders in the console', () => {
         .toBe((lookup.error as { detail?: string } | undefined)?.detail);
     }
     await screenshot(page, '23-colleague-folder');
+  });
+
+  it('names the groups beyond the session, and says that direct mode has no team folders', async () => {
+    // The page's own GET /me answers, rewritten as the contract allows them (this stack is sealed).
+    const page = alice.page;
+    const panel = groupsPanel(page);
+    const refresh = () => page.getByRole('button', { name: 'Refresh usage' }).click();
+    const rewriteMe = (change: (me: Record<string, unknown>) => void) =>
+      page.route(`${target.apiUrl}me`, async (route) => {
+        const response = await route.fetch();
+        const me = (await response.json()) as Record<string, unknown>;
+        change(me);
+        await route.fulfill({ response, json: me });
+      });
+
+    await rewriteMe((me) => {
+      me.groupsBeyond = ['archive', 'zeta-team'];
+    });
+    await refresh();
+    await panel.getByTestId('groups-beyond').getByText('archive, zeta-team').waitFor();
+    await row(page, group, panel).waitFor();
+
+    await page.unrouteAll();
+    await rewriteMe((me) => {
+      delete me.groups;
+      delete me.groupsBeyond;
+    });
+    await refresh();
+    await panel.getByText('Team folders need sealed mode').waitFor();
+    await expect(panel.getByRole('table').count()).resolves.toBe(0);
+    await screenshot(page, '24-groups-direct-mode');
+
+    await page.unrouteAll();
+    await refresh();
+    await row(page, group, panel).waitFor();
+    await expect(panel.getByTestId('groups-beyond').count()).resolves.toBe(0);
   });
 });
