@@ -57,7 +57,7 @@ describe('storage events', () => {
         Sid: 'InspectAndRemoveOwnersObjects',
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:DeleteObject'],
-        Resource: ['private', 'protected', 'public', 'shared', 'groups'].map((level) => ({
+        Resource: ['private', 'protected', 'public', 'groups', 'shared'].map((level) => ({
           'Fn::Join': ['', [bucketArn, `/${level}/*`]],
         })),
       },
