@@ -28,6 +28,8 @@ function ledgerWith(override: { quota: Quota }) {
     recordRejection: unused,
     rejections: unused,
     sharedWith: unused,
+    recordPerson: unused,
+    names: unused,
     purge: unused,
   };
   return { ledger, usage, reserve };
