@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { AccessMode } from '../shared/contract/environment';
-import { dynamoDbActions, TABLE_GRANTS } from '../shared/contract/grants';
+import { dynamoDbActions, TABLE_GRANTS, USER_POOL_GRANTS, userPoolActions } from '../shared/contract/grants';
 import { GROUP_TAG_SLOTS, groupTagKey } from '../shared/domain/groups';
 import {
   buildAuthenticatedRolePolicy,
@@ -82,12 +82,13 @@ export class UsersAndIdentity {
   }
 
   /**
-   * What the API function needs of users and identities: one user's record (sharing names the
-   * grantee by username), its directory entries (direct), or developer-login tokens (sealed).
+   * What the API function needs of users and identities: one user's record (sharing and
+   * `GET /users/{username}` name users), a group's members (asked by a member), its directory
+   * entries (direct), or developer-login tokens (sealed).
    */
   grantApi(grantee: iam.IGrantable): void {
     this.identityDirectory?.grant(grantee, ...dynamoDbActions(TABLE_GRANTS.api.directory));
-    this.userPool.grant(grantee, 'cognito-idp:AdminGetUser');
+    this.userPool.grant(grantee, ...userPoolActions(USER_POOL_GRANTS.api));
     if (this.developerProviderName === undefined) return;
     // It can mint a token for ANY identity of this pool: the identifier it asks for is built from
     // the authorizer-verified claims in one place (lambdas/aws/identity/developer-login.ts).

@@ -29,7 +29,9 @@ import { createDeleteMyDataRoute } from './routes/delete-my-data';
 import { createGetFilePropertiesRoute } from './routes/get-file-properties';
 import { createGetMeRoute } from './routes/get-me';
 import { createGetMultipartRoute } from './routes/get-multipart';
+import { createGetUserRoute } from './routes/get-user';
 import { createListFilesRoute } from './routes/list-files';
+import { createListGroupMembersRoute } from './routes/list-group-members';
 import { createListMySharesRoute } from './routes/list-my-shares';
 import { createListSharedWithMeRoute } from './routes/list-shared-with-me';
 import { createPublicFileRoute, createPublicFolderRoute } from './routes/public-files';
@@ -74,8 +76,8 @@ function routeHandlers(deps: AppDeps): Record<RouteId, RouteHandler> {
     listMyShares: createListMySharesRoute(deps),
     // Served only with a ledger (servedRoutes); never reached without one.
     listSharedWithMe: sharedWithMe ?? unserved,
-    getUser: unserved,
-    listGroupMembers: unserved,
+    getUser: createGetUserRoute(deps),
+    listGroupMembers: createListGroupMembersRoute(deps),
     // Served only with guest access (servedRoutes); never reached without it.
     getPublicFile: publicFile ?? unserved,
     headPublicFile: publicFile ?? unserved,

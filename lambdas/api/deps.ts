@@ -19,6 +19,7 @@ import {
 } from '../aws/identity';
 import { createDirectoryClient, createIdentityDirectory } from '../aws/identity-directory';
 import { createLedger, createLedgerClient, type Ledger } from '../aws/ledger';
+import { createPeople, type People } from '../aws/people';
 import { createQuotas, type Quotas } from '../aws/quota';
 import type { RetryOptions } from '../aws/retry';
 import { createSessionKeyClient, createSessionStore, type SessionStore } from '../aws/session-store';
@@ -34,8 +35,10 @@ export interface AppDeps {
   readonly now: () => number;
   readonly identity: IdentityService;
   readonly storage: Storage;
-  /** The user pool, to resolve whom a share names. */
+  /** The user pool: whom a share or a lookup names, and a group's members. */
   readonly userPool: UserPool;
+  /** Who identities are, by name, as the function recorded them (the names on shares). */
+  readonly people: People;
   readonly logger: Logger;
   /** The usage ledger and quotas, when `config.ledgerTable` is set. */
   readonly ledger?: Ledger;
@@ -120,6 +123,16 @@ export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
     ...(ledger
       ? { ledger, quotas: createQuotas({ ledger, quota: config.quota, groupQuota: config.groupQuota, now }) }
       : {}),
+    people: createPeople({
+      ...(ledger ? { ledger } : {}),
+      now,
+      // The error's name only: the request goes on without the name.
+      onError: (operation, error) =>
+        logger.warn('names unavailable', {
+          operation,
+          error: error instanceof Error ? error.name : 'unknown',
+        }),
+    }),
     identity: createIdentityService({
       mode: config.accessMode,
       client: options.cognitoClient ?? createCognitoIdentityClient(config.region),

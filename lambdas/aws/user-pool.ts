@@ -1,15 +1,16 @@
 /**
- * The user pool as the function reads it: one user, by username (or an alias the pool allows), with
- * `AdminGetUser` on this deployment's pool only. Sharing names the grantee this way; the answer's
- * `sub` is what the grantee's identity is then derived from, so it is the pool's word, never the
- * request's.
+ * The user pool as the function reads it, on this deployment's pool only: one user, by username
+ * (or an alias the pool allows), with `AdminGetUser`; and one page of a group's members, with
+ * `ListUsersInGroup`. Sharing and `GET /users/{username}` name users this way; the answer's `sub`
+ * is what the user's identity is then derived from, so it is the pool's word, never the request's.
  */
 import {
   AdminGetUserCommand,
   CognitoIdentityProviderClient,
   type CognitoIdentityProviderClientConfig,
+  ListUsersInGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { NoSuchUserError, UpstreamError } from '../../shared/domain/errors';
+import { NoSuchUserError, UpstreamError, ValidationError } from '../../shared/domain/errors';
 import { isTransient } from './errors';
 import { COGNITO_TIMEOUTS } from './identity';
 import { DEFAULT_RETRY, type RetryOptions, withRetries } from './retry';
@@ -20,9 +21,21 @@ export interface PoolUser {
   readonly username: string;
 }
 
+export interface MembersPage {
+  /** The members' usernames, in the pool's order; disabled users are left out. */
+  readonly usernames: string[];
+  /** The pool's own `NextToken`, when there may be more. */
+  readonly next?: string;
+}
+
 export interface UserPool {
   /** The user named `name`; NoSuchUserError when the pool has none. */
   findUser(name: string): Promise<PoolUser>;
+  /**
+   * One page of `group`'s members, after the pool's `next` token; a token the pool refuses is a
+   * 400 naming `cursor`, a group the pool no longer has an empty page.
+   */
+  membersOf(group: string, page: { readonly limit: number; readonly next?: string }): Promise<MembersPage>;
 }
 
 /**
@@ -47,6 +60,12 @@ function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
+/** A transient failure goes on as it is (mapped once, in the problem layer); anything else is the pool's refusal. */
+function refusal(error: unknown, what: string): never {
+  if (isTransient(error)) throw error;
+  throw new UpstreamError(`the user pool refused the ${what}`);
+}
+
 export function createUserPool(options: {
   readonly client: CognitoIdentityProviderClient;
   readonly userPoolId: string;
@@ -62,8 +81,7 @@ export function createUserPool(options: {
         retry,
       ).catch((error: unknown): never => {
         if (errorName(error) === 'UserNotFoundException') throw new NoSuchUserError('no user has that name');
-        if (isTransient(error)) throw error;
-        throw new UpstreamError('the user pool refused the lookup');
+        return refusal(error, 'lookup');
       });
       // A disabled user keeps their files but receives no new shares.
       if (output.Enabled === false) throw new NoSuchUserError('no user has that name');
@@ -72,6 +90,34 @@ export function createUserPool(options: {
         throw new UpstreamError('AdminGetUser returned no usable subject');
       }
       return { sub, username: output.Username };
+    },
+
+    async membersOf(group, { limit, next }) {
+      const output = await withRetries(
+        () =>
+          client.send(
+            new ListUsersInGroupCommand({
+              UserPoolId: userPoolId,
+              GroupName: group,
+              Limit: limit,
+              ...(next === undefined ? {} : { NextToken: next }),
+            }),
+          ),
+        isTransient,
+        retry,
+      ).catch((error: unknown): never | undefined => {
+        const name = errorName(error);
+        // The caller's token still names a group an administrator has since deleted.
+        if (name === 'ResourceNotFoundException') return undefined;
+        if (name === 'InvalidParameterException' && next !== undefined) {
+          throw ValidationError.of('cursor', 'was not accepted by the user pool; start again');
+        }
+        return refusal(error, 'member listing');
+      });
+      const usernames = (output?.Users ?? []).flatMap((user) =>
+        user.Enabled === false || !user.Username ? [] : [user.Username],
+      );
+      return { usernames, ...(output?.NextToken ? { next: output.NextToken } : {}) };
     },
   };
 }

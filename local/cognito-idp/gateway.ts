@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { USER_POOL_GRANTS } from '../../shared/contract/grants';
 import {
   AWS_JSON_CONTENT_TYPE,
   AwsJsonError,
@@ -34,8 +35,9 @@ export interface UserPoolGatewayOptions {
   /** @default 'us-east-1' */
   readonly region?: string;
   /**
-   * The pool whose users the function may look up (its role's `cognito-idp:AdminGetUser` on that
-   * pool's ARN); read per request, as the pool is created after the gateway starts.
+   * The pool whose users and groups' members the function may read (its role's
+   * `USER_POOL_GRANTS.api` on that pool's ARN); read per request, as the pool is created after the
+   * gateway starts.
    */
   readonly functionUserPoolId?: () => string | undefined;
   /** One line per request: operation and outcome, never tokens or passwords. @default silent */
@@ -93,8 +95,8 @@ export const PUBLIC_OPERATIONS: ReadonlySet<string> = new Set([
   'VerifyUserAttribute',
 ]);
 
-/** The one IAM-authorized operation the function's role is granted, on its own pool. */
-const FUNCTION_OPERATION = 'AdminGetUser';
+/** The IAM-authorized operations the function's role is granted, on its own pool (the contract's). */
+const FUNCTION_OPERATIONS: ReadonlySet<string> = new Set(USER_POOL_GRANTS.api);
 
 /** What the JS SDK and plain fetch clients send in a browser. */
 const CORS_REQUEST_HEADERS =
@@ -212,7 +214,10 @@ function refuseReservedAttributes(input: Record<string, unknown>): void {
   }
 }
 
-/** An IAM-authorized operation: the admin may call any; the function only AdminGetUser on its pool. */
+/**
+ * An IAM-authorized operation: the admin may call any; the function only its granted ones
+ * (`AdminGetUser`, `ListUsersInGroup`), only on its own pool.
+ */
 async function authorize(door: Door, req: IncomingMessage, body: Buffer, operation: string): Promise<void> {
   const { region, options } = door;
   const caller = await verifyJsonSignature(req, body, {
@@ -224,7 +229,7 @@ async function authorize(door: Door, req: IncomingMessage, body: Buffer, operati
   const functionPool = options.functionUserPoolId?.();
   const functionMayCall =
     caller.kind === 'function' &&
-    operation === FUNCTION_OPERATION &&
+    FUNCTION_OPERATIONS.has(operation) &&
     functionPool !== undefined &&
     poolId === functionPool;
   if (caller.kind !== 'admin' && !functionMayCall) {

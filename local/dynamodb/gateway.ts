@@ -139,8 +139,8 @@ export async function startDynamoDbGateway(options: DynamoDbGatewayOptions): Pro
         }
         if (!may(action, itemTable)) throw accessDenied(caller, `dynamodb:${action}`, arn(itemTable));
       }
-    } else if (operation === 'BatchWriteItem') {
-      // Authorized on every table it writes, as IAM does.
+    } else if (operation === 'BatchWriteItem' || operation === 'BatchGetItem') {
+      // Authorized on every table it reads or writes, as IAM does.
       const tables =
         typeof input.RequestItems === 'object' && input.RequestItems !== null
           ? Object.keys(input.RequestItems)

@@ -446,8 +446,10 @@ export interface paths {
      * One user of this pool, by username
      * @description The identity ID and the `public` and `protected` prefixes of one user of this user pool, named by
      *     username or an alias the pool accepts (an email), so a colleague's folder can be opened by name.
-     *     Answered from the user pool itself; 404 `no_such_user` for anyone it does not know. In direct mode
-     *     a user who has never signed in has no identity yet: 409 `user_not_ready`.
+     *     Answered from the user pool itself; 404 `no_such_user` for anyone it does not know (or disabled). In
+     *     direct mode a user who has never signed in has no identity yet: 409 `user_not_ready`. A name Cognito
+     *     could not hold (spaces, control or invisible format characters, over 128 characters) is a 400 naming
+     *     `username`.
      */
     get: operations['getUser'];
     put?: never;
@@ -467,8 +469,10 @@ export interface paths {
     };
     /**
      * The members of one of the caller's groups, by username
-     * @description Members only (403 `not_a_member` otherwise, whether the group exists or not). Answered from the user
-     *     pool's own membership, paged with `cursor`.
+     * @description Members only (403 `not_a_member` otherwise, whether the group exists or not; 403 `group_limit` past the
+     *     session's groups), decided before the user pool is asked. Answered from the user pool's own
+     *     membership, disabled users left out, paged with `cursor` (bound to the group). Sealed mode: a
+     *     direct-mode session carries no groups (400 naming `group`).
      */
     get: operations['listGroupMembers'];
     put?: never;

@@ -1,7 +1,7 @@
 /**
  * In direct mode a session cannot carry groups (users mint their own, and the identity pool's
- * attribute mapping cannot carry a list): the API answers a clear 400 naming `level`, and a user's
- * own identity-pool credentials reach no group folder.
+ * attribute mapping cannot carry a list): the API answers a clear 400 naming `level` (`group` for
+ * a group's members), and a user's own identity-pool credentials reach no group folder.
  */
 import { randomBytes } from 'node:crypto';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -30,6 +30,12 @@ describe('groups in direct mode', () => {
     });
     expect(answer.response.status).toBe(400);
     expect(answer.error).toMatchObject({ field: 'level' });
+  });
+
+  it("the group's members: 400 naming group, as a direct-mode session carries no groups", async () => {
+    const answer = await user.api.GET('/groups/{group}/members', { params: { path: { group } } });
+    expect(answer.response.status).toBe(400);
+    expect(answer.error).toMatchObject({ field: 'group' });
   });
 
   it("a member's own credentials reach no group folder", async () => {

@@ -11,8 +11,11 @@ import {
   CreateGroupCommand,
   DeleteGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { USAGE_SK } from '../../lambdas/aws/ledger';
+import { groupOwner } from '../../shared/domain/groups';
 import { createFreshUser } from './support/fresh-user';
 import { identityCredentials, type Session, signIn, storageAs } from './support/session';
 import { runPrefix, send } from './support/storage';
@@ -64,6 +67,29 @@ describe.runIf(admin !== undefined)('team folders', () => {
     idp.destroy();
   });
 
+  /** An administrator's per-group override on the group's ledger usage item (`npm run users -- group quota`). */
+  async function setGroupQuotaBytes(team: string, bytes: number) {
+    const ledger = target.localLedger;
+    if (!ledger || !admin) throw new Error('a group quota override needs the local stack');
+    const dynamo = new DynamoDBClient({
+      region: target.region,
+      endpoint: ledger.endpoint,
+      credentials: admin,
+    });
+    try {
+      await dynamo.send(
+        new UpdateItemCommand({
+          TableName: ledger.table,
+          Key: { pk: { S: groupOwner(team) }, sk: { S: USAGE_SK } },
+          UpdateExpression: 'SET quotaBytes = :bytes ADD version :one',
+          ExpressionAttributeValues: { ':bytes': { N: String(bytes) }, ':one': { N: '1' } },
+        }),
+      );
+    } finally {
+      dynamo.destroy();
+    }
+  }
+
   async function put(user: Session, key: string, text: string) {
     const body = new TextEncoder().encode(text);
     return user.api
@@ -114,6 +140,41 @@ describe.runIf(admin !== undefined)('team folders', () => {
       );
     s3.destroy();
     expect([read, list, root]).toEqual(['AccessDenied', 'AccessDenied', 'AccessDenied']);
+  });
+
+  it("counts a group's usage in the group's partition, and its quota refuses what would not fit", async () => {
+    // A group of its own, its quota set before any upload (an instance takes an owner it found
+    // unlimited to stay so for a minute), and A's next token carrying it.
+    const team = `quota-${randomBytes(3).toString('hex')}`;
+    await idp.send(new CreateGroupCommand({ UserPoolId: target.userPoolId, GroupName: team }));
+    await idp.send(
+      new AdminAddUserToGroupCommand({
+        UserPoolId: target.userPoolId,
+        Username: target.users[0].username,
+        GroupName: team,
+      }),
+    );
+    await setGroupQuotaBytes(team, 12);
+    const member = await signIn(target, target.users[0]);
+    const upload = (key: string, size: number) =>
+      member.api.POST('/files/uploads', {
+        body: { level: 'groups', group: team, key, contentType: 'text/plain', size },
+      });
+    const fits = await upload(`${prefix}twelve.txt`, 12);
+    expect((await send(fits.data as never, { body: new TextEncoder().encode('twelve bytes') })).status).toBe(
+      200,
+    );
+    let usage: { bytes: number } | undefined;
+    for (let attempt = 0; attempt < 50 && (usage?.bytes ?? 0) < 12; attempt++) {
+      usage = (await member.api.GET('/me')).data?.groups?.find((entry) => entry.name === team)?.usage;
+      if ((usage?.bytes ?? 0) < 12) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(usage?.bytes).toBe(12);
+    expect((await member.api.GET('/me')).data?.usage?.levels.groups).toBeUndefined();
+    const refused = await upload(`${prefix}one-more.txt`, 1);
+    expect(refused.response.status).toBe(403);
+    expect(refused.error).toMatchObject({ code: 'quota_exceeded' });
+    await idp.send(new DeleteGroupCommand({ UserPoolId: target.userPoolId, GroupName: team }));
   });
 
   it('removing a member ends their access with their next token', async () => {

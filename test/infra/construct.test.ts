@@ -130,6 +130,7 @@ describe('UserFilesApi props', () => {
       private: { maxUploadBytes: 5000 },
       protected: { maxUploadBytes: 5000 },
       public: { maxUploadBytes: 10, allowedContentTypes: ['image/*'] },
+      groups: { maxUploadBytes: 5000 },
     });
     const env = handlerVariables(api);
     expect(env.UPLOAD_RULES).toBe('{"public":{"maxUploadBytes":10,"allowedContentTypes":["image/*"]}}');

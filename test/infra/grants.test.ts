@@ -1,11 +1,17 @@
 /**
- * The DynamoDB and KMS rights the synthesized roles hold are exactly the contract's (shared/contract/
- * grants.ts), which the local front doors enforce: what is tested locally is what deploys.
+ * The DynamoDB, KMS and user-pool rights the synthesized roles hold are exactly the contract's
+ * (shared/contract/grants.ts), which the local front doors enforce: what is tested locally is what
+ * deploys.
  */
 import { type CfnResource, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { SESSION_KEY_CONTEXT, SESSION_KEY_GRANTS, TABLE_GRANTS } from '../../shared/contract/grants';
+import {
+  SESSION_KEY_CONTEXT,
+  SESSION_KEY_GRANTS,
+  TABLE_GRANTS,
+  USER_POOL_GRANTS,
+} from '../../shared/contract/grants';
 import { type Synthesized, synthesize } from '../support/synth';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -79,5 +85,27 @@ describe('table grants', () => {
     const events = logicalId(api.storageEvents.role);
     expect(dynamoOperations(events, logicalId(api.sessionTable))).toEqual([]);
     expect(operations('kms', events, key)).toEqual([]);
+  });
+});
+
+describe('user pool grants', () => {
+  test("the API function's role holds exactly the contract's user-pool operations, on its own pool only", () => {
+    const api = synth.stack.userFiles;
+    const role = logicalId(api.handlerRole);
+    expect(operations('cognito-idp', role, logicalId(api.userPool))).toEqual(
+      [...USER_POOL_GRANTS.api].sort(),
+    );
+    const resources = synth.template.toJSON().Resources as Resources;
+    const anywhere = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .filter((r) => JSON.stringify(r.Properties.Roles).includes(`"${role}"`))
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((s) => [s.Action].flat().some((a) => a.startsWith('cognito-idp:')));
+    expect(anywhere).toEqual(statementsOn(role, logicalId(api.userPool)));
+  });
+
+  test("the events function's role holds no user-pool operation", () => {
+    const api = synth.stack.userFiles;
+    expect(operations('cognito-idp', logicalId(api.storageEvents.role), logicalId(api.userPool))).toEqual([]);
   });
 });

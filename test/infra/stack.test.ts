@@ -340,12 +340,15 @@ describe('function', () => {
     expect(ofType('AWS::IAM::ManagedPolicy')).toEqual([]);
     const statements = roleStatements(resources, roleId);
     const actions = statements.flatMap((s) => [s.Action].flat());
-    // It also reads the ledger and the share index, writes upload reservations into it (quotas), and
-    // removes one user's partition for DELETE /me/data (BatchWriteItem); it reads, writes and
-    // removes stored sessions, with data keys of the session key (session-store.test.ts).
+    // It also reads the ledger and the share index, writes upload reservations and people into it,
+    // reads a page's names at once (BatchGetItem), and removes one user's partition for
+    // DELETE /me/data (BatchWriteItem); it reads, writes and removes stored sessions, with data
+    // keys of the session key (session-store.test.ts); it looks up users and lists a group's members.
     expect(actions.sort()).toEqual([
       'cognito-identity:GetOpenIdTokenForDeveloperIdentity',
       'cognito-idp:AdminGetUser',
+      'cognito-idp:ListUsersInGroup',
+      'dynamodb:BatchGetItem',
       'dynamodb:BatchWriteItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
@@ -390,11 +393,13 @@ describe('function', () => {
     const tableId = directId(direct.stack.userFiles.identityDirectory);
     const statements = roleStatements(directResources, roleId);
     const actions = statements.flatMap((s) => [s.Action].flat());
-    // It writes its own logs, reads, writes or removes single directory entries, reads the ledger,
-    // writes reservations into it and removes one user's partition, keeps the session store, and
-    // that is all.
+    // It writes its own logs, reads, writes or removes single directory entries, reads the ledger
+    // (a page's names at once), writes reservations and people into it and removes one user's
+    // partition, keeps the session store, looks up users and a group's members, and that is all.
     expect(actions.sort()).toEqual([
       'cognito-idp:AdminGetUser',
+      'cognito-idp:ListUsersInGroup',
+      'dynamodb:BatchGetItem',
       'dynamodb:BatchWriteItem',
       'dynamodb:DeleteItem',
       'dynamodb:DeleteItem',
@@ -411,11 +416,12 @@ describe('function', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
-    // Sharing looks up one user of this pool, by name.
-    expect(statements.filter((s) => [s.Action].flat().includes('cognito-idp:AdminGetUser'))).toEqual([
+    // Sharing and GET /users look up one user of this pool, by name; a member lists their group's
+    // members: on this pool only.
+    expect(statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('cognito-idp:')))).toEqual([
       {
         Effect: 'Allow',
-        Action: 'cognito-idp:AdminGetUser',
+        Action: ['cognito-idp:AdminGetUser', 'cognito-idp:ListUsersInGroup'],
         Resource: { 'Fn::GetAtt': [directId(direct.stack.userFiles.userPool), 'Arn'] },
       },
     ]);
@@ -434,6 +440,7 @@ describe('function', () => {
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
           'dynamodb:BatchWriteItem',
+          'dynamodb:BatchGetItem',
         ],
         Resource: [{ 'Fn::GetAtt': [directId(direct.stack.userFiles.storageEvents.ledger), 'Arn'] }],
       },
@@ -519,10 +526,14 @@ describe('REST API', () => {
         'GET /files/shares',
         'GET /files/shared-with-me',
         'DELETE /me/data',
+        'GET /users/{username}',
+        'GET /groups/{group}/members',
         // Guest access is on by default.
         'GET /public/{owner}/{key+}',
         'HEAD /public/{owner}/{key+}',
         'GET /public/{owner}',
+        'GET /users/{username}',
+        'GET /groups/{group}/members',
       ].sort(),
     );
     const fnId = id(synth.stack.userFiles.handler);

@@ -46,7 +46,7 @@ function statementsOf(roleId: string): Statement[] {
 }
 
 describe('storage events', () => {
-  it("the events function's role: GetObject and DeleteObject in every level (shares too), the ledger, its queue and logs", () => {
+  it("the events function's role: GetObject and DeleteObject in every level (shares and groups too), the ledger, its queue and logs", () => {
     const events = synth.stack.userFiles.storageEvents;
     const statements = statementsOf(id(events.role));
     expect(resources[id(events.role)]?.Properties?.ManagedPolicyArns).toBeUndefined();
@@ -57,7 +57,7 @@ describe('storage events', () => {
         Sid: 'InspectAndRemoveOwnersObjects',
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:DeleteObject'],
-        Resource: ['private', 'protected', 'public', 'shared'].map((level) => ({
+        Resource: ['private', 'protected', 'public', 'groups', 'shared'].map((level) => ({
           'Fn::Join': ['', [bucketArn, `/${level}/*`]],
         })),
       },

@@ -13,6 +13,7 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
+  BatchGetItemCommand,
   DeleteTableCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -311,6 +312,47 @@ describe('DynamoDB: only the function, only GetItem/PutItem on its table', () =>
           name: 'AccessDeniedException',
         });
       }
+    } finally {
+      dynamo.destroy();
+    }
+  });
+});
+
+describe('DynamoDB: BatchGetItem (the names on shares) on the ledger only, by the function only', () => {
+  const person = { pk: { S: 'us-east-1:00000000-0000-4000-8000-000000000000' }, sk: { S: 'person' } };
+  const batchGet = (tables: Record<string, Record<string, { S: string }>>) =>
+    new BatchGetItemCommand({
+      RequestItems: Object.fromEntries(
+        Object.entries(tables).map(([table, Key]) => [table, { Keys: [Key] }]),
+      ),
+    });
+
+  it('the function reads the ledger in one batch, and is refused any batch naming another table', async () => {
+    const ledger = stack.outputs.LedgerTable;
+    const dynamo = dynamoWith(functionCredentials);
+    try {
+      const got = await dynamo.send(batchGet({ [ledger]: person }));
+      expect(got.Responses?.[ledger]).toEqual([]);
+      for (const tables of [
+        { [TABLE]: { id: { S: 'pool#sub' } } },
+        { [ledger]: person, [TABLE]: { id: { S: 'x' } } },
+      ]) {
+        await expect(dynamo.send(batchGet(tables))).rejects.toMatchObject({
+          name: 'AccessDeniedException',
+          message: expect.stringContaining('dynamodb:BatchGetItem'),
+        });
+      }
+    } finally {
+      dynamo.destroy();
+    }
+  });
+
+  it("a user's identity credentials: AccessDeniedException", async () => {
+    const dynamo = dynamoWith(userCredentials);
+    try {
+      await expect(dynamo.send(batchGet({ [stack.outputs.LedgerTable]: person }))).rejects.toMatchObject({
+        name: 'AccessDeniedException',
+      });
     } finally {
       dynamo.destroy();
     }

@@ -30,7 +30,7 @@ const Body = z.strictObject({
  * never by an identity ID from the request; the copy is made with the caller's own credentials, so
  * storage still refuses anything that is not the caller's to read or write.
  */
-export function createShareRoute({ config, identity, storage, userPool, quotas }: AppDeps) {
+export function createShareRoute({ config, identity, storage, userPool, quotas, people }: AppDeps) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const caller = authenticate(event, config.userPoolClientIds);
     const input = parseBody(event, Body);
@@ -45,6 +45,12 @@ export function createShareRoute({ config, identity, storage, userPool, quotas }
     const granteeId = await identity.identityIdOfUser(grantee.sub);
     if (granteeId === callerId) throw ValidationError.of('with', 'must name another user than you');
     const targetKey = keyIn(sharedFolder(callerId, granteeId), input.key);
+    // Both names on the share come from what the function resolved itself: the grantee from the
+    // pool's answer, the caller from their verified claims.
+    await Promise.all([
+      people.record({ identityId: granteeId, sub: grantee.sub, username: grantee.username }),
+      people.record({ identityId: callerId, sub: caller.sub, username: caller.username }),
+    ]);
 
     await identity.withSession(caller, {}, async (session) => {
       const source = await storage.head(session, sourceKey);

@@ -22,13 +22,14 @@ const Query = z.strictObject({});
 /**
  * `DELETE /me/data`: every object under the caller's folders, in every level and their outgoing
  * shares, listed and deleted with the caller's own session, so IAM bounds what can go. Once storage
- * holds nothing of theirs, their ledger partition (usage, entries, rejections, incoming shares) and
- * their identity-directory entry go too. Each request does a bounded amount of work: 202
- * `{more: true}` means call again; 204 means nothing is left. Every step is idempotent, so a failed
- * call is simply repeated. What a listing returns is deleted only if it is under the prefix listed.
+ * holds nothing of theirs, their ledger partition (usage, entries, rejections, incoming shares, the
+ * person item that names them on shares) and their identity-directory entry go too. Each request
+ * does a bounded amount of work: 202 `{more: true}` means call again; 204 means nothing is left.
+ * Every step is idempotent, so a failed call is simply repeated. What a listing returns is deleted
+ * only if it is under the prefix listed.
  */
 export function createDeleteMyDataRoute(
-  { config, identity, storage, ledger }: AppDeps,
+  { config, identity, storage, ledger, people }: AppDeps,
   options: DeleteMyDataOptions = {},
 ) {
   const maxBatches = options.maxBatchesPerCall ?? 2;
@@ -73,6 +74,8 @@ export function createDeleteMyDataRoute(
       return json(202, body);
     }
     await identity.forget(caller);
+    // Their person item went with the partition: their next `GET /me` records them again.
+    people.forget(identityId);
     return noContent();
   };
 }

@@ -45,7 +45,7 @@ function usageOf(current: Standing, group = false): NonNullable<Me['usage']> {
   };
 }
 
-export function createGetMeRoute({ config, identity, ledger, quotas }: AppDeps) {
+export function createGetMeRoute({ config, identity, ledger, quotas, people }: AppDeps) {
   const limits: Me['limits'] = {
     maxUploadBytes: config.maxUploadBytes,
     maxUrlLifetimeSeconds: config.maxUrlLifetimeSeconds,
@@ -62,6 +62,8 @@ export function createGetMeRoute({ config, identity, ledger, quotas }: AppDeps) 
     parseQuery(event, Query);
     // Only the identity ID is needed: no credentials are fetched for this route.
     const identityId = await identity.identityId(caller);
+    // The verified claims say who this identity is: the name others see on shares.
+    const recording = people.record({ identityId, sub: caller.sub, username: caller.username });
     const body: Me = {
       identityId,
       sub: caller.sub,
@@ -114,6 +116,7 @@ export function createGetMeRoute({ config, identity, ledger, quotas }: AppDeps) 
         ];
       });
     }
+    await recording;
     return json(200, body);
   };
 }

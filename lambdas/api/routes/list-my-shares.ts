@@ -10,6 +10,7 @@ import {
   sharedFolder,
   sharedRootPrefix,
 } from '../../../shared/domain/keys';
+import type { People } from '../../aws/people';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
@@ -28,11 +29,23 @@ const Query = z.strictObject({
 });
 
 /**
+ * Each grantee's name, from the function's own record of who that identity is (one batched read
+ * for the page); never from the key or the object, which the caller wrote.
+ */
+async function withGranteeNames(people: People, items: MyShares['items']): Promise<MyShares['items']> {
+  const names = await people.namesOf(items.map((item) => item.grantee));
+  return items.map((item) => {
+    const granteeName = names.get(item.grantee);
+    return granteeName === undefined ? item : { ...item, granteeName };
+  });
+}
+
+/**
  * `GET /files/shares`: the caller's outgoing shares, all grantees at once, listed under
  * `shared/{caller}/` with the caller's own session, so IAM bounds it to their own. Each key is
  * split into its grantee and its path, and passed on only if both keep the rules.
  */
-export function createListMySharesRoute({ config, identity, storage }: AppDeps) {
+export function createListMySharesRoute({ config, identity, storage, people }: AppDeps) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const caller = authenticate(event, config.userPoolClientIds);
     const query = parseQuery(event, Query);
@@ -69,7 +82,7 @@ export function createListMySharesRoute({ config, identity, storage }: AppDeps) 
       if (grantee === undefined || key === undefined) omitted += 1;
       else items.push({ grantee, key, size: object.size, lastModified: object.lastModified.toISOString() });
     }
-    const body: MyShares = { items, omitted };
+    const body: MyShares = { items: await withGranteeNames(people, items), omitted };
     if (page.nextToken !== undefined) body.nextCursor = encodeCursor(page.nextToken, scope);
     return json(200, body);
   };

@@ -5,6 +5,7 @@ import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../../../shared/d
 import { ValidationError } from '../../../shared/domain/errors';
 import { isIdentityId, listedKeyIn, SHARED_LEVEL, sharedFolder } from '../../../shared/domain/keys';
 import { INCOMING_PREFIX, type Ledger } from '../../aws/ledger';
+import type { People } from '../../aws/people';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
@@ -20,13 +21,28 @@ const Query = z.strictObject({
   cursor: z.string().min(1, 'must not be empty').max(MAX_CURSOR_LENGTH, 'is too long').optional(),
 });
 
+type SharedItem = SharedWithMe['items'][number];
+
+/**
+ * Each owner's name, from the function's own record of who that identity is (one batched read for
+ * the page). Never from the share itself: its path, or anything stored on the object, is the
+ * owner's to write, and could name someone else.
+ */
+async function withOwnerNames(people: People, items: SharedItem[]): Promise<SharedItem[]> {
+  const names = await people.namesOf(items.map((item) => item.owner));
+  return items.map((item) => {
+    const ownerName = names.get(item.owner);
+    return ownerName === undefined ? item : { ...item, ownerName };
+  });
+}
+
 /**
  * `GET /files/shared-with-me`: one page of the caller's share index. The index is read with the
  * function's own rights, always in the caller's own partition (their identity ID, never anything
  * from the request); it only tells the caller what to ask for: each download is still signed with
  * the caller's own session, so IAM decides.
  */
-export function createListSharedWithMeRoute({ config, identity }: AppDeps, ledger: Ledger) {
+export function createListSharedWithMeRoute({ config, identity, people }: AppDeps, ledger: Ledger) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const caller = authenticate(event, config.userPoolClientIds);
     const query = parseQuery(event, Query);
@@ -49,7 +65,7 @@ export function createListSharedWithMeRoute({ config, identity }: AppDeps, ledge
       return [{ owner: share.owner, key, size: share.size, sharedAt: share.sharedAt }];
     });
     const body: SharedWithMe = {
-      items,
+      items: await withOwnerNames(people, items),
       ...(page.next === undefined ? {} : { nextCursor: encodeCursor(page.next, scope) }),
     };
     return json(200, body);

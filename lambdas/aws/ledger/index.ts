@@ -8,7 +8,9 @@
  * - `reservation#{key}`: an issued upload URL's size until it expires (TTL `expiresAt`);
  * - `rejection#{time}#{key}`: an object the events function removed, and why (TTL);
  * - `incoming#{ownerId}/{path}`: the share index, in the GRANTEE's partition: one item per object
- *   another user shares with them (`shared/{ownerId}/{grantee}/{path}`), for `GET /files/shared-with-me`.
+ *   another user shares with them (`shared/{ownerId}/{grantee}/{path}`), for `GET /files/shared-with-me`;
+ * - `person`: who the identity is (`sub`, username), written by the API function alone when it
+ *   resolved that user itself, for the names on shares (`people.ts`).
  * Each event is ONE TransactWriteItems conditioned on the object item's sequencer, so a repeat or an
  * older event never counts twice, and concurrent deliveries of one key serialize; a share's index
  * item is written or removed in the same transaction, so it follows the same order.
@@ -23,6 +25,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createEventLedger } from './events';
+import { createPeople } from './people';
 import { createPurge } from './purge';
 import { createRejectionLedger } from './rejections';
 import { createShareIndex } from './shares';
@@ -33,13 +36,14 @@ export {
   INCOMING_PREFIX,
   incomingSk,
   objectSk,
+  PERSON_SK,
   REJECTION_TTL_SECONDS,
   reservationSk,
   TOMBSTONE_TTL_SECONDS,
   toUsage,
   USAGE_SK,
 } from './items';
-export type { IncomingShare, IncomingSharePage, Ledger, Rejection, UsageRecord } from './types';
+export type { IncomingShare, IncomingSharePage, Ledger, Person, Rejection, UsageRecord } from './types';
 export { toUsageRecord } from './usage';
 
 export function createLedgerClient(region: string): DynamoDBClient {
@@ -53,6 +57,7 @@ export function createLedger(options: LedgerOptions): Ledger {
     ...createUsageLedger(context),
     ...createRejectionLedger(context),
     ...createShareIndex(context),
+    ...createPeople(context),
     ...createPurge(context),
   };
 }

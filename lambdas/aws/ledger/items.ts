@@ -12,6 +12,8 @@ export const objectSk = (key: string) => `object#${key}`;
 export const reservationSk = (key: string) => `reservation#${key}`;
 export const INCOMING_PREFIX = 'incoming#';
 export const incomingSk = (owner: string, path: string) => `${INCOMING_PREFIX}${owner}/${path}`;
+/** Who the partition's identity is (its `sub` and username); only the API function writes it. */
+export const PERSON_SK = 'person';
 /** Past the queue's (4 days) and the dead-letter queue's (14 days) retention, no event can still arrive. */
 export const TOMBSTONE_TTL_SECONDS = 21 * 24 * 3600;
 /** Rejections are kept this long for `GET /me`. */

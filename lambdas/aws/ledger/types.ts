@@ -48,10 +48,26 @@ export interface Ledger {
   /** One page of the share index of `grantee`, ordered by owner then path. */
   sharedWith(grantee: string, page: { limit: number; after?: string }): Promise<IncomingSharePage>;
   /**
+   * Records who an identity is: only for a user the function resolved itself (the caller's
+   * verified claims, or the user pool's answer), never for a name from a request or an object.
+   */
+  recordPerson(person: Person): Promise<void>;
+  /** The recorded usernames of these identities; an identity never recorded is left out. */
+  names(identityIds: Iterable<string>): Promise<Map<string, string>>;
+  /**
    * Removes every item of `owner`'s partition (usage, entries, reservations, rejections, incoming
-   * shares), a page at a time until none is left or `shouldStop()`; true when none is left.
+   * shares, their person item), a page at a time until none is left or `shouldStop()`; true when
+   * none is left.
    */
   purge(owner: string, shouldStop: () => boolean): Promise<boolean>;
+}
+
+/** One user as the function resolved them: their identity, user-pool subject and username. */
+export interface Person {
+  readonly identityId: string;
+  readonly sub: string;
+  /** The user-pool username, as the pool or the verified `cognito:username` claim gives it. */
+  readonly username: string;
 }
 
 export interface IncomingShare {

@@ -42,6 +42,8 @@ export interface E2eTarget {
    * tests that present tokens to STS themselves.
    */
   readonly roles: { readonly authenticated?: string; readonly unauthenticated?: string };
+  /** A local stack's ledger (its DynamoDB endpoint and table), for tests that set quota overrides. */
+  readonly localLedger?: { readonly endpoint: string; readonly table: string };
   /** A local stack's demo group (output `DemoGroup`), which both demo users are in. */
   readonly localGroup?: string;
   /** The stack's `AccessMode` output (README "Access modes"). */
@@ -178,6 +180,7 @@ export function targetOf(stack: LocalStack): E2eTarget {
     localSecrets: { adminCredentials: stack.adminCredentials, userPoolSigningKey: stack.userPoolSigningKey },
     accessMode: outputs.AccessMode,
     localGroup: outputs.DemoGroup,
+    localLedger: { endpoint: outputs.DynamoDbEndpoint, table: outputs.LedgerTable },
     ...(stack.developerProviderName
       ? {
           functionSide: {

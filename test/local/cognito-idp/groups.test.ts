@@ -1,6 +1,7 @@
 /**
  * User-pool groups through the front door: the admin keys run every group operation, the function's
- * keys none (only `AdminGetUser` on its pool, as before), unsigned callers nothing. ID tokens carry
+ * keys exactly its grants (`AdminGetUser` and `ListUsersInGroup`, on its own pool only), unsigned
+ * callers nothing. ID tokens carry
  * `cognito:groups` from moto's own membership, read at every issue (sign-in and refresh), and never
  * from a client: the door refuses a `cognito:…` user attribute, which moto itself would store and
  * put in the token of an app client that reads it (shown by calling moto behind the door's back).
@@ -234,7 +235,36 @@ describe('who may manage groups', () => {
     }
   });
 
-  it.each(OPERATION_NAMES)("%s with the function's keys: AccessDeniedException", async (name) => {
+  it("the function's keys list its own pool's group members, and no other pool's", async () => {
+    const other = await createUserPool(door.url, 'user-files-other');
+    await asAdmin((idp) =>
+      idp.send(new CreateGroupCommand({ UserPoolId: other.userPoolId, GroupName: 'design' })),
+    );
+    await membership('add', member, 'design');
+    const idp = idpWith(FUNCTION_KEYS);
+    try {
+      const users = await idp.send(
+        new ListUsersInGroupCommand({ UserPoolId: pool.userPoolId, GroupName: 'design' }),
+      );
+      expect(users.Users?.map((user) => user.Username)).toEqual(['member']);
+      await expect(
+        idp.send(new ListUsersInGroupCommand({ UserPoolId: other.userPoolId, GroupName: 'design' })),
+      ).rejects.toMatchObject({
+        name: 'AccessDeniedException',
+        message: expect.stringContaining('cognito-idp:ListUsersInGroup'),
+      });
+      await expect(
+        idp.send(new AdminGetUserCommand({ UserPoolId: other.userPoolId, Username: 'member' })),
+      ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    } finally {
+      idp.destroy();
+      await membership('remove', member, 'design');
+    }
+  });
+
+  const refusedToFunction = OPERATION_NAMES.filter((name) => name !== 'ListUsersInGroup');
+
+  it.each(refusedToFunction)("%s with the function's keys: AccessDeniedException", async (name) => {
     const idp = idpWith(FUNCTION_KEYS);
     try {
       await expect(send(idp, name)).rejects.toMatchObject({

@@ -41,6 +41,8 @@ function ledgerWith(override: { quota: Quota }, overrides: Record<string, Quota>
     recordRejection: unused,
     rejections: unused,
     sharedWith: unused,
+    recordPerson: unused,
+    names: unused,
     purge: unused,
   };
   return { ledger, usage, reserve };

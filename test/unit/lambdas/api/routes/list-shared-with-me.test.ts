@@ -42,6 +42,8 @@ function ledgerWith(shares: IncomingShare[]) {
     recordRejection: unused,
     rejections: unused,
     purge: unused,
+    recordPerson: unused,
+    names: unused,
     sharedWith,
   };
   return { ledger, sharedWith };

@@ -1,0 +1,104 @@
+/**
+ * The ledger table in memory, behind every DynamoDBClient (aws-sdk-client-mock): the single-item
+ * reads and writes, `Query` on one partition (optionally `begins_with` on the sort key), and the
+ * batch operations the API function uses (`BatchGetItem`, `BatchWriteItem` deletes). Enough for
+ * the routes that read and write people, usage and the partition purge, with what they send
+ * recorded by the mock.
+ */
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  DynamoDBClient,
+  type DynamoDBClientResolvedConfig,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+} from '@aws-sdk/client-dynamodb';
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { loadConfig } from '../../../lambdas/api/config';
+import { ENV } from './fixtures';
+
+export const LEDGER_TABLE = 'user-files-ledger-test';
+/** The fixture's sealed configuration with a ledger. */
+export const sealedLedgerConfig = loadConfig({ ...ENV, ACCESS_MODE: 'sealed', LEDGER_TABLE });
+
+type Item = Record<string, AttributeValue>;
+type Stub = AwsStub<ServiceInputTypes, ServiceOutputTypes, DynamoDBClientResolvedConfig>;
+
+export interface LedgerTable {
+  readonly stub: Stub;
+  /** Every item, by `pk` then `sk`. */
+  readonly items: Map<string, Item>;
+  put(item: Item): void;
+  get(pk: string, sk: string): Item | undefined;
+  /** How many keys of the next `BatchGetItem`s to leave unprocessed (throttling), one count per call. */
+  leaveUnprocessed: number[];
+  restore(): void;
+}
+
+const keyOf = (pk: string | undefined, sk: string | undefined) => `${pk ?? ''}\0${sk ?? ''}`;
+
+export function ledgerTable(): LedgerTable {
+  const stub = mockClient(DynamoDBClient);
+  const items = new Map<string, Item>();
+  const table: LedgerTable = {
+    stub,
+    items,
+    put: (item) => items.set(keyOf(item.pk?.S, item.sk?.S), item),
+    get: (pk, sk) => items.get(keyOf(pk, sk)),
+    leaveUnprocessed: [],
+    restore: () => stub.restore(),
+  };
+  stub.on(PutItemCommand).callsFake((input: { Item?: Item }) => {
+    if (input.Item) table.put(input.Item);
+    return {};
+  });
+  stub.on(GetItemCommand).callsFake((input: { Key?: Item }) => {
+    const item = table.get(input.Key?.pk?.S ?? '', input.Key?.sk?.S ?? '');
+    return item === undefined ? {} : { Item: item };
+  });
+  stub.on(QueryCommand).callsFake((input: { ExpressionAttributeValues?: Item }) => {
+    const pk = input.ExpressionAttributeValues?.[':pk']?.S;
+    const prefix = input.ExpressionAttributeValues?.[':prefix']?.S ?? '';
+    const found = [...items.values()]
+      .filter((item) => item.pk?.S === pk && (item.sk?.S ?? '').startsWith(prefix))
+      .sort((a, b) => ((a.sk?.S ?? '') < (b.sk?.S ?? '') ? -1 : 1));
+    return { Items: found };
+  });
+  stub.on(BatchGetItemCommand).callsFake((input: { RequestItems?: Record<string, { Keys?: Item[] }> }) => {
+    const keys = input.RequestItems?.[LEDGER_TABLE]?.Keys ?? [];
+    const left = Math.min(table.leaveUnprocessed.shift() ?? 0, keys.length);
+    const served = keys.slice(0, keys.length - left);
+    const found = served.flatMap((key) => {
+      const item = table.get(key.pk?.S ?? '', key.sk?.S ?? '');
+      return item === undefined
+        ? []
+        : [{ pk: item.pk as AttributeValue, username: item.username as AttributeValue }];
+    });
+    return {
+      Responses: { [LEDGER_TABLE]: found },
+      ...(left > 0 ? { UnprocessedKeys: { [LEDGER_TABLE]: { Keys: keys.slice(keys.length - left) } } } : {}),
+    };
+  });
+  stub
+    .on(BatchWriteItemCommand)
+    .callsFake((input: { RequestItems?: Record<string, { DeleteRequest?: { Key?: Item } }[]> }) => {
+      for (const request of input.RequestItems?.[LEDGER_TABLE] ?? []) {
+        const key = request.DeleteRequest?.Key;
+        items.delete(keyOf(key?.pk?.S, key?.sk?.S));
+      }
+      return {};
+    });
+  return table;
+}
+
+/** A person item as the function writes it. */
+export const personItem = (identityId: string, username: string, sub = `sub-of-${username}`): Item => ({
+  pk: { S: identityId },
+  sk: { S: 'person' },
+  sub: { S: sub },
+  username: { S: username },
+});
