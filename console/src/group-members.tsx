@@ -25,6 +25,7 @@ export function GroupMembers({ api, group }: { api: FilesClient; group: string }
   return (
     <div class="members">
       <ProblemView problem={problem} label="Members error" />
+      <h4>Members</h4>
       {value && (
         <ul aria-label={`Members of ${group}`} aria-busy={loading}>
           {value.members.map((member) => (

@@ -4,7 +4,8 @@
  * replaces it (multipart, 9 MiB), A downloads B's bytes exactly and deletes it. A user of this
  * file's own, in no group, sees no group, and the API refuses that user the group's folder when
  * the page asks it directly. A colleague's folder opens by username (`GET /users/{username}`). The
- * panel's other states (groups beyond the session, direct mode) from rewritten `GET /me` answers.
+ * panel's other states (groups beyond the session, direct mode, an API without the member list) from
+ * answers rewritten in the browser.
  * Everything lands under one folder of this run in the demo group (other files run beside it).
  */
 import { randomBytes } from 'node:crypto';
@@ -64,21 +65,19 @@ describe('team folders in the console', () => {
     const second = randomBytes(9 * MiB + 123); // past the 8 MiB threshold: multipart
     await writeFile(join(work, 'first.bin'), first);
     await writeFile(join(work, 'second.bin'), second);
-    const { api, me } = await apiAs(0);
+    const [{ api, me }, { me: bobMe }] = await Promise.all([apiAs(0), apiAs(1)]);
     expect(me.groups?.map((mine) => mine.name)).toContain(group);
 
-    // A: the group is listed; its members as the API answers them (a note while it serves no list).
+    // A: the group is listed; its members by username, both demo users among them.
     const page = alice.page;
     await row(page, group, groupsPanel(page)).waitFor();
     const folder = await openGroup(page, group);
+    const listed = folder.getByRole('list', { name: `Members of ${group}` }).getByRole('listitem');
+    await expect
+      .poll(() => listed.allTextContents())
+      .toEqual(expect.arrayContaining([me.username, bobMe.username]));
     const members = await api.GET('/groups/{group}/members', { params: { path: { group } } });
-    if (members.data) {
-      const listed = folder.getByRole('list', { name: `Members of ${group}` }).getByRole('listitem');
-      await expect.poll(() => listed.allTextContents()).toEqual(members.data.members.map((m) => m.username));
-    } else {
-      expect(members.response.status).toBe(404);
-      await folder.getByText("This API does not list a group's members.").waitFor();
-    }
+    await expect(listed.allTextContents()).resolves.toEqual(members.data?.members.map((m) => m.username));
     await uploadInto(folder, join(work, 'first.bin'), `${run}/plan.bin`, `${run}/plan.bin`);
     await folder.getByRole('button', { name: `${run}/`, exact: true }).click();
     await row(page, 'plan.bin', folder).getByRole('cell', { name: '2.9 KiB' }).waitFor();
@@ -137,44 +136,42 @@ describe('team folders in the console', () => {
     expect(answer).toMatchObject({ status: 403, body: { code: 'not_a_member' } });
   });
 
-  it("opens a colleague's folder by username, or shows the API's problem", async () => {
+  it("opens a colleague's folder by username; an unknown name shows the API's problem", async () => {
     const page = alice.page;
     const files = page.getByRole('region', { name: 'Files', exact: true });
-    const bobUser = demoUser(1);
-    const { api } = await apiAs(0);
-    const bobApi = (await apiAs(1)).api;
-    await put(bobApi, 'protected', `${run}/hello.txt`, 'hello from bob');
+    const [{ api }, bob] = await Promise.all([apiAs(0), apiAs(1)]);
+    await put(bob.api, 'protected', `${run}/hello.txt`, 'hello from bob');
 
-    // Someone the pool does not know: the API's problem, as it answered it.
+    // Someone the pool does not know: 404 no_such_user, its title and detail shown.
     const unknown = `nobody-${run}@example.com`;
     const refused = await api.GET('/users/{username}', { params: { path: { username: unknown } } });
-    expect(refused.response.status).toBe(404);
+    expect(refused.error).toMatchObject({ status: 404, code: 'no_such_user' });
     const alert = files.getByRole('alert', { name: 'Colleague error' });
     await files.getByLabel(/^Colleague's username/).fill(unknown);
     await files.getByRole('button', { name: "Open colleague's folder" }).click();
-    await expect
-      .poll(() => alert.locator('.problem-title').textContent())
-      .toBe((refused.error as { title?: string } | undefined)?.title);
+    await expect.poll(() => alert.locator('.problem-title').textContent()).toBe(refused.error?.title);
+    await expect(alert.locator('.problem-detail').textContent()).resolves.toBe(refused.error?.detail);
 
-    await files.getByLabel(/^Colleague's username/).fill(bobUser.username);
+    // Bob, by the name he signs in with: his protected folder, by the identity ID the API answered.
+    await files.getByLabel(/^Colleague's username/).fill(demoUser(1).username);
     await files.getByRole('button', { name: "Open colleague's folder" }).click();
-    const lookup = await api.GET('/users/{username}', { params: { path: { username: bobUser.username } } });
-    if (lookup.data) {
-      const path = files.getByRole('navigation', { name: 'Folder path' });
-      await path.getByRole('button', { name: `protected (${lookup.data.username}'s folder)` }).waitFor();
-      await files.getByRole('button', { name: `${run}/`, exact: true }).click();
-      await row(page, 'hello.txt', files).waitFor();
-    } else {
-      // The route is not served by this API yet: its problem, shown, and the folder left as it was.
-      expect(lookup.response.status).toBe(404);
-      await expect
-        .poll(() => alert.locator('.problem-detail').textContent())
-        .toBe((lookup.error as { detail?: string } | undefined)?.detail);
-    }
+    const path = files.getByRole('navigation', { name: 'Folder path' });
+    await path.getByRole('button', { name: `protected (${bob.me.username}'s folder)` }).waitFor();
+    await expect(alert.locator('.problem-title').count()).resolves.toBe(0);
+    await files.getByRole('button', { name: `${run}/`, exact: true }).click();
+    const hello = row(page, 'hello.txt', files);
+    await hello.waitFor();
+    // Read-only: another owner's folder offers no upload and no delete.
+    await expect(files.getByLabel('Drop files here, or choose files').count()).resolves.toBe(0);
+    await expect(hello.getByRole('button', { name: 'Delete hello.txt' }).count()).resolves.toBe(0);
+    const listing = await api.GET('/files', {
+      params: { query: { level: 'protected', owner: bob.identityId, prefix: `${run}/` } },
+    });
+    expect(listing.data?.items.map((item) => item.key)).toEqual([`${run}/hello.txt`]);
     await screenshot(page, '23-colleague-folder');
   });
 
-  it('names the groups beyond the session, and says that direct mode has no team folders', async () => {
+  it('names the groups beyond the session, says direct mode has no team folders, tolerates no member list', async () => {
     // The page's own GET /me answers, rewritten as the contract allows them (this stack is sealed).
     const page = alice.page;
     const panel = groupsPanel(page);
@@ -204,9 +201,27 @@ describe('team folders in the console', () => {
     await expect(panel.getByRole('table').count()).resolves.toBe(0);
     await screenshot(page, '24-groups-direct-mode');
 
+    // Back in sealed mode, the team folder is shown again, its members asked anew: an API that does
+    // not serve that route (404 not_found, "no such route") gets a note, and the folder still works.
     await page.unrouteAll();
+    await page.route(`${target.apiUrl}groups/${group}/members`, async (route) => {
+      const response = await route.fetch();
+      const json = {
+        type: 'about:blank',
+        title: 'Not found',
+        status: 404,
+        code: 'not_found',
+        detail: 'no such route',
+      };
+      await route.fulfill({ response, status: 404, contentType: 'application/problem+json', json });
+    });
     await refresh();
     await row(page, group, panel).waitFor();
+    const folder = page.getByRole('region', { name: `Team folder ${group}` });
+    await folder.getByText("This API does not list a group's members.").waitFor();
+    await expect(folder.getByRole('alert', { name: 'Members error' }).count()).resolves.toBe(0);
+    await folder.getByRole('table').and(page.locator('[aria-busy="false"]')).waitFor();
     await expect(panel.getByTestId('groups-beyond').count()).resolves.toBe(0);
+    await page.unrouteAll();
   });
 });
