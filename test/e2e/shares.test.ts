@@ -55,12 +55,27 @@ describe('POST /files/shares', () => {
 
       await expect
         .poll(async () => (await b.api.GET('/files/shared-with-me')).data?.items, INDEX_WAIT)
-        .toEqual([{ owner: a.identityId, key, size: text.length, sharedAt: expect.any(String) }]);
+        .toEqual([
+          {
+            owner: a.identityId,
+            // The name the function recorded for A (from A's verified claims), never one stored on the object.
+            ownerName: (await a.api.GET('/me')).data?.username,
+            key,
+            size: text.length,
+            sharedAt: expect.any(String),
+          },
+        ]);
       expect((await c.api.GET('/files/shared-with-me')).data).toEqual({ items: [] });
       // A sees the share among their own, straight from storage; B and C see none of A's.
       const mine = await a.api.GET('/files/shares');
       expect(mine.data?.items).toEqual([
-        { grantee: b.identityId, key, size: text.length, lastModified: expect.any(String) },
+        {
+          grantee: b.identityId,
+          granteeName: (await b.api.GET('/me')).data?.username,
+          key,
+          size: text.length,
+          lastModified: expect.any(String),
+        },
       ]);
       expect((await b.api.GET('/files/shares')).data).toEqual({ items: [], omitted: 0 });
 

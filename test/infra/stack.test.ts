@@ -532,8 +532,6 @@ describe('REST API', () => {
         'GET /public/{owner}/{key+}',
         'HEAD /public/{owner}/{key+}',
         'GET /public/{owner}',
-        'GET /users/{username}',
-        'GET /groups/{group}/members',
       ].sort(),
     );
     const fnId = id(synth.stack.userFiles.handler);
