@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { components } from '../../../shared/api/schema';
 import { ValidationError } from '../../../shared/domain/errors';
 import { keyIn, SHARED_LEVEL, sharedFolder, writeFolder } from '../../../shared/domain/keys';
+import { usernameOf } from '../../../shared/domain/usernames';
 import type { AppDeps } from '../deps';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
@@ -39,7 +40,7 @@ export function createShareRoute({ config, identity, storage, userPool, quotas, 
     const sourceFolder = writeFolder(input.level, callerId, input.group, identity.groupsOf(caller));
     const sourceKey = keyIn(sourceFolder, input.key);
 
-    const grantee = await userPool.findUser(input.with);
+    const grantee = await userPool.findUser(usernameOf(input.with, 'with'));
     // Compared by `sub`: an alias (an email) names the same user as the username.
     if (grantee.sub === caller.sub) throw ValidationError.of('with', 'must name another user than you');
     const granteeId = await identity.identityIdOfUser(grantee.sub);

@@ -79,6 +79,15 @@ describe('POST /files/shares (sealed)', () => {
     const request = share({ level: 'private', key: 'a.txt' });
     expectBadRequest(request, await harness().call(request), 'with');
   });
+
+  test.each(['two words', 'tab\tname', 'bidi\u202Ename'])(
+    'a `with` the pool would refuse as malformed (%j) is 400 naming it, before the pool is asked',
+    async (name) => {
+      const request = share({ level: 'private', key: 'a.txt', with: name });
+      expectBadRequest(request, await harness().call(request), 'with');
+      expect(pool.commandCalls(AdminGetUserCommand)).toHaveLength(0);
+    },
+  );
 });
 
 describe('POST /files/shares (direct, no directory entry)', () => {
