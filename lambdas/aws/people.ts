@@ -10,6 +10,7 @@
  */
 import { ExpiringCache } from '../../shared/cache/expiring-cache';
 import { isIdentityId } from '../../shared/domain/keys';
+import { MAX_USERNAME_LENGTH } from '../../shared/domain/usernames';
 import type { Ledger, Person } from './ledger';
 
 export type { Person } from './ledger';
@@ -34,8 +35,6 @@ export interface PeopleOptions {
 /** How long an instance trusts that what it recorded is still there. */
 export const PERSON_MEMO_MS = 3_600_000;
 const PERSON_MEMO_ENTRIES = 10_000;
-/** Cognito's longest username. */
-const MAX_USERNAME_LENGTH = 128;
 
 interface Recorded {
   readonly signature: string;

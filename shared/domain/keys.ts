@@ -265,10 +265,8 @@ export function writeFolder(
   group: string | undefined,
   callerGroups: CallerGroups | undefined,
 ): Folder {
-  if (level === GROUPS_LEVEL) return groupFolderOf({ group }, callerGroups);
-  if (group !== undefined)
-    throw ValidationError.of('group', `must only be given for level "${GROUPS_LEVEL}"`);
-  return levelFolder(level, callerIdentityId);
+  // No owner or grantee to choose: the caller's own folder, or the group's.
+  return resolveFolder(level, callerIdentityId, { group }, callerGroups);
 }
 
 /** Whose usage and quota a folder counts toward: its owner's, or its group's. */

@@ -20,12 +20,24 @@ export function apiUrlOf(event: APIGatewayProxyEvent): string {
   return `${scheme}://${domainName}${base}`;
 }
 
-/** The `publicUrl` field of an answer about an object: only in `public`, only with guest access. */
-export function publicUrlField(
+type Where = { readonly level: string; readonly owner?: string | undefined; readonly key: string };
+
+/**
+ * The `publicUrl` field of answers about objects: only in `public`, only with guest access. The
+ * API's URL is read off the event once, however many objects (a listing's page) get a link.
+ */
+export function publicUrlFields(
   event: APIGatewayProxyEvent,
   guests: boolean,
-  where: { readonly level: string; readonly owner?: string | undefined; readonly key: string },
-): { publicUrl?: string } {
-  if (!guests || where.level !== 'public' || where.owner === undefined) return {};
-  return { publicUrl: publicLink(apiUrlOf(event), where.owner, where.key) };
+): (where: Where) => { publicUrl?: string } {
+  if (!guests) return () => ({});
+  const apiUrl = apiUrlOf(event);
+  return (where) =>
+    where.level !== 'public' || where.owner === undefined
+      ? {}
+      : { publicUrl: publicLink(apiUrl, where.owner, where.key) };
 }
+
+/** `publicUrlFields` for an answer about one object. */
+export const publicUrlField = (event: APIGatewayProxyEvent, guests: boolean, where: Where) =>
+  publicUrlFields(event, guests)(where);

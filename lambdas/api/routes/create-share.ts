@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { components } from '../../../shared/api/schema';
 import { ValidationError } from '../../../shared/domain/errors';
 import { keyIn, SHARED_LEVEL, sharedFolder, writeFolder } from '../../../shared/domain/keys';
-import { usernameOf } from '../../../shared/domain/usernames';
+import { MAX_USERNAME_LENGTH, usernameOf } from '../../../shared/domain/usernames';
 import type { AppDeps } from '../deps';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
@@ -11,9 +11,6 @@ import { COPY_RESERVATION_SECONDS } from './create-copy';
 import { group, key, level } from './schemas';
 
 type Share = components['schemas']['Share'];
-
-/** Cognito's longest username. */
-const MAX_USERNAME_LENGTH = 128;
 
 const Body = z.strictObject({
   level,

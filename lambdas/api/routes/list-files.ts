@@ -13,7 +13,7 @@ import {
 import type { IdentitySession } from '../../aws/identity';
 import type { ListPage, Storage } from '../../aws/storage';
 import type { AppDeps } from '../deps';
-import { publicUrlField } from '../http/public-url';
+import { publicUrlFields } from '../http/public-url';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
 import { anyLevel, grantee, group, owner, queryInteger } from './schemas';
@@ -127,13 +127,13 @@ export function createListFilesRoute({ config, identity, storage }: AppDeps) {
     const query = parseQuery(event, Query);
     const callerId = await identity.identityId(caller);
     const folder = resolveFolder(query.level, callerId, query, identity.groupsOf(caller));
-    const guests = identity.guest !== undefined;
+    const linkOf = publicUrlFields(event, identity.guest !== undefined);
     const body = await listFolder(
       storage,
       (work) => identity.withSession(caller, {}, work),
       folder,
       query,
-      (key) => publicUrlField(event, guests, { level: folder.level, owner: folder.owner, key }),
+      (key) => linkOf({ level: folder.level, owner: folder.owner, key }),
     );
     return json(200, body);
   };
