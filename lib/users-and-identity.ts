@@ -281,7 +281,10 @@ function acknowledgeWildcards(
   const findingId = (resource: string) =>
     `AwsSolutions-IAM5[Resource::${resource.replace(/\$\{([^}]+)\}/g, '<$1>')}]`;
   for (const statement of policy.build(nagBucketArn).Statement) {
-    const readOnly = statement.Action.every((action) => action === 's3:GetObject');
+    // Reading an object and its tags (the scan status) is read-only.
+    const readOnly = statement.Action.every(
+      (action) => action === 's3:GetObject' || action === 's3:GetObjectTagging',
+    );
     for (const resource of statement.Resource) {
       const reason = policy.reason(nagBucketArn, resource, readOnly);
       if (reason) Validations.of(role).acknowledge({ id: findingId(resource), reason });

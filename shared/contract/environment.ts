@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import { MAX_SIGV4_EXPIRES_SECONDS } from '../domain/expiry';
 import { MAX_OBJECT_BYTES } from '../domain/limits';
+import { ScanSettingsSchema } from '../domain/scan';
 import { describeIssueAt, UploadRulesSchema } from '../domain/upload-rules';
 
 export const ACCESS_MODES = ['sealed', 'direct'] as const;
@@ -88,7 +89,7 @@ const origin = z.string().refine((value) => {
   return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
 }, 'each origin must be "*" or exactly scheme://host[:port], with no path or trailing slash');
 
-const uploadRulesJson = z.string().transform((raw, ctx) => {
+const json = z.string().transform((raw, ctx) => {
   try {
     return JSON.parse(raw) as unknown;
   } catch {
@@ -96,6 +97,16 @@ const uploadRulesJson = z.string().transform((raw, ctx) => {
     return z.NEVER;
   }
 });
+
+/**
+ * Malware scanning: off when unset, `0` or `false`; `1` or `true` for the defaults; else the
+ * settings as JSON (what the construct writes). The bucket policy enforces it either way: this
+ * tells the functions what to report and expect.
+ */
+const malwareScanning = z.preprocess((value) => {
+  if (typeof value !== 'string' || ['', '0', 'false'].includes(value.trim())) return undefined;
+  return ['1', 'true'].includes(value.trim()) ? '{}' : value;
+}, json.pipe(ScanSettingsSchema).optional());
 
 /** Every variable either function reads, by the name the settings give it. */
 const VARIABLES = {
@@ -152,7 +163,7 @@ const VARIABLES = {
     'UPLOAD_RULES',
     z.preprocess(
       (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
-      uploadRulesJson.pipe(UploadRulesSchema).optional(),
+      json.pipe(UploadRulesSchema).optional(),
     ),
     (rules) => JSON.stringify(rules),
   ),
@@ -189,6 +200,7 @@ const VARIABLES = {
         ),
     ),
   ),
+  malwareScanning: variable('MALWARE_SCANNING', malwareScanning, (settings) => JSON.stringify(settings)),
   incompleteUploadExpiryDays: variable(
     'INCOMPLETE_UPLOAD_EXPIRY_DAYS',
     withDefault(
@@ -231,6 +243,7 @@ export const API_FUNCTION_VARIABLES = [
   'incompleteUploadExpiryDays',
   'sessionTable',
   'sessionKeyId',
+  'malwareScanning',
 ] as const satisfies readonly Name[];
 
 export const EVENTS_FUNCTION_VARIABLES = [
@@ -243,6 +256,7 @@ export const EVENTS_FUNCTION_VARIABLES = [
   'groupQuotaObjects',
   'maxUploadBytes',
   'uploadRules',
+  'malwareScanning',
 ] as const satisfies readonly Name[];
 
 export type ApiSettings = Settings<(typeof API_FUNCTION_VARIABLES)[number]>;
@@ -320,6 +334,6 @@ export function readEnvironment<const N extends Name>(
 function describeIssue(issue: EnvironmentIssue): string {
   const [key, ...rest] = issue.path;
   // Inside JSON the path says where; a list's entry is named by the message ("each entry ...").
-  const path = key === 'uploadRules' ? rest : [];
+  const path = key === 'uploadRules' || key === 'malwareScanning' ? rest : [];
   return describeIssueAt(VARIABLES[key as Name]?.name ?? '(env)', { ...issue, path });
 }

@@ -46,9 +46,15 @@ export interface AccessPolicyProps {
 /** The policy variable S3 replaces with a session tag of the caller's session; absent, it matches nothing. */
 export const principalTagVariable = (key: string) => `\${aws:PrincipalTag/${key}}`;
 
+/**
+ * Reading an object's tags goes with reading it: the scan status (`GuardDutyMalwareScanStatus`) of
+ * what a caller may read, which storage serves only once clean. Nobody but the scanner writes tags.
+ */
+const READ_ACTIONS = ['s3:GetObject', 's3:GetObjectTagging'];
+
 /** Object actions an owner may take in its own folder, in every level. */
 const OWNER_OBJECT_ACTIONS = [
-  's3:GetObject',
+  ...READ_ACTIONS,
   's3:PutObject',
   's3:DeleteObject',
   's3:AbortMultipartUpload',
@@ -120,7 +126,7 @@ function levelStatements(bucketArn: string, id: string): PolicyStatement[] {
       // refuses such segments in this level.
       Sid: 'ReadSharedObjects',
       Effect: 'Allow',
-      Action: ['s3:GetObject'],
+      Action: READ_ACTIONS,
       Resource: [`${bucketArn}/protected/*`, `${bucketArn}/public/*`, `${bucketArn}/shared/*/${id}/*`],
     },
     {
@@ -166,7 +172,7 @@ export function buildUnauthenticatedRolePolicy(props: Pick<AccessPolicyProps, 'b
       {
         Sid: 'GuestReadPublicObjects',
         Effect: 'Allow',
-        Action: ['s3:GetObject'],
+        Action: READ_ACTIONS,
         Resource: [`${bucketArn}/public/*`],
       },
       {
