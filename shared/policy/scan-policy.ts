@@ -9,7 +9,7 @@
  * (which reads an object's first bytes before the scan ends) are exempt, each named by its role ARN
  * (`aws:PrincipalArn` is the role's ARN for any session of it).
  */
-import { type ScanSettings, SCAN_TAG, servableResults } from '../domain/scan';
+import { SCAN_TAG, type ScanSettings, servableResults } from '../domain/scan';
 import type { ConditionBlock, PolicyStatement } from './access-policy';
 
 export interface BucketPolicyStatement extends PolicyStatement {
