@@ -23,8 +23,8 @@ export function ColleagueForm({ api, onOpen }: { api: FilesClient; onOpen: (plac
     run(async () => {
       const params = { path: { username: username.trim() } };
       const user = unwrap(await api.GET('/users/{username}', { params }));
-      onOpen({ level, owner: user.identityId, ownerName: user.username, prefix: '' });
-      return `Opened ${user.username}'s ${level} folder.`;
+      onOpen({ level, owner: user.identityId, ownerName: user.name, prefix: '' });
+      return `Opened ${user.name}'s ${level} folder.`;
     });
   return (
     <form

@@ -9,7 +9,7 @@ import { type DownloadRef, whose } from './download';
 export interface Place {
   readonly level: AnyLevel;
   readonly owner?: string;
-  /** The owner's username, when the folder was opened by it: shown instead of the identity ID. */
+  /** The owner's name (as `GET /users` answers it), when the folder was opened by it: shown instead of the identity ID. */
   readonly ownerName?: string;
   readonly grantee?: string;
   readonly group?: string;

@@ -31,6 +31,14 @@ export function IdentityId({ id }: { id: string }) {
   );
 }
 
+/**
+ * Another person: the name the API recorded for them (their verified email, else their username),
+ * with the identity ID on hover; the short ID alone when the API knows no name.
+ */
+export function Person({ name, id }: { name: string | undefined; id: string }) {
+  return name === undefined ? <IdentityId id={id} /> : <span title={id}>{name}</span>;
+}
+
 /** An API timestamp in the reader's locale, machine-readable in `dateTime`. */
 export function DateTime({ value }: { value: string }) {
   return <time dateTime={value}>{new Date(value).toLocaleString()}</time>;

@@ -10,7 +10,7 @@ async function listMembers(api: FilesClient, group: string, cursor: string | und
 }
 
 /**
- * `GET /groups/{group}/members`: the members' usernames, a page at a time. An API that does not
+ * `GET /groups/{group}/members`: the members' names, a page at a time. An API that does not
  * serve the route (404 `not_found`, "no such route") gets a note instead of an error: the folder
  * works without it.
  */
@@ -29,7 +29,7 @@ export function GroupMembers({ api, group }: { api: FilesClient; group: string }
       {value && (
         <ul aria-label={`Members of ${group}`} aria-busy={loading}>
           {value.members.map((member) => (
-            <li key={member.username}>{member.username}</li>
+            <li key={member.username}>{member.name}</li>
           ))}
         </ul>
       )}

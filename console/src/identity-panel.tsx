@@ -9,6 +9,8 @@ export function IdentityPanel({ me, onRefresh }: { me: Me; onRefresh: () => void
     <section aria-labelledby="identity-heading" class="panel identity">
       <h2 id="identity-heading">Your identity</h2>
       <dl>
+        <dt>Name</dt>
+        <dd data-testid="name">{me.name}</dd>
         <dt>Username</dt>
         <dd data-testid="username">{me.username}</dd>
         <dt>Identity ID</dt>

@@ -1,6 +1,6 @@
 import type { FilesClient } from '../../shared/api/client';
 import { expectOk, type MyShare, unwrap } from './api';
-import { baseName, DateTime, formatBytes, IdentityId } from './format';
+import { baseName, DateTime, formatBytes, Person } from './format';
 import { Listing } from './listing';
 import { Pager } from './pager';
 import { ProblemView } from './problem-view';
@@ -73,7 +73,7 @@ function SharedByMeRow({ item, onRevoke }: { item: MyShare; onRevoke: () => void
   return (
     <tr data-key={item.key}>
       <td>
-        <IdentityId id={item.grantee} />
+        <Person name={item.granteeName} id={item.grantee} />
       </td>
       <td>{item.key}</td>
       <td>{formatBytes(item.size)}</td>

@@ -3,7 +3,7 @@ import type { FilesClient } from '../../shared/api/client';
 import { type SharedItem, unwrap } from './api';
 import { CopyDialog } from './copy-dialog';
 import { download } from './download';
-import { baseName, DateTime, formatBytes, IdentityId } from './format';
+import { baseName, DateTime, formatBytes, Person } from './format';
 import { Listing } from './listing';
 import { Pager } from './pager';
 import { ProblemView } from './problem-view';
@@ -90,7 +90,7 @@ function SharedWithMeRow({
   return (
     <tr data-key={item.key}>
       <td>
-        <IdentityId id={item.owner} />
+        <Person name={item.ownerName} id={item.owner} />
       </td>
       <td>{item.key}</td>
       <td>{formatBytes(item.size)}</td>

@@ -18,7 +18,7 @@ export type { Person } from './ledger';
 export interface People {
   /** Records `person` unless this instance recorded exactly them within the hour. Never throws. */
   record(person: Person): Promise<void>;
-  /** The recorded usernames of these identities; unknown ones are left out. Never throws. */
+  /** The recorded names of these identities (`displayName`); unknown ones are left out. Never throws. */
   namesOf(identityIds: Iterable<string>): Promise<ReadonlyMap<string, string>>;
   /** Forgets what this instance recorded for `identityId` (its person item was removed). */
   forget(identityId: string): void;
@@ -32,6 +32,14 @@ export interface PeopleOptions {
   readonly onError?: (operation: 'record' | 'read', error: unknown) => void;
 }
 
+/** The person record of a user the function resolved itself (verified claims, or the pool's answer). */
+export const personOf = (identityId: string, user: Omit<Person, 'identityId'>): Person => ({
+  identityId,
+  sub: user.sub,
+  username: user.username,
+  ...(user.email === undefined ? {} : { email: user.email }),
+});
+
 /** How long an instance trusts that what it recorded is still there. */
 export const PERSON_MEMO_MS = 3_600_000;
 const PERSON_MEMO_ENTRIES = 10_000;
@@ -42,7 +50,7 @@ interface Recorded {
 }
 
 /** What the pool or the verified claims said, as stored: a NUL cannot occur in any of them. */
-const signatureOf = (person: Person) => `${person.sub}\0${person.username}`;
+const signatureOf = (person: Person) => `${person.sub}\0${person.username}\0${person.email ?? ''}`;
 
 /** Only a well-formed person is recorded: anything else was not a user the pool answered for. */
 function isRecordable(person: Person): boolean {

@@ -6,24 +6,26 @@
  */
 import {
   AdminGetUserCommand,
+  type AttributeType,
   CognitoIdentityProviderClient,
   type CognitoIdentityProviderClientConfig,
   ListUsersInGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { NoSuchUserError, UpstreamError, ValidationError } from '../../shared/domain/errors';
+import { type Named, verifiedEmail } from '../../shared/domain/usernames';
 import { isTransient } from './errors';
 import { COGNITO_TIMEOUTS } from './identity';
 import { DEFAULT_RETRY, type RetryOptions, withRetries } from './retry';
 
-export interface PoolUser {
+export interface PoolUser extends Named {
   readonly sub: string;
   /** The user's username as the pool stores it (an alias such as an email resolves to it). */
   readonly username: string;
 }
 
 export interface MembersPage {
-  /** The members' usernames, in the pool's order; disabled users are left out. */
-  readonly usernames: string[];
+  /** The members, in the pool's order; disabled users are left out. */
+  readonly members: Named[];
   /** The pool's own `NextToken`, when there may be more. */
   readonly next?: string;
 }
@@ -55,6 +57,13 @@ export function createUserPoolClient(
 }
 
 const SUB = /^[0-9a-fA-F-]{1,128}$/;
+
+/** The verified email among a user's attributes, if any. */
+function emailOf(attributes: readonly AttributeType[] | undefined): { email?: string } {
+  const value = (name: string) => attributes?.find((attribute) => attribute.Name === name)?.Value;
+  const email = verifiedEmail(value('email'), value('email_verified'));
+  return email === undefined ? {} : { email };
+}
 
 function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
@@ -89,7 +98,7 @@ export function createUserPool(options: {
       if (sub === undefined || !SUB.test(sub) || !output.Username) {
         throw new UpstreamError('AdminGetUser returned no usable subject');
       }
-      return { sub, username: output.Username };
+      return { sub, username: output.Username, ...emailOf(output.UserAttributes) };
     },
 
     async membersOf(group, { limit, next }) {
@@ -114,10 +123,12 @@ export function createUserPool(options: {
         }
         return refusal(error, 'member listing');
       });
-      const usernames = (output?.Users ?? []).flatMap((user) =>
-        user.Enabled === false || !user.Username ? [] : [user.Username],
+      const members = (output?.Users ?? []).flatMap((user) =>
+        user.Enabled === false || !user.Username
+          ? []
+          : [{ username: user.Username, ...emailOf(user.Attributes) }],
       );
-      return { usernames, ...(output?.NextToken ? { next: output.NextToken } : {}) };
+      return { members, ...(output?.NextToken ? { next: output.NextToken } : {}) };
     },
   };
 }

@@ -208,6 +208,9 @@ async function createUserPool(idp: CognitoIdentityProviderClient) {
       ClientName: 'user-files-local-app',
       GenerateSecret: false,
       ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      // As a deployed client reads every attribute by default: the ID token carries `email` and
+      // `email_verified`, the name others see (moto puts only the listed ones in the token).
+      ReadAttributes: ['email', 'email_verified'],
       PreventUserExistenceErrors: 'ENABLED',
     }),
   );

@@ -520,8 +520,9 @@ export interface components {
       identityId: components['schemas']['IdentityId'];
       /** @description The user-pool `sub` claim. */
       sub: string;
-      /** @description The user-pool username (`cognito:username`). */
+      /** @description The user-pool username (`cognito:username`); with email sign-in, a generated ID. */
       username: string;
+      name: components['schemas']['PersonName'];
       /** @description The caller's own folder in each level, as full S3 key prefixes. */
       prefixes: {
         private: string;
@@ -559,9 +560,12 @@ export interface components {
        */
       groupsBeyond?: string[];
     };
+    /** @description How other users see this user: their email address once the user pool verified it (what they sign in with), else their username. Never an unverified email. */
+    PersonName: string;
     UserLookup: {
       /** @description The user-pool username (as the pool answers it, whatever alias was asked for). */
       username: string;
+      name: components['schemas']['PersonName'];
       identityId: components['schemas']['IdentityId'];
       prefixes: {
         protected: string;
@@ -572,6 +576,7 @@ export interface components {
       group: components['schemas']['GroupName'];
       members: {
         username: string;
+        name: components['schemas']['PersonName'];
       }[];
       nextCursor?: string;
     };
@@ -874,7 +879,7 @@ export interface components {
     };
     MyShare: {
       grantee: components['schemas']['IdentityId'];
-      /** @description The grantee's username, from the function's own record (never from the object); absent when unknown. */
+      /** @description The grantee's name (their verified email, else their username), from the function's own record of who that identity is (never from the object); absent when unknown. */
       granteeName?: string;
       key: components['schemas']['Key'];
       size: number;
@@ -894,7 +899,7 @@ export interface components {
     SharedItem: {
       /** @description Who shares it; pass it as `owner` with `level=shared` to download or list. */
       owner: components['schemas']['IdentityId'];
-      /** @description The owner's username, from the function's own record of who that identity is (never from the object); absent when unknown. */
+      /** @description The owner's name (their verified email, else their username), from the function's own record of who that identity is (never from the object); absent when unknown. */
       ownerName?: string;
       key: components['schemas']['Key'];
       size: number;

@@ -29,3 +29,31 @@ export function usernameOf(value: unknown, field = 'username'): string {
   }
   return value;
 }
+
+/** A person as the pool or their verified claims describe them. */
+export interface Named {
+  readonly username: string;
+  /** Their email address, only once the pool verified it (`verifiedEmail`). */
+  readonly email?: string;
+}
+
+/**
+ * The name others see for a person: their verified email, which is what they sign in with (the
+ * pool's usernames are generated IDs), else their username. Never an unverified email: anyone can
+ * type someone else's address into their own attributes, but only its owner can verify it.
+ */
+export const displayName = (person: Named): string => person.email ?? person.username;
+
+/** The longest address Cognito's `email` attribute holds. */
+const MAX_EMAIL_LENGTH = 2048;
+
+/**
+ * The email of user attributes or verified token claims, only when `email_verified` says so (the
+ * pool's attribute is the string "true"; a token's claim is `true`, or "true" once API Gateway's
+ * authorizer has flattened it). Anything else is no email.
+ */
+export function verifiedEmail(email: unknown, verified: unknown): string | undefined {
+  if (verified !== true && verified !== 'true') return undefined;
+  if (typeof email !== 'string' || email === '' || [...email].length > MAX_EMAIL_LENGTH) return undefined;
+  return /\p{Cc}/u.test(email) ? undefined : email;
+}

@@ -68,16 +68,17 @@ describe('team folders in the console', () => {
     const [{ api, me }, { me: bobMe }] = await Promise.all([apiAs(0), apiAs(1)]);
     expect(me.groups?.map((mine) => mine.name)).toContain(group);
 
-    // A: the group is listed; its members by username, both demo users among them.
+    // A: the group is listed; its members by the names they sign in with (verified emails), both demo users among them.
     const page = alice.page;
     await row(page, group, groupsPanel(page)).waitFor();
     const folder = await openGroup(page, group);
     const listed = folder.getByRole('list', { name: `Members of ${group}` }).getByRole('listitem');
     await expect
       .poll(() => listed.allTextContents())
-      .toEqual(expect.arrayContaining([me.username, bobMe.username]));
+      .toEqual(expect.arrayContaining([demoUser(0).username, demoUser(1).username]));
+    expect([me.name, bobMe.name]).toEqual([demoUser(0).username, demoUser(1).username]);
     const members = await api.GET('/groups/{group}/members', { params: { path: { group } } });
-    await expect(listed.allTextContents()).resolves.toEqual(members.data?.members.map((m) => m.username));
+    await expect(listed.allTextContents()).resolves.toEqual(members.data?.members.map((m) => m.name));
     await uploadInto(folder, join(work, 'first.bin'), `${run}/plan.bin`, `${run}/plan.bin`);
     await folder.getByRole('button', { name: `${run}/`, exact: true }).click();
     await row(page, 'plan.bin', folder).getByRole('cell', { name: '2.9 KiB' }).waitFor();
@@ -156,7 +157,7 @@ describe('team folders in the console', () => {
     await files.getByLabel(/^Colleague's username/).fill(demoUser(1).username);
     await files.getByRole('button', { name: "Open colleague's folder" }).click();
     const path = files.getByRole('navigation', { name: 'Folder path' });
-    await path.getByRole('button', { name: `protected (${bob.me.username}'s folder)` }).waitFor();
+    await path.getByRole('button', { name: `protected (${demoUser(1).username}'s folder)` }).waitFor();
     await expect(alert.locator('.problem-title').count()).resolves.toBe(0);
     await files.getByRole('button', { name: `${run}/`, exact: true }).click();
     const hello = row(page, 'hello.txt', files);

@@ -79,8 +79,8 @@ describe('sharing and copying in the console', () => {
     await refreshSharedWithMe(bobPage, 'sharing/big.bin', true);
     const panel = bobPage.getByRole('region', { name: 'Shared with me' });
     const shared = row(bobPage, 'sharing/big.bin', panel);
-    await expect(shared.locator('code').getAttribute('title')).resolves.toBe(aliceId);
-    await expect(shared.locator('code').textContent()).resolves.toContain(aliceId);
+    // Alice by the name she signs in with (her verified email), her identity ID on hover.
+    await expect(shared.getByTitle(aliceId).textContent()).resolves.toBe(demoUser(0).username);
     await screenshot(bobPage, '14-shared-with-me');
     const downloading = bobPage.waitForEvent('download');
     await shared.getByRole('button', { name: 'Download sharing/big.bin' }).click();
@@ -99,7 +99,7 @@ describe('sharing and copying in the console', () => {
     const mine = page.getByRole('region', { name: 'Shared by me' });
     const outgoing = row(page, 'sharing/big.bin', mine);
     await outgoing.waitFor();
-    await expect(outgoing.locator('code').getAttribute('title')).resolves.toBe(bobId);
+    await expect(outgoing.getByTitle(bobId).textContent()).resolves.toBe(demoUser(1).username);
     await screenshot(page, '17-shared-by-me');
     await outgoing.getByRole('button', { name: 'Revoke sharing/big.bin' }).click();
     await mine.getByRole('status').filter({ hasText: 'Revoked big.bin' }).waitFor();

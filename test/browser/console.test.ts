@@ -65,6 +65,8 @@ describe('the web console', () => {
     await page.getByRole('heading', { name: 'Your identity' }).waitFor();
     const { me } = await apiAs(0);
     await expect(page.getByTestId('username').textContent()).resolves.toBe(me.username);
+    // The name others see: the verified email the demo user signs in with.
+    await expect(page.getByTestId('name').textContent()).resolves.toBe(alice.username);
     await expect(page.getByTestId('identity-id').textContent()).resolves.toBe(me.identityId);
     await expect(page.getByRole('banner').textContent()).resolves.toContain(alice.username);
     await page.getByText('This folder is empty.').waitFor();

@@ -1,8 +1,9 @@
 /**
  * People by name, against the stack (both access modes): `GET /users/{username}` answers for a user
  * the identity ID their own `GET /me` answers; unknown names are 404 and malformed ones 400; the
- * names on shares are the ones the function recorded (each side's own username), and a user who
- * deletes their data is no longer named. Fresh users for the shares, so the suite's are untouched.
+ * names on shares are the ones the function recorded (each side's verified email, the address they
+ * sign in with, never the pool's generated username), and a user who deletes their data is no
+ * longer named. Fresh users for the shares, so the suite's are untouched.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFreshUser } from './support/fresh-user';
@@ -37,6 +38,8 @@ describe('GET /users/{username}', () => {
     expect(found.response.status).toBe(200);
     expect(found.data).toEqual({
       username: await usernameOf(bob),
+      // People see the address Bob signs in with (verified), not the pool's generated username.
+      name: bob.username,
       identityId: bob.identityId,
       prefixes: { protected: `protected/${bob.identityId}/`, public: `public/${bob.identityId}/` },
     });
@@ -109,13 +112,15 @@ describe.runIf(target.localSecrets !== undefined)('names on shares', () => {
   });
 
   it(
-    "each side sees the other's username; once the grantee deletes their data, their name is gone",
+    "each side sees the other's verified email; once the grantee deletes their data, their name is gone",
     async () => {
       const shared = await owner.api.POST('/files/shares', {
         body: { level: 'private', key, with: grantee.username },
       });
       expect(shared.response.status).toBe(201);
-      const [ownerName, granteeName] = await Promise.all([usernameOf(owner), usernameOf(grantee)]);
+      // What each signs in with: their verified email, not the pool's generated username.
+      const [ownerName, granteeName] = [owner.username, grantee.username];
+      expect(await usernameOf(owner)).not.toBe(ownerName);
 
       expect((await owner.api.GET('/files/shares')).data?.items).toEqual([
         {

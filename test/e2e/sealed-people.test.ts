@@ -1,5 +1,5 @@
 /**
- * Group members by username (sealed mode: only a sealed session carries groups): the demo users,
+ * Group members by name (sealed mode: only a sealed session carries groups): the demo users,
  * both in the stack's demo group, see each other; a user outside it is refused 403 whether or not
  * the group exists.
  */
@@ -26,7 +26,7 @@ describe.runIf(group !== undefined && target.localSecrets !== undefined)(
       )) as [Session, Session, Session];
     });
 
-    it("a member gets the group's usernames, their own and the other demo user's among them", async () => {
+    it("a member gets the group's members, by the names they sign in with, both demo users among them", async () => {
       const page = await member.api.GET('/groups/{group}/members', {
         params: { path: { group: demoGroup } },
       });
@@ -35,7 +35,13 @@ describe.runIf(group !== undefined && target.localSecrets !== undefined)(
         [member, other].map(async (session) => (await session.api.GET('/me')).data?.username),
       );
       expect(page.data?.group).toBe(demoGroup);
-      expect(page.data?.members.map((m) => m.username)).toEqual(expect.arrayContaining(usernames));
+      // Each member by the pool's username and, for people to read, the verified email they sign in with.
+      expect(page.data?.members).toEqual(
+        expect.arrayContaining([
+          { username: usernames[0], name: member.username },
+          { username: usernames[1], name: other.username },
+        ]),
+      );
       // The usernames are the people GET /users answers for.
       const looked = await member.api.GET('/users/{username}', {
         params: { path: { username: usernames[1] ?? '' } },

@@ -59,7 +59,7 @@ describe('POST /files/shares', () => {
           {
             owner: a.identityId,
             // The name the function recorded for A (from A's verified claims), never one stored on the object.
-            ownerName: (await a.api.GET('/me')).data?.username,
+            ownerName: a.username,
             key,
             size: text.length,
             sharedAt: expect.any(String),
@@ -71,7 +71,7 @@ describe('POST /files/shares', () => {
       expect(mine.data?.items).toEqual([
         {
           grantee: b.identityId,
-          granteeName: (await b.api.GET('/me')).data?.username,
+          granteeName: b.username,
           key,
           size: text.length,
           lastModified: expect.any(String),

@@ -5,6 +5,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type * as z from 'zod';
 import { UnauthorizedError, ValidationError } from '../../../shared/domain/errors';
+import { verifiedEmail } from '../../../shared/domain/usernames';
 import type { Caller } from '../../aws/identity';
 import { fromZodError } from './problem';
 
@@ -47,7 +48,14 @@ export function authenticate(event: APIGatewayProxyEvent, clientIds: readonly st
       "the token was not verified by the authorizer: send the user's Cognito ID token",
     );
   }
-  const { sub, aud, token_use: tokenUse, 'cognito:username': username } = claims as Record<string, unknown>;
+  const {
+    sub,
+    aud,
+    token_use: tokenUse,
+    'cognito:username': username,
+    email,
+    email_verified: emailVerified,
+  } = claims as Record<string, unknown>;
   if (typeof sub !== 'string' || sub === '')
     throw new UnauthorizedError("the verified token has no subject: send the user's Cognito ID token");
   if (tokenUse !== 'id')
@@ -65,9 +73,11 @@ export function authenticate(event: APIGatewayProxyEvent, clientIds: readonly st
       'the Authorization token is not the one the authorizer verified: send one ID token',
     );
   }
+  const verified = verifiedEmail(email, emailVerified);
   return {
     sub,
     username: typeof username === 'string' && username !== '' ? username : sub,
+    ...(verified === undefined ? {} : { email: verified }),
     idToken,
     groups: groupsClaim(payload['cognito:groups']),
   };

@@ -4,6 +4,7 @@ import type { components } from '../../../shared/api/schema';
 import { ValidationError } from '../../../shared/domain/errors';
 import { keyIn, SHARED_LEVEL, sharedFolder, writeFolder } from '../../../shared/domain/keys';
 import { MAX_USERNAME_LENGTH, usernameOf } from '../../../shared/domain/usernames';
+import { personOf } from '../../aws/people';
 import type { AppDeps } from '../deps';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
@@ -46,8 +47,8 @@ export function createShareRoute({ config, identity, storage, userPool, quotas, 
     // Both names on the share come from what the function resolved itself: the grantee from the
     // pool's answer, the caller from their verified claims.
     await Promise.all([
-      people.record({ identityId: granteeId, sub: grantee.sub, username: grantee.username }),
-      people.record({ identityId: callerId, sub: caller.sub, username: caller.username }),
+      people.record(personOf(granteeId, grantee)),
+      people.record(personOf(callerId, caller)),
     ]);
 
     await identity.withSession(caller, {}, async (session) => {

@@ -4,7 +4,9 @@ import type { components } from '../../../shared/api/schema';
 import { groupOwner, groupPrefix } from '../../../shared/domain/groups';
 import { levelFolder, listedKeyIn, ownerPrefix, sharedFolder } from '../../../shared/domain/keys';
 import type { LevelUploadRule } from '../../../shared/domain/upload-rules';
+import { displayName } from '../../../shared/domain/usernames';
 import { ownerOf } from '../../../shared/events/s3-event';
+import { personOf } from '../../aws/people';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
@@ -63,11 +65,12 @@ export function createGetMeRoute({ config, identity, ledger, quotas, people }: A
     // Only the identity ID is needed: no credentials are fetched for this route.
     const identityId = await identity.identityId(caller);
     // The verified claims say who this identity is: the name others see on shares.
-    const recording = people.record({ identityId, sub: caller.sub, username: caller.username });
+    const recording = people.record(personOf(identityId, caller));
     const body: Me = {
       identityId,
       sub: caller.sub,
       username: caller.username,
+      name: displayName(caller),
       prefixes: {
         private: ownerPrefix('private', identityId),
         protected: ownerPrefix('protected', identityId),

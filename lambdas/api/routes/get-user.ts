@@ -2,7 +2,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import type { components } from '../../../shared/api/schema';
 import { ownerPrefix } from '../../../shared/domain/keys';
-import { usernameOf } from '../../../shared/domain/usernames';
+import { displayName, usernameOf } from '../../../shared/domain/usernames';
+import { personOf } from '../../aws/people';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
@@ -26,10 +27,11 @@ export function createGetUserRoute({ config, identity, userPool, people }: AppDe
 
     const user = await userPool.findUser(name);
     const identityId = await identity.identityIdOfUser(user.sub);
-    await people.record({ identityId, sub: user.sub, username: user.username });
+    await people.record(personOf(identityId, user));
 
     const body: UserLookup = {
       username: user.username,
+      name: displayName(user),
       identityId,
       prefixes: {
         protected: ownerPrefix('protected', identityId),

@@ -4,6 +4,7 @@ import type { components } from '../../../shared/api/schema';
 import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../../../shared/domain/cursor';
 import { ValidationError } from '../../../shared/domain/errors';
 import { GROUPS_LEVEL, groupFolderOf, groupName } from '../../../shared/domain/groups';
+import { displayName } from '../../../shared/domain/usernames';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
@@ -43,7 +44,7 @@ export function createListGroupMembersRoute({ config, identity, userPool }: AppD
 
     const body: GroupMembers = {
       group,
-      members: page.usernames.map((username) => ({ username })),
+      members: page.members.map((member) => ({ username: member.username, name: displayName(member) })),
       ...(page.next === undefined ? {} : { nextCursor: encodeCursor(page.next, scope) }),
     };
     return json(200, body);

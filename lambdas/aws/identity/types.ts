@@ -15,6 +15,8 @@ import type { GuestIdentityRecord } from '../session-store/guest-identity';
 export interface Caller {
   readonly sub: string;
   readonly username: string;
+  /** The token's email, only when the token says the pool verified it. */
+  readonly email?: string;
   readonly idToken: string;
   /** The verified `cognito:groups` claim of this token; absent: none. */
   readonly groups?: readonly string[];

@@ -1,10 +1,11 @@
 /**
  * People: who an identity is, by name. One `person` item in the identity's own partition (its
- * `sub` and user-pool username), written by the API function only when it resolved that user
+ * `sub`, user-pool username and verified email), written by the API function only when it resolved that user
  * itself (verified claims, or the user pool's own answer), and read a page of names at a time.
  * In the identity's partition, `DELETE /me/data` removes it with the rest of the partition.
  */
 import { type AttributeValue, BatchGetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { displayName } from '../../../shared/domain/usernames';
 import { EVENT_ATTEMPTS, PERSON_SK, s } from './items';
 import type { Ledger, LedgerContext } from './types';
 
@@ -16,7 +17,7 @@ type ItemKey = Record<string, AttributeValue>;
 export function createPeople(context: LedgerContext): Pick<Ledger, 'recordPerson' | 'names'> {
   const { client, tableName } = context;
 
-  /** The usernames of one batch of keys; what DynamoDB still leaves unprocessed stays unnamed. */
+  /** The names of one batch of keys; what DynamoDB still leaves unprocessed stays unnamed. */
   async function namesOfBatch(keys: readonly ItemKey[], names: Map<string, string>): Promise<void> {
     let pending: ItemKey[] = [...keys];
     for (let attempt = 1; pending.length > 0 && attempt <= EVENT_ATTEMPTS; attempt++) {
@@ -25,8 +26,8 @@ export function createPeople(context: LedgerContext): Pick<Ledger, 'recordPerson
           RequestItems: {
             [tableName]: {
               Keys: pending,
-              ProjectionExpression: '#pk, #username',
-              ExpressionAttributeNames: { '#pk': 'pk', '#username': 'username' },
+              ProjectionExpression: '#pk, #username, #email',
+              ExpressionAttributeNames: { '#pk': 'pk', '#username': 'username', '#email': 'email' },
             },
           },
         }),
@@ -34,8 +35,9 @@ export function createPeople(context: LedgerContext): Pick<Ledger, 'recordPerson
       for (const item of output.Responses?.[tableName] ?? []) {
         const identityId = item.pk?.S;
         const username = item.username?.S;
+        const email = item.email?.S;
         if (identityId !== undefined && username !== undefined && username !== '') {
-          names.set(identityId, username);
+          names.set(identityId, displayName({ username, ...(email ? { email } : {}) }));
         }
       }
       pending = output.UnprocessedKeys?.[tableName]?.Keys ?? [];
@@ -53,6 +55,7 @@ export function createPeople(context: LedgerContext): Pick<Ledger, 'recordPerson
             sk: s(PERSON_SK),
             sub: s(person.sub),
             username: s(person.username),
+            ...(person.email === undefined ? {} : { email: s(person.email) }),
           },
         }),
       );

@@ -52,7 +52,7 @@ export interface Ledger {
    * verified claims, or the user pool's answer), never for a name from a request or an object.
    */
   recordPerson(person: Person): Promise<void>;
-  /** The recorded usernames of these identities; an identity never recorded is left out. */
+  /** The recorded names (`displayName`) of these identities; an identity never recorded is left out. */
   names(identityIds: Iterable<string>): Promise<Map<string, string>>;
   /**
    * Removes every item of `owner`'s partition (usage, entries, reservations, rejections, incoming
@@ -68,6 +68,8 @@ export interface Person {
   readonly sub: string;
   /** The user-pool username, as the pool or the verified `cognito:username` claim gives it. */
   readonly username: string;
+  /** Their email, only as the pool verified it (`verifiedEmail`). */
+  readonly email?: string;
 }
 
 export interface IncomingShare {

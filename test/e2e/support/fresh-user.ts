@@ -4,11 +4,8 @@
  * stack's admin keys (AdminCreateUser is IAM-authorized).
  */
 import { randomBytes } from 'node:crypto';
-import {
-  AdminCreateUserCommand,
-  AdminSetUserPasswordCommand,
-  CognitoIdentityProviderClient,
-} from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { createPoolUser } from '../../../local/stack/bootstrap';
 import type { E2eTarget, TestUser } from './target';
 
 /** What creating a user needs of a target: an `E2eTarget`, or the browser project's admin keys. */
@@ -32,15 +29,8 @@ export async function createFreshUser(target: FreshUserTarget, name: string): Pr
     password: `Fresh-${randomBytes(9).toString('base64url')}1!`,
   };
   try {
-    await idp.send(new AdminCreateUserCommand({ UserPoolId: target.userPoolId, Username: user.username }));
-    await idp.send(
-      new AdminSetUserPasswordCommand({
-        UserPoolId: target.userPoolId,
-        Username: user.username,
-        Password: user.password,
-        Permanent: true,
-      }),
-    );
+    // As the demo users: confirmed, with a verified email (the name others see).
+    await createPoolUser(idp, target.userPoolId, user);
     return user;
   } finally {
     idp.destroy();

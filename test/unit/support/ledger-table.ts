@@ -68,15 +68,27 @@ export function ledgerTable(): LedgerTable {
       .sort((a, b) => ((a.sk?.S ?? '') < (b.sk?.S ?? '') ? -1 : 1));
     return { Items: found };
   });
-  stub.on(BatchGetItemCommand).callsFake((input: { RequestItems?: Record<string, { Keys?: Item[] }> }) => {
-    const keys = input.RequestItems?.[LEDGER_TABLE]?.Keys ?? [];
+  type BatchGet = {
+    RequestItems?: Record<
+      string,
+      { Keys?: Item[]; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }
+    >;
+  };
+  stub.on(BatchGetItemCommand).callsFake((input: BatchGet) => {
+    const request = input.RequestItems?.[LEDGER_TABLE];
+    const keys = request?.Keys ?? [];
+    // As DynamoDB projects: only the attributes the expression names (`#name` through the map).
+    const projected = (request?.ProjectionExpression ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .map((name) => request?.ExpressionAttributeNames?.[name] ?? name);
     const left = Math.min(table.leaveUnprocessed.shift() ?? 0, keys.length);
     const served = keys.slice(0, keys.length - left);
     const found = served.flatMap((key) => {
       const item = table.get(key.pk?.S ?? '', key.sk?.S ?? '');
       return item === undefined
         ? []
-        : [{ pk: item.pk as AttributeValue, username: item.username as AttributeValue }];
+        : [Object.fromEntries(Object.entries(item).filter(([name]) => projected.includes(name)))];
     });
     return {
       Responses: { [LEDGER_TABLE]: found },

@@ -6,6 +6,7 @@ const me = {
   identityId,
   sub: 'sub',
   username: 'alice',
+  name: 'alice@example.com',
   prefixes: { private: 'p/', protected: 'q/', public: 'r/' },
   limits: {
     maxUploadBytes: 1,

@@ -34,6 +34,17 @@ describe('the ledger: person items', () => {
     });
   });
 
+  test('a verified email is recorded with the person and is the name read back; else the username', async () => {
+    await ledger().recordPerson({ ...person(), email: 'alice@example.com' });
+    expect(table.get(alice.identityId, 'person')?.email).toEqual({ S: 'alice@example.com' });
+    await ledger().recordPerson(person(bob));
+    const names = await ledger().names([alice.identityId, bob.identityId]);
+    expect(Object.fromEntries(names)).toEqual({
+      [alice.identityId]: 'alice@example.com',
+      [bob.identityId]: bob.username,
+    });
+  });
+
   test('names reads a page of identities in batches of 100, each identity once, unknown ones left out', async () => {
     const users = Array.from({ length: 150 }, (_, n) => testUser(n + 10));
     for (const user of users.slice(0, 149)) table.put(personItem(user.identityId, user.username));
@@ -89,6 +100,9 @@ describe('people: what the instance recorded', () => {
     time.advance(PERSON_MEMO_MS);
     await people.record({ ...person(), username: 'alice-renamed' });
     expect(recordPerson).toHaveBeenCalledTimes(4);
+    // A newly verified email is a new name, written at once.
+    await people.record({ ...person(), username: 'alice-renamed', email: 'alice@example.com' });
+    expect(recordPerson).toHaveBeenCalledTimes(5);
   });
 
   test('records no malformed person: not an identity ID, no username, or a control character in it', async () => {

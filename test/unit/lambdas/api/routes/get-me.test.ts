@@ -15,6 +15,8 @@ describe('GET /me', () => {
       identityId: alice.identityId,
       sub: alice.sub,
       username: alice.username,
+      // No verified email among the claims: others see the username.
+      name: alice.username,
       prefixes: {
         private: `private/${alice.identityId}/`,
         protected: `protected/${alice.identityId}/`,
@@ -43,6 +45,32 @@ describe('GET /me', () => {
       Logins: { 'cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool1': alice.token },
     });
     expect(harness().aws.cognito.commandCalls(GetCredentialsForIdentityCommand)).toHaveLength(0);
+  });
+
+  const claimsWith = (extra: Record<string, string>) => ({
+    sub: alice.sub,
+    aud: alice.aud,
+    'cognito:username': alice.username,
+    token_use: 'id',
+    ...extra,
+  });
+
+  test('the name others see is the verified email of the claims', async () => {
+    const request = { method: 'GET', path: '/me' };
+    const claims = claimsWith({ email: 'alice@example.com', email_verified: 'true' });
+    const response = await harness().call({ ...request, claims });
+    expect(response.statusCode, response.body).toBe(200);
+    expectContract(request, response);
+    expect(parse(response)).toMatchObject({ username: alice.username, name: 'alice@example.com' });
+  });
+
+  test.each([
+    ['unverified', { email: 'ceo@example.com', email_verified: 'false' }],
+    ['without email_verified', { email: 'ceo@example.com' }],
+    ['with a control character', { email: 'ceo@example.com\u0007', email_verified: 'true' }],
+  ])('an email %s is never the name: the username is', async (_, extra) => {
+    const response = await harness().call({ method: 'GET', path: '/me', claims: claimsWith(extra) });
+    expect(parse(response).name).toBe(alice.username);
   });
 
   test('accepts the token without the Bearer prefix', async () => {

@@ -44,6 +44,8 @@ beforeEach(() => {
       UserAttributes: [
         { Name: 'sub', Value: user.sub },
         { Name: 'email', Value: emailOf(user) },
+        // Bob verified his address; Alice has not (yet).
+        { Name: 'email_verified', Value: user === bob ? 'true' : 'false' },
       ],
     };
   });
@@ -78,6 +80,7 @@ describe('GET /users/{username} (sealed)', () => {
     expectContract(request(bob.username), response);
     expect(parse(response)).toEqual({
       username: bob.username,
+      name: emailOf(bob),
       identityId: bob.identityId,
       prefixes: { protected: `protected/${bob.identityId}/`, public: `public/${bob.identityId}/` },
     });
@@ -97,7 +100,15 @@ describe('GET /users/{username} (sealed)', () => {
       sk: { S: 'person' },
       sub: { S: bob.sub },
       username: { S: bob.username },
+      email: { S: emailOf(bob) },
     });
+  });
+
+  test('an unverified email is not the name, nor recorded: the username is', async () => {
+    const response = await call(lookup(emailOf(alice)));
+    expect(response.statusCode, response.body).toBe(200);
+    expect(parse(response)).toMatchObject({ username: alice.username, name: alice.username });
+    expect(table.get(alice.identityId, 'person')?.email).toBeUndefined();
   });
 
   test('the same identity ID the user gets for themselves', async () => {

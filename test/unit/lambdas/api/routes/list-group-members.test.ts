@@ -23,11 +23,27 @@ import {
   withGroups,
 } from '../../../support/fixtures';
 
+/** A member's attributes: everyone but `ben` has verified their email. */
+const attributes = (name: string) => [
+  { Name: 'email', Value: `${name}@example.com` },
+  { Name: 'email_verified', Value: String(name !== 'ben') },
+];
+
 /** The pool's membership: `design` has five users, one of them disabled. */
-const MEMBERS: Record<string, { Username: string; Enabled: boolean }[]> = {
-  design: ['ann', 'ben', 'cat', 'dan', 'eve'].map((name) => ({ Username: name, Enabled: name !== 'dan' })),
-  ops: [{ Username: 'ann', Enabled: true }],
+const MEMBERS: Record<string, { Username: string; Enabled: boolean; Attributes: unknown[] }[]> = {
+  design: ['ann', 'ben', 'cat', 'dan', 'eve'].map((name) => ({
+    Username: name,
+    Enabled: name !== 'dan',
+    Attributes: attributes(name),
+  })),
+  ops: [{ Username: 'ann', Enabled: true, Attributes: attributes('ann') }],
 };
+
+/** How a member is shown: the verified email, else the username. */
+const shown = (username: string) => ({
+  username,
+  name: username === 'ben' ? username : `${username}@example.com`,
+});
 
 const pool = mockClient(CognitoIdentityProviderClient);
 let pageSize = 60;
@@ -75,13 +91,13 @@ describe('GET /groups/{group}/members (sealed)', () => {
   const call = (input: APIGatewayProxyEvent) => harness().app.call(input);
   const member = withGroups(alice, ['design', 'ops']);
 
-  test("a member gets the group's usernames from the pool, disabled users left out", async () => {
+  test("a member gets the group's members from the pool, by verified email or username, disabled users left out", async () => {
     const response = await call(members(member, 'design'));
     expect(response.statusCode, response.body).toBe(200);
     expectContract(request('design'), response);
     expect(parse(response)).toEqual({
       group: 'design',
-      members: ['ann', 'ben', 'cat', 'eve'].map((username) => ({ username })),
+      members: ['ann', 'ben', 'cat', 'eve'].map(shown),
     });
     expect(listCalls()[0]?.args[0].input).toEqual({
       UserPoolId: sealedConfig.userPoolId,
@@ -94,11 +110,11 @@ describe('GET /groups/{group}/members (sealed)', () => {
   test("pages with a cursor that carries the pool's token, bound to the group", async () => {
     pageSize = 2;
     const first = parse(await call(members(member, 'design')));
-    expect(first.members).toEqual([{ username: 'ann' }, { username: 'ben' }]);
+    expect(first.members).toEqual([shown('ann'), shown('ben')]);
     const cursor = String(first.nextCursor);
     expect(cursor).not.toContain('next-2');
     const second = parse(await call(members(member, 'design', { cursor })));
-    expect(second.members).toEqual([{ username: 'cat' }]);
+    expect(second.members).toEqual([shown('cat')]);
     expect(listCalls()[1]?.args[0].input.NextToken).toBe('next-2');
 
     // The same cursor on another of the caller's groups is refused before the pool is asked.
