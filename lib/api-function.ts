@@ -66,6 +66,7 @@ export interface ApiFunctionProps
     | 'groupQuota'
     | 'incompleteUploadExpiryDays'
     | 'guestAccess'
+    | 'malwareScanning'
   > {
   /** The files bucket: named to the function, reached only with each caller's credentials. */
   readonly bucket: s3.IBucket;
@@ -158,6 +159,8 @@ function apiFunctionEnvironment(props: ApiFunctionProps): Record<string, string>
       // Both or neither, as the contract requires.
       sessionTable: sessionStore?.table.tableName,
       sessionKeyId: sessionStore?.key.keyArn,
+      // Set exactly with scanning: the function then reports each object's scan status.
+      malwareScanning: props.malwareScanning,
     } satisfies Written<ApiSettings>),
     // Stack traces point into the TypeScript sources through the bundled source map.
     NODE_OPTIONS: '--enable-source-maps',

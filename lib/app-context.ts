@@ -11,7 +11,8 @@ export const DEFAULT_ALLOWED_ORIGINS = ['http://localhost:5173'];
  * `defaultUrlLifetimeSeconds`, `maxUrlLifetimeSeconds`, `uploadRules` (JSON, or an object in
  * `cdk.json`), `accessMode` (`sealed` | `direct`), `sessionDurationSeconds`, `incompleteUploadExpiryDays`,
  * `sessionStore` (`true` | `false`), `guestAccess` (`true` | `false`), `quota` and `groupQuota` (JSON
- * `{"bytes": …, "objects": …}`, or an object in `cdk.json`). Values from `-c` arrive as strings.
+ * `{"bytes": …, "objects": …}`, or an object in `cdk.json`), `malwareScanning` (`true` | `false`, or
+ * JSON `{"prefixes": […], "onUnsupported": …}`). Values from `-c` arrive as strings.
  * Unset keys keep the construct's defaults; the construct validates the values.
  */
 export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
@@ -24,6 +25,7 @@ export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
   const incompleteUploadExpiryDays = optionalNumber(node, 'incompleteUploadExpiryDays');
   const sessionStore = optionalBoolean(node, 'sessionStore');
   const guestAccess = optionalBoolean(node, 'guestAccess');
+  const malwareScanning = optionalScanning(node);
   return {
     allowedOrigins: origins === undefined ? DEFAULT_ALLOWED_ORIGINS : parseOrigins(origins),
     ...(removal === undefined ? {} : { removalPolicy: parseRemovalPolicy(removal) }),
@@ -35,6 +37,7 @@ export function userFilesPropsFromContext(node: Node): UserFilesApiProps {
     ...(incompleteUploadExpiryDays === undefined ? {} : { incompleteUploadExpiryDays }),
     ...(sessionStore === undefined ? {} : { sessionStore }),
     ...(guestAccess === undefined ? {} : { guestAccess }),
+    ...(malwareScanning === undefined ? {} : { malwareScanning }),
     ...accessContext(node),
     ...quotaContext(node),
   };
@@ -66,6 +69,25 @@ const isQuotaShape = (value: unknown): value is NonNullable<UserFilesApiProps['q
   Object.entries(value).every(
     ([field, limit]) => (field === 'bytes' || field === 'objects') && typeof limit === 'number',
   );
+
+/** `true`/`false` as `guestAccess`, or the settings as JSON; the construct validates the settings. */
+function optionalScanning(node: Node): UserFilesApiProps['malwareScanning'] {
+  const value = node.tryGetContext('malwareScanning') as unknown;
+  const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  if (typeof value === 'boolean' || word === 'true' || word === 'false') {
+    return optionalBoolean(node, 'malwareScanning');
+  }
+  const settings = optionalJson(node, 'malwareScanning');
+  if (
+    settings === undefined ||
+    (typeof settings === 'object' && settings !== null && !Array.isArray(settings))
+  ) {
+    return settings as UserFilesApiProps['malwareScanning'];
+  }
+  throw new Error(
+    `Context malwareScanning must be true, false or JSON like {"prefixes": ["public/"], "onUnsupported": "block"} (got '${JSON.stringify(settings)}').`,
+  );
+}
 
 /** `accessMode` and `sessionDurationSeconds`; the construct validates both. */
 function accessContext(node: Node): Pick<UserFilesApiProps, 'accessMode' | 'sessionDuration'> {

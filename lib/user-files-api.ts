@@ -10,9 +10,11 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../shared/contract/environment';
+import type { ScanSettings, ScanSettingsInput } from '../shared/domain/scan';
 import { resolveUploadRules, type UploadRules, type UploadRulesInput } from '../shared/domain/upload-rules';
 import { ApiFunction, STAGE_NAME } from './api-function';
 import { FilesBucket } from './files-bucket';
+import { MalwareScanning } from './malware-scanning';
 import { type GuestRateLimit, type PerUserRateLimit, RateLimit } from './rate-limit';
 import { SessionStore } from './session-store';
 import { StorageEvents } from './storage-events';
@@ -144,6 +146,16 @@ export interface UserFilesApiProps {
    * @default 2
    */
   readonly incompleteUploadExpiryDays?: number;
+  // ---- Malware scanning (lib/malware-scanning.ts) -------------------------------------------
+  /**
+   * GuardDuty Malware Protection for S3 on the bucket (billed per GB scanned and per object):
+   * storage serves a new object only once GuardDuty tagged it `NO_THREATS_FOUND` (and, with
+   * `onUnsupported: 'serve'`, `UNSUPPORTED`); infected ones are removed, failed scans raise an
+   * alarm. `true` scans the whole bucket and blocks unscannable files. `{ prefixes, onUnsupported }`:
+   * up to 5 prefixes, each a level and a slash first (`public/`), and `'serve'` or `'block'`.
+   * @default false
+   */
+  readonly malwareScanning?: boolean | ScanSettingsInput;
 }
 
 /**
@@ -155,8 +167,9 @@ export interface UserFilesApiProps {
  * by `buildUnauthenticatedRolePolicy`: read `public` only).
  *
  * It resolves and validates the props, then composes one part per concern: `FilesBucket`,
- * `UsersAndIdentity`, `StorageEvents`, `SessionStore`, `ApiFunction` and `RateLimit`. All but `StorageEvents` add
- * their resources to this construct itself, so every logical ID stays what deployed stacks have.
+ * `UsersAndIdentity`, `StorageEvents`, `MalwareScanning` (optional), `SessionStore`, `ApiFunction`
+ * and `RateLimit`. All but `StorageEvents` and `MalwareScanning` add their resources to this
+ * construct itself, so every logical ID stays what deployed stacks have.
  */
 export class UserFilesApi extends Construct {
   public readonly bucket: s3.Bucket;
@@ -208,6 +221,8 @@ export class UserFilesApi extends Construct {
   public readonly storageEvents: StorageEvents;
   /** Days until storage aborts an incomplete multipart upload. */
   public readonly incompleteUploadExpiryDays: number;
+  /** The scan plan, its role, the results rule and the failure alarm; undefined without scanning. */
+  public readonly malwareScanning?: MalwareScanning;
 
   constructor(scope: Construct, id: string, props: UserFilesApiProps) {
     super(scope, id);
@@ -239,6 +254,7 @@ export class UserFilesApi extends Construct {
 
     // Before the API function, whose environment names the ledger.
     this.storageEvents = storageEvents(this, this.bucket, settings);
+    this.malwareScanning = malwareScanning(this, this.bucket, this.storageEvents, settings.malwareScanning);
 
     // Also before the API function: its environment names the table and the key.
     const sessionStore = settings.sessionStore ? new SessionStore(this, settings) : undefined;
@@ -291,6 +307,8 @@ function withDefaults(props: UserFilesApiProps): ResolvedProps {
     quota: props.quota ?? {},
     groupQuota: props.groupQuota ?? {},
     incompleteUploadExpiryDays: props.incompleteUploadExpiryDays ?? DEFAULTS.incompleteUploadExpiryDays,
+    // `true` is every setting's default; the schema fills them in.
+    malwareScanning: props.malwareScanning === true ? {} : (props.malwareScanning ?? false),
   };
 }
 
@@ -314,7 +332,19 @@ function storageEvents(scope: Construct, bucket: s3.Bucket, settings: ValidatedP
     uploadRules: settings.uploadRules,
     quota: settings.quota,
     groupQuota: settings.groupQuota,
+    malwareScanning: settings.malwareScanning,
     removalPolicy: settings.removalPolicy,
     logRetention: settings.logRetention,
   });
+}
+
+/** Scanning, when asked for: the plan on the bucket, its results to the events queue. */
+function malwareScanning(
+  scope: Construct,
+  bucket: s3.Bucket,
+  events: StorageEvents,
+  settings: ScanSettings | undefined,
+): MalwareScanning | undefined {
+  if (!settings) return undefined;
+  return new MalwareScanning(scope, 'MalwareScanning', { bucket, settings, storageEvents: events });
 }

@@ -3,6 +3,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as z from 'zod';
 import { ACCESS_MODES, type AccessMode, BOUNDS } from '../shared/contract/environment';
 import type { Quota } from '../shared/domain/quota';
+import { type ScanSettings, type ScanSettingsInput, ScanSettingsSchema } from '../shared/domain/scan';
 import { describeRuleIssues, type UploadRulesInput, UploadRulesSchema } from '../shared/domain/upload-rules';
 import type { GuestRateLimit, PerUserRateLimit } from './rate-limit';
 
@@ -32,14 +33,18 @@ export interface ResolvedProps {
   /** Per team folder, counted in the ledger like `quota`. */
   readonly groupQuota: Quota;
   readonly incompleteUploadExpiryDays: number;
+  /** `false`: no scanning; `true` is the schema's defaults (`{}`). */
+  readonly malwareScanning: false | ScanSettingsInput;
 }
 
 /** Upload rules as the schema reads them (content types lower-cased, duplicates dropped). */
 export type ParsedUploadRules = z.output<typeof UploadRulesSchema>;
 
-/** What `validateProps` returns: origins without duplicates, upload rules parsed. */
-export interface ValidatedProps extends Omit<ResolvedProps, 'uploadRules'> {
+/** What `validateProps` returns: origins without duplicates, upload rules and scan settings parsed. */
+export interface ValidatedProps extends Omit<ResolvedProps, 'uploadRules' | 'malwareScanning'> {
   readonly uploadRules: ParsedUploadRules | undefined;
+  /** Defaults filled in; undefined: no scanning. */
+  readonly malwareScanning: ScanSettings | undefined;
 }
 
 const WAF_WINDOWS_SECONDS = [60, 120, 300, 600];
@@ -62,7 +67,8 @@ export function validateProps(props: ResolvedProps): ValidatedProps {
   if (props.guestRateLimit) validateRateLimit('guestRateLimit', props.guestRateLimit);
   validateQuota('quota', props.quota);
   validateQuota('groupQuota', props.groupQuota);
-  return { ...props, allowedOrigins, uploadRules };
+  const malwareScanning = validateMalwareScanning(props.malwareScanning);
+  return { ...props, allowedOrigins, uploadRules, malwareScanning };
 }
 
 function validateOrigins(origins: readonly string[]): readonly string[] {
@@ -140,6 +146,16 @@ function validateUploadRules(rules: UploadRulesInput | undefined): ParsedUploadR
   const result = UploadRulesSchema.safeParse(rules);
   if (!result.success) {
     throw new Error(`UserFilesApi: ${describeRuleIssues(result.error, 'uploadRules').join('; ')}.`);
+  }
+  return result.data;
+}
+
+/** The same schema the functions read `MALWARE_SCANNING` with, so both sides accept the same settings. */
+function validateMalwareScanning(input: false | ScanSettingsInput): ScanSettings | undefined {
+  if (input === false) return undefined;
+  const result = ScanSettingsSchema.safeParse(input);
+  if (!result.success) {
+    throw new Error(`UserFilesApi: ${describeRuleIssues(result.error, 'malwareScanning').join('; ')}.`);
   }
   return result.data;
 }

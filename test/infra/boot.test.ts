@@ -29,6 +29,8 @@ const CONFIGURATIONS: Record<string, Record<string, unknown>> = {
     quota: JSON.stringify({ bytes: 5 * GIB }),
     groupQuota: JSON.stringify({ bytes: 50 * GIB, objects: 20_000 }),
   },
+  // Both functions read MALWARE_SCANNING.
+  'malware scanning': { malwareScanning: JSON.stringify({ prefixes: ['public/'], onUnsupported: 'serve' }) },
 };
 
 type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
@@ -224,6 +226,13 @@ describe.each(Object.entries(CONFIGURATIONS))(
       for (const fn of functions) {
         const told = Object.entries(fn.environment).filter(([name]) => name.includes('QUOTA'));
         expect(Object.fromEntries(told), fn.entry).toEqual(expected);
+      }
+    });
+
+    it('both functions are told exactly the scan settings the configuration sets', () => {
+      const parse = (json: unknown) => (json === undefined ? undefined : JSON.parse(String(json)));
+      for (const fn of functions) {
+        expect(parse(fn.environment.MALWARE_SCANNING), fn.entry).toEqual(parse(ctx.malwareScanning));
       }
     });
 

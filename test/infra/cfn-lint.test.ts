@@ -1,7 +1,8 @@
 /**
  * cfn-lint (preinstalled, offline) over the synthesized templates: the default deployment and the
  * `removalPolicy=destroy` variant, which adds CDK's bucket-emptying custom resource, and the
- * `accessMode=direct` variant (user-pool login provider, identity directory).
+ * `accessMode=direct` variant (user-pool login provider, identity directory), and the
+ * `malwareScanning` variant (the GuardDuty plan, its rule, the bucket-policy statements).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +28,10 @@ describe('cfn-lint', () => {
       'destroy.template.json': synthesize({ bundle: false, context: { removalPolicy: 'destroy' } })
         .templatePath,
       'direct.template.json': synthesize({ bundle: false, context: { accessMode: 'direct' } }).templatePath,
+      'scanning.template.json': synthesize({
+        bundle: false,
+        context: { malwareScanning: JSON.stringify({ prefixes: ['public/'], onUnsupported: 'serve' }) },
+      }).templatePath,
     };
     for (const [name, source] of Object.entries(templates)) copyFileSync(source, join(lintDir, name));
 

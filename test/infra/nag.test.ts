@@ -117,6 +117,27 @@ describe('cdk-nag AwsSolutions', () => {
     expect(ids).not.toContain('AwsSolutions-COG7');
   });
 
+  it.each([
+    ['the whole bucket', 'true'],
+    ['two prefixes', JSON.stringify({ prefixes: ['public/', 'groups/'], onUnsupported: 'serve' })],
+  ])('the same with malware scanning (%s): the plan role acknowledged wildcard by wildcard', (_, setting) => {
+    const scanning = synthesize({ bundle: false, context: { malwareScanning: setting } });
+    expectAcknowledgementsMatchFindings(scanning.app);
+    const planRole = scanning.stack.userFiles.malwareScanning?.planRole;
+    expect(planRole).toBeDefined();
+    const onRole = acknowledgements(scanning.app).filter((ack) => ack.path === planRole?.node.path);
+    const bucketId = scanning.stack.getLogicalId(
+      scanning.stack.userFiles.bucket.node.defaultChild as CfnResource,
+    );
+    const prefixes = setting === 'true' ? [''] : ['public/', 'groups/'];
+    expect(onRole.map((ack) => ack.id).sort()).toEqual(
+      [
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*]',
+        ...prefixes.map((prefix) => `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`),
+      ].sort(),
+    );
+  });
+
   it('the same with no rate limit at all: no web ACL, and APIG3 acknowledged on the API', () => {
     // As synth.ts builds apps: in memory, so synthesis throws on an unacknowledged finding.
     const app = new App({
