@@ -47,6 +47,8 @@ export interface ScannerOptions {
   /** Where each scan-result event's JSON goes (the events queue). */
   readonly send: (body: string) => void;
   readonly log?: (line: string) => void;
+  /** Called between an object's read and its tagging: tests replace the object here. */
+  readonly afterRead?: (key: string) => Promise<void>;
 }
 
 export interface Scanner {
@@ -167,6 +169,7 @@ class LocalScanner implements Scanner {
       return;
     }
     try {
+      await this.options.afterRead?.(key);
       if (!(await this.tag(key, finding))) {
         this.stats.skipped += 1;
         this.options.log?.(`scanner: ${key} skipped (changed since read; its own scan follows)`);
