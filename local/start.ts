@@ -19,6 +19,9 @@
  *   SESSION_STORE                 0: no fleet-wide session store (table, KMS key); default 1
  *   GUEST_ACCESS                  0: no guest access (unauthenticated role, /public/ links); default 1
  *   EVENTS_DUPLICATE, EVENTS_REORDER, EVENTS_DELAY_MS: storage-event delivery faults (default none)
+ *   MALWARE_SCANNING              1 (or settings JSON): the local scanner and the bucket policy that
+ *                                holds reads until scanned clean; default off
+ *   SCAN_DELAY_MS                 the scanner's wait after each write (default 300)
  *   LOCAL_STATE_DIR               where outputs.json and the admin keys for `npm run users` go
  *                                (default .local/)
  * moto itself listens on no port: only on a Unix socket in a private directory (docs/local-stack.md).
@@ -30,6 +33,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startConsoleServer, withConsoleOrigin } from './console/server';
 import { MotoNotInstalledError } from './moto/moto';
+import { EICAR } from './scanner/scanner';
 import { ADMIN_KEYS_FILE_NAME, removeAdminKeys, writeAdminKeys } from './stack/admin-keys';
 import { endWithParent } from './stack/lifetime';
 import {
@@ -126,6 +130,30 @@ function sh(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
+/** What malware scanning adds to the banner: what storage holds back, and how to see it. */
+function scanLines(outputs: LocalStackOutputs): { s3: string[]; calls: string[] } {
+  const scanning = outputs.MalwareScanning;
+  if (scanning === false)
+    return {
+      s3: ['                          malware scanning off (MALWARE_SCANNING=1 turns it on)'],
+      calls: [],
+    };
+  const where =
+    scanning.prefixes.length === 0 ? 'every object' : `objects under ${scanning.prefixes.join(', ')}`;
+  return {
+    s3: [
+      `                          malware scanning on: ${where} is served only once the local scanner tagged it clean`,
+      '                          (after SCAN_DELAY_MS; the EICAR test file is its only threat); only it may tag',
+    ],
+    calls: [
+      '  # malware scanning: upload this EICAR test file as hello.txt above (key notes/eicar.txt); it is tagged',
+      '  # THREATS_FOUND and its download URL answers 403, while hello.txt downloads once scanned',
+      `  printf '%s' ${sh(EICAR)} > eicar.txt`,
+      '',
+    ],
+  };
+}
+
 /** The lines that differ by access mode: who may call the identity pool and STS, what the tables hold. */
 function modeLines(mode: LocalStackOutputs['AccessMode']): {
   identity: string[];
@@ -205,6 +233,7 @@ function banner(
   const outputsPath = relative(process.cwd(), OUTPUTS_FILE) || OUTPUTS_FILE;
   const byMode = modeLines(outputs.AccessMode);
   const guests = guestLines(outputs);
+  const scans = scanLines(outputs);
   const lines = [
     '',
     `User Files API: local stack ready in ${seconds.toFixed(1)} s (Ctrl-C stops it)`,
@@ -234,6 +263,7 @@ function banner(
     '                          folders groups/{group}/ of the groups its session is tagged with;',
     "                          also the events function's role and the audit's list-only credential",
     ...guests.s3,
+    ...scans.s3,
     `  DynamoDB                ${outputs.DynamoDbEndpoint}   ${byMode.tables}${outputs.SessionTable ? ', the session store' : ''}`,
     "                          only the functions' keys (each with its deployed role's rights) and the admin keys",
     `  KMS                     ${outputs.KmsEndpoint}   ${outputs.SessionTable ? "the session key: only the API function's keys, GenerateDataKey and Decrypt with its context" : 'no session key (SESSION_STORE=0)'}`,
@@ -269,6 +299,7 @@ function banner(
     `  curl -s "$(node -p "require('./download.json').url")"`,
     '',
     ...guests.calls,
+    ...scans.calls,
     '  # change anything that was signed and storage refuses it (403 SignatureDoesNotMatch)',
     `  curl -s "$(node -p "require('./download.json').url.replace('hello.txt', 'other.txt')")"; echo`,
     '',

@@ -1,6 +1,7 @@
 /**
  * The IAM policy engine of the local stack: decides whether the authenticated role's identity
- * policy allows one S3 request, the way IAM would for a Cognito identity's assumed-role session.
+ * policy (and the bucket's policy, when it has one) allows one S3 request, the way IAM would for a
+ * Cognito identity's assumed-role session.
  *
  * LICENCE: this is the only module that imports `@cloud-copilot/iam-simulate`, which is
  * AGPL-3.0-or-later. It is used by the local stack and the tests only. Never import this module
@@ -14,10 +15,22 @@
 import { runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { LRUCache } from 'lru-cache';
 import type { PolicyDocument } from '../../shared/policy/access-policy';
+import type { BucketPolicyStatement } from '../../shared/policy/scan-policy';
+
+/** A bucket policy: statements with a `Principal`, as S3 stores them. */
+export interface ResourcePolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly BucketPolicyStatement[];
+}
 
 export interface PolicyRequest {
   /** The identity policy to evaluate (treated as a value: compared by content, not by reference). */
   readonly policy: PolicyDocument;
+  /**
+   * The bucket's policy, if any (also compared by content). Principal and bucket share one account,
+   * so IAM allows what either policy allows and denies what either denies explicitly.
+   */
+  readonly resourcePolicy?: ResourcePolicyDocument;
   /** An IAM action such as `s3:GetObject`. */
   readonly action: string;
   /** The resource ARN: `arn:aws:s3:::{bucket}` or `arn:aws:s3:::{bucket}/{key}`, the key taken literally. */
@@ -30,8 +43,9 @@ export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
 
 /**
  * The principal every request is evaluated as: a Cognito identity's session of the authenticated
- * role. Resource and principal share one account, so the identity policy alone decides (no
- * bucket policy, SCP or RCP takes part), which is how the deployed role reaches its own bucket.
+ * role. Resource and principal share one account, so no SCP or RCP takes part and a bucket policy
+ * adds to the identity policy (an explicit deny in either wins). Who the caller really is reaches
+ * a bucket policy's conditions through the context (`aws:PrincipalArn`), as in IAM.
  */
 export const SIMULATED_ACCOUNT_ID = '000000000000';
 export const SIMULATED_PRINCIPAL_ARN = `arn:aws:sts::${SIMULATED_ACCOUNT_ID}:assumed-role/authenticated/CognitoIdentityCredentials`;
@@ -67,32 +81,50 @@ const UNSUPPORTED_IN_POLICY = /\$\{\*\}|[\n\r\u2028\u2029]/;
 
 interface PolicyEntry {
   readonly identityPolicies: Simulation['identityPolicies'];
+  readonly resourcePolicy: Simulation['resourcePolicy'];
   readonly decisions: LRUCache<string, Decision>;
-  /** Lower-cased context keys the policy reads (conditions and `${...}` variables). */
+  /** Lower-cased context keys the policies read (conditions and `${...}` variables). */
   readonly contextKeys: ReadonlySet<string>;
 }
 
 const policies = new LRUCache<string, PolicyEntry>({ max: MAX_POLICIES });
 
-function entryFor(policy: PolicyDocument): PolicyEntry {
+function entryFor(policy: PolicyDocument, resourcePolicy: ResourcePolicyDocument | undefined): PolicyEntry {
   // Keyed by content so a caller that rebuilds (or mutates) a document never gets stale answers.
-  const json = JSON.stringify(policy);
+  const json = JSON.stringify([policy, resourcePolicy ?? null]);
   let entry = policies.get(json);
   if (!entry) {
-    if (policyStrings(policy).some((text) => UNSUPPORTED_IN_POLICY.test(text) || !text.isWellFormed())) {
+    if (
+      policyStrings([policy, resourcePolicy]).some(
+        (text) => UNSUPPORTED_IN_POLICY.test(text) || !text.isWellFormed(),
+      )
+    ) {
       throw new TypeError(
         'policy-engine: policies with a literal-star escape, line terminators or lone surrogates are not supported',
       );
     }
+    // Private parsed copies: the engine sees the documents as they were when first evaluated.
+    const [identity, resource] = JSON.parse(json) as [unknown, unknown];
     entry = {
-      // A private parsed copy: the engine sees the document as it was when first evaluated.
-      identityPolicies: [{ name: 'authenticated-role', policy: JSON.parse(json) }],
+      identityPolicies: [{ name: 'authenticated-role', policy: identity }],
+      resourcePolicy: resource ? namedResourcePolicy(resource) : undefined,
       decisions: new LRUCache({ max: MAX_DECISIONS_PER_POLICY }),
-      contextKeys: contextKeysOf(policy),
+      contextKeys: new Set([
+        ...contextKeysOf(policy),
+        ...(resourcePolicy ? contextKeysOf(resourcePolicy) : []),
+      ]),
     };
     policies.set(json, entry);
   }
   return entry;
+}
+
+/**
+ * The unsafe simulation loads a resource policy without a name, then reads its name (a TypeError);
+ * a pre-validated policy (iam-policy's documented plain shape) carries its own.
+ */
+function namedResourcePolicy(document: unknown): Simulation['resourcePolicy'] {
+  return { __validated: true, policyDocument: document, metadata: { name: 'bucket-policy' }, errors: [] };
 }
 
 function policyStrings(value: unknown): string[] {
@@ -121,7 +153,7 @@ function isWellFormed(request: PolicyRequest): boolean {
  * case-insensitively). No other key can change a decision, so only these belong in the cache key;
  * per-request keys such as `aws:CurrentTime` would otherwise make every request a miss.
  */
-function contextKeysOf(policy: PolicyDocument): Set<string> {
+function contextKeysOf(policy: PolicyDocument | ResourcePolicyDocument): Set<string> {
   const keys = new Set<string>();
   for (const statement of policy.Statement) {
     for (const operator of Object.values(statement.Condition ?? {})) {
@@ -154,10 +186,20 @@ function assertWellFormed(request: PolicyRequest): void {
   }
 }
 
-/** The engine's decision for one request, with the identity policy as the only policy. */
+/**
+ * The lower-cased context keys the request's policies can read: a caller fetches what is costly to
+ * know (an object's tags) only when some policy reads it.
+ */
+export function contextKeysRead(
+  request: Pick<PolicyRequest, 'policy' | 'resourcePolicy'>,
+): ReadonlySet<string> {
+  return entryFor(request.policy, request.resourcePolicy).contextKeys;
+}
+
+/** The engine's decision for one request, with the identity policy and the bucket's, if any. */
 export async function evaluate(request: PolicyRequest): Promise<Decision> {
   assertWellFormed(request);
-  const entry = entryFor(request.policy);
+  const entry = entryFor(request.policy, request.resourcePolicy);
   const key = decisionKey(request, entry.contextKeys);
   const cached = entry.decisions.get(key);
   if (cached) return cached;
@@ -181,6 +223,7 @@ export async function evaluate(request: PolicyRequest): Promise<Decision> {
           contextVariables,
         },
         identityPolicies: entry.identityPolicies,
+        resourcePolicy: entry.resourcePolicy,
         serviceControlPolicies: [],
         resourceControlPolicies: [],
       },
@@ -191,7 +234,7 @@ export async function evaluate(request: PolicyRequest): Promise<Decision> {
   return decision;
 }
 
-/** True when the identity policy allows the request (and no statement denies it). */
+/** True when a policy allows the request and no statement of either denies it. */
 export async function isAllowed(request: PolicyRequest): Promise<boolean> {
   return (await evaluate(request)) === 'Allowed';
 }

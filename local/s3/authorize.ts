@@ -1,12 +1,22 @@
 /**
  * The S3 door's authorization step: the checks a parsed request needs (action, resource, condition
- * keys) are put to the IAM policy engine with the role policy of the identity that signed it, and
- * with the condition keys IAM sets for every request of a Cognito identity's session.
+ * keys) are put to the IAM policy engine with the role policy of the identity that signed it, the
+ * bucket's policy if it has one, and the condition keys IAM sets for every request of a Cognito
+ * identity's session; a check about an existing object also with that object's tags, when a
+ * policy reads them.
  */
 import type { CredentialStore } from '../core/credential-store';
-import { isAllowed } from '../core/policy-engine';
+import { contextKeysRead, isAllowed, type ResourcePolicyDocument } from '../core/policy-engine';
 import type { VerifiedSignature } from '../core/sigv4-verify';
 import { accessDenied } from './errors';
+import type { TagSet } from './tagging';
+
+/** An object a check is about, as it exists: IAM judges such a check with its tags. */
+export interface ObjectRef {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
+}
 
 export interface AuthorizationCheck {
   readonly action: string;
@@ -15,6 +25,8 @@ export interface AuthorizationCheck {
   readonly context: Readonly<Record<string, string | string[]>>;
   /** For DeleteObjects: the key this check is about. */
   readonly key?: string;
+  /** The existing object read or tagged: its tags become `s3:ExistingObjectTag/<key>`. */
+  readonly existingObject?: ObjectRef;
 }
 
 /** Who is asking, and the condition keys of their request: what every check is judged with. */
@@ -22,6 +34,10 @@ export interface Principal {
   readonly store: CredentialStore;
   readonly verified: VerifiedSignature;
   readonly conditions: Readonly<Record<string, string | string[]>>;
+  /** The policy of a bucket, if it has one. @default none */
+  readonly bucketPolicy?: (bucket: string) => ResourcePolicyDocument | undefined;
+  /** An object's tags (none for a missing object); asked only when a policy reads them. @default none */
+  readonly objectTags?: (object: ObjectRef) => Promise<TagSet>;
 }
 
 function accountOf(roleArn: string): string {
@@ -65,6 +81,30 @@ export function sessionConditions(
   };
 }
 
+const EXISTING_TAG_PREFIX = 's3:existingobjecttag/';
+
+/** What IAM sets for a request about an existing object: one key per tag it has. */
+function existingTagContext(tags: TagSet): Record<string, string> {
+  return Object.fromEntries([...tags].map(([key, value]) => [`s3:ExistingObjectTag/${key}`, value]));
+}
+
+/** The condition keys of an existing object's tags, fetched only if a policy can read them. */
+async function existingTags(
+  principal: Principal,
+  check: AuthorizationCheck,
+  policies: Parameters<typeof contextKeysRead>[0],
+): Promise<Record<string, string>> {
+  if (check.existingObject === undefined) return {};
+  const read = [...contextKeysRead(policies)].some((key) => key.startsWith(EXISTING_TAG_PREFIX));
+  if (!read || principal.objectTags === undefined) return {};
+  return existingTagContext(await principal.objectTags(check.existingObject));
+}
+
+/** `arn:aws:s3:::{bucket}[/{key}]`'s bucket. */
+function bucketOf(resource: string): string {
+  return resource.slice('arn:aws:s3:::'.length).split('/')[0] ?? '';
+}
+
 /** Each check's verdict, in order; all false when the credentials have no policy (anymore). */
 export async function authorize(
   principal: Principal,
@@ -73,14 +113,17 @@ export async function authorize(
   const policy = principal.store.policyFor(principal.verified.credentials);
   if (!policy) return checks.map(() => false);
   return Promise.all(
-    checks.map((check) =>
-      isAllowed({
-        policy,
+    checks.map(async (check) => {
+      const resourcePolicy = principal.bucketPolicy?.(bucketOf(check.resource));
+      const policies = { policy, ...(resourcePolicy ? { resourcePolicy } : {}) };
+      const tags = await existingTags(principal, check, policies);
+      return isAllowed({
+        ...policies,
         action: check.action,
         resource: check.resource,
-        context: { ...principal.conditions, ...check.context },
-      }),
-    ),
+        context: { ...principal.conditions, ...check.context, ...tags },
+      });
+    }),
   );
 }
 

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CredentialStore } from '../core/credential-store';
+import type { ResourcePolicyDocument } from '../core/policy-engine';
 import type { Principal } from './authorize';
 import type { BucketCors } from './bucket-cors';
 import type { ResolvedOperation } from './operations';
@@ -14,6 +15,8 @@ import type { KeyWrites, StorageWrite } from './writes';
 
 export interface GatewayContext {
   readonly store: CredentialStore;
+  /** A bucket's policy, evaluated with every request on it; undefined: it has none. */
+  readonly bucketPolicy: (bucket: string) => ResourcePolicyDocument | undefined;
   readonly region: string;
   readonly now: () => number;
   readonly log: (line: string) => void;

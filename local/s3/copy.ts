@@ -1,12 +1,15 @@
 /**
  * CopyObject and UploadPartCopy's source: `x-amz-copy-source` parsed strictly, the checks a copy
- * needs (read the source, write the target), the source header moto gets rebuilt from what was
- * authorized, and CopyObject's preconditions, which moto ignores.
+ * needs (read the source, write the target; copy the source's tags too, unless they are replaced),
+ * the source header moto gets rebuilt from what was authorized, and CopyObject's preconditions,
+ * which moto ignores.
  */
-import type { AuthorizationCheck } from './authorize';
+import type { AuthorizationCheck, Principal } from './authorize';
 import type { Exchange, GatewayContext } from './context';
 import { S3Error } from './errors';
+import type { S3Operation } from './operations';
 import { decodePathSegment, encodeKey, objectArn } from './paths';
+import type { TagSet } from './tagging';
 import { writeChecks } from './write-checks';
 
 export interface CopySource {
@@ -47,20 +50,50 @@ export function copySourceHeader(source: CopySource): string {
   return source.versionId === undefined ? path : `${path}?versionId=${encodeURIComponent(source.versionId)}`;
 }
 
-/** Reading the source (or that version of it), then writing the target as any write does. */
+/** Reading the source (or that version of it), judged with its tags, then writing the target as any write does. */
 export function copyChecks(
   bucket: string,
   key: string,
   amz: ReadonlyMap<string, string>,
   source: CopySource,
+  tags: TagSet | undefined,
 ): AuthorizationCheck[] {
   return [
     {
       action: source.versionId ? 's3:GetObjectVersion' : 's3:GetObject',
       resource: objectArn(source.bucket, source.key),
       context: {},
+      existingObject: source,
     },
-    ...writeChecks(bucket, key, amz),
+    ...writeChecks(bucket, key, amz, tags),
+  ];
+}
+
+/**
+ * A CopyObject that copies its source's tags (the `COPY` directive) needs, as in S3, to read them
+ * (`s3:GetObjectTagging` on the source) and to set them (`s3:PutObjectTagging` on the target),
+ * when the source has any. None otherwise.
+ */
+export async function copiedTagChecks(
+  principal: Principal,
+  operation: S3Operation,
+): Promise<AuthorizationCheck[]> {
+  const source = operation.copySource;
+  if (operation.name !== 'CopyObject' || source === undefined || operation.requestTags !== undefined)
+    return [];
+  if (principal.objectTags === undefined || (await principal.objectTags(source)).size === 0) return [];
+  return [
+    {
+      action: source.versionId ? 's3:GetObjectVersionTagging' : 's3:GetObjectTagging',
+      resource: objectArn(source.bucket, source.key),
+      context: {},
+      existingObject: source,
+    },
+    {
+      action: 's3:PutObjectTagging',
+      resource: objectArn(operation.bucket, operation.key ?? ''),
+      context: {},
+    },
   ];
 }
 

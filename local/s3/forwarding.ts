@@ -10,6 +10,7 @@ import type { SignedRequest, VerifiedSignature } from '../core/sigv4-verify';
 import { copySourceHeader } from './copy';
 import { S3Error } from './errors';
 import type { ResolvedOperation } from './operations';
+import { taggingHeader } from './tagging';
 import { UPSTREAM_AUTHORIZATION } from './upstream';
 
 /** Standard request headers S3 acts on and moto gets (their parsed, single value); nothing else. */
@@ -32,8 +33,9 @@ const NOT_FORWARDED = new Set([
   'x-amz-decoded-content-length',
   'x-amz-trailer',
   'x-amz-date',
-  // Rebuilt from the parsed source that was authorized.
+  // Rebuilt from the parsed source and tags that were authorized.
   'x-amz-copy-source',
+  'x-amz-tagging',
 ]);
 /**
  * Where the content type of an object is kept when it is a form type: moto parses such bodies as
@@ -95,6 +97,8 @@ export function forwardHeaders(
     if (!NOT_FORWARDED.has(name)) headers[name] = value;
   }
   if (operation.copySource) headers['x-amz-copy-source'] = copySourceHeader(operation.copySource);
+  // A copy that keeps its source's tags gets none: S3 ignores `x-amz-tagging` then.
+  if (operation.requestTags) headers['x-amz-tagging'] = taggingHeader(operation.requestTags);
   if (verified.contentSha256 !== 'UNSIGNED-PAYLOAD' && !/^[0-9a-f]{64}$/.test(verified.contentSha256)) {
     withoutChunkedEncoding(headers);
   }

@@ -13,8 +13,8 @@
  * bound to the key they were created for.
  *
  * This file is the dispatcher: it starts the server, takes each request through those steps once
- * and hands it to its operation family (objects.ts, copy.ts, multipart.ts, batch-delete.ts), a
- * write in its key's turn (writes.ts). Authorization is authorize.ts; the rebuilt request,
+ * and hands it to its operation family (objects.ts, copy.ts, multipart.ts, batch-delete.ts,
+ * tagging.ts), a write in its key's turn (writes.ts). Authorization is authorize.ts; the rebuilt request,
  * forwarding.ts; moto's connection, upstream.ts; bodies, receive-body.ts; CORS, bucket-cors.ts.
  *
  * Never logged: credentials, session tokens, signatures, query strings (presigned URLs).
@@ -23,13 +23,14 @@ import { randomBytes } from 'node:crypto';
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { CORSRule } from '@aws-sdk/client-s3';
 import type { CredentialStore } from '../core/credential-store';
+import type { ResourcePolicyDocument } from '../core/policy-engine';
 import { headerValue, parseQuery, type SignedRequest, verifySignature } from '../core/sigv4-verify';
 import { closeServer, LOOPBACK, listen } from '../stack/ports';
-import { authorizeAll, sessionConditions } from './authorize';
+import { authorizeAll, type ObjectRef, type Principal, sessionConditions } from './authorize';
 import { deleteObjects } from './batch-delete';
 import { BucketCors } from './bucket-cors';
 import type { Exchange, GatewayContext } from './context';
-import { copyObject } from './copy';
+import { copiedTagChecks, copyObject } from './copy';
 import type { CorsRequest } from './cors';
 import { asS3Error, respondError, S3Error } from './errors';
 import { forwardHeaders, forwardQuery, nameChecksumAlgorithm } from './forwarding';
@@ -44,6 +45,7 @@ import { resolveOperation } from './operations';
 import { parsePath, upstreamPath } from './paths';
 import { PayloadVerifier } from './payload';
 import { BodyReceiver } from './receive-body';
+import { putObjectTagging, type TagSet } from './tagging';
 import { UploadRegistry } from './uploads';
 import { Moto } from './upstream';
 import { KeyWrites, type StorageWrite } from './writes';
@@ -60,6 +62,11 @@ export interface S3GatewayOptions {
   /** Carries every connection to moto (e.g. to its Unix socket). @default a keep-alive TCP agent */
   readonly upstreamAgent?: Agent;
   readonly store: CredentialStore;
+  /**
+   * A bucket's policy, evaluated with every request on it beside the caller's role policy (asked
+   * per request, so it can be set once the bucket exists). @default none
+   */
+  readonly bucketPolicy?: (bucket: string) => ResourcePolicyDocument | undefined;
   /** The region signatures must be scoped to. @default 'us-east-1' */
   readonly region?: string;
   /**
@@ -154,7 +161,20 @@ async function openContext(options: S3GatewayOptions, agent: Agent): Promise<Gat
   });
   const uploads = new UploadRegistry(options.maxUploads);
   const writes = new KeyWrites(onEvent);
-  return { store: options.store, region, now, log, moto, cors, bodies, uploads, writes, onEvent };
+  const bucketPolicy = options.bucketPolicy ?? (() => undefined);
+  return {
+    store: options.store,
+    bucketPolicy,
+    region,
+    now,
+    log,
+    moto,
+    cors,
+    bodies,
+    uploads,
+    writes,
+    onEvent,
+  };
 }
 
 export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gateway> {
@@ -237,8 +257,14 @@ async function prepare(ctx: GatewayContext, incoming: Incoming, progress: Progre
   const operation = resolveOperation({ method, rawPath, query, amzParameters: verified.amzParameters });
   progress.described = `${operation.name} ${operation.bucket}${operation.key === undefined ? '' : `/${operation.key}`}`;
   const conditions = sessionConditions(verified, ctx.region, ctx.now(), req.socket.remoteAddress ?? LOOPBACK);
-  const principal = { store: ctx.store, verified, conditions };
-  await authorizeAll(principal, operation.checks);
+  const principal: Principal = {
+    store: ctx.store,
+    verified,
+    conditions,
+    bucketPolicy: ctx.bucketPolicy,
+    objectTags: objectTagsOnce(ctx),
+  };
+  await authorizeAll(principal, [...operation.checks, ...(await copiedTagChecks(principal, operation))]);
   const headers = forwardHeaders(signed, verified, operation);
   // What must hold before any body is read: bound upload IDs, an XML type, a token moto issued.
   checkUploadBinding(ctx.uploads, operation);
@@ -264,12 +290,29 @@ async function prepare(ctx: GatewayContext, incoming: Incoming, progress: Progre
   return { req, res, operation, principal, target: { path, headers }, responseHeaders, body };
 }
 
+/** Reads each object's tags from moto at most once per request (a copy's source may be asked twice). */
+function objectTagsOnce(ctx: GatewayContext): (object: ObjectRef) => Promise<TagSet> {
+  const read = new Map<string, Promise<TagSet>>();
+  return (object) => {
+    const id = JSON.stringify([object.bucket, object.key, object.versionId ?? null]);
+    let tags = read.get(id);
+    if (tags === undefined) {
+      tags = ctx.moto.tags(object.bucket, object.key, object.versionId);
+      read.set(id, tags);
+    }
+    return tags;
+  };
+}
+
 /** Hands an authorized request to its operation family; resolves with the status sent. */
 function route(ctx: GatewayContext, exchange: Exchange): Promise<number> {
   switch (exchange.operation.name) {
     case 'GetObject':
     case 'HeadObject':
+    case 'GetObjectTagging':
       return getObject(ctx, exchange);
+    case 'PutObjectTagging':
+      return putObjectTagging(ctx, exchange);
     case 'ListObjectsV2':
       return listObjectsV2(ctx, exchange);
     case 'CopyObject':

@@ -1,9 +1,9 @@
 /**
  * Maps a path-style S3 request (`/{bucket}/{key}`) to the S3 operation it is and the IAM
  * authorization S3 performs for it: action(s), resource ARN(s) and the request's condition keys.
- * Only the operations the project's clients use are recognised; anything else (bucket ACLs,
- * policies, CORS or versioning configuration, ListBuckets, object ACLs and tags, ...) is refused
- * before the policy is even asked, as the deployed role grants none of it.
+ * Only the operations the project's clients (and the malware scanner) use are recognised; anything
+ * else (bucket ACLs, policies, CORS or versioning configuration, ListBuckets, object ACLs, ...) is
+ * refused before the policy is even asked, as the deployed role grants none of it.
  */
 import type { QueryParameter } from '../core/sigv4-verify';
 import type { AuthorizationCheck } from './authorize';
@@ -11,7 +11,8 @@ import { type CopySource, copyChecks, parseCopySource } from './copy';
 import { accessDenied, S3Error } from './errors';
 import { RESPONSE_OVERRIDES } from './forwarding';
 import { bucketArn, objectArn, parsePath } from './paths';
-import { writeChecks } from './write-checks';
+import type { TagSet } from './tagging';
+import { writeChecks, writeTags } from './write-checks';
 
 // Re-exported so request parsing keeps one import; each strict parser lives beside its family.
 export { deleteRequestXml, parseDeleteRequest } from './batch-delete';
@@ -33,18 +34,26 @@ export type OperationName =
   | 'UploadPartCopy'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
-  | 'ListParts';
+  | 'ListParts'
+  | 'GetObjectTagging'
+  | 'PutObjectTagging'
+  | 'DeleteObjectTagging';
 
 export interface S3Operation {
   readonly name: OperationName;
   readonly bucket: string;
   readonly key?: string;
-  /** Checks that must all be allowed; empty for DeleteObjects, which is checked per key from its body. */
+  /**
+   * Checks that must all be allowed; empty for DeleteObjects and PutObjectTagging, checked from
+   * their bodies (per key; with the tags set).
+   */
   readonly checks: readonly AuthorizationCheck[];
   /** Whether `x-amz-checksum-*` values describe this request's body. */
   readonly checksumsDescribeBody: boolean;
   /** The copy source that was authorized (CopyObject, UploadPartCopy): what moto is told to copy. */
   readonly copySource?: CopySource;
+  /** The tags a write sets, as authorized (moto gets them re-encoded); undefined: none named. */
+  readonly requestTags?: TagSet;
 }
 
 /** An operation with the S3 query parameters it was resolved from (what moto gets as its query). */
@@ -169,10 +178,23 @@ function readOperation(request: ObjectRequest): S3Operation {
       checks: [{ action: 's3:ListMultipartUploadParts', resource, context: {} }],
     };
   }
+  const versioned = parameters.has('versionId');
+  const existingObject = existing(request);
+  if (method === 'GET' && parameters.has('tagging')) {
+    onlyParameters(parameters, ['tagging', 'versionId'], 'GetObjectTagging');
+    const action = versioned ? 's3:GetObjectVersionTagging' : 's3:GetObjectTagging';
+    return { ...base, name: 'GetObjectTagging', checks: [{ action, resource, context: {}, existingObject }] };
+  }
   const name = method === 'GET' ? 'GetObject' : 'HeadObject';
   onlyParameters(parameters, ['partNumber', 'versionId', ...Object.keys(RESPONSE_OVERRIDES)], name);
-  const action = parameters.has('versionId') ? 's3:GetObjectVersion' : 's3:GetObject';
-  return { ...base, name, checks: [{ action, resource, context: {} }] };
+  const action = versioned ? 's3:GetObjectVersion' : 's3:GetObject';
+  return { ...base, name, checks: [{ action, resource, context: {}, existingObject }] };
+}
+
+/** The object (or version) a request names, as it exists: what its tags are read from. */
+function existing({ bucket, key, parameters }: ObjectRequest): AuthorizationCheck['existingObject'] {
+  const versionId = parameters.get('versionId');
+  return { bucket, key, ...(versionId === undefined ? {} : { versionId }) };
 }
 
 function uploadPartOperation(request: ObjectRequest): S3Operation {
@@ -184,7 +206,7 @@ function uploadPartOperation(request: ObjectRequest): S3Operation {
     return {
       ...base,
       name: 'UploadPartCopy',
-      checks: copyChecks(bucket, key, new Map(), copySource),
+      checks: copyChecks(bucket, key, new Map(), copySource, undefined),
       copySource,
     };
   }
@@ -196,21 +218,38 @@ function uploadPartOperation(request: ObjectRequest): S3Operation {
   };
 }
 
+/** The operation's tags, when it names any (absent properties stay absent). */
+const tagged = (tags: TagSet | undefined) => (tags === undefined ? {} : { requestTags: tags });
+
 function putOperation(request: ObjectRequest): S3Operation {
   const { bucket, key, amz, parameters, base, copySource } = request;
   if (parameters.has('uploadId') || parameters.has('partNumber')) return uploadPartOperation(request);
-  onlyParameters(parameters, [], copySource === undefined ? 'PutObject' : 'CopyObject');
-  if (copySource !== undefined) {
-    return { ...base, name: 'CopyObject', checks: copyChecks(bucket, key, amz, copySource), copySource };
+  if (parameters.has('tagging')) {
+    onlyParameters(parameters, ['tagging', 'versionId'], 'PutObjectTagging');
+    // Judged once its body says which tags it sets (tagging.ts).
+    return { ...base, name: 'PutObjectTagging', checks: [], checksumsDescribeBody: true };
   }
-  return { ...base, name: 'PutObject', checks: writeChecks(bucket, key, amz), checksumsDescribeBody: true };
+  onlyParameters(parameters, [], copySource === undefined ? 'PutObject' : 'CopyObject');
+  const tags = writeTags(amz, copySource !== undefined);
+  if (copySource !== undefined) {
+    const checks = copyChecks(bucket, key, amz, copySource, tags);
+    return { ...base, name: 'CopyObject', checks, copySource, ...tagged(tags) };
+  }
+  const checks = writeChecks(bucket, key, amz, tags);
+  return { ...base, name: 'PutObject', checks, checksumsDescribeBody: true, ...tagged(tags) };
 }
 
 function postOperation(request: ObjectRequest): S3Operation | undefined {
   const { bucket, key, amz, parameters, resource, base } = request;
   if (parameters.has('uploads')) {
     onlyParameters(parameters, ['uploads'], 'CreateMultipartUpload');
-    return { ...base, name: 'CreateMultipartUpload', checks: writeChecks(bucket, key, amz) };
+    const tags = writeTags(amz, false);
+    return {
+      ...base,
+      name: 'CreateMultipartUpload',
+      checks: writeChecks(bucket, key, amz, tags),
+      ...tagged(tags),
+    };
   }
   if (parameters.has('uploadId')) {
     onlyParameters(parameters, ['uploadId'], 'CompleteMultipartUpload');
@@ -232,6 +271,12 @@ function deleteOperation(request: ObjectRequest): S3Operation {
       name: 'AbortMultipartUpload',
       checks: [{ action: 's3:AbortMultipartUpload', resource, context: {} }],
     };
+  }
+  if (parameters.has('tagging')) {
+    onlyParameters(parameters, ['tagging', 'versionId'], 'DeleteObjectTagging');
+    const action = parameters.has('versionId') ? 's3:DeleteObjectVersionTagging' : 's3:DeleteObjectTagging';
+    const check = { action, resource, context: {}, existingObject: existing(request) };
+    return { ...base, name: 'DeleteObjectTagging', checks: [check] };
   }
   onlyParameters(parameters, ['versionId'], 'DeleteObject');
   const action = parameters.has('versionId') ? 's3:DeleteObjectVersion' : 's3:DeleteObject';

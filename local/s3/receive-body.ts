@@ -55,6 +55,7 @@ function bodyKind(operation: ResolvedOperation): 'object' | 'xml' | 'none' {
       return 'object';
     case 'DeleteObjects':
     case 'CompleteMultipartUpload':
+    case 'PutObjectTagging':
       return 'xml';
     default:
       return 'none';

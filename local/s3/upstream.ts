@@ -1,7 +1,7 @@
 /**
  * The connection to moto: forwarding a rebuilt request and relaying moto's answer to the client
  * (its connection headers and CORS dropped; some answers refused, rewritten or read on the way),
- * and the HEAD of one key that copy preconditions need.
+ * the HEAD of one key that copy preconditions need, and the tags of one object that a policy reads.
  */
 import {
   type Agent,
@@ -14,6 +14,7 @@ import {
 import type { Readable } from 'node:stream';
 import { S3Error } from './errors';
 import { upstreamPath } from './paths';
+import { parseTaggingXml, type TagSet } from './tagging';
 
 /** A well-formed placeholder: moto never checks it, and it carries no secret. */
 export const UPSTREAM_AUTHORIZATION =
@@ -113,25 +114,59 @@ export class Moto {
   }
 
   /** moto's answer to a HEAD of one key: its status and ETag. */
-  head(bucket: string, key: string): Promise<{ status: number; etag?: string }> {
+  async head(bucket: string, key: string): Promise<{ status: number; etag?: string }> {
+    const { status, headers } = await this.ask('HEAD', upstreamPath(bucket, key));
+    const etag = headers.etag;
+    return { status, ...(typeof etag === 'string' ? { etag } : {}) };
+  }
+
+  /** One object's tags (GetObjectTagging); none for a missing object or version. */
+  async tags(bucket: string, key: string, versionId?: string): Promise<TagSet> {
+    const query =
+      versionId === undefined ? '?tagging' : `?tagging&versionId=${encodeURIComponent(versionId)}`;
+    const { status, body } = await this.ask('GET', upstreamPath(bucket, key) + query);
+    if (status === 404) return new Map();
+    if (status !== 200)
+      throw new S3Error(
+        503,
+        'ServiceUnavailable',
+        'Please reduce your request rate.',
+        {},
+        `moto answered GetObjectTagging with ${status}`,
+      );
+    return parseTaggingXml(body);
+  }
+
+  /** A small request of the gateway's own to moto; resolves with the whole answer. */
+  private ask(
+    method: string,
+    path: string,
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
     return new Promise((resolve, reject) => {
       const request = httpRequest(
         {
           agent: this.agent,
           host: this.url.hostname,
           port: this.url.port,
-          method: 'HEAD',
-          path: upstreamPath(bucket, key),
+          method,
+          path,
           // As for every forwarded request: moto applies object ACLs to an anonymous one.
           headers: { host: this.url.host, authorization: UPSTREAM_AUTHORIZATION },
         },
         (response) => {
-          response.resume();
-          const etag = response.headers.etag;
-          resolve({ status: response.statusCode ?? 502, ...(typeof etag === 'string' ? { etag } : {}) });
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 502,
+              headers: response.headers,
+              body: Buffer.concat(chunks),
+            }),
+          );
         },
       );
-      request.on('error', reject);
+      request.on('error', (error) => reject(unreachable(error)));
       request.end();
     });
   }

@@ -8,6 +8,7 @@ import { startIdentityService } from '../cognito-identity/service';
 import { startUserPoolGateway } from '../cognito-idp/gateway';
 import type { Principals, StaticCredentials } from '../core/aws-json';
 import { type CredentialStore, createCredentialStore } from '../core/credential-store';
+import type { ResourcePolicyDocument } from '../core/policy-engine';
 import { startDynamoDbGateway } from '../dynamodb/gateway';
 import { type SessionKey, startKmsGateway } from '../kms/gateway';
 import { type MotoServer, startMoto } from '../moto/moto';
@@ -60,6 +61,7 @@ function startDataDoors(
   hooks: {
     readonly onEvent: (write: StorageWrite) => void;
     readonly sessionKey: () => SessionKey | undefined;
+    readonly bucketPolicy: (bucket: string) => ResourcePolicyDocument | undefined;
   },
 ) {
   const { host, region, ports, logging, moto, store, principals } = context;
@@ -73,6 +75,7 @@ function startDataDoors(
       upstreamAgent: moto.agent,
       region,
       onEvent: hooks.onEvent,
+      bucketPolicy: hooks.bucketPolicy,
       ...logging,
     }),
     startDynamoDbGateway({
@@ -128,6 +131,8 @@ export async function startFrontDoors(settings: DoorSettings, stops: Stops) {
   stops.add(() => userPool.close());
   // The gateway starts before the events function exists (that needs the bucket and endpoints).
   let eventSink: ((write: StorageWrite) => void) | undefined;
+  // Set once the bucket exists, as `cdk deploy` attaches a bucket's policy.
+  const bucketPolicies = new Map<string, ResourcePolicyDocument>();
   const context = { host, region, ports, logging, moto, store, principals };
   const [identity, [s3, dynamodb, kms]] = await Promise.all([
     startIdentityService({
@@ -140,7 +145,11 @@ export async function startFrontDoors(settings: DoorSettings, stops: Stops) {
       developerCredentials: keys.function,
       ...logging,
     }),
-    startDataDoors(context, { onEvent: (write) => eventSink?.(write), sessionKey: () => sessionKey }),
+    startDataDoors(context, {
+      onEvent: (write) => eventSink?.(write),
+      sessionKey: () => sessionKey,
+      bucketPolicy: (bucket) => bucketPolicies.get(bucket),
+    }),
   ]);
   stops.add(
     () => identity.close(),
@@ -173,6 +182,10 @@ export async function startFrontDoors(settings: DoorSettings, stops: Stops) {
     /** Lets the function use this key (as the key policy allows) once the bootstrap made it. */
     allowSessionKey: (key: SessionKey) => {
       sessionKey = key;
+    },
+    /** Attaches a bucket's policy: the S3 gateway evaluates it with every request on the bucket. */
+    setBucketPolicy: (bucket: string, policy: ResourcePolicyDocument) => {
+      bucketPolicies.set(bucket, policy);
     },
     /** Where the S3 gateway delivers each stored write once the events function runs. */
     deliverEventsTo: (sink: (write: StorageWrite) => void) => {

@@ -15,6 +15,7 @@ import {
   variableName,
   writeEnvironment,
 } from '../../shared/contract/environment';
+import type { ScanSettingsInput } from '../../shared/domain/scan';
 import type { PolicyDocument } from '../../shared/policy/access-policy';
 import { buildEventsFunctionPolicy } from '../../shared/policy/events-policy';
 import { type ApiAdapterOptions, type LambdaProxyHandler, startApiAdapter } from '../apigateway/adapter';
@@ -31,6 +32,22 @@ export interface DeploymentOptions {
   readonly quota?: { readonly bytes?: number; readonly objects?: number };
   /** @default `GROUP_QUOTA_BYTES` / `GROUP_QUOTA_OBJECTS` from the environment (none) */
   readonly groupQuota?: { readonly bytes?: number; readonly objects?: number };
+  /** Malware scanning's settings, `false` for none. @default `MALWARE_SCANNING` from the environment (off) */
+  readonly malwareScanning?: ScanSettingsInput | false;
+}
+
+/** The events function's role: the bucket policy lets it read objects before their scan ends. */
+export const EVENTS_ROLE_ARN = 'arn:aws:iam::000000000000:role/user-files-local-events';
+
+/** The options' values, written as the variables they override (the contract parses them). */
+function optionVariables(options: DeploymentOptions): Record<string, string> {
+  const scanning = options.malwareScanning;
+  return {
+    ...(options.uploadRules === undefined ? {} : { UPLOAD_RULES: options.uploadRules }),
+    ...(scanning === undefined
+      ? {}
+      : { MALWARE_SCANNING: scanning === false ? '0' : JSON.stringify(scanning) }),
+  };
 }
 
 /**
@@ -49,8 +66,9 @@ export function deploymentSettings(options: DeploymentOptions, bucketName: strin
       'defaultUrlLifetimeSeconds',
       'maxUrlLifetimeSeconds',
       'incompleteUploadExpiryDays',
+      'malwareScanning',
     ],
-    { ...env, ...(options.uploadRules === undefined ? {} : { UPLOAD_RULES: options.uploadRules }) },
+    { ...env, ...optionVariables(options) },
   );
   const quota = options.quota ? { quotaBytes: options.quota.bytes, quotaObjects: options.quota.objects } : {};
   const groupQuota = options.groupQuota
@@ -96,7 +114,7 @@ export function startEventsFunction(
   const { region, log } = settings;
   const config = loadEventsConfig({ AWS_REGION: region, ...writeEnvironment(deployment) });
   const roleCredentials = doors.store.issueRoleCredentials(
-    'arn:aws:iam::000000000000:role/user-files-local-events',
+    EVENTS_ROLE_ARN,
     buildEventsFunctionPolicy(`arn:aws:s3:::${config.bucketName}`),
   );
   const dynamo = new DynamoDBClient({ region, endpoint: doors.dynamodb.url, credentials: doors.keys.events });
@@ -125,7 +143,6 @@ export function startEventsFunction(
       log: (message, fields) => log?.(`events: ${message} ${JSON.stringify(fields)}`),
     }),
   });
-  doors.deliverEventsTo((write) => events.onEvent(write));
   stops.add(() => events.close());
   return events;
 }

@@ -9,8 +9,10 @@
 
 import type { JsonWebKey } from 'node:crypto';
 import type { AccessMode } from '../../shared/contract/environment';
+import type { ScanSettings, ScanSettingsInput } from '../../shared/domain/scan';
 import type { ApiAdapterOptions } from '../apigateway/adapter';
 import type { StaticCredentials } from '../core/aws-json';
+import type { Scanner } from '../scanner/scanner';
 import type { DeliveryFaults, StorageEvents } from '../storage-events/delivery';
 import type { SessionCredentials } from './admin-keys';
 import { bootstrap, type DemoUser } from './bootstrap';
@@ -29,6 +31,7 @@ import {
   startEventsFunction,
 } from './functions';
 import { LOOPBACK } from './ports';
+import { startScanning } from './scanning';
 import { createStops } from './stops';
 
 export type { AccessMode } from '../../shared/contract/environment';
@@ -95,6 +98,14 @@ export interface LocalStackOptions {
    * `SESSION_KEY_ID`. `false` starts a stack without it (each instance then mints its own). @default true
    */
   readonly sessionStore?: boolean;
+  /**
+   * Malware scanning, as the stack's `malwareScanning`: the bucket policy that holds reads until an
+   * object is scanned clean, the local scanner, and both functions' `MALWARE_SCANNING`. `false`:
+   * off. @default `MALWARE_SCANNING` from the environment (off when unset)
+   */
+  readonly malwareScanning?: ScanSettingsInput | false;
+  /** The scanner's wait after each write. @default `SCAN_DELAY_MS` from the environment, else 300 */
+  readonly scanDelayMs?: number;
 }
 
 /** The deployed stack's outputs, plus the local endpoints and the demo users. */
@@ -127,6 +138,8 @@ export interface LocalStackOutputs {
   readonly DemoUsers: readonly DemoUser[];
   /** The user-pool group both demo users are in; its team folder is `groups/{DemoGroup}/`. */
   readonly DemoGroup: string;
+  /** Malware scanning's settings (scanned prefixes, `onUnsupported`), or false when it is off. */
+  readonly MalwareScanning: ScanSettings | false;
 }
 
 export interface LocalStack {
@@ -154,6 +167,8 @@ export interface LocalStack {
   readonly sessionKeyId?: string;
   /** The bucket's event delivery to the events function: `drain()` waits until it is idle. */
   readonly events: StorageEvents;
+  /** With malware scanning: the local scanner (`drain()` waits until every scan so far ended). */
+  readonly scanner?: Scanner;
   /**
    * Read-only credentials for `npm run audit`: `s3:ListBucket` on the bucket and nothing else (the
    * ledger it reads with the admin keys). Issued at start, valid while the stack runs.
@@ -211,6 +226,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       deployment,
       stops,
     );
+    const scanner = startScanning(
+      { ...settings, delayMs: options.scanDelayMs },
+      doors,
+      deployment,
+      events,
+      stops,
+    );
+    doors.deliverEventsTo((write) => {
+      events.onEvent(write);
+      scanner?.onEvent(write);
+    });
     const apiUrl =
       (options.api ?? true)
         ? await startApiFunction(
@@ -230,8 +256,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           )
         : '';
     return {
-      outputs: outputsOf(settings.region, doors, created, accessMode, apiUrl),
+      outputs: {
+        ...outputsOf(settings.region, doors, created, accessMode, apiUrl),
+        MalwareScanning: deployment.malwareScanning ?? false,
+      },
       events,
+      ...(scanner ? { scanner } : {}),
       adminCredentials: doors.keys.admin,
       auditCredentials: issueAuditCredentials(doors, created.bucketName),
       userPoolSigningKey: {
@@ -259,7 +289,7 @@ function outputsOf(
   created: Awaited<ReturnType<typeof bootstrap>>,
   accessMode: AccessMode,
   apiUrl: string,
-): LocalStackOutputs {
+): Omit<LocalStackOutputs, 'MalwareScanning'> {
   return {
     Region: region,
     UserPoolId: created.userPoolId,

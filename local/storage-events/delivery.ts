@@ -3,7 +3,8 @@
  * S3 sends to SQS (same fields, `sequencer` rising per key), wrapped in the SQS event shape and
  * delivered in batches to the events function's processing, as the queue's event source mapping
  * does: failed messages are delivered again, and after `maxReceiveCount` receives they land in the
- * dead-letter list. Test switches duplicate, delay and reorder deliveries, as S3 and SQS may.
+ * dead-letter list. Test switches duplicate, delay and reorder deliveries, as S3 and SQS may. Other
+ * sources the queue is subscribed to (the scanner's results, as EventBridge's) `send` their bodies.
  */
 import { randomUUID } from 'node:crypto';
 import type { Agent } from 'node:http';
@@ -42,6 +43,11 @@ export interface StorageEventsOptions {
 export interface StorageEvents {
   /** The S3 gateway's `onEvent`. */
   readonly onEvent: (write: StorageWrite) => void;
+  /**
+   * Sends one message with this body, as any other source the queue is subscribed to would
+   * (EventBridge's scan results): delivered, retried and dead-lettered like the rest.
+   */
+  send(body: string): void;
   /** Resolves once every message so far was processed or dead-lettered. */
   drain(): Promise<void>;
   /** Bodies of the messages that failed `maxReceiveCount` times. */
@@ -219,6 +225,7 @@ export function startStorageEvents(options: StorageEventsOptions): StorageEvents
       const record = s3EventRecord(s3, region, write, sequencer, eventTime);
       queue.send(record.then((document) => JSON.stringify({ Records: [document] })));
     },
+    send: (body) => queue.send(Promise.resolve(body)),
     drain: () => queue.drain(),
     deadLetters: queue.deadLetters,
     stats: queue.stats,

@@ -23,8 +23,9 @@ import {
   createCredentialStore,
   type IdentityPool,
 } from '../../local/core/credential-store';
+import type { ResourcePolicyDocument } from '../../local/core/policy-engine';
 import { type MotoServer, startMoto } from '../../local/moto/moto';
-import { type S3Gateway, startS3Gateway } from '../../local/s3/gateway';
+import { type S3Gateway, type S3GatewayOptions, startS3Gateway } from '../../local/s3/gateway';
 import { buildAuthenticatedRolePolicy } from '../../shared/policy/access-policy';
 import { signInWithPassword, type Tokens } from '../support/sign-in';
 
@@ -48,7 +49,13 @@ export interface LocalServices {
 }
 
 export async function startLocalServices(
-  options: { credentialLifetimeSeconds?: number; now?: () => number } = {},
+  options: {
+    credentialLifetimeSeconds?: number;
+    now?: () => number;
+    /** Bucket policies the gateway evaluates (malware scanning's). */
+    bucketPolicies?: ReadonlyMap<string, ResourcePolicyDocument>;
+    onEvent?: S3GatewayOptions['onEvent'];
+  } = {},
 ): Promise<LocalServices> {
   const moto = await startMoto();
   const store = createCredentialStore(options.now ? { now: options.now } : {});
@@ -77,6 +84,10 @@ export async function startLocalServices(
       region: REGION,
       log,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.bucketPolicies
+        ? { bucketPolicy: (bucket: string) => options.bucketPolicies?.get(bucket) }
+        : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     }),
   ]);
   return {

@@ -10,6 +10,7 @@ import {
   resolveOperation,
 } from '../../../local/s3/operations';
 import { checkPayload, decodeAwsChunked } from '../../../local/s3/payload';
+import { parseTaggingHeader, parseTaggingXml, taggingHeader, taggingXml } from '../../../local/s3/tagging';
 
 function operation(method: string, url: string, amz: Record<string, string> = {}) {
   const [rawPath = '/', rawQuery = ''] = url.split('?');
@@ -86,6 +87,70 @@ describe('resolveOperation', () => {
     ).toEqual(['s3:PutObject', 's3:PutObjectAcl', 's3:PutObjectTagging']);
   });
 
+  it('maps the tagging subresource to its actions, each judged with the object’s tags', () => {
+    const existingObject = { bucket: 'b', key: 'k' };
+    expect(operation('GET', '/b/k?tagging')).toMatchObject({
+      name: 'GetObjectTagging',
+      checks: [{ action: 's3:GetObjectTagging', resource: 'arn:aws:s3:::b/k', existingObject }],
+    });
+    expect(operation('GET', '/b/k?tagging&versionId=v').checks[0]).toMatchObject({
+      action: 's3:GetObjectVersionTagging',
+      existingObject: { ...existingObject, versionId: 'v' },
+    });
+    expect(operation('DELETE', '/b/k?tagging').checks[0]?.action).toBe('s3:DeleteObjectTagging');
+    expect(operation('DELETE', '/b/k?tagging&versionId=v').checks[0]?.action).toBe(
+      's3:DeleteObjectVersionTagging',
+    );
+    // Judged from its body, once the tags it sets are known.
+    expect(operation('PUT', '/b/k?tagging')).toMatchObject({ name: 'PutObjectTagging', checks: [] });
+    expect(operation('GET', '/b/k').checks[0]).toMatchObject({ existingObject });
+  });
+
+  it('judges a write with the tags it sets, and a copy only when it replaces them', () => {
+    const tagged = { 'x-amz-tagging': 'GuardDutyMalwareScanStatus=NO_THREATS_FOUND&a=b%20c' };
+    const context = {
+      's3:RequestObjectTagKeys': ['GuardDutyMalwareScanStatus', 'a'],
+      's3:RequestObjectTag/GuardDutyMalwareScanStatus': 'NO_THREATS_FOUND',
+      's3:RequestObjectTag/a': 'b c',
+    };
+    for (const [method, url] of [
+      ['PUT', '/b/k'],
+      ['POST', '/b/k?uploads'],
+    ] as const) {
+      expect(operation(method, url, tagged).checks).toMatchObject([
+        { action: 's3:PutObject', context },
+        { action: 's3:PutObjectTagging', context },
+      ]);
+    }
+    const copy = { 'x-amz-copy-source': 'b/src', ...tagged };
+    const replace = operation('PUT', '/b/k', { ...copy, 'x-amz-tagging-directive': 'REPLACE' });
+    expect(replace.checks.slice(1)).toMatchObject([
+      { action: 's3:PutObject', context },
+      { action: 's3:PutObjectTagging' },
+    ]);
+    expect(replace.requestTags).toEqual(
+      new Map([
+        ['GuardDutyMalwareScanStatus', 'NO_THREATS_FOUND'],
+        ['a', 'b c'],
+      ]),
+    );
+    // COPY (the default) ignores the header, as S3 does: no tag keys, nothing forwarded.
+    const kept = operation('PUT', '/b/k', copy);
+    expect(kept.checks.map((check) => check.action)).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(kept.checks[1]?.context).not.toHaveProperty('s3:RequestObjectTagKeys');
+    expect(kept.requestTags).toBeUndefined();
+    // A copy that replaces the tags with none needs no tagging permission.
+    const untagged = operation('PUT', '/b/k', {
+      'x-amz-copy-source': 'b/src',
+      'x-amz-tagging-directive': 'REPLACE',
+    });
+    expect(untagged.checks.map((check) => check.action)).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(untagged.requestTags).toEqual(new Map());
+    expect(() =>
+      operation('PUT', '/b/k', { 'x-amz-copy-source': 'b/src', 'x-amz-tagging-directive': 'MERGE' }),
+    ).toThrow(s3Error({ status: 400, code: 'InvalidArgument' }));
+  });
+
   it('refuses everything else with AccessDenied', () => {
     for (const [method, url] of [
       ['GET', '/'],
@@ -97,7 +162,8 @@ describe('resolveOperation', () => {
       ['DELETE', '/b'],
       ['HEAD', '/b'],
       ['GET', '/b/k?acl'],
-      ['PUT', '/b/k?tagging'],
+      ['PUT', '/b/k?legal-hold'],
+      ['GET', '/b/k?tagging&acl'],
       ['GET', '/b/k?attributes'],
       ['POST', '/b/k?restore'],
       ['POST', '/b/k'],
@@ -114,6 +180,49 @@ describe('resolveOperation', () => {
     expect(() => parsePath('/b/%zz')).toThrow(s3Error({ code: 'InvalidURI' }));
     expect(parseCopySource('b/k%3Fx?versionId=v1')).toEqual({ bucket: 'b', key: 'k?x', versionId: 'v1' });
     expect(() => parseCopySource('just-a-bucket')).toThrow(s3Error({ code: 'InvalidArgument' }));
+  });
+});
+
+describe('tag sets', () => {
+  it('parses x-amz-tagging strictly and re-encodes it', () => {
+    expect(parseTaggingHeader('a=1&b=&c&d=x+y%2Bz')).toEqual(
+      new Map([
+        ['a', '1'],
+        ['b', ''],
+        ['c', ''],
+        ['d', 'x y+z'],
+      ]),
+    );
+    expect(taggingHeader(new Map([['k y', 'v&w=']]))).toBe('k%20y=v%26w%3D');
+    expect(parseTaggingHeader(taggingHeader(new Map([['k y', 'v&w=']])))).toEqual(new Map([['k y', 'v&w=']]));
+    for (const bad of ['a=1&a=2', '=1', 'aws:x=1', `${'k'.repeat(129)}=1`, `k=${'v'.repeat(257)}`]) {
+      expect(() => parseTaggingHeader(bad)).toThrow(s3Error({ status: 400, code: 'InvalidTag' }));
+    }
+    expect(() => parseTaggingHeader(Array.from({ length: 11 }, (_, i) => `k${i}=v`).join('&'))).toThrow(
+      s3Error({ status: 400, code: 'BadRequest' }),
+    );
+    expect(() => parseTaggingHeader('a=%E0')).toThrow(s3Error({ status: 400, code: 'InvalidArgument' }));
+  });
+
+  it('parses a Tagging document strictly and rebuilds it', () => {
+    const tags = new Map([
+      ['GuardDutyMalwareScanStatus', 'THREATS_FOUND'],
+      ['<k>', ''],
+    ]);
+    expect(parseTaggingXml(Buffer.from(taggingXml(tags)))).toEqual(tags);
+    expect(parseTaggingXml(Buffer.from('<Tagging><TagSet/></Tagging>'))).toEqual(new Map());
+    for (const bad of [
+      '<Tagging/>',
+      '<Tagging><TagSet><Tag><Key>a</Key></Tag></TagSet></Tagging>',
+      '<Tagging><TagSet><Tag><Key>a</Key><Value/><Value/></Tag></TagSet></Tagging>',
+      '<Tagging><TagSet/><TagSet/></Tagging>',
+      '<Other><TagSet/></Other>',
+    ]) {
+      expect(() => parseTaggingXml(Buffer.from(bad))).toThrow(s3Error({ code: 'MalformedXML' }));
+    }
+    const twice =
+      '<Tagging><TagSet><Tag><Key>a</Key><Value/></Tag><Tag><Key>a</Key><Value/></Tag></TagSet></Tagging>';
+    expect(() => parseTaggingXml(Buffer.from(twice))).toThrow(s3Error({ code: 'InvalidTag' }));
   });
 });
 

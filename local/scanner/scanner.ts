@@ -1,0 +1,242 @@
+/**
+ * The local stand-in for GuardDuty Malware Protection for S3: after each object created in a
+ * scanned prefix, and a delay (`SCAN_DELAY_MS`), it reads the object's first MiB through the S3
+ * gateway with its own role's credentials, finds the EICAR test string or not, tags the object
+ * `GuardDutyMalwareScanStatus` through the gateway (which lets only this role tag) and sends the
+ * scan-result event GuardDuty publishes to the events queue. No real engine: EICAR is the only
+ * threat it knows, and it opens no archives.
+ *
+ * Never logged: credentials, object contents.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import {
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  PutObjectTaggingCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { isScanned, SCAN_TAG, type ScanResult, type ScanSettings } from '../../shared/domain/scan';
+import { scanResultDocument } from '../../shared/events/scan-result';
+import type { StorageWrite } from '../s3/writes';
+
+/** The standard 68-byte antivirus test file (eicar.org): harmless, detected by every scanner. */
+export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
+/** The name GuardDuty reports for it. */
+export const EICAR_THREAT = 'EICAR-Test-File (not a virus)';
+/** How much of each object is searched. */
+export const SCANNED_BYTES = 1024 * 1024;
+export const DEFAULT_SCAN_DELAY_MS = 300;
+const MAX_SCAN_DELAY_MS = 600_000;
+const ACCOUNT = '000000000000';
+
+export interface ScannerOptions {
+  /** The S3 gateway's URL: the scanner reads and tags through it, as any caller. */
+  readonly endpoint: string;
+  readonly region: string;
+  /** The scanner role's credentials (`buildScannerPolicy`). */
+  readonly credentials: AwsCredentialIdentity;
+  readonly bucket: string;
+  readonly settings: ScanSettings;
+  /** Wait after each write before scanning it. @default DEFAULT_SCAN_DELAY_MS */
+  readonly delayMs?: number;
+  /** Scans at once. @default 4 */
+  readonly concurrency?: number;
+  /** Where each scan-result event's JSON goes (the events queue). */
+  readonly send: (body: string) => void;
+  readonly log?: (line: string) => void;
+  /** Called between an object's read and its tagging: tests replace the object here. */
+  readonly afterRead?: (key: string) => Promise<void>;
+}
+
+export interface Scanner {
+  /** The S3 gateway's write events (what GuardDuty learns from S3). */
+  readonly onEvent: (write: StorageWrite) => void;
+  /** Resolves once every scan asked for so far has ended (its result sent, or skipped). */
+  drain(): Promise<void>;
+  readonly stats: { scanned: number; skipped: number; failed: number };
+  /** Drops scans not begun, waits for those running, and stops. */
+  close(): Promise<void>;
+}
+
+/** `SCAN_DELAY_MS`: a whole number of ms up to 10 minutes; unset, the default. */
+export function scanDelayFromEnv(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.SCAN_DELAY_MS;
+  if (raw === undefined || raw === '') return DEFAULT_SCAN_DELAY_MS;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > MAX_SCAN_DELAY_MS) {
+    throw new TypeError(`SCAN_DELAY_MS=${raw} is not a whole number of ms from 0 to ${MAX_SCAN_DELAY_MS}`);
+  }
+  return value;
+}
+
+/** Reads at most `limit` bytes of a stream, then lets it go. */
+async function firstBytes(body: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk as Buffer);
+    length += (chunk as Buffer).length;
+    if (length >= limit) break; // leaving the loop destroys the stream
+  }
+  return Buffer.concat(chunks).subarray(0, limit);
+}
+
+const unquote = (etag: string | undefined) => (etag ?? '').replaceAll('"', '');
+
+/** What one object's scan found, about the version (ETag) it read. */
+interface Finding {
+  readonly eTag: string;
+  readonly result: ScanResult;
+  readonly threats: string[];
+}
+
+class LocalScanner implements Scanner {
+  readonly stats = { scanned: 0, skipped: 0, failed: 0 };
+  private readonly s3: S3Client;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly waiting: string[] = [];
+  private running = 0;
+  private idle: (() => void)[] = [];
+  private closed = false;
+
+  constructor(private readonly options: ScannerOptions) {
+    this.s3 = new S3Client({
+      region: options.region,
+      endpoint: options.endpoint,
+      forcePathStyle: true,
+      credentials: options.credentials,
+      maxAttempts: 2,
+    });
+  }
+
+  readonly onEvent = (write: StorageWrite): void => {
+    const { bucket, settings } = this.options;
+    if (this.closed || !write.name.startsWith('ObjectCreated:')) return;
+    if (write.bucket !== bucket || !isScanned(settings, write.key)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.waiting.push(write.key);
+      this.next();
+    }, this.options.delayMs ?? DEFAULT_SCAN_DELAY_MS);
+    this.timers.add(timer);
+  };
+
+  drain(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idle.push(resolve);
+      this.settle();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.waiting.length = 0;
+    await this.drain();
+    this.s3.destroy();
+  }
+
+  /** Starts waiting scans while there is room. */
+  private next(): void {
+    while (!this.closed && this.running < (this.options.concurrency ?? 4) && this.waiting.length > 0) {
+      const key = this.waiting.shift() as string;
+      this.running += 1;
+      void this.scan(key).finally(() => {
+        this.running -= 1;
+        this.next();
+        this.settle();
+      });
+    }
+  }
+
+  private settle(): void {
+    if (this.timers.size > 0 || this.waiting.length > 0 || this.running > 0) return;
+    const waiting = this.idle;
+    this.idle = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  /** One object: read (unreadable: skipped), judged, tagged if unchanged, reported. */
+  private async scan(key: string): Promise<void> {
+    const finding = await this.read(key).catch(() => undefined);
+    if (finding === undefined) {
+      this.stats.skipped += 1;
+      this.options.log?.(`scanner: ${key} skipped (not readable)`);
+      return;
+    }
+    try {
+      await this.options.afterRead?.(key);
+      if (!(await this.tag(key, finding))) {
+        this.stats.skipped += 1;
+        this.options.log?.(`scanner: ${key} skipped (changed since read; its own scan follows)`);
+        return;
+      }
+      this.stats.scanned += 1;
+      this.report(key, finding);
+    } catch (error) {
+      this.stats.failed += 1;
+      this.options.log?.(`scanner: ${key} failed: ${error instanceof Error ? error.name : typeof error}`);
+      this.report(key, { ...finding, result: 'FAILED', threats: [] });
+    }
+  }
+
+  private async read(key: string): Promise<Finding> {
+    const answer = await this.s3.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
+    const bytes = await firstBytes(answer.Body as Readable, SCANNED_BYTES);
+    const infected = bytes.includes(EICAR, 0, 'latin1');
+    return {
+      eTag: unquote(answer.ETag),
+      result: infected ? 'THREATS_FOUND' : 'NO_THREATS_FOUND',
+      threats: infected ? [EICAR_THREAT] : [],
+    };
+  }
+
+  /**
+   * Tags the object with its result, keeping its other tags, unless it changed since it was read
+   * (another ETag, or gone): false then. S3 has no conditional tagging, so a write landing between
+   * the check and the tag could still get this result; the events function compares ETags.
+   */
+  private async tag(key: string, finding: Finding): Promise<boolean> {
+    const { bucket } = this.options;
+    const head = await this.s3
+      .send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
+      .catch(() => undefined);
+    if (head === undefined || unquote(head.ETag) !== finding.eTag) return false;
+    const current = await this.s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+    const others = (current.TagSet ?? []).filter((tag) => tag.Key !== SCAN_TAG);
+    await this.s3.send(
+      new PutObjectTaggingCommand({
+        Bucket: bucket,
+        Key: key,
+        Tagging: { TagSet: [...others, { Key: SCAN_TAG, Value: finding.result }] },
+      }),
+    );
+    return true;
+  }
+
+  /** The event GuardDuty publishes, as the queue receives it from EventBridge. */
+  private report(key: string, finding: Finding): void {
+    const { region, bucket } = this.options;
+    const document = scanResultDocument({
+      id: randomUUID(),
+      account: ACCOUNT,
+      region,
+      planArn: `arn:aws:guardduty:${region}:${ACCOUNT}:malware-protection-plan/local-scanner`,
+      bucket,
+      key,
+      eTag: finding.eTag,
+      result: finding.result,
+      threats: finding.threats,
+      time: new Date().toISOString(),
+    });
+    this.options.send(JSON.stringify(document));
+  }
+}
+
+export function startScanner(options: ScannerOptions): Scanner {
+  return new LocalScanner(options);
+}

@@ -1,0 +1,52 @@
+/**
+ * Malware scanning's wiring: `MALWARE_SCANNING` (or the `malwareScanning` option, which wins) read
+ * through the contract into both functions' settings, and a stack started with it: its outputs
+ * name the settings and its scanner runs; without it, neither.
+ */
+import { describe, expect, it } from 'vitest';
+import { deploymentSettings } from '../../../local/stack/functions';
+import { startLocalStack } from '../../../local/stack/local-stack';
+
+describe('the deployment settings', () => {
+  it('reads MALWARE_SCANNING through the contract; the option overrides it', () => {
+    const defaults = { prefixes: [], onUnsupported: 'block' };
+    expect(deploymentSettings({}, 'b', {}).malwareScanning).toBeUndefined();
+    expect(deploymentSettings({}, 'b', { MALWARE_SCANNING: '0' }).malwareScanning).toBeUndefined();
+    expect(deploymentSettings({}, 'b', { MALWARE_SCANNING: '1' }).malwareScanning).toEqual(defaults);
+    expect(
+      deploymentSettings({}, 'b', { MALWARE_SCANNING: '{"prefixes":["public/"],"onUnsupported":"serve"}' })
+        .malwareScanning,
+    ).toEqual({ prefixes: ['public/'], onUnsupported: 'serve' });
+    expect(
+      deploymentSettings({ malwareScanning: false }, 'b', { MALWARE_SCANNING: '1' }).malwareScanning,
+    ).toBeUndefined();
+    expect(deploymentSettings({ malwareScanning: {} }, 'b', {}).malwareScanning).toEqual(defaults);
+    expect(() => deploymentSettings({}, 'b', { MALWARE_SCANNING: '{"prefixes":["elsewhere/"]}' })).toThrow(
+      /MALWARE_SCANNING/,
+    );
+  });
+});
+
+describe('a stack with and without scanning', () => {
+  it('names the settings in its outputs and runs the scanner only when on', async () => {
+    const on = await startLocalStack({
+      api: false,
+      quiet: true,
+      malwareScanning: { prefixes: ['private/'] },
+    });
+    try {
+      expect(on.outputs.MalwareScanning).toEqual({ prefixes: ['private/'], onUnsupported: 'block' });
+      expect(on.scanner).toBeDefined();
+      await on.scanner?.drain();
+    } finally {
+      await on.stop();
+    }
+    const off = await startLocalStack({ api: false, quiet: true, malwareScanning: false });
+    try {
+      expect(off.outputs.MalwareScanning).toBe(false);
+      expect(off.scanner).toBeUndefined();
+    } finally {
+      await off.stop();
+    }
+  });
+});
