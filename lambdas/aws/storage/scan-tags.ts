@@ -6,7 +6,7 @@
 import { GetObjectTaggingCommand, type GetObjectTaggingCommandOutput } from '@aws-sdk/client-s3';
 import { NotFoundError } from '../../../shared/domain/errors';
 import { SCAN_TAG, scanStatusOf } from '../../../shared/domain/scan';
-import { httpStatusOf } from '../errors';
+import { httpStatusOf, isNotFound } from '../errors';
 import type { StorageContext } from './client';
 import { isListed } from './objects';
 import type { Storage } from './types';
@@ -19,6 +19,7 @@ export function createScanTagReader(context: StorageContext): Pick<Storage, 'sca
       try {
         output = await clientFor(session).send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
       } catch (error) {
+        if (isNotFound(error)) throw new NotFoundError('no such object');
         // As for a HEAD: a missing key is 403 to a role that may not list the whole bucket.
         if (httpStatusOf(error) === 403 && !(await isListed(context, session, key)))
           throw new NotFoundError('no such object');
