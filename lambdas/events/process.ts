@@ -135,25 +135,22 @@ async function reject(deps: EventsDeps, event: StorageEvent, reason: RejectionRe
 }
 
 /**
- * Deletes the scanned version of the key, and only it: `If-Match` its ETag, so an object replaced
- * since (412) is left to its own scan. False when that version is already gone: deleted by an
- * earlier delivery of this result or by its owner (404; 403 without s3:ListBucket, once the ledger
- * shows the key deleted, else the message is retried).
+ * Deletes the scanned version of the key, and only it: `If-Match` its ETag. True when that version
+ * is gone: deleted now, or before (by an earlier delivery of this result, or by its owner: 404; 403
+ * without s3:ListBucket once the ledger shows the key deleted, else the message is retried). False
+ * when the key was replaced since (412): the new object is left to its own scan.
  */
-async function deleteScannedVersion(
-  deps: EventsDeps,
-  scan: ScanResultEvent,
-): Promise<'deleted' | 'gone' | 'replaced'> {
+async function deleteScannedVersion(deps: EventsDeps, scan: ScanResultEvent): Promise<boolean> {
   try {
     await deps.s3.send(
       new DeleteObjectCommand({ Bucket: deps.bucket, Key: scan.key, IfMatch: `"${scan.eTag}"` }),
     );
-    return 'deleted';
+    return true;
   } catch (error) {
     const status = statusOf(error);
-    if (status === 412) return 'replaced';
-    if (status === 404) return 'gone';
-    if (status === 403 && (await deps.ledger.entry(scan.where.owner, scan.key))?.deleted) return 'gone';
+    if (status === 412) return false;
+    if (status === 404) return true;
+    if (status === 403 && (await deps.ledger.entry(scan.where.owner, scan.key))?.deleted) return true;
     throw error;
   }
 }
@@ -172,7 +169,7 @@ async function handleScanResult(deps: EventsDeps, scan: ScanResultEvent) {
     return;
   }
   if (scan.result !== 'THREATS_FOUND') return;
-  if ((await deleteScannedVersion(deps, scan)) === 'replaced') return;
+  if (!(await deleteScannedVersion(deps, scan))) return;
   const threats = scan.threats.length === 0 ? 'unnamed' : scan.threats.join(', ');
   await recordRemoval(
     deps,

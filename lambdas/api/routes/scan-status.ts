@@ -9,7 +9,7 @@ import type { IdentitySession } from '../../aws/identity';
 import type { ObjectProperties, Storage } from '../../aws/storage';
 import type { Config } from '../config';
 
-/** How long a client is told to wait for a pending scan (local scans take about a second). */
+/** How long a client is told to wait before asking again about a pending scan. */
 export const SCAN_RETRY_AFTER_SECONDS = 2;
 
 /** The deployment's scanning settings when they apply to `fullKey`; undefined: the key is never held. */
@@ -21,16 +21,9 @@ export function scanningOf(
   return settings !== undefined && isScanned(settings, fullKey) ? settings : undefined;
 }
 
-/** The object's status when its key is scanned (one GetObjectTagging); undefined, with no call, if not. */
-export async function readScan(
-  config: Pick<Config, 'malwareScanning'>,
-  storage: Storage,
-  session: IdentitySession,
-  fullKey: string,
-): Promise<ScanStatus | undefined> {
-  if (scanningOf(config, fullKey) === undefined) return undefined;
-  return storage.scanStatus(session, fullKey);
-}
+/** An answer's `scan` member: present only when a status was read. */
+export const scanField = (status: ScanStatus | undefined): { scan?: ScanStatus } =>
+  status === undefined ? {} : { scan: status };
 
 /** Throws the scan problem for an object storage will not serve (409 `scan_pending`/`scan_blocked`). */
 export function requireServable(settings: Pick<ScanSettings, 'onUnsupported'>, status: ScanStatus): void {
@@ -81,7 +74,3 @@ export async function headWithScan(
   if (head.status === 'rejected') throw head.reason;
   return { properties: head.value, ...scanField(scan.value) };
 }
-
-/** An answer's `scan` member: present only when a status was read. */
-export const scanField = (status: ScanStatus | undefined): { scan?: ScanStatus } =>
-  status === undefined ? {} : { scan: status };
