@@ -8,6 +8,7 @@ const REASONS: Record<Rejection['reason'], string> = {
   type_not_allowed: 'type not allowed',
   content_mismatch: 'content does not match its type',
   quota_exceeded: 'over quota',
+  malware: 'malware found',
 };
 
 /** Uploads storage's checks removed after they landed, and why; nothing when there are none. */

@@ -18,7 +18,14 @@ export async function uploadAndShare(
   const put = await fetch(url, { method, headers, body: bytes }); // send exactly these headers
   if (!put.ok) throw new Error(`storage refused the upload: ${put.status}`);
 
-  const download = await files.POST('/files/downloads', { body: { level: 'private', key } });
-  if (!download.data) throw new Error(`download refused: ${download.error?.detail}`);
-  return download.data.url;
+  // With malware scanning on, a new file is held until it is scanned clean: ask again when told.
+  for (let attempt = 1; ; attempt++) {
+    const download = await files.POST('/files/downloads', { body: { level: 'private', key } });
+    if (download.data) return download.data.url;
+    if (download.error?.code !== 'scan_pending' || attempt === 30) {
+      throw new Error(`download refused: ${download.error?.detail}`);
+    }
+    const seconds = Number(download.response.headers.get('Retry-After') ?? '2');
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  }
 }

@@ -14,6 +14,7 @@ import {
   readEnvironment,
 } from '../../shared/contract/environment';
 import { type Quota, quotaOf } from '../../shared/domain/quota';
+import type { ScanSettings } from '../../shared/domain/scan';
 import { resolveUploadRules, type UploadRules } from '../../shared/domain/upload-rules';
 
 export { ACCESS_MODES, type AccessMode, ConfigError };
@@ -69,6 +70,11 @@ export interface Config {
   readonly sessionTable?: string;
   /** The KMS key (ID or ARN) the store's data keys come from; set exactly when `sessionTable` is. */
   readonly sessionKeyId?: string;
+  /**
+   * Malware scanning (`MALWARE_SCANNING`): the prefixes storage holds until scanned clean, and what
+   * it does with unscannable files; undefined: no scanning, and no scan status is read or reported.
+   */
+  readonly malwareScanning?: ScanSettings;
 }
 
 /** What no single variable can say: the rules between them. */

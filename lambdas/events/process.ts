@@ -3,8 +3,11 @@
  * created object is checked (its level's rules, its first bytes against its declared type, the
  * owner's quota) and removed with its reason when it breaks one. The owner is the event's ledger
  * partition: a user's identity ID, or `groups/{group}` for a team folder's object, which has the
- * group quota and keeps its own rejections. A message that fails is reported in
- * `batchItemFailures`, so SQS retries only it (and, past its receive count, moves it to the DLQ).
+ * group quota and keeps its own rejections. A message may instead be a malware scan's result
+ * (GuardDuty's event through EventBridge): an infected object is removed the same way, with reason
+ * `malware`; a failed scan is logged for an operator (`scan failed`: a metric and an alarm). A
+ * message that fails is reported in `batchItemFailures`, so SQS retries only it (and, past its
+ * receive count, moves it to the DLQ).
  */
 import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -17,6 +20,7 @@ import {
   type Verdict,
 } from '../../shared/events/content-check';
 import { parseNotification, type StorageEvent } from '../../shared/events/s3-event';
+import { isScanResultBody, parseScanResult, type ScanResultEvent } from '../../shared/events/scan-result';
 import { compareSequencers } from '../../shared/events/sequencer';
 import type { Ledger } from '../aws/ledger';
 import { unlimitedOwners } from '../aws/quota';
@@ -108,17 +112,91 @@ async function overQuota(deps: EventsDeps, unlimited: UnlimitedOwners, owner: st
   return { ok: true };
 }
 
-/** Removes the object and records why, for its owner to see (a group's in the group's partition). */
+/** What a rejection records: the removed key, its owner's partition and level, and when. */
+interface Removed {
+  readonly key: string;
+  readonly owner: string;
+  readonly level: StorageEvent['level'];
+  /** The event's time: a repeat of the event records the same rejection again, not a second one. */
+  readonly at: string;
+}
+
+/** Records why an object was removed, for its owner to see (a group's in the group's partition). */
+async function recordRemoval(deps: EventsDeps, removed: Removed, reason: RejectionReason, detail: string) {
+  const { key, owner, level, at } = removed;
+  await deps.ledger.recordRejection(owner, { key, level, reason, detail, at });
+  deps.log('object removed', { owner, level, reason });
+}
+
+/** Removes the object and records why. */
 async function reject(deps: EventsDeps, event: StorageEvent, reason: RejectionReason, detail: string) {
   await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.bucket, Key: event.key }));
-  await deps.ledger.recordRejection(event.owner, {
-    key: event.key,
-    level: event.level,
-    reason,
-    detail,
-    at: event.eventTime,
-  });
-  deps.log('object removed', { owner: event.owner, level: event.level, reason });
+  await recordRemoval(deps, { ...event, at: event.eventTime }, reason, detail);
+}
+
+/**
+ * Deletes the scanned version of the key, and only it: `If-Match` its ETag. True when that version
+ * is gone: deleted now, or before (by an earlier delivery of this result, or by its owner: 404; 403
+ * without s3:ListBucket once the ledger shows the key deleted, else the message is retried). False
+ * when the key was replaced since (412): the new object is left to its own scan.
+ */
+async function deleteScannedVersion(deps: EventsDeps, scan: ScanResultEvent): Promise<boolean> {
+  try {
+    await deps.s3.send(
+      new DeleteObjectCommand({ Bucket: deps.bucket, Key: scan.key, IfMatch: `"${scan.eTag}"` }),
+    );
+    return true;
+  } catch (error) {
+    const status = statusOf(error);
+    if (status === 412) return false;
+    if (status === 404) return true;
+    if (status === 403 && (await deps.ledger.entry(scan.where.owner, scan.key))?.deleted) return true;
+    throw error;
+  }
+}
+
+/**
+ * One scan result. Infected: the scanned version is deleted (its ObjectRemoved event keeps usage
+ * exact) and the rejection recorded, also when that version is already gone (a repeat whose first
+ * delivery failed after the delete records it then). Failed: logged for an operator; the bucket
+ * policy keeps the object from everyone. Clean or unscannable: storage serves (or holds) it by the
+ * tag alone, nothing to do.
+ */
+async function handleScanResult(deps: EventsDeps, scan: ScanResultEvent) {
+  const { level, owner } = scan.where;
+  if (scan.result === 'FAILED' || scan.result === 'ACCESS_DENIED') {
+    deps.log('scan failed', { result: scan.result, level });
+    return;
+  }
+  if (scan.result !== 'THREATS_FOUND') return;
+  if (!(await deleteScannedVersion(deps, scan))) return;
+  const threats = scan.threats.length === 0 ? 'unnamed' : scan.threats.join(', ');
+  await recordRemoval(
+    deps,
+    { key: scan.key, owner, level, at: scan.time },
+    'malware',
+    `threats found: ${threats}`,
+  );
+}
+
+/** A message body as JSON, or undefined when it is not (the notification parser then says so). */
+function jsonOf(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One message: a scan result, or an S3 notification of object events. */
+async function handleMessage(deps: EventsDeps, unlimited: UnlimitedOwners, body: string) {
+  const json = jsonOf(body);
+  if (isScanResultBody(json)) {
+    const scan = parseScanResult(json, deps.bucket);
+    if (scan !== undefined) await handleScanResult(deps, scan);
+    return;
+  }
+  for (const event of parseNotification(body, deps.bucket)) await handleEvent(deps, unlimited, event);
 }
 
 /** One event: applied to the ledger, then a created object checked and removed if it breaks a rule. */
@@ -140,13 +218,13 @@ async function handleEvent(deps: EventsDeps, unlimited: UnlimitedOwners, event: 
 }
 
 export function createEventsHandler(deps: EventsDeps): EventsHandler {
-  const { bucket, log } = deps;
+  const { log } = deps;
   const unlimited = unlimitedOwners(deploymentQuotas(deps), deps.now ?? Date.now);
   return async (batch) => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of batch.Records) {
       try {
-        for (const event of parseNotification(record.body, bucket)) await handleEvent(deps, unlimited, event);
+        await handleMessage(deps, unlimited, record.body);
       } catch (error) {
         log('message failed', {
           messageId: record.messageId,

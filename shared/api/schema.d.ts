@@ -130,6 +130,12 @@ export interface paths {
      *     (one storage call; 404 for a missing object) and a passive type is signed `inline` with that type
      *     pinned as `response-content-type`; active content (HTML, XHTML, SVG, XML, JavaScript) and
      *     unknown types stay attachments.
+     *
+     *     With malware scanning on, an object in a scanned prefix is first checked (one storage call
+     *     reading its scan tag, with the caller's credentials): a URL is signed only when storage would
+     *     serve the object, and the answer carries `scan`. Not scanned yet: 409 `scan_pending` with
+     *     `Retry-After`; infected, failed, or unscannable where the deployment blocks those: 409
+     *     `scan_blocked` with the status in `scan`.
      */
     post: operations['createDownload'];
     delete?: never;
@@ -155,6 +161,10 @@ export interface paths {
      *     `overwrite: false` makes the copy conditional (storage refuses to replace an object: 409).
      *     `move: true` deletes the source once the copy is complete, and only for the caller's own
      *     objects (400 otherwise). Objects over 5 GiB are copied in parts.
+     *
+     *     With malware scanning on, the copy is a new object: it carries none of the source's tags, so
+     *     it is `pending` (not served) until its own scan, even when the source was clean. A source
+     *     storage does not serve is refused with the scan problems of `POST /files/downloads`.
      */
     post: operations['createCopy'];
     delete?: never;
@@ -189,6 +199,8 @@ export interface paths {
      *     404 `no_such_user`; in the `direct` access mode a user who has never signed in has no identity
      *     yet: 409 `user_not_ready`. The copy counts toward the caller's quota (403 `quota_exceeded`).
      *     The grantee finds it in `GET /files/shared-with-me`. Revoke with `DELETE /files?level=shared&key=&grantee=`.
+     *     With malware scanning on, the share is a new object, `pending` until its own scan (see
+     *     `POST /files/copies`).
      */
     post: operations['createShare'];
     delete?: never;
@@ -235,7 +247,9 @@ export interface paths {
      * Presigned GETs for up to 100 objects
      * @description Each item follows exactly the rules of `POST /files/downloads`. An item that fails (bad input,
      *     a missing object for `inline`, ...) gets its own problem document in the answer; the others are
-     *     still signed. Results are in the order of the items.
+     *     still signed. Results are in the order of the items. With malware scanning on, each item in a
+     *     scanned prefix is checked as in `POST /files/downloads` (one storage call each, a few at a
+     *     time); a `scan_pending` item's problem carries `retryAfter`, since an item has no headers.
      */
     post: operations['createDownloads'];
     delete?: never;
@@ -251,7 +265,15 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Size, content type, ETag and last-modified time of one object */
+    /**
+     * Size, content type, ETag and last-modified time of one object
+     * @description One HEAD with the caller's credentials. With malware scanning on, an object in a scanned prefix
+     *     also has its scan tag read (at the same time): the answer carries `scan`. Storage refuses even
+     *     a HEAD of an object it does not serve, so for one not scanned clean there are no properties to
+     *     report: the answer is the scan problem of `POST /files/downloads` (409 `scan_pending` with
+     *     `Retry-After`, or 409 `scan_blocked` with `scan`). A listing with `scan=true` shows the size and
+     *     status of files still held.
+     */
     get: operations['getFileProperties'];
     put?: never;
     post?: never;
@@ -398,7 +420,9 @@ export interface paths {
      *     unauthenticated role), so IAM decides what a guest may read: objects under `public/` only.
      *     `Cache-Control` never lets a cache keep the redirect past the URL it points to. The URL is an
      *     attachment unless `inline=1` and the object's type is passive. Anything missing, or not in
-     *     `public`, is the same `404`.
+     *     `public`, is the same `404`. With malware scanning on, a file not scanned yet is 409
+     *     `scan_pending` with `Retry-After`; one storage does not serve after its scan (infected, failed,
+     *     blocked as unscannable) is the same `404` as a missing one.
      */
     get: operations['getPublicFile'];
     put?: never;
@@ -516,6 +540,15 @@ export interface components {
      * @example photos/2026/cat.jpg
      */
     Key: string;
+    /**
+     * @description The malware scan's verdict on this version of the object, read from storage's own scan tag:
+     *     `pending` until scanned; `clean`; `infected` (removed shortly after, see `Rejection`);
+     *     `unsupported` (could not be scanned: served only where the deployment allows it, see
+     *     `Me.malwareScanning`); `failed` (the scan itself failed; held for an operator). Storage serves
+     *     `clean` objects (and `unsupported` ones when allowed) only.
+     * @enum {string}
+     */
+    ScanStatus: 'pending' | 'clean' | 'infected' | 'unsupported' | 'failed';
     Me: {
       identityId: components['schemas']['IdentityId'];
       /** @description The user-pool `sub` claim. */
@@ -559,6 +592,19 @@ export interface components {
        *     are carried) or names the API does not serve. Requests naming them get 403 `group_limit`.
        */
       groupsBeyond?: string[];
+      /**
+       * @description Present when the deployment scans uploads for malware: storage holds each new object (an
+       *     upload, a copy, a share) in these prefixes until it is scanned clean.
+       */
+      malwareScanning?: {
+        /** @description Full S3 key prefixes scanned (each starts with a level and `/`); empty means every key. */
+        prefixes: string[];
+        /**
+         * @description Whether a file that cannot be scanned (`unsupported`) is served or held.
+         * @enum {string}
+         */
+        onUnsupported: 'serve' | 'block';
+      };
     };
     /** @description How other users see this user: their email address once the user pool verified it (what they sign in with), else their username. Never an unverified email. */
     PersonName: string;
@@ -627,8 +673,11 @@ export interface components {
       grantee?: components['schemas']['IdentityId'];
       /** @description Relative to the caller's folder in `level` (in `shared`, to the share with `grantee`). */
       key: string;
-      /** @enum {string} */
-      reason: 'too_large' | 'type_not_allowed' | 'content_mismatch' | 'quota_exceeded';
+      /**
+       * @description `malware`: the malware scan found threats (named in `detail`).
+       * @enum {string}
+       */
+      reason: 'too_large' | 'type_not_allowed' | 'content_mismatch' | 'quota_exceeded' | 'malware';
       detail: string;
       /** Format: date-time */
       at: string;
@@ -658,6 +707,8 @@ export interface components {
        * @description In `public` only, when the deployment has guest access: the file's permanent link (`GET /public/{owner}/{key}`), which needs no token and does not expire.
        */
       publicUrl?: string;
+      /** @description Only with `scan=true`, for a file in a scanned prefix. */
+      scan?: components['schemas']['ScanStatus'];
     };
     FileList: {
       level: components['schemas']['AnyLevel'];
@@ -740,6 +791,8 @@ export interface components {
        * @description In `public` only, when the deployment has guest access: the file's permanent link (`GET /public/{owner}/{key}`), which needs no token and does not expire.
        */
       publicUrl?: string;
+      /** @description On a download of a file in a scanned prefix, its scan status (one storage serves). */
+      scan?: components['schemas']['ScanStatus'];
     };
     MultipartStartRequest: {
       level: components['schemas']['Level'];
@@ -959,6 +1012,8 @@ export interface components {
        * @description In `public` only, when the deployment has guest access: the file's permanent link (`GET /public/{owner}/{key}`), which needs no token and does not expire.
        */
       publicUrl?: string;
+      /** @description For a file in a scanned prefix, its scan status: from `GET /files/properties`, or `pending` from `POST /files/copies` (a new copy is scanned as a new object). */
+      scan?: components['schemas']['ScanStatus'];
     };
     /** @description RFC 9457 problem details. */
     Problem: {
@@ -985,6 +1040,8 @@ export interface components {
         | 'quota_exceeded'
         | 'not_a_member'
         | 'group_limit'
+        | 'scan_pending'
+        | 'scan_blocked'
         | 'throttled'
         | 'rate_limited'
         | 'upstream_error'
@@ -999,6 +1056,10 @@ export interface components {
       }[];
       usage?: components['schemas']['QuotaUsage'];
       limit?: components['schemas']['Quota'];
+      /** @description `scan_pending`, `scan_blocked`: the object's scan status. */
+      scan?: components['schemas']['ScanStatus'];
+      /** @description `scan_pending` only: the `Retry-After` seconds (also in the body, for batch items). */
+      retryAfter?: number;
       requestId?: string;
     };
   };
@@ -1042,6 +1103,21 @@ export interface components {
     /** @description The object already exists and `overwrite` is false. */
     Conflict: {
       headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /**
+     * @description Malware scanning holds the object: `scan_pending` (not scanned yet; ask again after `Retry-After`
+     *     seconds) or `scan_blocked` (infected, the scan failed, or unscannable where the deployment blocks
+     *     those). `scan` is the object's status. No URL is signed: storage would refuse it.
+     */
+    ScanHeld: {
+      headers: {
+        /** @description With `scan_pending` only, seconds to wait before asking again. */
+        'Retry-After'?: number;
         [name: string]: unknown;
       };
       content: {
@@ -1231,6 +1307,12 @@ export interface operations {
         limit?: number;
         /** @description The `nextCursor` of the previous page, unchanged. */
         cursor?: string;
+        /**
+         * @description `true` adds each listed file's malware-scan status (`scan`) where the deployment scans it. It
+         *     costs one storage call per listed file (a few at a time), so it is never done by default.
+         *     Without scanning, or for keys outside the scanned prefixes, items carry no `scan`.
+         */
+        scan?: boolean;
       };
       header?: never;
       path?: never;
@@ -1350,6 +1432,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      409: components['responses']['ScanHeld'];
       429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
@@ -1558,6 +1641,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      409: components['responses']['ScanHeld'];
       429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
@@ -1748,6 +1832,7 @@ export interface operations {
       302: components['responses']['PublicRedirect'];
       400: components['responses']['BadRequest'];
       404: components['responses']['NotFound'];
+      409: components['responses']['ScanHeld'];
       429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
@@ -1787,6 +1872,15 @@ export interface operations {
       /** @description No such public file (no body on HEAD). */
       404: {
         headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The file is not scanned yet; retry after `Retry-After` seconds (no body on HEAD). */
+      409: {
+        headers: {
+          /** @description Seconds to wait before asking again. */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content?: never;

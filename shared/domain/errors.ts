@@ -3,6 +3,8 @@
  * adapter maps them to RFC 9457 problem responses in one place (`lambdas/api/http/problem.ts`).
  */
 
+import type { ScanStatus } from './scan';
+
 /** A problem's `type` is this prefix and its `code`. */
 export const PROBLEM_TYPE_PREFIX = 'urn:user-files-api:problem:';
 
@@ -24,6 +26,10 @@ export type ProblemCode =
   | 'not_a_member'
   /** A `groups` request naming a group of the caller's past the session's tag slots. */
   | 'group_limit'
+  /** Malware scanning holds the object until its scan ends: retry after `Retry-After`. */
+  | 'scan_pending'
+  /** Malware scanning holds the object for good (infected, failed, or unscannable and blocked). */
+  | 'scan_blocked'
   | 'throttled'
   /** The per-user request limit in front of the API (WAF when deployed, the local API adapter). */
   | 'rate_limited'
@@ -139,6 +145,39 @@ export class ConflictError extends AppError {
   readonly code = 'conflict';
   readonly title = 'Conflict';
   override name = 'ConflictError';
+}
+
+/** Why storage will not serve an object: its scan status, as the API reports it (`ScanStatus`). */
+export abstract class ScanError extends AppError {
+  readonly status = 409;
+
+  constructor(
+    message: string,
+    readonly scan: ScanStatus,
+  ) {
+    super(message);
+  }
+}
+
+/** The object is not scanned yet: storage serves it once it is clean. */
+export class ScanPendingError extends ScanError {
+  readonly code = 'scan_pending';
+  readonly title = 'Scan pending';
+  override name = 'ScanPendingError';
+
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message, 'pending');
+  }
+}
+
+/** The scan's result keeps the object from everyone but the scanner (infected, failed, unscannable). */
+export class ScanBlockedError extends ScanError {
+  readonly code = 'scan_blocked';
+  readonly title = 'Blocked by the malware scan';
+  override name = 'ScanBlockedError';
 }
 
 /** The user a share names is not in the user pool. */

@@ -10,7 +10,13 @@ import { type AnyLevel, SHARED_LEVEL } from '../domain/keys';
 import { inMediaRange, mediaTypeEssence } from '../domain/media-types';
 import type { UploadRules } from '../domain/upload-rules';
 
-export type RejectionReason = 'too_large' | 'type_not_allowed' | 'content_mismatch' | 'quota_exceeded';
+/** Why the events function removed an object: a rule after upload, or the malware scan (`malware`). */
+export type RejectionReason =
+  | 'too_large'
+  | 'type_not_allowed'
+  | 'content_mismatch'
+  | 'quota_exceeded'
+  | 'malware';
 
 export type Verdict =
   | { readonly ok: true }

@@ -14,6 +14,8 @@ import {
   PROBLEM_TYPE_PREFIX,
   type ProblemCode,
   QuotaExceededError,
+  ScanError,
+  ScanPendingError,
   ThrottledError,
   ValidationError,
 } from '../../../shared/domain/errors';
@@ -60,6 +62,9 @@ export type ProblemBody = {
   errors?: FieldIssue[];
   usage?: QuotaExceededError['usage'];
   limit?: QuotaExceededError['limit'];
+  scan?: ScanError['scan'];
+  /** `scan_pending`: the `Retry-After` seconds, in the body too (a batch item has no headers). */
+  retryAfter?: number;
   requestId?: string;
 };
 
@@ -80,6 +85,8 @@ export function problemBody(error: AppError, requestId: string | undefined): Pro
     body.usage = { ...error.usage };
     body.limit = { ...error.limit };
   }
+  if (error instanceof ScanError) body.scan = error.scan;
+  if (error instanceof ScanPendingError) body.retryAfter = error.retryAfterSeconds;
   if (requestId !== undefined) body.requestId = requestId;
   return body;
 }
@@ -89,7 +96,8 @@ export function problemResponse(error: AppError, requestId: string | undefined):
     'Content-Type': 'application/problem+json',
     ...COMMON_HEADERS,
   };
-  if (error instanceof ThrottledError) headers['Retry-After'] = String(error.retryAfterSeconds);
+  if (error instanceof ThrottledError || error instanceof ScanPendingError)
+    headers['Retry-After'] = String(error.retryAfterSeconds);
   if (error instanceof MethodNotAllowedError) headers.Allow = error.allow.join(', ');
   return { statusCode: error.status, headers, body: JSON.stringify(problemBody(error, requestId)) };
 }

@@ -8,6 +8,7 @@ import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
 import { underField } from './fields';
 import { fileProperties } from './file-properties';
+import { headWithScan, scanField, scanningOf } from './scan-status';
 import { anyLevel, grantee, group, key, level, owner } from './schemas';
 import { folderFields } from './where';
 
@@ -34,7 +35,8 @@ export const COPY_RESERVATION_SECONDS = 15 * 60;
  * `POST /files/copies`: a server-side copy, with the caller's own credentials, of any object they
  * may read into one of their own levels; `move` then deletes the source, only when it is theirs.
  * The target level's upload rules apply to the source as a HEAD sees it, and the copy is pinned to
- * that HEAD's ETag, so what is copied is what was checked.
+ * that HEAD's ETag, so what is copied is what was checked. With malware scanning, the copy is a new
+ * object, held (`scan: pending`) until its own scan.
  */
 export function createCopyRoute({ config, identity, storage, quotas }: AppDeps) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
@@ -59,7 +61,8 @@ export function createCopyRoute({ config, identity, storage, quotas }: AppDeps) 
     if (source.key === targetKey) throw ValidationError.of('to.key', 'must differ from the source');
 
     const copied = await identity.withSession(caller, {}, async (session) => {
-      const properties = await storage.head(session, source.key);
+      // A source storage does not serve (not scanned clean) answers the scan problem, not a 403.
+      const { properties } = await headWithScan(config, storage, session, source.key);
       await underField('from', () =>
         checkUpload(config.uploadRules, input.to.level, properties.contentType, properties.size),
       );
@@ -81,6 +84,8 @@ export function createCopyRoute({ config, identity, storage, quotas }: AppDeps) 
     });
 
     const where = { level: input.to.level, ...folderFields(target.folder), key: input.to.key };
-    return json(201, fileProperties(where, copied));
+    // The copy has no scan tag yet: storage holds it until its own scan.
+    const scan = scanningOf(config, targetKey) === undefined ? undefined : 'pending';
+    return json(201, { ...fileProperties(where, copied), ...scanField(scan) });
   };
 }

@@ -5,6 +5,7 @@ import { resolveLifetime } from '../../../shared/domain/expiry';
 import type { CallerGroups } from '../../../shared/domain/groups';
 import { type Folder, keyIn, resolveFolder } from '../../../shared/domain/keys';
 import { inlineSafeType } from '../../../shared/domain/media-types';
+import type { ScanSettings } from '../../../shared/domain/scan';
 import type { IdentitySession } from '../../aws/identity';
 import type { Storage } from '../../aws/storage';
 import type { Config } from '../config';
@@ -13,6 +14,7 @@ import { contentDisposition } from '../http/content-disposition';
 import { publicUrlField } from '../http/public-url';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
+import { scanField, scanningOf, servableScan } from './scan-status';
 import { anyLevel, grantee, group, key, owner } from './schemas';
 import { folderFields } from './where';
 
@@ -37,6 +39,8 @@ export interface PreparedDownload {
   readonly fullKey: string;
   readonly lifetimeSeconds: number;
   readonly attachment: string;
+  /** Malware scanning's settings when they hold this key until it is scanned clean. */
+  readonly scanning?: ScanSettings;
 }
 
 /** The rules of a download that need not know the caller: lifetime and filename. */
@@ -61,8 +65,14 @@ export function prepareDownload(
   rules = downloadRules(config, input),
 ): PreparedDownload {
   const folder = resolveFolder(input.level, caller.identityId, input, caller.groups);
-  return { input, folder, fullKey: keyIn(folder, input.key), ...rules };
+  const fullKey = keyIn(folder, input.key);
+  const scanning = scanningOf(config, fullKey);
+  return { input, folder, fullKey, ...rules, ...(scanning === undefined ? {} : { scanning }) };
 }
+
+/** Whether signing the download makes a storage call (a HEAD for `inline`, a tag read when scanned). */
+export const callsStorage = (prepared: PreparedDownload): boolean =>
+  prepared.input.inline === true || prepared.scanning !== undefined;
 
 /**
  * Signs a prepared download with the caller's session. Without `inline`, no HEAD: the URL itself
@@ -70,7 +80,8 @@ export function prepareDownload(
  * it may read. With `inline`, one HEAD reads the object's type, and only a type that cannot run
  * script is signed inline, with that type pinned as `response-content-type` so an owner who
  * replaces the object with HTML later still cannot get it rendered through this URL. Active content
- * (HTML, SVG, XML, JavaScript) and unknown types stay attachments.
+ * (HTML, SVG, XML, JavaScript) and unknown types stay attachments. A scanned key's tag is read first:
+ * a URL storage would refuse (not scanned clean yet, or never) is not signed but answered as a 409.
  */
 export async function signDownload(
   storage: Storage,
@@ -78,6 +89,7 @@ export async function signDownload(
   prepared: PreparedDownload,
 ): Promise<PresignedRequest> {
   const { input, folder, fullKey, lifetimeSeconds } = prepared;
+  const scan = await servableScan(prepared.scanning, storage, session, fullKey);
   const safeType = input.inline
     ? inlineSafeType((await storage.head(session, fullKey)).contentType)
     : undefined;
@@ -96,6 +108,7 @@ export async function signDownload(
     level: input.level,
     ...folderFields(folder),
     key: input.key,
+    ...scanField(scan),
   };
 }
 

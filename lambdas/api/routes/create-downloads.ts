@@ -6,7 +6,14 @@ import type { AppDeps } from '../deps';
 import { fromZodError, problemBody, toAppError } from '../http/problem';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
-import { DownloadBody, type PreparedDownload, prepareDownload, signDownload } from './create-download';
+import { forEachConcurrently } from './concurrent';
+import {
+  callsStorage,
+  DownloadBody,
+  type PreparedDownload,
+  prepareDownload,
+  signDownload,
+} from './create-download';
 
 type BatchDownloadResult = components['schemas']['BatchDownloadResult'];
 type ItemResult = BatchDownloadResult['items'][number];
@@ -14,8 +21,8 @@ type ItemResult = BatchDownloadResult['items'][number];
 export const MAX_BATCH_ITEMS = 100;
 /** 100 items of up to ~1.4 KB each (key, filename, owner): larger than one download's limit. */
 const MAX_BATCH_BODY_CHARACTERS = 256 * 1024;
-/** HEADs (for `inline` items) in flight at once, so one batch cannot flood storage. */
-const HEAD_CONCURRENCY = 8;
+/** Items that call storage (a HEAD for `inline`, a scan-tag read) in flight at once, so one batch cannot flood storage. */
+const STORAGE_CONCURRENCY = 8;
 
 const Body = z.strictObject({
   items: z
@@ -75,18 +82,14 @@ export function createDownloadsRoute({ config, identity, storage }: AppDeps) {
             out[index] = failure(error);
           }
         };
-        // Items without `inline` never wait on storage: signed in order, without any scheduling.
-        const heads: number[] = [];
+        // Items that need no storage call are signed in order, without any scheduling.
+        const calls: number[] = [];
         for (let index = 0; index < prepared.length; index++) {
           const entry = prepared[index] as Prepared;
-          if ('prepared' in entry && entry.prepared.input.inline) heads.push(index);
+          if ('prepared' in entry && callsStorage(entry.prepared)) calls.push(index);
           else await sign(index);
         }
-        let next = 0;
-        const worker = async () => {
-          while (next < heads.length) await sign(heads[next++] as number);
-        };
-        await Promise.all(Array.from({ length: Math.min(HEAD_CONCURRENCY, heads.length) }, worker));
+        await forEachConcurrently(calls, STORAGE_CONCURRENCY, sign);
         return out;
       },
     );

@@ -9,6 +9,7 @@ import type { AppDeps } from '../deps';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
 import { COPY_RESERVATION_SECONDS } from './create-copy';
+import { headWithScan } from './scan-status';
 import { group, key, level } from './schemas';
 
 type Share = components['schemas']['Share'];
@@ -27,7 +28,8 @@ const Body = z.strictObject({
  * `POST /files/shares`: copies one of the caller's own objects to `shared/{caller}/{grantee}/{key}`,
  * the grantee named by username. Whom it reaches is decided by the user pool's answer (its `sub`),
  * never by an identity ID from the request; the copy is made with the caller's own credentials, so
- * storage still refuses anything that is not the caller's to read or write.
+ * storage still refuses anything that is not the caller's to read or write. With malware scanning,
+ * the share is a new object, held until its own scan.
  */
 export function createShareRoute({ config, identity, storage, userPool, quotas, people }: AppDeps) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
@@ -52,7 +54,8 @@ export function createShareRoute({ config, identity, storage, userPool, quotas, 
     ]);
 
     await identity.withSession(caller, {}, async (session) => {
-      const source = await storage.head(session, sourceKey);
+      // A source storage does not serve (not scanned clean) answers the scan problem, not a 403.
+      const { properties: source } = await headWithScan(config, storage, session, sourceKey);
       // A share is a copy the caller stores: it counts toward their quota like any other.
       await quotas?.reserveUpload(callerId, targetKey, source.size, COPY_RESERVATION_SECONDS);
       // Sharing again replaces the share with the object as it is now.

@@ -6,6 +6,7 @@ import { publicUrlField } from '../http/public-url';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
 import { fileProperties } from './file-properties';
+import { headWithScan, scanField } from './scan-status';
 import { anyLevel, grantee, group, key, owner } from './schemas';
 import { folderFields } from './where';
 
@@ -26,11 +27,14 @@ export function createGetFilePropertiesRoute({ config, identity, storage }: AppD
     const folder = resolveFolder(query.level, callerId, query, identity.groupsOf(caller));
     const fullKey = keyIn(folder, query.key);
 
-    const properties = await identity.withSession(caller, {}, (session) => storage.head(session, fullKey));
+    const { properties, scan } = await identity.withSession(caller, {}, (session) =>
+      headWithScan(config, storage, session, fullKey),
+    );
 
     const where = { level: query.level, ...folderFields(folder), key: query.key };
     return json(200, {
       ...fileProperties(where, properties),
+      ...scanField(scan),
       ...publicUrlField(event, identity.guest !== undefined, where),
     });
   };

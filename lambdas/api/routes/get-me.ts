@@ -59,6 +59,12 @@ export function createGetMeRoute({ config, identity, ledger, quotas, people }: A
       groups: uploadRule(config.uploadRules.groups),
     },
   };
+  // What clients need to show scan statuses; absent when the deployment does not scan.
+  const scanning = config.malwareScanning;
+  const malwareScanning: Pick<Me, 'malwareScanning'> =
+    scanning === undefined
+      ? {}
+      : { malwareScanning: { prefixes: [...scanning.prefixes], onUnsupported: scanning.onUnsupported } };
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const caller = authenticate(event, config.userPoolClientIds);
     parseQuery(event, Query);
@@ -77,6 +83,7 @@ export function createGetMeRoute({ config, identity, ledger, quotas, people }: A
         public: ownerPrefix('public', identityId),
       },
       limits,
+      ...malwareScanning,
     };
     const groups = identity.groupsOf(caller);
     if (groups !== 'direct-mode') {

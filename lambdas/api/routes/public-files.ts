@@ -6,19 +6,27 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
-import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../../../shared/domain/errors';
+import {
+  AppError,
+  ForbiddenError,
+  NotFoundError,
+  ScanBlockedError,
+  ValidationError,
+} from '../../../shared/domain/errors';
 import { isIdentityId, keyIn, levelFolder } from '../../../shared/domain/keys';
 import { inlineSafeType } from '../../../shared/domain/media-types';
 import { publicLink, redirectMaxAgeSeconds } from '../../../shared/domain/public-links';
 import { fromAwsError } from '../../aws/errors';
 import type { GuestSessions, IdentitySession } from '../../aws/identity';
 import type { Storage } from '../../aws/storage';
+import type { Config } from '../config';
 import type { AppDeps } from '../deps';
 import { contentDisposition } from '../http/content-disposition';
 import { apiUrlOf } from '../http/public-url';
 import { parseQuery } from '../http/request';
 import { COMMON_HEADERS, json } from '../http/response';
 import { ListingQuery, listFolder } from './list-files';
+import { headWithScan } from './scan-status';
 
 const LinkQuery = z.strictObject({
   inline: z.enum(['0', '1'], { error: 'must be 0 or 1' }).optional(),
@@ -39,28 +47,38 @@ function linkedKey(event: APIGatewayProxyEvent, owner: string): string {
   return keyIn(levelFolder('public', owner), event.pathParameters?.key ?? '');
 }
 
-/** Refusals and absences answer alike: a guest learns only that there is no such public file. */
+/**
+ * Refusals and absences answer alike: a guest learns only that there is no such public file, nor
+ * whether one is held for good by the malware scan. Only a pending scan is told (409, retry).
+ */
 async function readable<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
     // Anything else (rejected credentials above all, which `withSession` retries) goes on as it is.
     const known = error instanceof AppError ? error : fromAwsError(error);
-    if (known instanceof NotFoundError || known instanceof ForbiddenError) {
+    if (
+      known instanceof NotFoundError ||
+      known instanceof ForbiddenError ||
+      known instanceof ScanBlockedError
+    ) {
       throw new NotFoundError('no such public file');
     }
     throw error;
   }
 }
 
-/** The presigned GET a permanent link redirects to, after one HEAD (so a deleted file is 404 at once). */
+/**
+ * The presigned GET a permanent link redirects to, after one HEAD (so a deleted file is 404 at once)
+ * and, for a scanned key, one tag read at the same time (so a file storage holds gets no URL).
+ */
 async function signLink(
-  storage: Storage,
+  { config, storage }: { readonly config: Config; readonly storage: Storage },
   session: IdentitySession,
   fullKey: string,
   input: { readonly inline: boolean; readonly lifetimeSeconds: number },
 ) {
-  const properties = await readable(storage.head(session, fullKey));
+  const { properties } = await readable(headWithScan(config, storage, session, fullKey));
   const safeType = input.inline ? inlineSafeType(properties.contentType) : undefined;
   return storage.presignGet(session, {
     key: fullKey,
@@ -73,6 +91,7 @@ async function signLink(
 
 /** `GET`/`HEAD /public/{owner}/{key+}`: 302 to a URL signed with the guest session. */
 export function createPublicFileRoute({ config, storage, now }: AppDeps, guest: GuestSessions) {
+  const reader = { config, storage };
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const owner = ownerOf(event);
     const fullKey = linkedKey(event, owner);
@@ -80,7 +99,7 @@ export function createPublicFileRoute({ config, storage, now }: AppDeps, guest: 
     const lifetimeSeconds = config.defaultUrlLifetimeSeconds;
     const inline = query.inline === '1';
     const url = await guest.withSession({ lifetimeSeconds }, (session) =>
-      signLink(storage, session, fullKey, { inline, lifetimeSeconds }),
+      signLink(reader, session, fullKey, { inline, lifetimeSeconds }),
     );
     const maxAge = redirectMaxAgeSeconds((url.expiresAt.getTime() - now()) / 1000);
     return {
@@ -102,7 +121,7 @@ export function createPublicFolderRoute({ storage }: AppDeps, guest: GuestSessio
       (work) => guest.withSession({}, work),
       levelFolder('public', owner),
       query,
-      (key) => ({ publicUrl: publicLink(apiUrl, owner, key) }),
+      { linkOf: (key) => ({ publicUrl: publicLink(apiUrl, owner, key) }) },
     );
     return json(200, body);
   };

@@ -1,7 +1,8 @@
 /**
  * Server-side copies with the caller's credentials: one CopyObject up to the threshold, a multipart
  * copy of UploadPartCopy parts (a few at once, aborted on failure) above it. The source is always
- * pinned to the ETag the caller checked; a 412 becomes a conflict the caller can resolve.
+ * pinned to the ETag the caller checked; a 412 becomes a conflict the caller can resolve. A copy
+ * starts without tags (a multipart copy never has any), so malware scanning treats it as new.
  */
 import {
   AbortMultipartUploadCommand,
@@ -150,6 +151,9 @@ export function createCopier(
               CopySource: copySource,
               CopySourceIfMatch: etag,
               IfNoneMatch: ifNoneMatch,
+              // No tags, so no scan result: the copy is scanned as the new object it is. Copying
+              // the tags would also need s3:PutObjectTagging, which only the scanner has.
+              TaggingDirective: 'REPLACE',
             }),
           );
           accepted(session);

@@ -10,6 +10,7 @@ import { createListing } from './listing';
 import { createMultipartOperations } from './multipart';
 import { createObjectOperations } from './objects';
 import { createPresigner } from './presign';
+import { createScanTagReader } from './scan-tags';
 import type { Storage, StorageOptions } from './types';
 
 export { S3_TIMEOUTS } from './client';
@@ -24,6 +25,7 @@ export function createStorage(options: StorageOptions): Storage {
     ...createPresigner(sessions),
     ...createListing(sessions),
     ...createObjectOperations(sessions),
+    ...createScanTagReader(sessions),
     ...createDeletion(sessions),
     ...createMultipartOperations(sessions),
     ...createCopier(sessions, options, (session, key) => storage.head(session, key)),

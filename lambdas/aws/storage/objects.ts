@@ -37,20 +37,24 @@ function toProperties(output: HeadObjectCommandOutput): ObjectProperties {
   return sha256 !== undefined && SHA256_BASE64.test(sha256) ? { ...properties, sha256 } : properties;
 }
 
+/**
+ * S3 answers a missing key with 403, not 404, unless the caller may list the whole bucket, and
+ * the role may list only under prefixes. A listing of the key as prefix tells the two apart.
+ */
+export async function isListed(
+  { bucket, clientFor }: StorageContext,
+  session: IdentitySession,
+  key: string,
+): Promise<boolean> {
+  const output = await clientFor(session).send(
+    new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }),
+  );
+  // The exact key sorts first among the keys it prefixes.
+  return output.Contents?.[0]?.Key === key;
+}
+
 export function createObjectOperations(context: StorageContext): Pick<Storage, 'head' | 'exists'> {
   const { bucket, clientFor, accepted } = context;
-
-  /**
-   * S3 answers a missing key with 403, not 404, unless the caller may list the whole bucket, and
-   * the role may list only under prefixes. A listing of the key as prefix tells the two apart.
-   */
-  async function isListed(session: IdentitySession, key: string): Promise<boolean> {
-    const output = await clientFor(session).send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }),
-    );
-    // The exact key sorts first among the keys it prefixes.
-    return output.Contents?.[0]?.Key === key;
-  }
 
   return {
     async head(session, key) {
@@ -60,7 +64,7 @@ export function createObjectOperations(context: StorageContext): Pick<Storage, '
           new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
         );
       } catch (error) {
-        if (httpStatusOf(error) === 403 && !(await isListed(session, key)))
+        if (httpStatusOf(error) === 403 && !(await isListed(context, session, key)))
           throw new NotFoundError('no such object');
         throw headError(error);
       }
@@ -75,7 +79,7 @@ export function createObjectOperations(context: StorageContext): Pick<Storage, '
         return true;
       } catch (error) {
         if (isNotFound(error)) return false;
-        if (httpStatusOf(error) === 403 && !(await isListed(session, key))) return false;
+        if (httpStatusOf(error) === 403 && !(await isListed(context, session, key))) return false;
         throw headError(error);
       }
     },

@@ -5,6 +5,7 @@
  */
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { StoredPart } from '../../../shared/domain/multipart';
+import type { ScanStatus } from '../../../shared/domain/scan';
 import type { IdentitySession } from '../identity';
 
 export interface PresignedUrl {
@@ -98,6 +99,11 @@ export interface Storage {
    * when storage rejects the credentials themselves, so `withSession` refreshes them.
    */
   checkCredentials(session: IdentitySession): Promise<void>;
+  /**
+   * The object's malware-scan status, from its scan tag (one GetObjectTagging; absent: `pending`).
+   * Throws NotFoundError for a missing object, and storage's refusal when the caller may not read it.
+   */
+  scanStatus(session: IdentitySession, key: string): Promise<ScanStatus>;
   /** HEAD that answers false for a missing object (other failures still throw). */
   exists(session: IdentitySession, key: string): Promise<boolean>;
   delete(session: IdentitySession, key: string): Promise<void>;
@@ -128,6 +134,8 @@ export interface Storage {
    * Copies `source` to `target` server-side with the session's credentials: one CopyObject up to
    * `multipartCopyThresholdBytes`, UploadPartCopy parts above. The source is pinned to the ETag the
    * caller checked (`CopySourceIfMatch`), so a replaced source is never copied under old rules.
+   * A copy never carries the source's tags: a copy is a new object, scanned (when scanning is on)
+   * like any upload, and pending until then.
    */
   copy(session: IdentitySession, input: CopyInput): Promise<ObjectProperties>;
   /** DeleteObjects of at most 1,000 full keys; throws if storage refuses any of them. */

@@ -107,6 +107,22 @@ describe('loadConfig', () => {
     );
   });
 
+  test('reads MALWARE_SCANNING: absent or off is no scanning, on is every key held until clean', () => {
+    expect(loadConfig(minimal).malwareScanning).toBeUndefined();
+    expect(loadConfig({ ...minimal, MALWARE_SCANNING: 'false' }).malwareScanning).toBeUndefined();
+    expect(loadConfig({ ...minimal, MALWARE_SCANNING: 'true' }).malwareScanning).toEqual({
+      prefixes: [],
+      onUnsupported: 'block',
+    });
+    const settings = { prefixes: ['public/', 'shared/'], onUnsupported: 'serve' };
+    expect(loadConfig({ ...minimal, MALWARE_SCANNING: JSON.stringify(settings) }).malwareScanning).toEqual(
+      settings,
+    );
+    expect(() => loadConfig({ ...minimal, MALWARE_SCANNING: '{"prefixes":["uploads/"]}' })).toThrow(
+      /MALWARE_SCANNING/,
+    );
+  });
+
   test('reads the app client list, trimmed', () => {
     expect(loadConfig({ ...minimal, USER_POOL_CLIENT_IDS: ' web1 ,mobile2,' }).userPoolClientIds).toEqual([
       'web1',

@@ -69,6 +69,7 @@ describe('copy', () => {
       CopySource: `b/protected/${encodeURIComponent(alice.identityId)}/a%20b.mp4`,
       CopySourceIfMatch: '"src"',
       IfNoneMatch: '*',
+      TaggingDirective: 'REPLACE',
     });
     expect(s3.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
   });
