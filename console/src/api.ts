@@ -19,6 +19,7 @@ export type MyShare = components['schemas']['MyShare'];
 export type MyGroup = components['schemas']['MyGroup'];
 export type UserLookup = components['schemas']['UserLookup'];
 export type GroupMembers = components['schemas']['GroupMembers'];
+export type ScanStatus = components['schemas']['ScanStatus'];
 
 /** A level keyed by identity: every level but `groups`, whose folders are keyed by group name. */
 export type OwnLevel = Exclude<Level, 'groups'>;
@@ -35,6 +36,10 @@ export interface ShownProblem {
   readonly field?: string;
   /** The problem's stable `code`, when the API sent one. */
   readonly code?: string;
+  /** `scan_pending`, `scan_blocked`: the file's malware-scan status. */
+  readonly scan?: ScanStatus;
+  /** `scan_pending`: seconds to wait before asking again. */
+  readonly retryAfter?: number;
 }
 
 export class ProblemError extends Error {
@@ -61,6 +66,8 @@ export function problemOf(error: unknown, response: Response): ShownProblem {
       ...(error.detail ? { detail: error.detail } : {}),
       ...(error.field ? { field: error.field } : {}),
       ...(error.code ? { code: error.code } : {}),
+      ...(error.scan ? { scan: error.scan } : {}),
+      ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
     };
   }
   return {

@@ -1,5 +1,5 @@
 import type { FilesClient } from '../../shared/api/client';
-import { type AnyLevel, unwrap } from './api';
+import { type AnyLevel, ProblemError, problemOf, type ShownProblem, unwrap } from './api';
 import { baseName } from './format';
 
 export interface DownloadRef {
@@ -26,21 +26,34 @@ export function whose(ref: Readonly<Whose>): Whose {
   };
 }
 
+/** A download malware scanning holds (409), in the owner's words; any other problem as the API said it. */
+export function heldProblem(problem: ShownProblem, name: string): ShownProblem {
+  if (problem.code === 'scan_pending') {
+    const wait = problem.retryAfter ?? 2;
+    return {
+      ...problem,
+      title: 'Still being scanned',
+      detail: `${name} is still being scanned for malware: try again in ${wait} s.`,
+    };
+  }
+  if (problem.code === 'scan_blocked')
+    return { ...problem, title: `Blocked: ${problem.scan ?? 'by the scan'}` };
+  return problem;
+}
+
 /**
  * Asks for a presigned GET and lets the browser save it. It is signed `Content-Disposition:
  * attachment`, so the page stays; the URL is a bearer credential, so it is never shown or kept.
  */
 export async function download(api: FilesClient, ref: DownloadRef): Promise<void> {
-  const presigned = unwrap(
-    await api.POST('/files/downloads', {
-      body: {
-        level: ref.level,
-        key: ref.key,
-        filename: baseName(ref.key),
-        ...whose(ref),
-      },
-    }),
-  );
+  const name = baseName(ref.key);
+  const answer = await api.POST('/files/downloads', {
+    body: { level: ref.level, key: ref.key, filename: name, ...whose(ref) },
+  });
+  if (!answer.response.ok) {
+    throw new ProblemError(heldProblem(problemOf(answer.error, answer.response), name));
+  }
+  const presigned = unwrap(answer);
   const link = document.createElement('a');
   link.href = presigned.url;
   link.rel = 'noopener noreferrer';

@@ -8,7 +8,7 @@ import { useFolder } from './use-folder';
 
 /** Any folder the caller may list: open it, walk it, upload into it, and act on its files. */
 export function FileBrowser({ api, me, onChanged }: { api: FilesClient; me: Me; onChanged: () => void }) {
-  const folder = useFolder(api, me.identityId, onChanged);
+  const folder = useFolder(api, me, onChanged);
   const [granteeInput, setGranteeInput] = useState('');
 
   return (

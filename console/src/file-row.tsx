@@ -1,9 +1,18 @@
 import type { ComponentChildren } from 'preact';
 import type { FileItem } from './api';
 import { baseName, DateTime, formatBytes } from './format';
+import { ScanBadge } from './scan-badge';
 
-/** A file of the folder shown: name, size, last change, then its actions. */
-export function FileRow({ item, children }: { item: FileItem; children: ComponentChildren }) {
+/** A file of the folder shown: name, size, last change, its scan badge where scanned, then its actions. */
+export function FileRow({
+  item,
+  scanning,
+  children,
+}: {
+  item: FileItem;
+  scanning: boolean;
+  children: ComponentChildren;
+}) {
   return (
     <tr data-key={item.key}>
       <td>{baseName(item.key)}</td>
@@ -11,16 +20,21 @@ export function FileRow({ item, children }: { item: FileItem; children: Componen
       <td>
         <DateTime value={item.lastModified} />
       </td>
+      {scanning && (
+        <td class="scan">
+          <ScanBadge scan={item.scan} />
+        </td>
+      )}
       <td class="actions">{children}</td>
     </tr>
   );
 }
 
-/** A subfolder of the folder shown, opened by its name. */
-export function FolderRow({ folder, onOpen }: { folder: string; onOpen: () => void }) {
+/** A subfolder of the folder shown, opened by its name, across the table's `span` columns. */
+export function FolderRow({ folder, span, onOpen }: { folder: string; span: number; onOpen: () => void }) {
   return (
     <tr class="folder">
-      <td colSpan={4}>
+      <td colSpan={span}>
         <button type="button" class="link" onClick={onOpen}>
           <span aria-hidden="true">📁 </span>
           {baseName(folder.slice(0, -1))}/

@@ -99,7 +99,7 @@ function GroupFolder({
   group: string;
   onChanged: () => void;
 }) {
-  const folder = useFolder(api, me.identityId, onChanged, { level: 'groups', group, prefix: '' });
+  const folder = useFolder(api, me, onChanged, { level: 'groups', group, prefix: '' });
   return (
     <section aria-label={`Team folder ${group}`} class="group-folder">
       <h3>Team folder {group}</h3>

@@ -60,7 +60,20 @@ export function IdentityPanel({ me, onRefresh }: { me: Me; onRefresh: () => void
         Download links last {me.limits.defaultUrlLifetimeSeconds} s by default (at most{' '}
         {me.limits.maxUrlLifetimeSeconds} s).
       </p>
+      {me.malwareScanning && <ScanningNote scanning={me.malwareScanning} />}
       <UsagePanel me={me} onRefresh={onRefresh} />
     </section>
+  );
+}
+
+/** Where uploads are scanned for malware, and what a file waits for before it downloads. */
+function ScanningNote({ scanning }: { scanning: NonNullable<Me['malwareScanning']> }) {
+  const where = scanning.prefixes.length === 0 ? 'every folder' : scanning.prefixes.join(', ');
+  const unscannable = scanning.onUnsupported === 'serve' ? 'served' : 'held back';
+  return (
+    <p class="hint" data-testid="malware-scanning">
+      New files in {where} are scanned for malware and download once scanned clean (unscannable ones are{' '}
+      {unscannable}); malware is removed and listed below.
+    </p>
   );
 }

@@ -8,7 +8,7 @@ const REASONS: Record<Rejection['reason'], string> = {
   type_not_allowed: 'type not allowed',
   content_mismatch: 'content does not match its type',
   quota_exceeded: 'over quota',
-  malware: 'malware found',
+  malware: 'malware',
 };
 
 /** Uploads storage's checks removed after they landed, and why; nothing when there are none. */
@@ -22,8 +22,9 @@ export function RejectionList({ rejections }: { rejections: readonly Rejection[]
           <li key={`${rejection.at}/${rejection.level}/${rejection.key}`}>
             <code>
               {rejection.level}/{rejection.key}
-            </code>
-            : {REASONS[rejection.reason]} ({rejection.detail}), <DateTime value={rejection.at} />
+            </code>{' '}
+            removed: <strong>{REASONS[rejection.reason]}</strong> ({rejection.detail}),{' '}
+            <DateTime value={rejection.at} />
           </li>
         ))}
       </ul>

@@ -1,15 +1,25 @@
 import { useState } from 'preact/hooks';
 import type { FilesClient } from '../../shared/api/client';
-import { expectOk, type FileItem, unwrap } from './api';
+import { expectOk, type FileItem, type Me, unwrap } from './api';
 import { copyText } from './clipboard';
 import { download as save, whose } from './download';
 import { deleteLabel, isOwn, isWritable, type Place, refOf } from './folder-place';
 import { baseName } from './format';
 import { useStatusLine } from './status-line';
 import { useCursorPages } from './use-newest';
+import { useScanPolling } from './use-scan-polling';
 
-/** One page of the folder, its subfolders as `folders`. */
-async function listFolder(api: FilesClient, place: Place, limit: number, cursor: string | undefined) {
+/**
+ * One page of the folder, its subfolders as `folders`; with `scan`, each scanned file's status
+ * (one storage call per file on the server, so asked only where the deployment scans).
+ */
+async function listFolder(
+  api: FilesClient,
+  place: Place,
+  limit: number,
+  cursor: string | undefined,
+  scan: boolean,
+) {
   const { level, prefix } = place;
   const query = {
     level,
@@ -18,6 +28,7 @@ async function listFolder(api: FilesClient, place: Place, limit: number, cursor:
     limit,
     ...whose(place),
     ...(cursor === undefined ? {} : { cursor }),
+    ...(scan ? { scan: true } : {}),
   };
   return unwrap(await api.GET('/files', { params: { query } }));
 }
@@ -28,24 +39,35 @@ const OWN_PRIVATE: Place = { level: 'private', prefix: '' };
  * The folder shown (first `initial`) and what is done to its files: the page listed, navigation
  * (which starts at the first page and forgets the last action), download, copying a public file's
  * permanent link, and delete (asked, then confirmed). Every change reloads the page and tells
- * `onChanged`.
+ * `onChanged`. Where the deployment scans for malware, files carry their scan status and the page
+ * is listed again while a scan is unsettled; a file removed as malware tells `onChanged` too (the
+ * owner's rejections).
  */
 export function useFolder(
   api: FilesClient,
-  identityId: string,
+  me: Pick<Me, 'identityId' | 'malwareScanning'>,
   onChanged: () => void,
   initial: Place = OWN_PRIVATE,
 ) {
+  const { identityId } = me;
+  const scanning = me.malwareScanning !== undefined;
   const [place, setPlace] = useState<Place>(initial);
   const [pageSize, setPageSize] = useState(25);
   const [reloads, setReloads] = useState(0);
+  const [polls, setPolls] = useState(0);
   const [confirming, setConfirming] = useState<string>();
   const listing = useCursorPages(
-    (cursor) => listFolder(api, place, pageSize, cursor),
-    [api, place, pageSize, reloads],
+    (cursor) => listFolder(api, place, pageSize, cursor, scanning),
+    [api, place, pageSize, reloads, polls, scanning],
   );
   const { status, setStatus, act } = useStatusLine(listing.setProblem);
-  const { setCursors } = listing.pager;
+  const { cursors, setCursors } = listing.pager;
+  useScanPolling(
+    listing.value,
+    JSON.stringify([place, pageSize, reloads, cursors.at(-1)]),
+    () => setPolls((count) => count + 1),
+    onChanged,
+  );
 
   const reload = () => {
     setReloads((count) => count + 1);
@@ -91,6 +113,7 @@ export function useFolder(
   return {
     ...listing,
     place,
+    scanning,
     own: isOwn(place, identityId),
     writable: isWritable(place, identityId),
     deleteLabel: deleteLabel(place),
