@@ -55,5 +55,6 @@ const MAX_EMAIL_LENGTH = 2048;
 export function verifiedEmail(email: unknown, verified: unknown): string | undefined {
   if (verified !== true && verified !== 'true') return undefined;
   if (typeof email !== 'string' || email === '' || [...email].length > MAX_EMAIL_LENGTH) return undefined;
-  return /\p{Cc}/u.test(email) ? undefined : email;
+  // No control or invisible format characters (bidi overrides, zero-width): a name must read as it is.
+  return /[\p{Cc}\p{Cf}]/u.test(email) ? undefined : email;
 }

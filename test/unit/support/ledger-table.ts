@@ -86,9 +86,10 @@ export function ledgerTable(): LedgerTable {
     const served = keys.slice(0, keys.length - left);
     const found = served.flatMap((key) => {
       const item = table.get(key.pk?.S ?? '', key.sk?.S ?? '');
-      return item === undefined
-        ? []
-        : [Object.fromEntries(Object.entries(item).filter(([name]) => projected.includes(name)))];
+      if (item === undefined) return [];
+      // No projection: the whole item, as DynamoDB answers.
+      if (request?.ProjectionExpression === undefined) return [item];
+      return [Object.fromEntries(Object.entries(item).filter(([name]) => projected.includes(name)))];
     });
     return {
       Responses: { [LEDGER_TABLE]: found },

@@ -68,6 +68,8 @@ describe('GET /me', () => {
     ['unverified', { email: 'ceo@example.com', email_verified: 'false' }],
     ['without email_verified', { email: 'ceo@example.com' }],
     ['with a control character', { email: 'ceo@example.com\u0007', email_verified: 'true' }],
+    ['with a bidi override', { email: 'moc.elpmaxe@\u202Eoec', email_verified: 'true' }],
+    ['with a zero-width space', { email: 'ce\u200Bo@example.com', email_verified: 'true' }],
   ])('an email %s is never the name: the username is', async (_, extra) => {
     const response = await harness().call({ method: 'GET', path: '/me', claims: claimsWith(extra) });
     expect(parse(response).name).toBe(alice.username);
