@@ -8,6 +8,8 @@
  *   - warm: the hour after it, same instance;
  *   - returning users (direct mode): another new instance while the directory holds every user;
  *   - a user's day: one instance, one returning user making a request a minute for 24 hours;
+ *   - (sealed) a group member's day: the same, half of the requests in one of their team folders,
+ *     and a warm instance's group requests (team folders need sealed mode);
  *   - the longest URL: a 12-hour download URL asked of a fresh instance and of a 3-hour-old one.
  */
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -54,7 +56,20 @@ export interface ModeFigures {
   readonly user_day: HourCalls & { readonly requests: number };
   /** The shortest real lifetime of a 12-hour download URL, fresh and from a 3-hour-old session. */
   readonly max_url_lifetime_s: number;
+  /** Sealed only: a member of two groups, half of their requests in a team folder. */
+  readonly groups?: GroupFigures;
 }
+
+export interface GroupFigures {
+  /** As `user_day`, for the member. */
+  readonly user_day: HourCalls & { readonly requests: number };
+  /** Upstream calls of `warm_requests` team-folder requests on an instance the member already met. */
+  readonly warm_calls: number;
+  readonly warm_requests: number;
+}
+
+/** The team folders of the bench's member (`cognito:groups`). */
+const MEMBER_GROUPS = ['design', 'ops'] as const;
 
 export interface CognitoCallFigures {
   readonly requests: number;
@@ -113,17 +128,21 @@ function delta(
   };
 }
 
+/** Where a request's object lives: the caller's private folder, or one of their team folders. */
+type Folder = { readonly level: 'private' } | { readonly level: 'groups'; readonly group: string };
+const PRIVATE: Folder = { level: 'private' };
+
 /** The API's mix: mostly URLs (which need credentials, 15-minute by default), some `GET /me`. */
-function mixedEvent(user: BenchUser, i: number, pick: number) {
+function mixedEvent(user: BenchUser, i: number, pick: number, folder: Folder = PRIVATE) {
   return pick < 0.4
     ? apiEvent(user, 'POST', '/files/uploads', {
-        level: 'private',
+        ...folder,
         key: `docs/${i}.pdf`,
         contentType: 'application/pdf',
         size: 1000 + i,
       })
     : pick < 0.8
-      ? apiEvent(user, 'POST', '/files/downloads', { level: 'private', key: `docs/${i}.pdf` })
+      ? apiEvent(user, 'POST', '/files/downloads', { ...folder, key: `docs/${i}.pdf` })
       : apiEvent(user, 'GET', '/me');
 }
 
@@ -178,13 +197,14 @@ function simulation(mode: 'sealed' | 'direct', users: readonly BenchUser[]) {
     spanMs: number,
     count: number,
     pickUser: () => BenchUser,
+    pickFolder: (i: number) => Folder = () => PRIVATE,
   ): Promise<HourCalls> => {
     const before = cognito.calls();
     const directoryBefore = directory.calls();
     const start = clock;
     for (let i = 0; i < count; i++) {
       clock = start + Math.floor((i * spanMs) / count);
-      await serve(app, mixedEvent(pickUser(), i, random()), i);
+      await serve(app, mixedEvent(pickUser(), i, random(), pickFolder(i)), i);
     }
     clock = start + spanMs;
     return delta(before, cognito.calls(), directoryBefore, directory.calls());
@@ -219,13 +239,37 @@ async function longestUrl(sim: Simulation, app: ReturnType<Simulation['instance'
   return Math.floor((Date.parse(expiresAt) - Math.floor(sim.now() / 1000) * 1000) / 1000);
 }
 
+/**
+ * A group member's day (half of it in their team folders, alternating), then the team-folder
+ * requests of a warm instance: sessions are cached per (user, groups), so neither should cost more
+ * than a user without groups.
+ */
+async function countGroups(sim: Simulation, member: BenchUser): Promise<GroupFigures> {
+  const minutes = 24 * 60;
+  const folderOf = (i: number): Folder =>
+    i % 2 === 0 ? PRIVATE : { level: 'groups', group: MEMBER_GROUPS[i % MEMBER_GROUPS.length] ?? 'design' };
+  const day = await sim.serveSpan(sim.instance(), 24 * HOUR_MS, minutes, () => member, folderOf);
+  const warmed = sim.instance();
+  await sim.serveSpan(warmed, 60_000, 1, () => member);
+  const warmRequests = 200;
+  const warm = await sim.serveSpan(
+    warmed,
+    10 * 60_000,
+    warmRequests,
+    () => member,
+    (i) => folderOf(2 * i + 1),
+  );
+  return { user_day: { ...day, requests: minutes }, warm_calls: warm.total, warm_requests: warmRequests };
+}
+
 async function countMode(
   mode: 'sealed' | 'direct',
   requests: number,
   userCount: number,
 ): Promise<ModeFigures> {
   const users = Array.from({ length: userCount }, (_, i) => benchUser(i + 1));
-  const sim = simulation(mode, users);
+  const member = benchUser(userCount + 1, MEMBER_GROUPS);
+  const sim = simulation(mode, [...users, member]);
   try {
     const anyUser = () => users[Math.floor(sim.random() * users.length)] ?? (users[0] as BenchUser);
     const first = sim.instance();
@@ -247,6 +291,7 @@ async function countMode(
       warm,
       user_day: { ...dayCalls, requests: minutes },
       max_url_lifetime_s: Math.min(atStart, later),
+      ...(mode === 'sealed' ? { groups: await countGroups(sim, member) } : {}),
     };
   } finally {
     sim.restore();

@@ -57,12 +57,18 @@ export interface BenchUser {
   readonly idToken: string;
 }
 
-export function benchUser(n: number): BenchUser {
+/** A bench user; with `groups`, the token carries them as a verified `cognito:groups` claim does. */
+export function benchUser(n: number, groups?: readonly string[]): BenchUser {
   const hex = n.toString(16).padStart(12, '0');
   const sub = `5a1e0000-0000-4000-8000-${hex}`;
   // The payload's `sub` matches the claims, as a verified token's does (the handler checks).
   const payload = Buffer.from(
-    JSON.stringify({ sub, aud: BENCH_ENV.USER_POOL_CLIENT_IDS, pad: 'x'.repeat(600) }),
+    JSON.stringify({
+      sub,
+      aud: BENCH_ENV.USER_POOL_CLIENT_IDS,
+      ...(groups === undefined ? {} : { 'cognito:groups': groups }),
+      pad: 'x'.repeat(600),
+    }),
   ).toString('base64url');
   return {
     sub,
