@@ -15,6 +15,11 @@
  *   6. DELETE /me/data over many objects on the local stack (bench/delete-all.ts)
  *   7. the usage ledger under duplicated and reordered events, and the events function's throughput,
  *      in process (bench/ledger-events.ts)
+ *   8. malware scanning: upload → downloadable on a local stack with scanning on, without and with
+ *      the scanner's default delay, and an EICAR file never served (bench/scanning.ts, each run in its
+ *      own process); the events function over scan results and the scanned download handler, in
+ *      process (bench/scan-in-process.ts; the handler measured right after section 1, before any
+ *      local stack sets the endpoint variables in this process)
  */
 import { parseArgs } from 'node:util';
 import { countCognitoCalls, type ModeFigures } from './cognito-calls';
@@ -25,6 +30,8 @@ import { measureHandler } from './in-process';
 import { measureLedgerEvents } from './ledger-events';
 import { measureLocalLoad } from './local-load';
 import { type MultipartFigures, runMultipart } from './multipart-run';
+import { measureScannedDownload, measureScanResults } from './scan-in-process';
+import { measureScanning, type ScanningFigures } from './scanning-run';
 import { round, table } from './stats';
 
 const GOALS = {
@@ -38,6 +45,7 @@ const GOALS = {
   resume_waste_ratio: 1.15,
   batch_100_ratio: 1.2,
   ledger_drift: 0,
+  eicar_served: 0,
 } as const;
 
 const { values: flags } = parseArgs({
@@ -74,9 +82,11 @@ const progress = (message: string) => process.stderr.write(`bench: ${message}\n`
 /** Every section's measurements, in the order the header lists them. */
 async function measureAll() {
   progress('warm handler path vs. bare presign...');
-  const handler = await measureHandler(
-    quick ? { warmup: 300, rounds: 10, batch: 50 } : { warmup: 2_000, rounds: 60, batch: 100 },
-  );
+  const rounds = quick ? { warmup: 300, rounds: 10, batch: 50 } : { warmup: 2_000, rounds: 60, batch: 100 };
+  const handler = await measureHandler(rounds);
+  // Section 8's handler figure, here: no local stack has set endpoint variables in this process yet.
+  progress('warm download handler, malware scanning on vs. off...');
+  const scannedDownload = await measureScannedDownload(rounds);
 
   progress('Cognito and STS calls per access mode, over a simulated hour and day...');
   const cognito = await countCognitoCalls();
@@ -104,7 +114,24 @@ async function measureAll() {
   const deletion = await runDeleteAll(deleteObjects);
   progress('ledger under duplicated and reordered events, events function throughput...');
   const ledgerEvents = await measureLedgerEvents({ rounds: quick ? 2 : 5 });
-  return { handler, cognito, fleet, cold, local, multipart, deletion, ledgerEvents };
+  const scanUploads = quick ? 5 : 20;
+  progress(`malware scanning: ${scanUploads} uploads to clean, scanner delay 0 and default, EICAR...`);
+  const scanning = await measureScanning({ uploads: scanUploads });
+  progress('events function over scan results...');
+  const scanResults = await measureScanResults({ rounds: quick ? 2 : 5 });
+  return {
+    handler,
+    cognito,
+    fleet,
+    cold,
+    local,
+    multipart,
+    deletion,
+    ledgerEvents,
+    scanning,
+    scanResults,
+    scannedDownload,
+  };
 }
 
 type Measurements = Awaited<ReturnType<typeof measureAll>>;
@@ -126,6 +153,20 @@ function fleetSide(f: FleetFigures) {
   };
 }
 
+/** One local scanning run (one scanner delay), as `--json` reports it. */
+function scanSide(f: ScanningFigures) {
+  return {
+    scan_delay_ms: f.scan_delay_ms,
+    uploads: f.uploads,
+    scan_to_clean_ms: round(f.scan_to_clean_ms),
+    scan_to_clean_p90_ms: round(f.scan_to_clean_p90_ms),
+    scan_pending_polls: f.scan_pending_polls,
+    scan_poll_ms: round(f.scan_poll_ms),
+    eicar_served: f.eicar_served,
+    eicar_removed_ms: round(f.eicar_removed_ms),
+  };
+}
+
 /** The reported figures: the `--json` keys, in their order. */
 function figuresOf({
   handler,
@@ -136,6 +177,9 @@ function figuresOf({
   multipart,
   deletion,
   ledgerEvents,
+  scanning,
+  scanResults,
+  scannedDownload,
 }: Measurements) {
   return {
     bare_presign_us: round(handler.bare_presign_us.median),
@@ -203,6 +247,17 @@ function figuresOf({
     events_per_s: round(ledgerEvents.eventsPerSecond.median),
     events_p90_per_s: round(ledgerEvents.eventsPerSecond.p90),
     events_failures: ledgerEvents.failures,
+    // Malware scanning: the local pipeline without and with the scanner's default delay.
+    scanning: { immediate: scanSide(scanning.immediate), default_delay: scanSide(scanning.defaultDelay) },
+    eicar_served: scanning.immediate.eicar_served + scanning.defaultDelay.eicar_served,
+    scan_results_per_s: round(scanResults.resultsPerSecond.median),
+    scan_results_p90_per_s: round(scanResults.resultsPerSecond.p90),
+    scan_results_messages: scanResults.messages,
+    scan_results_failures: scanResults.failures,
+    download_with_scan_us: round(scannedDownload.withScanUs.median),
+    download_with_scan_p90_us: round(scannedDownload.withScanUs.p90),
+    download_without_scan_us: round(scannedDownload.withoutScanUs.median),
+    download_with_scan_ratio: round(scannedDownload.ratio.median),
   };
 }
 
@@ -235,6 +290,7 @@ function goalsMetBy(figures: Figures) {
     ledger_drift:
       figures.ledger_drift === GOALS.ledger_drift &&
       figures.ledger_drift_events_function === GOALS.ledger_drift,
+    eicar_served: figures.eicar_served === GOALS.eicar_served,
   };
 }
 
@@ -484,6 +540,47 @@ function ledgerRows(figures: Figures, goalsMet: GoalsMet, { ledgerEvents }: Meas
   ];
 }
 
+function scanRows(figures: Figures, goalsMet: GoalsMet, { scanResults }: Measurements): string[][] {
+  const { immediate, default_delay: delayed } = figures.scanning;
+  const { threats, failed, messages } = scanResults;
+  const percent = (count: number) => round((100 * count) / messages);
+  const toClean = (side: ReturnType<typeof scanSide>) =>
+    `${side.scan_to_clean_ms} [${side.scan_to_clean_p90_ms}] ms`;
+  return [
+    [
+      'scan to clean, local, scanner delay 0',
+      toClean(immediate),
+      '',
+      `PUT's 200 -> first OK POST /files/downloads, ${immediate.uploads} small files; ${immediate.scan_pending_polls} scan_pending polls, ${immediate.scan_poll_ms} ms each`,
+    ],
+    [
+      `  same, scanner delay ${delayed.scan_delay_ms} ms (npm start)`,
+      toClean(delayed),
+      '',
+      `${delayed.scan_pending_polls} scan_pending polls; GuardDuty's own latency (seconds to minutes) is not measurable here`,
+    ],
+    [
+      'EICAR served',
+      String(figures.eicar_served),
+      `${GOALS.eicar_served} ${mark(goalsMet.eicar_served)}`,
+      `OK downloads over its life, both runs; removed ${immediate.eicar_removed_ms} / ${delayed.eicar_removed_ms} ms after its PUT`,
+    ],
+    [
+      'events function, scan results',
+      `${figures.scan_results_per_s} [p90 ${figures.scan_results_p90_per_s}] results/s`,
+      '',
+      `SQS batches of 10: ${percent(threats)} % infected (delete + rejection), ${percent(failed)} % failed, the rest clean; fakes; ${figures.scan_results_failures} failed messages`,
+    ],
+    [
+      'POST /files/downloads, scanning on, warm',
+      `${figures.download_with_scan_us} [${figures.download_with_scan_p90_us}] us`,
+      '',
+      `tag read answered in process; off: ${figures.download_without_scan_us} us, same rounds`,
+    ],
+    ['  scanned / unscanned download', String(figures.download_with_scan_ratio), '', 'per round'],
+  ];
+}
+
 async function main(): Promise<number> {
   const started = performance.now();
   const measured = await measureAll();
@@ -496,6 +593,7 @@ async function main(): Promise<number> {
     ...coldRows(figures),
     ...localStackRows(figures, goalsMet, measured),
     ...ledgerRows(figures, goalsMet, measured),
+    ...scanRows(figures, goalsMet, measured),
   ];
   console.log('');
   console.log(table(['figure', 'value', 'goal', 'notes'], rows, ['left', 'right']));
@@ -508,7 +606,9 @@ async function main(): Promise<number> {
     figures.local_errors > 0 ||
     figures.warm_path_cognito_calls > 0 ||
     !goalsMet.ledger_drift ||
-    figures.events_failures > 0;
+    figures.events_failures > 0 ||
+    !goalsMet.eicar_served ||
+    figures.scan_results_failures > 0;
   if (flags.json) {
     console.log(
       JSON.stringify({ ...figures, goals: GOALS, goals_met: goalsMet, quick, node: process.version }),
