@@ -135,7 +135,7 @@ export class Moto {
     ifMatch: string,
   ): Promise<TagSet | undefined>;
   async tags(bucket: string, key: string, versionId?: string, ifMatch?: string): Promise<TagSet | undefined> {
-    const path = upstreamPath(bucket, key) + '?tagging' + versionQuery('&', versionId);
+    const path = `${upstreamPath(bucket, key)}?tagging${versionQuery('&', versionId)}`;
     const { status, body } = await this.ask(
       'GET',
       path,
