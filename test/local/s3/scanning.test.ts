@@ -75,7 +75,9 @@ beforeAll(async () => {
   const { idToken } = await signIn(services.userPool.url, pool, user);
   const resolved = await identityPoolCredentials(services, identityPool, pool, idToken)();
   owner = { identityId: resolved.identityId, s3: s3For(resolved) };
-  scanner = s3For(services.store.issueRoleCredentials(SCANNER_ROLE_ARN, buildScannerPolicy(BUCKET_ARN)));
+  scanner = s3For(
+    services.store.issueRoleCredentials(SCANNER_ROLE_ARN, buildScannerPolicy(BUCKET_ARN, { prefixes: [] })),
+  );
   events = s3For(services.store.issueRoleCredentials(EVENTS_ROLE_ARN, buildEventsFunctionPolicy(BUCKET_ARN)));
 });
 

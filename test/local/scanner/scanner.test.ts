@@ -56,8 +56,12 @@ beforeAll(async () => {
   const client = (credentials: typeof resolved) =>
     new S3Client({ region: REGION, endpoint: services.gateway.url, forcePathStyle: true, credentials });
   owner = { identityId: resolved.identityId, s3: client(resolved) };
+  // Reads every object's tags, in the scanned prefixes or not.
   reader = client(
-    services.store.issueRoleCredentials(SCANNER_ROLE_ARN, buildScannerPolicy(`arn:aws:s3:::${BUCKET}`)),
+    services.store.issueRoleCredentials(
+      SCANNER_ROLE_ARN,
+      buildScannerPolicy(`arn:aws:s3:::${BUCKET}`, { prefixes: [] }),
+    ),
   );
 });
 
@@ -70,7 +74,7 @@ function start(delayMs = 50): Scanner {
     region: REGION,
     credentials: services.store.issueRoleCredentials(
       SCANNER_ROLE_ARN,
-      buildScannerPolicy(`arn:aws:s3:::${BUCKET}`),
+      buildScannerPolicy(`arn:aws:s3:::${BUCKET}`, SETTINGS),
     ),
     bucket: BUCKET,
     settings: SETTINGS,
