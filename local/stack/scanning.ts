@@ -51,6 +51,7 @@ export function startScanning(
     settings: scan,
     delayMs: settings.delayMs ?? scanDelayFromEnv(),
     send: (body) => events.send(body),
+    inKeyTurn: (bucket, key, work) => doors.s3.inKeyTurn(bucket, key, work),
     ...(settings.log ? { log: settings.log } : {}),
   });
   stops.add(() => scanner.close());
