@@ -27,7 +27,7 @@ describe('the scanning settings', () => {
     ).toEqual({ prefixes: ['public/', 'groups/design/'], onUnsupported: 'serve' });
   });
 
-  test.each(['public/*', 'public/?', 'shared/${aws:username}/', 'groups/a$b/', 'protected/*/x'])(
+  test.each(['public/*', 'public/?', `shared/\${aws:username}/`, 'groups/a$b/', 'protected/*/x'])(
     'refuse %s: a bucket policy would read it as a pattern, GuardDuty literally',
     (prefix) => {
       expect(messages({ prefixes: [prefix] })).toEqual([
