@@ -146,8 +146,9 @@ function scanLines(outputs: LocalStackOutputs): { s3: string[]; calls: string[] 
       '                          (after SCAN_DELAY_MS; the EICAR test file is its only threat); only it may tag',
     ],
     calls: [
-      '  # malware scanning: upload this EICAR test file as hello.txt above (key notes/eicar.txt); it is tagged',
-      '  # THREATS_FOUND and its download URL answers 403, while hello.txt downloads once scanned',
+      '  # malware scanning: upload this EICAR test file as hello.txt above (key notes/eicar.txt); asking for its',
+      '  # download answers 409 scan_pending until it is scanned, then it is tagged THREATS_FOUND and removed',
+      '  # (GET /me lists it among its rejections, reason malware); hello.txt downloads once scanned',
       `  printf '%s' ${sh(EICAR)} > eicar.txt`,
       '',
     ],

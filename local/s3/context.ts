@@ -7,6 +7,7 @@ import type { CredentialStore } from '../core/credential-store';
 import type { ResourcePolicyDocument } from '../core/policy-engine';
 import type { Principal } from './authorize';
 import type { BucketCors } from './bucket-cors';
+import type { JudgedObjects } from './judged-objects';
 import type { ResolvedOperation } from './operations';
 import type { BodyReceiver, ReceivedBody } from './receive-body';
 import type { UploadRegistry } from './uploads';
@@ -28,6 +29,8 @@ export interface GatewayContext {
   readonly writes: KeyWrites;
   /** Reports a write that is not one key's (DeleteObjects' keys); KeyWrites reports the rest. */
   readonly onEvent: (event: StorageWrite) => void;
+  /** Called once a request is authorized, before anything reaches moto (tests). */
+  readonly afterAuthorize?: (operation: ResolvedOperation) => Promise<void>;
 }
 
 export interface Exchange {
@@ -36,6 +39,8 @@ export interface Exchange {
   readonly operation: ResolvedOperation;
   /** Whoever signed the request: what further checks (per key, ListBucket) are judged for. */
   readonly principal: Principal;
+  /** The existing objects authorization read the tags of, and the ETag each was judged by. */
+  readonly judged: JudgedObjects;
   /** The request moto gets, rebuilt from the parsed form (path, query and headers; no body yet). */
   readonly target: UpstreamTarget;
   /** Added to the answer: CORS and the request ID. */

@@ -26,7 +26,7 @@ import type { CredentialStore } from '../core/credential-store';
 import type { ResourcePolicyDocument } from '../core/policy-engine';
 import { headerValue, parseQuery, type SignedRequest, verifySignature } from '../core/sigv4-verify';
 import { closeServer, LOOPBACK, listen } from '../stack/ports';
-import { authorizeAll, type ObjectRef, type Principal, sessionConditions } from './authorize';
+import { authorizeAll, type Principal, sessionConditions } from './authorize';
 import { deleteObjects } from './batch-delete';
 import { BucketCors } from './bucket-cors';
 import type { Exchange, GatewayContext } from './context';
@@ -34,6 +34,7 @@ import { copiedTagChecks, copyObject } from './copy';
 import type { CorsRequest } from './cors';
 import { asS3Error, respondError, S3Error } from './errors';
 import { forwardHeaders, forwardQuery, nameChecksumAlgorithm } from './forwarding';
+import { JudgedObjects } from './judged-objects';
 import {
   abortMultipartUpload,
   checkUploadBinding,
@@ -45,7 +46,7 @@ import { resolveOperation } from './operations';
 import { parsePath, upstreamPath } from './paths';
 import { PayloadVerifier } from './payload';
 import { BodyReceiver } from './receive-body';
-import { putObjectTagging, type TagSet } from './tagging';
+import { putObjectTagging } from './tagging';
 import { UploadRegistry } from './uploads';
 import { Moto } from './upstream';
 import { KeyWrites, type StorageWrite } from './writes';
@@ -96,6 +97,12 @@ export interface S3GatewayOptions {
    * what the bucket's event notifications report (see local/storage-events/delivery.ts).
    */
   readonly onEvent?: (event: StorageWrite) => void;
+  /** Called once a request is authorized, before anything reaches moto: tests change storage here. */
+  readonly afterAuthorize?: (operation: {
+    readonly name: string;
+    readonly bucket: string;
+    readonly key?: string;
+  }) => Promise<void>;
 }
 
 export interface S3Gateway {
@@ -104,6 +111,13 @@ export interface S3Gateway {
   readonly port: number;
   /** Body bytes held in memory and on disk, now and at most at once (for tests and diagnostics). */
   bodyStats(): { memoryInUse: number; memoryPeak: number; spoolInUse: number; spoolPeak: number };
+  /**
+   * Runs `work` in `key`'s write turn: no write to that key (put, copy, multipart completion,
+   * delete) reaches moto until it ends. In process only, not an S3 operation: the local scanner
+   * checks an object's ETag and tags it in one turn, so no overwrite lands between the two. `work`
+   * must not itself write that key through the gateway (it would wait for its own turn).
+   */
+  inKeyTurn<T>(bucket: string, key: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -174,6 +188,7 @@ async function openContext(options: S3GatewayOptions, agent: Agent): Promise<Gat
     uploads,
     writes,
     onEvent,
+    ...(options.afterAuthorize ? { afterAuthorize: options.afterAuthorize } : {}),
   };
 }
 
@@ -200,6 +215,7 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     url: `http://${host}:${port}`,
     port,
     bodyStats: () => bodies.stats(),
+    inKeyTurn: (bucket, key, work) => ctx.writes.inKeyTurn(bucket, key, work),
     close: async () => {
       await closeServer(server);
       // A shared agent (moto's socket) belongs to whoever passed it in.
@@ -233,6 +249,7 @@ async function handle(
       return;
     }
     const exchange = await prepare(ctx, incoming, progress);
+    await ctx.afterAuthorize?.(exchange.operation);
     // A write to one key waits for the one before it, as S3 applies them one after the other.
     const status = await ctx.writes.perform(exchange.operation, () => route(ctx, exchange));
     ctx.log(`s3: ${progress.described} ${status}`);
@@ -257,12 +274,14 @@ async function prepare(ctx: GatewayContext, incoming: Incoming, progress: Progre
   const operation = resolveOperation({ method, rawPath, query, amzParameters: verified.amzParameters });
   progress.described = `${operation.name} ${operation.bucket}${operation.key === undefined ? '' : `/${operation.key}`}`;
   const conditions = sessionConditions(verified, ctx.region, ctx.now(), req.socket.remoteAddress ?? LOOPBACK);
+  // The objects a policy reads the tags of, each read once, with the ETag reads are then held to.
+  const judged = new JudgedObjects(ctx.moto);
   const principal: Principal = {
     store: ctx.store,
     verified,
     conditions,
     bucketPolicy: ctx.bucketPolicy,
-    objectTags: objectTagsOnce(ctx),
+    objectTags: judged.tags,
   };
   await authorizeAll(principal, [...operation.checks, ...(await copiedTagChecks(principal, operation))]);
   const headers = forwardHeaders(signed, verified, operation);
@@ -287,21 +306,7 @@ async function prepare(ctx: GatewayContext, incoming: Incoming, progress: Progre
   if (operation.checksumsDescribeBody) nameChecksumAlgorithm(headers);
   const path = upstreamPath(operation.bucket, operation.key) + forwardQuery(operation.parameters);
   const responseHeaders = { ...cors, 'x-amz-request-id': incoming.id };
-  return { req, res, operation, principal, target: { path, headers }, responseHeaders, body };
-}
-
-/** Reads each object's tags from moto at most once per request (a copy's source may be asked twice). */
-function objectTagsOnce(ctx: GatewayContext): (object: ObjectRef) => Promise<TagSet> {
-  const read = new Map<string, Promise<TagSet>>();
-  return (object) => {
-    const id = JSON.stringify([object.bucket, object.key, object.versionId ?? null]);
-    let tags = read.get(id);
-    if (tags === undefined) {
-      tags = ctx.moto.tags(object.bucket, object.key, object.versionId);
-      read.set(id, tags);
-    }
-    return tags;
-  };
+  return { req, res, operation, principal, judged, target: { path, headers }, responseHeaders, body };
 }
 
 /** Hands an authorized request to its operation family; resolves with the status sent. */

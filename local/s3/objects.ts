@@ -30,13 +30,36 @@ export async function getObject(ctx: GatewayContext, exchange: Exchange): Promis
   // (unconditioned: this check carries no s3:prefix); anyone else learns nothing, gets 403.
   const listCheck = { action: 's3:ListBucket', resource: bucketArn(operation.bucket), context: {} };
   const hideMissing = !(await authorize(exchange.principal, [listCheck]))[0];
-  return ctx.moto.forward(exchange, exchange.target, {
-    refuse: (code) =>
-      code === 404 && hideMissing
-        ? accessDenied('Access Denied', {}, 'missing key, and no s3:ListBucket to learn so')
-        : undefined,
-    rewriteHeaders: (answer) => applyResponseOverrides(answer, operation.parameters),
-  });
+  // Judged by its tags: held to the object those tags were read from (judged-objects.ts).
+  const object = operation.checks[0]?.existingObject;
+  const { headers, judged } = object
+    ? await exchange.judged.readHeaders(object, exchange.target.headers)
+    : { headers: exchange.target.headers, judged: undefined };
+  try {
+    return await ctx.moto.forward(
+      exchange,
+      { ...exchange.target, headers },
+      {
+        refuse: (code) => {
+          if (code === 404 && hideMissing)
+            return accessDenied('Access Denied', {}, 'missing key, and no s3:ListBucket to learn so');
+          return code === 412 && judged !== undefined ? new ReplacedSinceJudged() : undefined;
+        },
+        rewriteHeaders: (answer) => applyResponseOverrides(answer, operation.parameters),
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof ReplacedSinceJudged) || object === undefined || judged === undefined) throw error;
+    // The key still holding the judged object, If-Match held: the client's If-Unmodified-Since failed.
+    throw await exchange.judged.failedRead(object, judged, 'If-Unmodified-Since');
+  }
+}
+
+/** A read held to the object it was judged by failed a precondition: which one is decided after. */
+class ReplacedSinceJudged extends S3Error {
+  constructor() {
+    super(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+  }
 }
 
 export function listObjectsV2(ctx: GatewayContext, exchange: Exchange): Promise<number> {

@@ -113,19 +113,36 @@ export class Moto {
     });
   }
 
-  /** moto's answer to a HEAD of one key: its status and ETag. */
-  async head(bucket: string, key: string): Promise<{ status: number; etag?: string }> {
-    const { status, headers } = await this.ask('HEAD', upstreamPath(bucket, key));
+  /** moto's answer to a HEAD of one key (or one version of it): its status and ETag. */
+  async head(bucket: string, key: string, versionId?: string): Promise<{ status: number; etag?: string }> {
+    const { status, headers } = await this.ask(
+      'HEAD',
+      upstreamPath(bucket, key) + versionQuery('?', versionId),
+    );
     const etag = headers.etag;
     return { status, ...(typeof etag === 'string' ? { etag } : {}) };
   }
 
-  /** One object's tags (GetObjectTagging); none for a missing object or version. */
-  async tags(bucket: string, key: string, versionId?: string): Promise<TagSet> {
-    const query =
-      versionId === undefined ? '?tagging' : `?tagging&versionId=${encodeURIComponent(versionId)}`;
-    const { status, body } = await this.ask('GET', upstreamPath(bucket, key) + query);
+  /**
+   * One object's tags (GetObjectTagging); none for a missing object or version. With `ifMatch`
+   * (an ETag), only that object's: undefined when the key holds another one now (moto's 412).
+   */
+  async tags(bucket: string, key: string, versionId?: string): Promise<TagSet>;
+  async tags(
+    bucket: string,
+    key: string,
+    versionId: string | undefined,
+    ifMatch: string,
+  ): Promise<TagSet | undefined>;
+  async tags(bucket: string, key: string, versionId?: string, ifMatch?: string): Promise<TagSet | undefined> {
+    const path = `${upstreamPath(bucket, key)}?tagging${versionQuery('&', versionId)}`;
+    const { status, body } = await this.ask(
+      'GET',
+      path,
+      ifMatch === undefined ? {} : { 'if-match': ifMatch },
+    );
     if (status === 404) return new Map();
+    if (status === 412 && ifMatch !== undefined) return undefined;
     if (status !== 200)
       throw new S3Error(
         503,
@@ -141,6 +158,7 @@ export class Moto {
   private ask(
     method: string,
     path: string,
+    extraHeaders: Readonly<Record<string, string>> = {},
   ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
     return new Promise((resolve, reject) => {
       const request = httpRequest(
@@ -151,7 +169,7 @@ export class Moto {
           method,
           path,
           // As for every forwarded request: moto applies object ACLs to an anonymous one.
-          headers: { host: this.url.host, authorization: UPSTREAM_AUTHORIZATION },
+          headers: { ...extraHeaders, host: this.url.host, authorization: UPSTREAM_AUTHORIZATION },
         },
         (response) => {
           const chunks: Buffer[] = [];
@@ -170,6 +188,11 @@ export class Moto {
       request.end();
     });
   }
+}
+
+/** `versionId=…` after `separator`, or nothing without a version. */
+function versionQuery(separator: '?' | '&', versionId: string | undefined): string {
+  return versionId === undefined ? '' : `${separator}versionId=${encodeURIComponent(versionId)}`;
 }
 
 /** Passes moto's answer to the client as `options` say; resolves with its status once sent. */

@@ -41,6 +41,11 @@ export class KeyWrites {
     });
   }
 
+  /** Runs `work` in the key's turn, as a write would run, reporting nothing. */
+  inKeyTurn<T>(bucket: string, key: string, work: () => Promise<T>): Promise<T> {
+    return this.inTurn(`${bucket}/${key}`, work);
+  }
+
   private inTurn<T>(lockKey: string, work: () => Promise<T>): Promise<T> {
     const run = (this.turns.get(lockKey) ?? Promise.resolve()).then(work, work);
     const settled = run.catch(() => undefined);

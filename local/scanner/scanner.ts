@@ -14,6 +14,7 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectTaggingCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -47,8 +48,15 @@ export interface ScannerOptions {
   /** Where each scan-result event's JSON goes (the events queue). */
   readonly send: (body: string) => void;
   readonly log?: (line: string) => void;
+  /**
+   * Runs `work` in the key's write turn at the S3 gateway (`S3Gateway.inKeyTurn`): the scanner
+   * checks the object's ETag and tags it there, so no overwrite can land between the two.
+   */
+  readonly inKeyTurn: <T>(bucket: string, key: string, work: () => Promise<T>) => Promise<T>;
   /** Called between an object's read and its tagging: tests replace the object here. */
   readonly afterRead?: (key: string) => Promise<void>;
+  /** Called in the key's turn, after the ETag check and before the tag: tests race a write here. */
+  readonly beforeTag?: (key: string) => Promise<void>;
 }
 
 export interface Scanner {
@@ -85,6 +93,12 @@ async function firstBytes(body: Readable, limit: number): Promise<Buffer> {
 }
 
 const unquote = (etag: string | undefined) => (etag ?? '').replaceAll('"', '');
+
+/** An SDK error's name and HTTP status. */
+function failure(error: unknown): { name: string; status: number | undefined } {
+  const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return { name: typeof name === 'string' ? name : typeof error, status: $metadata?.httpStatusCode };
+}
 
 /** What one object's scan found, about the version (ETag) it read. */
 interface Finding {
@@ -160,12 +174,17 @@ class LocalScanner implements Scanner {
     for (const resolve of waiting) resolve();
   }
 
-  /** One object: read (unreadable: skipped), judged, tagged if unchanged, reported. */
+  /**
+   * One object: read, judged, tagged if unchanged, reported. An object it cannot read is skipped
+   * only when it is gone (or changed while read: its own scan follows); otherwise its result is
+   * what GuardDuty reports then, ACCESS_DENIED or FAILED, so it does not stay pending unseen.
+   */
   private async scan(key: string): Promise<void> {
-    const finding = await this.read(key).catch(() => undefined);
-    if (finding === undefined) {
-      this.stats.skipped += 1;
-      this.options.log?.(`scanner: ${key} skipped (not readable)`);
+    let finding: Finding;
+    try {
+      finding = await this.read(key);
+    } catch (error) {
+      await this.unreadable(key, error);
       return;
     }
     try {
@@ -179,7 +198,7 @@ class LocalScanner implements Scanner {
       this.report(key, finding);
     } catch (error) {
       this.stats.failed += 1;
-      this.options.log?.(`scanner: ${key} failed: ${error instanceof Error ? error.name : typeof error}`);
+      this.options.log?.(`scanner: ${key} failed: ${failure(error).name}`);
       this.report(key, { ...finding, result: 'FAILED', threats: [] });
     }
   }
@@ -196,26 +215,74 @@ class LocalScanner implements Scanner {
   }
 
   /**
-   * Tags the object with its result, keeping its other tags, unless it changed since it was read
-   * (another ETag, or gone): false then. S3 has no conditional tagging, so a write landing between
-   * the check and the tag could still get this result; the events function compares ETags.
+   * A read that failed. Gone (404; or 403 and the listing no longer has the key): skipped. Denied
+   * while a HEAD now succeeds: the object was replaced during the read (the gateway refuses a read
+   * whose object changed), skipped. Otherwise ACCESS_DENIED (AccessDenied) or FAILED (refused
+   * credentials, an unavailable store, ...), tagged on the object there if possible and reported.
    */
-  private async tag(key: string, finding: Finding): Promise<boolean> {
-    const { bucket } = this.options;
+  private async unreadable(key: string, error: unknown): Promise<void> {
+    const { name, status } = failure(error);
+    const listed = await this.listed(key);
+    const gone = status === 404 || name === 'NoSuchKey' || (status === 403 && listed === null);
+    if (gone) return this.skip(key, 'gone');
+    if (name === 'AccessDenied' && (await this.headETag(key)) !== undefined)
+      return this.skip(key, 'changed while read; its own scan follows');
+    const result: ScanResult = name === 'AccessDenied' ? 'ACCESS_DENIED' : 'FAILED';
+    this.stats.failed += 1;
+    this.options.log?.(`scanner: ${key} ${result}: ${name}`);
+    const finding: Finding = { eTag: listed ?? '', result, threats: [] };
+    // As GuardDuty: the object is tagged with the result too, when the tag is still about it.
+    if (listed) await this.tag(key, finding).catch(() => false);
+    this.report(key, finding);
+  }
+
+  private skip(key: string, why: string): void {
+    this.stats.skipped += 1;
+    this.options.log?.(`scanner: ${key} skipped (${why})`);
+  }
+
+  /** The key's ETag as the listing shows it; null when it lists no such key; undefined if it cannot list. */
+  private async listed(key: string): Promise<string | null | undefined> {
+    try {
+      const answer = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: key, MaxKeys: 1 }),
+      );
+      const first = answer.Contents?.[0];
+      return first?.Key === key ? unquote(first.ETag) : null;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async headETag(key: string): Promise<string | undefined> {
     const head = await this.s3
-      .send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
+      .send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }))
       .catch(() => undefined);
-    if (head === undefined || unquote(head.ETag) !== finding.eTag) return false;
-    const current = await this.s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
-    const others = (current.TagSet ?? []).filter((tag) => tag.Key !== SCAN_TAG);
-    await this.s3.send(
-      new PutObjectTaggingCommand({
-        Bucket: bucket,
-        Key: key,
-        Tagging: { TagSet: [...others, { Key: SCAN_TAG, Value: finding.result }] },
-      }),
-    );
-    return true;
+    return head === undefined ? undefined : unquote(head.ETag);
+  }
+
+  /**
+   * Tags the object with its result, keeping its other tags, unless it changed since it was read
+   * (another ETag, or gone): false then. The check and the tag run in the key's write turn at the
+   * gateway, so no write lands between them. (S3 itself has no conditional tagging: deployed, an
+   * overwrite racing GuardDuty's tag could carry it until its own scan; docs/decisions.md §26.)
+   */
+  private tag(key: string, finding: Finding): Promise<boolean> {
+    const { bucket } = this.options;
+    return this.options.inKeyTurn(bucket, key, async () => {
+      if ((await this.headETag(key)) !== finding.eTag) return false;
+      await this.options.beforeTag?.(key);
+      const current = await this.s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+      const others = (current.TagSet ?? []).filter((tag) => tag.Key !== SCAN_TAG);
+      await this.s3.send(
+        new PutObjectTaggingCommand({
+          Bucket: bucket,
+          Key: key,
+          Tagging: { TagSet: [...others, { Key: SCAN_TAG, Value: finding.result }] },
+        }),
+      );
+      return true;
+    });
   }
 
   /** The event GuardDuty publishes, as the queue receives it from EventBridge. */

@@ -41,7 +41,7 @@ export function startScanning(
   doors.setBucketPolicy(bucketName, scanBucketPolicy(bucketName, scan));
   const credentials = doors.store.issueRoleCredentials(
     SCANNER_ROLE_ARN,
-    buildScannerPolicy(`arn:aws:s3:::${bucketName}`),
+    buildScannerPolicy(`arn:aws:s3:::${bucketName}`, scan),
   );
   const scanner = startScanner({
     endpoint: doors.s3.url,
@@ -51,6 +51,7 @@ export function startScanning(
     settings: scan,
     delayMs: settings.delayMs ?? scanDelayFromEnv(),
     send: (body) => events.send(body),
+    inKeyTurn: (bucket, key, work) => doors.s3.inKeyTurn(bucket, key, work),
     ...(settings.log ? { log: settings.log } : {}),
   });
   stops.add(() => scanner.close());

@@ -99,13 +99,16 @@ const json = z.string().transform((raw, ctx) => {
 });
 
 /**
- * Malware scanning: off when unset, `0` or `false`; `1` or `true` for the defaults; else the
- * settings as JSON (what the construct writes). The bucket policy enforces it either way: this
- * tells the functions what to report and expect.
+ * Malware scanning: off when unset, `0` or `false`; `1` or `true` for the defaults (`true` and
+ * `false` in any case, as the construct's context reader takes them); else the settings as JSON
+ * (what the construct writes). The bucket policy enforces it either way: this tells the functions
+ * what to report and expect.
  */
 const malwareScanning = z.preprocess((value) => {
-  if (typeof value !== 'string' || ['', '0', 'false'].includes(value.trim())) return undefined;
-  return ['1', 'true'].includes(value.trim()) ? '{}' : value;
+  if (typeof value !== 'string') return undefined;
+  const word = value.trim().toLowerCase();
+  if (['', '0', 'false'].includes(word)) return undefined;
+  return ['1', 'true'].includes(word) ? '{}' : value;
 }, json.pipe(ScanSettingsSchema).optional());
 
 /** Every variable either function reads, by the name the settings give it. */

@@ -32,10 +32,18 @@ export const SCAN_RESULT_SOURCE = 'aws.guardduty';
 export const MAX_SCAN_PREFIXES = 5;
 const MAX_PREFIX_LENGTH = 1024;
 
-/** Each prefix names a level, so a scanned prefix can never span two owners' rules by accident. */
+/**
+ * Each prefix names a level, so a scanned prefix can never span two owners' rules by accident. No
+ * `*`, `?` or `$`: the bucket policy would read them as wildcards and `${…}` variables, while
+ * GuardDuty and `isScanned` read them literally, so the two would hold different objects.
+ */
 const prefix = z
   .string()
   .max(MAX_PREFIX_LENGTH, `each prefix must be at most ${MAX_PREFIX_LENGTH} characters`)
+  .refine(
+    (value) => !/[*?$]/.test(value),
+    'each prefix must not contain *, ? or $ (a bucket policy would read them as wildcards or variables; prefixes are literal)',
+  )
   .refine(
     (value) => ALL_LEVELS.some((level) => value.startsWith(`${level}/`)),
     `each prefix must start with a level and a slash (${ALL_LEVELS.map((level) => `${level}/`).join(', ')})`,

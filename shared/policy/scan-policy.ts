@@ -43,13 +43,20 @@ const exceptRoles = (arns: readonly string[]): ConditionBlock => ({
   ArnNotEquals: { 'aws:PrincipalArn': [...arns] },
 });
 
+/**
+ * The objects scanning covers, as resource ARNs: `{bucketArn}/{prefix}*` for each scanned prefix,
+ * the whole bucket without prefixes. What the read deny holds and what the scanner may read and tag.
+ */
+export function scannedObjectArns(bucketArn: string, settings: Pick<ScanSettings, 'prefixes'>): string[] {
+  return settings.prefixes.length === 0
+    ? [`${bucketArn}/*`]
+    : settings.prefixes.map((prefix) => `${bucketArn}/${prefix}*`);
+}
+
 export function buildScanBucketPolicy(props: ScanBucketPolicyProps): BucketPolicyStatement[] {
   const { bucketArn, settings, scannerRoleArn } = props;
   const tagKey = props.tagConditionKey ?? `s3:ExistingObjectTag/${SCAN_TAG}`;
-  const scanned =
-    settings.prefixes.length === 0
-      ? [`${bucketArn}/*`]
-      : settings.prefixes.map((prefix) => `${bucketArn}/${prefix}*`);
+  const scanned = scannedObjectArns(bucketArn, settings);
   return [
     {
       // An untagged object has no such key, and a negated operator matches an absent key: denied.
@@ -87,8 +94,14 @@ export function buildScanBucketPolicy(props: ScanBucketPolicyProps): BucketPolic
   ];
 }
 
-/** What the local scanner's role may do: read objects to scan them, and tag them with the result. */
-export function buildScannerPolicy(bucketArn: string): {
+/**
+ * What the local scanner's role may do, as the deployed plan role: read the scanned objects and tag
+ * them with the result, and list the bucket (so a deleted object reads 404, not 403).
+ */
+export function buildScannerPolicy(
+  bucketArn: string,
+  settings: Pick<ScanSettings, 'prefixes'>,
+): {
   Version: '2012-10-17';
   Statement: PolicyStatement[];
 } {
@@ -99,8 +112,9 @@ export function buildScannerPolicy(bucketArn: string): {
         Sid: 'ScanAndTagObjects',
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:GetObjectTagging', 's3:PutObjectTagging'],
-        Resource: [`${bucketArn}/*`],
+        Resource: scannedObjectArns(bucketArn, settings),
       },
+      { Sid: 'CheckBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn] },
     ],
   };
 }

@@ -55,6 +55,7 @@ export async function startLocalServices(
     /** Bucket policies the gateway evaluates (malware scanning's). */
     bucketPolicies?: ReadonlyMap<string, ResourcePolicyDocument>;
     onEvent?: S3GatewayOptions['onEvent'];
+    afterAuthorize?: S3GatewayOptions['afterAuthorize'];
   } = {},
 ): Promise<LocalServices> {
   const moto = await startMoto();
@@ -88,6 +89,7 @@ export async function startLocalServices(
         ? { bucketPolicy: (bucket: string) => options.bucketPolicies?.get(bucket) }
         : {}),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.afterAuthorize ? { afterAuthorize: options.afterAuthorize } : {}),
     }),
   ]);
   return {

@@ -13,7 +13,11 @@ import {
   buildUnauthenticatedRolePolicy,
   type PolicyDocument,
 } from '../../shared/policy/access-policy';
-import { buildScanBucketPolicy, buildScannerPolicy } from '../../shared/policy/scan-policy';
+import {
+  buildScanBucketPolicy,
+  buildScannerPolicy,
+  scannedObjectArns,
+} from '../../shared/policy/scan-policy';
 import {
   BUCKET_ARN,
   groupObjectKey,
@@ -166,9 +170,28 @@ describe('only the scanner tags', () => {
     });
 
   test('the scanner reads an unscanned object and tags it', async () => {
-    const scanner = buildScannerPolicy(BUCKET_ARN);
+    const scanner = buildScannerPolicy(BUCKET_ARN, SETTINGS);
     await expect(judge(scanner, ROLES.scanner, 's3:GetObject')).resolves.toBe('Allowed');
     await expect(judge(scanner, ROLES.scanner, 's3:PutObjectTagging')).resolves.toBe('Allowed');
+  });
+
+  test('the scanner reads and tags only the scanned prefixes, as the deployed plan role', async () => {
+    const scanner = buildScannerPolicy(BUCKET_ARN, { prefixes: ['public/', 'groups/'] });
+    const at = (path: string, action: string) =>
+      evaluate({
+        policy: scanner,
+        action,
+        resource: `${BUCKET_ARN}/${path}`,
+        context: { ...identityContext('A'), 'aws:PrincipalArn': ROLES.scanner },
+      });
+    for (const action of ['s3:GetObject', 's3:GetObjectTagging', 's3:PutObjectTagging']) {
+      await expect(at('public/someone/a.txt', action)).resolves.toBe('Allowed');
+      await expect(at('groups/design/a.txt', action)).resolves.toBe('Allowed');
+      await expect(at('private/someone/a.txt', action)).resolves.toBe('ImplicitlyDenied');
+      await expect(at('publicity/a.txt', action)).resolves.toBe('ImplicitlyDenied');
+    }
+    expect(scannedObjectArns(BUCKET_ARN, { prefixes: [] })).toEqual([`${BUCKET_ARN}/*`]);
+    expect(scannedObjectArns(BUCKET_ARN, { prefixes: ['public/'] })).toEqual([`${BUCKET_ARN}/public/*`]);
   });
 
   test.each([

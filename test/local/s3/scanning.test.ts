@@ -4,6 +4,8 @@
  * the scanner sets or removes the tag, neither with the tagging operations nor with tags sent
  * along a write or a copy; the events function's role reads unscanned objects. Without the bucket
  * policy (scanning off), reads work as before and the tagging operations are the role policy's.
+ * A read is served only from the object its tags were read from: an overwrite between the decision
+ * and the read gets 403, and a client's own preconditions still apply.
  */
 import {
   CopyObjectCommand,
@@ -45,6 +47,8 @@ let services: LocalServices;
 let owner: { identityId: string; s3: S3Client };
 let scanner: S3Client;
 let events: S3Client;
+/** Runs once a request is authorized, before it reaches moto (a race, placed exactly). */
+let afterAuthorize: ((operation: { name: string; key?: string }) => Promise<void>) | undefined;
 
 function s3For(credentials: AwsCredentialIdentity): S3Client {
   const client = new S3Client({
@@ -59,7 +63,10 @@ function s3For(credentials: AwsCredentialIdentity): S3Client {
 }
 
 beforeAll(async () => {
-  services = await startLocalServices({ bucketPolicies: policies });
+  services = await startLocalServices({
+    bucketPolicies: policies,
+    afterAuthorize: (operation) => afterAuthorize?.(operation) ?? Promise.resolve(),
+  });
   policies.set(BUCKET, scanBucketPolicy(BUCKET, { prefixes: [], onUnsupported: 'block' }));
   const pool = await createUserPool(services.userPool.url, 'scanning-test');
   const identityPool = registerIdentityPool(services.store, pool, BUCKET);
@@ -68,7 +75,9 @@ beforeAll(async () => {
   const { idToken } = await signIn(services.userPool.url, pool, user);
   const resolved = await identityPoolCredentials(services, identityPool, pool, idToken)();
   owner = { identityId: resolved.identityId, s3: s3For(resolved) };
-  scanner = s3For(services.store.issueRoleCredentials(SCANNER_ROLE_ARN, buildScannerPolicy(BUCKET_ARN)));
+  scanner = s3For(
+    services.store.issueRoleCredentials(SCANNER_ROLE_ARN, buildScannerPolicy(BUCKET_ARN, { prefixes: [] })),
+  );
   events = s3For(services.store.issueRoleCredentials(EVENTS_ROLE_ARN, buildEventsFunctionPolicy(BUCKET_ARN)));
 });
 
@@ -81,8 +90,9 @@ let counter = 0;
 /** A new key in the owner's private folder. */
 const newKey = () => `private/${owner.identityId}/scan/${++counter}.txt`;
 
-async function upload(key: string, body = 'hello'): Promise<void> {
-  await owner.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+async function upload(key: string, body = 'hello'): Promise<string> {
+  const answer = await owner.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+  return answer.ETag ?? '';
 }
 
 async function tagAs(key: string, result: ScanResult): Promise<void> {
@@ -219,6 +229,65 @@ describe('with the scan bucket policy: reads wait for a clean tag', () => {
     // COPY (the default) of a tagged source needs s3:PutObjectTagging on the target: only the scanner's.
     const keep = new CopyObjectCommand({ Bucket: BUCKET, Key: newKey(), CopySource: `${BUCKET}/${source}` });
     expect(await status(owner.s3.send(keep))).toBe(403);
+  });
+});
+
+describe('a read is served only from the object it was judged by', () => {
+  /** Overwrites `key` once, right after the first `name` request for it is authorized. */
+  function overwriteAfterAuthorizing(name: string, key: string, body: string): void {
+    afterAuthorize = async (operation) => {
+      if (operation.name !== name || operation.key !== key) return;
+      afterAuthorize = undefined;
+      await upload(key, body);
+    };
+  }
+
+  async function cleanObject(body = 'clean'): Promise<{ key: string; etag: string }> {
+    const key = newKey();
+    const etag = await upload(key, body);
+    await tagAs(key, 'NO_THREATS_FOUND');
+    return { key, etag };
+  }
+
+  it('refuses a GET whose object was overwritten after it was authorized (403, never the new bytes)', async () => {
+    const { key } = await cleanObject();
+    overwriteAfterAuthorizing('GetObject', key, 'unscanned replacement');
+    expect(await read(key)).toBe(403);
+    expect(afterAuthorize).toBeUndefined();
+    // The replacement is there, untagged, and refused on its own.
+    expect(await tagsOf(key)).toEqual({});
+    expect(await read(key, scanner)).toBe(200);
+    expect(await read(key)).toBe(403);
+  });
+
+  it('refuses a HEAD and a presigned GET the same way', async () => {
+    const first = await cleanObject();
+    overwriteAfterAuthorizing('HeadObject', first.key, 'replacement');
+    expect(await head(first.key)).toBe(403);
+    const second = await cleanObject();
+    const url = await getSignedUrl(owner.s3, new GetObjectCommand({ Bucket: BUCKET, Key: second.key }));
+    overwriteAfterAuthorizing('GetObject', second.key, 'replacement');
+    const answer = await fetch(url);
+    expect(answer.status).toBe(403);
+    expect(await answer.text()).toContain('<Code>AccessDenied</Code>');
+  });
+
+  it('keeps the client’s own If-Match and If-Unmodified-Since', async () => {
+    const { key, etag } = await cleanObject();
+    const get = (input: Omit<ConstructorParameters<typeof GetObjectCommand>[0], 'Bucket' | 'Key'>) =>
+      status(
+        owner.s3
+          .send(new GetObjectCommand({ Bucket: BUCKET, Key: key, ...input }))
+          .then((answer) => answer.Body?.transformToString()),
+      );
+    expect(await get({ IfMatch: etag })).toBe(200);
+    expect(await get({ IfMatch: etag.replaceAll('"', '') })).toBe(200);
+    expect(await get({ IfMatch: '"0123456789abcdef0123456789abcdef"' })).toBe(412);
+    expect(await get({ IfUnmodifiedSince: new Date('2001-01-01T00:00:00Z') })).toBe(412);
+    expect(await get({ IfNoneMatch: etag })).toBe(304);
+    // The client's If-Match named the object it was judged by; the key holds another one by the read.
+    overwriteAfterAuthorizing('GetObject', key, 'replacement');
+    expect(await get({ IfMatch: etag })).toBe(403);
   });
 });
 

@@ -5,7 +5,14 @@
  * a result about a version that was replaced meanwhile is not applied; objects outside the scanned
  * prefixes are left alone; closing drops pending scans.
  */
-import { GetObjectCommand, GetObjectTaggingCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourcePolicyDocument } from '../../../local/core/policy-engine';
 import type { StorageWrite } from '../../../local/s3/writes';
@@ -44,6 +51,7 @@ let deliver: (write: StorageWrite) => void = () => {};
 let scanner: Scanner;
 let sent: ScanResultEvent[];
 let afterRead: ((key: string) => Promise<void>) | undefined;
+let beforeTag: ((key: string) => Promise<void>) | undefined;
 
 beforeAll(async () => {
   services = await startLocalServices({ bucketPolicies: policies, onEvent: (write) => deliver(write) });
@@ -56,22 +64,37 @@ beforeAll(async () => {
   const client = (credentials: typeof resolved) =>
     new S3Client({ region: REGION, endpoint: services.gateway.url, forcePathStyle: true, credentials });
   owner = { identityId: resolved.identityId, s3: client(resolved) };
+  // Reads every object's tags, in the scanned prefixes or not (a role of its own: a role has one policy).
   reader = client(
-    services.store.issueRoleCredentials(SCANNER_ROLE_ARN, buildScannerPolicy(`arn:aws:s3:::${BUCKET}`)),
+    services.store.issueRoleCredentials('arn:aws:iam::000000000000:role/tag-reader', {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'Tags',
+          Effect: 'Allow',
+          Action: ['s3:GetObjectTagging'],
+          Resource: [`arn:aws:s3:::${BUCKET}/*`],
+        },
+      ],
+    }),
   );
 });
 
-/** A scanner for one test, with its own credentials, reporting into `sent`. */
-function start(delayMs = 50): Scanner {
+/** A scanner for one test, with its own credentials (its role's, unless given), reporting into `sent`. */
+function start(delayMs = 50, credentials?: AwsCredentialIdentity): Scanner {
   sent = [];
   afterRead = undefined;
+  beforeTag = undefined;
   scanner = startScanner({
     endpoint: services.gateway.url,
     region: REGION,
-    credentials: services.store.issueRoleCredentials(
-      SCANNER_ROLE_ARN,
-      buildScannerPolicy(`arn:aws:s3:::${BUCKET}`),
-    ),
+    credentials:
+      credentials ??
+      services.store.issueRoleCredentials(
+        SCANNER_ROLE_ARN,
+        buildScannerPolicy(`arn:aws:s3:::${BUCKET}`, SETTINGS),
+      ),
+    inKeyTurn: services.gateway.inKeyTurn,
     bucket: BUCKET,
     settings: SETTINGS,
     delayMs,
@@ -80,6 +103,7 @@ function start(delayMs = 50): Scanner {
       if (event) sent.push(event);
     },
     afterRead: (key) => afterRead?.(key) ?? Promise.resolve(),
+    beforeTag: (key) => beforeTag?.(key) ?? Promise.resolve(),
   });
   deliver = scanner.onEvent;
   return scanner;
@@ -176,6 +200,68 @@ describe('the local scanner', () => {
     expect(sent).toEqual([expect.objectContaining({ key, eTag: replaced, result: 'NO_THREATS_FOUND' })]);
     expect(await scanTag(key)).toBe('NO_THREATS_FOUND');
     expect(scanner.stats).toMatchObject({ scanned: 1, skipped: 1, failed: 0 });
+  });
+
+  it('checks the ETag and tags in the key’s write turn: an overwrite racing the tag waits, and gets its own result', async () => {
+    start();
+    const key = newKey();
+    const first = await upload(key, 'clean at first');
+    let overwrite: Promise<string> | undefined;
+    let landedBeforeTag = false;
+    beforeTag = async (tagged) => {
+      if (tagged !== key || overwrite !== undefined) return;
+      // An infected overwrite right between the ETag check and the tag; given time to land.
+      overwrite = upload(key, EICAR);
+      landedBeforeTag = await Promise.race([
+        overwrite.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 300)),
+      ]);
+    };
+    await scanner.drain();
+    const replaced = await overwrite;
+    await scanner.drain();
+    expect(landedBeforeTag).toBe(false);
+    // The clean result went to the object scanned; the overwrite kept none of it and got its own.
+    expect(sent).toEqual([
+      expect.objectContaining({ key, eTag: first, result: 'NO_THREATS_FOUND' }),
+      expect.objectContaining({ key, eTag: replaced, result: 'THREATS_FOUND' }),
+    ]);
+    expect(await scanTag(key)).toBe('THREATS_FOUND');
+    expect(await ownerReads(key)).toBe(false);
+  });
+
+  it('skips an object deleted before its scan', async () => {
+    start();
+    const key = newKey();
+    await upload(key, 'short-lived');
+    await owner.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    await scanner.drain();
+    expect(sent).toEqual([]);
+    expect(scanner.stats).toMatchObject({ scanned: 0, skipped: 1, failed: 0 });
+  });
+
+  it('reports FAILED when its credentials are refused, rather than leaving the object pending unseen', async () => {
+    start(50, { accessKeyId: 'AKIAUNKNOWNSCANNER00', secretAccessKey: 'not-a-secret-of-ours' });
+    const key = newKey();
+    await upload(key, 'never read');
+    await scanner.drain();
+    expect(sent).toEqual([expect.objectContaining({ key, result: 'FAILED', threats: [] })]);
+    expect(scanner.stats).toMatchObject({ scanned: 0, skipped: 0, failed: 1 });
+  });
+
+  it('reports ACCESS_DENIED for an object its role may list but not read', async () => {
+    const listOnly = services.store.issueRoleCredentials('arn:aws:iam::000000000000:role/list-only', {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'List', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${BUCKET}`] },
+      ],
+    });
+    start(50, listOnly);
+    const key = newKey();
+    const eTag = await upload(key, 'not for the scanner');
+    await scanner.drain();
+    expect(sent).toEqual([expect.objectContaining({ key, eTag, result: 'ACCESS_DENIED', threats: [] })]);
+    expect(scanner.stats).toMatchObject({ scanned: 0, skipped: 0, failed: 1 });
   });
 
   it('leaves objects outside the scanned prefixes alone', async () => {

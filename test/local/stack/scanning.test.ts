@@ -1,7 +1,7 @@
 /**
  * Malware scanning's wiring: `MALWARE_SCANNING` (or the `malwareScanning` option, which wins) read
  * through the contract into both functions' settings, and a stack started with it: its outputs
- * name the settings and its scanner runs; without it, neither.
+ * name the settings and its scanner runs, in the scanned prefixes only; without it, neither.
  */
 import { describe, expect, it } from 'vitest';
 import { deploymentSettings } from '../../../local/stack/functions';
@@ -36,8 +36,15 @@ describe('a stack with and without scanning', () => {
     });
     try {
       expect(on.outputs.MalwareScanning).toEqual({ prefixes: ['private/'], onUnsupported: 'block' });
-      expect(on.scanner).toBeDefined();
-      await on.scanner?.drain();
+      const scanner = on.scanner;
+      if (scanner === undefined) throw new Error('no scanner with scanning on');
+      // Wired to the gateway with its own role (which may list the bucket): a key written and gone
+      // before its scan reads 404 and is skipped, where refused credentials would report FAILED.
+      const bucket = on.outputs.BucketName;
+      scanner.onEvent({ name: 'ObjectCreated:Put', bucket, key: 'private/nobody/gone.txt' });
+      scanner.onEvent({ name: 'ObjectCreated:Put', bucket, key: 'protected/nobody/unscanned.txt' });
+      await scanner.drain();
+      expect(scanner.stats).toEqual({ scanned: 0, skipped: 1, failed: 0 });
     } finally {
       await on.stop();
     }

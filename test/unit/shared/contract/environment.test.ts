@@ -107,4 +107,17 @@ describe('the environment contract', () => {
     const { ledgerTable: _, groupQuotaBytes: _bytes, groupQuotaObjects: _objects, ...rest } = api;
     expect(() => loadEventsConfig(writeEnvironment(rest))).toThrow(/LEDGER_TABLE: is required/);
   });
+
+  test('MALWARE_SCANNING takes true and false in any case, 1 and 0, or the settings as JSON', () => {
+    const read = (value: string) => readEnvironment(['malwareScanning'], { MALWARE_SCANNING: value });
+    const defaults = { malwareScanning: { prefixes: [], onUnsupported: 'block' } };
+    for (const on of ['1', 'true', 'TRUE', 'True', ' true ']) expect(read(on)).toEqual(defaults);
+    for (const off of ['0', 'false', 'FALSE', 'False', '']) expect(read(off)).toEqual({});
+    expect(read('{"prefixes":["public/"],"onUnsupported":"serve"}')).toEqual({
+      malwareScanning: { prefixes: ['public/'], onUnsupported: 'serve' },
+    });
+    for (const bad of ['yes', '2', '{"prefixes":["public/*"]}']) {
+      expect(() => read(bad)).toThrow(/MALWARE_SCANNING[.:]/);
+    }
+  });
 });
