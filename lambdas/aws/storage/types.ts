@@ -104,7 +104,10 @@ export interface Storage {
    * Throws NotFoundError for a missing object, and storage's refusal when the caller may not read it.
    */
   scanStatus(session: IdentitySession, key: string): Promise<ScanStatus>;
-  /** HEAD that answers false for a missing object (other failures still throw). */
+  /**
+   * HEAD that answers false for a missing object, and true for one storage refuses to describe but
+   * the caller's listing shows (held by malware scanning); other failures still throw.
+   */
   exists(session: IdentitySession, key: string): Promise<boolean>;
   delete(session: IdentitySession, key: string): Promise<void>;
   /** Starts a multipart upload whose parts carry SHA-256 checksums. */
