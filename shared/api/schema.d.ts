@@ -365,7 +365,9 @@ export interface paths {
      * @description The server lists the parts itself and completes only if storage holds exactly parts
      *     `1..partCount`, each of its agreed size (else 400 naming `upload`, and nothing is created). With
      *     `overwrite: false` the completion is conditional (`If-None-Match: *`): when another writer got
-     *     there first, 409 and nothing is replaced.
+     *     there first, 409 and nothing is replaced. In a scanned prefix storage holds the new object (even
+     *     a HEAD) until it is scanned: the answer is then the agreed size and type, the completion's ETag,
+     *     the time of completion as `lastModified`, and `scan: pending`.
      */
     post: operations['completeMultipartUpload'];
     delete?: never;
@@ -1012,7 +1014,7 @@ export interface components {
        * @description In `public` only, when the deployment has guest access: the file's permanent link (`GET /public/{owner}/{key}`), which needs no token and does not expire.
        */
       publicUrl?: string;
-      /** @description For a file in a scanned prefix, its scan status: from `GET /files/properties`, or `pending` from `POST /files/copies` (a new copy is scanned as a new object). */
+      /** @description For a file in a scanned prefix, its scan status: from `GET /files/properties`, or `pending` from `POST /files/copies` and `POST /files/multipart/complete` (a new object is held until its own scan). */
       scan?: components['schemas']['ScanStatus'];
     };
     /** @description RFC 9457 problem details. */

@@ -124,11 +124,14 @@ export interface Storage {
   checkUpload(session: IdentitySession, input: MultipartTarget): Promise<void>;
   /** Every part storage holds (all pages), or only the first `maxParts`. */
   listParts(session: IdentitySession, input: MultipartTarget, maxParts?: number): Promise<StoredUpload>;
-  /** Completes with exactly `parts`; `ifNoneMatch` makes storage refuse (412) an existing key. */
+  /**
+   * Completes with exactly `parts`; `ifNoneMatch` makes storage refuse (412) an existing key. The
+   * new object's ETag, as storage answered the completion.
+   */
   completeMultipart(
     session: IdentitySession,
     input: MultipartTarget & { readonly parts: readonly StoredPart[]; readonly ifNoneMatch: boolean },
-  ): Promise<void>;
+  ): Promise<{ etag: string }>;
   /** Idempotent: an upload that no longer exists is already aborted. */
   abortMultipart(session: IdentitySession, input: MultipartTarget): Promise<void>;
 

@@ -4,14 +4,18 @@
  * a URL is signed only for what storage would serve.
  */
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
 } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../../../../lambdas/api/config';
+import { encodeHandle, MIB } from '../../../../../shared/domain/multipart';
 import { SCAN_TAG } from '../../../../../shared/domain/scan';
 import {
   alice,
@@ -322,6 +326,66 @@ describe('with malware scanning', () => {
     expect(response.statusCode, response.body).toBe(200);
     expectContract(request, response);
     expect(parse(response).malwareScanning).toEqual(SCANNING);
+  });
+});
+
+describe('with malware scanning, new objects are held until scanned', () => {
+  const harness = useHarness({ config: scanConfig(SCANNING, { MAX_UPLOAD_BYTES: String(64 * MIB) }) });
+  const upload = { level: 'private', key: 'docs/report.pdf', contentType: 'application/pdf' } as const;
+
+  test('a completed multipart upload is described from its completion, pending, with no HEAD', async () => {
+    const size = 20 * MIB + 5;
+    harness()
+      .aws.s3.on(ListPartsCommand)
+      .resolves({
+        Parts: [8 * MIB, 8 * MIB, 4 * MIB + 5].map((Size, index) => ({
+          PartNumber: index + 1,
+          Size,
+          ETag: `"p${index + 1}"`,
+        })),
+      });
+    harness().aws.s3.on(CompleteMultipartUploadCommand).resolves({ ETag: '"whole-3"' });
+    headRefused(harness());
+    const handle = encodeHandle({ ...upload, size, overwrite: true, uploadId: 'mpu-1' });
+    const request: EventInput = {
+      method: 'POST',
+      path: '/files/multipart/complete',
+      body: { upload: handle },
+    };
+    const response = await harness().call(request);
+    expect(response.statusCode, response.body).toBe(200);
+    expectContract(request, response);
+    expect(parse(response)).toEqual({
+      level: 'private',
+      owner: alice.identityId,
+      key: 'docs/report.pdf',
+      size,
+      contentType: 'application/pdf',
+      etag: '"whole-3"',
+      lastModified: new Date(harness().clock.now()).toISOString(),
+      scan: 'pending',
+    });
+    expect(harness().aws.s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
+  });
+
+  test('a key held by its scan is taken: overwrite false is 409 conflict, not 403', async () => {
+    headRefused(harness());
+    harness().aws.s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'mpu-2' });
+    for (const [path, size] of [
+      ['/files/uploads', 3],
+      ['/files/multipart', 6 * MIB],
+    ] as const) {
+      const request: EventInput = {
+        method: 'POST',
+        path,
+        body: { ...upload, size, overwrite: false },
+      };
+      const response = await harness().call(request);
+      expect(response.statusCode, `${path}: ${response.body}`).toBe(409);
+      expectContract(request, response);
+      expect(parse(response).code).toBe('conflict');
+    }
+    expect(harness().aws.s3.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
   });
 });
 
