@@ -13,6 +13,7 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { ConflictError, UpstreamError } from '../../../shared/domain/errors';
+import { forEachConcurrently } from '../concurrent';
 import { httpStatusOf } from '../errors';
 import type { StorageContext } from './client';
 import type { CopyInput, Storage, StorageOptions } from './types';
@@ -65,33 +66,30 @@ interface PartsCopy {
   readonly partBytes: number;
 }
 
-/** Copies every range into the upload, `COPY_PART_CONCURRENCY` at a time; the parts' ETags in order. */
+/**
+ * Copies every range into the upload, `COPY_PART_CONCURRENCY` at a time (none started after a
+ * failure); the parts' ETags in order.
+ */
 async function copyParts(job: PartsCopy, uploadId: string): Promise<string[]> {
   const { bucket, client, copySource, input } = job;
   const ranges = copyPartRanges(input.source.size, job.partBytes);
   const etags: string[] = new Array(ranges.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < ranges.length) {
-      const index = next++;
-      const range = ranges[index] as { start: number; end: number };
-      const part = await client.send(
-        new UploadPartCopyCommand({
-          Bucket: bucket,
-          Key: input.targetKey,
-          UploadId: uploadId,
-          PartNumber: index + 1,
-          CopySource: copySource,
-          CopySourceIfMatch: input.source.etag,
-          CopySourceRange: `bytes=${range.start}-${range.end}`,
-        }),
-      );
-      const etag = part.CopyPartResult?.ETag;
-      if (etag === undefined) throw new UpstreamError('storage did not return a copied part');
-      etags[index] = etag;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(COPY_PART_CONCURRENCY, ranges.length) }, worker));
+  await forEachConcurrently(ranges, COPY_PART_CONCURRENCY, async (range, index) => {
+    const part = await client.send(
+      new UploadPartCopyCommand({
+        Bucket: bucket,
+        Key: input.targetKey,
+        UploadId: uploadId,
+        PartNumber: index + 1,
+        CopySource: copySource,
+        CopySourceIfMatch: input.source.etag,
+        CopySourceRange: `bytes=${range.start}-${range.end}`,
+      }),
+    );
+    const etag = part.CopyPartResult?.ETag;
+    if (etag === undefined) throw new UpstreamError('storage did not return a copied part');
+    etags[index] = etag;
+  });
   return etags;
 }
 

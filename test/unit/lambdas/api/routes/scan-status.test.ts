@@ -136,22 +136,54 @@ describe('with malware scanning', () => {
       expect(parse(refused).code).toBe('forbidden');
     });
 
-    test('inline: the tag first, then the HEAD for the type, only for a servable object', async () => {
-      tagged(harness(), 'NO_THREATS_FOUND');
-      headAnswers(harness());
+    test('inline: the tag and the HEAD for the type are read together; the scan problem wins', async () => {
+      // The tag read answers only once the HEAD has been sent: read one after the other, it times out.
+      let headSent: () => void = () => {};
+      const head = new Promise<void>((resolve) => {
+        headSent = resolve;
+      });
+      const tagAfterHead = (value: string | undefined) =>
+        harness()
+          .aws.s3.on(GetObjectTaggingCommand)
+          .callsFake(async () => {
+            const timeout = new Promise((_, reject) =>
+              setTimeout(() => reject(new Error('no HEAD yet')), 500),
+            );
+            await Promise.race([head, timeout]);
+            return { TagSet: value === undefined ? [] : [{ Key: SCAN_TAG, Value: value }] };
+          });
+      tagAfterHead('NO_THREATS_FOUND');
+      harness()
+        .aws.s3.on(HeadObjectCommand)
+        .callsFake(() => {
+          headSent();
+          return { ContentLength: 3, ContentType: 'application/pdf', ETag: '"e"', LastModified: modified };
+        });
       const response = await harness().call(
         download({ level: 'private', key: 'docs/report.pdf', inline: true }),
       );
       expect(response.statusCode, response.body).toBe(201);
+      expect(parse(response).scan).toBe('clean');
       expect(new URL(String(parse(response).url)).searchParams.get('response-content-type')).toBe(
         'application/pdf',
       );
-      tagged(harness(), undefined);
+
+      // Pending: storage refuses the HEAD, and the answer is the scan problem, not that refusal.
+      tagAfterHead(undefined);
+      harness()
+        .aws.s3.on(HeadObjectCommand)
+        .callsFake(() => {
+          headSent();
+          throw awsError('Forbidden', 403);
+        });
+      harness()
+        .aws.s3.on(ListObjectsV2Command)
+        .resolves({ Contents: [{ Key: PRIVATE_KEY }] });
       const pending = await harness().call(
         download({ level: 'private', key: 'docs/report.pdf', inline: true }),
       );
-      expect(pending.statusCode).toBe(409);
-      expect(harness().aws.s3.commandCalls(HeadObjectCommand)).toHaveLength(1);
+      expect(pending.statusCode, pending.body).toBe(409);
+      expect(parse(pending).code).toBe('scan_pending');
     });
   });
 
