@@ -50,7 +50,7 @@ const EventSchema = z.object({
   }),
 });
 
-export type ScanResultDocument = z.input<typeof EventSchema> & {
+type ScanResultDocument = z.input<typeof EventSchema> & {
   readonly version: '0';
   readonly id: string;
   readonly account: string;

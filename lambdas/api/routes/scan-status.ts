@@ -26,7 +26,7 @@ export const scanField = (status: ScanStatus | undefined): { scan?: ScanStatus }
   status === undefined ? {} : { scan: status };
 
 /** Throws the scan problem for an object storage will not serve (409 `scan_pending`/`scan_blocked`). */
-export function requireServable(settings: Pick<ScanSettings, 'onUnsupported'>, status: ScanStatus): void {
+function requireServable(settings: Pick<ScanSettings, 'onUnsupported'>, status: ScanStatus): void {
   if (status === 'pending') {
     throw new ScanPendingError(
       'the file is not scanned for malware yet; ask again',

@@ -15,6 +15,7 @@ import {
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../../../../lambdas/api/config';
+import { SCAN_RETRY_AFTER_SECONDS } from '../../../../../lambdas/api/routes/scan-status';
 import { encodeHandle, MIB } from '../../../../../shared/domain/multipart';
 import { SCAN_TAG } from '../../../../../shared/domain/scan';
 import {
@@ -105,8 +106,10 @@ describe('with malware scanning', () => {
         expect(body.code).toBe(code);
         expect(response.body).not.toContain('X-Amz-Signature');
       }
-      expect(response.headers?.['Retry-After']).toBe(code === 'scan_pending' ? '2' : undefined);
-      expect(body.retryAfter).toBe(code === 'scan_pending' ? 2 : undefined);
+      expect(response.headers?.['Retry-After']).toBe(
+        code === 'scan_pending' ? String(SCAN_RETRY_AFTER_SECONDS) : undefined,
+      );
+      expect(body.retryAfter).toBe(code === 'scan_pending' ? SCAN_RETRY_AFTER_SECONDS : undefined);
       // One tag read, with the caller's own credentials, of exactly that key.
       expect(tagReads(harness())).toEqual([{ Bucket: 'user-files-test', Key: PRIVATE_KEY }]);
       const credentials = await harness()
@@ -212,7 +215,11 @@ describe('with malware scanning', () => {
     expectContract(request, response);
     const items = parse(response).items as Array<Record<string, Record<string, unknown>>>;
     expect(items.map((item) => item.status)).toEqual([409, 201, 201, 409]);
-    expect(items[0]?.problem).toMatchObject({ code: 'scan_pending', scan: 'pending', retryAfter: 2 });
+    expect(items[0]?.problem).toMatchObject({
+      code: 'scan_pending',
+      scan: 'pending',
+      retryAfter: SCAN_RETRY_AFTER_SECONDS,
+    });
     expect(items[1]?.download?.scan).toBe('clean');
     expect(items[2]?.download?.scan).toBeUndefined();
     expect(items[3]?.problem).toMatchObject({ code: 'scan_blocked', scan: 'infected' });
@@ -241,7 +248,9 @@ describe('with malware scanning', () => {
         expect(response.statusCode, response.body).toBe(409);
         expectContract(request, response);
         expect(parse(response)).toMatchObject({ code, scan });
-        expect(response.headers?.['Retry-After']).toBe(code === 'scan_pending' ? '2' : undefined);
+        expect(response.headers?.['Retry-After']).toBe(
+          code === 'scan_pending' ? String(SCAN_RETRY_AFTER_SECONDS) : undefined,
+        );
       },
     );
 
@@ -486,7 +495,7 @@ describe('a permanent link with malware scanning', () => {
     const response = await harness().app.call(guestEvent());
     expect(response.statusCode, response.body).toBe(409);
     expectContract({ method: 'GET', path: link }, response);
-    expect(response.headers?.['Retry-After']).toBe('2');
+    expect(response.headers?.['Retry-After']).toBe(String(SCAN_RETRY_AFTER_SECONDS));
     expect(parse(response).code).toBe('scan_pending');
   });
 
