@@ -1912,6 +1912,17 @@ export interface operations {
       /** @description Too many requests from this address (no body on HEAD). */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Cognito is throttling (no body on HEAD). */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content?: never;
