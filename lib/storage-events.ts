@@ -13,7 +13,6 @@ import { type EventsSettings, type Written, writeEnvironment } from '../shared/c
 import { dynamoDbActions, TABLE_GRANTS } from '../shared/contract/grants';
 import { ALL_LEVELS } from '../shared/domain/keys';
 import type { Quota } from '../shared/domain/quota';
-import type { ScanSettings } from '../shared/domain/scan';
 import { buildEventsFunctionPolicy } from '../shared/policy/events-policy';
 import { BUNDLED_FUNCTION, BUNDLING, PROJECT_ROOT } from './bundled-function';
 import type { ParsedUploadRules } from './validate-props';
@@ -31,8 +30,6 @@ export interface StorageEventsProps {
   readonly quota: Quota;
   /** Per-group quota (validated by `UserFilesApi`), for the team folders. */
   readonly groupQuota: Quota;
-  /** Malware scanning's settings (lib/malware-scanning.ts); undefined: no scanning. */
-  readonly malwareScanning: ScanSettings | undefined;
   /** Applies to the ledger and the log group. */
   readonly removalPolicy: RemovalPolicy;
   readonly logRetention: logs.RetentionDays;
@@ -116,7 +113,6 @@ function eventsFunctionEnvironment(
       quotaObjects: props.quota.objects,
       groupQuotaBytes: props.groupQuota.bytes,
       groupQuotaObjects: props.groupQuota.objects,
-      malwareScanning: props.malwareScanning,
     } satisfies Written<EventsSettings>),
     NODE_OPTIONS: '--enable-source-maps',
   };

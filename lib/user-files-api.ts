@@ -332,7 +332,6 @@ function storageEvents(scope: Construct, bucket: s3.Bucket, settings: ValidatedP
     uploadRules: settings.uploadRules,
     quota: settings.quota,
     groupQuota: settings.groupQuota,
-    malwareScanning: settings.malwareScanning,
     removalPolicy: settings.removalPolicy,
     logRetention: settings.logRetention,
   });

@@ -5,7 +5,6 @@
  */
 import { ConfigError, EVENTS_FUNCTION_VARIABLES, readEnvironment } from '../../shared/contract/environment';
 import { type Quota, quotaOf } from '../../shared/domain/quota';
-import type { ScanSettings } from '../../shared/domain/scan';
 import { resolveUploadRules, type UploadRules } from '../../shared/domain/upload-rules';
 
 export interface EventsConfig {
@@ -17,8 +16,6 @@ export interface EventsConfig {
   /** Each group folder's quota, counted in the group's partition `groups/{group}`. */
   readonly groupQuota: Quota;
   readonly uploadRules: UploadRules;
-  /** Malware scanning's settings; undefined: none (no scan result is expected on the queue). */
-  readonly malwareScanning?: ScanSettings;
 }
 
 export function loadEventsConfig(env: Record<string, string | undefined> = process.env): EventsConfig {
@@ -33,6 +30,5 @@ export function loadEventsConfig(env: Record<string, string | undefined> = proce
     quota: quotaOf(settings.quotaBytes, settings.quotaObjects),
     groupQuota: quotaOf(settings.groupQuotaBytes, settings.groupQuotaObjects),
     uploadRules: resolveUploadRules(settings.uploadRules, settings.maxUploadBytes),
-    ...(settings.malwareScanning === undefined ? {} : { malwareScanning: settings.malwareScanning }),
   };
 }

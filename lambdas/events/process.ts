@@ -20,7 +20,12 @@ import {
   type Verdict,
 } from '../../shared/events/content-check';
 import { parseNotification, type StorageEvent } from '../../shared/events/s3-event';
-import { isScanResultBody, parseScanResult, type ScanResultEvent } from '../../shared/events/scan-result';
+import {
+  isScanResultBody,
+  parseScanResult,
+  SCAN_FAILED_MESSAGE,
+  type ScanResultEvent,
+} from '../../shared/events/scan-result';
 import { compareSequencers } from '../../shared/events/sequencer';
 import type { Ledger } from '../aws/ledger';
 import { unlimitedOwners } from '../aws/quota';
@@ -165,7 +170,7 @@ async function deleteScannedVersion(deps: EventsDeps, scan: ScanResultEvent): Pr
 async function handleScanResult(deps: EventsDeps, scan: ScanResultEvent) {
   const { level, owner } = scan.where;
   if (scan.result === 'FAILED' || scan.result === 'ACCESS_DENIED') {
-    deps.log('scan failed', { result: scan.result, level });
+    deps.log(SCAN_FAILED_MESSAGE, { result: scan.result, level });
     return;
   }
   if (scan.result !== 'THREATS_FOUND') return;

@@ -11,6 +11,7 @@ import { createEventsHandler } from '../../lambdas/events/process';
 import {
   type AccessMode,
   type ApiSettings,
+  EVENTS_FUNCTION_VARIABLES,
   readEnvironment,
   variableName,
   writeEnvironment,
@@ -79,6 +80,15 @@ export function deploymentSettings(options: DeploymentOptions, bucketName: strin
 
 export type Deployment = ReturnType<typeof deploymentSettings>;
 
+/**
+ * The events function's variables: only those it reads (the contract's list), as the construct
+ * writes them, never the API function's share of the deployment (such as `MALWARE_SCANNING`).
+ */
+export function eventsFunctionVariables(deployment: Deployment): Record<string, string> {
+  const settings: Record<string, unknown> = deployment;
+  return writeEnvironment(Object.fromEntries(EVENTS_FUNCTION_VARIABLES.map((key) => [key, settings[key]])));
+}
+
 /** The audit credential outlives any realistic `npm start` session (a year). */
 const AUDIT_CREDENTIALS_LIFETIME_SECONDS = 365 * 24 * 3600;
 
@@ -112,7 +122,7 @@ export function startEventsFunction(
   stops: Stops,
 ) {
   const { region, log } = settings;
-  const config = loadEventsConfig({ AWS_REGION: region, ...writeEnvironment(deployment) });
+  const config = loadEventsConfig({ AWS_REGION: region, ...eventsFunctionVariables(deployment) });
   const roleCredentials = doors.store.issueRoleCredentials(
     EVENTS_ROLE_ARN,
     buildEventsFunctionPolicy(`arn:aws:s3:::${config.bucketName}`),

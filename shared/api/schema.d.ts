@@ -365,7 +365,9 @@ export interface paths {
      * @description The server lists the parts itself and completes only if storage holds exactly parts
      *     `1..partCount`, each of its agreed size (else 400 naming `upload`, and nothing is created). With
      *     `overwrite: false` the completion is conditional (`If-None-Match: *`): when another writer got
-     *     there first, 409 and nothing is replaced.
+     *     there first, 409 and nothing is replaced. In a scanned prefix storage holds the new object (even
+     *     a HEAD) until it is scanned: the answer is then the agreed size and type, the completion's ETag,
+     *     the time of completion as `lastModified`, and `scan: pending`.
      */
     post: operations['completeMultipartUpload'];
     delete?: never;
@@ -1012,7 +1014,7 @@ export interface components {
        * @description In `public` only, when the deployment has guest access: the file's permanent link (`GET /public/{owner}/{key}`), which needs no token and does not expire.
        */
       publicUrl?: string;
-      /** @description For a file in a scanned prefix, its scan status: from `GET /files/properties`, or `pending` from `POST /files/copies` (a new copy is scanned as a new object). */
+      /** @description For a file in a scanned prefix, its scan status: from `GET /files/properties`, or `pending` from `POST /files/copies` and `POST /files/multipart/complete` (a new object is held until its own scan). */
       scan?: components['schemas']['ScanStatus'];
     };
     /** @description RFC 9457 problem details. */
@@ -1115,6 +1117,23 @@ export interface components {
      *     those). `scan` is the object's status. No URL is signed: storage would refuse it.
      */
     ScanHeld: {
+      headers: {
+        /** @description With `scan_pending` only, seconds to wait before asking again. */
+        'Retry-After'?: number;
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /**
+     * @description `conflict`: the target exists and `overwrite` is false, or the source changed during the copy.
+     *     `user_not_ready` (shares only): the grantee has no identity yet. With malware scanning, the
+     *     source's scan holds it: `scan_pending` (not scanned yet; ask again after `Retry-After`
+     *     seconds) or `scan_blocked` (infected, the scan failed, or unscannable where the deployment
+     *     blocks those), with `scan` its status. Nothing is copied.
+     */
+    CopyConflict: {
       headers: {
         /** @description With `scan_pending` only, seconds to wait before asking again. */
         'Retry-After'?: number;
@@ -1466,7 +1485,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
+      409: components['responses']['CopyConflict'];
       413: components['responses']['PayloadTooLarge'];
       429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
@@ -1534,7 +1553,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
+      409: components['responses']['CopyConflict'];
       413: components['responses']['PayloadTooLarge'];
       429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
@@ -1676,6 +1695,7 @@ export interface operations {
       403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
       413: components['responses']['PayloadTooLarge'];
+      429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
       504: components['responses']['GatewayTimeout'];
@@ -1708,6 +1728,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
       504: components['responses']['GatewayTimeout'];
@@ -1740,6 +1761,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
       504: components['responses']['GatewayTimeout'];
@@ -1773,6 +1795,7 @@ export interface operations {
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+      429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
       504: components['responses']['GatewayTimeout'];
@@ -1802,6 +1825,7 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
       504: components['responses']['GatewayTimeout'];
@@ -1888,6 +1912,17 @@ export interface operations {
       /** @description Too many requests from this address (no body on HEAD). */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Cognito is throttling (no body on HEAD). */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content?: never;

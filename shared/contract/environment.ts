@@ -259,7 +259,6 @@ export const EVENTS_FUNCTION_VARIABLES = [
   'groupQuotaObjects',
   'maxUploadBytes',
   'uploadRules',
-  'malwareScanning',
 ] as const satisfies readonly Name[];
 
 export type ApiSettings = Settings<(typeof API_FUNCTION_VARIABLES)[number]>;

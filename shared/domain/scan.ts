@@ -88,7 +88,7 @@ export function scanStatusOf(tagValue: string | undefined): ScanStatus {
   }
 }
 
-/** Whether storage serves an object with this status under these settings. */
+/** Whether storage serves an object with this status under these settings (`servableResults`). */
 export function isServable(settings: Pick<ScanSettings, 'onUnsupported'>, status: ScanStatus): boolean {
-  return status === 'clean' || (status === 'unsupported' && settings.onUnsupported === 'serve');
+  return servableResults(settings).some((result) => scanStatusOf(result) === status);
 }

@@ -7,6 +7,13 @@ import * as z from 'zod';
 import { SCAN_RESULT_DETAIL_TYPE, SCAN_RESULT_SOURCE, SCAN_RESULTS, type ScanResult } from '../domain/scan';
 import { type KeyOwner, MalformedEventError, ownerOf } from './s3-event';
 
+/**
+ * What the events function logs for a FAILED or ACCESS_DENIED result, and the metric the deployment
+ * counts those lines in (its alarm fires on the first): one definition for both sides.
+ */
+export const SCAN_FAILED_MESSAGE = 'scan failed';
+export const SCAN_FAILURES_METRIC = 'ScanFailures';
+
 export interface ScanResultEvent {
   /** The full S3 key (GuardDuty sends it as stored, not form-encoded). */
   readonly key: string;
@@ -43,7 +50,7 @@ const EventSchema = z.object({
   }),
 });
 
-export type ScanResultDocument = z.input<typeof EventSchema> & {
+type ScanResultDocument = z.input<typeof EventSchema> & {
   readonly version: '0';
   readonly id: string;
   readonly account: string;

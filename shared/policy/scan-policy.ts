@@ -29,7 +29,7 @@ export interface ScanBucketPolicyProps {
 }
 
 /** Tagging, in every form a request can carry it: only the scanner may set or remove a tag. */
-export const TAGGING_ACTIONS = [
+const TAGGING_ACTIONS = [
   's3:PutObjectTagging',
   's3:DeleteObjectTagging',
   's3:PutObjectVersionTagging',
@@ -38,6 +38,11 @@ export const TAGGING_ACTIONS = [
 
 /** The reads the scan gates: a HEAD is an `s3:GetObject` too. */
 export const GATED_READ_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion'] as const;
+
+/** The object-key patterns the scan holds (and GuardDuty scans): the whole bucket without prefixes. */
+export function scannedKeyPatterns(settings: Pick<ScanSettings, 'prefixes'>): string[] {
+  return settings.prefixes.length === 0 ? ['*'] : settings.prefixes.map((prefix) => `${prefix}*`);
+}
 
 const exceptRoles = (arns: readonly string[]): ConditionBlock => ({
   ArnNotEquals: { 'aws:PrincipalArn': [...arns] },
@@ -48,9 +53,7 @@ const exceptRoles = (arns: readonly string[]): ConditionBlock => ({
  * the whole bucket without prefixes. What the read deny holds and what the scanner may read and tag.
  */
 export function scannedObjectArns(bucketArn: string, settings: Pick<ScanSettings, 'prefixes'>): string[] {
-  return settings.prefixes.length === 0
-    ? [`${bucketArn}/*`]
-    : settings.prefixes.map((prefix) => `${bucketArn}/${prefix}*`);
+  return scannedKeyPatterns(settings).map((pattern) => `${bucketArn}/${pattern}`);
 }
 
 export function buildScanBucketPolicy(props: ScanBucketPolicyProps): BucketPolicyStatement[] {

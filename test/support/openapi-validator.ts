@@ -12,12 +12,15 @@ import { parse as parseYaml } from 'yaml';
 const DEFAULT_SPEC = join(import.meta.dirname, '..', '..', 'openapi.yaml');
 const SPEC_ID = 'urn:user-files-api:openapi';
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+/** Headers the API itself means something by: sent only where the response documents them. */
+const CONTRACT_HEADERS = ['retry-after'];
 
 interface MediaType {
   schema?: unknown;
 }
 interface ResponseObject {
   $ref?: string;
+  headers?: Record<string, unknown>;
   content?: Record<string, MediaType>;
 }
 interface Operation {
@@ -31,7 +34,8 @@ interface Spec {
 export interface OpenApiValidator {
   /**
    * Throws unless `body` is what the contract documents for `method path` answering `status` with
-   * `contentType` (`body` may be the raw JSON text or the parsed value; empty for no content).
+   * `contentType` (`body` may be the raw JSON text or the parsed value; empty for no content), and,
+   * when `headers` are given, unless each of the contract's own headers sent is documented there.
    */
   validateResponse(
     method: string,
@@ -39,6 +43,7 @@ export interface OpenApiValidator {
     status: number,
     contentType: string | undefined,
     body: unknown,
+    headers?: Record<string, unknown>,
   ): void;
 }
 
@@ -78,7 +83,7 @@ export function createOpenApiValidator(specPath = DEFAULT_SPEC): OpenApiValidato
   };
 
   return {
-    validateResponse(method, path, status, contentType, body) {
+    validateResponse(method, path, status, contentType, body, headers = {}) {
       const pathOnly = path.split('?')[0] ?? path;
       const lowerMethod = method.toLowerCase();
       const where = `${method.toUpperCase()} ${pathOnly} -> ${status}`;
@@ -98,6 +103,13 @@ export function createOpenApiValidator(specPath = DEFAULT_SPEC): OpenApiValidato
         const name = response.$ref.split('/').pop() ?? '';
         response = (spec as unknown as { components: { responses: Record<string, ResponseObject> } })
           .components.responses[name] as ResponseObject;
+      }
+      const documented = Object.keys(response.headers ?? {}).map((name) => name.toLowerCase());
+      for (const name of Object.keys(headers)) {
+        const lower = name.toLowerCase();
+        if (CONTRACT_HEADERS.includes(lower) && !documented.includes(lower)) {
+          fail(where, `header ${name} is sent but not documented`);
+        }
       }
 
       const isEmpty = body === undefined || body === null || body === '';
@@ -148,7 +160,8 @@ export function validateResponse(
   status: number,
   contentType: string | undefined,
   body: unknown,
+  headers?: Record<string, unknown>,
 ): void {
   shared ??= createOpenApiValidator();
-  shared.validateResponse(method, path, status, contentType, body);
+  shared.validateResponse(method, path, status, contentType, body, headers);
 }

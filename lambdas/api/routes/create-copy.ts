@@ -62,7 +62,7 @@ export function createCopyRoute({ config, identity, storage, quotas }: AppDeps) 
 
     const copied = await identity.withSession(caller, {}, async (session) => {
       // A source storage does not serve (not scanned clean) answers the scan problem, not a 403.
-      const { properties } = await headWithScan(config, storage, session, source.key);
+      const { properties } = await headWithScan(scanningOf(config, source.key), storage, session, source.key);
       await underField('from', () =>
         checkUpload(config.uploadRules, input.to.level, properties.contentType, properties.size),
       );

@@ -14,7 +14,7 @@ import { contentDisposition } from '../http/content-disposition';
 import { publicUrlField } from '../http/public-url';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
-import { scanField, scanningOf, servableScan } from './scan-status';
+import { headWithScan, scanField, scanningOf, servableScan } from './scan-status';
 import { anyLevel, grantee, group, key, owner } from './schemas';
 import { folderFields } from './where';
 
@@ -89,10 +89,13 @@ export async function signDownload(
   prepared: PreparedDownload,
 ): Promise<PresignedRequest> {
   const { input, folder, fullKey, lifetimeSeconds } = prepared;
-  const scan = await servableScan(prepared.scanning, storage, session, fullKey);
-  const safeType = input.inline
-    ? inlineSafeType((await storage.head(session, fullKey)).contentType)
-    : undefined;
+  // Inline needs the type: the HEAD and the tag read run together (the scan problem wins).
+  const { scan, safeType } = input.inline
+    ? await headWithScan(prepared.scanning, storage, session, fullKey).then((read) => ({
+        scan: read.scan,
+        safeType: inlineSafeType(read.properties.contentType),
+      }))
+    : { scan: await servableScan(prepared.scanning, storage, session, fullKey), safeType: undefined };
   const presigned = await storage.presignGet(session, {
     key: fullKey,
     lifetimeSeconds,

@@ -1,12 +1,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import type { components } from '../../../shared/api/schema';
+import { forEachConcurrently } from '../../aws/concurrent';
 import { isRejectedCredentials } from '../../aws/errors';
 import type { AppDeps } from '../deps';
 import { fromZodError, problemBody, toAppError } from '../http/problem';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
-import { forEachConcurrently } from './concurrent';
 import {
   callsStorage,
   DownloadBody,

@@ -9,7 +9,7 @@ import type { AppDeps } from '../deps';
 import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
 import { COPY_RESERVATION_SECONDS } from './create-copy';
-import { headWithScan } from './scan-status';
+import { headWithScan, scanningOf } from './scan-status';
 import { group, key, level } from './schemas';
 
 type Share = components['schemas']['Share'];
@@ -55,7 +55,12 @@ export function createShareRoute({ config, identity, storage, userPool, quotas, 
 
     await identity.withSession(caller, {}, async (session) => {
       // A source storage does not serve (not scanned clean) answers the scan problem, not a 403.
-      const { properties: source } = await headWithScan(config, storage, session, sourceKey);
+      const { properties: source } = await headWithScan(
+        scanningOf(config, sourceKey),
+        storage,
+        session,
+        sourceKey,
+      );
       // A share is a copy the caller stores: it counts toward their quota like any other.
       await quotas?.reserveUpload(callerId, targetKey, source.size, COPY_RESERVATION_SECONDS);
       // Sharing again replaces the share with the object as it is now.

@@ -6,7 +6,7 @@ import { publicUrlField } from '../http/public-url';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
 import { fileProperties } from './file-properties';
-import { headWithScan, scanField } from './scan-status';
+import { headWithScan, scanField, scanningOf } from './scan-status';
 import { anyLevel, grantee, group, key, owner } from './schemas';
 import { folderFields } from './where';
 
@@ -28,7 +28,7 @@ export function createGetFilePropertiesRoute({ config, identity, storage }: AppD
     const fullKey = keyIn(folder, query.key);
 
     const { properties, scan } = await identity.withSession(caller, {}, (session) =>
-      headWithScan(config, storage, session, fullKey),
+      headWithScan(scanningOf(config, fullKey), storage, session, fullKey),
     );
 
     const where = { level: query.level, ...folderFields(folder), key: query.key };

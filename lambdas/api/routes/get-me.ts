@@ -6,6 +6,7 @@ import { levelFolder, listedKeyIn, ownerPrefix, sharedFolder } from '../../../sh
 import type { LevelUploadRule } from '../../../shared/domain/upload-rules';
 import { displayName } from '../../../shared/domain/usernames';
 import { ownerOf } from '../../../shared/events/s3-event';
+import type { Rejection } from '../../aws/ledger';
 import { personOf } from '../../aws/people';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
@@ -26,7 +27,6 @@ const Query = z.strictObject({});
 /** How many of the newest removed objects `GET /me` lists. */
 export const ME_REJECTIONS = 10;
 
-/** `GET /me`: who the caller is, where their folders are, the deployment's limits, usage and quota. */
 type Standing = Awaited<ReturnType<NonNullable<AppDeps['quotas']>['standing']>>;
 
 /** The `Usage` answer of a partition's standing; a group's also counts its `groups` level. */
@@ -47,8 +47,9 @@ function usageOf(current: Standing, group = false): NonNullable<Me['usage']> {
   };
 }
 
-export function createGetMeRoute({ config, identity, ledger, quotas, people }: AppDeps) {
-  const limits: Me['limits'] = {
+/** The deployment's limits: URL lifetimes and each level's upload rule. */
+function limitsOf(config: AppDeps['config']): Me['limits'] {
+  return {
     maxUploadBytes: config.maxUploadBytes,
     maxUrlLifetimeSeconds: config.maxUrlLifetimeSeconds,
     defaultUrlLifetimeSeconds: config.defaultUrlLifetimeSeconds,
@@ -59,12 +60,47 @@ export function createGetMeRoute({ config, identity, ledger, quotas, people }: A
       groups: uploadRule(config.uploadRules.groups),
     },
   };
-  // What clients need to show scan statuses; absent when the deployment does not scan.
+}
+
+/** What clients need to show scan statuses; absent when the deployment does not scan. */
+function malwareScanningOf(config: AppDeps['config']): Pick<Me, 'malwareScanning'> {
   const scanning = config.malwareScanning;
-  const malwareScanning: Pick<Me, 'malwareScanning'> =
-    scanning === undefined
-      ? {}
-      : { malwareScanning: { prefixes: [...scanning.prefixes], onUnsupported: scanning.onUnsupported } };
+  return scanning === undefined
+    ? {}
+    : { malwareScanning: { prefixes: [...scanning.prefixes], onUnsupported: scanning.onUnsupported } };
+}
+
+/**
+ * The caller's rejections, addressed as listings address keys: as in listings, a key that breaks the
+ * key rules (written around the API) is never returned.
+ */
+function ownRejections(identityId: string, rejections: readonly Rejection[]): NonNullable<Me['rejections']> {
+  return rejections.flatMap((rejection) => {
+    const where = ownerOf(rejection.key);
+    if (where === undefined || where.owner !== identityId) return [];
+    const folder =
+      where.grantee === undefined
+        ? levelFolder(where.level, identityId)
+        : sharedFolder(identityId, where.grantee);
+    const key = listedKeyIn(folder, rejection.key);
+    if (key === undefined) return [];
+    return [
+      {
+        level: where.level,
+        ...(where.grantee === undefined ? {} : { grantee: where.grantee }),
+        key,
+        reason: rejection.reason,
+        detail: rejection.detail,
+        at: rejection.at,
+      },
+    ];
+  });
+}
+
+/** `GET /me`: who the caller is, where their folders are, the deployment's limits, usage and quota. */
+export function createGetMeRoute({ config, identity, ledger, quotas, people }: AppDeps) {
+  const limits = limitsOf(config);
+  const malwareScanning = malwareScanningOf(config);
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const caller = authenticate(event, config.userPoolClientIds);
     parseQuery(event, Query);
@@ -104,27 +140,7 @@ export function createGetMeRoute({ config, identity, ledger, quotas, people }: A
           return { ...group, usage: usageOf(standing, true), quota: { ...standing.quota } };
         }),
       );
-      // As in listings, a key that breaks the key rules (written around the API) is never returned.
-      body.rejections = rejections.flatMap((rejection) => {
-        const where = ownerOf(rejection.key);
-        if (where === undefined || where.owner !== identityId) return [];
-        const folder =
-          where.grantee === undefined
-            ? levelFolder(where.level, identityId)
-            : sharedFolder(identityId, where.grantee);
-        const key = listedKeyIn(folder, rejection.key);
-        if (key === undefined) return [];
-        return [
-          {
-            level: where.level,
-            ...(where.grantee === undefined ? {} : { grantee: where.grantee }),
-            key,
-            reason: rejection.reason,
-            detail: rejection.detail,
-            at: rejection.at,
-          },
-        ];
-      });
+      body.rejections = ownRejections(identityId, rejections);
     }
     await recording;
     return json(200, body);

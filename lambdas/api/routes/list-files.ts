@@ -11,6 +11,7 @@ import {
   resolveFolder,
 } from '../../../shared/domain/keys';
 import type { ScanStatus } from '../../../shared/domain/scan';
+import { forEachConcurrently } from '../../aws/concurrent';
 import type { IdentitySession } from '../../aws/identity';
 import type { ListPage, Storage } from '../../aws/storage';
 import type { Config } from '../config';
@@ -18,7 +19,6 @@ import type { AppDeps } from '../deps';
 import { publicUrlFields } from '../http/public-url';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
-import { forEachConcurrently } from './concurrent';
 import { scanField, scanningOf } from './scan-status';
 import { anyLevel, grantee, group, owner, queryInteger } from './schemas';
 import { folderFields } from './where';

@@ -26,7 +26,7 @@ import { apiUrlOf } from '../http/public-url';
 import { parseQuery } from '../http/request';
 import { COMMON_HEADERS, json } from '../http/response';
 import { ListingQuery, listFolder } from './list-files';
-import { headWithScan } from './scan-status';
+import { headWithScan, scanningOf } from './scan-status';
 
 const LinkQuery = z.strictObject({
   inline: z.enum(['0', '1'], { error: 'must be 0 or 1' }).optional(),
@@ -78,7 +78,7 @@ async function signLink(
   fullKey: string,
   input: { readonly inline: boolean; readonly lifetimeSeconds: number },
 ) {
-  const { properties } = await readable(headWithScan(config, storage, session, fullKey));
+  const { properties } = await readable(headWithScan(scanningOf(config, fullKey), storage, session, fullKey));
   const safeType = input.inline ? inlineSafeType(properties.contentType) : undefined;
   return storage.presignGet(session, {
     key: fullKey,

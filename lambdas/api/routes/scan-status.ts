@@ -26,7 +26,7 @@ export const scanField = (status: ScanStatus | undefined): { scan?: ScanStatus }
   status === undefined ? {} : { scan: status };
 
 /** Throws the scan problem for an object storage will not serve (409 `scan_pending`/`scan_blocked`). */
-export function requireServable(settings: Pick<ScanSettings, 'onUnsupported'>, status: ScanStatus): void {
+function requireServable(settings: Pick<ScanSettings, 'onUnsupported'>, status: ScanStatus): void {
   if (status === 'pending') {
     throw new ScanPendingError(
       'the file is not scanned for malware yet; ask again',
@@ -55,16 +55,16 @@ export async function servableScan(
 }
 
 /**
- * A HEAD and, for a scanned key, the scan tag, read at once. Storage refuses a HEAD of an object it
- * does not serve, so for one the status is the answer (the scan problem), never the HEAD's refusal.
+ * A HEAD and, under `settings` (what `scanningOf` gave for the key), the scan tag, read at once.
+ * Storage refuses a HEAD of an object it does not serve, so for one the status is the answer (the
+ * scan problem), never the HEAD's refusal.
  */
 export async function headWithScan(
-  config: Pick<Config, 'malwareScanning'>,
+  settings: ScanSettings | undefined,
   storage: Storage,
   session: IdentitySession,
   fullKey: string,
 ): Promise<{ properties: ObjectProperties; scan?: ScanStatus }> {
-  const settings = scanningOf(config, fullKey);
   const [head, scan] = await Promise.allSettled([
     storage.head(session, fullKey),
     settings === undefined ? undefined : storage.scanStatus(session, fullKey),

@@ -20,7 +20,7 @@ export type * from './types';
 
 export function createStorage(options: StorageOptions): Storage {
   const sessions = createStorageSessions(options);
-  const storage: Storage = {
+  return {
     checkCredentials: sessions.checkCredentials,
     ...createPresigner(sessions),
     ...createListing(sessions),
@@ -28,7 +28,6 @@ export function createStorage(options: StorageOptions): Storage {
     ...createScanTagReader(sessions),
     ...createDeletion(sessions),
     ...createMultipartOperations(sessions),
-    ...createCopier(sessions, options, (session, key) => storage.head(session, key)),
+    ...createCopier(sessions, options),
   };
-  return storage;
 }

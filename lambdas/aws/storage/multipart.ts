@@ -157,11 +157,14 @@ export function createMultipartOperations(context: StorageContext): MultipartOpe
 
     async completeMultipart(session, input) {
       confirmedUploads.delete(uploadKey(session, input));
+      let etag: string | undefined;
       try {
-        await clientFor(session).send(completeCommand(bucket, input));
+        ({ ETag: etag } = await clientFor(session).send(completeCommand(bucket, input)));
       } catch (error) {
         throw multipartError(error);
       }
+      if (etag === undefined) throw new UpstreamError('storage did not complete the upload');
+      return { etag };
     },
 
     async abortMultipart(session, input) {

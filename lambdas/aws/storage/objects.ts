@@ -79,7 +79,9 @@ export function createObjectOperations(context: StorageContext): Pick<Storage, '
         return true;
       } catch (error) {
         if (isNotFound(error)) return false;
-        if (httpStatusOf(error) === 403 && !(await isListed(context, session, key))) return false;
+        // 403: missing (not listed), or there but refused, as malware scanning refuses a HEAD of a
+        // file not scanned clean yet. Listed, it is taken either way.
+        if (httpStatusOf(error) === 403) return isListed(context, session, key);
         throw headError(error);
       }
     },

@@ -104,7 +104,10 @@ export interface Storage {
    * Throws NotFoundError for a missing object, and storage's refusal when the caller may not read it.
    */
   scanStatus(session: IdentitySession, key: string): Promise<ScanStatus>;
-  /** HEAD that answers false for a missing object (other failures still throw). */
+  /**
+   * HEAD that answers false for a missing object, and true for one storage refuses to describe but
+   * the caller's listing shows (held by malware scanning); other failures still throw.
+   */
   exists(session: IdentitySession, key: string): Promise<boolean>;
   delete(session: IdentitySession, key: string): Promise<void>;
   /** Starts a multipart upload whose parts carry SHA-256 checksums. */
@@ -121,11 +124,14 @@ export interface Storage {
   checkUpload(session: IdentitySession, input: MultipartTarget): Promise<void>;
   /** Every part storage holds (all pages), or only the first `maxParts`. */
   listParts(session: IdentitySession, input: MultipartTarget, maxParts?: number): Promise<StoredUpload>;
-  /** Completes with exactly `parts`; `ifNoneMatch` makes storage refuse (412) an existing key. */
+  /**
+   * Completes with exactly `parts`; `ifNoneMatch` makes storage refuse (412) an existing key. The
+   * new object's ETag, as storage answered the completion.
+   */
   completeMultipart(
     session: IdentitySession,
     input: MultipartTarget & { readonly parts: readonly StoredPart[]; readonly ifNoneMatch: boolean },
-  ): Promise<void>;
+  ): Promise<{ etag: string }>;
   /** Idempotent: an upload that no longer exists is already aborted. */
   abortMultipart(session: IdentitySession, input: MultipartTarget): Promise<void>;
 

@@ -48,6 +48,7 @@ const validating: Middleware = {
       response.status,
       response.headers.get('content-type') ?? undefined,
       body,
+      Object.fromEntries(response.headers),
     );
     return undefined;
   },

@@ -1,10 +1,11 @@
 /**
  * Malware scanning's wiring: `MALWARE_SCANNING` (or the `malwareScanning` option, which wins) read
- * through the contract into both functions' settings, and a stack started with it: its outputs
- * name the settings and its scanner runs, in the scanned prefixes only; without it, neither.
+ * through the contract into the deployment's settings (the events function is told none of it, as
+ * the construct tells it none), and a stack started with it: its outputs name the settings and its
+ * scanner runs, in the scanned prefixes only; without it, neither.
  */
 import { describe, expect, it } from 'vitest';
-import { deploymentSettings } from '../../../local/stack/functions';
+import { deploymentSettings, eventsFunctionVariables } from '../../../local/stack/functions';
 import { startLocalStack } from '../../../local/stack/local-stack';
 
 describe('the deployment settings', () => {
@@ -24,6 +25,18 @@ describe('the deployment settings', () => {
     expect(() => deploymentSettings({}, 'b', { MALWARE_SCANNING: '{"prefixes":["elsewhere/"]}' })).toThrow(
       /MALWARE_SCANNING/,
     );
+  });
+
+  it("writes the events function's own variables only, as the construct does", () => {
+    const deployment = deploymentSettings({ malwareScanning: {}, uploadRules: '{}' }, 'b', {
+      DEFAULT_URL_LIFETIME_SECONDS: '600',
+    });
+    expect(Object.keys(eventsFunctionVariables(deployment)).sort()).toEqual([
+      'BUCKET_NAME',
+      'LEDGER_TABLE',
+      'MAX_UPLOAD_BYTES',
+      'UPLOAD_RULES',
+    ]);
   });
 });
 

@@ -313,6 +313,7 @@ export function expectContract(request: EventInput, response: APIGatewayProxyRes
       response.statusCode,
       typeof contentType === 'string' ? contentType : undefined,
       response.body,
+      response.headers,
     ),
   ).not.toThrow();
 }

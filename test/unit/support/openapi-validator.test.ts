@@ -54,6 +54,19 @@ describe('validateResponse', () => {
     expect(() => validateResponse('GET', '/me', 404, 'application/json', problem)).toThrow(/media type/);
   });
 
+  test("refuses the contract's own headers where the response does not document them", () => {
+    const pending = { ...problem, status: 409, code: 'scan_pending', scan: 'pending', retryAfter: 2 };
+    const held = (path: string, headers: Record<string, string>) => () =>
+      validateResponse('POST', path, 409, 'application/problem+json', pending, headers);
+    expect(held('/files/downloads', { 'Retry-After': '2' })).not.toThrow();
+    // A copy's or a share's source held by the scan answers the same problem, documented as such.
+    expect(held('/files/copies', { 'Retry-After': '2' })).not.toThrow();
+    expect(held('/files/shares', { 'retry-after': '2' })).not.toThrow();
+    expect(held('/files/uploads', { 'Retry-After': '2' })).toThrow(/Retry-After is sent but not documented/);
+    // Other headers (CORS, tracing) are not the contract's.
+    expect(held('/files/uploads', { 'X-Amzn-RequestId': 'r' })).not.toThrow();
+  });
+
   test('refuses unknown paths and operations', () => {
     expect(() => validateResponse('GET', '/nope', 200, 'application/json', {})).toThrow(/not in the spec/);
     expect(() => validateResponse('PUT', '/me', 200, 'application/json', {})).toThrow(/not in the spec/);

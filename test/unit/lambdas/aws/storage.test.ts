@@ -231,9 +231,12 @@ describe('over the wire (SDK deserialization, no network)', () => {
     await expect(store.head(live(), key)).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  test('a HEAD answered 403 for a key its listing shows is a real refusal, not a free key', async () => {
-    const { store } = storageAnswering(403, ['k']);
-    await expect(store.exists(live(), 'k')).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+  // Malware scanning: the bucket policy refuses a HEAD of an object not scanned clean yet, which the
+  // caller's listing still shows. It is taken (overwrite: false is a conflict), not a refusal.
+  test('a HEAD answered 403 for a key its listing shows means it is taken; head still refuses', async () => {
+    const { store, seen } = storageAnswering(403, ['k']);
+    expect(await store.exists(live(), 'k')).toBe(true);
+    expect(seen.map((request) => request.method)).toEqual(['HEAD', 'GET']);
     await expect(store.head(live(), 'k')).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
   });
 });

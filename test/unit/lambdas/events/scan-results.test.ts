@@ -13,7 +13,7 @@ import { createEventsHandler, type EventsLedger } from '../../../../lambdas/even
 import type { ScanResult } from '../../../../shared/domain/scan';
 import { resolveUploadRules } from '../../../../shared/domain/upload-rules';
 import { MemoryLedger } from '../../../../shared/events/ledger';
-import { scanResultDocument } from '../../../../shared/events/scan-result';
+import { SCAN_FAILED_MESSAGE, scanResultDocument } from '../../../../shared/events/scan-result';
 
 const USER = 'us-east-1:11111111-1111-4111-8111-111111111111';
 const BUCKET = 'files';
@@ -229,7 +229,7 @@ describe('scan results in the events function', () => {
       expect(objects.has(KEY)).toBe(true);
       expect(deletes).toEqual([]);
       expect(rejections.size).toBe(0);
-      expect(logs).toEqual([{ message: 'scan failed', fields: { result, level: 'private' } }]);
+      expect(logs).toEqual([{ message: SCAN_FAILED_MESSAGE, fields: { result, level: 'private' } }]);
       expect(JSON.stringify(logs)).not.toContain('report.pdf');
     },
   );

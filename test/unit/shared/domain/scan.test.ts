@@ -9,6 +9,7 @@ import {
   isServable,
   MAX_SCAN_PREFIXES,
   SCAN_RESULTS,
+  SCAN_STATUSES,
   ScanSettingsSchema,
   scanStatusOf,
   servableResults,
@@ -83,5 +84,14 @@ describe('what is scanned and served', () => {
         );
       }
     }
+  });
+});
+
+describe('the statuses the API reports', () => {
+  test('served: clean always, unsupported only with onUnsupported: serve, nothing else', () => {
+    const served = (onUnsupported: 'block' | 'serve') =>
+      SCAN_STATUSES.filter((status) => isServable({ onUnsupported }, status));
+    expect(served('block')).toEqual(['clean']);
+    expect(served('serve')).toEqual(['clean', 'unsupported']);
   });
 });

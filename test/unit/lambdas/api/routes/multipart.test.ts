@@ -255,7 +255,7 @@ describe('POST /files/multipart/complete', () => {
     harness()
       .aws.s3.on(ListPartsCommand)
       .resolves({ Parts: storedParts([8 * MIB, 8 * MIB, 4 * MIB + 5]) });
-    harness().aws.s3.on(CompleteMultipartUploadCommand).resolves({});
+    harness().aws.s3.on(CompleteMultipartUploadCommand).resolves({ ETag: '"abc-3"' });
     harness().aws.s3.on(HeadObjectCommand).resolves(head);
     const request = post('/complete', { upload: handleOf({ overwrite: false }) });
     const response = await harness().call(request);
@@ -278,6 +278,7 @@ describe('POST /files/multipart/complete', () => {
     harness()
       .aws.s3.on(ListPartsCommand)
       .resolves({ Parts: storedParts([8 * MIB, 8 * MIB, 4 * MIB + 5]) });
+    harness().aws.s3.on(CompleteMultipartUploadCommand).resolves({ ETag: '"abc-3"' });
     harness().aws.s3.on(HeadObjectCommand).resolves(head);
     await harness().call(post('/complete', { upload: handleOf() }));
     const [complete] = harness().aws.s3.commandCalls(CompleteMultipartUploadCommand);

@@ -4,14 +4,19 @@
  * a URL is signed only for what storage would serve.
  */
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
 } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../../../../lambdas/api/config';
+import { SCAN_RETRY_AFTER_SECONDS } from '../../../../../lambdas/api/routes/scan-status';
+import { encodeHandle, MIB } from '../../../../../shared/domain/multipart';
 import { SCAN_TAG } from '../../../../../shared/domain/scan';
 import {
   alice,
@@ -101,8 +106,10 @@ describe('with malware scanning', () => {
         expect(body.code).toBe(code);
         expect(response.body).not.toContain('X-Amz-Signature');
       }
-      expect(response.headers?.['Retry-After']).toBe(code === 'scan_pending' ? '2' : undefined);
-      expect(body.retryAfter).toBe(code === 'scan_pending' ? 2 : undefined);
+      expect(response.headers?.['Retry-After']).toBe(
+        code === 'scan_pending' ? String(SCAN_RETRY_AFTER_SECONDS) : undefined,
+      );
+      expect(body.retryAfter).toBe(code === 'scan_pending' ? SCAN_RETRY_AFTER_SECONDS : undefined);
       // One tag read, with the caller's own credentials, of exactly that key.
       expect(tagReads(harness())).toEqual([{ Bucket: 'user-files-test', Key: PRIVATE_KEY }]);
       const credentials = await harness()
@@ -132,22 +139,54 @@ describe('with malware scanning', () => {
       expect(parse(refused).code).toBe('forbidden');
     });
 
-    test('inline: the tag first, then the HEAD for the type, only for a servable object', async () => {
-      tagged(harness(), 'NO_THREATS_FOUND');
-      headAnswers(harness());
+    test('inline: the tag and the HEAD for the type are read together; the scan problem wins', async () => {
+      // The tag read answers only once the HEAD has been sent: read one after the other, it times out.
+      let headSent: () => void = () => {};
+      const head = new Promise<void>((resolve) => {
+        headSent = resolve;
+      });
+      const tagAfterHead = (value: string | undefined) =>
+        harness()
+          .aws.s3.on(GetObjectTaggingCommand)
+          .callsFake(async () => {
+            const timeout = new Promise((_, reject) =>
+              setTimeout(() => reject(new Error('no HEAD yet')), 500),
+            );
+            await Promise.race([head, timeout]);
+            return { TagSet: value === undefined ? [] : [{ Key: SCAN_TAG, Value: value }] };
+          });
+      tagAfterHead('NO_THREATS_FOUND');
+      harness()
+        .aws.s3.on(HeadObjectCommand)
+        .callsFake(() => {
+          headSent();
+          return { ContentLength: 3, ContentType: 'application/pdf', ETag: '"e"', LastModified: modified };
+        });
       const response = await harness().call(
         download({ level: 'private', key: 'docs/report.pdf', inline: true }),
       );
       expect(response.statusCode, response.body).toBe(201);
+      expect(parse(response).scan).toBe('clean');
       expect(new URL(String(parse(response).url)).searchParams.get('response-content-type')).toBe(
         'application/pdf',
       );
-      tagged(harness(), undefined);
+
+      // Pending: storage refuses the HEAD, and the answer is the scan problem, not that refusal.
+      tagAfterHead(undefined);
+      harness()
+        .aws.s3.on(HeadObjectCommand)
+        .callsFake(() => {
+          headSent();
+          throw awsError('Forbidden', 403);
+        });
+      harness()
+        .aws.s3.on(ListObjectsV2Command)
+        .resolves({ Contents: [{ Key: PRIVATE_KEY }] });
       const pending = await harness().call(
         download({ level: 'private', key: 'docs/report.pdf', inline: true }),
       );
-      expect(pending.statusCode).toBe(409);
-      expect(harness().aws.s3.commandCalls(HeadObjectCommand)).toHaveLength(1);
+      expect(pending.statusCode, pending.body).toBe(409);
+      expect(parse(pending).code).toBe('scan_pending');
     });
   });
 
@@ -176,7 +215,11 @@ describe('with malware scanning', () => {
     expectContract(request, response);
     const items = parse(response).items as Array<Record<string, Record<string, unknown>>>;
     expect(items.map((item) => item.status)).toEqual([409, 201, 201, 409]);
-    expect(items[0]?.problem).toMatchObject({ code: 'scan_pending', scan: 'pending', retryAfter: 2 });
+    expect(items[0]?.problem).toMatchObject({
+      code: 'scan_pending',
+      scan: 'pending',
+      retryAfter: SCAN_RETRY_AFTER_SECONDS,
+    });
     expect(items[1]?.download?.scan).toBe('clean');
     expect(items[2]?.download?.scan).toBeUndefined();
     expect(items[3]?.problem).toMatchObject({ code: 'scan_blocked', scan: 'infected' });
@@ -205,7 +248,9 @@ describe('with malware scanning', () => {
         expect(response.statusCode, response.body).toBe(409);
         expectContract(request, response);
         expect(parse(response)).toMatchObject({ code, scan });
-        expect(response.headers?.['Retry-After']).toBe(code === 'scan_pending' ? '2' : undefined);
+        expect(response.headers?.['Retry-After']).toBe(
+          code === 'scan_pending' ? String(SCAN_RETRY_AFTER_SECONDS) : undefined,
+        );
       },
     );
 
@@ -325,6 +370,66 @@ describe('with malware scanning', () => {
   });
 });
 
+describe('with malware scanning, new objects are held until scanned', () => {
+  const harness = useHarness({ config: scanConfig(SCANNING, { MAX_UPLOAD_BYTES: String(64 * MIB) }) });
+  const upload = { level: 'private', key: 'docs/report.pdf', contentType: 'application/pdf' } as const;
+
+  test('a completed multipart upload is described from its completion, pending, with no HEAD', async () => {
+    const size = 20 * MIB + 5;
+    harness()
+      .aws.s3.on(ListPartsCommand)
+      .resolves({
+        Parts: [8 * MIB, 8 * MIB, 4 * MIB + 5].map((Size, index) => ({
+          PartNumber: index + 1,
+          Size,
+          ETag: `"p${index + 1}"`,
+        })),
+      });
+    harness().aws.s3.on(CompleteMultipartUploadCommand).resolves({ ETag: '"whole-3"' });
+    headRefused(harness());
+    const handle = encodeHandle({ ...upload, size, overwrite: true, uploadId: 'mpu-1' });
+    const request: EventInput = {
+      method: 'POST',
+      path: '/files/multipart/complete',
+      body: { upload: handle },
+    };
+    const response = await harness().call(request);
+    expect(response.statusCode, response.body).toBe(200);
+    expectContract(request, response);
+    expect(parse(response)).toEqual({
+      level: 'private',
+      owner: alice.identityId,
+      key: 'docs/report.pdf',
+      size,
+      contentType: 'application/pdf',
+      etag: '"whole-3"',
+      lastModified: new Date(harness().clock.now()).toISOString(),
+      scan: 'pending',
+    });
+    expect(harness().aws.s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
+  });
+
+  test('a key held by its scan is taken: overwrite false is 409 conflict, not 403', async () => {
+    headRefused(harness());
+    harness().aws.s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'mpu-2' });
+    for (const [path, size] of [
+      ['/files/uploads', 3],
+      ['/files/multipart', 6 * MIB],
+    ] as const) {
+      const request: EventInput = {
+        method: 'POST',
+        path,
+        body: { ...upload, size, overwrite: false },
+      };
+      const response = await harness().call(request);
+      expect(response.statusCode, `${path}: ${response.body}`).toBe(409);
+      expectContract(request, response);
+      expect(parse(response).code).toBe('conflict');
+    }
+    expect(harness().aws.s3.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
+  });
+});
+
 describe('with unscannable files served', () => {
   const harness = useHarness({ config: scanConfig({ ...SCANNING, onUnsupported: 'serve' }) });
 
@@ -390,7 +495,7 @@ describe('a permanent link with malware scanning', () => {
     const response = await harness().app.call(guestEvent());
     expect(response.statusCode, response.body).toBe(409);
     expectContract({ method: 'GET', path: link }, response);
-    expect(response.headers?.['Retry-After']).toBe('2');
+    expect(response.headers?.['Retry-After']).toBe(String(SCAN_RETRY_AFTER_SECONDS));
     expect(parse(response).code).toBe('scan_pending');
   });
 
