@@ -27,7 +27,7 @@ export class MyStack extends Stack {
       sessionDuration: Duration.hours(12), // 1–12 h: the role's MaxSessionDuration and the function's sessions
       incompleteUploadExpiryDays: 2, // storage aborts unfinished multipart uploads after this
       sessionStore: true, // false: no session table or KMS key; each instance mints its own sessions
-      malwareScanning: false, // true, or { prefixes: ['public/'], onUnsupported: 'block' }: GuardDuty, billed per GB
+      malwareScanning: false, // true (every object), or { prefixes: [...], onUnsupported: 'block' }: GuardDuty, billed per GB
     });
   }
 }
