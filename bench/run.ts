@@ -167,20 +167,25 @@ function scanSide(f: ScanningFigures) {
   };
 }
 
+/** Malware scanning's figures: the local pipeline without and with the scanner's default delay, and in process. */
+function scanningFigures({ scanning, scanResults, scannedDownload }: Measurements) {
+  return {
+    scanning: { immediate: scanSide(scanning.immediate), default_delay: scanSide(scanning.defaultDelay) },
+    eicar_served: scanning.immediate.eicar_served + scanning.defaultDelay.eicar_served,
+    scan_results_per_s: round(scanResults.resultsPerSecond.median),
+    scan_results_p90_per_s: round(scanResults.resultsPerSecond.p90),
+    scan_results_messages: scanResults.messages,
+    scan_results_failures: scanResults.failures,
+    download_with_scan_us: round(scannedDownload.withScanUs.median),
+    download_with_scan_p90_us: round(scannedDownload.withScanUs.p90),
+    download_without_scan_us: round(scannedDownload.withoutScanUs.median),
+    download_with_scan_ratio: round(scannedDownload.ratio.median),
+  };
+}
+
 /** The reported figures: the `--json` keys, in their order. */
-function figuresOf({
-  handler,
-  cognito,
-  fleet,
-  cold,
-  local,
-  multipart,
-  deletion,
-  ledgerEvents,
-  scanning,
-  scanResults,
-  scannedDownload,
-}: Measurements) {
+function figuresOf(measurements: Measurements) {
+  const { handler, cognito, fleet, cold, local, multipart, deletion, ledgerEvents } = measurements;
   return {
     bare_presign_us: round(handler.bare_presign_us.median),
     upload_url_us: round(handler.upload_url_us.median),
@@ -247,17 +252,7 @@ function figuresOf({
     events_per_s: round(ledgerEvents.eventsPerSecond.median),
     events_p90_per_s: round(ledgerEvents.eventsPerSecond.p90),
     events_failures: ledgerEvents.failures,
-    // Malware scanning: the local pipeline without and with the scanner's default delay.
-    scanning: { immediate: scanSide(scanning.immediate), default_delay: scanSide(scanning.defaultDelay) },
-    eicar_served: scanning.immediate.eicar_served + scanning.defaultDelay.eicar_served,
-    scan_results_per_s: round(scanResults.resultsPerSecond.median),
-    scan_results_p90_per_s: round(scanResults.resultsPerSecond.p90),
-    scan_results_messages: scanResults.messages,
-    scan_results_failures: scanResults.failures,
-    download_with_scan_us: round(scannedDownload.withScanUs.median),
-    download_with_scan_p90_us: round(scannedDownload.withScanUs.p90),
-    download_without_scan_us: round(scannedDownload.withoutScanUs.median),
-    download_with_scan_ratio: round(scannedDownload.ratio.median),
+    ...scanningFigures(measurements),
   };
 }
 

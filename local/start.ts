@@ -224,26 +224,14 @@ function guestLines(
   };
 }
 
-function banner(
+/** Each front door, and who may call it (the access mode's, the guests' and scanning's parts given). */
+function endpointLines(
   outputs: LocalStackOutputs,
-  consoleUrl: string,
-  seconds: number,
-  notes: readonly string[],
-): string {
-  const [alice, bob] = outputs.DemoUsers;
-  const outputsPath = relative(process.cwd(), OUTPUTS_FILE) || OUTPUTS_FILE;
-  const byMode = modeLines(outputs.AccessMode);
-  const guests = guestLines(outputs);
-  const scans = scanLines(outputs);
-  const lines = [
-    '',
-    `User Files API: local stack ready in ${seconds.toFixed(1)} s (Ctrl-C stops it)`,
-    ...notes.map((note) => `  note: ${note}`),
-    '',
-    `  Web console             ${consoleUrl}   sign in as a demo user below`,
-    `  Access mode             ${byMode.mode}`,
-    `  Outputs                 ${outputsPath}   (endpoints, pool IDs, demo users; no keys)`,
-    '',
+  byMode: ReturnType<typeof modeLines>,
+  guests: ReturnType<typeof guestLines>,
+  scans: ReturnType<typeof scanLines>,
+): string[] {
+  return [
     'Endpoints, and who may call them:',
     `  API (ApiUrl)            ${outputs.ApiUrl}`,
     '                          anyone with a valid ID token of this pool; the handler then requires its app client',
@@ -270,6 +258,30 @@ function banner(
     `  KMS                     ${outputs.KmsEndpoint}   ${outputs.SessionTable ? "the session key: only the API function's keys, GenerateDataKey and Decrypt with its context" : 'no session key (SESSION_STORE=0)'}`,
     '  moto                    no port: a Unix socket in a private directory, reached only through the above',
     `  Region                  ${outputs.Region}`,
+  ];
+}
+
+function banner(
+  outputs: LocalStackOutputs,
+  consoleUrl: string,
+  seconds: number,
+  notes: readonly string[],
+): string {
+  const [alice, bob] = outputs.DemoUsers;
+  const outputsPath = relative(process.cwd(), OUTPUTS_FILE) || OUTPUTS_FILE;
+  const byMode = modeLines(outputs.AccessMode);
+  const guests = guestLines(outputs);
+  const scans = scanLines(outputs);
+  const lines = [
+    '',
+    `User Files API: local stack ready in ${seconds.toFixed(1)} s (Ctrl-C stops it)`,
+    ...notes.map((note) => `  note: ${note}`),
+    '',
+    `  Web console             ${consoleUrl}   sign in as a demo user below`,
+    `  Access mode             ${byMode.mode}`,
+    `  Outputs                 ${outputsPath}   (endpoints, pool IDs, demo users; no keys)`,
+    '',
+    ...endpointLines(outputs, byMode, guests, scans),
     '',
     'Demo users (new passwords on every start):',
     ...outputs.DemoUsers.map((user) => `  ${user.username.padEnd(20)} ${user.password}`),

@@ -43,6 +43,44 @@ const OWN_PRIVATE: Place = { level: 'private', prefix: '' };
  * is listed again while a scan is unsettled; a file removed as malware tells `onChanged` too (the
  * owner's rejections).
  */
+/** What a row offers: download, copy its permanent link, and delete (then `reload`). */
+function fileActions(
+  api: FilesClient,
+  place: Place,
+  act: ReturnType<typeof useStatusLine>['act'],
+  closeConfirm: () => void,
+  reload: () => void,
+) {
+  const download = (item: FileItem) =>
+    act(async () => {
+      await save(api, refOf(place, item));
+      return `Downloading ${baseName(item.key)}`;
+    });
+  /** Only the link the API listed: a file without one (no guest access) offers no such action. */
+  const copyLink = (item: FileItem & { readonly publicUrl: string }) =>
+    act(async () => {
+      await copyText(item.publicUrl, `the public link of ${baseName(item.key)}`);
+      return `Copied the public link of ${baseName(item.key)}`;
+    });
+  const remove = async (item: FileItem) => {
+    closeConfirm();
+    const removed = await act(async () => {
+      // Only the caller's own files (or their group's) are deleted: no owner, but the grantee a
+      // share is filed under, or the group.
+      const query = {
+        level: place.level,
+        key: item.key,
+        ...whose({ grantee: place.grantee, group: place.group }),
+      };
+      expectOk(await api.DELETE('/files', { params: { query } }));
+      return `${place.level === 'shared' ? 'Revoked' : 'Deleted'} ${baseName(item.key)}`;
+    });
+    if (removed) reload();
+  };
+
+  return { download, copyLink, remove };
+}
+
 export function useFolder(
   api: FilesClient,
   me: Pick<Me, 'identityId' | 'malwareScanning'>,
@@ -83,32 +121,15 @@ export function useFolder(
     setPageSize(size);
     setCursors([]);
   };
-  const download = (item: FileItem) =>
-    act(async () => {
-      await save(api, refOf(place, item));
-      return `Downloading ${baseName(item.key)}`;
-    });
-  /** Only the link the API listed: a file without one (no guest access) offers no such action. */
-  const copyLink = (item: FileItem & { readonly publicUrl: string }) =>
-    act(async () => {
-      await copyText(item.publicUrl, `the public link of ${baseName(item.key)}`);
-      return `Copied the public link of ${baseName(item.key)}`;
-    });
-  const remove = async (item: FileItem) => {
-    setConfirming(undefined);
-    const removed = await act(async () => {
-      // Only the caller's own files (or their group's) are deleted: no owner, but the grantee a
-      // share is filed under, or the group.
-      const query = {
-        level: place.level,
-        key: item.key,
-        ...whose({ grantee: place.grantee, group: place.group }),
-      };
-      expectOk(await api.DELETE('/files', { params: { query } }));
-      return `${place.level === 'shared' ? 'Revoked' : 'Deleted'} ${baseName(item.key)}`;
-    });
-    if (removed) reload();
-  };
+  const { download, copyLink, remove } = fileActions(
+    api,
+    place,
+    act,
+    () => {
+      setConfirming(undefined);
+    },
+    reload,
+  );
 
   return {
     ...listing,

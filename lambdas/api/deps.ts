@@ -93,6 +93,49 @@ function guestIdentityFor(config: Config, dynamo: () => DynamoDBClient): GuestId
   });
 }
 
+/** The identity service of this deployment's mode, with the instance's clients, directory and store. */
+function identityServiceFor(
+  config: Config,
+  options: DepsOptions,
+  parts: {
+    readonly now: () => number;
+    readonly logger: Logger;
+    readonly dynamo: () => DynamoDBClient;
+    readonly directory: ReturnType<typeof createIdentityDirectory> | undefined;
+    readonly sessionStore: ReturnType<typeof sessionStoreFor>;
+  },
+) {
+  const { now, logger, dynamo, directory, sessionStore } = parts;
+  return createIdentityService({
+    mode: config.accessMode,
+    client: options.cognitoClient ?? createCognitoIdentityClient(config.region),
+    sts: options.stsClient ?? createStsClient(config.region),
+    roleArn: config.authenticatedRoleArn,
+    ...(config.unauthenticatedRoleArn === undefined
+      ? {}
+      : {
+          unauthenticatedRoleArn: config.unauthenticatedRoleArn,
+          guestIdentity: guestIdentityFor(config, dynamo),
+        }),
+    sessionDurationSeconds: config.sessionDurationSeconds,
+    ...(config.developerProviderName ? { developerProviderName: config.developerProviderName } : {}),
+    userPoolId: config.userPoolId,
+    identityPoolId: config.identityPoolId,
+    loginsKey: config.loginsKey,
+    now,
+    retry: options.retry,
+    refreshMarginMs: options.refreshMarginMs,
+    directory,
+    sessionStore,
+    // The error's name only: the request goes on with GetId, and nothing of the caller is logged.
+    onDirectoryError: (operation, error) =>
+      logger.warn('identity directory unavailable', {
+        operation,
+        error: error instanceof Error ? error.name : 'unknown',
+      }),
+  });
+}
+
 export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger();
@@ -133,34 +176,7 @@ export function createDeps(config: Config, options: DepsOptions = {}): AppDeps {
           error: error instanceof Error ? error.name : 'unknown',
         }),
     }),
-    identity: createIdentityService({
-      mode: config.accessMode,
-      client: options.cognitoClient ?? createCognitoIdentityClient(config.region),
-      sts: options.stsClient ?? createStsClient(config.region),
-      roleArn: config.authenticatedRoleArn,
-      ...(config.unauthenticatedRoleArn === undefined
-        ? {}
-        : {
-            unauthenticatedRoleArn: config.unauthenticatedRoleArn,
-            guestIdentity: guestIdentityFor(config, dynamo),
-          }),
-      sessionDurationSeconds: config.sessionDurationSeconds,
-      ...(config.developerProviderName ? { developerProviderName: config.developerProviderName } : {}),
-      userPoolId: config.userPoolId,
-      identityPoolId: config.identityPoolId,
-      loginsKey: config.loginsKey,
-      now,
-      retry: options.retry,
-      refreshMarginMs: options.refreshMarginMs,
-      directory,
-      sessionStore,
-      // The error's name only: the request goes on with GetId, and nothing of the caller is logged.
-      onDirectoryError: (operation, error) =>
-        logger.warn('identity directory unavailable', {
-          operation,
-          error: error instanceof Error ? error.name : 'unknown',
-        }),
-    }),
+    identity: identityServiceFor(config, options, { now, logger, dynamo, directory, sessionStore }),
     userPool: createUserPool({
       client: options.userPoolClient ?? createUserPoolClient(config.region),
       userPoolId: config.userPoolId,

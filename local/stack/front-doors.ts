@@ -103,6 +103,43 @@ function startDataDoors(
 
 export type FrontDoors = Awaited<ReturnType<typeof startFrontDoors>>;
 
+/**
+ * What the bootstrap decides once the doors are up (the pool, the session key, the bucket and its
+ * policy, the events function): set once, then read by the doors at each request.
+ */
+function createLateBindings() {
+  let functionUserPoolId: string | undefined;
+  let sessionKey: SessionKey | undefined;
+  let eventSink: ((write: StorageWrite) => void) | undefined;
+  const bucketPolicies = new Map<string, ResourcePolicyDocument>();
+  return {
+    read: {
+      functionUserPoolId: () => functionUserPoolId,
+      sessionKey: () => sessionKey,
+      onEvent: (write: StorageWrite) => eventSink?.(write),
+      bucketPolicy: (bucket: string) => bucketPolicies.get(bucket),
+    },
+    set: {
+      /** Lets the function look up users of this pool (AdminGetUser) once the bootstrap made it. */
+      allowFunctionUserPool: (userPoolId: string) => {
+        functionUserPoolId = userPoolId;
+      },
+      /** Lets the function use this key (as the key policy allows) once the bootstrap made it. */
+      allowSessionKey: (key: SessionKey) => {
+        sessionKey = key;
+      },
+      /** Attaches a bucket's policy, as `cdk deploy` does: the S3 gateway evaluates it with every request. */
+      setBucketPolicy: (bucket: string, policy: ResourcePolicyDocument) => {
+        bucketPolicies.set(bucket, policy);
+      },
+      /** Where the S3 gateway delivers each stored write once the events function runs. */
+      deliverEventsTo: (sink: (write: StorageWrite) => void) => {
+        eventSink = sink;
+      },
+    },
+  };
+}
+
 export async function startFrontDoors(settings: DoorSettings, stops: Stops) {
   const { host, region, ports, log } = settings;
   const logging = log ? { log } : {};
@@ -115,24 +152,17 @@ export async function startFrontDoors(settings: DoorSettings, stops: Stops) {
   const principals = { ...keys, store };
   const moto = await startMoto();
   stops.add(() => moto.close());
-  // Set once the bootstrap has created the pool: the function may look up its users only.
-  let functionUserPoolId: string | undefined;
-  // Set once the bootstrap has created it: the only key the function may use.
-  let sessionKey: SessionKey | undefined;
+  const late = createLateBindings();
   const userPool = await startUserPoolGateway({
     host,
     port: ports.userPool ?? 0,
     moto,
     principals,
     region,
-    functionUserPoolId: () => functionUserPoolId,
+    functionUserPoolId: late.read.functionUserPoolId,
     ...logging,
   });
   stops.add(() => userPool.close());
-  // The gateway starts before the events function exists (that needs the bucket and endpoints).
-  let eventSink: ((write: StorageWrite) => void) | undefined;
-  // Set once the bucket exists, as `cdk deploy` attaches a bucket's policy.
-  const bucketPolicies = new Map<string, ResourcePolicyDocument>();
   const context = { host, region, ports, logging, moto, store, principals };
   const [identity, [s3, dynamodb, kms]] = await Promise.all([
     startIdentityService({
@@ -145,11 +175,8 @@ export async function startFrontDoors(settings: DoorSettings, stops: Stops) {
       developerCredentials: keys.function,
       ...logging,
     }),
-    startDataDoors(context, {
-      onEvent: (write) => eventSink?.(write),
-      sessionKey: () => sessionKey,
-      bucketPolicy: (bucket) => bucketPolicies.get(bucket),
-    }),
+    // The gateway starts before the events function exists (that needs the bucket and endpoints).
+    startDataDoors(context, late.read),
   ]);
   stops.add(
     () => identity.close(),
@@ -175,21 +202,6 @@ export async function startFrontDoors(settings: DoorSettings, stops: Stops) {
     dynamodb,
     kms,
     sts,
-    /** Lets the function look up users of this pool (AdminGetUser) once the bootstrap made it. */
-    allowFunctionUserPool: (userPoolId: string) => {
-      functionUserPoolId = userPoolId;
-    },
-    /** Lets the function use this key (as the key policy allows) once the bootstrap made it. */
-    allowSessionKey: (key: SessionKey) => {
-      sessionKey = key;
-    },
-    /** Attaches a bucket's policy: the S3 gateway evaluates it with every request on the bucket. */
-    setBucketPolicy: (bucket: string, policy: ResourcePolicyDocument) => {
-      bucketPolicies.set(bucket, policy);
-    },
-    /** Where the S3 gateway delivers each stored write once the events function runs. */
-    deliverEventsTo: (sink: (write: StorageWrite) => void) => {
-      eventSink = sink;
-    },
+    ...late.set,
   };
 }

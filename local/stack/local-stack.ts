@@ -25,6 +25,7 @@ import {
   startFrontDoors,
 } from './front-doors';
 import {
+  type Deployment,
   deploymentSettings,
   issueAuditCredentials,
   startApiFunction,
@@ -32,7 +33,7 @@ import {
 } from './functions';
 import { LOOPBACK } from './ports';
 import { startScanning } from './scanning';
-import { createStops } from './stops';
+import { createStops, type Stops } from './stops';
 
 export type { AccessMode } from '../../shared/contract/environment';
 export { buildAuditPolicy } from './functions';
@@ -188,6 +189,32 @@ export function guestAccessFromEnv(env: Record<string, string | undefined> = pro
   throw new TypeError(`GUEST_ACCESS=${raw} is not 0 or 1: 0 starts without guest access.`);
 }
 
+/**
+ * What watches the bucket's writes, as the deployed stack wires them: the events function (from the
+ * queue) and, with scanning on, the scanner (GuardDuty's part), each told of every write.
+ */
+function startStorageWatchers(
+  settings: DoorSettings,
+  options: LocalStackOptions,
+  doors: FrontDoors,
+  deployment: Deployment,
+  stops: Stops,
+) {
+  const events = startEventsFunction({ ...settings, faults: options.eventFaults }, doors, deployment, stops);
+  const scanner = startScanning(
+    { ...settings, delayMs: options.scanDelayMs },
+    doors,
+    deployment,
+    events,
+    stops,
+  );
+  doors.deliverEventsTo((write) => {
+    events.onEvent(write);
+    scanner?.onEvent(write);
+  });
+  return { events, scanner };
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const settings: DoorSettings = {
     host: options.host ?? LOOPBACK,
@@ -220,23 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     doors.allowFunctionUserPool(created.userPoolId);
     if (created.sessionKey) doors.allowSessionKey(created.sessionKey);
     const deployment = deploymentSettings(options, created.bucketName);
-    const events = startEventsFunction(
-      { ...settings, faults: options.eventFaults },
-      doors,
-      deployment,
-      stops,
-    );
-    const scanner = startScanning(
-      { ...settings, delayMs: options.scanDelayMs },
-      doors,
-      deployment,
-      events,
-      stops,
-    );
-    doors.deliverEventsTo((write) => {
-      events.onEvent(write);
-      scanner?.onEvent(write);
-    });
+    const { events, scanner } = startStorageWatchers(settings, options, doors, deployment, stops);
     const apiUrl =
       (options.api ?? true)
         ? await startApiFunction(
