@@ -131,11 +131,12 @@ function sh(value: string): string {
 }
 
 /** What malware scanning adds to the banner: what storage holds back, and how to see it. */
-function scanLines(outputs: LocalStackOutputs): { s3: string[]; calls: string[] } {
+function scanLines(outputs: LocalStackOutputs): { s3: string[]; wait: string[]; calls: string[] } {
   const scanning = outputs.MalwareScanning;
   if (scanning === false)
     return {
       s3: ['                          malware scanning off (MALWARE_SCANNING=1 turns it on)'],
+      wait: [],
       calls: [],
     };
   const where =
@@ -144,6 +145,10 @@ function scanLines(outputs: LocalStackOutputs): { s3: string[]; calls: string[] 
     s3: [
       `                          malware scanning on: ${where} is served only once the local scanner tagged it clean`,
       '                          (after SCAN_DELAY_MS; the EICAR test file is its only threat); only it may tag',
+    ],
+    // Before a download of what was just uploaded: until the scan, it answers 409 scan_pending.
+    wait: [
+      '  sleep 1   # malware scanning: the file is served once the scanner tagged it clean (SCAN_DELAY_MS)',
     ],
     calls: [
       '  # malware scanning: upload this EICAR test file as hello.txt above (key notes/eicar.txt); asking for its',
@@ -187,6 +192,7 @@ function modeLines(mode: LocalStackOutputs['AccessMode']): {
 /** What guest access adds to the banner: who may call what without a token, and a public link. */
 function guestLines(
   outputs: LocalStackOutputs,
+  wait: readonly string[],
 ): Record<'api' | 'identity' | 'sts' | 's3' | 'calls', string[]> {
   if (!outputs.GuestAccess) {
     return {
@@ -218,6 +224,7 @@ function guestLines(
       `  node -e "for (const [k, v] of Object.entries(require('./public.json').headers)) console.log(k + ': ' + v)" > public.headers`,
       `  curl -s -X PUT -H @public.headers --data-binary @hello.txt "$(node -p "require('./public.json').url")" -w '%{http_code}\\n'`,
       `  LINK="$(node -p "require('./public.json').publicUrl")"; echo "$LINK"`,
+      ...wait,
       '  curl -sL "$LINK"   # anyone: a redirect to a short-lived storage URL signed with the guest session',
       '',
     ],
@@ -270,8 +277,8 @@ function banner(
   const [alice, bob] = outputs.DemoUsers;
   const outputsPath = relative(process.cwd(), OUTPUTS_FILE) || OUTPUTS_FILE;
   const byMode = modeLines(outputs.AccessMode);
-  const guests = guestLines(outputs);
   const scans = scanLines(outputs);
+  const guests = guestLines(outputs, scans.wait);
   const lines = [
     '',
     `User Files API: local stack ready in ${seconds.toFixed(1)} s (Ctrl-C stops it)`,
@@ -305,6 +312,7 @@ function banner(
     `  node -e "for (const [k, v] of Object.entries(require('./upload.json').headers)) console.log(k + ': ' + v)" > upload.headers`,
     `  curl -s -X PUT -H @upload.headers --data-binary @hello.txt "$(node -p "require('./upload.json').url")" -w '%{http_code}\\n'`,
     '',
+    ...scans.wait,
     '  # list, then download',
     `  curl -s -H "Authorization: $TOKEN" "\${API}files?level=private"; echo`,
     '  curl -s -X POST -H "Authorization: $TOKEN" -H \'Content-Type: application/json\' \\',
