@@ -15,6 +15,7 @@ import {
   type IdentityKind,
   type PolicyDocument,
   principalTagVariable,
+  READ_ACTIONS,
   roleTrustConditions,
 } from '../shared/policy/access-policy';
 
@@ -282,9 +283,7 @@ function acknowledgeWildcards(
     `AwsSolutions-IAM5[Resource::${resource.replace(/\$\{([^}]+)\}/g, '<$1>')}]`;
   for (const statement of policy.build(nagBucketArn).Statement) {
     // Reading an object and its tags (the scan status) is read-only.
-    const readOnly = statement.Action.every(
-      (action) => action === 's3:GetObject' || action === 's3:GetObjectTagging',
-    );
+    const readOnly = statement.Action.every((action) => READ_ACTIONS.includes(action));
     for (const resource of statement.Resource) {
       const reason = policy.reason(nagBucketArn, resource, readOnly);
       if (reason) Validations.of(role).acknowledge({ id: findingId(resource), reason });

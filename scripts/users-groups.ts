@@ -21,7 +21,7 @@ import { ownerQuota, type QuotaChange } from './users-quota';
 import { describeUser, paged, UsageError, type UsersContext } from './users-stack';
 
 /** A group name this deployment serves (a folder name, an IAM resource, a session tag value). */
-export function groupArgument(value: string): string {
+function groupArgument(value: string): string {
   try {
     return groupName(value);
   } catch (error) {

@@ -15,7 +15,7 @@ import { isIdentityId } from '../shared/domain/keys';
 import { UsageError, type UsersContext } from './users-stack';
 
 /** The user has no identity yet, and none can be known before their first sign-in. */
-export class NotSignedInError extends Error {
+class NotSignedInError extends Error {
   override name = 'NotSignedIn';
 }
 

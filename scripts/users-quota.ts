@@ -94,7 +94,7 @@ async function applyChange(
 }
 
 /** `bytes: 500, objects: as deployed`, or that there is no override at all. */
-export function describeOverride(quota: Quota): string {
+function describeOverride(quota: Quota): string {
   if (!hasLimit(quota)) return "no override (the deployment's quota applies)";
   const field = (name: string, value: number | undefined) =>
     `${name}: ${value === undefined ? 'as deployed' : value}`;

@@ -25,11 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  AdminDeleteUserCommand,
-  AdminGetUserCommand,
-  ListUsersCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
+import { AdminDeleteUserCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { sessionItemId } from '../lambdas/aws/session-store';
 import { createPoolUser } from '../local/stack/bootstrap';
@@ -42,11 +38,11 @@ import {
   listMembers,
   removeMember,
 } from './users-groups';
-import { identityIdOf } from './users-identity';
+import { identityIdOf, subOf } from './users-identity';
 import { ownerQuota, type QuotaChange, quotaChangeOf } from './users-quota';
 import { describeUser, loadTarget, paged, UsageError, type UsersContext, withContext } from './users-stack';
 
-export { findOutputs, type Outputs, readOutputs, UsageError } from './users-stack';
+export { readOutputs, UsageError } from './users-stack';
 
 const DEFAULT_OUTPUTS = join(dirname(fileURLToPath(import.meta.url)), '..', '.local', 'outputs.json');
 const USAGE = [
@@ -64,10 +60,9 @@ const USAGE = [
  */
 async function removeUser(context: UsersContext, username: string) {
   const { idp, target, print } = context;
-  const user = await idp.send(new AdminGetUserCommand({ UserPoolId: target.userPoolId, Username: username }));
+  const sub = await subOf(context, username);
   await idp.send(new AdminDeleteUserCommand({ UserPoolId: target.userPoolId, Username: username }));
-  const sub = user.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
-  if (target.sessionTable !== undefined && sub !== undefined) {
+  if (target.sessionTable !== undefined) {
     const dynamo = await context.dynamo();
     await dynamo.send(
       new DeleteItemCommand({

@@ -17,8 +17,6 @@ export type SharedWithMe = components['schemas']['SharedWithMe'];
 export type Share = components['schemas']['Share'];
 export type MyShare = components['schemas']['MyShare'];
 export type MyGroup = components['schemas']['MyGroup'];
-export type UserLookup = components['schemas']['UserLookup'];
-export type GroupMembers = components['schemas']['GroupMembers'];
 export type ScanStatus = components['schemas']['ScanStatus'];
 
 /** A level keyed by identity: every level but `groups`, whose folders are keyed by group name. */

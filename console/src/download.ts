@@ -27,7 +27,7 @@ export function whose(ref: Readonly<Whose>): Whose {
 }
 
 /** A download malware scanning holds (409), in the owner's words; any other problem as the API said it. */
-export function heldProblem(problem: ShownProblem, name: string): ShownProblem {
+function heldProblem(problem: ShownProblem, name: string): ShownProblem {
   if (problem.code === 'scan_pending') {
     const wait = problem.retryAfter ?? 2;
     return {

@@ -2,9 +2,8 @@
  * When the console lists a folder again for its malware scans, as a pure function (no Preact, so
  * unit tests import it): the hook in `use-scan-polling.ts` runs its timers.
  */
-import type { components } from '../../shared/api/schema';
+import type { ScanStatus } from './api';
 
-type ScanStatus = components['schemas']['ScanStatus'];
 /** What is read of a listed page: its files' keys and scan statuses. */
 export interface ScannedPage {
   readonly items: readonly { readonly key: string; readonly scan?: ScanStatus }[];

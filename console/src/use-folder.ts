@@ -35,14 +35,6 @@ async function listFolder(
 
 const OWN_PRIVATE: Place = { level: 'private', prefix: '' };
 
-/**
- * The folder shown (first `initial`) and what is done to its files: the page listed, navigation
- * (which starts at the first page and forgets the last action), download, copying a public file's
- * permanent link, and delete (asked, then confirmed). Every change reloads the page and tells
- * `onChanged`. Where the deployment scans for malware, files carry their scan status and the page
- * is listed again while a scan is unsettled; a file removed as malware tells `onChanged` too (the
- * owner's rejections).
- */
 /** What a row offers: download, copy its permanent link, and delete (then `reload`). */
 function fileActions(
   api: FilesClient,
@@ -81,6 +73,14 @@ function fileActions(
   return { download, copyLink, remove };
 }
 
+/**
+ * The folder shown (first `initial`) and what is done to its files: the page listed, navigation
+ * (which starts at the first page and forgets the last action), download, copying a public file's
+ * permanent link, and delete (asked, then confirmed). Every change reloads the page and tells
+ * `onChanged`. Where the deployment scans for malware, files carry their scan status and the page
+ * is listed again while a scan is unsettled; a file removed as malware tells `onChanged` too (the
+ * owner's rejections).
+ */
 export function useFolder(
   api: FilesClient,
   me: Pick<Me, 'identityId' | 'malwareScanning'>,

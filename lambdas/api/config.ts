@@ -96,12 +96,6 @@ function crossChecks(env: ApiSettings): EnvironmentIssue[] {
   if (env.ledgerTable === undefined && (env.quotaBytes !== undefined || env.quotaObjects !== undefined)) {
     fail('ledgerTable', 'must be set when QUOTA_BYTES or QUOTA_OBJECTS is');
   }
-  if (
-    env.ledgerTable === undefined &&
-    (env.groupQuotaBytes !== undefined || env.groupQuotaObjects !== undefined)
-  ) {
-    fail('ledgerTable', 'must be set when GROUP_QUOTA_BYTES or GROUP_QUOTA_OBJECTS is');
-  }
   if (!env.userPoolId.startsWith(`${env.region}_`)) fail('userPoolId', 'must be in AWS_REGION');
   if ((env.sessionTable === undefined) !== (env.sessionKeyId === undefined)) {
     fail('sessionTable', 'must be set together with SESSION_KEY_ID (the store encrypts every session)');

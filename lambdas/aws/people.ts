@@ -40,6 +40,23 @@ export const personOf = (identityId: string, user: Omit<Person, 'identityId'>): 
   ...(user.email === undefined ? {} : { email: user.email }),
 });
 
+/**
+ * `items` with each one's recorded name set in `field` (one batched read for the page); an item
+ * whose identity has no name is left as it is. The name is never taken from the item itself.
+ */
+export async function withNames<T, F extends string>(
+  people: People,
+  items: readonly T[],
+  idOf: (item: T) => string,
+  field: F,
+): Promise<(T & { [K in F]?: string })[]> {
+  const names = await people.namesOf(items.map(idOf));
+  return items.map((item) => {
+    const name = names.get(idOf(item));
+    return (name === undefined ? item : { ...item, [field]: name }) as T & { [K in F]?: string };
+  });
+}
+
 /** How long an instance trusts that what it recorded is still there. */
 export const PERSON_MEMO_MS = 3_600_000;
 const PERSON_MEMO_ENTRIES = 10_000;

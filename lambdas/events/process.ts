@@ -19,7 +19,7 @@ import {
   SNIFF_BYTES,
   type Verdict,
 } from '../../shared/events/content-check';
-import { parseNotification, type StorageEvent } from '../../shared/events/s3-event';
+import { eventsOfNotification, MalformedEventError, type StorageEvent } from '../../shared/events/s3-event';
 import {
   isScanResultBody,
   parseScanResult,
@@ -88,14 +88,11 @@ async function readHead({ bucket, s3, ledger }: EventsDeps, event: StorageEvent)
   }
 }
 
-/** The deployment's quotas: the user quota, and the group quota of group partitions. */
-const deploymentQuotas = (deps: EventsDeps) => ({ quota: deps.quota, groupQuota: deps.groupQuota });
-
 /** The owner's usage against their quota (their override, else the deployment's for a user or a group). */
 async function overQuota(deps: EventsDeps, unlimited: UnlimitedOwners, owner: string): Promise<Verdict> {
   if (unlimited.known(owner)) return { ok: true };
   const record = await deps.ledger.usage(owner);
-  const quota = effectiveQuota(deploymentQuotas(deps), owner, record.quota);
+  const quota = effectiveQuota(deps, owner, record.quota);
   if (!hasLimit(quota)) {
     await unlimited.remember(owner);
     return { ok: true };
@@ -184,12 +181,12 @@ async function handleScanResult(deps: EventsDeps, scan: ScanResultEvent) {
   );
 }
 
-/** A message body as JSON, or undefined when it is not (the notification parser then says so). */
+/** A message body as JSON, parsed once for either kind of message. */
 function jsonOf(body: string): unknown {
   try {
     return JSON.parse(body);
   } catch {
-    return undefined;
+    throw new MalformedEventError('message body is not JSON');
   }
 }
 
@@ -201,7 +198,7 @@ async function handleMessage(deps: EventsDeps, unlimited: UnlimitedOwners, body:
     if (scan !== undefined) await handleScanResult(deps, scan);
     return;
   }
-  for (const event of parseNotification(body, deps.bucket)) await handleEvent(deps, unlimited, event);
+  for (const event of eventsOfNotification(json, deps.bucket)) await handleEvent(deps, unlimited, event);
 }
 
 /** One event: applied to the ledger, then a created object checked and removed if it breaks a rule. */
@@ -224,7 +221,7 @@ async function handleEvent(deps: EventsDeps, unlimited: UnlimitedOwners, event: 
 
 export function createEventsHandler(deps: EventsDeps): EventsHandler {
   const { log } = deps;
-  const unlimited = unlimitedOwners(deploymentQuotas(deps), deps.now ?? Date.now);
+  const unlimited = unlimitedOwners(deps, deps.now ?? Date.now);
   return async (batch) => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of batch.Records) {

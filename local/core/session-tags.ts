@@ -8,7 +8,7 @@
 /** A session's tags: key to value (session tags are single-valued). */
 export type SessionTags = Readonly<Record<string, string>>;
 
-export const MAX_SESSION_TAGS = 50;
+const MAX_SESSION_TAGS = 50;
 const MAX_KEY_LENGTH = 128;
 const MAX_VALUE_LENGTH = 256;
 /** AWS's tag characters: letters, spaces, digits and `_ . : / = + - @`. */

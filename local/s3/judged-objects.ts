@@ -97,7 +97,9 @@ export class JudgedObjects {
   private async readTogether({ bucket, key, versionId }: ObjectRef): Promise<JudgedObject> {
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt += 1) {
       const head = await this.moto.head(bucket, key, versionId);
-      // Missing (or not an object moto can HEAD): its tags as before, with nothing to hold a read to.
+      // Missing: no tags, and nothing to hold a read to.
+      if (head.status === 404) return { tags: new Map() };
+      // Not an object moto can HEAD: its tags as before, with nothing to hold a read to.
       if (head.status !== 200 || head.etag === undefined)
         return { tags: await this.moto.tags(bucket, key, versionId) };
       const tags = await this.moto.tags(bucket, key, versionId, head.etag);

@@ -21,6 +21,7 @@ import {
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { isScanned, SCAN_TAG, type ScanResult, type ScanSettings } from '../../shared/domain/scan';
 import { scanResultDocument } from '../../shared/events/scan-result';
+import { ACCOUNT_ID } from '../core/aws-json';
 import type { StorageWrite } from '../s3/writes';
 
 /** The standard 68-byte antivirus test file (eicar.org): harmless, detected by every scanner. */
@@ -28,10 +29,9 @@ export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST
 /** The name GuardDuty reports for it. */
 export const EICAR_THREAT = 'EICAR-Test-File (not a virus)';
 /** How much of each object is searched. */
-export const SCANNED_BYTES = 1024 * 1024;
+const SCANNED_BYTES = 1024 * 1024;
 export const DEFAULT_SCAN_DELAY_MS = 300;
 const MAX_SCAN_DELAY_MS = 600_000;
-const ACCOUNT = '000000000000';
 
 export interface ScannerOptions {
   /** The S3 gateway's URL: the scanner reads and tags through it, as any caller. */
@@ -222,9 +222,9 @@ class LocalScanner implements Scanner {
    */
   private async unreadable(key: string, error: unknown): Promise<void> {
     const { name, status } = failure(error);
+    if (status === 404 || name === 'NoSuchKey') return this.skip(key, 'gone');
     const listed = await this.listed(key);
-    const gone = status === 404 || name === 'NoSuchKey' || (status === 403 && listed === null);
-    if (gone) return this.skip(key, 'gone');
+    if (status === 403 && listed === null) return this.skip(key, 'gone');
     if (name === 'AccessDenied' && (await this.headETag(key)) !== undefined)
       return this.skip(key, 'changed while read; its own scan follows');
     const result: ScanResult = name === 'AccessDenied' ? 'ACCESS_DENIED' : 'FAILED';
@@ -290,9 +290,9 @@ class LocalScanner implements Scanner {
     const { region, bucket } = this.options;
     const document = scanResultDocument({
       id: randomUUID(),
-      account: ACCOUNT,
+      account: ACCOUNT_ID,
       region,
-      planArn: `arn:aws:guardduty:${region}:${ACCOUNT}:malware-protection-plan/local-scanner`,
+      planArn: `arn:aws:guardduty:${region}:${ACCOUNT_ID}:malware-protection-plan/local-scanner`,
       bucket,
       key,
       eTag: finding.eTag,

@@ -95,7 +95,7 @@ export interface BootstrapResult {
 }
 
 /** The demo users' group, so a fresh start already has a team folder to show. */
-export const LOCAL_DEMO_GROUP = 'demo-team';
+const LOCAL_DEMO_GROUP = 'demo-team';
 
 /** The stack's developer provider name is `user-files.{stackName}`; the local stack's name is `local`. */
 export const LOCAL_DEVELOPER_PROVIDER_NAME = 'user-files.local';

@@ -267,10 +267,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           )
         : '';
     return {
-      outputs: {
-        ...outputsOf(settings.region, doors, created, accessMode, apiUrl),
-        MalwareScanning: deployment.malwareScanning ?? false,
-      },
+      outputs: outputsOf(settings.region, doors, created, accessMode, apiUrl, deployment),
       events,
       ...(scanner ? { scanner } : {}),
       adminCredentials: doors.keys.admin,
@@ -300,9 +297,11 @@ function outputsOf(
   created: Awaited<ReturnType<typeof bootstrap>>,
   accessMode: AccessMode,
   apiUrl: string,
-): Omit<LocalStackOutputs, 'MalwareScanning'> {
+  deployment: Deployment,
+): LocalStackOutputs {
   return {
     Region: region,
+    MalwareScanning: deployment.malwareScanning ?? false,
     UserPoolId: created.userPoolId,
     UserPoolClientId: created.userPoolClientId,
     IdentityPoolId: created.identityPoolId,

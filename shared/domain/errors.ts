@@ -180,6 +180,22 @@ export class ScanBlockedError extends ScanError {
   override name = 'ScanBlockedError';
 }
 
+/** The caller is not in the group they name: the same answer whether the group exists or not. */
+export class NotAGroupMemberError extends AppError {
+  readonly status = 403;
+  readonly code = 'not_a_member';
+  readonly title = 'Not a member of this group';
+  override name = 'NotAGroupMemberError';
+}
+
+/** The caller is in the group, but their session cannot carry it (past the slots, or an unservable name). */
+export class GroupLimitError extends AppError {
+  readonly status = 403;
+  readonly code = 'group_limit';
+  readonly title = 'Group not reachable in this session';
+  override name = 'GroupLimitError';
+}
+
 /** The user a share names is not in the user pool. */
 export class NoSuchUserError extends AppError {
   readonly status = 404;

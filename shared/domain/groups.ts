@@ -3,7 +3,7 @@
  * names are groups we serve, and which of a caller's groups their storage session carries as
  * session tags (one tag per slot, `group0`…), since the role's policy grants one folder per slot.
  */
-import { AppError, ValidationError } from './errors';
+import { GroupLimitError, NotAGroupMemberError, ValidationError } from './errors';
 import type { Folder, FolderSelector } from './keys';
 
 export const GROUPS_LEVEL = 'groups';
@@ -81,22 +81,6 @@ export function groupOfOwner(owner: string): string | undefined {
   if (!owner.startsWith(prefix)) return undefined;
   const group = owner.slice(prefix.length);
   return isGroupName(group) ? group : undefined;
-}
-
-/** The caller is not in the group they name: the same answer whether the group exists or not. */
-export class NotAGroupMemberError extends AppError {
-  readonly status = 403;
-  readonly code = 'not_a_member';
-  readonly title = 'Not a member of this group';
-  override name = 'NotAGroupMemberError';
-}
-
-/** The caller is in the group, but their session cannot carry it (past the slots, or an unservable name). */
-export class GroupLimitError extends AppError {
-  readonly status = 403;
-  readonly code = 'group_limit';
-  readonly title = 'Group not reachable in this session';
-  override name = 'GroupLimitError';
 }
 
 /** What a request knows of its caller's groups: from the verified claim, or nothing (direct mode). */

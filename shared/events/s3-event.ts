@@ -124,6 +124,11 @@ export function parseNotification(body: string, bucket: string): StorageEvent[] 
   } catch {
     throw new MalformedEventError('message body is not JSON');
   }
+  return eventsOfNotification(json, bucket);
+}
+
+/** `parseNotification` of a body already parsed as JSON. */
+export function eventsOfNotification(json: unknown, bucket: string): StorageEvent[] {
   const parsed = NotificationSchema.safeParse(json);
   if (!parsed.success) throw new MalformedEventError('message body is not an S3 event notification');
   if (!('Records' in parsed.data)) return [];

@@ -50,7 +50,7 @@ export const principalTagVariable = (key: string) => `\${aws:PrincipalTag/${key}
  * Reading an object's tags goes with reading it: the scan status (`GuardDutyMalwareScanStatus`) of
  * what a caller may read, which storage serves only once clean. Nobody but the scanner writes tags.
  */
-const READ_ACTIONS = ['s3:GetObject', 's3:GetObjectTagging'];
+export const READ_ACTIONS = ['s3:GetObject', 's3:GetObjectTagging'];
 
 /** Object actions an owner may take in its own folder, in every level. */
 const OWNER_OBJECT_ACTIONS = [

@@ -4,18 +4,23 @@
  * role, and a WAF rule per client IP on the guest routes; with `guestAccess: false` none of it;
  * `guestRateLimit` validated and removable on its own.
  */
-import { App, type CfnResource, Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STAGE_NAME } from '../../lib/api-function';
-import { UserFilesApi, type UserFilesApiProps } from '../../lib/user-files-api';
+import type { UserFilesApiProps } from '../../lib/user-files-api';
 import { isGuestRoute, ROUTES } from '../../shared/contract/routes';
 import { buildUnauthenticatedRolePolicy } from '../../shared/policy/access-policy';
 import { type Synthesized, synthesize, synthesized } from '../support/synth';
 import { canonicalPolicy, resolve } from '../support/synthesized-policy';
+import {
+  build,
+  variables as handlerVariables,
+  type Json,
+  logicalId,
+  ofType,
+  type Resources,
+} from './support';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Resources = Record<string, { Type: string; Properties?: Record<string, Json> }>;
 interface Rule {
   Name: string;
   Priority: number;
@@ -27,11 +32,6 @@ interface Rule {
   };
 }
 
-const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } } | undefined) =>
-  stack.getLogicalId(construct?.node.defaultChild as CfnResource);
-const ofType = (resources: Resources, type: string) =>
-  Object.entries(resources).filter(([, resource]) => resource.Type === type);
-
 /** The web ACL's rules by name, and its response bodies. */
 function webAcl(resources: Resources) {
   const acls = ofType(resources, 'AWS::WAFv2::WebACL');
@@ -42,25 +42,6 @@ function webAcl(resources: Resources) {
     rules: new Map(rules.map((rule) => [rule.Name, rule])),
     bodies: properties.CustomResponseBodies as Record<string, { ContentType: string; Content: string }>,
   };
-}
-
-/** The API function's variables. */
-function handlerVariables(resources: Resources, handlerId: string): Record<string, Json> {
-  const handler = resources[handlerId];
-  expect(handler?.Type).toBe('AWS::Lambda::Function');
-  return (
-    (handler?.Properties?.Environment as { Variables: Record<string, Json> } | undefined)?.Variables ?? {}
-  );
-}
-
-/** The construct in a throwaway stack (no synthesis, so no bundling). */
-function build(props: Partial<UserFilesApiProps>): { api: UserFilesApi; resources: Resources } {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const api = new UserFilesApi(new Stack(app, 'Test'), 'UserFiles', {
-    allowedOrigins: ['https://app.example.com'],
-    ...props,
-  });
-  return { api, resources: Template.fromStack(Stack.of(api)).toJSON().Resources as Resources };
 }
 
 /** `METHOD /path` of every method but CORS preflight, with its authorization type. */

@@ -6,7 +6,7 @@ import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
 import { fileProperties } from './file-properties';
 import { resolveUpload, uploadField } from './multipart-handle';
-import { scanField, scanningOf } from './scan-status';
+import { newObjectScan, scanField } from './scan-status';
 import { folderFields } from './where';
 
 const Body = z.strictObject({ upload: uploadField });
@@ -29,7 +29,7 @@ export function createCompleteMultipartRoute({ config, identity, storage, now }:
       config.uploadRules,
     );
     const target = { key: fullKey, uploadId: handle.uploadId };
-    const scanned = scanningOf(config, fullKey) !== undefined;
+    const scan = newObjectScan(config, fullKey);
 
     const properties = await identity.withSession(caller, {}, async (session) => {
       const stored = await storage.listParts(session, target);
@@ -41,14 +41,14 @@ export function createCompleteMultipartRoute({ config, identity, storage, now }:
         parts,
         ifNoneMatch: !handle.overwrite,
       });
-      if (!scanned) return storage.head(session, fullKey);
+      if (scan === undefined) return storage.head(session, fullKey);
       // Exactly the agreed parts were assembled, so the plan's size is the object's.
       return { size: plan.size, contentType: handle.contentType, etag, lastModified: new Date(now()) };
     });
 
     return json(200, {
       ...fileProperties({ level: handle.level, ...folderFields(folder), key: handle.key }, properties),
-      ...scanField(scanned ? 'pending' : undefined),
+      ...scanField(scan),
     });
   };
 }

@@ -8,7 +8,7 @@ import { authenticate, parseBody } from '../http/request';
 import { json } from '../http/response';
 import { underField } from './fields';
 import { fileProperties } from './file-properties';
-import { headWithScan, scanField, scanningOf } from './scan-status';
+import { headWithScan, newObjectScan, scanField, scanningOf } from './scan-status';
 import { anyLevel, grantee, group, key, level, owner } from './schemas';
 import { folderFields } from './where';
 
@@ -85,7 +85,7 @@ export function createCopyRoute({ config, identity, storage, quotas }: AppDeps) 
 
     const where = { level: input.to.level, ...folderFields(target.folder), key: input.to.key };
     // The copy has no scan tag yet: storage holds it until its own scan.
-    const scan = scanningOf(config, targetKey) === undefined ? undefined : 'pending';
+    const scan = newObjectScan(config, targetKey);
     return json(201, { ...fileProperties(where, copied), ...scanField(scan) });
   };
 }

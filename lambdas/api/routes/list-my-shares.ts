@@ -10,7 +10,7 @@ import {
   sharedFolder,
   sharedRootPrefix,
 } from '../../../shared/domain/keys';
-import type { People } from '../../aws/people';
+import { withNames } from '../../aws/people';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
@@ -27,18 +27,6 @@ const Query = z.strictObject({
   limit: queryInteger(1, MAX_LIMIT).optional(),
   cursor: z.string().min(1, 'must not be empty').max(MAX_CURSOR_LENGTH, 'is too long').optional(),
 });
-
-/**
- * Each grantee's name, from the function's own record of who that identity is (one batched read
- * for the page); never from the key or the object, which the caller wrote.
- */
-async function withGranteeNames(people: People, items: MyShares['items']): Promise<MyShares['items']> {
-  const names = await people.namesOf(items.map((item) => item.grantee));
-  return items.map((item) => {
-    const granteeName = names.get(item.grantee);
-    return granteeName === undefined ? item : { ...item, granteeName };
-  });
-}
 
 /**
  * `GET /files/shares`: the caller's outgoing shares, all grantees at once, listed under
@@ -82,7 +70,10 @@ export function createListMySharesRoute({ config, identity, storage, people }: A
       if (grantee === undefined || key === undefined) omitted += 1;
       else items.push({ grantee, key, size: object.size, lastModified: object.lastModified.toISOString() });
     }
-    const body: MyShares = { items: await withGranteeNames(people, items), omitted };
+    const body: MyShares = {
+      items: await withNames(people, items, (item) => item.grantee, 'granteeName'),
+      omitted,
+    };
     if (page.nextToken !== undefined) body.nextCursor = encodeCursor(page.nextToken, scope);
     return json(200, body);
   };

@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../../../shared/d
 import { ValidationError } from '../../../shared/domain/errors';
 import { isIdentityId, listedKeyIn, SHARED_LEVEL, sharedFolder } from '../../../shared/domain/keys';
 import { INCOMING_PREFIX, type Ledger } from '../../aws/ledger';
-import type { People } from '../../aws/people';
+import { withNames } from '../../aws/people';
 import type { AppDeps } from '../deps';
 import { authenticate, parseQuery } from '../http/request';
 import { json } from '../http/response';
@@ -20,21 +20,6 @@ const Query = z.strictObject({
   limit: queryInteger(1, MAX_LIMIT).optional(),
   cursor: z.string().min(1, 'must not be empty').max(MAX_CURSOR_LENGTH, 'is too long').optional(),
 });
-
-type SharedItem = SharedWithMe['items'][number];
-
-/**
- * Each owner's name, from the function's own record of who that identity is (one batched read for
- * the page). Never from the share itself: its path, or anything stored on the object, is the
- * owner's to write, and could name someone else.
- */
-async function withOwnerNames(people: People, items: SharedItem[]): Promise<SharedItem[]> {
-  const names = await people.namesOf(items.map((item) => item.owner));
-  return items.map((item) => {
-    const ownerName = names.get(item.owner);
-    return ownerName === undefined ? item : { ...item, ownerName };
-  });
-}
 
 /**
  * `GET /files/shared-with-me`: one page of the caller's share index. The index is read with the
@@ -65,7 +50,8 @@ export function createListSharedWithMeRoute({ config, identity, people }: AppDep
       return [{ owner: share.owner, key, size: share.size, sharedAt: share.sharedAt }];
     });
     const body: SharedWithMe = {
-      items: await withOwnerNames(people, items),
+      // Names from the function's own record, never from the share, which the owner wrote.
+      items: await withNames(people, items, (item) => item.owner, 'ownerName'),
       ...(page.next === undefined ? {} : { nextCursor: encodeCursor(page.next, scope) }),
     };
     return json(200, body);

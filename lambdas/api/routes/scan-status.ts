@@ -21,6 +21,14 @@ export function scanningOf(
   return settings !== undefined && isScanned(settings, fullKey) ? settings : undefined;
 }
 
+/** A new object's status (an upload completed, a copy): `pending` where scanned, since it has no tag yet. */
+export function newObjectScan(
+  config: Pick<Config, 'malwareScanning'>,
+  fullKey: string,
+): 'pending' | undefined {
+  return scanningOf(config, fullKey) === undefined ? undefined : 'pending';
+}
+
 /** An answer's `scan` member: present only when a status was read. */
 export const scanField = (status: ScanStatus | undefined): { scan?: ScanStatus } =>
   status === undefined ? {} : { scan: status };

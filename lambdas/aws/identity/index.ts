@@ -14,13 +14,12 @@
  * public surface.
  */
 import { UserNotReadyError } from '../../../shared/domain/errors';
-import { sessionGroups } from '../../../shared/domain/groups';
 import { DEFAULT_RETRY } from '../retry';
 import { createIdentityCaches } from './caches';
 import { createIdentityResolver } from './directory-resolution';
 import { createGuestSessions } from './guest';
 import { createMinter } from './minting';
-import { createSessions } from './sessions';
+import { callerGroups, createSessions } from './sessions';
 import type { IdentityService, IdentityServiceOptions } from './types';
 
 export { COGNITO_TIMEOUTS, createCognitoIdentityClient, createStsClient } from './clients';
@@ -45,7 +44,7 @@ export function createIdentityService(options: IdentityServiceOptions): Identity
 
   return {
     ...(guest ? { guest } : {}),
-    groupsOf: (caller) => (mode === 'sealed' ? sessionGroups(caller.groups ?? []) : 'direct-mode'),
+    groupsOf: (caller) => (mode === 'sealed' ? callerGroups(caller) : 'direct-mode'),
     async identityId(caller) {
       // Sealed mode learns the ID with the credentials; their cache makes the next request free.
       if (mode === 'sealed') return (await session(caller)).identityId;

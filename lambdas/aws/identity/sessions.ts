@@ -21,6 +21,12 @@ interface SessionsOptions {
 }
 
 /** Fresh credentials asked for, or the cached ones would cut the URL about to be signed short. */
+/**
+ * The groups a sealed session carries for this caller (their verified `cognito:groups`, within the
+ * tag slots): one derivation for the tags minted and for the folder checks, so the two cannot differ.
+ */
+export const callerGroups = (caller: Caller) => sessionGroups(caller.groups ?? []);
+
 function mustRefresh(options: SessionOptions, current: Minted, now: () => number): boolean {
   if (options.forceRefresh) return true;
   return (
@@ -82,7 +88,7 @@ export function createSessions(options: SessionsOptions): Pick<IdentityService, 
 
   async function slot(caller: Caller): Promise<SessionSlot> {
     if (mode === 'sealed') {
-      const { carried } = sessionGroups(caller.groups ?? []);
+      const { carried } = callerGroups(caller);
       return { caller, groups: carried, mint: () => minter.sealed(caller, carried) };
     }
     const id = await caches.identityId(caller, () => resolve(caller));

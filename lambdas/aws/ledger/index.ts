@@ -36,7 +36,6 @@ export {
   INCOMING_PREFIX,
   incomingSk,
   objectSk,
-  PERSON_SK,
   REJECTION_TTL_SECONDS,
   reservationSk,
   TOMBSTONE_TTL_SECONDS,

@@ -74,22 +74,25 @@ export async function signIn(target: E2eTarget, user: TestUser): Promise<Session
   return { username: user.username, ...tokens, api, identityId: me.data.identityId };
 }
 
+/** The claims of a (verified elsewhere) ID token. */
+function claimsOf(idToken: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString()) as Record<
+    string,
+    unknown
+  >;
+}
+
 /** The `cognito:groups` of a (verified elsewhere) ID token. */
 export function groupsOf(idToken: string): string[] {
-  const payload = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString()) as {
-    'cognito:groups'?: unknown;
-  };
-  const groups = payload['cognito:groups'];
+  const groups = claimsOf(idToken)['cognito:groups'];
   return Array.isArray(groups) ? groups.filter((name): name is string => typeof name === 'string') : [];
 }
 
 /** The `sub` of a (verified elsewhere) ID token. */
 export function subOf(idToken: string): string {
-  const payload = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString()) as {
-    sub?: unknown;
-  };
-  if (typeof payload.sub !== 'string') throw new Error('the ID token has no sub');
-  return payload.sub;
+  const { sub } = claimsOf(idToken);
+  if (typeof sub !== 'string') throw new Error('the ID token has no sub');
+  return sub;
 }
 
 /**

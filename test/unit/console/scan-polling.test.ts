@@ -5,15 +5,13 @@
  * reload compares nothing.
  */
 import { describe, expect, it } from 'vitest';
+import type { ScanStatus } from '../../../console/src/api';
 import {
   observePage,
   SCAN_POLL_LIMIT_MS,
   type ScannedPage,
   type Seen,
 } from '../../../console/src/scan-polling';
-import type { components } from '../../../shared/api/schema';
-
-type ScanStatus = components['schemas']['ScanStatus'];
 
 const page = (...files: [key: string, scan?: ScanStatus][]): ScannedPage => ({
   items: files.map(([key, scan]) => ({ key, ...(scan === undefined ? {} : { scan }) })),

@@ -4,110 +4,27 @@
  * against `uploadRules.groups` (size, type, first bytes) and the group quota (or the group's
  * override), and an offender is deleted with its rejection recorded in the GROUP's partition.
  */
-import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { Rejection } from '../../../../lambdas/aws/ledger';
-import { createEventsHandler, type EventsLedger } from '../../../../lambdas/events/process';
 import { groupOwner } from '../../../../shared/domain/groups';
 import type { Quota } from '../../../../shared/domain/quota';
-import { resolveUploadRules, type UploadRulesInput } from '../../../../shared/domain/upload-rules';
-import { MemoryLedger } from '../../../../shared/events/ledger';
+import type { UploadRulesInput } from '../../../../shared/domain/upload-rules';
 import { SAMPLES } from '../../../support/content-samples';
+import { eventsHarness, USER } from '../../support/events-harness';
 
-const USER = 'us-east-1:11111111-1111-4111-8111-111111111111';
 const DESIGN = groupOwner('design');
-const BUCKET = 'files';
 
-interface Stored {
-  readonly contentType: string;
-  readonly body: Uint8Array;
-}
-
-/** The bucket: objects by key; every put is announced as S3 would, with a rising sequencer. */
-function bucket() {
-  const objects = new Map<string, Stored>();
-  let sequence = 0x100;
-  const s3 = {
-    async send(command: unknown) {
-      if (command instanceof DeleteObjectCommand) {
-        objects.delete(command.input.Key ?? '');
-        return {};
-      }
-      if (command instanceof GetObjectCommand) {
-        const found = objects.get(command.input.Key ?? '');
-        if (found === undefined)
-          throw Object.assign(new Error('NoSuchKey'), { $metadata: { httpStatusCode: 404 } });
-        return { ContentType: found.contentType, Body: { transformToByteArray: async () => found.body } };
-      }
-      throw new Error('not used here');
-    },
-  } as unknown as S3Client;
-  const put = (key: string, contentType: string, body: Uint8Array): SQSEvent => {
-    objects.set(key, { contentType, body });
-    sequence += 1;
-    const record = {
-      eventSource: 'aws:s3',
-      eventTime: '2026-12-01T00:00:00.000Z',
-      eventName: 'ObjectCreated:Put',
-      s3: {
-        bucket: { name: BUCKET },
-        object: {
-          key: encodeURIComponent(key).replace(/%2F/g, '/'),
-          size: body.length,
-          sequencer: sequence.toString(16),
-        },
-      },
-    };
-    return {
-      Records: [
-        {
-          messageId: `m${sequence}`,
-          body: JSON.stringify({ Records: [record] }),
-        } as SQSEvent['Records'][number],
-      ],
-    };
-  };
-  return { s3, objects, put };
-}
-
-/** `EventsLedger` over the ledger's own rules in memory, with overrides and rejections per owner. */
-function memoryLedger(overrides: Record<string, Quota> = {}) {
-  const memory = new MemoryLedger();
-  const rejections = new Map<string, Rejection[]>();
-  const ledger: EventsLedger = {
-    applyEvent: async (event) => (memory.apply(event) ? 'applied' : 'current'),
-    entry: async (_owner, key) => memory.entries.get(key),
-    usage: async (owner) => ({ usage: memory.usageOf(owner), quota: overrides[owner] ?? {}, version: 1 }),
-    recordRejection: async (owner, rejection) => {
-      rejections.set(owner, [...(rejections.get(owner) ?? []), rejection]);
-    },
-  };
-  return { ledger, memory, rejections };
-}
-
+/** Rejections listed per owner in the order recorded; `upload` stores an object and delivers its event. */
 function setup(options: {
   rules?: UploadRulesInput;
   quota?: Quota;
   groupQuota?: Quota;
   overrides?: Record<string, Quota>;
 }) {
-  const store = bucket();
-  const ledger = memoryLedger(options.overrides);
-  const handler = createEventsHandler({
-    bucket: BUCKET,
-    ledger: ledger.ledger,
-    s3: store.s3,
-    uploadRules: resolveUploadRules(options.rules, 1000),
-    quota: options.quota ?? {},
-    groupQuota: options.groupQuota ?? {},
-    log: () => undefined,
-    now: () => 1_000_000,
-  });
+  const { handler, rejectionsByOwner, ...harness } = eventsHarness(options);
   const upload = async (key: string, contentType: string, body: Uint8Array) => {
-    expect((await handler(store.put(key, contentType, body))).batchItemFailures).toEqual([]);
+    expect((await handler(harness.put(key, contentType, body))).batchItemFailures).toEqual([]);
   };
-  return { ...store, ...ledger, upload };
+  return { ...harness, rejections: rejectionsByOwner, upload };
 }
 
 const text = (size: number) => new Uint8Array(Buffer.alloc(size, 'a'));

@@ -5,77 +5,13 @@
  * the scanned version, and its `malware` rejection recorded once however often the result arrives;
  * a failed scan is logged as `scan failed` and the object kept.
  */
-import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { Rejection } from '../../../../lambdas/aws/ledger';
-import { createEventsHandler, type EventsLedger } from '../../../../lambdas/events/process';
 import type { ScanResult } from '../../../../shared/domain/scan';
-import { resolveUploadRules } from '../../../../shared/domain/upload-rules';
-import { MemoryLedger } from '../../../../shared/events/ledger';
 import { SCAN_FAILED_MESSAGE, scanResultDocument } from '../../../../shared/events/scan-result';
+import { BUCKET, eventsHarness, s3Notification, USER } from '../../support/events-harness';
 
-const USER = 'us-east-1:11111111-1111-4111-8111-111111111111';
-const BUCKET = 'files';
 const KEY = `private/${USER}/docs/report.pdf`;
 const SCANNED_AT = '2026-12-01T00:01:00.000Z';
-
-const s3Error = (name: string, status: number) =>
-  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
-
-/** The bucket: objects by key with their ETag; deletes honour `If-Match` (404 missing, 412 other). */
-function bucket(options: { missingIs403?: boolean } = {}) {
-  const objects = new Map<string, { eTag: string; body: Uint8Array }>();
-  const deletes: Array<{ Key?: string; IfMatch?: string }> = [];
-  const s3 = {
-    async send(command: unknown) {
-      if (command instanceof DeleteObjectCommand) {
-        const { Key = '', IfMatch } = command.input;
-        deletes.push({ Key, IfMatch });
-        const found = objects.get(Key);
-        if (IfMatch !== undefined && found === undefined)
-          throw options.missingIs403 ? s3Error('AccessDenied', 403) : s3Error('NoSuchKey', 404);
-        if (IfMatch !== undefined && IfMatch !== `"${found?.eTag}"`) throw s3Error('PreconditionFailed', 412);
-        objects.delete(Key);
-        return {};
-      }
-      if (command instanceof GetObjectCommand) {
-        const found = objects.get(command.input.Key ?? '');
-        if (found === undefined) throw s3Error('NoSuchKey', 404);
-        return {
-          ContentType: 'application/octet-stream',
-          Body: { transformToByteArray: async () => found.body },
-        };
-      }
-      throw new Error('not used here');
-    },
-  } as unknown as S3Client;
-  return { s3, objects, deletes };
-}
-
-/** The ledger's rules in memory; rejections keyed as the table keys them (time and key), so a repeat overwrites. */
-function memoryLedger() {
-  const memory = new MemoryLedger();
-  const rejections = new Map<string, Rejection & { owner: string }>();
-  const failures = { recordRejection: 0 };
-  const ledger: EventsLedger = {
-    applyEvent: async (event) => (memory.apply(event) ? 'applied' : 'current'),
-    entry: async (_owner, key) => memory.entries.get(key),
-    usage: async (owner) => ({ usage: memory.usageOf(owner), quota: {}, version: 1 }),
-    recordRejection: async (owner, rejection) => {
-      if (failures.recordRejection > 0) {
-        failures.recordRejection -= 1;
-        throw s3Error('ProvisionedThroughputExceededException', 400);
-      }
-      rejections.set(`${owner}#${rejection.at}#${rejection.key}`, { owner, ...rejection });
-    },
-  };
-  return { ledger, memory, rejections, failures };
-}
-
-function message(id: string, body: unknown): SQSEvent {
-  return { Records: [{ messageId: id, body: JSON.stringify(body) } as SQSEvent['Records'][number]] };
-}
 
 function scanResult(input: {
   key?: string;
@@ -98,40 +34,16 @@ function scanResult(input: {
   });
 }
 
-/** The S3 notification of one object event, as storage sends it. */
+/** The S3 notification of one object event on KEY, as storage sends it. */
 function notification(kind: 'created' | 'removed', sequencer: string, size = 0) {
-  return {
-    Records: [
-      {
-        eventSource: 'aws:s3',
-        eventTime: '2026-12-01T00:00:00.000Z',
-        eventName: kind === 'created' ? 'ObjectCreated:Put' : 'ObjectRemoved:Delete',
-        s3: {
-          bucket: { name: BUCKET },
-          object: { key: encodeURIComponent(KEY).replace(/%2F/g, '/'), size, eTag: 'v1', sequencer },
-        },
-      },
-    ],
-  };
+  return s3Notification({ kind, key: KEY, size, eTag: 'v1', sequencer });
 }
 
+/** The bucket holds KEY at ETag v1. */
 function setup(options: { missingIs403?: boolean } = {}) {
-  const store = bucket(options);
-  const ledger = memoryLedger();
-  const logs: Array<{ message: string; fields: Record<string, unknown> }> = [];
-  const handler = createEventsHandler({
-    bucket: BUCKET,
-    ledger: ledger.ledger,
-    s3: store.s3,
-    uploadRules: resolveUploadRules(undefined, 1000),
-    quota: {},
-    groupQuota: {},
-    log: (text, fields) => logs.push({ message: text, fields }),
-    now: () => 1_000_000,
-  });
-  const deliver = async (id: string, body: unknown) => (await handler(message(id, body))).batchItemFailures;
-  store.objects.set(KEY, { eTag: 'v1', body: new Uint8Array([1, 2, 3]) });
-  return { ...store, ...ledger, logs, deliver };
+  const harness = eventsHarness(options);
+  harness.objects.set(KEY, { eTag: 'v1', body: new Uint8Array([1, 2, 3]) });
+  return harness;
 }
 
 describe('scan results in the events function', () => {
