@@ -121,7 +121,7 @@ describe.concurrent('Cognito failing', () => {
 
   it('a hang is cut by the attempt timeout, retried, then answered 504', async ({ fake }) => {
     fake.fail('GetId', { kind: 'hang' });
-    const { response, ms } = await appFor(fake).call(me);
+    const { response, ms } = await appFor(fake, { shortTimeouts: 'cognito' }).call(me);
     expectProblem(me, response, 504, 'upstream_timeout');
     expect(fake.count('GetId')).toBe(COGNITO_ATTEMPTS);
     expect(ms).toBeLessThan(COGNITO_ATTEMPTS * ATTEMPT_TIMEOUT_MS + COGNITO_BACKOFF_MS + SLACK_MS);
@@ -182,7 +182,7 @@ describe.concurrent('S3 failing', () => {
 
   it('a hang on delete is cut by the attempt timeout, retried, then answered 504', async ({ fake }) => {
     fake.fail('DeleteObject', { kind: 'hang' });
-    const { response, ms } = await appFor(fake).call(remove);
+    const { response, ms } = await appFor(fake, { shortTimeouts: 's3' }).call(remove);
     expectProblem(remove, response, 504, 'upstream_timeout');
     expect(fake.count('DeleteObject')).toBe(S3_ATTEMPTS);
     expect(ms).toBeLessThan(S3_ATTEMPTS * ATTEMPT_TIMEOUT_MS + S3_BACKOFF_MS + SLACK_MS);
@@ -190,7 +190,7 @@ describe.concurrent('S3 failing', () => {
 
   it('a hang on HEAD for properties answers 504', async ({ fake }) => {
     fake.fail('HeadObject', { kind: 'hang' });
-    const { response, ms } = await appFor(fake).call(properties);
+    const { response, ms } = await appFor(fake, { shortTimeouts: 's3' }).call(properties);
     expectProblem(properties, response, 504, 'upstream_timeout');
     expect(fake.count('HeadObject')).toBe(S3_ATTEMPTS);
     expect(ms).toBeLessThan(S3_ATTEMPTS * ATTEMPT_TIMEOUT_MS + S3_BACKOFF_MS + SLACK_MS);
@@ -260,7 +260,7 @@ describe.concurrent('the whole request has a deadline', () => {
   }) => {
     fake.fail('GetId', { kind: 'hang' });
     const remainingMs = 1_500;
-    const { response, ms } = await appFor(fake, { productionTimeouts: true, remainingMs }).call(list);
+    const { response, ms } = await appFor(fake, { remainingMs }).call(list);
     expectProblem(list, response, 504, 'upstream_timeout');
     // Answered with room to spare: an answer at the deadline itself dies with the function.
     expect(ms).toBeGreaterThan(remainingMs - TIMEOUT_EARLY_MS - 50);

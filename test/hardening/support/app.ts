@@ -1,7 +1,7 @@
 /**
  * The real handler wired to given endpoints, as `AWS_ENDPOINT_URL_COGNITO_IDENTITY` (and `_STS`)
  * and `AWS_ENDPOINT_URL_S3` would wire it: real SDK clients, the production retry policy and timeouts
- * (only the per-attempt timeout shortened, so a timeout test takes a second, not ten), and a Lambda
+ * (a hang test may shorten the per-attempt timeout, so it takes a second, not ten), and a Lambda
  * context whose remaining time the test chooses.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -25,14 +25,17 @@ import {
   parse,
 } from '../../unit/support/fixtures';
 
-/** Per-attempt timeout in these tests; everything else is as deployed. */
+/** Per-attempt timeout in the hang tests; everything else is as deployed. */
 export const ATTEMPT_TIMEOUT_MS = 250;
 
 export interface AppOptions {
   readonly cognito: string;
   readonly s3: string;
-  /** Keep the production per-attempt timeouts. */
-  readonly productionTimeouts?: boolean;
+  /**
+   * Cut each attempt to this service after ATTEMPT_TIMEOUT_MS. Only for the service a hang test
+   * hangs: on a loaded machine a healthy loopback answer can take longer, and would read as a timeout.
+   */
+  readonly shortTimeouts?: 'cognito' | 's3';
   /** What `context.getRemainingTimeInMillis()` starts from. @default 10000, the deployed timeout */
   readonly remainingMs?: number;
   readonly retry?: RetryOptions;
@@ -44,22 +47,26 @@ export interface Outcome {
 }
 
 export function appAgainst(options: AppOptions) {
-  const shorten = <T extends object>(timeouts: T) =>
-    options.productionTimeouts
-      ? timeouts
-      : { ...timeouts, connectionTimeout: ATTEMPT_TIMEOUT_MS, requestTimeout: ATTEMPT_TIMEOUT_MS };
+  const shorten = <T extends object>(timeouts: T, service: AppOptions['shortTimeouts']) =>
+    options.shortTimeouts === service
+      ? { ...timeouts, connectionTimeout: ATTEMPT_TIMEOUT_MS, requestTimeout: ATTEMPT_TIMEOUT_MS }
+      : timeouts;
   const { logger, output } = capturingLogger();
   const deps = createDeps(config, {
     cognitoClient: createCognitoIdentityClient(config.region, {
       endpoint: options.cognito,
-      requestHandler: shorten(COGNITO_TIMEOUTS),
+      requestHandler: shorten(COGNITO_TIMEOUTS, 'cognito'),
     }),
     // STS is served by the same fake as Cognito.
     stsClient: createStsClient(config.region, {
       endpoint: options.cognito,
-      requestHandler: shorten(COGNITO_TIMEOUTS),
+      requestHandler: shorten(COGNITO_TIMEOUTS, 'cognito'),
     }),
-    s3ClientConfig: { endpoint: options.s3, forcePathStyle: true, requestHandler: shorten(S3_TIMEOUTS) },
+    s3ClientConfig: {
+      endpoint: options.s3,
+      forcePathStyle: true,
+      requestHandler: shorten(S3_TIMEOUTS, 's3'),
+    },
     retry: options.retry ?? DEFAULT_RETRY,
     logger,
   });
