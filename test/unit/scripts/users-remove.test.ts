@@ -37,7 +37,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   idp.restore();
-  dynamo.stub.restore();
+  dynamo.sdk.restore();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -65,6 +65,6 @@ describe('npm run users -- remove', () => {
   it('touches no table when the outputs name none', async () => {
     await remove({});
     expect(idp.commandCalls(AdminDeleteUserCommand)).toHaveLength(1);
-    expect(dynamo.stub.commandCalls(DeleteItemCommand)).toHaveLength(0);
+    expect(dynamo.sdk.commandCalls(DeleteItemCommand)).toHaveLength(0);
   });
 });

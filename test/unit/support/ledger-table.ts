@@ -26,10 +26,11 @@ export const LEDGER_TABLE = 'user-files-ledger-test';
 export const sealedLedgerConfig = loadConfig({ ...ENV, ACCESS_MODE: 'sealed', LEDGER_TABLE });
 
 type Item = Record<string, AttributeValue>;
-type Stub = AwsStub<ServiceInputTypes, ServiceOutputTypes, DynamoDBClientResolvedConfig>;
+type SdkMock = AwsStub<ServiceInputTypes, ServiceOutputTypes, DynamoDBClientResolvedConfig>;
 
 export interface LedgerTable {
-  readonly stub: Stub;
+  /** aws-sdk-client-mock's handle on every DynamoDBClient: the calls it recorded, for assertions. */
+  readonly sdk: SdkMock;
   /** Every item, by `pk` then `sk`. */
   readonly items: Map<string, Item>;
   put(item: Item): void;
@@ -42,25 +43,25 @@ export interface LedgerTable {
 const keyOf = (pk: string | undefined, sk: string | undefined) => `${pk ?? ''}\0${sk ?? ''}`;
 
 export function ledgerTable(): LedgerTable {
-  const stub = mockClient(DynamoDBClient);
+  const sdk = mockClient(DynamoDBClient);
   const items = new Map<string, Item>();
   const table: LedgerTable = {
-    stub,
+    sdk,
     items,
     put: (item) => items.set(keyOf(item.pk?.S, item.sk?.S), item),
     get: (pk, sk) => items.get(keyOf(pk, sk)),
     leaveUnprocessed: [],
-    restore: () => stub.restore(),
+    restore: () => sdk.restore(),
   };
-  stub.on(PutItemCommand).callsFake((input: { Item?: Item }) => {
+  sdk.on(PutItemCommand).callsFake((input: { Item?: Item }) => {
     if (input.Item) table.put(input.Item);
     return {};
   });
-  stub.on(GetItemCommand).callsFake((input: { Key?: Item }) => {
+  sdk.on(GetItemCommand).callsFake((input: { Key?: Item }) => {
     const item = table.get(input.Key?.pk?.S ?? '', input.Key?.sk?.S ?? '');
     return item === undefined ? {} : { Item: item };
   });
-  stub.on(QueryCommand).callsFake((input: { ExpressionAttributeValues?: Item }) => {
+  sdk.on(QueryCommand).callsFake((input: { ExpressionAttributeValues?: Item }) => {
     const pk = input.ExpressionAttributeValues?.[':pk']?.S;
     const prefix = input.ExpressionAttributeValues?.[':prefix']?.S ?? '';
     const found = [...items.values()]
@@ -74,7 +75,7 @@ export function ledgerTable(): LedgerTable {
       { Keys?: Item[]; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }
     >;
   };
-  stub.on(BatchGetItemCommand).callsFake((input: BatchGet) => {
+  sdk.on(BatchGetItemCommand).callsFake((input: BatchGet) => {
     const request = input.RequestItems?.[LEDGER_TABLE];
     const keys = request?.Keys ?? [];
     // As DynamoDB projects: only the attributes the expression names (`#name` through the map).
@@ -96,7 +97,7 @@ export function ledgerTable(): LedgerTable {
       ...(left > 0 ? { UnprocessedKeys: { [LEDGER_TABLE]: { Keys: keys.slice(keys.length - left) } } } : {}),
     };
   });
-  stub
+  sdk
     .on(BatchWriteItemCommand)
     .callsFake((input: { RequestItems?: Record<string, { DeleteRequest?: { Key?: Item } }[]> }) => {
       for (const request of input.RequestItems?.[LEDGER_TABLE] ?? []) {

@@ -40,12 +40,12 @@ export function fakeDynamo() {
     tables.set(name ?? '', found);
     return found;
   };
-  const stub = mockClient(DynamoDBClient);
-  stub.on(GetItemCommand).callsFake((input: { TableName?: string; Key?: Item }) => {
+  const sdk = mockClient(DynamoDBClient);
+  sdk.on(GetItemCommand).callsFake((input: { TableName?: string; Key?: Item }) => {
     const item = tableOf(input.TableName).get(input.Key?.id?.S ?? '');
     return item === undefined ? {} : { Item: structuredClone(item) };
   });
-  stub
+  sdk
     .on(PutItemCommand)
     .callsFake((input: { TableName?: string; Item?: Item; ConditionExpression?: string }) => {
       const id = input.Item?.id?.S ?? '';
@@ -58,11 +58,11 @@ export function fakeDynamo() {
       tableOf(input.TableName).set(id, structuredClone(input.Item ?? {}));
       return {};
     });
-  stub.on(DeleteItemCommand).callsFake((input: { TableName?: string; Key?: Item }) => {
+  sdk.on(DeleteItemCommand).callsFake((input: { TableName?: string; Key?: Item }) => {
     tableOf(input.TableName).delete(input.Key?.id?.S ?? '');
     return {};
   });
-  return { stub, table: (name = SESSION_TABLE) => tableOf(name) };
+  return { sdk, table: (name = SESSION_TABLE) => tableOf(name) };
 }
 
 const contextBytes = (context: Record<string, string> | undefined) =>
@@ -82,8 +82,8 @@ export function fakeKms(keyId = SESSION_KEY_ID) {
     cipher.setAAD(contextBytes(context));
     return Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
   };
-  const stub = mockClient(KMSClient);
-  stub.on(GenerateDataKeyCommand).callsFake((input) => {
+  const sdk = mockClient(KMSClient);
+  sdk.on(GenerateDataKeyCommand).callsFake((input) => {
     if (input.KeyId !== keyId || input.KeySpec !== 'AES_256') return refuse('ValidationException');
     // The key policy allows data keys only for the sessions' encryption context.
     if (!contextBytes(input.EncryptionContext).equals(contextBytes(SESSION_KEY_CONTEXT))) {
@@ -97,7 +97,7 @@ export function fakeKms(keyId = SESSION_KEY_ID) {
       CiphertextBlob: encryptUnder(input.EncryptionContext, plaintext),
     };
   });
-  stub.on(DecryptCommand).callsFake((input) => {
+  sdk.on(DecryptCommand).callsFake((input) => {
     const blob = Buffer.from(input.CiphertextBlob ?? new Uint8Array());
     if (input.KeyId !== keyId || blob.length < 29) return refuse('InvalidCiphertextException');
     try {
@@ -113,5 +113,5 @@ export function fakeKms(keyId = SESSION_KEY_ID) {
       return refuse('InvalidCiphertextException');
     }
   });
-  return { stub, encryptUnder, generated };
+  return { sdk, encryptUnder, generated };
 }

@@ -37,8 +37,8 @@ beforeEach(() => {
 afterEach(() => {
   aws.cognito.restore();
   aws.sts.restore();
-  dynamo.stub.restore();
-  kms.stub.restore();
+  dynamo.sdk.restore();
+  kms.sdk.restore();
 });
 
 /** A new Lambda instance with guest access, over the shared table and key (or none). */

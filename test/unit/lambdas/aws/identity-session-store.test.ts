@@ -55,8 +55,8 @@ afterEach(() => {
   aws.cognito.restore();
   aws.sts.restore();
   aws.s3.restore();
-  dynamo.stub.restore();
-  kms.stub.restore();
+  dynamo.sdk.restore();
+  kms.sdk.restore();
 });
 
 /** A new Lambda instance: its own caches and clients, over the shared tables and key. */
@@ -125,10 +125,10 @@ describe.each(['sealed', 'direct'] as const)('%s mode with a session store', (mo
     const userRow = (call: { args: [{ input: { Key?: unknown; Item?: unknown } }] }) =>
       !JSON.stringify(call.args[0].input).includes('data-key#');
     expect(
-      dynamo.stub.commandCalls(PutItemCommand, { TableName: SESSION_TABLE }).filter(userRow),
+      dynamo.sdk.commandCalls(PutItemCommand, { TableName: SESSION_TABLE }).filter(userRow),
     ).toHaveLength(1);
     expect(
-      dynamo.stub.commandCalls(GetItemCommand, { TableName: SESSION_TABLE }).filter(userRow),
+      dynamo.sdk.commandCalls(GetItemCommand, { TableName: SESSION_TABLE }).filter(userRow),
     ).toHaveLength(1);
   });
 
@@ -215,24 +215,24 @@ describe('store failures fall back to minting', () => {
   const failures: Record<string, { readonly stored: boolean; readonly fail: () => void }> = {
     'KMS Decrypt throttled': {
       stored: true,
-      fail: () => kms.stub.on(DecryptCommand).rejects(awsServiceError('ThrottlingException', 400, 'kms')),
+      fail: () => kms.sdk.on(DecryptCommand).rejects(awsServiceError('ThrottlingException', 400, 'kms')),
     },
     'KMS GenerateDataKey down': {
       stored: false,
       fail: () =>
-        kms.stub.on(GenerateDataKeyCommand).rejects(awsServiceError('KMSInternalException', 500, 'kms')),
+        kms.sdk.on(GenerateDataKeyCommand).rejects(awsServiceError('KMSInternalException', 500, 'kms')),
     },
     'DynamoDB reads throttled': {
       stored: true,
       fail: () =>
-        dynamo.stub
+        dynamo.sdk
           .on(GetItemCommand)
           .rejects(awsServiceError('ProvisionedThroughputExceededException', 400, 'dynamodb')),
     },
     'DynamoDB writes failing': {
       stored: false,
       fail: () =>
-        dynamo.stub.on(PutItemCommand).rejects(awsServiceError('InternalServerError', 500, 'dynamodb')),
+        dynamo.sdk.on(PutItemCommand).rejects(awsServiceError('InternalServerError', 500, 'dynamodb')),
     },
   };
 

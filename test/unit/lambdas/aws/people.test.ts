@@ -23,7 +23,7 @@ const person = (user = alice) => ({ identityId: user.identityId, sub: user.sub, 
 describe('the ledger: person items', () => {
   test('recordPerson writes one item in the identity’s own partition: its sub and username', async () => {
     await ledger().recordPerson(person());
-    expect(table.stub.commandCalls(PutItemCommand)[0]?.args[0].input).toEqual({
+    expect(table.sdk.commandCalls(PutItemCommand)[0]?.args[0].input).toEqual({
       TableName: LEDGER_TABLE,
       Item: {
         pk: { S: alice.identityId },
@@ -50,7 +50,7 @@ describe('the ledger: person items', () => {
     for (const user of users.slice(0, 149)) table.put(personItem(user.identityId, user.username));
     const ids = [...users.map((user) => user.identityId), users[0]?.identityId ?? ''];
     const names = await ledger().names(ids);
-    const calls = table.stub.commandCalls(BatchGetItemCommand);
+    const calls = table.sdk.commandCalls(BatchGetItemCommand);
     expect(calls.map((call) => call.args[0].input.RequestItems?.[LEDGER_TABLE]?.Keys?.length)).toEqual([
       100, 50,
     ]);
@@ -68,13 +68,13 @@ describe('the ledger: person items', () => {
       [alice.identityId]: alice.username,
       [bob.identityId]: bob.username,
     });
-    expect(table.stub.commandCalls(BatchGetItemCommand)).toHaveLength(2);
+    expect(table.sdk.commandCalls(BatchGetItemCommand)).toHaveLength(2);
 
-    table.stub.resetHistory();
+    table.sdk.resetHistory();
     table.leaveUnprocessed = [1, 1, 1, 1, 1, 1];
     const partial = await ledger().names([alice.identityId, bob.identityId]);
     expect([...partial.keys()]).toEqual([alice.identityId]);
-    expect(table.stub.commandCalls(BatchGetItemCommand)).toHaveLength(5);
+    expect(table.sdk.commandCalls(BatchGetItemCommand)).toHaveLength(5);
   });
 });
 

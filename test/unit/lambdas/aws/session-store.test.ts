@@ -26,8 +26,8 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  dynamo.stub.restore();
-  kms.stub.restore();
+  dynamo.sdk.restore();
+  kms.sdk.restore();
 });
 
 /** The store's default: one fleet data key per 4 hours. */
@@ -56,8 +56,8 @@ const session = (user: TestUser, lifetimeMs = 12 * HOUR) => ({
     obtainedAt: testClock.now(),
   },
 });
-const decrypts = () => kms.stub.commandCalls(DecryptCommand).length;
-const dataKeys = () => kms.stub.commandCalls(GenerateDataKeyCommand).length;
+const decrypts = () => kms.sdk.commandCalls(DecryptCommand).length;
+const dataKeys = () => kms.sdk.commandCalls(GenerateDataKeyCommand).length;
 
 describe('session store', () => {
   test('round trip: another instance reads back exactly what was put, and the item holds nothing in plaintext', async () => {
@@ -74,7 +74,7 @@ describe('session store', () => {
     for (const secret of Object.values(session(alice).credentials).filter((v) => typeof v === 'string')) {
       expect(raw).not.toContain(secret);
     }
-    expect(kms.stub.commandCalls(GenerateDataKeyCommand)[0]?.args[0].input).toMatchObject({
+    expect(kms.sdk.commandCalls(GenerateDataKeyCommand)[0]?.args[0].input).toMatchObject({
       KeySpec: 'AES_256',
       EncryptionContext: SESSION_KEY_CONTEXT,
     });
@@ -122,7 +122,7 @@ describe('session store', () => {
       const before = itemOf(user);
       expect(await store().get(owner(user))).toBeUndefined();
       expect(itemOf(user)).toBe(before);
-      expect(dynamo.stub.commandCalls(DeleteItemCommand)).toHaveLength(0);
+      expect(dynamo.sdk.commandCalls(DeleteItemCommand)).toHaveLength(0);
       if (reason !== undefined) expect(warnings.map((warning) => warning.reason)).toContain(reason);
     };
 
@@ -190,14 +190,14 @@ describe('session store', () => {
   });
 
   test('DynamoDB and KMS failures: get answers undefined and put resolves, warning with the error name only', async () => {
-    dynamo.stub
+    dynamo.sdk
       .on(GetItemCommand)
       .rejects(awsServiceError('ProvisionedThroughputExceededException', 400, 'dynamodb'));
     expect(await store().get(owner(alice))).toBeUndefined();
-    dynamo.stub.on(GetItemCommand).resolves({});
-    dynamo.stub.on(PutItemCommand).rejects(awsServiceError('InternalServerError', 500, 'dynamodb'));
+    dynamo.sdk.on(GetItemCommand).resolves({});
+    dynamo.sdk.on(PutItemCommand).rejects(awsServiceError('InternalServerError', 500, 'dynamodb'));
     await expect(store().put(owner(alice), session(alice))).resolves.toBeUndefined();
-    kms.stub.on(GenerateDataKeyCommand).rejects(awsServiceError('ThrottlingException', 400, 'kms'));
+    kms.sdk.on(GenerateDataKeyCommand).rejects(awsServiceError('ThrottlingException', 400, 'kms'));
     await expect(store().put(owner(bob), session(bob))).resolves.toBeUndefined();
     expect(warnings).toEqual([
       { reason: 'read failed', error: 'ProvisionedThroughputExceededException' },

@@ -53,7 +53,7 @@ afterEach(() => {
 
 const harness = useHarness({ config: sealedLedgerConfig });
 const personWrites = () =>
-  table.stub.commandCalls(PutItemCommand).filter((call) => call.args[0].input.Item?.sk?.S === 'person');
+  table.sdk.commandCalls(PutItemCommand).filter((call) => call.args[0].input.Item?.sk?.S === 'person');
 const as = (user: TestUser) => ({ user });
 
 /** The caller's outgoing shares in storage, as S3 lists them (with an owner display name S3 may add). */
@@ -108,7 +108,7 @@ describe('GET /files/shares: granteeName', () => {
     ]);
     expect(items[2]).not.toHaveProperty('granteeName');
     expect(JSON.stringify(items.map(({ key: _, ...rest }) => rest))).not.toContain(IMPOSTOR);
-    const batches = table.stub.commandCalls(BatchGetItemCommand);
+    const batches = table.sdk.commandCalls(BatchGetItemCommand);
     expect(batches).toHaveLength(1);
     expect(batches[0]?.args[0].input.RequestItems?.[sealedLedgerConfig.ledgerTable ?? '']?.Keys).toEqual([
       { pk: { S: bob.identityId }, sk: { S: 'person' } },
@@ -121,7 +121,7 @@ describe('GET /files/shares: granteeName', () => {
     const local = testApp({ config: sealedLedgerConfig, logger });
     table.put(personItem(bob.identityId, bob.username));
     sharesInStorage(alice, [[bob, 'report.pdf']]);
-    table.stub
+    table.sdk
       .on(BatchGetItemCommand)
       .rejects(Object.assign(new Error(`table ${IMPOSTOR}`), { name: 'InternalServerError' }));
     const response = await local.call({ method: 'GET', path: '/files/shares' });
@@ -153,7 +153,7 @@ describe('GET /files/shared-with-me: ownerName', () => {
       },
       { owner: carol.identityId, key: `${IMPOSTOR}/b.txt`, size: 3, sharedAt: '2026-12-01T00:00:00.000Z' },
     ]);
-    expect(table.stub.commandCalls(BatchGetItemCommand)).toHaveLength(1);
+    expect(table.sdk.commandCalls(BatchGetItemCommand)).toHaveLength(1);
   });
 });
 
