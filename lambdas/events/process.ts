@@ -19,7 +19,7 @@ import {
   SNIFF_BYTES,
   type Verdict,
 } from '../../shared/events/content-check';
-import { eventsOfNotification, MalformedEventError, type StorageEvent } from '../../shared/events/s3-event';
+import { eventsOfNotification, messageJson, type StorageEvent } from '../../shared/events/s3-event';
 import {
   isScanResultBody,
   parseScanResult,
@@ -181,18 +181,9 @@ async function handleScanResult(deps: EventsDeps, scan: ScanResultEvent) {
   );
 }
 
-/** A message body as JSON, parsed once for either kind of message. */
-function jsonOf(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    throw new MalformedEventError('message body is not JSON');
-  }
-}
-
 /** One message: a scan result, or an S3 notification of object events. */
 async function handleMessage(deps: EventsDeps, unlimited: UnlimitedOwners, body: string) {
-  const json = jsonOf(body);
+  const json = messageJson(body); // parsed once, for either kind of message
   if (isScanResultBody(json)) {
     const scan = parseScanResult(json, deps.bucket);
     if (scan !== undefined) await handleScanResult(deps, scan);

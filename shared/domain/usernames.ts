@@ -1,7 +1,8 @@
 /**
  * A user named in a request (`GET /users/{username}`): a user-pool username or an alias the pool
  * accepts (an email). Checked before the pool is asked, so input the pool would refuse as
- * malformed is a 400 naming the field, never the pool's error. Pure.
+ * malformed is a 400 naming the field, never the pool's error. And how a person is shown to
+ * others (`displayName`): their verified email, else their username. Pure.
  */
 import { ValidationError } from './errors';
 

@@ -118,13 +118,16 @@ export class MalformedEventError extends Error {
  * a body that is not a notification; records of another bucket or outside owners' folders are skipped.
  */
 export function parseNotification(body: string, bucket: string): StorageEvent[] {
-  let json: unknown;
+  return eventsOfNotification(messageJson(body), bucket);
+}
+
+/** A message body as JSON (a notification or a scan result); MalformedEventError when it is not. */
+export function messageJson(body: string): unknown {
   try {
-    json = JSON.parse(body);
+    return JSON.parse(body);
   } catch {
     throw new MalformedEventError('message body is not JSON');
   }
-  return eventsOfNotification(json, bucket);
 }
 
 /** `parseNotification` of a body already parsed as JSON. */

@@ -75,10 +75,9 @@ export async function headWithScan(
 ): Promise<{ properties: ObjectProperties; scan?: ScanStatus }> {
   const [head, scan] = await Promise.allSettled([
     storage.head(session, fullKey),
-    settings === undefined ? undefined : storage.scanStatus(session, fullKey),
+    servableScan(settings, storage, session, fullKey),
   ]);
   if (scan.status === 'rejected') throw scan.reason;
-  if (settings !== undefined && scan.value !== undefined) requireServable(settings, scan.value);
   if (head.status === 'rejected') throw head.reason;
   return { properties: head.value, ...scanField(scan.value) };
 }

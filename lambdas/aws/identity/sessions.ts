@@ -20,13 +20,13 @@ interface SessionsOptions {
   readonly resolve: (caller: Caller) => Promise<string>;
 }
 
-/** Fresh credentials asked for, or the cached ones would cut the URL about to be signed short. */
 /**
  * The groups a sealed session carries for this caller (their verified `cognito:groups`, within the
  * tag slots): one derivation for the tags minted and for the folder checks, so the two cannot differ.
  */
 export const callerGroups = (caller: Caller) => sessionGroups(caller.groups ?? []);
 
+/** Fresh credentials asked for, or the cached ones would cut the URL about to be signed short. */
 function mustRefresh(options: SessionOptions, current: Minted, now: () => number): boolean {
   if (options.forceRefresh) return true;
   return (

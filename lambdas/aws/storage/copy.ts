@@ -140,7 +140,7 @@ export function createCopier(
       const copySource = `${bucket}/${encodeKeyPath(input.sourceKey)}`;
       const ifNoneMatch = input.ifNoneMatch ? '*' : undefined;
       const { size, etag } = input.source;
-      let copiedEtag: string;
+      let copied: { etag?: string; lastModified?: Date };
       try {
         if (size <= multipartCopyThreshold) {
           const output = await client.send(
@@ -155,22 +155,26 @@ export function createCopier(
               TaggingDirective: 'REPLACE',
             }),
           );
-          accepted(session);
-          const result = output.CopyObjectResult;
-          return {
-            ...input.source,
-            etag: result?.ETag ?? etag,
-            lastModified: result?.LastModified ?? new Date(now()),
+          copied = {
+            etag: output.CopyObjectResult?.ETag,
+            lastModified: output.CopyObjectResult?.LastModified,
+          };
+        } else {
+          copied = {
+            etag: await copyInParts({ bucket, client, copySource, input, partBytes: copyPartBytes }),
           };
         }
-        copiedEtag = await copyInParts({ bucket, client, copySource, input, partBytes: copyPartBytes });
       } catch (error) {
         throw copyError(error, input.ifNoneMatch);
       }
       accepted(session);
       // Not a HEAD: with malware scanning the new object is held until scanned, and storage would
       // refuse to describe it. The copy is the source's bytes and type under a new ETag.
-      return { ...input.source, etag: copiedEtag, lastModified: new Date(now()) };
+      return {
+        ...input.source,
+        etag: copied.etag ?? etag,
+        lastModified: copied.lastModified ?? new Date(now()),
+      };
     },
   };
 }
