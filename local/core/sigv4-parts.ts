@@ -1,8 +1,8 @@
 /**
- * The pieces of a SigV4 signature that both verifiers (S3's in `sigv4-verify.ts`, the JSON
- * services' in `aws-json.ts`) read alike: the `Authorization` header's fields, the credential scope,
- * `X-Amz-Date`, the signed-header list, and the constant-time comparison of signatures. Each
- * verifier words its own errors, as the services it stands for do.
+ * The pieces of a SigV4 signature that both verifiers (S3's in `sigv4-header-signed.ts` and
+ * `sigv4-presigned.ts`, the JSON services' in `aws-json.ts`) read alike: the `Authorization`
+ * header's fields, the credential scope, `X-Amz-Date`, the signed-header list, and the constant-time
+ * comparison of signatures. Each verifier words its own errors, as the services it stands for do.
  */
 import { timingSafeEqual } from 'node:crypto';
 

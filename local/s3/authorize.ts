@@ -7,7 +7,7 @@
  */
 import type { CredentialStore } from '../core/credential-store';
 import { contextKeysRead, isAllowed, type ResourcePolicyDocument } from '../core/policy-engine';
-import type { VerifiedSignature } from '../core/sigv4-verify';
+import type { VerifiedSignature } from '../core/sigv4-checks';
 import { accessDenied } from './errors';
 import type { TagSet } from './tagging';
 

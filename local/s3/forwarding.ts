@@ -6,7 +6,8 @@
 
 import { createHash } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { SignedRequest, VerifiedSignature } from '../core/sigv4-verify';
+import type { SignedRequest } from '../core/signed-request';
+import type { VerifiedSignature } from '../core/sigv4-checks';
 import { copySourceHeader } from './copy';
 import { S3Error } from './errors';
 import type { ResolvedOperation } from './operations';

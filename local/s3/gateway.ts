@@ -24,7 +24,8 @@ import { Agent, createServer, type IncomingMessage, type ServerResponse } from '
 import type { CORSRule } from '@aws-sdk/client-s3';
 import type { CredentialStore } from '../core/credential-store';
 import type { ResourcePolicyDocument } from '../core/policy-engine';
-import { headerValue, parseQuery, type SignedRequest, verifySignature } from '../core/sigv4-verify';
+import { headerValue, parseQuery, type SignedRequest } from '../core/signed-request';
+import { verifySignature } from '../core/sigv4-verify';
 import { closeServer, LOOPBACK, listen } from '../stack/ports';
 import { authorizeAll, type Principal, sessionConditions } from './authorize';
 import { deleteObjects } from './batch-delete';

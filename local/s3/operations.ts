@@ -5,7 +5,7 @@
  * else (bucket ACLs, policies, CORS or versioning configuration, ListBuckets, object ACLs, ...) is
  * refused before the policy is even asked, as the deployed role grants none of it.
  */
-import type { QueryParameter } from '../core/sigv4-verify';
+import type { QueryParameter } from '../core/signed-request';
 import type { AuthorizationCheck } from './authorize';
 import { type CopySource, copyChecks, parseCopySource } from './copy';
 import { accessDenied, S3Error } from './errors';

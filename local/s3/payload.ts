@@ -6,7 +6,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD } from '../core/sigv4-verify';
+import { STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD } from '../core/sigv4-checks';
 import { S3Error } from './errors';
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { headerValue, type SignedRequest } from '../core/sigv4-verify';
+import { headerValue, type SignedRequest } from '../core/signed-request';
 import {
   ByteBudget,
   entityTooLarge,

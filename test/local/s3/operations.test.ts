@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { parseQuery } from '../../../local/core/sigv4-verify';
+import { parseQuery } from '../../../local/core/signed-request';
 import {
   deleteRequestXml,
   parseCopySource,
