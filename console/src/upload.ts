@@ -8,13 +8,8 @@
  * closed tab, picking the same file again for the same key resumes where storage left off.
  */
 import type { FilesClient } from '../../shared/api/client';
-import {
-  localStorageStore,
-  UploadError,
-  type UploadResult,
-  type UploadStore,
-  upload,
-} from '../../shared/api/upload';
+import { UploadError, type UploadResult, upload } from '../../shared/api/upload';
+import { localStorageStore, type UploadStore } from '../../shared/api/upload-store';
 import { type Level, recordingProblems, type ShownProblem } from './api';
 
 /** Bodies above this go multipart (the helper's default, named so the page knows which can pause). */

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ByteSource, UploadStore } from './upload';
+import type { ByteSource } from './byte-source';
+import type { UploadStore } from './upload-store';
 
 /** The file at `path`; its size, modification time and inode identify it for resuming. */
 export async function fileSource(path: string): Promise<ByteSource> {

@@ -4,14 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createFilesClient } from '../../../../shared/api/client';
-import {
-  localStorageStore,
-  type UploadOptions,
-  type UploadProgress,
-  type UploadStore,
-  upload,
-} from '../../../../shared/api/upload';
+import { type UploadOptions, type UploadProgress, upload } from '../../../../shared/api/upload';
 import { fileSource, fileStore } from '../../../../shared/api/upload-node';
+import { localStorageStore, type UploadStore } from '../../../../shared/api/upload-store';
 
 const MIB = 1024 * 1024;
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64');
