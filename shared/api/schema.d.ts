@@ -1856,7 +1856,20 @@ export interface operations {
       302: components['responses']['PublicRedirect'];
       400: components['responses']['BadRequest'];
       404: components['responses']['NotFound'];
-      409: components['responses']['ScanHeld'];
+      /**
+       * @description `scan_pending` only: the file is not scanned yet; ask again after `Retry-After` seconds. A file
+       *     held after its scan is the `404` above.
+       */
+      409: {
+        headers: {
+          /** @description Seconds to wait before asking again. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       429: components['responses']['TooManyRequests'];
       502: components['responses']['BadGateway'];
       503: components['responses']['ServiceUnavailable'];
