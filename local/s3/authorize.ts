@@ -18,6 +18,13 @@ export interface ObjectRef {
   readonly versionId?: string;
 }
 
+/** An object, or one version of it when `versionId` is given. */
+export const objectRef = (bucket: string, key: string, versionId?: string): ObjectRef => ({
+  bucket,
+  key,
+  ...(versionId === undefined ? {} : { versionId }),
+});
+
 export interface AuthorizationCheck {
   readonly action: string;
   readonly resource: string;

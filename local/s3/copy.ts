@@ -4,19 +4,16 @@
  * the source header moto gets rebuilt from what was authorized, and CopyObject's preconditions,
  * which moto ignores.
  */
-import type { AuthorizationCheck, Principal } from './authorize';
+import { type AuthorizationCheck, type ObjectRef, objectRef, type Principal } from './authorize';
 import type { Exchange, GatewayContext } from './context';
-import { S3Error } from './errors';
+import { preconditionFailed, S3Error } from './errors';
 import type { S3Operation } from './operations';
 import { decodePathSegment, encodeKey, objectArn } from './paths';
 import type { TagSet } from './tagging';
 import { writeChecks } from './write-checks';
 
-export interface CopySource {
-  readonly bucket: string;
-  readonly key: string;
-  readonly versionId?: string;
-}
+/** The object (or version) a copy reads. */
+export type CopySource = ObjectRef;
 
 /** `x-amz-copy-source`: `[/]{bucket}/{url-encoded key}[?versionId=...]`, nothing else. */
 export function parseCopySource(value: string): CopySource {
@@ -37,11 +34,7 @@ export function parseCopySource(value: string): CopySource {
     if (!/^versionId=[^&=?]+$/.test(rawQuery)) throw invalid();
     versionId = decodePathSegment(rawQuery.slice('versionId='.length));
   }
-  return {
-    bucket: source.slice(0, slash),
-    key: source.slice(slash + 1),
-    ...(versionId ? { versionId } : {}),
-  };
+  return objectRef(source.slice(0, slash), source.slice(slash + 1), versionId || undefined);
 }
 
 /** The `x-amz-copy-source` moto gets: the authorized source, re-encoded unambiguously. */
@@ -105,21 +98,18 @@ export async function copiedTagChecks(
 async function copyPreconditions(ctx: GatewayContext, exchange: Exchange): Promise<void> {
   const { operation } = exchange;
   const { headers } = exchange.target;
-  const failed = (condition: string) =>
-    new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
-      Condition: condition,
-    });
   const source = operation.copySource;
   const sourceMatch = headers['x-amz-copy-source-if-match'];
   if (source !== undefined && typeof sourceMatch === 'string') {
     const head = await ctx.moto.head(source.bucket, source.key);
     const unquote = (etag: string) => etag.replaceAll('"', '');
     if (head.status === 200 && unquote(head.etag ?? '') !== unquote(sourceMatch)) {
-      throw failed('x-amz-copy-source-If-Match');
+      throw preconditionFailed('x-amz-copy-source-If-Match');
     }
   }
   if (headers['if-none-match'] === '*' && operation.key !== undefined) {
-    if ((await ctx.moto.head(operation.bucket, operation.key)).status === 200) throw failed('If-None-Match');
+    if ((await ctx.moto.head(operation.bucket, operation.key)).status === 200)
+      throw preconditionFailed('If-None-Match');
   }
 }
 

@@ -37,6 +37,11 @@ export const signatureDoesNotMatch = () =>
 export const invalidAccessKeyId = () =>
   new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
 
+export const preconditionFailed = (condition: string) =>
+  new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+    Condition: condition,
+  });
+
 export const malformedXml = () =>
   new S3Error(
     400,

@@ -2,7 +2,8 @@
  * The local S3 gateway: a reverse proxy in front of moto's S3 (path-style `/{bucket}/{key}`) that
  * does for every request what S3 and IAM do before touching data: verify the SigV4 signature
  * (header-signed or presigned), resolve the credentials to their Cognito identity, evaluate the
- * identity's role policy with the IAM policy engine, verify the body (payload hash, aws-chunked
+ * identity's role policy (and the bucket's, with the object's tags where it reads them) with the IAM
+ * policy engine, verify the body (payload hash, aws-chunked
  * trailers, Content-MD5, flexible checksums), and only then forward to moto. Refusals are S3's own
  * XML errors. Browser CORS (preflight and response headers) follows the bucket's CORS rules.
  *
@@ -114,7 +115,7 @@ export interface S3Gateway {
   bodyStats(): { memoryInUse: number; memoryPeak: number; spoolInUse: number; spoolPeak: number };
   /**
    * Runs `work` in `key`'s write turn: no write to that key (put, copy, multipart completion,
-   * delete) reaches moto until it ends. In process only, not an S3 operation: the local scanner
+   * delete; DeleteObjects excepted) reaches moto until it ends. In process only, not an S3 operation: the local scanner
    * checks an object's ETag and tags it in one turn, so no overwrite lands between the two. `work`
    * must not itself write that key through the gateway (it would wait for its own turn).
    */

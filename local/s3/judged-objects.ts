@@ -8,11 +8,13 @@
  * unless it failed by the client's own precondition on the object it was judged by.
  *
  * A key missing at authorization has no ETag to hold the read to; an object written just after
- * was judged untagged, which is what every new object is (only the scanner tags).
+ * was judged untagged, which is what every new object is (only the scanner tags). A CopyObject's
+ * source is judged by its tags too but not held (moto ignores `x-amz-copy-source-if-match`): the
+ * copy is a new object, untagged unless the COPY directive takes the source's tags with its bytes.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { ObjectRef } from './authorize';
-import { accessDenied, S3Error } from './errors';
+import { accessDenied, preconditionFailed, S3Error } from './errors';
 import type { TagSet } from './tagging';
 import type { Moto } from './upstream';
 
@@ -29,13 +31,8 @@ const READ_ATTEMPTS = 3;
 const idOf = (object: ObjectRef) => JSON.stringify([object.bucket, object.key, object.versionId ?? null]);
 const unquote = (etag: string) => etag.trim().replace(/^W\//, '').replaceAll('"', '');
 
-export const preconditionFailed = (condition: string) =>
-  new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
-    Condition: condition,
-  });
-
 /** Whether an `If-Match` value (`*`, one ETag or a list, quoted or not) holds for `etag`. */
-export function ifMatchHolds(value: string, etag: string): boolean {
+function ifMatchHolds(value: string, etag: string): boolean {
   const wanted = unquote(etag);
   return value.split(',').some((item) => item.trim() === '*' || unquote(item) === wanted);
 }
@@ -49,7 +46,7 @@ export class JudgedObjects {
   readonly tags = (object: ObjectRef): Promise<TagSet> => this.read(object).then((judged) => judged.tags);
 
   /** The ETag of the object the request was judged by, if authorization read one. */
-  async etag(object: ObjectRef): Promise<string | undefined> {
+  private async etag(object: ObjectRef): Promise<string | undefined> {
     return (await this.reads.get(idOf(object)))?.etag;
   }
 

@@ -1,6 +1,6 @@
 /**
- * Object reads, plain writes and listings: GetObject and HeadObject (a missing key hidden from
- * whoever may not list the bucket; response overrides applied), ListObjectsV2 (only moto's own
+ * Object reads, plain writes and listings: GetObject, HeadObject and GetObjectTagging (a missing
+ * key hidden from whoever may not list the bucket; response overrides applied), ListObjectsV2 (only moto's own
  * continuation tokens), and every operation forwarded as parsed with its verified body, if any.
  */
 import { authorize } from './authorize';

@@ -6,7 +6,7 @@
  * refused before the policy is even asked, as the deployed role grants none of it.
  */
 import type { QueryParameter } from '../core/signed-request';
-import type { AuthorizationCheck } from './authorize';
+import { type AuthorizationCheck, objectRef } from './authorize';
 import { type CopySource, copyChecks, parseCopySource } from './copy';
 import { accessDenied, S3Error } from './errors';
 import { RESPONSE_OVERRIDES } from './forwarding';
@@ -193,8 +193,7 @@ function readOperation(request: ObjectRequest): S3Operation {
 
 /** The object (or version) a request names, as it exists: what its tags are read from. */
 function existing({ bucket, key, parameters }: ObjectRequest): AuthorizationCheck['existingObject'] {
-  const versionId = parameters.get('versionId');
-  return { bucket, key, ...(versionId === undefined ? {} : { versionId }) };
+  return objectRef(bucket, key, parameters.get('versionId'));
 }
 
 function uploadPartOperation(request: ObjectRequest): S3Operation {

@@ -6,7 +6,7 @@
  * authorized once its body says which tags it sets.
  */
 import { XmlNode } from '@aws-sdk/xml-builder';
-import { type AuthorizationCheck, authorizeAll } from './authorize';
+import { type AuthorizationCheck, authorizeAll, objectRef } from './authorize';
 import type { Exchange, GatewayContext } from './context';
 import { malformedXml, S3Error } from './errors';
 import { xmlHeaders } from './forwarding';
@@ -108,7 +108,7 @@ export async function putObjectTagging(ctx: GatewayContext, exchange: Exchange):
     action: versionId === undefined ? 's3:PutObjectTagging' : 's3:PutObjectVersionTagging',
     resource: objectArn(operation.bucket, key),
     context: requestTagContext(tags),
-    existingObject: { bucket: operation.bucket, key, ...(versionId === undefined ? {} : { versionId }) },
+    existingObject: objectRef(operation.bucket, key, versionId),
   };
   await authorizeAll(exchange.principal, [check]);
   const xml = taggingXml(tags);

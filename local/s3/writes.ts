@@ -33,7 +33,7 @@ export class KeyWrites {
     const name = EVENT_NAMES[operation.name as keyof typeof EVENT_NAMES];
     const { bucket, key } = operation;
     if (!name || key === undefined) return send();
-    return this.inTurn(`${bucket}/${key}`, async () => {
+    return this.inKeyTurn(bucket, key, async () => {
       const status = await send();
       // Inside the key's turn, so events are sequenced in the order the writes happened.
       if (status < 300) this.onEvent({ name, bucket, key });
@@ -43,10 +43,7 @@ export class KeyWrites {
 
   /** Runs `work` in the key's turn, as a write would run, reporting nothing. */
   inKeyTurn<T>(bucket: string, key: string, work: () => Promise<T>): Promise<T> {
-    return this.inTurn(`${bucket}/${key}`, work);
-  }
-
-  private inTurn<T>(lockKey: string, work: () => Promise<T>): Promise<T> {
+    const lockKey = `${bucket}/${key}`;
     const run = (this.turns.get(lockKey) ?? Promise.resolve()).then(work, work);
     const settled = run.catch(() => undefined);
     this.turns.set(lockKey, settled);

@@ -19,6 +19,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { httpStatusOf } from '../../lambdas/aws/errors';
 import { isScanned, SCAN_TAG, type ScanResult, type ScanSettings } from '../../shared/domain/scan';
 import { scanResultDocument } from '../../shared/events/scan-result';
 import { ACCOUNT_ID } from '../core/aws-json';
@@ -96,8 +97,8 @@ const unquote = (etag: string | undefined) => (etag ?? '').replaceAll('"', '');
 
 /** An SDK error's name and HTTP status. */
 function failure(error: unknown): { name: string; status: number | undefined } {
-  const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return { name: typeof name === 'string' ? name : typeof error, status: $metadata?.httpStatusCode };
+  const { name } = (error ?? {}) as { name?: string };
+  return { name: typeof name === 'string' ? name : typeof error, status: httpStatusOf(error) };
 }
 
 /** What one object's scan found, about the version (ETag) it read. */
