@@ -15,15 +15,13 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createApp } from '../lambdas/api/app';
 import { loadConfig } from '../lambdas/api/config';
-import { createDeps } from '../lambdas/api/deps';
 import {
   apiEvent,
   BENCH_ENV,
   type BenchUser,
+  benchApp,
   benchUser,
-  discardingLogger,
   lambdaContext,
   mockedCognito,
   totalCalls,
@@ -131,6 +129,8 @@ function delta(
 /** Where a request's object lives: the caller's private folder, or one of their team folders. */
 type Folder = { readonly level: 'private' } | { readonly level: 'groups'; readonly group: string };
 const PRIVATE: Folder = { level: 'private' };
+/** Of the member's two team folders (`MEMBER_GROUPS`), the one every team-folder request goes to. */
+const TEAM_FOLDER: Folder = { level: 'groups', group: 'ops' };
 
 /** The API's mix: mostly URLs (which need credentials, 15-minute by default), some `GET /me`. */
 function mixedEvent(user: BenchUser, i: number, pick: number, folder: Folder = PRIVATE) {
@@ -168,16 +168,7 @@ function simulation(mode: 'sealed' | 'direct', users: readonly BenchUser[]) {
     ...(mode === 'direct' ? { IDENTITY_DIRECTORY_TABLE: 'bench-identity-directory' } : {}),
   });
   /** A new Lambda instance: its own caches, the shared directory. */
-  const instance = () =>
-    createApp(
-      createDeps(config, {
-        cognitoClient: cognito.client,
-        stsClient: cognito.sts,
-        dynamoClient: directory.client,
-        logger: discardingLogger(),
-        now,
-      }),
-    );
+  const instance = () => benchApp(config, cognito, { dynamoClient: directory.client, now });
   type Instance = ReturnType<typeof instance>;
   const serve = async (app: Instance, event: ReturnType<typeof apiEvent>, i: number) => {
     const result = await app(event, lambdaContext);
@@ -240,14 +231,13 @@ async function longestUrl(sim: Simulation, app: ReturnType<Simulation['instance'
 }
 
 /**
- * A group member's day (half of it in their team folders, alternating), then the team-folder
+ * A group member's day (every other request in their team folder `ops`), then the team-folder
  * requests of a warm instance: sessions are cached per (user, groups), so neither should cost more
  * than a user without groups.
  */
 async function countGroups(sim: Simulation, member: BenchUser): Promise<GroupFigures> {
   const minutes = 24 * 60;
-  const folderOf = (i: number): Folder =>
-    i % 2 === 0 ? PRIVATE : { level: 'groups', group: MEMBER_GROUPS[i % MEMBER_GROUPS.length] ?? 'design' };
+  const folderOf = (i: number): Folder => (i % 2 === 0 ? PRIVATE : TEAM_FOLDER);
   const day = await sim.serveSpan(sim.instance(), 24 * HOUR_MS, minutes, () => member, folderOf);
   const warmed = sim.instance();
   await sim.serveSpan(warmed, 60_000, 1, () => member);
@@ -257,7 +247,7 @@ async function countGroups(sim: Simulation, member: BenchUser): Promise<GroupFig
     10 * 60_000,
     warmRequests,
     () => member,
-    (i) => folderOf(2 * i + 1),
+    () => TEAM_FOLDER,
   );
   return { user_day: { ...day, requests: minutes }, warm_calls: warm.total, warm_requests: warmRequests };
 }

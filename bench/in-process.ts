@@ -22,7 +22,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { mockClient } from 'aws-sdk-client-mock';
 import { createApp } from '../lambdas/api/app';
 import { type Config, loadConfig } from '../lambdas/api/config';
-import { createDeps } from '../lambdas/api/deps';
+import { createDeps, type DepsOptions } from '../lambdas/api/deps';
 import { restProxyEvent } from '../local/apigateway/proxy-event';
 import { measureRounds, type RoundsOptions, type Summary, summarize } from './stats';
 
@@ -246,6 +246,25 @@ export function benchConfig(): Config {
   return loadConfig({ ...BENCH_ENV });
 }
 
+/**
+ * The real app (`createApp(createDeps(...))`) on `config`, Cognito and STS answered by `cognito`,
+ * logs discarded; `extra` adds deps options (a clock, another mocked client).
+ */
+export function benchApp(
+  config: Config,
+  cognito: Pick<ReturnType<typeof mockedCognito>, 'client' | 'sts'>,
+  extra: DepsOptions = {},
+) {
+  return createApp(
+    createDeps(config, {
+      cognitoClient: cognito.client,
+      stsClient: cognito.sts,
+      logger: discardingLogger(),
+      ...extra,
+    }),
+  );
+}
+
 export interface HandlerFigures {
   readonly bare_presign_us: Summary;
   readonly upload_url_us: Summary;
@@ -429,13 +448,7 @@ export async function measureHandler(options: RoundsOptions): Promise<HandlerFig
   const bare = barePresigns(config, users[0] ?? benchUser(1));
   const s3 = answerHeads();
   try {
-    const app = createApp(
-      createDeps(config, {
-        cognitoClient: cognito.client,
-        stsClient: cognito.sts,
-        logger: discardingLogger(),
-      }),
-    );
+    const app = benchApp(config, cognito);
     const events = routeEvents(users);
     const pick = cycler();
     const cases = {

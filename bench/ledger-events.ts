@@ -14,7 +14,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { createEventsHandler, type EventsLedger } from '../lambdas/events/process';
+import { createEventsHandler, type EventsDeps, type EventsLedger } from '../lambdas/events/process';
 import { resolveUploadRules } from '../shared/domain/upload-rules';
 import {
   EMPTY_USAGE,
@@ -174,8 +174,8 @@ function fakeS3(): { client: S3Client; deletes: () => number } {
 }
 
 /** One notification document per message, as S3 sends them through SQS. */
-function toRecord(event: StorageEvent, index: number): SQSRecord {
-  const body = JSON.stringify({
+function notificationBody(event: StorageEvent, index: number): string {
+  return JSON.stringify({
     Records: [
       {
         eventVersion: '2.1',
@@ -194,22 +194,75 @@ function toRecord(event: StorageEvent, index: number): SQSRecord {
       },
     ],
   });
-  return {
-    messageId: `m${index}`,
-    receiptHandle: `r${index}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '0',
-      SenderId: 'bench',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:bench',
-    awsRegion: 'us-east-1',
-  };
+}
+
+/** Message bodies as the events queue hands them to the function: one SQS record each, in batches of 10. */
+export function sqsBatches(bodies: readonly string[]): SQSEvent[] {
+  const records = bodies.map(
+    (body, index): SQSRecord => ({
+      messageId: `m${index}`,
+      receiptHandle: `r${index}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 'bench',
+        ApproximateFirstReceiveTimestamp: '0',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:bench',
+      awsRegion: 'us-east-1',
+    }),
+  );
+  const batches: SQSEvent[] = [];
+  for (let i = 0; i < records.length; i += 10) batches.push({ Records: records.slice(i, i + 10) });
+  return batches;
+}
+
+/** One round's fakes for the events function, and a check of what it did, run once the clock stops. */
+export interface EventsRound {
+  readonly ledger: EventsLedger;
+  readonly s3: S3Client;
+  readonly log: EventsDeps['log'];
+  readonly check: () => void;
+}
+
+/**
+ * The real `createEventsHandler` (default upload rules, no quota) timed over `batches`: one
+ * uncounted warm-up round (JIT, zod's first parses), then `rounds` timed ones, each on a fresh
+ * handler over `fresh()`'s fakes. Messages per second per timed round, and the messages it reported
+ * failed over every round (0 expected).
+ */
+export async function timeEventsRounds(
+  bucket: string,
+  batches: readonly SQSEvent[],
+  rounds: number,
+  fresh: () => EventsRound,
+): Promise<{ perSecond: Summary; failures: number }> {
+  const messages = batches.reduce((sum, batch) => sum + batch.Records.length, 0);
+  const uploadRules = resolveUploadRules(undefined, 104_857_600);
+  const rates: number[] = [];
+  let failures = 0;
+  for (let round = 0; round <= rounds; round++) {
+    const { ledger, s3, log, check } = fresh();
+    const handler = createEventsHandler({
+      bucket,
+      ledger,
+      s3,
+      uploadRules,
+      quota: {},
+      groupQuota: {},
+      log,
+    });
+    const started = performance.now();
+    for (const batch of batches) failures += (await handler(batch)).batchItemFailures.length;
+    const seconds = (performance.now() - started) / 1000;
+    check();
+    if (round > 0) rates.push(messages / seconds);
+  }
+  return { perSecond: summarize(rates), failures };
 }
 
 export interface LedgerWorkload {
@@ -247,34 +300,22 @@ export async function measureLedgerEvents(options: LedgerEventsOptions = {}): Pr
   for (const event of deliveries) reference.apply(event);
   const ledgerDrift = driftLines(reference, truth);
 
-  const records = deliveries.map((event, index) => toRecord(event, index));
-  const batches: SQSEvent[] = [];
-  for (let i = 0; i < records.length; i += 10) batches.push({ Records: records.slice(i, i + 10) });
-
-  const uploadRules = resolveUploadRules(undefined, 104_857_600);
-  let failures = 0;
+  const batches = sqsBatches(deliveries.map((event, index) => notificationBody(event, index)));
   let handlerDrift = 0;
-  const rates: number[] = [];
-  // One uncounted warm-up run, then the timed ones, each on an empty ledger.
-  for (let round = 0; round <= rounds; round++) {
+  // Each round on an empty ledger.
+  const timed = await timeEventsRounds(BUCKET, batches, rounds, () => {
     const memory = new MemoryLedger();
     const s3 = fakeS3();
-    const handler = createEventsHandler({
-      bucket: BUCKET,
+    return {
       ledger: memoryLedgerPort(memory),
       s3: s3.client,
-      uploadRules,
-      quota: {},
-      groupQuota: {},
       log: () => undefined,
-    });
-    const started = performance.now();
-    for (const batch of batches) failures += (await handler(batch)).batchItemFailures.length;
-    const seconds = (performance.now() - started) / 1000;
-    if (s3.deletes() > 0) throw new Error(`the events function removed ${s3.deletes()} bench objects`);
-    handlerDrift = Math.max(handlerDrift, driftLines(memory, truth));
-    if (round > 0) rates.push(deliveries.length / seconds);
-  }
+      check: () => {
+        if (s3.deletes() > 0) throw new Error(`the events function removed ${s3.deletes()} bench objects`);
+        handlerDrift = Math.max(handlerDrift, driftLines(memory, truth));
+      },
+    };
+  });
 
   return {
     ledgerDrift,
@@ -283,7 +324,7 @@ export async function measureLedgerEvents(options: LedgerEventsOptions = {}): Pr
     deliveries: deliveries.length,
     owners: truth.size,
     keys,
-    eventsPerSecond: summarize(rates),
-    failures,
+    eventsPerSecond: timed.perSecond,
+    failures: timed.failures,
   };
 }

@@ -12,25 +12,22 @@
  * Deterministic workload: a seeded generator, so every run replays the same messages.
  */
 import { GetObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createApp } from '../lambdas/api/app';
 import { loadConfig } from '../lambdas/api/config';
-import { createDeps } from '../lambdas/api/deps';
-import { createEventsHandler, type EventsLedger } from '../lambdas/events/process';
+import type { EventsLedger } from '../lambdas/events/process';
 import { SCAN_TAG, type ScanResult } from '../shared/domain/scan';
-import { resolveUploadRules } from '../shared/domain/upload-rules';
 import { EMPTY_USAGE } from '../shared/events/ledger';
 import { scanResultDocument } from '../shared/events/scan-result';
 import {
   apiEvent,
   BENCH_ENV,
+  benchApp,
   benchConfig,
   benchUser,
-  discardingLogger,
   lambdaContext,
   mockedCognito,
 } from './in-process';
+import { sqsBatches, timeEventsRounds } from './ledger-events';
 import { measureRounds, type RoundsOptions, type Summary, seeded, summarize } from './stats';
 
 const REGION = BENCH_ENV.AWS_REGION;
@@ -55,7 +52,7 @@ function drawResult(random: () => number): ScanResult {
 }
 
 /** One scan-result event per message, as EventBridge puts GuardDuty's on the events queue. */
-function scanRecord(index: number, result: ScanResult): SQSRecord {
+function scanBody(index: number, result: ScanResult): string {
   const owner = `us-east-1:${(index % 40).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`;
   const document = scanResultDocument({
     id: `bench-${index}`,
@@ -69,30 +66,13 @@ function scanRecord(index: number, result: ScanResult): SQSRecord {
     threats: result === 'THREATS_FOUND' ? ['EICAR-Test-File (not a virus)'] : [],
     time: new Date(1_767_225_600_000 + index).toISOString(),
   });
-  return {
-    messageId: `m${index}`,
-    receiptHandle: `r${index}`,
-    body: JSON.stringify(document),
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '0',
-      SenderId: 'bench',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:bench',
-    awsRegion: REGION,
-  };
+  return JSON.stringify(document);
 }
 
 function scanBatches(messages: number) {
   const random = seeded(20_261_207);
   const results = Array.from({ length: messages }, () => drawResult(random));
-  const records = results.map((result, index) => scanRecord(index, result));
-  const batches: SQSEvent[] = [];
-  for (let i = 0; i < records.length; i += 10) batches.push({ Records: records.slice(i, i + 10) });
+  const batches = sqsBatches(results.map((result, index) => scanBody(index, result)));
   const count = (kind: ScanResult) => results.filter((result) => result === kind).length;
   return { batches, threats: count('THREATS_FOUND'), failed: count('FAILED') };
 }
@@ -132,31 +112,22 @@ export async function measureScanResults(options: {
 }): Promise<ScanResultsFigures> {
   const messages = options.messages ?? 10_000;
   const { batches, threats, failed } = scanBatches(messages);
-  const uploadRules = resolveUploadRules(undefined, 104_857_600);
-  const rates: number[] = [];
-  let failures = 0;
-  // One uncounted warm-up round (JIT, zod's first parses), then the timed ones.
-  for (let round = 0; round <= options.rounds; round++) {
+  // Each round on fresh fakes, its work checked against the mix.
+  const timed = await timeEventsRounds(BUCKET, batches, options.rounds, () => {
     const fakes = scanFakes();
-    const handler = createEventsHandler({
-      bucket: BUCKET,
+    return {
       ledger: fakes.ledger,
       s3: fakes.s3,
-      uploadRules,
-      quota: {},
-      groupQuota: {},
       log: fakes.log,
-    });
-    const started = performance.now();
-    for (const batch of batches) failures += (await handler(batch)).batchItemFailures.length;
-    const seconds = (performance.now() - started) / 1000;
-    const { deletes, rejections, scanFailed } = fakes.done;
-    if (deletes !== threats || rejections !== threats || scanFailed !== failed) {
-      throw new Error(`scan results mishandled: ${JSON.stringify(fakes.done)}, ${threats} threats`);
-    }
-    if (round > 0) rates.push(messages / seconds);
-  }
-  return { resultsPerSecond: summarize(rates), messages, threats, failed, failures };
+      check: () => {
+        const { deletes, rejections, scanFailed } = fakes.done;
+        if (deletes !== threats || rejections !== threats || scanFailed !== failed) {
+          throw new Error(`scan results mishandled: ${JSON.stringify(fakes.done)}, ${threats} threats`);
+        }
+      },
+    };
+  });
+  return { resultsPerSecond: timed.perSecond, messages, threats, failed, failures: timed.failures };
 }
 
 export interface ScannedDownloadFigures {
@@ -178,16 +149,8 @@ export async function measureScannedDownload(options: RoundsOptions): Promise<Sc
   const s3 = mockClient(S3Client);
   s3.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: SCAN_TAG, Value: 'NO_THREATS_FOUND' }] });
   try {
-    const appWith = (config: ReturnType<typeof benchConfig>) =>
-      createApp(
-        createDeps(config, {
-          cognitoClient: cognito.client,
-          stsClient: cognito.sts,
-          logger: discardingLogger(),
-        }),
-      );
-    const scanned = appWith(loadConfig({ ...BENCH_ENV, MALWARE_SCANNING: '1' }));
-    const plain = appWith(benchConfig());
+    const scanned = benchApp(loadConfig({ ...BENCH_ENV, MALWARE_SCANNING: '1' }), cognito);
+    const plain = benchApp(benchConfig(), cognito);
     const events = users.map((user) =>
       apiEvent(user, 'POST', '/files/downloads', { level: 'private', key: KEY }),
     );

@@ -63,25 +63,19 @@ function optionalQuota(node: Node, key: string): UserFilesApiProps['quota'] {
 }
 
 const isQuotaShape = (value: unknown): value is NonNullable<UserFilesApiProps['quota']> =>
-  typeof value === 'object' &&
-  value !== null &&
-  !Array.isArray(value) &&
+  isPlainObject(value) &&
   Object.entries(value).every(
     ([field, limit]) => (field === 'bytes' || field === 'objects') && typeof limit === 'number',
   );
 
 /** `true`/`false` as `guestAccess`, or the settings as JSON; the construct validates the settings. */
 function optionalScanning(node: Node): UserFilesApiProps['malwareScanning'] {
-  const value = node.tryGetContext('malwareScanning') as unknown;
-  const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
-  if (typeof value === 'boolean' || word === 'true' || word === 'false') {
-    return optionalBoolean(node, 'malwareScanning');
-  }
-  const settings = optionalJson(node, 'malwareScanning');
-  if (
-    settings === undefined ||
-    (typeof settings === 'object' && settings !== null && !Array.isArray(settings))
-  ) {
+  const key = 'malwareScanning';
+  const value = node.tryGetContext(key) as unknown;
+  const flag = booleanWord(value);
+  if (flag !== undefined) return flag;
+  const settings = parseJson(key, value);
+  if (settings === undefined || isPlainObject(settings)) {
     return settings as UserFilesApiProps['malwareScanning'];
   }
   throw new Error(
@@ -135,14 +129,30 @@ function optionalNumber(node: Node, key: string): number | undefined {
 /** `true`/`false` from `cdk.json`, or the same words from `-c`. */
 function optionalBoolean(node: Node, key: string): boolean | undefined {
   const value = node.tryGetContext(key) as unknown;
-  if (value === undefined || typeof value === 'boolean') return value;
-  const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
-  if (word === 'true' || word === 'false') return word === 'true';
+  if (value === undefined) return undefined;
+  const flag = booleanWord(value);
+  if (flag !== undefined) return flag;
   throw new Error(`Context ${key} must be true or false (got '${String(value)}').`);
 }
 
+/** A boolean, or the word `true` or `false` in any case, spaces around it ignored; else undefined. */
+function booleanWord(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  return word === 'true' || word === 'false' ? word === 'true' : undefined;
+}
+
+/** An object of fields: not null, not a list. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function optionalJson(node: Node, key: string): unknown {
-  const value = node.tryGetContext(key) as unknown;
+  return parseJson(key, node.tryGetContext(key) as unknown);
+}
+
+/** A string from `-c` parsed as JSON; anything else (a value from `cdk.json`, or none) as it is. */
+function parseJson(key: string, value: unknown): unknown {
   if (typeof value !== 'string') return value;
   try {
     return JSON.parse(value) as unknown;

@@ -21,7 +21,10 @@ import type { ParsedUploadRules } from './validate-props';
 const FUNCTION_TIMEOUT = Duration.seconds(30);
 
 export interface StorageEventsProps {
-  /** The files bucket whose object events are consumed; its notifications are set here. */
+  /**
+   * The files bucket whose object events are consumed; its notifications to the queue are set here
+   * (with scanning, `MalwareScanning` also turns on its EventBridge notifications).
+   */
   readonly bucket: s3.Bucket;
   /** The API function's upload rules and default size: both functions apply the same rules. */
   readonly uploadRules: ParsedUploadRules | undefined;

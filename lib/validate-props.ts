@@ -142,20 +142,19 @@ function validateMaxUploadBytes(bytes: number): void {
 }
 
 function validateUploadRules(rules: UploadRulesInput | undefined): ParsedUploadRules | undefined {
-  if (rules === undefined) return undefined;
-  const result = UploadRulesSchema.safeParse(rules);
-  if (!result.success) {
-    throw new Error(`UserFilesApi: ${describeRuleIssues(result.error, 'uploadRules').join('; ')}.`);
-  }
-  return result.data;
+  return rules === undefined ? undefined : parseProp(UploadRulesSchema, rules, 'uploadRules');
 }
 
 /** The same schema the functions read `MALWARE_SCANNING` with, so both sides accept the same settings. */
 function validateMalwareScanning(input: false | ScanSettingsInput): ScanSettings | undefined {
-  if (input === false) return undefined;
-  const result = ScanSettingsSchema.safeParse(input);
+  return input === false ? undefined : parseProp(ScanSettingsSchema, input, 'malwareScanning');
+}
+
+/** `input` as `schema` reads it, or an error naming every issue under `prop`. */
+function parseProp<Schema extends z.ZodType>(schema: Schema, input: unknown, prop: string): z.output<Schema> {
+  const result = schema.safeParse(input);
   if (!result.success) {
-    throw new Error(`UserFilesApi: ${describeRuleIssues(result.error, 'malwareScanning').join('; ')}.`);
+    throw new Error(`UserFilesApi: ${describeRuleIssues(result.error, prop).join('; ')}.`);
   }
   return result.data;
 }
