@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicLink } from '../../shared/domain/public-links';
+import { sleep } from '../e2e/support/storage';
 import { type Browser, launchBrowser, screenshot } from './support/browser';
 import { apiAs, openLevel, put, row, signInAs } from './support/console-helpers';
 import { solidPng } from './support/png';
@@ -50,8 +51,6 @@ function presignedExpiry(url: string): number {
   );
   return signedAt + Number(query.get('X-Amz-Expires')) * 1000;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** A page of another site: it only embeds `src`, as any web page may, with no script of its own. */
 async function startOtherSite(src: string): Promise<{ server: Server; origin: string }> {

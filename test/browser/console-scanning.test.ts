@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCAN_POLL_MS } from '../../console/src/scan-polling';
 import { EICAR, EICAR_THREAT } from '../../local/scanner/scanner';
+import { sleep } from '../e2e/support/storage';
 import { type Browser, launchBrowser, screenshot } from './support/browser';
 import { freshUser, row, signInAs, signInWithForm } from './support/console-helpers';
 import { solidPng } from './support/png';
@@ -21,8 +22,6 @@ import type { ConsoleTarget } from './support/target';
 
 /** Long enough that a click on Download lands before the scan, on a busy machine too. */
 const SCAN_DELAY_MS = 3000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Every `GET /files` listing the page asks for, as URLs. */
 function recordListings(page: Page): URL[] {

@@ -21,12 +21,11 @@ import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateResponse } from '../support/openapi-validator';
 import { deleteAllUnder, type IdentityCredentials, type Session, signIn, storageAs } from './support/session';
-import { type Level, runPrefix, send } from './support/storage';
+import { encodeKey, type Level, runPrefix, send } from './support/storage';
 import { e2eTarget } from './support/target';
 
 const target = e2eTarget();
 const prefix = runPrefix('public-links');
-const encodeKey = (key: string) => key.split('/').map(encodeURIComponent).join('/');
 let owner: Session;
 let other: Session;
 

@@ -13,8 +13,9 @@ import {
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketCorsCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { type IdentityService, startIdentityService } from '../../local/cognito-identity/service';
 import { startUserPoolGateway, type UserPoolGateway } from '../../local/cognito-idp/gateway';
 import {
@@ -45,6 +46,8 @@ export interface LocalServices {
   readonly identity: IdentityService;
   readonly gateway: S3Gateway;
   readonly logs: string[];
+  /** An S3 client of `credentials` at the gateway, one attempt per call; `close()` destroys it. */
+  s3For(credentials: AwsCredentialIdentity, config?: Partial<S3ClientConfig>): S3Client;
   close(): Promise<void>;
 }
 
@@ -92,6 +95,7 @@ export async function startLocalServices(
       ...(options.afterAuthorize ? { afterAuthorize: options.afterAuthorize } : {}),
     }),
   ]);
+  const clients: S3Client[] = [];
   return {
     moto,
     userPool,
@@ -99,7 +103,20 @@ export async function startLocalServices(
     identity,
     gateway,
     logs,
+    s3For(credentials, config = {}) {
+      const client = new S3Client({
+        region: REGION,
+        endpoint: gateway.url,
+        forcePathStyle: true,
+        credentials,
+        maxAttempts: 1,
+        ...config,
+      });
+      clients.push(client);
+      return client;
+    },
     async close() {
+      for (const client of clients) client.destroy();
       await Promise.all([identity.close(), gateway.close(), userPool.close()]);
       await moto.close();
     },
@@ -197,6 +214,16 @@ export function registerIdentityPool(
       }),
     },
   });
+}
+
+/** The HTTP status of an SDK call (200 when it succeeds, 0 when it got no answer). */
+export async function status(call: Promise<unknown>): Promise<number> {
+  try {
+    await call;
+    return 200;
+  } catch (error) {
+    return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+  }
 }
 
 /** Creates a bucket in moto itself, over its socket (as the bootstrap does). */

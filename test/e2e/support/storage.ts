@@ -68,15 +68,20 @@ export function swapOwner(url: string, from: string, to: string): string {
   return parsed.toString();
 }
 
+/** A key as it goes in a URL path: each `/`-separated segment percent-encoded. */
+export function encodeKey(key: string): string {
+  return key.split('/').map(encodeURIComponent).join('/');
+}
+
 /** The same URL addressing another key of the same folder. */
 export function swapKey(url: string, fromKey: string, toKey: string): string {
   const parsed = new URL(url);
-  const encoded = (key: string) => key.split('/').map(encodeURIComponent).join('/');
-  if (!parsed.pathname.endsWith(encoded(fromKey))) throw new Error('the URL does not end with the key');
-  parsed.pathname = parsed.pathname.slice(0, -encoded(fromKey).length) + encoded(toKey);
+  if (!parsed.pathname.endsWith(encodeKey(fromKey))) throw new Error('the URL does not end with the key');
+  parsed.pathname = parsed.pathname.slice(0, -encodeKey(fromKey).length) + encodeKey(toKey);
   return parsed.toString();
 }
 
+/** Waits `ms` (none when it is negative: a deadline already past). */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

@@ -18,8 +18,7 @@ import {
   ListPartsCommand,
   PutBucketPolicyCommand,
   PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
+  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -54,19 +53,6 @@ let pool: UserPool;
 let identityPool: IdentityPool;
 let alice: Caller;
 let bob: Caller;
-const clients: S3Client[] = [];
-
-function s3For(credentials: AwsCredentialIdentity, config: Partial<S3ClientConfig> = {}): S3Client {
-  const client = new S3Client({
-    region: REGION,
-    endpoint: services.gateway.url,
-    credentials,
-    maxAttempts: 1,
-    ...config,
-  });
-  clients.push(client);
-  return client;
-}
 
 async function callerFor(username: string, poolToUse: IdentityPool): Promise<Caller> {
   const user = await createUser(services.userPool.url, pool, username);
@@ -78,7 +64,7 @@ async function callerFor(username: string, poolToUse: IdentityPool): Promise<Cal
     sessionToken: resolved.sessionToken ?? '',
     ...(resolved.expiration ? { expiration: resolved.expiration } : {}),
   };
-  return { identityId: resolved.identityId, credentials, s3: s3For(credentials) };
+  return { identityId: resolved.identityId, credentials, s3: services.s3For(credentials) };
 }
 
 beforeAll(async () => {
@@ -90,7 +76,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const client of clients) client.destroy();
   await services?.close();
 });
 
@@ -342,7 +327,10 @@ describe('SigV4 verification of header-signed requests', () => {
   const objectKey = () => key('private', alice, 'signed.txt');
 
   it('refuses a wrong secret key with SignatureDoesNotMatch', async () => {
-    const forged = s3For({ ...alice.credentials, secretAccessKey: `${alice.credentials.secretAccessKey}x` });
+    const forged = services.s3For({
+      ...alice.credentials,
+      secretAccessKey: `${alice.credentials.secretAccessKey}x`,
+    });
     await expect(
       forged.send(new GetObjectCommand({ Bucket: BUCKET, Key: objectKey() })),
     ).rejects.toMatchObject({
@@ -352,7 +340,7 @@ describe('SigV4 verification of header-signed requests', () => {
   });
 
   it('refuses an unknown access key with InvalidAccessKeyId', async () => {
-    const unknown = s3For({ ...alice.credentials, accessKeyId: 'ASIAAAAAAAAAAAAAAAAA' });
+    const unknown = services.s3For({ ...alice.credentials, accessKeyId: 'ASIAAAAAAAAAAAAAAAAA' });
     await expect(
       unknown.send(new GetObjectCommand({ Bucket: BUCKET, Key: objectKey() })),
     ).rejects.toMatchObject({
@@ -362,7 +350,10 @@ describe('SigV4 verification of header-signed requests', () => {
   });
 
   it("refuses another session's token with InvalidToken, and a missing one", async () => {
-    const swapped = s3For({ ...alice.credentials, sessionToken: bob.credentials.sessionToken ?? '' });
+    const swapped = services.s3For({
+      ...alice.credentials,
+      sessionToken: bob.credentials.sessionToken ?? '',
+    });
     await expect(
       swapped.send(new GetObjectCommand({ Bucket: BUCKET, Key: objectKey() })),
     ).rejects.toMatchObject({
@@ -371,12 +362,12 @@ describe('SigV4 verification of header-signed requests', () => {
     });
     const { sessionToken: _dropped, ...withoutToken } = alice.credentials;
     await expect(
-      s3For(withoutToken).send(new GetObjectCommand({ Bucket: BUCKET, Key: objectKey() })),
+      services.s3For(withoutToken).send(new GetObjectCommand({ Bucket: BUCKET, Key: objectKey() })),
     ).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
   });
 
   it('refuses a request signed 20 minutes off with RequestTimeTooSkewed', async () => {
-    const skewed = s3For(alice.credentials, { systemClockOffset: -20 * 60 * 1000 });
+    const skewed = services.s3For(alice.credentials, { systemClockOffset: -20 * 60 * 1000 });
     await expect(
       skewed.send(new GetObjectCommand({ Bucket: BUCKET, Key: objectKey() })),
     ).rejects.toMatchObject({
@@ -533,7 +524,7 @@ describe('SigV4 verification of header-signed requests', () => {
   });
 
   it('refuses x-amz-* headers that were added after signing', async () => {
-    const added = s3For(alice.credentials);
+    const added = services.s3For(alice.credentials);
     added.middlewareStack.add(
       (next) => (args) => {
         const request = args.request as { headers: Record<string, string> };
@@ -554,7 +545,7 @@ describe('SigV4 verification of header-signed requests', () => {
       amr: ['authenticated'],
       lifetimeSeconds: 1,
     });
-    const shortLived = s3For({
+    const shortLived = services.s3For({
       accessKeyId: issued.accessKeyId,
       secretAccessKey: issued.secretAccessKey,
       sessionToken: issued.sessionToken,
@@ -575,7 +566,7 @@ describe('presigned URLs', () => {
   /** The API signs presigned PUTs with checksums only when required (see the final test). */
   let presigner: S3Client;
   beforeAll(() => {
-    presigner = s3For(alice.credentials, { requestChecksumCalculation: 'WHEN_REQUIRED' });
+    presigner = services.s3For(alice.credentials, { requestChecksumCalculation: 'WHEN_REQUIRED' });
   });
 
   async function presignPut(

@@ -16,10 +16,9 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourcePolicyDocument } from '../../../local/core/policy-engine';
 import { EVENTS_ROLE_ARN } from '../../../local/stack/functions';
@@ -33,34 +32,21 @@ import {
   createUserPool,
   identityPoolCredentials,
   type LocalServices,
-  REGION,
   registerIdentityPool,
   signIn,
   startLocalServices,
+  status,
 } from '../support';
 
 const BUCKET = 'user-files-scanning-test';
 const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
 const policies = new Map<string, ResourcePolicyDocument>();
-const clients: S3Client[] = [];
 let services: LocalServices;
 let owner: { identityId: string; s3: S3Client };
 let scanner: S3Client;
 let events: S3Client;
 /** Runs once a request is authorized, before it reaches moto (a race, placed exactly). */
 let afterAuthorize: ((operation: { name: string; key?: string }) => Promise<void>) | undefined;
-
-function s3For(credentials: AwsCredentialIdentity): S3Client {
-  const client = new S3Client({
-    region: REGION,
-    endpoint: services.gateway.url,
-    forcePathStyle: true,
-    credentials,
-    maxAttempts: 1,
-  });
-  clients.push(client);
-  return client;
-}
 
 beforeAll(async () => {
   services = await startLocalServices({
@@ -74,15 +60,16 @@ beforeAll(async () => {
   const user = await createUser(services.userPool.url, pool, 'alice');
   const { idToken } = await signIn(services.userPool.url, pool, user);
   const resolved = await identityPoolCredentials(services, identityPool, pool, idToken)();
-  owner = { identityId: resolved.identityId, s3: s3For(resolved) };
-  scanner = s3For(
+  owner = { identityId: resolved.identityId, s3: services.s3For(resolved) };
+  scanner = services.s3For(
     services.store.issueRoleCredentials(SCANNER_ROLE_ARN, buildScannerPolicy(BUCKET_ARN, { prefixes: [] })),
   );
-  events = s3For(services.store.issueRoleCredentials(EVENTS_ROLE_ARN, buildEventsFunctionPolicy(BUCKET_ARN)));
+  events = services.s3For(
+    services.store.issueRoleCredentials(EVENTS_ROLE_ARN, buildEventsFunctionPolicy(BUCKET_ARN)),
+  );
 });
 
 afterAll(async () => {
-  for (const client of clients) client.destroy();
   await services?.close();
 });
 
@@ -108,16 +95,6 @@ async function tagAs(key: string, result: ScanResult): Promise<void> {
 async function tagsOf(key: string): Promise<Record<string, string>> {
   const answer = await scanner.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: key }));
   return Object.fromEntries((answer.TagSet ?? []).map((tag) => [tag.Key, tag.Value]));
-}
-
-/** The HTTP status of a call (200 when it succeeds). */
-async function status(call: Promise<unknown>): Promise<number> {
-  try {
-    await call;
-    return 200;
-  } catch (error) {
-    return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
-  }
 }
 
 const read = (key: string, client = owner.s3) =>

@@ -37,6 +37,7 @@ import {
   registerIdentityPool,
   signIn,
   startLocalServices,
+  status,
 } from '../support';
 
 const BUCKET = 'user-files-scanner-test';
@@ -132,15 +133,13 @@ async function scanTag(key: string): Promise<string | undefined> {
   return answer.TagSet?.find((tag) => tag.Key === SCAN_TAG)?.Value;
 }
 
-async function ownerReads(key: string): Promise<boolean> {
-  try {
-    const answer = await owner.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-    await answer.Body?.transformToByteArray();
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** The status of the owner's GET of `key`, its body read through (200 when served). */
+const ownerRead = (key: string) =>
+  status(
+    owner.s3
+      .send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))
+      .then((answer) => answer.Body?.transformToByteArray()),
+  );
 
 /** `text` at `offset` in a buffer of filler bytes. */
 function withTextAt(offset: number, text: string, length = offset + text.length + 16): Buffer {
@@ -159,18 +158,18 @@ describe('the local scanner', () => {
     expect(sent).toEqual([
       expect.objectContaining({ key, eTag, result: 'THREATS_FOUND', threats: [EICAR_THREAT] }),
     ]);
-    expect(await ownerReads(key)).toBe(false);
+    expect(await ownerRead(key)).toBe(403);
   });
 
   it('tags a clean file NO_THREATS_FOUND, after which its owner reads it', async () => {
     start();
     const key = newKey();
     const eTag = await upload(key, 'just text');
-    expect(await ownerReads(key)).toBe(false);
+    expect(await ownerRead(key)).toBe(403);
     await scanner.drain();
     expect(await scanTag(key)).toBe('NO_THREATS_FOUND');
     expect(sent).toEqual([expect.objectContaining({ key, eTag, result: 'NO_THREATS_FOUND', threats: [] })]);
-    expect(await ownerReads(key)).toBe(true);
+    expect(await ownerRead(key)).toBe(200);
   });
 
   it('finds EICAR anywhere in the first MiB, and not beyond it', async () => {
@@ -227,7 +226,7 @@ describe('the local scanner', () => {
       expect.objectContaining({ key, eTag: replaced, result: 'THREATS_FOUND' }),
     ]);
     expect(await scanTag(key)).toBe('THREATS_FOUND');
-    expect(await ownerReads(key)).toBe(false);
+    expect(await ownerRead(key)).toBe(403);
   });
 
   it('skips an object deleted before its scan', async () => {
